@@ -1,0 +1,61 @@
+import type { Engine, Traceable } from '../sim/engine.js';
+import type { RefFile } from '../file/ref-file.js';
+import { WORD } from './bitmap.js';
+
+/**
+ * The fd arrays of one table generation: the file pointers and the bitmaps. Replaced
+ * as a whole when the table grows, so a lockless reader that loaded the old one keeps
+ * reading the old arrays.
+ *
+ * Models `struct fdtable` in include/linux/fdtable.h (max_fds, fd[], open_fds,
+ * close_on_exec, full_fds_bits).
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * const t = new Kernel().spawnProcess().files.fdt;
+ * t.maxFds; // 64 (NR_OPEN_DEFAULT on 64-bit)
+ * ```
+ */
+export class FdArrays implements Traceable {
+  /** Engine object id; slot `fd` is field `fd` of this object. */
+  readonly simId: number;
+  /** Number of slots (max_fds). */
+  readonly maxFds: number;
+  /** fd[]: the installed files. */
+  readonly fd: Array<RefFile | null>;
+  /** open_fds: set for reserved and installed slots. */
+  readonly openFds: Uint32Array;
+  /** close_on_exec bits. */
+  readonly closeOnExec: Uint32Array;
+  /** full_fds_bits: one bit per entirely used word of open_fds. */
+  readonly fullFdsBits: Uint32Array;
+  private readonly owner: string;
+
+  /**
+   * @param engine - engine to register with
+   * @param owner - name of the files_struct, for traces
+   * @param maxFds - slots (a multiple of 32)
+   */
+  constructor(engine: Engine, owner: string, maxFds: number) {
+    this.owner = owner;
+    this.maxFds = maxFds;
+    this.fd = new Array<RefFile | null>(maxFds).fill(null);
+    const words = Math.ceil(maxFds / WORD);
+    this.openFds = new Uint32Array(words);
+    this.closeOnExec = new Uint32Array(words);
+    this.fullFdsBits = new Uint32Array(Math.ceil(words / WORD));
+    this.simId = engine.register(this);
+  }
+
+  /** @internal */
+  simName(field: number): string {
+    return `${this.owner}.fd[${field}]`;
+  }
+
+  /** @internal */
+  simCount(field: number): number | undefined {
+    const f = this.fd[field];
+    return f ? f.count : undefined;
+  }
+}

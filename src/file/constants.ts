@@ -1,0 +1,45 @@
+/* Open flags and file modes, with the values of include/uapi/asm-generic/fcntl.h and
+ * include/linux/fs.h (x86-64). */
+
+/** Open for reading only (O_RDONLY). @example `p.open('/data/log', O_RDONLY)` */
+export const O_RDONLY = 0;
+/** Open for writing only (O_WRONLY). @example `p.open('/data/log', O_WRONLY)` */
+export const O_WRONLY = 0o1;
+/** Open for reading and writing (O_RDWR). @example `p.open('/data/log', O_RDWR)` */
+export const O_RDWR = 0o2;
+/** Create the file if missing (O_CREAT). @example `p.open('/tmp/x', O_RDWR | O_CREAT)` */
+export const O_CREAT = 0o100;
+/** With O_CREAT: fail with EEXIST if the file exists (O_EXCL). @example `p.open('/tmp/x', O_CREAT | O_EXCL)` */
+export const O_EXCL = 0o200;
+/** Truncate a regular file on open (O_TRUNC). @example `p.open('/data/log', O_WRONLY | O_TRUNC)` */
+export const O_TRUNC = 0o1000;
+/** Writes go to the end of the file (O_APPEND). @example `p.open('/data/log', O_WRONLY | O_APPEND)` */
+export const O_APPEND = 0o2000;
+/** Non-blocking I/O (O_NONBLOCK). @example `p.open('/data/log', O_RDONLY | O_NONBLOCK)` */
+export const O_NONBLOCK = 0o4000;
+/** Fail with ENOTDIR unless the path is a directory (O_DIRECTORY). @example `p.open('/srv', O_DIRECTORY)` */
+export const O_DIRECTORY = 0o200000;
+/** Set close-on-exec on the new fd (O_CLOEXEC). @example `p.open('/data/log', O_RDONLY | O_CLOEXEC)` */
+export const O_CLOEXEC = 0o2000000;
+/** Open a path reference only: no I/O, invisible to fget() (O_PATH). @example `p.open('/srv', O_PATH)` */
+export const O_PATH = 0o10000000;
+
+/** The file may be read (FMODE_READ). @example `(file.mode & FMODE_READ) !== 0` */
+export const FMODE_READ = 0x1;
+/** The file may be written (FMODE_WRITE). @example `(file.mode & FMODE_WRITE) !== 0` */
+export const FMODE_WRITE = 0x2;
+/** The file is seekable (FMODE_LSEEK). @example `(file.mode & FMODE_LSEEK) !== 0` */
+export const FMODE_LSEEK = 0x4;
+/** Opened with O_PATH: no I/O, skipped by fget() (FMODE_PATH). @example `(file.mode & FMODE_PATH) !== 0` */
+export const FMODE_PATH = 0x4000;
+/** f_pos updates are serialised by f_pos_lock (FMODE_ATOMIC_POS, v3.14). @example `(file.mode & FMODE_ATOMIC_POS) !== 0` */
+export const FMODE_ATOMIC_POS = 0x8000;
+/** ->open succeeded; __fput must run the release chain (FMODE_OPENED). @example `(file.mode & FMODE_OPENED) !== 0` */
+export const FMODE_OPENED = 0x80000;
+
+/** lseek from the start (SEEK_SET). @example `p.lseek(fd, 0, SEEK_SET)` */
+export const SEEK_SET = 0;
+/** lseek from the current position (SEEK_CUR). @example `p.lseek(fd, 4, SEEK_CUR)` */
+export const SEEK_CUR = 1;
+/** lseek from the end (SEEK_END). @example `p.lseek(fd, 0, SEEK_END)` */
+export const SEEK_END = 2;

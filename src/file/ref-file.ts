@@ -1,0 +1,174 @@
+import type { Traceable } from '../sim/engine.js';
+import { Lock } from '../sim/lock.js';
+import type { FileOperations } from './file-operations.js';
+import type { Inode } from './inode.js';
+import type { Mount } from './mount.js';
+
+/** Field numbers of a RefFile's memory locations. @internal */
+export const F_COUNT = 0;
+/** @internal */
+export const F_POS = 1;
+/** @internal */
+export const F_EP = 2;
+/** @internal */
+export const F_STATE = 3;
+
+/**
+ * A `struct file`: an open file description with a reference count.
+ *
+ * Models struct file (include/linux/fs.h) and its count, `f_ref`/`f_count`, with
+ * refcount_t-style rules: {@link getFile} (get_file(): increment, warning if the count
+ * was 0), {@link getFileActive} (get_file_active()/file_ref_get(): increment only if
+ * not zero), {@link fput} (fput(): decrement, and the last put runs `__fput()`).
+ *
+ * The object is slab memory (SLAB_TYPESAFE_BY_RCU): after the last put it can be handed
+ * to a later open as a different file with a new generation ({@link gen}), while a
+ * stale pointer still refers to it. Fields are plain so that a million open files fit
+ * in a modest heap.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDWR } from 'fdlab';
+ * const k = new Kernel();
+ * const p = k.spawnProcess();
+ * const fd = p.open('/data/log', O_RDWR);
+ * const f = p.fileOf(fd);
+ * f.count;      // 1: the fd slot
+ * f.getFile();  // 2
+ * f.fput();     // 1
+ * ```
+ */
+export class RefFile implements Traceable {
+  /** Engine object id (stable across reuse: it is the same memory). */
+  readonly simId: number;
+  /** Display number of the slab object, `file#<num>`. */
+  readonly num: number;
+  /** Allocation generation: odd while allocated, even while free. */
+  gen = 0;
+  /** Reference count (f_count). `Infinity` once saturated. */
+  count = 0;
+  /** FMODE_* bits. */
+  mode = 0;
+  /** O_* flags given to open (f_flags). */
+  flags = 0;
+  /** File position (f_pos). */
+  pos = 0;
+  /** f_pos_lock, created on first use. */
+  private posLockObj: Lock | null = null;
+  /** File operations (f_op). */
+  ops: FileOperations;
+  /** The inode (f_inode). */
+  inode: Inode;
+  /** The mount the file pins (f_path.mnt). */
+  mount: Mount;
+  /** Per-type data (private_data), e.g. the pid of a pidfd. */
+  privateData: unknown = null;
+
+  /** @internal Created by the slab only. */
+  constructor(simId: number, num: number, ops: FileOperations, inode: Inode, mount: Mount) {
+    this.simId = simId;
+    this.num = num;
+    this.ops = ops;
+    this.inode = inode;
+    this.mount = mount;
+  }
+
+  /** True while the object holds a file (between allocation and free). */
+  get live(): boolean {
+    return (this.gen & 1) === 1;
+  }
+
+  /** Which file this object holds: 1 for its first allocation, 2 after one reuse, ... */
+  get incarnation(): number {
+    return (this.gen + 1) >> 1;
+  }
+
+  /** Display name: `file#3`, or `file#3@2` for the object's second incarnation. */
+  get name(): string {
+    const i = this.incarnation;
+    return i > 1 ? `file#${this.num}@${i}` : `file#${this.num}`;
+  }
+
+  /** f_pos_lock, the mutex fdget_pos() takes. */
+  get posLock(): Lock {
+    return (this.posLockObj ??= new Lock(this.mount.world.engine, `f_pos_lock of file#${this.num}`, true));
+  }
+
+  /** True if f_pos_lock exists and is held by someone. */
+  get posLocked(): boolean {
+    return this.posLockObj !== null && this.posLockObj.owner !== null;
+  }
+
+  /**
+   * get_file(): takes a reference the caller is entitled to (it already holds one, or a
+   * lock keeps the file alive). Reports `refcount-inc-on-zero` if the count was 0
+   * ("f_count incremented from zero; use-after-free condition present!").
+   */
+  getFile(): this {
+    const w = this.mount.world;
+    const before = this.count;
+    if (!this.live) w.engine.report('use-after-free', `get_file on freed ${this.name}`, this.name);
+    else if (before === 0) w.engine.report('refcount-inc-on-zero', `get_file on ${this.name} whose f_count is 0`, this.name);
+    this.inc(before);
+    w.engine.effect('get_file', this.name, before, this.count);
+    return this;
+  }
+
+  /**
+   * get_file_active() / file_ref_get(): takes a reference only if the count is not zero.
+   * Returns false for a dying file. Note it succeeds on a *recycled* object: only a
+   * recheck of the pointer's source tells that apart.
+   */
+  getFileActive(): boolean {
+    const w = this.mount.world;
+    const before = this.count;
+    if (before === 0) {
+      w.engine.effect('file_ref_get', this.name, 0, 0, 'failed: count is 0');
+      return false;
+    }
+    this.inc(before);
+    w.engine.effect('file_ref_get', this.name, before, this.count);
+    return true;
+  }
+
+  /**
+   * The atomic decrement of fput()/file_ref_put(). Returns true if this dropped the last
+   * reference: the caller must then run `__fput()` (see fput, or the deferred paths).
+   */
+  put(): boolean {
+    const w = this.mount.world;
+    const before = this.count;
+    if (before === 0) {
+      w.engine.report(this.live ? 'refcount-underflow' : 'use-after-free', `fput on ${this.live ? '' : 'freed '}${this.name} whose f_count is 0`, this.name);
+      return false;
+    }
+    if (before !== Infinity) this.count = before - 1;
+    w.engine.effect('fput', this.name, before, this.count);
+    return this.count === 0;
+  }
+
+  /** fput() run to completion: the last reference runs `__fput()` at once. */
+  fput(): void {
+    if (this.put()) this.mount.world.slab.release(this);
+  }
+
+  private inc(before: number): void {
+    if (before >= this.mount.world.policy.fileRefMax && before !== Infinity) {
+      this.count = Infinity;
+      this.mount.world.engine.report('refcount-saturated', `f_count of ${this.name} saturated at ${before}`, this.name);
+    } else if (before !== Infinity) {
+      this.count = before + 1;
+    }
+  }
+
+  /** @internal */
+  simName(field: number): string {
+    const n = `file#${this.num}`;
+    return field === F_COUNT ? `${n}.f_count` : field === F_POS ? `${n}.f_pos` : field === F_EP ? `${n}.f_ep` : `${n}.state`;
+  }
+
+  /** @internal */
+  simCount(field: number): number | undefined {
+    return field === F_COUNT ? this.count : field === F_POS ? this.pos : undefined;
+  }
+}

@@ -1,0 +1,248 @@
+import { KernelError } from '../sim/kernel-error.js';
+import {
+  FMODE_ATOMIC_POS, FMODE_LSEEK, FMODE_OPENED, FMODE_PATH, FMODE_READ, FMODE_WRITE,
+  O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NONBLOCK, O_PATH, O_RDWR, O_TRUNC, O_WRONLY,
+} from './constants.js';
+import { anonFileOperations, directoryOperations, pipeOperations, regularFileOperations, type FileOperations } from './file-operations.js';
+import { Inode, type InodeKind } from './inode.js';
+import { Mount } from './mount.js';
+import type { RefFile } from './ref-file.js';
+import type { FileWorld } from './world.js';
+
+const KNOWN_OPEN_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC | O_PATH;
+
+/**
+ * The result of a path lookup: the inode and the mount it lives on.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * const { inode, mount } = new Kernel().vfs.lookup('/srv');
+ * ```
+ */
+export interface PathTarget {
+  /** The inode found. */
+  readonly inode: Inode;
+  /** The mount it belongs to. */
+  readonly mount: Mount;
+}
+
+/**
+ * The file namespace: paths, inodes and mounts, and the step that turns a path into an
+ * opened struct file.
+ *
+ * Models path lookup (fs/namei.c) and do_dentry_open() (fs/open.c), reduced to what
+ * file lifetime needs. A new kernel has `/data/log` (a regular file), `/srv` (a
+ * directory with four entries), `/tmp` and `/mnt` (empty directories), plus the internal
+ * SB_NOUSER filesystems for anonymous inodes and pipes.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * const k = new Kernel();
+ * k.vfs.writeFile('/tmp/notes', 'hi');
+ * k.vfs.lookup('/tmp/notes').inode.data; // 'hi'
+ * ```
+ */
+export class Vfs {
+  /** Engine object id of the namespace (field 0: the dentry tree). */
+  readonly simId: number;
+  /** The root filesystem. */
+  readonly root: Mount;
+  /** Internal anonymous-inode filesystem (anon_inodefs, SB_NOUSER). */
+  readonly anon: Mount;
+  /** Internal pipe filesystem (pipefs, SB_NOUSER). */
+  readonly pipefs: Mount;
+  private readonly world: FileWorld;
+  private readonly nodes = new Map<string, Inode>();
+  private readonly mounts = new Map<string, Mount>();
+  private nextIno = 1;
+  private nextMnt = 1;
+  private readonly anonInode: Inode;
+
+  /** @param world - the kernel world */
+  constructor(world: FileWorld) {
+    this.world = world;
+    this.simId = world.engine.register({ simName: () => 'namespace' });
+    this.root = this.newMount('/', 'rootfs', false);
+    this.mounts.set('/', this.root);
+    this.anon = this.newMount('anon_inode:', 'anon_inodefs', true);
+    this.pipefs = this.newMount('pipe:', 'pipefs', true);
+    this.anonInode = this.newInode('anon', 'anon_inode:[anon]');
+    this.nodes.set('/', this.newInode('dir', '/'));
+    this.mkdir('/data');
+    this.writeFile('/data/log', 'line 1\nline 2\nline 3\n');
+    this.mkdir('/srv');
+    for (const n of ['a', 'b', 'c', 'd']) this.writeFile(`/srv/${n}`, n);
+    this.mkdir('/tmp');
+    this.mkdir('/mnt');
+  }
+
+  /** Resolves `path` (absolute, normalised). Throws ENOENT / ENOTDIR / EINVAL. */
+  lookup(path: string): PathTarget {
+    const p = normalise(path);
+    const inode = this.nodes.get(p);
+    if (inode === undefined) {
+      const parent = this.nodes.get(dirname(p));
+      throw new KernelError(parent !== undefined && parent.kind !== 'dir' ? 'ENOTDIR' : 'ENOENT', 'lookup', path);
+    }
+    return { inode, mount: this.mountOf(p) };
+  }
+
+  /** Creates a directory (with optional entries as empty regular files). */
+  mkdir(path: string, entries: readonly string[] = []): Inode {
+    const ino = this.create(path, 'dir');
+    for (const e of entries) this.create(`${normalise(path)}/${e}`, 'reg');
+    return ino;
+  }
+
+  /** Creates or overwrites a regular file with `data`. */
+  writeFile(path: string, data: string): Inode {
+    const p = normalise(path);
+    const ino = this.nodes.get(p) ?? this.create(p, 'reg');
+    if (ino.kind !== 'reg') throw new KernelError('EISDIR', 'writeFile', path);
+    ino.data = data;
+    return ino;
+  }
+
+  /** Mounts a new empty filesystem on the directory `path`. EBUSY if already a mount point. */
+  mount(path: string, fstype = 'tmpfs'): Mount {
+    const p = normalise(path);
+    const { inode } = this.lookup(p);
+    if (inode.kind !== 'dir') throw new KernelError('ENOTDIR', 'mount', path);
+    if (this.mounts.has(p)) throw new KernelError('EBUSY', 'mount', `${path} is already a mount point`);
+    const m = this.newMount(p, fstype, false);
+    this.mounts.set(p, m);
+    this.world.engine.effect('mount', `mnt:${p}`, undefined, 0, fstype);
+    return m;
+  }
+
+  /**
+   * Unmounts `path`. EINVAL if it is not a mount point or is the root; EBUSY while any
+   * file on it is alive — including files only io_uring or an in-flight SCM_RIGHTS
+   * message still holds.
+   */
+  umount(path: string): void {
+    const p = normalise(path);
+    const m = this.mounts.get(p);
+    if (m === undefined || m === this.root) throw new KernelError('EINVAL', 'umount', `${path} is not an unmountable mount point`);
+    if (m.count > 0) throw new KernelError('EBUSY', 'umount', `${m.count} open file(s) pin ${path}`);
+    for (const q of this.mounts.keys()) {
+      if (q !== p && q.startsWith(`${p}/`)) throw new KernelError('EBUSY', 'umount', `${q} is mounted below ${path}`);
+    }
+    this.mounts.delete(p);
+    m.mounted = false;
+    for (const k of [...this.nodes.keys()]) if (k.startsWith(`${p}/`)) this.nodes.delete(k);
+    this.nodes.get(p)!.entries.length = 0;
+    this.world.engine.effect('umount', `mnt:${p}`, 0, undefined);
+  }
+
+  /** The mount whose mount point is exactly `path`, if any. */
+  mountAt(path: string): Mount | undefined {
+    return this.mounts.get(normalise(path));
+  }
+
+  /** The mount a path lives on (longest mount-point prefix). */
+  mountOf(path: string): Mount {
+    let p = normalise(path);
+    for (;;) {
+      const m = this.mounts.get(p);
+      if (m !== undefined) return m;
+      p = dirname(p);
+    }
+  }
+
+  /**
+   * Opens `path` with open(2) `flags`: checks the flags and the path, then allocates the
+   * struct file with one reference, FMODE bits set as do_dentry_open() sets them, and
+   * the mount pinned. One atomic step; throws (changing nothing) on EINVAL, ENOENT,
+   * EEXIST, ENOTDIR, EISDIR.
+   */
+  openFile(path: string, flags: number): RefFile {
+    if (!Number.isInteger(flags) || flags < 0 || (flags & ~KNOWN_OPEN_FLAGS) !== 0 || (flags & 3) === 3) {
+      throw new KernelError('EINVAL', 'open', `bad flags ${flags}`);
+    }
+    const p = normalise(path);
+    let inode = this.nodes.get(p);
+    if (inode !== undefined && (flags & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL)) throw new KernelError('EEXIST', 'open', path);
+    if (inode === undefined) {
+      if (!(flags & O_CREAT) || flags & O_DIRECTORY) this.lookup(p);
+      const parent = this.nodes.get(dirname(p));
+      if (parent === undefined) throw new KernelError('ENOENT', 'open', path);
+      if (parent.kind !== 'dir') throw new KernelError('ENOTDIR', 'open', path);
+    } else {
+      if (flags & O_DIRECTORY && inode.kind !== 'dir') throw new KernelError('ENOTDIR', 'open', path);
+      if (inode.kind === 'dir' && (flags & 3) !== 0 && !(flags & O_PATH)) throw new KernelError('EISDIR', 'open', path);
+    }
+    inode ??= this.create(p, 'reg');
+    if (flags & O_TRUNC && inode.kind === 'reg' && flags & 3 && !(flags & O_PATH)) inode.data = '';
+    const ops = inode.kind === 'dir' ? directoryOperations : inode.kind === 'fifo' ? pipeOperations : regularFileOperations;
+    return this.openInode(inode, this.mountOf(p), ops, flags);
+  }
+
+  /** anon_inode_getfile(): a file on the internal anonymous-inode filesystem. */
+  openAnon(name: string, ops: FileOperations = anonFileOperations, flags = O_RDWR): RefFile {
+    const f = this.openInode(this.anonInode, this.anon, ops, flags);
+    this.world.engine.effect('anon_inode_getfile', f.name, undefined, undefined, name);
+    return f;
+  }
+
+  /** A new pipe inode and its two ends (create_pipe_files()): [read end, write end]. */
+  openPipe(flags = 0): [RefFile, RefFile] {
+    const inode = this.newInode('fifo', `pipe:[${this.nextIno}]`);
+    return [this.openInode(inode, this.pipefs, pipeOperations, flags & ~3), this.openInode(inode, this.pipefs, pipeOperations, (flags & ~3) | O_WRONLY)];
+  }
+
+  private openInode(inode: Inode, mount: Mount, ops: FileOperations, flags: number): RefFile {
+    let mode = FMODE_OPENED;
+    if (flags & O_PATH) mode |= FMODE_PATH;
+    else {
+      const acc = flags & 3;
+      if (acc === 0 || acc === O_RDWR) mode |= FMODE_READ;
+      if (acc === O_WRONLY || acc === O_RDWR) mode |= FMODE_WRITE;
+      if (!ops.stream) mode |= FMODE_LSEEK | FMODE_ATOMIC_POS;
+    }
+    const before = mount.count;
+    mount.count = before + 1;
+    this.world.engine.effect('mntget', `mnt:${mount.path}`, before, mount.count);
+    return this.world.slab.alloc(ops, inode, mount, mode, flags & ~O_CLOEXEC);
+  }
+
+  private create(path: string, kind: InodeKind): Inode {
+    const p = normalise(path);
+    if (this.nodes.has(p)) throw new KernelError('EEXIST', 'create', path);
+    const parent = this.nodes.get(dirname(p));
+    if (parent === undefined) throw new KernelError('ENOENT', 'create', path);
+    if (parent.kind !== 'dir') throw new KernelError('ENOTDIR', 'create', path);
+    const ino = this.newInode(kind, p);
+    this.nodes.set(p, ino);
+    parent.entries.push(p.slice(p.lastIndexOf('/') + 1));
+    return ino;
+  }
+
+  private newInode(kind: InodeKind, path: string): Inode {
+    const ino = new Inode(this.nextIno++, kind, path);
+    ino.simId = this.world.engine.register(ino);
+    return ino;
+  }
+
+  private newMount(path: string, fstype: string, nouser: boolean): Mount {
+    return new Mount(this.world, this.nextMnt++, path, fstype, nouser);
+  }
+}
+
+function normalise(path: string): string {
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new KernelError('ENOENT', 'lookup', `not an absolute path: ${String(path)}`);
+  const parts: string[] = [];
+  for (const s of path.split('/')) {
+    if (s === '' || s === '.') continue;
+    if (s === '..') parts.pop();
+    else parts.push(s);
+  }
+  return `/${parts.join('/')}`;
+}
+
+function dirname(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
+}

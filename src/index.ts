@@ -1,0 +1,64 @@
+/**
+ * fdlab: the Linux kernel's file-descriptor and struct file lifetime core as small
+ * composable classes, on a deterministic step engine that makes the races of the
+ * kernel mailing lists reproducible.
+ *
+ * @packageDocumentation
+ */
+
+// sim: the engine
+export { ERRNO, type ErrnoName } from './sim/errno.js';
+export { KernelError } from './sim/kernel-error.js';
+export { access, accessIsWrite, accessLocation, type Blocker, type KernelPath, type Step } from './sim/step.js';
+export { SimThread } from './sim/thread.js';
+export { Engine, type Traceable } from './sim/engine.js';
+export { Lock } from './sim/lock.js';
+export { Rcu } from './sim/rcu.js';
+export { HookList } from './sim/hooks.js';
+export { Random } from './sim/random.js';
+export { resolvePolicy } from './sim/policy.js';
+export { countPreemptions, formatSchedule, parseSchedule } from './sim/schedule.js';
+export { runEngine, type RunResult, type Strategy } from './sim/scheduler.js';
+export type { TouchedObject, TraceEvent } from './sim/events.js';
+export type { Violation, ViolationKind } from './sim/violation.js';
+
+// file: struct file
+export * from './file/constants.js';
+export { Inode, type InodeKind } from './file/inode.js';
+export { Mount } from './file/mount.js';
+export { RefFile } from './file/ref-file.js';
+export { FileSlab } from './file/slab.js';
+export { FposWatch } from './file/fpos-watch.js';
+export { Vfs, type PathTarget } from './file/vfs.js';
+export {
+  anonFileOperations, directoryOperations, pipeOperations, regularFileOperations, type FileOperations,
+} from './file/file-operations.js';
+export { fputDeferred, fputDeferredSteps, fputTeardown, fputTeardownSteps, runTaskWork, runTaskWorkSteps } from './file/fput.js';
+export type { FilePolicy, FileWorld, FputContext, FputHooks } from './file/world.js';
+
+// fdtable: files_struct
+export { Fdtable, fileNeedsPosLock, type SlotState } from './fdtable/fdtable.js';
+export { FdArrays } from './fdtable/fdt.js';
+export { EMPTY_FD, FDPUT_FPUT, FDPUT_POS_UNLOCK, fdWordId } from './fdtable/fd-word.js';
+export { fdgetPosSteps, fdgetSteps, fdputPosSteps, fdputSteps, fgetSteps, type LookupContext } from './fdtable/fget.js';
+export type { FdgetPosRule, FdtablePolicy, FgetRecheck } from './fdtable/policy.js';
+export type { FdtableWorld } from './fdtable/world.js';
+
+// task: processes, threads, syscalls
+export * from './task/constants.js';
+export { makeCreds, type Creds } from './task/creds.js';
+export type { ExecUnshare, TaskPolicy } from './task/policy.js';
+export { locksRemovePosix, posixLocksOf, type Flock, type PosixLock } from './task/posix-locks.js';
+export { Process, type ThreadBody } from './task/process.js';
+export { Sys } from './task/sys.js';
+export { Task } from './task/task.js';
+export { plainSyscall, syscallSteps } from './task/syscall.js';
+export { receiveFd, receiveFdReplace, receiveFdReplaceSteps, receiveFdSteps } from './task/syscalls/fd-calls.js';
+export type { SpawnOptions, TaskWorld } from './task/world.js';
+
+// kernel: the world
+export { Kernel, type KernelOptions } from './kernel/kernel.js';
+export { DEFAULT_POLICY, POLICY_PRESETS, type KernelPolicy, type PolicyInput, type PresetName } from './kernel/policies.js';
+export type { AuditEntry, AuditReport, OwnerSource } from './kernel/audit.js';
+export type { KernelSnapshot } from './kernel/snapshot.js';
+export type { Plugin } from './kernel/plugin.js';

@@ -1,0 +1,89 @@
+import type { FdtablePolicy } from '../fdtable/policy.js';
+import type { FilePolicy } from '../file/world.js';
+import type { TaskPolicy } from '../task/policy.js';
+
+/**
+ * Every behaviour switch of the kernel model: one key per behaviour that changed in
+ * kernel history, one value per version of it. See each key's type for the commits.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * const k = new Kernel({ policy: ['linux-6.4', { fgetRecheck: 'none' }] });
+ * k.policy.fdgetPos; // 'when-shared'
+ * ```
+ */
+export interface KernelPolicy extends FilePolicy, FdtablePolicy, TaskPolicy {}
+
+/**
+ * How to name a policy: a preset name, a partial object of switches, or a list of those
+ * applied left to right.
+ *
+ * @example
+ * ```ts
+ * import type { PolicyInput } from 'fdlab';
+ * const p: PolicyInput = ['linux-5.11', { fdgetPos: 'always' }];
+ * ```
+ */
+export type PolicyInput = PresetName | Partial<KernelPolicy> | ReadonlyArray<PresetName | Partial<KernelPolicy>>;
+
+/**
+ * The current kernel's behaviour (v6.15 and later): the default policy.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_POLICY } from 'fdlab';
+ * DEFAULT_POLICY.fdgetPos; // 'raw-count-or-iterate'
+ * ```
+ */
+export const DEFAULT_POLICY: KernelPolicy = {
+  fdgetPos: 'raw-count-or-iterate',
+  fgetRecheck: 'slot+fdt',
+  execUnshare: 'after-de_thread',
+  slabTypesafeByRcu: true,
+  fileRefMax: Number.MAX_SAFE_INTEGER,
+};
+
+/**
+ * Named coherent policy sets: the behaviour of a kernel version.
+ *
+ * - `linux-3.14`: f_pos_lock only when shared; no fget recheck; exec unshares before
+ *   de_thread; files freed after an RCU grace period.
+ * - `linux-5.11`: the exec/POSIX-lock fix (unshare after de_thread).
+ * - `linux-5.16`: fget rechecks slot and fdt (CVE-2021-4083 fixes).
+ * - `linux-6.4`: the last kernel with the `f_count > 1` f_pos optimisation for all files.
+ * - `linux-6.5-rc`: the lock is always taken (20ea1e7d13c1).
+ * - `linux-6.5`: reinstated for regular files, always for directories (797964253d35).
+ * - `linux-6.6`: keyed on `->iterate_shared`.
+ * - `linux-6.7`: struct file becomes SLAB_TYPESAFE_BY_RCU.
+ * - `linux-6.15` / `current`: raw file_ref compare in fdget_pos().
+ *
+ * @example
+ * ```ts
+ * import { POLICY_PRESETS } from 'fdlab';
+ * POLICY_PRESETS['linux-6.4'].fdgetPos; // 'when-shared'
+ * ```
+ */
+export const POLICY_PRESETS = {
+  'linux-3.14': { fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'before-de_thread', slabTypesafeByRcu: false },
+  'linux-5.11': { fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
+  'linux-5.16': { fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
+  'linux-6.4': { fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
+  'linux-6.5-rc': { fdgetPos: 'always', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
+  'linux-6.5': { fdgetPos: 'when-shared-or-dir', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
+  'linux-6.6': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
+  'linux-6.7': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true },
+  'linux-6.15': { ...DEFAULT_POLICY },
+  current: { ...DEFAULT_POLICY },
+} as const satisfies Record<string, Partial<KernelPolicy>>;
+
+/**
+ * A preset name.
+ *
+ * @example
+ * ```ts
+ * import type { PresetName } from 'fdlab';
+ * const v: PresetName = 'linux-6.4';
+ * ```
+ */
+export type PresetName = keyof typeof POLICY_PRESETS;

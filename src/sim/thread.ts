@@ -1,0 +1,83 @@
+import type { Lock } from './lock.js';
+import type { KernelPath, Step } from './step.js';
+
+/**
+ * A schedulable thread of the model: a generator of {@link Step}s plus the state the
+ * scheduler and the detectors need (held locks, RCU nesting).
+ *
+ * Models the scheduling side of `struct task_struct`: which step the task runs next,
+ * whether it can run, and what it holds.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * const k = new Kernel();
+ * const t = k.spawnProcess().thread(function* (sys) { yield* sys.getpid(); });
+ * t.sim.done; // false until the scheduler runs it
+ * ```
+ */
+export class SimThread {
+  /** Index in the engine's thread list; the number used in schedule strings. */
+  readonly id: number;
+  /** Name for traces, e.g. `P1.T1`. */
+  name: string;
+  /** The running path, or null when the thread has no body (idle in user space). */
+  gen: KernelPath<unknown> | null = null;
+  /** The step the thread will take next; null when it has finished. */
+  pending: Step | null = null;
+  /** True once the body returned or threw. */
+  done = true;
+  /** The body's return value. */
+  result: unknown = undefined;
+  /** What the body threw (a KernelError from a syscall, usually). */
+  error: unknown = undefined;
+  /** Locks currently held, in acquisition order. */
+  readonly held: Lock[] = [];
+  /** rcu_read_lock() nesting depth. */
+  rcuDepth = 0;
+  /** Step number at which the outermost RCU read-side section began. */
+  rcuSince = -1;
+  /** Depth of kernel entry: >0 while inside a system call. */
+  inKernel = 0;
+  /** Set when another thread killed this one (de_thread, exit_group). */
+  killed = false;
+
+  /** @param id - index in the engine @param name - display name */
+  constructor(id: number, name: string) {
+    this.id = id;
+    this.name = name;
+  }
+
+  /** Starts `gen` as the thread's body: runs it up to its first yield. @internal */
+  start(gen: KernelPath<unknown>): void {
+    this.gen = gen;
+    this.done = false;
+    this.advance(undefined);
+  }
+
+  /** Runs the body from its pending step to the next yield. @internal */
+  advance(input: unknown): void {
+    const gen = this.gen;
+    if (gen === null) return;
+    let r: IteratorResult<Step, unknown>;
+    try {
+      r = gen.next(input);
+    } catch (e) {
+      // A body that throws (usually a KernelError a syscall returned) ends the
+      // thread; the engine decides whether the throw is a violation.
+      this.finish(undefined, e);
+      return;
+    }
+    if (r.done) this.finish(r.value, undefined);
+    else this.pending = r.value;
+  }
+
+  /** Marks the thread finished. @internal */
+  finish(result: unknown, error: unknown): void {
+    this.pending = null;
+    this.done = true;
+    this.gen = null;
+    this.result = result;
+    this.error = error;
+  }
+}

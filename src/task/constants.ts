@@ -1,0 +1,33 @@
+/* fcntl, close_range and clone constants (include/uapi/asm-generic/fcntl.h,
+ * include/uapi/linux/close_range.h, include/uapi/linux/sched.h). */
+
+/** fcntl: duplicate to the lowest free fd ≥ arg (F_DUPFD). @example `p.fcntl(fd, F_DUPFD, 10)` */
+export const F_DUPFD = 0;
+/** fcntl: read the fd flags (F_GETFD). @example `p.fcntl(fd, F_GETFD)` */
+export const F_GETFD = 1;
+/** fcntl: set the fd flags (F_SETFD). @example `p.fcntl(fd, F_SETFD, FD_CLOEXEC)` */
+export const F_SETFD = 2;
+/** fcntl: read the file status flags (F_GETFL). @example `p.fcntl(fd, F_GETFL)` */
+export const F_GETFL = 3;
+/** fcntl: test for a POSIX record lock (F_GETLK). @example `p.fcntl(fd, F_GETLK, { type: F_WRLCK, start: 0, len: 0 })` */
+export const F_GETLK = 5;
+/** fcntl: set a POSIX record lock, failing with EAGAIN on conflict (F_SETLK). @example `p.fcntl(fd, F_SETLK, { type: F_WRLCK, start: 0, len: 0 })` */
+export const F_SETLK = 6;
+/** fcntl: set a POSIX record lock, waiting on conflict (F_SETLKW). @example `yield* sys.fcntl(fd, F_SETLKW, lock)` */
+export const F_SETLKW = 7;
+/** fcntl: F_DUPFD with close-on-exec set (F_DUPFD_CLOEXEC). @example `p.fcntl(fd, F_DUPFD_CLOEXEC, 0)` */
+export const F_DUPFD_CLOEXEC = 1030;
+/** The close-on-exec fd flag (FD_CLOEXEC). @example `p.fcntl(fd, F_SETFD, FD_CLOEXEC)` */
+export const FD_CLOEXEC = 1;
+/** A shared (read) record lock (F_RDLCK). @example `{ type: F_RDLCK, start: 0, len: 10 }` */
+export const F_RDLCK = 0;
+/** An exclusive (write) record lock (F_WRLCK). @example `{ type: F_WRLCK, start: 0, len: 0 }` */
+export const F_WRLCK = 1;
+/** Unlock a range (F_UNLCK). @example `{ type: F_UNLCK, start: 0, len: 0 }` */
+export const F_UNLCK = 2;
+/** close_range: first unshare the fd table (CLOSE_RANGE_UNSHARE). @example `p.closeRange(3, 100, CLOSE_RANGE_UNSHARE)` */
+export const CLOSE_RANGE_UNSHARE = 1 << 1;
+/** close_range: set close-on-exec instead of closing (CLOSE_RANGE_CLOEXEC). @example `p.closeRange(3, 100, CLOSE_RANGE_CLOEXEC)` */
+export const CLOSE_RANGE_CLOEXEC = 1 << 2;
+/** clone/unshare: share (clone) or unshare the fd table (CLONE_FILES). @example `p.unshare(CLONE_FILES)` */
+export const CLONE_FILES = 0x400;

@@ -1,0 +1,235 @@
+import type { Fdtable } from '../fdtable/fdtable.js';
+import type { RefFile } from '../file/ref-file.js';
+import { KernelError } from '../sim/kernel-error.js';
+import type { KernelPath } from '../sim/step.js';
+import { makeCreds, type Creds } from './creds.js';
+import type { Flock } from './posix-locks.js';
+import { F_GETLK, F_SETLK, F_SETLKW } from './constants.js';
+import { plainSyscall } from './syscall.js';
+import { close, dup, dup2, dup3, open, pipe } from './syscalls/fd-calls.js';
+import { fcntl } from './syscalls/fcntl.js';
+import { closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSteps } from './syscalls/lifecycle.js';
+import { getdentsOp, lseekOp, readOp, runPosOp, writeOp } from './syscalls/rw.js';
+import { TASK_EXIT, type Sys } from './sys.js';
+import { Task } from './task.js';
+import type { SpawnOptions, TaskWorld } from './world.js';
+
+/**
+ * A thread body: a generator that makes system calls with `yield*`.
+ *
+ * @example
+ * ```ts
+ * import type { ThreadBody } from 'fdlab';
+ * const body: ThreadBody = function* (sys) { yield* sys.getpid(); };
+ * ```
+ */
+export type ThreadBody = (sys: Sys) => KernelPath<unknown>;
+
+/**
+ * A process: a thread group with credentials, an RLIMIT_NOFILE, and tasks that share or
+ * own fd tables. Its methods are the plain, synchronous system calls of its main
+ * thread: each runs to completion at once.
+ *
+ * Models the thread-group side of `struct task_struct` / `struct signal_struct` that
+ * file lifetime touches: fork (copy_files/dup_fd), clone with CLONE_FILES, unshare,
+ * exec, exit.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDWR } from 'fdlab';
+ * const k = new Kernel();
+ * const p = k.spawnProcess();
+ * const fd = p.open('/data/log', O_RDWR);
+ * const copy = p.dup(fd);
+ * p.fileOf(fd).count; // 2: one struct file, two fd slots
+ * p.close(fd);
+ * p.close(copy);      // the last fput runs __fput
+ * ```
+ */
+export class Process {
+  /** Process id (the main thread's tid). */
+  readonly pid: number;
+  /** Display name, e.g. `P1`. */
+  readonly name: string;
+  /** Credentials. */
+  creds: Creds;
+  /** RLIMIT_NOFILE soft limit. */
+  rlimitNofile: number;
+  /** Parent process, if forked. */
+  readonly parent: Process | null;
+  /** Tasks (threads) in creation order; the first is the main thread. */
+  readonly tasks: Task[] = [];
+  /** The kernel. */
+  readonly world: TaskWorld;
+  private bodies = 0;
+
+  /** @internal Use Kernel.spawnProcess(). */
+  constructor(world: TaskWorld, pid: number, opts: SpawnOptions, files: Fdtable) {
+    this.world = world;
+    this.pid = pid;
+    this.name = opts.name ?? `P${pid}`;
+    this.creds = makeCreds(opts.creds);
+    this.rlimitNofile = opts.rlimitNofile ?? world.rlimitNofile;
+    this.parent = opts.parent ?? null;
+    const sim = world.engine.spawn(`${this.name}.T1`);
+    this.tasks.push(new Task(world, this, pid, sim, files));
+  }
+
+  /** The main thread. */
+  get main(): Task {
+    return this.tasks[0]!;
+  }
+
+  /** The main thread's fd table. Throws ESRCH once it has exited. */
+  get files(): Fdtable {
+    const f = this.main.files;
+    if (f === null) throw new KernelError('ESRCH', 'files', `${this.name} has exited`);
+    return f;
+  }
+
+  /** True once every thread has exited. */
+  get exited(): boolean {
+    return this.tasks.every((t) => t.exited);
+  }
+
+  /** True once the main thread is exiting (PF_EXITING). */
+  get exiting(): boolean {
+    return this.main.exiting;
+  }
+
+  /**
+   * Gives the process a thread running `body`. The first call runs it on the main
+   * thread; later calls create threads with clone(CLONE_VM | CLONE_FILES |
+   * CLONE_THREAD), which share the fd table (files_struct.count goes up).
+   */
+  thread(body: ThreadBody, opts: { shareFiles?: boolean } = {}): Task {
+    let t: Task;
+    if (this.bodies === 0 && !this.main.exited) t = this.main;
+    else {
+      const files = this.files;
+      const sim = this.world.engine.spawn(`${this.name}.T${this.tasks.length + 1}`);
+      let tf: Fdtable;
+      if (opts.shareFiles === false) tf = files.dupFd(this.world.nextFilesName(this));
+      else {
+        tf = files;
+        const before = files.count;
+        files.count = before + 1;
+        this.world.engine.effect('copy_files(CLONE_FILES)', `${files.name}.count`, before, files.count);
+      }
+      t = new Task(this.world, this, this.world.allocPid(), sim, tf);
+      this.tasks.push(t);
+    }
+    this.bodies++;
+    const sys = t.sys;
+    this.world.engine.startThread(t.sim, (function* () {
+      try {
+        return yield* body(sys);
+      } catch (e) {
+        if (e === TASK_EXIT) return undefined;
+        throw e;
+      }
+    })());
+    return t;
+  }
+
+  /** The file installed at `fd` (no reference taken). Throws EBADF. */
+  fileOf(fd: number): RefFile {
+    const f = this.files.lookupRaw(fd);
+    if (f === null) throw new KernelError('EBADF', 'fileOf', `fd ${fd} is not installed in ${this.name}`);
+    return f;
+  }
+
+  /** open(2). */
+  open(path: string, flags: number): number {
+    return plainSyscall(this.main, () => open(this.main, path, flags));
+  }
+
+  /** close(2). */
+  close(fd: number): void {
+    plainSyscall(this.main, () => close(this.main, fd));
+  }
+
+  /** dup(2). */
+  dup(fd: number): number {
+    return plainSyscall(this.main, () => dup(this.main, fd));
+  }
+
+  /** dup2(2). */
+  dup2(oldfd: number, newfd: number): number {
+    return plainSyscall(this.main, () => dup2(this.main, oldfd, newfd));
+  }
+
+  /** dup3(2). */
+  dup3(oldfd: number, newfd: number, flags: number): number {
+    return plainSyscall(this.main, () => dup3(this.main, oldfd, newfd, flags));
+  }
+
+  /** fcntl(2) F_GETLK: the conflicting lock, or the request with type F_UNLCK. */
+  fcntl(fd: number, cmd: typeof F_GETLK, lock: Flock): Flock;
+  /** fcntl(2) F_SETLK / F_SETLKW. */
+  fcntl(fd: number, cmd: typeof F_SETLK | typeof F_SETLKW, lock: Flock): number;
+  /** fcntl(2) F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL. */
+  fcntl(fd: number, cmd: number, arg?: number): number;
+  fcntl(fd: number, cmd: number, arg?: number | Flock): number | Flock {
+    return plainSyscall(this.main, () => fcntl(this.main, fd, cmd, arg));
+  }
+
+  /** close_range(2). */
+  closeRange(first: number, last: number, flags = 0): void {
+    this.runCold(closeRangeSteps(this.main, first, last, flags));
+  }
+
+  /** read(2). */
+  read(fd: number, count: number): string {
+    return plainSyscall(this.main, () => runPosOp(this.main, fd, readOp(count)));
+  }
+
+  /** write(2). */
+  write(fd: number, data: string): number {
+    return plainSyscall(this.main, () => runPosOp(this.main, fd, writeOp(data)));
+  }
+
+  /** lseek(2). */
+  lseek(fd: number, offset: number, whence: number): number {
+    return plainSyscall(this.main, () => runPosOp(this.main, fd, lseekOp(offset, whence)));
+  }
+
+  /** getdents64(2): up to `count` names. */
+  getdents(fd: number, count = 64): string[] {
+    return plainSyscall(this.main, () => runPosOp(this.main, fd, getdentsOp(count)));
+  }
+
+  /** pipe2(2): [read fd, write fd]. */
+  pipe(flags = 0): [number, number] {
+    return plainSyscall(this.main, () => pipe(this.main, flags));
+  }
+
+  /** fork(2): the child process. */
+  fork(): Process {
+    return this.runCold(forkSteps(this.main));
+  }
+
+  /** unshare(CLONE_FILES). */
+  unshare(flags: number): void {
+    this.runCold(unshareSteps(this.main, flags));
+  }
+
+  /** execve(2) as far as files go. */
+  exec(): void {
+    this.runCold(execSteps(this.main));
+  }
+
+  /** exit of the main thread (exit(2)); with no other threads, the process is gone. */
+  exit(): void {
+    this.runCold(exitSteps(this.main));
+  }
+
+  /** @internal Called when a task has exited. */
+  taskExited(t: Task): void {
+    if (this.exited) this.world.engine.effect('exit', this.name, undefined, undefined, `last thread ${t.name} exited`);
+  }
+
+  private runCold<T>(gen: KernelPath<T>): T {
+    return plainSyscall(this.main, () => this.world.engine.runPlain(this.main.sim, gen));
+  }
+}

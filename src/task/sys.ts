@@ -1,0 +1,143 @@
+import type { RefFile } from '../file/ref-file.js';
+import type { KernelPath } from '../sim/step.js';
+import type { Flock } from './posix-locks.js';
+import type { Process } from './process.js';
+import { syscallSteps } from './syscall.js';
+import { closeSteps, dup2Steps, dup3Steps, dupSteps, openSteps, pipe } from './syscalls/fd-calls.js';
+import { fcntlSteps } from './syscalls/fcntl.js';
+import { closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSteps } from './syscalls/lifecycle.js';
+import { getdentsOp, lseekOp, posOpSteps, readOp, writeOp } from './syscalls/rw.js';
+import type { Task } from './task.js';
+import { allocStep } from './syscalls/steps.js';
+
+/** Thrown through a thread body by `sys.exit()`; the thread runner treats it as the end. @internal */
+export const TASK_EXIT: unique symbol = Symbol('fdlab.task-exit') as never;
+
+/**
+ * The system calls a thread body makes: each returns a kernel path to run with
+ * `yield*`, so the scheduler can preempt between its atomic steps. Failed calls throw
+ * a KernelError, which the body may catch.
+ *
+ * Models the syscall entry points (fs/open.c, fs/file.c, fs/read_write.c, fs/fcntl.c,
+ * kernel/fork.c, fs/exec.c, kernel/exit.c) for one task.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY } from 'fdlab';
+ * const k = new Kernel();
+ * k.spawnProcess().thread(function* (sys) {
+ *   const fd = yield* sys.open('/data/log', O_RDONLY);
+ *   const data = yield* sys.read(fd, 6);
+ *   yield* sys.close(fd);
+ *   return data;
+ * });
+ * k.run();
+ * ```
+ */
+export class Sys {
+  /** The calling task. */
+  readonly task: Task;
+
+  /** @param task - the calling task */
+  constructor(task: Task) {
+    this.task = task;
+  }
+
+  /** The calling process. */
+  get process(): Process {
+    return this.task.process;
+  }
+
+  /** open(2): the lowest free fd for `path`. */
+  open(path: string, flags: number): KernelPath<number> {
+    return syscallSteps(this.task, openSteps(this.task, path, flags));
+  }
+
+  /** close(2). */
+  close(fd: number): KernelPath {
+    return syscallSteps(this.task, closeSteps(this.task, fd));
+  }
+
+  /** dup(2). */
+  dup(fd: number): KernelPath<number> {
+    return syscallSteps(this.task, dupSteps(this.task, fd));
+  }
+
+  /** dup2(2). */
+  dup2(oldfd: number, newfd: number): KernelPath<number> {
+    return syscallSteps(this.task, dup2Steps(this.task, oldfd, newfd));
+  }
+
+  /** dup3(2). */
+  dup3(oldfd: number, newfd: number, flags: number): KernelPath<number> {
+    return syscallSteps(this.task, dup3Steps(this.task, oldfd, newfd, flags));
+  }
+
+  /** fcntl(2): F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETLK, F_SETLKW, F_GETLK. */
+  fcntl(fd: number, cmd: number, arg?: number | Flock): KernelPath<number | Flock> {
+    return syscallSteps(this.task, fcntlSteps(this.task, fd, cmd, arg));
+  }
+
+  /** close_range(2). */
+  closeRange(first: number, last: number, flags = 0): KernelPath {
+    return syscallSteps(this.task, closeRangeSteps(this.task, first, last, flags));
+  }
+
+  /** read(2): the bytes read, advancing f_pos. */
+  read(fd: number, count: number): KernelPath<string> {
+    return syscallSteps(this.task, posOpSteps(this.task, fd, readOp(count)));
+  }
+
+  /** write(2): bytes written, advancing f_pos. */
+  write(fd: number, data: string): KernelPath<number> {
+    return syscallSteps(this.task, posOpSteps(this.task, fd, writeOp(data)));
+  }
+
+  /** lseek(2): the new position. */
+  lseek(fd: number, offset: number, whence: number): KernelPath<number> {
+    return syscallSteps(this.task, posOpSteps(this.task, fd, lseekOp(offset, whence)));
+  }
+
+  /** getdents64(2): up to `count` entry names from the directory position. */
+  getdents(fd: number, count = 64): KernelPath<string[]> {
+    return syscallSteps(this.task, posOpSteps(this.task, fd, getdentsOp(count)));
+  }
+
+  /** pipe2(2): [read fd, write fd] (one atomic step). */
+  *pipe(flags = 0): KernelPath<[number, number]> {
+    yield allocStep(this.task.filesOrThrow('pipe2'));
+    return pipe(this.task, flags);
+  }
+
+  /** fork(2): the child process (its main thread has no body until you give it one). */
+  fork(): KernelPath<Process> {
+    return syscallSteps(this.task, forkSteps(this.task));
+  }
+
+  /** unshare(2) with CLONE_FILES. */
+  unshare(flags: number): KernelPath {
+    return syscallSteps(this.task, unshareSteps(this.task, flags));
+  }
+
+  /** execve(2), as far as files go: de_thread, unshare_files, close-on-exec. */
+  exec(): KernelPath {
+    return syscallSteps(this.task, execSteps(this.task));
+  }
+
+  /** exit(2) of this thread: drops its use of the fd table; the body ends here. */
+  *exit(): KernelPath<never> {
+    yield* syscallSteps(this.task, exitSteps(this.task));
+    throw TASK_EXIT;
+  }
+
+  /** getpid(2): one step that touches nothing shared. */
+  *getpid(): KernelPath<number> {
+    yield { fn: 'getpid', acc: [] };
+    return this.task.process.pid;
+  }
+
+  /** The file at `fd` right now (no reference taken, no step): for assertions in bodies. */
+  fileOf(fd: number): RefFile | null {
+    return this.task.files?.lookupRaw(fd) ?? null;
+  }
+}

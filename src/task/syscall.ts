@@ -1,0 +1,48 @@
+import { runTaskWork, runTaskWorkSteps } from '../file/fput.js';
+import type { KernelPath } from '../sim/step.js';
+import type { Task } from './task.js';
+
+/**
+ * Runs a plain syscall body for task `t`: sets the engine's current thread to `t`,
+ * and on the way out (return or error) runs the task's deferred work, as the kernel
+ * runs task_work on return to user space.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, plainSyscall } from 'fdlab';
+ * const p = new Kernel().spawnProcess();
+ * plainSyscall(p.main, () => p.main.tid); // 1
+ * ```
+ */
+export function plainSyscall<T>(t: Task, body: () => T): T {
+  const e = t.world.engine;
+  const prev = e.current;
+  e.current = t.sim;
+  try {
+    return body();
+  } finally {
+    if (t.taskWork.length > 0) runTaskWork(t);
+    e.current = prev;
+  }
+}
+
+/**
+ * Wraps a syscall's kernel path for a thread: marks the thread as inside the kernel
+ * (so de_thread() waits for it) and runs its deferred work as steps before returning
+ * to user space, on success and on error.
+ *
+ * @example
+ * ```ts
+ * import { syscallSteps, type Task, type KernelPath } from 'fdlab';
+ * function* mine(t: Task, body: KernelPath<number>) { return yield* syscallSteps(t, body); }
+ * ```
+ */
+export function* syscallSteps<T>(t: Task, body: KernelPath<T>): KernelPath<T> {
+  t.sim.inKernel++;
+  try {
+    return yield* body;
+  } finally {
+    if (t.taskWork.length > 0) yield* runTaskWorkSteps(t);
+    t.sim.inKernel--;
+  }
+}

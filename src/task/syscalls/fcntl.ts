@@ -1,0 +1,138 @@
+import { FMODE_READ, FMODE_WRITE } from '../../file/constants.js';
+import { fputDeferred } from '../../file/fput.js';
+import type { RefFile } from '../../file/ref-file.js';
+import { EMPTY_FD, FDPUT_FPUT } from '../../fdtable/fd-word.js';
+import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
+import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
+import { KernelError } from '../../sim/kernel-error.js';
+import { access, type KernelPath } from '../../sim/step.js';
+import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_RDLCK, F_SETFD, F_SETLK, F_SETLKW, F_UNLCK, F_WRLCK, FD_CLOEXEC } from '../constants.js';
+import { flockRange, locksRemovePosix, posixConflict, posixLockFile, type Flock } from '../posix-locks.js';
+import type { Task } from '../task.js';
+import { dupfd, dupfdSteps } from './fd-calls.js';
+
+/*
+ * fcntl(2): F_DUPFD[_CLOEXEC], F_GETFD, F_SETFD, F_GETFL and the POSIX record locks
+ * F_SETLK, F_SETLKW, F_GETLK (do_fcntl() in fs/fcntl.c, fcntl_setlk() in fs/locks.c).
+ */
+
+const KNOWN = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_GETLK, F_SETLK, F_SETLKW]);
+
+function simpleCmd(files: Fdtable, f: RefFile, fd: number, cmd: number, arg: number): number {
+  switch (cmd) {
+    case F_GETFD:
+      return files.getCloexec(fd) ? FD_CLOEXEC : 0;
+    case F_SETFD:
+      files.setCloexec(fd, (arg & FD_CLOEXEC) !== 0);
+      return 0;
+    default: // F_GETFL
+      return f.flags | (f.mode & FMODE_WRITE ? (f.mode & FMODE_READ ? 2 : 1) : 0);
+  }
+}
+
+function checkCmd(cmd: number): void {
+  if (!KNOWN.has(cmd)) throw new KernelError('EINVAL', 'fcntl', `unknown command ${cmd}`);
+}
+
+function lockArgs(f: RefFile, l: Flock, cmd: number) {
+  const r = flockRange(l, f.pos, f.inode.data.length);
+  if (r === null) throw new KernelError('EINVAL', 'fcntl', 'bad struct flock');
+  if (cmd !== F_GETLK) {
+    if (r.type === F_RDLCK && !(f.mode & FMODE_READ)) throw new KernelError('EBADF', 'fcntl', 'F_RDLCK needs a file open for reading');
+    if (r.type === F_WRLCK && !(f.mode & FMODE_WRITE)) throw new KernelError('EBADF', 'fcntl', 'F_WRLCK needs a file open for writing');
+  }
+  return r;
+}
+
+function getlk(t: Task, files: Fdtable, f: RefFile, l: Flock): Flock {
+  const r = lockArgs(f, l, F_GETLK);
+  if (r.type === F_UNLCK) throw new KernelError('EINVAL', 'fcntl', 'F_GETLK with F_UNLCK');
+  const c = posixConflict(f.inode, files, r.type, r.start, r.end);
+  void t;
+  return c === null
+    ? { type: F_UNLCK, whence: 0, start: l.start, len: l.len }
+    : { type: c.type, whence: 0, start: c.start, len: c.end === Infinity ? 0 : c.end - c.start + 1, pid: c.pid };
+}
+
+/** fcntl(2), plain. @internal */
+export function fcntl(t: Task, fd: number, cmd: number, arg: number | Flock = 0): number | Flock {
+  checkCmd(cmd);
+  if (cmd === F_DUPFD || cmd === F_DUPFD_CLOEXEC) return dupfd(t, fd, arg as number, cmd === F_DUPFD_CLOEXEC);
+  const files = t.filesOrThrow('fcntl');
+  const w = isFd(fd) ? files.fdgetRaw(fd) : EMPTY_FD;
+  if (w === EMPTY_FD) throw new KernelError('EBADF', 'fcntl', `fd ${fd} is not open`);
+  const f = files.fileOfWord(w);
+  try {
+    if (cmd === F_GETLK) return getlk(t, files, f, arg as Flock);
+    if (cmd === F_SETLK || cmd === F_SETLKW) {
+      const r = lockArgs(f, arg as Flock, cmd);
+      if (r.type !== F_UNLCK && posixConflict(f.inode, files, r.type, r.start, r.end) !== null) {
+        if (cmd === F_SETLK) throw new KernelError('EAGAIN', 'fcntl', 'conflicting lock held');
+        throw new Error('F_SETLKW would wait for a conflicting lock in a plain call; run it in a thread instead');
+      }
+      posixLockFile(f.inode, files, t.process.pid, r.type, r.start, r.end);
+      t.world.engine.effect('posix_lock_file', `inode:${f.inode.path}`, undefined, undefined, `${['F_RDLCK', 'F_WRLCK', 'F_UNLCK'][r.type]} by ${files.name}`);
+      return 0;
+    }
+    if (typeof arg !== 'number') throw new KernelError('EINVAL', 'fcntl', 'argument must be a number');
+    return simpleCmd(files, f, fd, cmd, arg);
+  } finally {
+    if (w & FDPUT_FPUT) fputDeferred(t, f);
+  }
+}
+
+/**
+ * fcntl(2) as a kernel path. F_SETLK/F_SETLKW take the lock in one step and then, as
+ * fcntl_setlk() does, recheck in another that the fd still refers to the file: if a
+ * concurrent close() won, the lock is removed again and the call fails with EBADF
+ * (c293621bbf67, CVE-2008-1669, CVE-2024-41012). F_SETLKW parks while a conflicting
+ * lock is held. @internal
+ */
+export function* fcntlSteps(t: Task, fd: number, cmd: number, arg: number | Flock = 0): KernelPath<number | Flock> {
+  checkCmd(cmd);
+  if (cmd === F_DUPFD || cmd === F_DUPFD_CLOEXEC) return yield* dupfdSteps(t, fd, arg as number, cmd === F_DUPFD_CLOEXEC);
+  const files = t.filesOrThrow('fcntl');
+  const w = isFd(fd) ? yield* fdgetSteps(t, files, fd, 0) : EMPTY_FD;
+  if (w === EMPTY_FD) throw new KernelError('EBADF', 'fcntl', `fd ${fd} is not open`);
+  const f = files.fileOfWord(w);
+  let error: unknown;
+  let result: number | Flock = 0;
+  try {
+    const lockLoc = access(f.inode.simId, 1, cmd !== F_GETLK);
+    if (cmd === F_GETLK) {
+      yield { fn: 'posix_test_lock', acc: lockLoc };
+      result = getlk(t, files, f, arg as Flock);
+    } else if (cmd === F_SETLK || cmd === F_SETLKW) {
+      const r = lockArgs(f, arg as Flock, cmd);
+      const inode = f.inode;
+      yield {
+        fn: 'posix_lock_file',
+        acc: lockLoc,
+        blocker: cmd === F_SETLKW && r.type !== F_UNLCK
+          ? { name: `POSIX lock on ${inode.path}`, blocks: () => posixConflict(inode, files, r.type, r.start, r.end) !== null }
+          : undefined,
+      };
+      if (r.type !== F_UNLCK && posixConflict(inode, files, r.type, r.start, r.end) !== null) {
+        throw new KernelError('EAGAIN', 'fcntl', 'conflicting lock held');
+      }
+      posixLockFile(inode, files, t.process.pid, r.type, r.start, r.end);
+      t.world.engine.effect('posix_lock_file', `inode:${inode.path}`, undefined, undefined, `${['F_RDLCK', 'F_WRLCK', 'F_UNLCK'][r.type]} by ${files.name}`);
+      if (r.type !== F_UNLCK) {
+        yield { fn: 'fcntl_setlk:recheck fd', acc: [access(files.simId, 1, false), access(files.fdt.simId, fd, false)] };
+        if (files.lookupRaw(fd) !== f) {
+          locksRemovePosix(f, files);
+          throw new KernelError('EBADF', 'fcntl', `fd ${fd} was closed while the lock was taken`);
+        }
+      }
+    } else {
+      if (typeof arg !== 'number') throw new KernelError('EINVAL', 'fcntl', 'argument must be a number');
+      yield { fn: cmd === F_SETFD ? 'set_close_on_exec' : 'get_close_on_exec', acc: access(files.simId, 2, cmd === F_SETFD) };
+      result = simpleCmd(files, f, fd, cmd, arg);
+    }
+  } catch (e) {
+    error = e;
+  }
+  yield* fdputSteps(t, files, w);
+  if (error !== undefined) throw error;
+  return result;
+}

@@ -1,0 +1,327 @@
+import { O_CLOEXEC } from '../../file/constants.js';
+import { fputDeferred, fputTeardown, fputTeardownSteps } from '../../file/fput.js';
+import type { RefFile } from '../../file/ref-file.js';
+import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
+import { fgetSteps } from '../../fdtable/fget.js';
+import { KernelError } from '../../sim/kernel-error.js';
+import { access, type KernelPath } from '../../sim/step.js';
+import type { Task } from '../task.js';
+import { allocStep, closeSlotStep, countStep, filpClose, filpFlush, flushStep, installStep, putUnusedStep } from './steps.js';
+
+/*
+ * open, close, dup, dup2, dup3, receive_fd, receive_fd_replace, pipe. Each exists as a
+ * plain function (run to completion, no generator) and as a stepped kernel path; both
+ * call the same atomic methods in the same order, and a property test holds them equal.
+ */
+
+function checkOpenFlags(flags: number): void {
+  if (!Number.isInteger(flags) || flags < 0 || (flags & 3) === 3) throw new KernelError('EINVAL', 'open', `bad flags ${flags}`);
+}
+
+const vfsStep = (t: Task, flags: number) => ({ fn: 'do_filp_open', acc: access(t.world.vfs.simId, 0, (flags & 0o100) !== 0) });
+
+/** open(2), plain. Models do_sys_openat2(): reserve an fd, open the file, fd_install(). @internal */
+export function open(t: Task, path: string, flags: number): number {
+  checkOpenFlags(flags);
+  const files = t.filesOrThrow('open');
+  const fd = files.allocFd(0, t.process.rlimitNofile, (flags & O_CLOEXEC) !== 0);
+  let f: RefFile;
+  try {
+    f = t.world.vfs.openFile(path, flags);
+  } catch (e) {
+    files.putUnusedFd(fd);
+    throw e;
+  }
+  files.fdInstall(fd, f);
+  return fd;
+}
+
+/** open(2) as a kernel path: the fd stays RESERVED across do_filp_open. @internal */
+export function* openSteps(t: Task, path: string, flags: number): KernelPath<number> {
+  checkOpenFlags(flags);
+  const files = t.filesOrThrow('open');
+  yield allocStep(files);
+  const fd = files.allocFd(0, t.process.rlimitNofile, (flags & O_CLOEXEC) !== 0);
+  yield vfsStep(t, flags);
+  let f: RefFile;
+  try {
+    f = t.world.vfs.openFile(path, flags);
+  } catch (e) {
+    yield putUnusedStep(files);
+    files.putUnusedFd(fd);
+    throw e;
+  }
+  yield installStep(files, fd);
+  files.fdInstall(fd, f);
+  return fd;
+}
+
+/** close(2), plain: file_close_fd, filp_flush, fput_close_sync (v6.6+: __fput now). @internal */
+export function close(t: Task, fd: number): void {
+  const files = t.filesOrThrow('close');
+  const f = isFd(fd) ? files.closeFdLocked(fd) : null;
+  if (f === null) throw new KernelError('EBADF', 'close', `fd ${fd} is not installed`);
+  filpFlush(t, f, files);
+  if (f.put()) fputTeardown(f);
+}
+
+/** close(2) as a kernel path. The number is free for reuse right after the first step. @internal */
+export function* closeSteps(t: Task, fd: number): KernelPath {
+  const files = t.filesOrThrow('close');
+  if (!isFd(fd)) throw new KernelError('EBADF', 'close', `fd ${fd} is not installed`);
+  yield closeSlotStep(files, fd);
+  const f = files.closeFdLocked(fd);
+  if (f === null) throw new KernelError('EBADF', 'close', `fd ${fd} is not installed`);
+  yield flushStep(f);
+  filpFlush(t, f, files);
+  yield countStep('fput_close_sync', f);
+  if (f.put()) yield* fputTeardownSteps(f);
+}
+
+/** dup(2), plain: fget_raw, then the lowest free fd. @internal */
+export function dup(t: Task, oldfd: number): number {
+  const files = t.filesOrThrow('dup');
+  const f = isFd(oldfd) ? files.fgetRaw(oldfd) : null;
+  if (f === null) throw new KernelError('EBADF', 'dup', `fd ${oldfd} is not installed`);
+  return installNew(t, files, f, 0, false, 'dup');
+}
+
+/** dup(2) as a kernel path. @internal */
+export function* dupSteps(t: Task, oldfd: number): KernelPath<number> {
+  const files = t.filesOrThrow('dup');
+  const f = isFd(oldfd) ? yield* fgetSteps(t, files, oldfd, 0) : null;
+  if (f === null) throw new KernelError('EBADF', 'dup', `fd ${oldfd} is not installed`);
+  return yield* installNewSteps(t, files, f, 0, false);
+}
+
+/** Allocates an fd ≥ start and installs `f` (whose reference the caller gives up). */
+function installNew(t: Task, files: Fdtable, f: RefFile, start: number, cloexec: boolean, _name: string): number {
+  let fd: number;
+  try {
+    fd = files.allocFd(start, t.process.rlimitNofile, cloexec);
+  } catch (e) {
+    fputDeferred(t, f);
+    throw e;
+  }
+  files.fdInstall(fd, f);
+  return fd;
+}
+
+function* installNewSteps(t: Task, files: Fdtable, f: RefFile, start: number, cloexec: boolean): KernelPath<number> {
+  yield allocStep(files);
+  let fd: number;
+  try {
+    fd = files.allocFd(start, t.process.rlimitNofile, cloexec);
+  } catch (e) {
+    yield countStep('fput', f);
+    fputDeferred(t, f);
+    throw e;
+  }
+  yield installStep(files, fd);
+  files.fdInstall(fd, f);
+  return fd;
+}
+
+/** F_DUPFD / F_DUPFD_CLOEXEC, plain (f_dupfd()). @internal */
+export function dupfd(t: Task, oldfd: number, from: number, cloexec: boolean): number {
+  const files = t.filesOrThrow('fcntl');
+  const f = isFd(oldfd) ? files.fgetRaw(oldfd) : null;
+  if (f === null) throw new KernelError('EBADF', 'fcntl', `fd ${oldfd} is not installed`);
+  if (!Number.isInteger(from) || from < 0 || from >= t.process.rlimitNofile) {
+    fputDeferred(t, f);
+    throw new KernelError('EINVAL', 'fcntl', `F_DUPFD from ${from} not below RLIMIT_NOFILE`);
+  }
+  return installNew(t, files, f, from, cloexec, 'fcntl');
+}
+
+/** F_DUPFD / F_DUPFD_CLOEXEC as a kernel path. @internal */
+export function* dupfdSteps(t: Task, oldfd: number, from: number, cloexec: boolean): KernelPath<number> {
+  const files = t.filesOrThrow('fcntl');
+  const f = isFd(oldfd) ? yield* fgetSteps(t, files, oldfd, 0) : null;
+  if (f === null) throw new KernelError('EBADF', 'fcntl', `fd ${oldfd} is not installed`);
+  if (!Number.isInteger(from) || from < 0 || from >= t.process.rlimitNofile) {
+    yield countStep('fput', f);
+    fputDeferred(t, f);
+    throw new KernelError('EINVAL', 'fcntl', `F_DUPFD from ${from} not below RLIMIT_NOFILE`);
+  }
+  return yield* installNewSteps(t, files, f, from, cloexec);
+}
+
+function checkDup3(t: Task, oldfd: number, newfd: number, flags: number): void {
+  if (!Number.isInteger(flags) || (flags & ~O_CLOEXEC) !== 0) throw new KernelError('EINVAL', 'dup3', `bad flags ${flags}`);
+  if (oldfd === newfd) throw new KernelError('EINVAL', 'dup3', 'oldfd equals newfd');
+  if (!isFd(newfd) || newfd >= t.process.rlimitNofile) throw new KernelError('EBADF', 'dup3', `newfd ${newfd} not below RLIMIT_NOFILE`);
+}
+
+/**
+ * The locked part of dup3 (ksys_dup3 under file_lock): look up oldfd, grow the table
+ * for newfd, do_dup2(). oldfd is checked before the table grows so that a failed call
+ * leaves the table as it was (the kernel grows it first; nobody can observe the
+ * difference except through max_fds). @internal
+ */
+function dup3Locked(files: Fdtable, oldfd: number, newfd: number, flags: number): RefFile | null {
+  const f = isFd(oldfd) ? files.lookupRaw(oldfd) : null;
+  if (f === null) throw new KernelError('EBADF', 'dup3', `oldfd ${oldfd} is not installed`);
+  try {
+    files.expand(newfd);
+  } catch {
+    throw new KernelError('EBADF', 'dup3', `cannot grow the table to ${newfd}`);
+  }
+  return files.doDup2(f, newfd, (flags & O_CLOEXEC) !== 0);
+}
+
+/** dup3(2), plain. @internal */
+export function dup3(t: Task, oldfd: number, newfd: number, flags: number): number {
+  checkDup3(t, oldfd, newfd, flags);
+  const files = t.filesOrThrow('dup3');
+  const tofree = dup3Locked(files, oldfd, newfd, flags);
+  if (tofree !== null) filpClose(t, tofree, files);
+  return newfd;
+}
+
+/** dup3(2) as a kernel path: the replacement is one atomic step (no FREE window). @internal */
+export function* dup3Steps(t: Task, oldfd: number, newfd: number, flags: number): KernelPath<number> {
+  checkDup3(t, oldfd, newfd, flags);
+  const files = t.filesOrThrow('dup3');
+  const fdt = files.fdt;
+  yield {
+    fn: 'do_dup2',
+    acc: [access(files.simId, 2, true), ...(isFd(oldfd) && oldfd < fdt.maxFds ? [access(fdt.simId, oldfd, false)] : []), ...(newfd < fdt.maxFds ? [access(fdt.simId, newfd, true)] : [])],
+  };
+  const tofree = dup3Locked(files, oldfd, newfd, flags);
+  if (tofree !== null) {
+    yield flushStep(tofree);
+    filpFlush(t, tofree, files);
+    yield countStep('fput', tofree);
+    fputDeferred(t, tofree);
+  }
+  return newfd;
+}
+
+/** dup2(2), plain: dup3 with flags 0, except that oldfd == newfd returns it if open. @internal */
+export function dup2(t: Task, oldfd: number, newfd: number): number {
+  if (oldfd === newfd) {
+    const files = t.filesOrThrow('dup2');
+    if (!isFd(oldfd) || files.lookupRaw(oldfd) === null) throw new KernelError('EBADF', 'dup2', `fd ${oldfd} is not installed`);
+    return oldfd;
+  }
+  return dup3(t, oldfd, newfd, 0);
+}
+
+/** dup2(2) as a kernel path. @internal */
+export function* dup2Steps(t: Task, oldfd: number, newfd: number): KernelPath<number> {
+  if (oldfd === newfd) {
+    const files = t.filesOrThrow('dup2');
+    yield { fn: 'files_lookup_fd_rcu', acc: access(files.simId, 1, false) };
+    if (!isFd(oldfd) || files.lookupRaw(oldfd) === null) throw new KernelError('EBADF', 'dup2', `fd ${oldfd} is not installed`);
+    return oldfd;
+  }
+  return yield* dup3Steps(t, oldfd, newfd, 0);
+}
+
+/**
+ * receive_fd(file, NULL, o_flags), plain: the shared path of SCM_RIGHTS, pidfd_getfd()
+ * and seccomp add-fd. Takes its own reference (the caller keeps and later drops its
+ * own) and installs it at the lowest free fd of `t`.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY, O_CLOEXEC, receiveFd } from 'fdlab';
+ * const k = new Kernel();
+ * const p = k.spawnProcess();
+ * const f = k.vfs.openFile('/data/log', O_RDONLY);
+ * receiveFd(p.main, f, O_CLOEXEC); // 0
+ * f.fput(); // drop the caller's reference
+ * ```
+ */
+export function receiveFd(t: Task, file: RefFile, oflags: number): number {
+  const files = t.filesOrThrow('receive_fd');
+  const fd = files.allocFd(0, t.process.rlimitNofile, (oflags & O_CLOEXEC) !== 0);
+  files.fdInstall(fd, file.getFile());
+  return fd;
+}
+
+/**
+ * receive_fd() as a kernel path: reserve, then get_file() and fd_install() as one step.
+ *
+ * @example
+ * ```ts
+ * import { receiveFdSteps, type Task, type RefFile } from 'fdlab';
+ * function* give(t: Task, f: RefFile) { return yield* receiveFdSteps(t, f, 0); }
+ * ```
+ */
+export function* receiveFdSteps(t: Task, file: RefFile, oflags: number): KernelPath<number> {
+  const files = t.filesOrThrow('receive_fd');
+  yield allocStep(files);
+  const fd = files.allocFd(0, t.process.rlimitNofile, (oflags & O_CLOEXEC) !== 0);
+  yield { fn: 'fd_install(get_file)', acc: [access(files.fdt.simId, fd, true), access(file.simId, 0, true)] };
+  files.fdInstall(fd, file.getFile());
+  return fd;
+}
+
+/**
+ * receive_fd_replace(newfd, file, o_flags), plain: replace_fd() — install `file` at
+ * exactly `newfd` (EBADF beyond RLIMIT_NOFILE, EBUSY on a reserved slot), closing what
+ * was there. Used by seccomp add-fd with SECCOMP_ADDFD_FLAG_SETFD.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY, receiveFdReplace } from 'fdlab';
+ * const k = new Kernel();
+ * const p = k.spawnProcess();
+ * const f = k.vfs.openFile('/data/log', O_RDONLY);
+ * receiveFdReplace(p.main, 7, f, 0); // 7
+ * f.fput();
+ * ```
+ */
+export function receiveFdReplace(t: Task, newfd: number, file: RefFile, oflags: number): number {
+  if (!isFd(newfd) || newfd >= t.process.rlimitNofile) throw new KernelError('EBADF', 'replace_fd', `fd ${newfd} not below RLIMIT_NOFILE`);
+  const files = t.filesOrThrow('replace_fd');
+  files.expand(newfd);
+  const tofree = files.doDup2(file, newfd, (oflags & O_CLOEXEC) !== 0);
+  if (tofree !== null) filpClose(t, tofree, files);
+  return newfd;
+}
+
+/**
+ * receive_fd_replace() as a kernel path.
+ *
+ * @example
+ * ```ts
+ * import { receiveFdReplaceSteps, type Task, type RefFile } from 'fdlab';
+ * function* put(t: Task, f: RefFile) { return yield* receiveFdReplaceSteps(t, 5, f, 0); }
+ * ```
+ */
+export function* receiveFdReplaceSteps(t: Task, newfd: number, file: RefFile, oflags: number): KernelPath<number> {
+  if (!isFd(newfd) || newfd >= t.process.rlimitNofile) throw new KernelError('EBADF', 'replace_fd', `fd ${newfd} not below RLIMIT_NOFILE`);
+  const files = t.filesOrThrow('replace_fd');
+  yield { fn: 'replace_fd', acc: [access(files.simId, 2, true), ...(newfd < files.fdt.maxFds ? [access(files.fdt.simId, newfd, true)] : [])] };
+  files.expand(newfd);
+  const tofree = files.doDup2(file, newfd, (oflags & O_CLOEXEC) !== 0);
+  if (tofree !== null) {
+    yield flushStep(tofree);
+    filpFlush(t, tofree, files);
+    yield countStep('fput', tofree);
+    fputDeferred(t, tofree);
+  }
+  return newfd;
+}
+
+/** pipe2(2), plain: two fds, read end first. @internal */
+export function pipe(t: Task, flags: number): [number, number] {
+  if (!Number.isInteger(flags) || (flags & ~(O_CLOEXEC | 0o4000)) !== 0) throw new KernelError('EINVAL', 'pipe2', `bad flags ${flags}`);
+  const files = t.filesOrThrow('pipe2');
+  const cloexec = (flags & O_CLOEXEC) !== 0;
+  const r = files.allocFd(0, t.process.rlimitNofile, cloexec);
+  let w: number;
+  try {
+    w = files.allocFd(0, t.process.rlimitNofile, cloexec);
+  } catch (e) {
+    files.putUnusedFd(r);
+    throw e;
+  }
+  const [fr, fw] = t.world.vfs.openPipe(flags & ~O_CLOEXEC);
+  files.fdInstall(r, fr);
+  files.fdInstall(w, fw);
+  return [r, w];
+}

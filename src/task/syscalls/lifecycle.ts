@@ -1,0 +1,158 @@
+import { fputDeferred } from '../../file/fput.js';
+import { FILES_ALLOC, FILES_COUNT, type Fdtable } from '../../fdtable/fdtable.js';
+import { testBit } from '../../fdtable/bitmap.js';
+import { KernelError } from '../../sim/kernel-error.js';
+import { access, type KernelPath } from '../../sim/step.js';
+import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE } from '../constants.js';
+import type { Process } from '../process.js';
+import type { Task } from '../task.js';
+import { closeSlotStep, countStep, filpFlush, flushStep } from './steps.js';
+
+/*
+ * fork, unshare, exec, exit and close_range: the paths that create, swap and drop
+ * files_structs. They are cold, so each is written once, as a kernel path; the plain
+ * API runs it with Engine.runPlain().
+ */
+
+const countAcc = (files: Fdtable, write: boolean) => access(files.simId, FILES_COUNT, write);
+
+/** filp_close() of every installed file: close_files() of a dying table. @internal */
+function* closeFilesSteps(t: Task, files: Fdtable): KernelPath {
+  for (const fd of files.installedFds()) {
+    yield closeSlotStep(files, fd);
+    const f = files.closeFdLocked(fd);
+    if (f === null) continue;
+    yield flushStep(f);
+    filpFlush(t, f, files);
+    yield countStep('fput', f);
+    fputDeferred(t, f);
+  }
+}
+
+/** put_files_struct(): drop a task's use of a table; the last one closes every file. @internal */
+export function* putFilesStructSteps(t: Task, files: Fdtable): KernelPath {
+  yield { fn: 'put_files_struct', acc: countAcc(files, true) };
+  const before = files.count;
+  files.count = before - 1;
+  t.world.engine.effect('put_files_struct', `${files.name}.count`, before, files.count);
+  if (files.count === 0) yield* closeFilesSteps(t, files);
+}
+
+/** fork(): copy_files() without CLONE_FILES → dup_fd(). Returns the child. @internal */
+export function* forkSteps(t: Task): KernelPath<Process> {
+  const files = t.filesOrThrow('fork');
+  const fdt = files.fdt;
+  yield { fn: 'dup_fd', acc: [access(files.simId, FILES_ALLOC, false), ...files.installedFds().map((fd) => access(fdt.simId, fd, false))] };
+  const p = t.process;
+  const child = p.world.spawnProcess({ creds: p.creds, parent: p, files: (name) => files.dupFd(name), rlimitNofile: p.rlimitNofile });
+  return child;
+}
+
+/** unshare_files() / unshare(CLONE_FILES): a private copy if the table is shared. @internal */
+export function* unshareFilesSteps(t: Task): KernelPath {
+  const files = t.filesOrThrow('unshare');
+  yield { fn: 'unshare_fd:files->count', acc: countAcc(files, false) };
+  if (files.count <= 1) return;
+  yield { fn: 'dup_fd', acc: access(files.simId, FILES_ALLOC, false) };
+  const copy = files.dupFd(t.world.nextFilesName(t.process));
+  yield { fn: 'task_lock: task->files = copy', acc: countAcc(copy, true) };
+  t.files = copy;
+  yield* putFilesStructSteps(t, files);
+}
+
+/** unshare(2) for CLONE_FILES (the only flag the model implements; others are EINVAL). @internal */
+export function* unshareSteps(t: Task, flags: number): KernelPath {
+  if (flags !== CLONE_FILES && flags !== 0) throw new KernelError('EINVAL', 'unshare', `the model implements CLONE_FILES only (flags ${flags})`);
+  if (flags === CLONE_FILES) yield* unshareFilesSteps(t);
+}
+
+/** exit_files() and the rest of do_exit() that concerns files. @internal */
+export function* exitSteps(t: Task): KernelPath {
+  yield { fn: 'exit_signals: PF_EXITING', acc: countAcc(t.filesOrThrow('exit'), false) };
+  t.exiting = true;
+  const files = t.files!;
+  yield { fn: 'exit_files: task->files = NULL', acc: countAcc(files, false) };
+  t.files = null;
+  yield* putFilesStructSteps(t, files);
+  t.exited = true;
+  t.process.taskExited(t);
+}
+
+/** de_thread(): kill the other threads, wait until they are out of the kernel, reap them. */
+function* deThreadSteps(t: Task): KernelPath {
+  const others = t.process.tasks.filter((o) => o !== t && !o.exited);
+  if (others.length === 0) return;
+  yield {
+    fn: 'de_thread',
+    acc: countAcc(t.filesOrThrow('execve'), false),
+    blocker: { name: 'de_thread: sibling threads leaving the kernel', blocks: () => others.some((o) => o.sim.inKernel > 0) },
+  };
+  for (const o of others) {
+    o.sim.killed = true;
+    if (!o.sim.done) o.sim.finish(undefined, undefined);
+    t.world.engine.effect('de_thread', o.name, undefined, undefined, 'killed');
+    o.exiting = true;
+    const files = o.files;
+    o.files = null;
+    if (files !== null) yield* putFilesStructSteps(t, files);
+    o.exited = true;
+    t.process.taskExited(o);
+  }
+}
+
+/** do_close_on_exec(): close every close-on-exec fd. */
+function* closeOnExecSteps(t: Task): KernelPath {
+  const files = t.filesOrThrow('execve');
+  for (const fd of files.installedFds()) {
+    if (!testBit(files.fdt.closeOnExec, fd)) continue;
+    yield closeSlotStep(files, fd);
+    const f = files.closeFdLocked(fd);
+    if (f === null) continue;
+    yield flushStep(f);
+    filpFlush(t, f, files);
+    yield countStep('fput', f);
+    fputDeferred(t, f);
+  }
+}
+
+/**
+ * execve() as far as files go: begin_new_exec()'s de_thread(), unshare_files() and
+ * do_close_on_exec(), with the order of the first two set by the `execUnshare` policy.
+ * @internal
+ */
+export function* execSteps(t: Task): KernelPath {
+  const before = t.world.policy.execUnshare === 'before-de_thread';
+  if (before) yield* unshareFilesSteps(t);
+  yield* deThreadSteps(t);
+  if (!before) yield* unshareFilesSteps(t);
+  yield* closeOnExecSteps(t);
+}
+
+/** close_range(2). @internal */
+export function* closeRangeSteps(t: Task, first: number, last: number, flags: number): KernelPath {
+  if (!Number.isInteger(flags) || (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) !== 0) throw new KernelError('EINVAL', 'close_range', `bad flags ${flags}`);
+  if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last < 0 || first > last) {
+    throw new KernelError('EINVAL', 'close_range', `bad range ${first}..${last}`);
+  }
+  let files = t.filesOrThrow('close_range');
+  if (flags & CLOSE_RANGE_UNSHARE) {
+    yield* unshareFilesSteps(t);
+    files = t.filesOrThrow('close_range');
+  }
+  const top = Math.min(last, files.fdt.maxFds - 1);
+  if (flags & CLOSE_RANGE_CLOEXEC) {
+    yield { fn: '__range_cloexec', acc: access(files.simId, FILES_ALLOC, true) };
+    for (let fd = first; fd <= top; fd++) if (files.lookupRaw(fd) !== null) files.setCloexec(fd, true);
+    return;
+  }
+  for (let fd = first; fd <= Math.min(last, files.fdt.maxFds - 1); fd++) {
+    if (files.lookupRaw(fd) === null) continue;
+    yield closeSlotStep(files, fd);
+    const f = files.closeFdLocked(fd);
+    if (f === null) continue;
+    yield flushStep(f);
+    filpFlush(t, f, files);
+    yield countStep('fput', f);
+    fputDeferred(t, f);
+  }
+}

@@ -1,0 +1,180 @@
+import { FMODE_LSEEK, FMODE_READ, FMODE_WRITE, O_APPEND, SEEK_CUR, SEEK_END, SEEK_SET } from '../../file/constants.js';
+import { fputDeferred } from '../../file/fput.js';
+import { F_POS, type RefFile } from '../../file/ref-file.js';
+import { EMPTY_FD, FDPUT_FPUT, FDPUT_POS_UNLOCK } from '../../fdtable/fd-word.js';
+import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
+import { fdgetPosSteps, fdputPosSteps } from '../../fdtable/fget.js';
+import { KernelError } from '../../sim/kernel-error.js';
+import { access, type KernelPath, type Step } from '../../sim/step.js';
+import type { Task } from '../task.js';
+
+/*
+ * read, write, lseek, getdents: fdget_pos(), then the f_pos read-modify-write as
+ * separate steps around the file operation — `pos = f_pos; vfs_read(..., &pos);
+ * f_pos = pos` — then fdput_pos(). The op table below is the single description of each
+ * call; the plain and the stepped driver both run it.
+ */
+
+interface PosOp<R> {
+  readonly name: string;
+  /** Checks the file before the position is read (mode bits); throws. */
+  check(f: RefFile): void;
+  /** True if the call reads and writes f_pos (false for streams). */
+  usesPos(f: RefFile): boolean;
+  /** The step label of the operation itself. */
+  readonly opFn: string;
+  /** Runs the operation at `pos`; returns the result and the new position. */
+  run(f: RefFile, pos: number): { result: R; pos: number };
+}
+
+function fileSize(f: RefFile): number {
+  return f.inode.kind === 'dir' ? f.inode.entries.length : f.inode.data.length;
+}
+
+function checkCount(name: string, n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new KernelError('EINVAL', name, `bad count ${n}`);
+}
+
+/** @internal */
+export function readOp(count: number): PosOp<string> {
+  checkCount('read', count);
+  return {
+    name: 'read',
+    check(f) {
+      if (!(f.mode & FMODE_READ)) throw new KernelError('EBADF', 'read', `${f.name} not open for reading`);
+      if (!f.ops.read) throw new KernelError('EINVAL', 'read', `${f.ops.name} has no ->read`);
+    },
+    usesPos: (f) => !f.ops.stream,
+    opFn: 'vfs_read',
+    run(f, pos) {
+      const data = f.ops.read!(f, pos, count);
+      return { result: data, pos: pos + data.length };
+    },
+  };
+}
+
+/** @internal */
+export function writeOp(data: string): PosOp<number> {
+  if (typeof data !== 'string') throw new KernelError('EFAULT', 'write', 'data is not a string');
+  return {
+    name: 'write',
+    check(f) {
+      if (!(f.mode & FMODE_WRITE)) throw new KernelError('EBADF', 'write', `${f.name} not open for writing`);
+      if (!f.ops.write) throw new KernelError('EINVAL', 'write', `${f.ops.name} has no ->write`);
+    },
+    usesPos: (f) => !f.ops.stream,
+    opFn: 'vfs_write',
+    run(f, pos) {
+      const at = f.flags & O_APPEND ? fileSize(f) : pos;
+      const n = f.ops.write!(f, at, data);
+      return { result: n, pos: at + n };
+    },
+  };
+}
+
+/** @internal */
+export function lseekOp(offset: number, whence: number): PosOp<number> {
+  if (!Number.isInteger(offset)) throw new KernelError('EINVAL', 'lseek', `bad offset ${offset}`);
+  if (whence !== SEEK_SET && whence !== SEEK_CUR && whence !== SEEK_END) throw new KernelError('EINVAL', 'lseek', `bad whence ${whence}`);
+  return {
+    name: 'lseek',
+    check(f) {
+      if (!(f.mode & FMODE_LSEEK) || f.ops.stream) throw new KernelError('ESPIPE', 'lseek', `${f.name} is not seekable`);
+    },
+    usesPos: () => true,
+    opFn: 'vfs_llseek',
+    run(f, pos) {
+      const np = f.ops.llseek ? f.ops.llseek(f, offset, whence) : (whence === SEEK_SET ? 0 : whence === SEEK_CUR ? pos : fileSize(f)) + offset;
+      if (np < 0) throw new KernelError('EINVAL', 'lseek', `resulting offset ${np} is negative`);
+      return { result: np, pos: np };
+    },
+  };
+}
+
+/** @internal */
+export function getdentsOp(count: number): PosOp<string[]> {
+  checkCount('getdents64', count);
+  return {
+    name: 'getdents64',
+    check(f) {
+      if (!f.ops.iterateShared) throw new KernelError('ENOTDIR', 'getdents64', `${f.name} is not a directory`);
+      if (!(f.mode & FMODE_READ)) throw new KernelError('EBADF', 'getdents64', `${f.name} not open for reading`);
+    },
+    usesPos: () => true,
+    opFn: 'iterate_dir',
+    run(f, pos) {
+      const names = f.ops.iterateShared!(f, pos, count);
+      return { result: names, pos: pos + names.length };
+    },
+  };
+}
+
+function posEffect(t: Task, f: RefFile, before: number, after: number): void {
+  f.pos = after;
+  t.world.engine.effect('f_pos', `${f.name}.f_pos`, before, after);
+}
+
+/** Runs a positioned op to completion (plain). @internal */
+export function runPosOp<R>(t: Task, fd: number, op: PosOp<R>): R {
+  const files = t.filesOrThrow(op.name);
+  const w = isFd(fd) ? files.fdgetPos(fd) : EMPTY_FD;
+  if (w === EMPTY_FD) throw new KernelError('EBADF', op.name, `fd ${fd} is not open`);
+  const f = files.fileOfWord(w);
+  try {
+    op.check(f);
+    if (!op.usesPos(f)) return op.run(f, 0).result;
+    const before = f.pos;
+    t.world.fpos.enter(f, t.posWhy);
+    try {
+      const r = op.run(f, before);
+      posEffect(t, f, before, r.pos);
+      return r.result;
+    } finally {
+      t.world.fpos.exit(f);
+    }
+  } finally {
+    fdputPosPlain(t, files, w);
+  }
+}
+
+function fdputPosPlain(t: Task, files: Fdtable, w: number): void {
+  const f = files.fileOfWord(w);
+  if (w & FDPUT_POS_UNLOCK) f.posLock.unlock();
+  if (w & FDPUT_FPUT) fputDeferred(t, f);
+}
+
+/** Runs a positioned op as a kernel path. @internal */
+export function* posOpSteps<R>(t: Task, fd: number, op: PosOp<R>): KernelPath<R> {
+  const files = t.filesOrThrow(op.name);
+  const w = isFd(fd) ? yield* fdgetPosSteps(t, files, fd) : EMPTY_FD;
+  if (w === EMPTY_FD) throw new KernelError('EBADF', op.name, `fd ${fd} is not open`);
+  const f = files.fileOfWord(w);
+  const opStep: Step = { fn: op.opFn, acc: access(f.inode.simId, 0, op.name === 'write') };
+  let error: unknown;
+  let result: R | undefined;
+  try {
+    op.check(f);
+    if (!op.usesPos(f)) {
+      yield opStep;
+      result = op.run(f, 0).result;
+    } else {
+      yield { fn: 'f_pos:read', acc: access(f.simId, F_POS, false) };
+      const before = f.pos;
+      t.world.fpos.enter(f, t.posWhy);
+      try {
+        yield opStep;
+        const r = op.run(f, before);
+        yield { fn: 'f_pos:write', acc: access(f.simId, F_POS, true) };
+        posEffect(t, f, before, r.pos);
+        result = r.result;
+      } finally {
+        t.world.fpos.exit(f);
+      }
+    }
+  } catch (e) {
+    error = e;
+  }
+  yield* fdputPosSteps(t, files, w);
+  if (error !== undefined) throw error;
+  return result as R;
+}
