@@ -35,6 +35,35 @@ export default defineConfig(
     },
   },
   {
+    // Plugins extend fdlab the way any downstream tool must: through the public API only.
+    files: ['src/plugins/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '^\\.\\./\\.\\./(?!index\\.js$)',
+          message: 'Plugins import only the public API: ../../index.js',
+        }],
+      }],
+    },
+  },
+  {
+    // Layering (DESIGN.md §3): the engine knows nothing about files, and lower layers never import higher ones.
+    files: ['src/sim/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(file|fdtable|task|kernel|explore|trace|scenarios|plugins|cli)/', message: 'src/sim is the bottom layer' }] }] },
+  },
+  {
+    files: ['src/file/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(fdtable|task|kernel|explore|scenarios|plugins|cli)/', message: 'src/file must not import higher layers' }] }] },
+  },
+  {
+    files: ['src/fdtable/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(task|kernel|explore|scenarios|plugins|cli)/', message: 'src/fdtable must not import higher layers' }] }] },
+  },
+  {
+    files: ['src/task/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(kernel|explore|scenarios|plugins|cli)/', message: 'src/task must not import higher layers' }] }] },
+  },
+  {
     // Node-side code: configs, scripts, the CLI.
     files: ['*.js', '*.mjs', '*.cjs', 'scripts/**', 'src/cli/**'],
     languageOptions: { globals: { ...globals.node } },

@@ -53,16 +53,12 @@ export class RefFile implements Traceable {
   flags = 0;
   /** File position (f_pos). */
   pos = 0;
-  /** f_pos_lock, created on first use. */
-  private posLockObj: Lock | null = null;
   /** File operations (f_op). */
   ops: FileOperations;
   /** The inode (f_inode). */
   inode: Inode;
   /** The mount the file pins (f_path.mnt). */
   mount: Mount;
-  /** Per-type data (private_data), e.g. the pid of a pidfd. */
-  privateData: unknown = null;
 
   /** @internal Created by the slab only. */
   constructor(simId: number, num: number, ops: FileOperations, inode: Inode, mount: Mount) {
@@ -89,14 +85,33 @@ export class RefFile implements Traceable {
     return i > 1 ? `file#${this.num}@${i}` : `file#${this.num}`;
   }
 
-  /** f_pos_lock, the mutex fdget_pos() takes. */
+  /**
+   * f_pos_lock, the mutex fdget_pos() takes. Created on first use and kept beside the
+   * object rather than in it: most files never need one, and a million open files should
+   * not pay for a million locks.
+   */
   get posLock(): Lock {
-    return (this.posLockObj ??= new Lock(this.mount.world.engine, `f_pos_lock of file#${this.num}`, true));
+    const side = this.mount.world.slab.side;
+    let l = side.posLock.get(this);
+    if (l === undefined) side.posLock.set(this, (l = new Lock(this.mount.world.engine, `f_pos_lock of file#${this.num}`, true)));
+    return l;
   }
 
   /** True if f_pos_lock exists and is held by someone. */
   get posLocked(): boolean {
-    return this.posLockObj !== null && this.posLockObj.owner !== null;
+    const l = this.mount.world.slab.side.posLock.get(this);
+    return l !== undefined && l.owner !== null;
+  }
+
+  /** Per-type data (private_data), e.g. the pid of a pidfd. Kept beside the object, as posLock is. */
+  get privateData(): unknown {
+    return this.mount.world.slab.side.privateData.get(this) ?? null;
+  }
+
+  set privateData(v: unknown) {
+    const m = this.mount.world.slab.side.privateData;
+    if (v === null || v === undefined) m.delete(this);
+    else m.set(this, v);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Engine } from '../sim/engine.js';
+import type { Lock } from '../sim/lock.js';
 import type { FileOperations } from './file-operations.js';
 import { fputTeardown } from './fput.js';
 import type { Inode } from './inode.js';
@@ -29,6 +30,8 @@ import type { FilePolicy } from './world.js';
 export class FileSlab {
   /** Files whose `__fput()` has begun but not finished. */
   readonly dying = new Set<RefFile>();
+  /** Rarely used per-file state kept outside the objects (f_pos_lock, private_data). @internal */
+  readonly side = { posLock: new Map<RefFile, Lock>(), privateData: new Map<RefFile, unknown>() };
   /** Files currently allocated. */
   allocated = 0;
   /** Every object the slab ever created, by `num - 1`. */
@@ -74,6 +77,7 @@ export class FileSlab {
   /** file_free(): the memory goes back to the cache. */
   free(f: RefFile): void {
     this.dying.delete(f);
+    this.side.privateData.delete(f);
     f.gen++;
     this.allocated--;
     // gen is even now; the name still shows the incarnation that just ended.

@@ -83,18 +83,14 @@ export class Rcu {
    */
   gracePeriod(): Blocker & Step {
     const since = this.engine.stepCount;
-    const self = this;
-    return {
+    const gp: Blocker & { fn: string; acc: number; blocker?: Blocker } = {
       name: 'synchronize_rcu',
       fn: 'synchronize_rcu',
       acc: access(this.simId, 0, true),
-      get blocker() {
-        return this as Blocker;
-      },
-      blocks(t: SimThread) {
-        return t.rcuDepth === 0 && self.readersSince(since);
-      },
+      blocks: (t: SimThread) => t.rcuDepth === 0 && this.readersSince(since),
     };
+    gp.blocker = gp;
+    return gp;
   }
 
   /** call_rcu(): run `cb` after a grace period that starts now. */

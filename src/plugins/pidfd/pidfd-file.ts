@@ -1,0 +1,46 @@
+import type { FileOperations, Kernel, Process, RefFile, Task } from '../../index.js';
+
+/**
+ * What a pidfd's struct file refers to: the pid and whether it was opened with
+ * PIDFD_THREAD. Models the `struct pid` stored in a pidfs file's private data.
+ *
+ * @example
+ * ```ts
+ * import type { PidRef } from 'fdlab/pidfd';
+ * const r: PidRef = { pid: 1, thread: false };
+ * ```
+ */
+export interface PidRef {
+  /** The pid (or tid with PIDFD_THREAD). */
+  readonly pid: number;
+  /** Opened with PIDFD_THREAD. */
+  readonly thread: boolean;
+}
+
+/**
+ * The file operations of a pidfd (pidfs_file_operations / pidfd_fops): poll reports
+ * EPOLLIN once the process has exited; no read or write.
+ *
+ * @example
+ * ```ts
+ * import { pidfdFileOperations } from 'fdlab/pidfd';
+ * pidfdFileOperations.name; // 'pidfd'
+ * ```
+ */
+export const pidfdFileOperations: FileOperations = {
+  name: 'pidfd',
+  stream: true,
+};
+
+/** The PidRef of a pidfd file, or null if `file` is not a pidfd (pidfd_pid()). */
+export function pidfdPid(file: RefFile): PidRef | null {
+  return file.ops === pidfdFileOperations ? (file.privateData as PidRef) : null;
+}
+
+/** Finds a live task by pid/tid (find_get_pid() + pid_task()). @internal */
+export function findTask(k: Kernel, pid: number): { process: Process; task: Task } | null {
+  for (const p of k.processes.values()) {
+    for (const t of p.tasks) if (t.tid === pid && !t.exited) return { process: p, task: t };
+  }
+  return null;
+}

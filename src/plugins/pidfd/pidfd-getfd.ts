@@ -1,0 +1,88 @@
+import {
+  EMPTY_FD, KernelError, O_CLOEXEC, access, fdgetSteps, fdputSteps, fgetSteps, fputDeferredSteps, receiveFdSteps,
+  type Kernel, type KernelPath, type RefFile, type Task,
+} from '../../index.js';
+import { findTask, pidfdPid } from './pidfd-file.js';
+import type { PidfdOptions } from './options.js';
+import { ptraceMayAccess } from './ptrace.js';
+
+/**
+ * pidfd_getfd(pidfd, targetfd, flags) as a kernel path for the calling task `t`: take a
+ * duplicate of another process's fd. Models sys_pidfd_getfd() → pidfd_getfd() →
+ * __pidfd_fget() in kernel/pid.c:
+ *
+ * 1. `flags` must be 0 (EINVAL); fdget(pidfd) (EBADF), pidfd_pid() (EBADF if not a pidfd);
+ * 2. get_pid_task() (ESRCH if the task is gone);
+ * 3. under exec_update_lock: ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS) (EPERM),
+ *    then fget_task(): the target's `__fget_files()` with the recheck loop — each load
+ *    and the increment a separate step; NULL gives ESRCH for an exiting target whose
+ *    files are gone, else EBADF;
+ * 4. receive_fd(file, NULL, O_CLOEXEC) into the caller (EMFILE), then fput().
+ *
+ * The new fd shares the struct file — and its f_pos — with the target. That extra
+ * reference can appear while the target is inside an fdget_pos() that decided not to
+ * lock because the count was 1: seed 000.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY } from 'fdlab';
+ * import { pidfd, pidfdGetfdSteps } from 'fdlab/pidfd';
+ * const k = new Kernel();
+ * const pf = k.use(pidfd());
+ * const target = k.spawnProcess();
+ * const fd = target.open('/data/log', O_RDONLY);
+ * const me = k.spawnProcess({ creds: { uid: 0 } });
+ * const pfd = pf.pidfdOpen(me, target.pid, 0);
+ * me.thread(function* (sys) { return yield* pidfdGetfdSteps(k, {}, sys.task, pfd, fd, 0); });
+ * k.run();
+ * ```
+ */
+export function* pidfdGetfdSteps(k: Kernel, opts: PidfdOptions, t: Task, pidfd: number, targetfd: number, flags: number): KernelPath<number> {
+  if (flags !== 0) throw new KernelError('EINVAL', 'pidfd_getfd', 'flags must be 0');
+  const files = t.filesOrThrow('pidfd_getfd');
+  const w = Number.isInteger(pidfd) && pidfd >= 0 ? yield* fdgetSteps(t, files, pidfd) : EMPTY_FD;
+  if (w === EMPTY_FD) throw new KernelError('EBADF', 'pidfd_getfd', `pidfd ${pidfd} is not open`);
+  const pfile = files.fileOfWord(w);
+  let error: unknown;
+  let fd = -1;
+  try {
+    const ref = pidfdPid(pfile);
+    if (ref === null) throw new KernelError('EBADF', 'pidfd_getfd', `fd ${pidfd} is not a pidfd`);
+    yield { fn: 'get_pid_task', acc: access(k.vfs.simId, 0, false) };
+    const found = findTask(k, ref.pid);
+    if (found === null) throw new KernelError('ESRCH', 'pidfd_getfd', `pid ${ref.pid} has no task`);
+    const target = found.task;
+    yield { fn: 'down_read(exec_update_lock); ptrace_may_access', acc: access(k.vfs.simId, 1, false) };
+    if (!ptraceMayAccess(t.process, found.process)) {
+      throw new KernelError('EPERM', 'pidfd_getfd', `${t.process.name} may not ptrace-attach to ${found.process.name}`);
+    }
+    const file = yield* fgetTask(k, opts, t, target, targetfd);
+    try {
+      fd = yield* receiveFdSteps(t, file, O_CLOEXEC);
+    } finally {
+      yield* fputDeferredSteps(t, file);
+    }
+  } catch (e) {
+    error = e;
+  }
+  yield* fdputSteps(t, files, w);
+  if (error !== undefined) throw error;
+  return fd;
+}
+
+/**
+ * fget_task(task, fd): under task_lock, NULL if the task has no files (exiting), else
+ * __fget_files() on the target's table (taking the reference into the caller's
+ * context). Maps NULL to ESRCH (exiting) or EBADF. @internal
+ */
+function* fgetTask(k: Kernel, opts: PidfdOptions, caller: Task, target: Task, fd: number): KernelPath<RefFile> {
+  yield { fn: 'fget_task: task_lock', acc: access(k.vfs.simId, 1, false) };
+  const tfiles = target.files;
+  let file: RefFile | null = null;
+  if (tfiles !== null && Number.isInteger(fd) && fd >= 0) file = yield* fgetSteps(caller, tfiles, fd, 0);
+  if (file === null) {
+    if (target.exiting && tfiles === null) throw new KernelError(opts.exitingErrno ?? 'ESRCH', 'pidfd_getfd', `${target.name} is exiting`);
+    throw new KernelError('EBADF', 'pidfd_getfd', `fd ${fd} is not installed in ${target.name}`);
+  }
+  return file;
+}

@@ -1,0 +1,43 @@
+import { KernelError, O_RDWR, access, type Kernel, type KernelPath, type Task } from '../../index.js';
+import { PIDFD_NONBLOCK, PIDFD_THREAD } from './constants.js';
+import { findTask, pidfdFileOperations, type PidRef } from './pidfd-file.js';
+import type { PidfdOptions } from './options.js';
+
+/**
+ * pidfd_open(pid, flags) as a kernel path for the calling task `t`: validate flags and
+ * pid, find the pid, reserve an fd (always O_CLOEXEC), create the pidfs file, install.
+ * Models sys_pidfd_open() / pidfd_create() in kernel/pid.c and fs/pidfs.c.
+ *
+ * errno: EINVAL (unknown flags, pid ≤ 0), ESRCH (no such pid, or reaped), ENOENT (a
+ * non-leader thread without PIDFD_THREAD; EINVAL under `uapi: 'v6.9'`), EMFILE.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * import { pidfd, pidfdOpenSteps } from 'fdlab/pidfd';
+ * const k = new Kernel();
+ * k.use(pidfd());
+ * const p = k.spawnProcess();
+ * p.thread(function* (sys) { return yield* pidfdOpenSteps(k, {}, sys.task, p.pid, 0); });
+ * ```
+ */
+export function* pidfdOpenSteps(k: Kernel, opts: PidfdOptions, t: Task, pid: number, flags: number): KernelPath<number> {
+  if (!Number.isInteger(flags) || (flags & ~(PIDFD_NONBLOCK | PIDFD_THREAD)) !== 0) throw new KernelError('EINVAL', 'pidfd_open', `bad flags ${flags}`);
+  if (!Number.isInteger(pid) || pid <= 0) throw new KernelError('EINVAL', 'pidfd_open', `bad pid ${pid}`);
+  const thread = (flags & PIDFD_THREAD) !== 0;
+  yield { fn: 'find_get_pid', acc: access(k.vfs.simId, 0, false) };
+  const found = findTask(k, pid);
+  if (found === null) throw new KernelError(opts.uapi === 'v6.9' ? 'EINVAL' : 'ESRCH', 'pidfd_open', `no task with pid ${pid}`);
+  if (!thread && found.task !== found.process.main) {
+    throw new KernelError(opts.uapi === 'v6.9' ? 'EINVAL' : 'ENOENT', 'pidfd_open', `${pid} is not a thread-group leader (use PIDFD_THREAD)`);
+  }
+  const files = t.filesOrThrow('pidfd_open');
+  yield { fn: 'get_unused_fd_flags(O_CLOEXEC)', acc: access(files.simId, 2, true) };
+  const fd = files.allocFd(0, t.process.rlimitNofile, true);
+  yield { fn: 'pidfs_alloc_file', acc: access(k.vfs.simId, 0, false) };
+  const file = k.vfs.openAnon('[pidfd]', pidfdFileOperations, O_RDWR | (flags & PIDFD_NONBLOCK));
+  file.privateData = { pid, thread } satisfies PidRef;
+  yield { fn: 'fd_install', acc: access(files.fdt.simId, fd, true) };
+  files.fdInstall(fd, file);
+  return fd;
+}

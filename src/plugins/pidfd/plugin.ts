@@ -1,0 +1,124 @@
+import { KernelError, plainSyscall, syscallSteps, type Kernel, type KernelPath, type Plugin, type Process, type Sys, type Task } from '../../index.js';
+import type { PidfdOptions } from './options.js';
+import { pidfdGetfdSteps } from './pidfd-getfd.js';
+import { pidfdOpenSteps } from './pidfd-open.js';
+import {
+  createListener, notifAddfdSteps, notifRecvSteps, notifSendSteps, seccompTrapSteps, SeccompListener, type SeccompAddfd,
+} from './seccomp.js';
+
+/**
+ * The stepped pidfd and seccomp system calls of one thread, for use inside thread
+ * bodies with `yield*`.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * import { pidfd } from 'fdlab/pidfd';
+ * const k = new Kernel();
+ * const pf = k.use(pidfd());
+ * const target = k.spawnProcess();
+ * k.spawnProcess({ creds: { uid: 0 } }).thread(function* (sys) {
+ *   const pfd = yield* pf.on(sys).pidfdOpen(target.pid, 0);
+ *   return pfd;
+ * });
+ * k.run();
+ * ```
+ */
+export interface PidfdSys {
+  /** pidfd_open(2). */
+  pidfdOpen(pid: number, flags: number): KernelPath<number>;
+  /** pidfd_getfd(2). */
+  pidfdGetfd(pidfd: number, targetfd: number, flags: number): KernelPath<number>;
+  /** This thread makes a syscall that the seccomp filter traps; returns the supervisor's reply. */
+  seccompTrap(listener: SeccompListener, syscall: string): KernelPath<number>;
+  /** SECCOMP_IOCTL_NOTIF_RECV on a listener fd of this process. */
+  notifRecv(listenerFd: number): KernelPath<number>;
+  /** SECCOMP_IOCTL_NOTIF_ADDFD on a listener fd of this process. */
+  notifAddfd(listenerFd: number, addfd: SeccompAddfd): KernelPath<number>;
+  /** SECCOMP_IOCTL_NOTIF_SEND on a listener fd of this process. */
+  notifSend(listenerFd: number, reply: { id: number; val: number; error?: string }): KernelPath;
+}
+
+/**
+ * The API the pidfd plugin installs on a kernel: plain calls for a process's main
+ * thread, and {@link PidfdApi.on} for the stepped calls of a thread body.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY } from 'fdlab';
+ * import { pidfd } from 'fdlab/pidfd';
+ * const k = new Kernel();
+ * const pf = k.use(pidfd());
+ * const target = k.spawnProcess();
+ * const fd = target.open('/data/log', O_RDONLY);
+ * const me = k.spawnProcess({ creds: { uid: 0 } });
+ * const stolen = pf.pidfdGetfd(me, pf.pidfdOpen(me, target.pid, 0), fd, 0);
+ * me.fileOf(stolen) === target.fileOf(fd); // true: one struct file, shared f_pos
+ * ```
+ */
+export interface PidfdApi {
+  /** pidfd_open(2) by `caller`'s main thread. */
+  pidfdOpen(caller: Process, pid: number, flags: number): number;
+  /** pidfd_getfd(2) by `caller`'s main thread. */
+  pidfdGetfd(caller: Process, pidfd: number, targetfd: number, flags: number): number;
+  /** Installs a seccomp filter with a user-notification listener on `target`; the listener fd goes to `supervisor`. */
+  seccompListen(supervisor: Process, target: Process): number;
+  /** The listener behind `fd` in `owner`'s table (EBADF / EINVAL otherwise). */
+  listener(owner: Process | Task, fd: number): SeccompListener;
+  /** The stepped calls for a thread body. */
+  on(sys: Sys): PidfdSys;
+}
+
+/**
+ * The pidfd plugin (`fdlab/pidfd`): pidfd_open(), pidfd_getfd() with its ptrace
+ * permission check, and seccomp user-notification add-fd — built only on fdlab's public
+ * API, the way any downstream tool can extend it.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * import { pidfd } from 'fdlab/pidfd';
+ * const pf = new Kernel().use(pidfd({ exitingErrno: 'EBADF' }));
+ * ```
+ */
+export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
+  return {
+    name: 'pidfd',
+    install(k: Kernel): PidfdApi {
+      const listeners: SeccompListener[] = [];
+      k.owners.add(function* () {
+        for (const l of listeners) yield* l.heldFiles();
+      });
+      const listenerOf = (owner: Process | Task, fd: number): SeccompListener => {
+        const task = 'main' in owner ? owner.main : owner;
+        const f = task.files?.lookupRaw(fd) ?? null;
+        if (f === null) throw new KernelError('EBADF', 'ioctl', `fd ${fd} is not open`);
+        if (!(f.privateData instanceof SeccompListener)) throw new KernelError('EINVAL', 'ioctl', `fd ${fd} is not a seccomp listener`);
+        return f.privateData;
+      };
+      const cold = <T>(p: Process, gen: KernelPath<T>): T => plainSyscall(p.main, () => k.engine.runPlain(p.main.sim, gen));
+      const api: PidfdApi = {
+        pidfdOpen: (caller, pid, flags) => cold(caller, pidfdOpenSteps(k, opts, caller.main, pid, flags)),
+        pidfdGetfd: (caller, pfd, fd, flags) => cold(caller, pidfdGetfdSteps(k, opts, caller.main, pfd, fd, flags)),
+        seccompListen(supervisor, target) {
+          const { listener, fd } = plainSyscall(supervisor.main, () => createListener(k, supervisor.main, target));
+          listeners.push(listener);
+          return fd;
+        },
+        listener: listenerOf,
+        on(sys) {
+          const t = sys.task;
+          return {
+            pidfdOpen: (pid, flags) => syscallSteps(t, pidfdOpenSteps(k, opts, t, pid, flags)),
+            pidfdGetfd: (pfd, fd, flags) => syscallSteps(t, pidfdGetfdSteps(k, opts, t, pfd, fd, flags)),
+            seccompTrap: (l, syscall) => syscallSteps(t, seccompTrapSteps(l, t, syscall)),
+            notifRecv: (lfd) => syscallSteps(t, notifRecvSteps(listenerOf(t, lfd))),
+            notifAddfd: (lfd, a) => syscallSteps(t, notifAddfdSteps(listenerOf(t, lfd), t, a)),
+            notifSend: (lfd, r) => syscallSteps(t, notifSendSteps(listenerOf(t, lfd), r)),
+          };
+        },
+      };
+      return api;
+    },
+  };
+}
