@@ -10,7 +10,7 @@
 export { ERRNO, type ErrnoName } from './sim/errno.js';
 export { KernelError } from './sim/kernel-error.js';
 export { access, accessIsWrite, accessLocation, type Blocker, type KernelPath, type Step } from './sim/step.js';
-export { SimThread } from './sim/thread.js';
+export { SimThread, THREAD_EXIT } from './sim/thread.js';
 export { Engine, type Traceable } from './sim/engine.js';
 export { Lock } from './sim/lock.js';
 export { Rcu } from './sim/rcu.js';
@@ -58,7 +58,7 @@ export type { SpawnOptions, TaskWorld } from './task/world.js';
 
 // kernel: the world
 export { Kernel, type KernelOptions } from './kernel/kernel.js';
-export { DEFAULT_POLICY, POLICY_PRESETS, type KernelPolicy, type PolicyInput, type PresetName } from './kernel/policies.js';
+export { checkPolicy, DEFAULT_POLICY, POLICY_PRESETS, POLICY_VALUES, type KernelPolicy, type PolicyInput, type PresetName } from './kernel/policies.js';
 export type { AuditEntry, AuditReport, OwnerSource } from './kernel/audit.js';
 export type { KernelSnapshot } from './kernel/snapshot.js';
 export type { Plugin } from './kernel/plugin.js';

@@ -1,6 +1,6 @@
 import type { Engine, Traceable } from '../sim/engine.js';
 import type { RefFile } from '../file/ref-file.js';
-import { WORD } from './bitmap.js';
+import { newBitmap, WORD, type Bitmap } from './bitmap.js';
 
 /**
  * The fd arrays of one table generation: the file pointers and the bitmaps. Replaced
@@ -25,11 +25,11 @@ export class FdArrays implements Traceable {
   /** fd[]: the installed files. */
   readonly fd: Array<RefFile | null>;
   /** open_fds: set for reserved and installed slots. */
-  readonly openFds: Uint32Array;
+  readonly openFds: Bitmap;
   /** close_on_exec bits. */
-  readonly closeOnExec: Uint32Array;
+  readonly closeOnExec: Bitmap;
   /** full_fds_bits: one bit per entirely used word of open_fds. */
-  readonly fullFdsBits: Uint32Array;
+  readonly fullFdsBits: Bitmap;
   private readonly owner: string;
 
   /**
@@ -42,9 +42,9 @@ export class FdArrays implements Traceable {
     this.maxFds = maxFds;
     this.fd = new Array<RefFile | null>(maxFds).fill(null);
     const words = Math.ceil(maxFds / WORD);
-    this.openFds = new Uint32Array(words);
-    this.closeOnExec = new Uint32Array(words);
-    this.fullFdsBits = new Uint32Array(Math.ceil(words / WORD));
+    this.openFds = newBitmap(words);
+    this.closeOnExec = newBitmap(words);
+    this.fullFdsBits = newBitmap(Math.ceil(words / WORD));
     this.simId = engine.register(this);
   }
 

@@ -146,7 +146,7 @@ export class Fdtable implements Traceable {
     if (!isFd(fd) || fd >= this.fdt.maxFds) return;
     if (on) setBit(this.fdt.closeOnExec, fd);
     else clearBit(this.fdt.closeOnExec, fd);
-    this.world.engine.effect('set_close_on_exec', `${this.name}.fd[${fd}]`, undefined, undefined, on ? 'FD_CLOEXEC' : '0');
+    if (this.world.engine.tracing) this.world.engine.effect('set_close_on_exec', `${this.name}.fd[${fd}]`, undefined, undefined, on ? 'FD_CLOEXEC' : '0');
   }
 
   /**
@@ -164,14 +164,14 @@ export class Fdtable implements Traceable {
     }
     if (start <= this.nextFd) this.nextFd = fd + 1;
     this.setOpen(fd, cloexec);
-    this.world.engine.effect('alloc_fd', `${this.name}.fd[${fd}]`, undefined, undefined, 'reserved');
+    if (this.world.engine.tracing) this.world.engine.effect('alloc_fd', `${this.name}.fd[${fd}]`, undefined, undefined, 'reserved');
     return fd;
   }
 
   /** put_unused_fd(): releases a reserved fd that was never installed. */
   putUnusedFd(fd: number): void {
     this.clearOpen(fd);
-    this.world.engine.effect('put_unused_fd', `${this.name}.fd[${fd}]`, undefined, undefined, 'free');
+    if (this.world.engine.tracing) this.world.engine.effect('put_unused_fd', `${this.name}.fd[${fd}]`, undefined, undefined, 'free');
   }
 
   /**
@@ -184,7 +184,7 @@ export class Fdtable implements Traceable {
       throw new Error(`BUG: fd_install into ${this.slotState(fd)} slot ${fd} of ${this.name}`);
     }
     t.fd[fd] = file;
-    this.world.engine.effect('fd_install', `${this.name}.fd[${fd}]`, undefined, undefined, file.name);
+    if (this.world.engine.tracing) this.world.engine.effect('fd_install', `${this.name}.fd[${fd}]`, undefined, undefined, file.name);
   }
 
   /**
@@ -199,7 +199,7 @@ export class Fdtable implements Traceable {
     if (f === null) return null;
     t.fd[fd] = null;
     this.clearOpen(fd);
-    this.world.engine.effect('file_close_fd', `${this.name}.fd[${fd}]`, undefined, undefined, f.name);
+    if (this.world.engine.tracing) this.world.engine.effect('file_close_fd', `${this.name}.fd[${fd}]`, undefined, undefined, f.name);
     return f;
   }
 
@@ -217,7 +217,7 @@ export class Fdtable implements Traceable {
     file.getFile();
     t.fd[fd] = file;
     this.setOpen(fd, cloexec);
-    this.world.engine.effect('do_dup2', `${this.name}.fd[${fd}]`, undefined, undefined, file.name);
+    if (this.world.engine.tracing) this.world.engine.effect('do_dup2', `${this.name}.fd[${fd}]`, undefined, undefined, file.name);
     return tofree;
   }
 
@@ -235,11 +235,13 @@ export class Fdtable implements Traceable {
     if (size > cap) size = cap;
     const t = new FdArrays(this.world.engine, this.name, size);
     for (let i = 0; i < old.maxFds; i++) t.fd[i] = old.fd[i]!;
-    t.openFds.set(old.openFds);
-    t.closeOnExec.set(old.closeOnExec);
-    t.fullFdsBits.set(old.fullFdsBits);
+    for (let i = 0; i < old.openFds.length; i++) {
+      t.openFds[i] = old.openFds[i]!;
+      t.closeOnExec[i] = old.closeOnExec[i]!;
+    }
+    for (let i = 0; i < old.fullFdsBits.length; i++) t.fullFdsBits[i] = old.fullFdsBits[i]!;
     this.fdt = t;
-    this.world.engine.effect('expand_fdtable', this.name, old.maxFds, size);
+    if (this.world.engine.tracing) this.world.engine.effect('expand_fdtable', this.name, old.maxFds, size);
   }
 
   /**
@@ -267,7 +269,7 @@ export class Fdtable implements Traceable {
       t.fd[i] = f;
       copy.setOpen(i, testBit(old.closeOnExec, i));
     }
-    this.world.engine.effect('dup_fd', copy.name, undefined, undefined, `copy of ${this.name}`);
+    if (this.world.engine.tracing) this.world.engine.effect('dup_fd', copy.name, undefined, undefined, `copy of ${this.name}`);
     return copy;
   }
 
@@ -358,7 +360,7 @@ export class Fdtable implements Traceable {
     if (cloexec) setBit(t.closeOnExec, fd);
     else clearBit(t.closeOnExec, fd);
     const w = fd >>> 5;
-    if (t.openFds[w] === 0xffffffff) setBit(t.fullFdsBits, w);
+    if (t.openFds[w] === -1) setBit(t.fullFdsBits, w);
   }
 
   /** __put_unused_fd(): __clear_open_fd() and lower next_fd. @internal */

@@ -69,7 +69,7 @@ export function* fgetSteps(ctx: LookupContext, files: Fdtable, fd: number, mask:
         acc: recheck === 'slot' ? access(fdt.simId, fd, false) : [access(fdt.simId, fd, false), access(files.simId, FILES_FDT, false)],
       };
       if (fdt.fd[fd] !== f || (recheck === 'slot+fdt' && files.fdt !== fdt)) {
-        w.engine.effect('fget_retry', f.name, undefined, undefined, 'slot changed under us');
+        if (w.engine.tracing) w.engine.effect('fget_retry', f.name, undefined, undefined, 'slot changed under us');
         yield { fn: 'fput', acc: access(f.simId, F_COUNT, true) };
         fputDeferred(ctx, f);
         continue;

@@ -125,7 +125,7 @@ export class RefFile implements Traceable {
     if (!this.live) w.engine.report('use-after-free', `get_file on freed ${this.name}`, this.name);
     else if (before === 0) w.engine.report('refcount-inc-on-zero', `get_file on ${this.name} whose f_count is 0`, this.name);
     this.inc(before);
-    w.engine.effect('get_file', this.name, before, this.count);
+    if (w.engine.tracing) w.engine.effect('get_file', this.name, before, this.count);
     return this;
   }
 
@@ -138,11 +138,11 @@ export class RefFile implements Traceable {
     const w = this.mount.world;
     const before = this.count;
     if (before === 0) {
-      w.engine.effect('file_ref_get', this.name, 0, 0, 'failed: count is 0');
+      if (w.engine.tracing) w.engine.effect('file_ref_get', this.name, 0, 0, 'failed: count is 0');
       return false;
     }
     this.inc(before);
-    w.engine.effect('file_ref_get', this.name, before, this.count);
+    if (w.engine.tracing) w.engine.effect('file_ref_get', this.name, before, this.count);
     return true;
   }
 
@@ -158,7 +158,7 @@ export class RefFile implements Traceable {
       return false;
     }
     if (before !== Infinity) this.count = before - 1;
-    w.engine.effect('fput', this.name, before, this.count);
+    if (w.engine.tracing) w.engine.effect('fput', this.name, before, this.count);
     return this.count === 0;
   }
 

@@ -65,7 +65,7 @@ export class FileSlab {
     f.privateData = null;
     f.count = 1;
     this.allocated++;
-    this.engine.effect('alloc_file', f.name, 0, 1, inode.path);
+    if (this.engine.tracing) this.engine.effect('alloc_file', f.name, 0, 1, inode.path);
     return f;
   }
 
@@ -81,7 +81,7 @@ export class FileSlab {
     f.gen++;
     this.allocated--;
     // gen is even now; the name still shows the incarnation that just ended.
-    this.engine.effect('file_free', f.name, undefined, undefined, 'memory back to filp_cachep');
+    if (this.engine.tracing) this.engine.effect('file_free', f.name, undefined, undefined, 'memory back to filp_cachep');
     if (this.policy.slabTypesafeByRcu) this.freeList.push(f);
     else this.engine.rcu.callRcu(() => this.freeList.push(f));
   }

@@ -9,7 +9,8 @@ import { Mount } from './mount.js';
 import type { RefFile } from './ref-file.js';
 import type { FileWorld } from './world.js';
 
-const KNOWN_OPEN_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC | O_PATH;
+/** Every open(2) flag the model knows; others are EINVAL. @internal */
+export const KNOWN_OPEN_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC | O_PATH;
 
 /**
  * The result of a path lookup: the inode and the mount it lives on.
@@ -55,6 +56,8 @@ export class Vfs {
   readonly pipefs: Mount;
   private readonly world: FileWorld;
   private readonly nodes = new Map<string, Inode>();
+  /** Template paths that no longer exist (their filesystem was unmounted). */
+  private gone: Set<string> | null = null;
   private readonly mounts = new Map<string, Mount>();
   private nextIno = 1;
   private nextMnt = 1;
@@ -69,21 +72,31 @@ export class Vfs {
     this.anon = this.newMount('anon_inode:', 'anon_inodefs', true);
     this.pipefs = this.newMount('pipe:', 'pipefs', true);
     this.anonInode = this.newInode('anon', 'anon_inode:[anon]');
-    this.nodes.set('/', this.newInode('dir', '/'));
-    this.mkdir('/data');
-    this.writeFile('/data/log', 'line 1\nline 2\nline 3\n');
-    this.mkdir('/srv');
-    for (const n of ['a', 'b', 'c', 'd']) this.writeFile(`/srv/${n}`, n);
-    this.mkdir('/tmp');
-    this.mkdir('/mnt');
+  }
+
+  /**
+   * The inode at a canonical path. The default tree is materialised on first use from
+   * a shared template, so that a kernel built for one explored run (there may be
+   * hundreds of thousands) costs almost nothing until it touches a path.
+   */
+  private node(p: string): Inode | undefined {
+    const n = this.nodes.get(p);
+    if (n !== undefined) return n;
+    const t = TEMPLATE.get(p);
+    if (t === undefined || this.gone?.has(p)) return undefined;
+    const ino = this.newInode(t.kind, p);
+    if (t.kind === 'dir') ino.entries.push(...t.content);
+    else ino.data = t.content[0] ?? '';
+    this.nodes.set(p, ino);
+    return ino;
   }
 
   /** Resolves `path` (absolute, normalised). Throws ENOENT / ENOTDIR / EINVAL. */
   lookup(path: string): PathTarget {
     const p = normalise(path);
-    const inode = this.nodes.get(p);
+    const inode = this.node(p);
     if (inode === undefined) {
-      const parent = this.nodes.get(dirname(p));
+      const parent = this.node(dirname(p));
       throw new KernelError(parent !== undefined && parent.kind !== 'dir' ? 'ENOTDIR' : 'ENOENT', 'lookup', path);
     }
     return { inode, mount: this.mountOf(p) };
@@ -99,7 +112,7 @@ export class Vfs {
   /** Creates or overwrites a regular file with `data`. */
   writeFile(path: string, data: string): Inode {
     const p = normalise(path);
-    const ino = this.nodes.get(p) ?? this.create(p, 'reg');
+    const ino = this.node(p) ?? this.create(p, 'reg');
     if (ino.kind !== 'reg') throw new KernelError('EISDIR', 'writeFile', path);
     ino.data = data;
     return ino;
@@ -113,7 +126,7 @@ export class Vfs {
     if (this.mounts.has(p)) throw new KernelError('EBUSY', 'mount', `${path} is already a mount point`);
     const m = this.newMount(p, fstype, false);
     this.mounts.set(p, m);
-    this.world.engine.effect('mount', `mnt:${p}`, undefined, 0, fstype);
+    if (this.world.engine.tracing) this.world.engine.effect('mount', `mnt:${p}`, undefined, 0, fstype);
     return m;
   }
 
@@ -133,8 +146,9 @@ export class Vfs {
     this.mounts.delete(p);
     m.mounted = false;
     for (const k of [...this.nodes.keys()]) if (k.startsWith(`${p}/`)) this.nodes.delete(k);
-    this.nodes.get(p)!.entries.length = 0;
-    this.world.engine.effect('umount', `mnt:${p}`, 0, undefined);
+    for (const k of TEMPLATE.keys()) if (k.startsWith(`${p}/`)) (this.gone ??= new Set()).add(k);
+    this.node(p)!.entries.length = 0;
+    if (this.world.engine.tracing) this.world.engine.effect('umount', `mnt:${p}`, 0, undefined);
   }
 
   /** The mount whose mount point is exactly `path`, if any. */
@@ -163,19 +177,25 @@ export class Vfs {
       throw new KernelError('EINVAL', 'open', `bad flags ${flags}`);
     }
     const p = normalise(path);
-    let inode = this.nodes.get(p);
+    let inode = this.node(p);
     if (inode !== undefined && (flags & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL)) throw new KernelError('EEXIST', 'open', path);
     if (inode === undefined) {
       if (!(flags & O_CREAT) || flags & O_DIRECTORY) this.lookup(p);
-      const parent = this.nodes.get(dirname(p));
+      const parent = this.node(dirname(p));
       if (parent === undefined) throw new KernelError('ENOENT', 'open', path);
       if (parent.kind !== 'dir') throw new KernelError('ENOTDIR', 'open', path);
     } else {
       if (flags & O_DIRECTORY && inode.kind !== 'dir') throw new KernelError('ENOTDIR', 'open', path);
-      if (inode.kind === 'dir' && (flags & 3) !== 0 && !(flags & O_PATH)) throw new KernelError('EISDIR', 'open', path);
+      // may_open(): a directory may not be opened for writing, and O_TRUNC asks for
+      // MAY_WRITE (build_open_flags()); do_open(): O_CREAT on an existing directory.
+      if (inode.kind === 'dir' && ((flags & 3) !== 0 || (flags & (O_TRUNC | O_CREAT)) !== 0) && !(flags & O_PATH)) {
+        throw new KernelError('EISDIR', 'open', path);
+      }
     }
     inode ??= this.create(p, 'reg');
-    if (flags & O_TRUNC && inode.kind === 'reg' && flags & 3 && !(flags & O_PATH)) inode.data = '';
+    // do_open(): O_TRUNC truncates an existing regular file whatever the access mode
+    // (O_RDONLY | O_TRUNC too); O_PATH drops O_TRUNC (build_open_flags()).
+    if (flags & O_TRUNC && inode.kind === 'reg' && !(flags & O_PATH)) inode.data = '';
     const ops = inode.kind === 'dir' ? directoryOperations : inode.kind === 'fifo' ? pipeOperations : regularFileOperations;
     return this.openInode(inode, this.mountOf(p), ops, flags);
   }
@@ -183,7 +203,7 @@ export class Vfs {
   /** anon_inode_getfile(): a file on the internal anonymous-inode filesystem. */
   openAnon(name: string, ops: FileOperations = anonFileOperations, flags = O_RDWR): RefFile {
     const f = this.openInode(this.anonInode, this.anon, ops, flags);
-    this.world.engine.effect('anon_inode_getfile', f.name, undefined, undefined, name);
+    if (this.world.engine.tracing) this.world.engine.effect('anon_inode_getfile', f.name, undefined, undefined, name);
     return f;
   }
 
@@ -204,14 +224,14 @@ export class Vfs {
     }
     const before = mount.count;
     mount.count = before + 1;
-    this.world.engine.effect('mntget', `mnt:${mount.path}`, before, mount.count);
+    if (this.world.engine.tracing) this.world.engine.effect('mntget', `mnt:${mount.path}`, before, mount.count);
     return this.world.slab.alloc(ops, inode, mount, mode, flags & ~O_CLOEXEC);
   }
 
   private create(path: string, kind: InodeKind): Inode {
     const p = normalise(path);
-    if (this.nodes.has(p)) throw new KernelError('EEXIST', 'create', path);
-    const parent = this.nodes.get(dirname(p));
+    if (this.node(p) !== undefined) throw new KernelError('EEXIST', 'create', path);
+    const parent = this.node(dirname(p));
     if (parent === undefined) throw new KernelError('ENOENT', 'create', path);
     if (parent.kind !== 'dir') throw new KernelError('ENOTDIR', 'create', path);
     const ino = this.newInode(kind, p);
@@ -231,8 +251,25 @@ export class Vfs {
   }
 }
 
+/** The tree every kernel starts with: path → kind and contents (file data or dir entries). */
+const TEMPLATE: ReadonlyMap<string, { kind: InodeKind; content: readonly string[] }> = new Map([
+  ['/', { kind: 'dir', content: ['data', 'srv', 'tmp', 'mnt'] }],
+  ['/data', { kind: 'dir', content: ['log'] }],
+  ['/data/log', { kind: 'reg', content: ['line 1\nline 2\nline 3\n'] }],
+  ['/srv', { kind: 'dir', content: ['a', 'b', 'c', 'd'] }],
+  ['/srv/a', { kind: 'reg', content: ['a'] }],
+  ['/srv/b', { kind: 'reg', content: ['b'] }],
+  ['/srv/c', { kind: 'reg', content: ['c'] }],
+  ['/srv/d', { kind: 'reg', content: ['d'] }],
+  ['/tmp', { kind: 'dir', content: [] }],
+  ['/mnt', { kind: 'dir', content: [] }],
+]);
+
+const CLEAN = /^(\/[^/.][^/]*|\/\.[^/.][^/]*|\/\.\.[^/]+)*$/;
+
 function normalise(path: string): string {
-  if (typeof path !== 'string' || !path.startsWith('/')) throw new KernelError('ENOENT', 'lookup', `not an absolute path: ${String(path)}`);
+  if (typeof path !== 'string' || path.charCodeAt(0) !== 47) throw new KernelError('ENOENT', 'lookup', `not an absolute path: ${String(path)}`);
+  if (path.length > 1 && CLEAN.test(path)) return path; // already canonical: the common case
   const parts: string[] = [];
   for (const s of path.split('/')) {
     if (s === '' || s === '.') continue;

@@ -12,7 +12,7 @@ import { Process } from '../task/process.js';
 import type { SpawnOptions, TaskWorld } from '../task/world.js';
 import type { AuditEntry, AuditReport, OwnerSource } from './audit.js';
 import type { Plugin } from './plugin.js';
-import { DEFAULT_POLICY, POLICY_PRESETS, type KernelPolicy, type PolicyInput } from './policies.js';
+import { checkPolicy, DEFAULT_POLICY, POLICY_PRESETS, type KernelPolicy, type PolicyInput } from './policies.js';
 import { takeSnapshot, type KernelSnapshot } from './snapshot.js';
 
 /**
@@ -77,7 +77,9 @@ export class Kernel implements TaskWorld {
 
   /** @param opts - policy, tracing and limits */
   constructor(opts: KernelOptions = {}) {
-    this.policy = Object.freeze(resolvePolicy<KernelPolicy>(DEFAULT_POLICY, POLICY_PRESETS, opts.policy));
+    const policy = resolvePolicy<KernelPolicy>(DEFAULT_POLICY, POLICY_PRESETS, opts.policy);
+    checkPolicy(policy);
+    this.policy = Object.freeze(policy);
     this.engine = new Engine(opts.trace ?? true);
     this.slab = new FileSlab(this.engine, this.policy);
     this.fpos = new FposWatch(this.engine);
@@ -99,7 +101,7 @@ export class Kernel implements TaskWorld {
     const files = opts.files ? opts.files(filesName) : new Fdtable(this, filesName);
     const p = new Process(this, pid, { ...opts, name }, files);
     this.procs.set(pid, p);
-    this.engine.effect('spawn', name, undefined, undefined, opts.parent ? `child of ${opts.parent.name}` : undefined);
+    if (this.engine.tracing) this.engine.effect('spawn', name, undefined, undefined, opts.parent ? `child of ${opts.parent.name}` : undefined);
     return p;
   }
 
@@ -173,6 +175,7 @@ export class Kernel implements TaskWorld {
     for (const f of this.slab.objects) {
       if (!f.live) {
         if (owners.has(f)) problems.push(`freed ${f.name} is still referenced by ${owners.get(f)!.join(', ')}`);
+        else if (f.count !== 0) problems.push(`freed ${f.name}: f_count ${f.count} on freed memory: ${f.count} reference(s) taken after the free (use-after-free)`);
         continue;
       }
       perMount.set(f.mount, (perMount.get(f.mount) ?? 0) + 1);

@@ -78,6 +78,43 @@ export const POLICY_PRESETS = {
 } as const satisfies Record<string, Partial<KernelPolicy>>;
 
 /**
+ * The allowed values of each enumerated policy key (numbers and booleans are checked by
+ * type).
+ *
+ * @example
+ * ```ts
+ * import { POLICY_VALUES } from 'fdlab';
+ * POLICY_VALUES.fgetRecheck; // ['none', 'slot', 'slot+fdt']
+ * ```
+ */
+export const POLICY_VALUES: Readonly<Record<string, readonly string[]>> = {
+  fdgetPos: ['when-shared', 'always', 'when-shared-or-dir', 'when-shared-or-iterate', 'raw-count-or-iterate'],
+  fgetRecheck: ['none', 'slot', 'slot+fdt'],
+  execUnshare: ['before-de_thread', 'after-de_thread'],
+};
+
+/**
+ * Throws a RangeError naming the key if a resolved policy holds a value the model does
+ * not know.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_POLICY, checkPolicy } from 'fdlab';
+ * checkPolicy(DEFAULT_POLICY); // fine
+ * ```
+ */
+export function checkPolicy(p: KernelPolicy): void {
+  for (const [k, v] of Object.entries(p)) {
+    const allowed = POLICY_VALUES[k];
+    const def = DEFAULT_POLICY[k as keyof KernelPolicy];
+    if (allowed !== undefined ? !allowed.includes(v as string) : typeof v !== typeof def) {
+      throw new RangeError(`bad value ${JSON.stringify(v)} for policy ${k}${allowed ? ` (one of ${allowed.join(', ')})` : ''}`);
+    }
+  }
+  if (!(p.fileRefMax >= 1)) throw new RangeError(`bad value ${p.fileRefMax} for policy fileRefMax`);
+}
+
+/**
  * A preset name.
  *
  * @example

@@ -91,7 +91,7 @@ export class Lock implements Blocker {
     }
     this.owner = t;
     t.held.push(this);
-    this.engine.effect('lock', this.name, undefined, undefined, this.sleeping ? 'mutex_lock' : 'spin_lock');
+    if (this.engine.tracing) this.engine.effect('lock', this.name, undefined, undefined, this.sleeping ? 'mutex_lock' : 'spin_lock');
   }
 
   /** Tries once to take the lock; returns false if held (mutex_trylock). */
@@ -111,7 +111,7 @@ export class Lock implements Blocker {
     this.owner = null;
     const i = t.held.lastIndexOf(this);
     if (i >= 0) t.held.splice(i, 1);
-    this.engine.effect('unlock', this.name, undefined, undefined, this.sleeping ? 'mutex_unlock' : 'spin_unlock');
+    if (this.engine.tracing) this.engine.effect('unlock', this.name, undefined, undefined, this.sleeping ? 'mutex_unlock' : 'spin_unlock');
   }
 
   /** For traces. @internal */

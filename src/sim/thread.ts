@@ -2,6 +2,18 @@ import type { Lock } from './lock.js';
 import type { KernelPath, Step } from './step.js';
 
 /**
+ * Thrown through a thread's body to end it normally (exit(2) does not return). The
+ * thread finishes with no result and no error.
+ *
+ * @example
+ * ```ts
+ * import { THREAD_EXIT, type KernelPath } from 'fdlab';
+ * function* body(): KernelPath<never> { throw THREAD_EXIT; }
+ * ```
+ */
+export const THREAD_EXIT: unique symbol = Symbol('fdlab.thread-exit') as never;
+
+/**
  * A schedulable thread of the model: a generator of {@link Step}s plus the state the
  * scheduler and the detectors need (held locks, RCU nesting).
  *
@@ -65,7 +77,7 @@ export class SimThread {
     } catch (e) {
       // A body that throws (usually a KernelError a syscall returned) ends the
       // thread; the engine decides whether the throw is a violation.
-      this.finish(undefined, e);
+      this.finish(undefined, e === THREAD_EXIT ? undefined : e);
       return;
     }
     if (r.done) this.finish(r.value, undefined);

@@ -10,7 +10,7 @@ import { close, dup, dup2, dup3, open, pipe } from './syscalls/fd-calls.js';
 import { fcntl } from './syscalls/fcntl.js';
 import { closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSteps } from './syscalls/lifecycle.js';
 import { getdentsOp, lseekOp, readOp, runPosOp, writeOp } from './syscalls/rw.js';
-import { TASK_EXIT, type Sys } from './sys.js';
+import type { Sys } from './sys.js';
 import { Task } from './task.js';
 import type { SpawnOptions, TaskWorld } from './world.js';
 
@@ -114,21 +114,13 @@ export class Process {
         tf = files;
         const before = files.count;
         files.count = before + 1;
-        this.world.engine.effect('copy_files(CLONE_FILES)', `${files.name}.count`, before, files.count);
+        if (this.world.engine.tracing) this.world.engine.effect('copy_files(CLONE_FILES)', `${files.name}.count`, before, files.count);
       }
       t = new Task(this.world, this, this.world.allocPid(), sim, tf);
       this.tasks.push(t);
     }
     this.bodies++;
-    const sys = t.sys;
-    this.world.engine.startThread(t.sim, (function* () {
-      try {
-        return yield* body(sys);
-      } catch (e) {
-        if (e === TASK_EXIT) return undefined;
-        throw e;
-      }
-    })());
+    this.world.engine.startThread(t.sim, body(t.sys));
     return t;
   }
 
@@ -226,7 +218,7 @@ export class Process {
 
   /** @internal Called when a task has exited. */
   taskExited(t: Task): void {
-    if (this.exited) this.world.engine.effect('exit', this.name, undefined, undefined, `last thread ${t.name} exited`);
+    if (this.exited && this.world.engine.tracing) this.world.engine.effect('exit', this.name, undefined, undefined, `last thread ${t.name} exited`);
   }
 
   private runCold<T>(gen: KernelPath<T>): T {

@@ -1,5 +1,6 @@
 import type { RefFile } from '../file/ref-file.js';
 import type { KernelPath } from '../sim/step.js';
+import { THREAD_EXIT } from '../sim/thread.js';
 import type { Flock } from './posix-locks.js';
 import type { Process } from './process.js';
 import { syscallSteps } from './syscall.js';
@@ -10,8 +11,6 @@ import { getdentsOp, lseekOp, posOpSteps, readOp, writeOp } from './syscalls/rw.
 import type { Task } from './task.js';
 import { allocStep } from './syscalls/steps.js';
 
-/** Thrown through a thread body by `sys.exit()`; the thread runner treats it as the end. @internal */
-export const TASK_EXIT: unique symbol = Symbol('fdlab.task-exit') as never;
 
 /**
  * The system calls a thread body makes: each returns a kernel path to run with
@@ -127,7 +126,7 @@ export class Sys {
   /** exit(2) of this thread: drops its use of the fd table; the body ends here. */
   *exit(): KernelPath<never> {
     yield* syscallSteps(this.task, exitSteps(this.task));
-    throw TASK_EXIT;
+    throw THREAD_EXIT;
   }
 
   /** getpid(2): one step that touches nothing shared. */

@@ -1,4 +1,4 @@
-import { FMODE_READ, FMODE_WRITE } from '../../file/constants.js';
+import { FMODE_PATH, FMODE_READ, FMODE_WRITE } from '../../file/constants.js';
 import { fputDeferred } from '../../file/fput.js';
 import type { RefFile } from '../../file/ref-file.js';
 import { EMPTY_FD, FDPUT_FPUT } from '../../fdtable/fd-word.js';
@@ -30,7 +30,16 @@ function simpleCmd(files: Fdtable, f: RefFile, fd: number, cmd: number, arg: num
   }
 }
 
-function checkCmd(cmd: number): void {
+/** check_fcntl_cmd(): the only commands an O_PATH fd allows. */
+const PATH_OK = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL]);
+
+/**
+ * The checks of sys_fcntl() after fdget_raw(): an O_PATH file allows only
+ * check_fcntl_cmd() commands (EBADF otherwise), then do_fcntl() rejects an unknown
+ * command (EINVAL). A bad fd is EBADF whatever the command.
+ */
+function checkCmd(f: RefFile, cmd: number): void {
+  if (f.mode & FMODE_PATH && !PATH_OK.has(cmd)) throw new KernelError('EBADF', 'fcntl', `command ${cmd} on an O_PATH fd`);
   if (!KNOWN.has(cmd)) throw new KernelError('EINVAL', 'fcntl', `unknown command ${cmd}`);
 }
 
@@ -56,13 +65,13 @@ function getlk(t: Task, files: Fdtable, f: RefFile, l: Flock): Flock {
 
 /** fcntl(2), plain. @internal */
 export function fcntl(t: Task, fd: number, cmd: number, arg: number | Flock = 0): number | Flock {
-  checkCmd(cmd);
   if (cmd === F_DUPFD || cmd === F_DUPFD_CLOEXEC) return dupfd(t, fd, arg as number, cmd === F_DUPFD_CLOEXEC);
   const files = t.filesOrThrow('fcntl');
   const w = isFd(fd) ? files.fdgetRaw(fd) : EMPTY_FD;
   if (w === EMPTY_FD) throw new KernelError('EBADF', 'fcntl', `fd ${fd} is not open`);
   const f = files.fileOfWord(w);
   try {
+    checkCmd(f, cmd);
     if (cmd === F_GETLK) return getlk(t, files, f, arg as Flock);
     if (cmd === F_SETLK || cmd === F_SETLKW) {
       const r = lockArgs(f, arg as Flock, cmd);
@@ -71,7 +80,7 @@ export function fcntl(t: Task, fd: number, cmd: number, arg: number | Flock = 0)
         throw new Error('F_SETLKW would wait for a conflicting lock in a plain call; run it in a thread instead');
       }
       posixLockFile(f.inode, files, t.process.pid, r.type, r.start, r.end);
-      t.world.engine.effect('posix_lock_file', `inode:${f.inode.path}`, undefined, undefined, `${['F_RDLCK', 'F_WRLCK', 'F_UNLCK'][r.type]} by ${files.name}`);
+      if (t.world.engine.tracing) t.world.engine.effect('posix_lock_file', `inode:${f.inode.path}`, undefined, undefined, `${['F_RDLCK', 'F_WRLCK', 'F_UNLCK'][r.type]} by ${files.name}`);
       return 0;
     }
     if (typeof arg !== 'number') throw new KernelError('EINVAL', 'fcntl', 'argument must be a number');
@@ -89,7 +98,6 @@ export function fcntl(t: Task, fd: number, cmd: number, arg: number | Flock = 0)
  * lock is held. @internal
  */
 export function* fcntlSteps(t: Task, fd: number, cmd: number, arg: number | Flock = 0): KernelPath<number | Flock> {
-  checkCmd(cmd);
   if (cmd === F_DUPFD || cmd === F_DUPFD_CLOEXEC) return yield* dupfdSteps(t, fd, arg as number, cmd === F_DUPFD_CLOEXEC);
   const files = t.filesOrThrow('fcntl');
   const w = isFd(fd) ? yield* fdgetSteps(t, files, fd, 0) : EMPTY_FD;
@@ -98,6 +106,7 @@ export function* fcntlSteps(t: Task, fd: number, cmd: number, arg: number | Floc
   let error: unknown;
   let result: number | Flock = 0;
   try {
+    checkCmd(f, cmd);
     const lockLoc = access(f.inode.simId, 1, cmd !== F_GETLK);
     if (cmd === F_GETLK) {
       yield { fn: 'posix_test_lock', acc: lockLoc };
@@ -116,7 +125,7 @@ export function* fcntlSteps(t: Task, fd: number, cmd: number, arg: number | Floc
         throw new KernelError('EAGAIN', 'fcntl', 'conflicting lock held');
       }
       posixLockFile(inode, files, t.process.pid, r.type, r.start, r.end);
-      t.world.engine.effect('posix_lock_file', `inode:${inode.path}`, undefined, undefined, `${['F_RDLCK', 'F_WRLCK', 'F_UNLCK'][r.type]} by ${files.name}`);
+      if (t.world.engine.tracing) t.world.engine.effect('posix_lock_file', `inode:${inode.path}`, undefined, undefined, `${['F_RDLCK', 'F_WRLCK', 'F_UNLCK'][r.type]} by ${files.name}`);
       if (r.type !== F_UNLCK) {
         yield { fn: 'fcntl_setlk:recheck fd', acc: [access(files.simId, 1, false), access(files.fdt.simId, fd, false)] };
         if (files.lookupRaw(fd) !== f) {

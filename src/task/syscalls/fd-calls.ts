@@ -3,6 +3,7 @@ import { fputDeferred, fputTeardown, fputTeardownSteps } from '../../file/fput.j
 import type { RefFile } from '../../file/ref-file.js';
 import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
 import { fgetSteps } from '../../fdtable/fget.js';
+import { KNOWN_OPEN_FLAGS } from '../../file/vfs.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import type { Task } from '../task.js';
@@ -14,8 +15,14 @@ import { allocStep, closeSlotStep, countStep, filpClose, filpFlush, flushStep, i
  * call the same atomic methods in the same order, and a property test holds them equal.
  */
 
+/**
+ * build_open_flags(): the flags are checked before get_unused_fd_flags(), so unknown
+ * flags are EINVAL even when the table is full (EMFILE comes second).
+ */
 function checkOpenFlags(flags: number): void {
-  if (!Number.isInteger(flags) || flags < 0 || (flags & 3) === 3) throw new KernelError('EINVAL', 'open', `bad flags ${flags}`);
+  if (!Number.isInteger(flags) || flags < 0 || (flags & 3) === 3 || (flags & ~KNOWN_OPEN_FLAGS) !== 0) {
+    throw new KernelError('EINVAL', 'open', `bad flags ${flags}`);
+  }
 }
 
 const vfsStep = (t: Task, flags: number) => ({ fn: 'do_filp_open', acc: access(t.world.vfs.simId, 0, (flags & 0o100) !== 0) });

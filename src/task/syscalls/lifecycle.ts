@@ -1,6 +1,6 @@
 import { fputDeferred } from '../../file/fput.js';
 import { FILES_ALLOC, FILES_COUNT, type Fdtable } from '../../fdtable/fdtable.js';
-import { testBit } from '../../fdtable/bitmap.js';
+import { setBit, testBit } from '../../fdtable/bitmap.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE } from '../constants.js';
@@ -34,7 +34,7 @@ export function* putFilesStructSteps(t: Task, files: Fdtable): KernelPath {
   yield { fn: 'put_files_struct', acc: countAcc(files, true) };
   const before = files.count;
   files.count = before - 1;
-  t.world.engine.effect('put_files_struct', `${files.name}.count`, before, files.count);
+  if (t.world.engine.tracing) t.world.engine.effect('put_files_struct', `${files.name}.count`, before, files.count);
   if (files.count === 0) yield* closeFilesSteps(t, files);
 }
 
@@ -90,7 +90,7 @@ function* deThreadSteps(t: Task): KernelPath {
   for (const o of others) {
     o.sim.killed = true;
     if (!o.sim.done) o.sim.finish(undefined, undefined);
-    t.world.engine.effect('de_thread', o.name, undefined, undefined, 'killed');
+    if (t.world.engine.tracing) t.world.engine.effect('de_thread', o.name, undefined, undefined, 'killed');
     o.exiting = true;
     const files = o.files;
     o.files = null;
@@ -142,7 +142,13 @@ export function* closeRangeSteps(t: Task, first: number, last: number, flags: nu
   const top = Math.min(last, files.fdt.maxFds - 1);
   if (flags & CLOSE_RANGE_CLOEXEC) {
     yield { fn: '__range_cloexec', acc: access(files.simId, FILES_ALLOC, true) };
-    for (let fd = first; fd <= top; fd++) if (files.lookupRaw(fd) !== null) files.setCloexec(fd, true);
+    // __range_cloexec(): bitmap_set() over the whole range — reserved slots too, so an
+    // open() in progress ends up close-on-exec. Free slots get the bit silently (the
+    // allocation that later takes them resets it), installed and reserved ones with an effect.
+    for (let fd = first; fd <= top; fd++) {
+      if (files.slotState(fd) !== 'free') files.setCloexec(fd, true);
+      else setBit(files.fdt.closeOnExec, fd);
+    }
     return;
   }
   for (let fd = first; fd <= Math.min(last, files.fdt.maxFds - 1); fd++) {

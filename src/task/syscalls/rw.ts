@@ -37,12 +37,14 @@ function checkCount(name: string, n: number): void {
 
 /** @internal */
 export function readOp(count: number): PosOp<string> {
-  checkCount('read', count);
   return {
     name: 'read',
+    // vfs_read(): FMODE_READ (EBADF), FMODE_CAN_READ (EINVAL), then the buffer — all
+    // after fdget_pos(), so a bad fd is EBADF whatever the count.
     check(f) {
       if (!(f.mode & FMODE_READ)) throw new KernelError('EBADF', 'read', `${f.name} not open for reading`);
       if (!f.ops.read) throw new KernelError('EINVAL', 'read', `${f.ops.name} has no ->read`);
+      checkCount('read', count);
     },
     usesPos: (f) => !f.ops.stream,
     opFn: 'vfs_read',
@@ -55,12 +57,13 @@ export function readOp(count: number): PosOp<string> {
 
 /** @internal */
 export function writeOp(data: string): PosOp<number> {
-  if (typeof data !== 'string') throw new KernelError('EFAULT', 'write', 'data is not a string');
   return {
     name: 'write',
+    // vfs_write(): FMODE_WRITE (EBADF), FMODE_CAN_WRITE (EINVAL), then access_ok (EFAULT).
     check(f) {
       if (!(f.mode & FMODE_WRITE)) throw new KernelError('EBADF', 'write', `${f.name} not open for writing`);
       if (!f.ops.write) throw new KernelError('EINVAL', 'write', `${f.ops.name} has no ->write`);
+      if (typeof data !== 'string') throw new KernelError('EFAULT', 'write', 'data is not a string');
     },
     usesPos: (f) => !f.ops.stream,
     opFn: 'vfs_write',
@@ -74,12 +77,14 @@ export function writeOp(data: string): PosOp<number> {
 
 /** @internal */
 export function lseekOp(offset: number, whence: number): PosOp<number> {
-  if (!Number.isInteger(offset)) throw new KernelError('EINVAL', 'lseek', `bad offset ${offset}`);
-  if (whence !== SEEK_SET && whence !== SEEK_CUR && whence !== SEEK_END) throw new KernelError('EINVAL', 'lseek', `bad whence ${whence}`);
   return {
     name: 'lseek',
+    // ksys_lseek(): EBADF from fdget_pos(), then whence > SEEK_MAX (EINVAL), then
+    // vfs_llseek()'s FMODE_LSEEK check (ESPIPE).
     check(f) {
+      if (whence !== SEEK_SET && whence !== SEEK_CUR && whence !== SEEK_END) throw new KernelError('EINVAL', 'lseek', `bad whence ${whence}`);
       if (!(f.mode & FMODE_LSEEK) || f.ops.stream) throw new KernelError('ESPIPE', 'lseek', `${f.name} is not seekable`);
+      if (!Number.isInteger(offset)) throw new KernelError('EINVAL', 'lseek', `bad offset ${offset}`);
     },
     usesPos: () => true,
     opFn: 'vfs_llseek',
@@ -93,12 +98,13 @@ export function lseekOp(offset: number, whence: number): PosOp<number> {
 
 /** @internal */
 export function getdentsOp(count: number): PosOp<string[]> {
-  checkCount('getdents64', count);
   return {
     name: 'getdents64',
+    // getdents64(): EBADF from fdget_pos(), then iterate_dir() (ENOTDIR), then the count.
     check(f) {
       if (!f.ops.iterateShared) throw new KernelError('ENOTDIR', 'getdents64', `${f.name} is not a directory`);
       if (!(f.mode & FMODE_READ)) throw new KernelError('EBADF', 'getdents64', `${f.name} not open for reading`);
+      checkCount('getdents64', count);
     },
     usesPos: () => true,
     opFn: 'iterate_dir',
@@ -111,7 +117,7 @@ export function getdentsOp(count: number): PosOp<string[]> {
 
 function posEffect(t: Task, f: RefFile, before: number, after: number): void {
   f.pos = after;
-  t.world.engine.effect('f_pos', `${f.name}.f_pos`, before, after);
+  if (t.world.engine.tracing) t.world.engine.effect('f_pos', `${f.name}.f_pos`, before, after);
 }
 
 /** Runs a positioned op to completion (plain). @internal */
