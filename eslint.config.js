@@ -52,6 +52,10 @@ export default defineConfig(
     rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(file|fdtable|task|kernel|explore|trace|scenarios|plugins|cli)/', message: 'src/sim is the bottom layer' }] }] },
   },
   {
+    files: ['src/trace/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(file|fdtable|task|kernel|explore|scenarios|plugins|cli)/', message: 'src/trace reads events only' }] }] },
+  },
+  {
     files: ['src/file/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(fdtable|task|kernel|explore|scenarios|plugins|cli)/', message: 'src/file must not import higher layers' }] }] },
   },

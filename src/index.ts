@@ -22,6 +22,9 @@ export { runEngine, type RunResult, type Strategy } from './sim/scheduler.js';
 export type { TouchedObject, TraceEvent } from './sim/events.js';
 export type { Violation, ViolationKind } from './sim/violation.js';
 
+// trace: renderers over the event log
+export * from './trace/index.js';
+
 // file: struct file
 export * from './file/constants.js';
 export { Inode, type InodeKind } from './file/inode.js';

@@ -1,0 +1,44 @@
+import { renderDot } from './dot.js';
+import { renderHtml } from './html.js';
+import { renderJson } from './json.js';
+import { renderMermaid } from './mermaid.js';
+import { renderText } from './text.js';
+
+export { renderDot, quoteDot, type DotOptions } from './dot.js';
+export { escapeHtml, renderHtml, scriptJson, type HtmlOptions } from './html.js';
+export { eventToJson, renderJson, TRACE_JSON_FORMAT, TRACE_JSON_VERSION, type JsonValue } from './json.js';
+export { escapeMermaid, renderMermaid, type MermaidOptions } from './mermaid.js';
+export { renderText, type TextOptions } from './text.js';
+export { explainViolation, violationOfEvent } from './why.js';
+export { formatCount, formatEffect, isFileName, objectOf, parseSlot, type FormatOptions } from './format.js';
+export { buildTimeline, type Timeline, type TimelinePlain, type TimelineRow, type TimelineStep, type TimelineThread } from './timeline.js';
+export {
+  ReferenceTracker,
+  referencesAt,
+  type CountedRefs,
+  type FileRefs,
+  type LockRefs,
+  type ReferenceSnapshot,
+  type SlotRefs,
+  type TableRefs,
+} from './refs.js';
+
+/**
+ * The trace renderers by picture name: `render.text(events)`, `render.mermaid(events)`,
+ * `render.dot(events, { atStep })`, `render.json(events, meta)`, `render.html(events, opts)`.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, render } from 'fdlab';
+ * const k = new Kernel();
+ * k.spawnProcess().open('/srv', 0);
+ * for (const [name, fn] of Object.entries(render)) console.log(name, fn(k.engine.events).length);
+ * ```
+ */
+export const render = {
+  text: renderText,
+  mermaid: renderMermaid,
+  dot: renderDot,
+  json: renderJson,
+  html: renderHtml,
+} as const;
