@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup-audit.ts'],
     exclude: [...configDefaults.exclude, 'test/**/*.browser.test.ts'],
     testTimeout: 60_000,
     coverage: {

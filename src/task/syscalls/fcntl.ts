@@ -58,8 +58,10 @@ function getlk(t: Task, files: Fdtable, f: RefFile, l: Flock): Flock {
   if (r.type === F_UNLCK) throw new KernelError('EINVAL', 'fcntl', 'F_GETLK with F_UNLCK');
   const c = posixConflict(f.inode, files, r.type, r.start, r.end);
   void t;
+  // fcntl_getlk(): with no conflict only l_type changes (to F_UNLCK); the caller's
+  // whence, start and len come back as given. A conflict is posix_lock_to_flock()'d.
   return c === null
-    ? { type: F_UNLCK, whence: 0, start: l.start, len: l.len }
+    ? { ...l, type: F_UNLCK }
     : { type: c.type, whence: 0, start: c.start, len: c.end === Infinity ? 0 : c.end - c.start + 1, pid: c.pid };
 }
 

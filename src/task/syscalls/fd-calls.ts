@@ -6,6 +6,7 @@ import { fgetSteps } from '../../fdtable/fget.js';
 import { KNOWN_OPEN_FLAGS } from '../../file/vfs.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
+import { plainSyscall } from '../syscall.js';
 import type { Task } from '../task.js';
 import { allocStep, closeSlotStep, countStep, filpClose, filpFlush, flushStep, installStep, putUnusedStep } from './steps.js';
 
@@ -282,12 +283,16 @@ export function* receiveFdSteps(t: Task, file: RefFile, oflags: number): KernelP
  * ```
  */
 export function receiveFdReplace(t: Task, newfd: number, file: RefFile, oflags: number): number {
-  if (!isFd(newfd) || newfd >= t.process.rlimitNofile) throw new KernelError('EBADF', 'replace_fd', `fd ${newfd} not below RLIMIT_NOFILE`);
-  const files = t.filesOrThrow('replace_fd');
-  files.expand(newfd);
-  const tofree = files.doDup2(file, newfd, (oflags & O_CLOEXEC) !== 0);
-  if (tofree !== null) filpClose(t, tofree, files);
-  return newfd;
+  // As a plain call it returns to user space at the end: the replaced file's deferred
+  // __fput (task work) runs before it returns, not at the task's next syscall.
+  return plainSyscall(t, () => {
+    if (!isFd(newfd) || newfd >= t.process.rlimitNofile) throw new KernelError('EBADF', 'replace_fd', `fd ${newfd} not below RLIMIT_NOFILE`);
+    const files = t.filesOrThrow('replace_fd');
+    files.expand(newfd);
+    const tofree = files.doDup2(file, newfd, (oflags & O_CLOEXEC) !== 0);
+    if (tofree !== null) filpClose(t, tofree, files);
+    return newfd;
+  });
 }
 
 /**

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { O_RDONLY, O_RDWR, fgetSteps, type RefFile } from '../src/index.js';
+import { effects, newKernel, stepUntil, stepToEnd, violations } from './helpers.js';
+
+describe('the filp slab (SLAB_TYPESAFE_BY_RCU, 0ede61d8589c)', () => {
+  it('a freed struct file is handed to the next allocation with a new generation', () => {
+    const k = newKernel();
+    const a = k.vfs.openFile('/data/log', O_RDONLY);
+    expect([a.name, a.gen, a.incarnation, a.live]).toEqual(['file#1', 1, 1, true]);
+    a.fput();
+    expect([a.gen, a.live]).toEqual([2, false]);
+    const b = k.vfs.openFile('/srv', O_RDONLY);
+    expect(b).toBe(a); // the same memory...
+    expect([b.name, b.gen, b.incarnation]).toEqual(['file#1@2', 3, 2]); // ...holding a new file
+    expect(b.inode.path).toBe('/srv');
+    expect(b.pos).toBe(0);
+    expect(b.count).toBe(1);
+    expect(k.slab.objects).toHaveLength(1);
+    b.fput();
+  });
+
+  it('the free list is last-freed-first-reused, as SLUB', () => {
+    const k = newKernel();
+    const [x, y, z] = [0, 1, 2].map(() => k.vfs.openFile('/data/log', O_RDONLY)) as [RefFile, RefFile, RefFile];
+    expect([x.num, y.num, z.num]).toEqual([1, 2, 3]);
+    y.fput();
+    x.fput();
+    expect(k.slab.allocated).toBe(1);
+    const first = k.vfs.openFile('/data/log', O_RDONLY);
+    const second = k.vfs.openFile('/data/log', O_RDONLY);
+    const third = k.vfs.openFile('/data/log', O_RDONLY);
+    expect([first, second]).toEqual([x, y]);
+    expect(third.num).toBe(4);
+    expect(k.slab.objects).toHaveLength(4);
+    expect(k.slab.allocated).toBe(4);
+    for (const f of [first, second, third, z]) f.fput();
+    expect(k.slab.allocated).toBe(0);
+  });
+
+  it('a file opened again by a process gets a recycled object and a new name in traces', () => {
+    const k = newKernel();
+    const p = k.spawnProcess();
+    p.close(p.open('/data/log', O_RDWR));
+    const fd = p.open('/srv', O_RDONLY);
+    expect(p.fileOf(fd).name).toBe('file#1@2');
+    const frees = effects(k).filter((e) => e.fn === 'file_free');
+    expect(frees).toEqual([{ kind: 'effect', fn: 'file_free', obj: 'file#1', before: undefined, after: undefined, note: 'memory back to filp_cachep' }]);
+    p.close(fd);
+  });
+
+  it('before v6.7 (slabTypesafeByRcu: false) a freed file is reused only after a grace period', () => {
+    const k = newKernel({ policy: { slabTypesafeByRcu: false } });
+    const reader = k.spawnProcess();
+    // A reader sits inside rcu_read_lock() while the file is freed.
+    reader.thread(function* (sys) {
+      yield k.engine.rcu.readLockStep();
+      k.engine.rcu.readLock();
+      yield* sys.getpid();
+      yield k.engine.rcu.readUnlockStep();
+      k.engine.rcu.readUnlock();
+    });
+    const rt = reader.main.sim;
+    stepUntil(k, rt, 'getpid');
+    const a = k.vfs.openFile('/data/log', O_RDONLY);
+    a.fput();
+    const b = k.vfs.openFile('/data/log', O_RDONLY);
+    expect(b).not.toBe(a); // a's memory is still waiting for the grace period
+    stepToEnd(k, rt); // the reader leaves: call_rcu runs, a goes back to the cache
+    const c = k.vfs.openFile('/data/log', O_RDONLY);
+    expect(c).toBe(a);
+    expect(c.name).toBe('file#1@2');
+    b.fput();
+    c.fput();
+  });
+
+  it('with no reader inside an RCU section, call_rcu frees at once even before v6.7', () => {
+    const k = newKernel({ policy: { slabTypesafeByRcu: false } });
+    const a = k.vfs.openFile('/data/log', O_RDONLY);
+    a.fput();
+    expect(k.vfs.openFile('/srv', O_RDONLY)).toBe(a);
+    a.fput();
+  });
+
+  it('a reference taken through a pointer loaded before the free lands on the new file: stale-file', () => {
+    // fget's slot load, then the file is closed and its memory recycled by another open,
+    // then fget's increment: without the recheck, fget hands back someone else's file.
+    const k = newKernel({ policy: { fgetRecheck: 'none' } });
+    const p = k.spawnProcess();
+    const fd = p.open('/data/log', O_RDONLY);
+    const old = p.fileOf(fd);
+    let got: RefFile | null = null;
+    const t = p.thread(function* (sys) {
+      got = yield* fgetSteps(sys.task, sys.task.files!, fd, 0);
+    });
+    stepUntil(k, t.sim, 'file_ref_get');
+    p.close(fd);
+    const other = k.spawnProcess();
+    const ofd = other.open('/srv', O_RDONLY);
+    expect(other.fileOf(ofd)).toBe(old); // recycled
+    stepToEnd(k, t.sim);
+    expect(got).toBe(old);
+    expect(old.count).toBe(2); // the stale holder took a reference on /srv's file
+    const v = violations(k, 'stale-file');
+    expect(v).toHaveLength(1);
+    expect(v[0]!.object).toBe('file#1@2');
+    expect(v[0]!.thread).toBe('P1.T1');
+    old.fput(); // the stale holder drops its reference
+    other.close(ofd);
+  });
+});
