@@ -247,3 +247,32 @@ describe('exit: exit_files() → put_files_struct() (kernel-file.md §5.6)', () 
     expect(state(k)).toBe(before);
   });
 });
+
+describe('sys.clone() at run time', () => {
+  it('with CLONE_FILES the new thread shares the table (count +1) and is scheduled', () => {
+    const k = newKernel();
+    const p = k.spawnProcess();
+    const fd = p.open('/data/log', O_RDONLY);
+    const t1 = p.thread(function* (sys) {
+      const t = yield* sys.clone(function* (s2) { return yield* s2.read(fd, 4); });
+      return [t.files === sys.task.files, p.files.count];
+    });
+    k.run({ kind: 'round-robin' });
+    expect(t1.sim.result).toEqual([true, 2]);
+    expect(k.engine.threads[1]!.result).toBe('line');
+  });
+
+  it('without CLONE_FILES the new thread gets a dup_fd copy', () => {
+    const k = newKernel();
+    const p = k.spawnProcess();
+    const fd = p.open('/data/log', O_RDONLY);
+    p.thread(function* (sys) {
+      const t = yield* sys.clone(function* (s2) { yield* s2.close(fd); }, { shareFiles: false });
+      return t.files === sys.task.files;
+    });
+    k.run();
+    expect(k.engine.threads[0]!.result).toBe(false);
+    expect(p.files.lookupRaw(fd)).not.toBe(null); // only the copy was closed
+    expect(p.fileOf(fd).count).toBe(1);
+  });
+});

@@ -103,24 +103,30 @@ export class Process {
    * CLONE_THREAD), which share the fd table (files_struct.count goes up).
    */
   thread(body: ThreadBody, opts: { shareFiles?: boolean } = {}): Task {
-    let t: Task;
-    if (this.bodies === 0 && !this.main.exited) t = this.main;
-    else {
-      const files = this.files;
-      const sim = this.world.engine.spawn(`${this.name}.T${this.tasks.length + 1}`);
-      let tf: Fdtable;
-      if (opts.shareFiles === false) tf = files.dupFd(this.world.nextFilesName(this));
-      else {
-        tf = files;
-        const before = files.count;
-        files.count = before + 1;
-        if (this.world.engine.tracing) this.world.engine.effect('copy_files(CLONE_FILES)', `${files.name}.count`, before, files.count);
-      }
-      t = new Task(this.world, this, this.world.allocPid(), sim, tf);
-      this.tasks.push(t);
-    }
+    const t = this.bodies === 0 && !this.main.exited ? this.main : this.cloneTask(this.main, opts.shareFiles !== false);
     this.bodies++;
     this.world.engine.startThread(t.sim, body(t.sys));
+    return t;
+  }
+
+  /**
+   * copy_process() for a new thread of this process, cloned from `parent`: with
+   * CLONE_FILES it shares the parent's table (copy_files(): atomic_inc(&files->count)),
+   * without it gets a dup_fd() copy. @internal
+   */
+  cloneTask(parent: Task, shareFiles: boolean): Task {
+    const files = parent.filesOrThrow('clone');
+    const sim = this.world.engine.spawn(`${this.name}.T${this.tasks.length + 1}`);
+    let tf: Fdtable;
+    if (!shareFiles) tf = files.dupFd(this.world.nextFilesName(this));
+    else {
+      tf = files;
+      const before = files.count;
+      files.count = before + 1;
+      if (this.world.engine.tracing) this.world.engine.effect('copy_files(CLONE_FILES)', `${files.name}.count`, before, files.count);
+    }
+    const t = new Task(this.world, this, this.world.allocPid(), sim, tf);
+    this.tasks.push(t);
     return t;
   }
 

@@ -1,8 +1,9 @@
 import type { RefFile } from '../file/ref-file.js';
-import type { KernelPath } from '../sim/step.js';
+import { access, type KernelPath } from '../sim/step.js';
+import { FILES_ALLOC, FILES_COUNT } from '../fdtable/fdtable.js';
 import { THREAD_EXIT } from '../sim/thread.js';
 import type { Flock } from './posix-locks.js';
-import type { Process } from './process.js';
+import type { Process, ThreadBody } from './process.js';
 import { syscallSteps } from './syscall.js';
 import { closeSteps, dup2Steps, dup3Steps, dupSteps, openSteps, pipe } from './syscalls/fd-calls.js';
 import { fcntlSteps } from './syscalls/fcntl.js';
@@ -111,6 +112,20 @@ export class Sys {
   /** fork(2): the child process (its main thread has no body until you give it one). */
   fork(): KernelPath<Process> {
     return syscallSteps(this.task, forkSteps(this.task));
+  }
+
+  /**
+   * clone(2) of a new thread of this process running `body` (CLONE_VM | CLONE_THREAD,
+   * plus CLONE_FILES unless `shareFiles` is false). One step: copy_files(). Returns the
+   * new task; its body starts at once and is scheduled like any thread.
+   */
+  *clone(body: ThreadBody, opts: { shareFiles?: boolean } = {}): KernelPath<Task> {
+    const share = opts.shareFiles !== false;
+    const files = this.task.filesOrThrow('clone');
+    yield { fn: share ? 'copy_files(CLONE_FILES)' : 'copy_files: dup_fd', acc: access(files.simId, share ? FILES_COUNT : FILES_ALLOC, share) };
+    const t = this.task.process.cloneTask(this.task, share);
+    t.world.engine.startThread(t.sim, body(t.sys));
+    return t;
   }
 
   /** unshare(2) with CLONE_FILES. */
