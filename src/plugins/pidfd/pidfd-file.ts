@@ -32,7 +32,20 @@ export const pidfdFileOperations: FileOperations = {
   stream: true,
 };
 
-/** The PidRef of a pidfd file, or null if `file` is not a pidfd (pidfd_pid()). */
+/**
+ * The PidRef of a pidfd file, or null if `file` is not a pidfd. Models pidfd_pid() in
+ * kernel/pid.c (which returns ERR_PTR(-EBADF) for other files).
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * import { pidfd, pidfdPid } from 'fdlab/pidfd';
+ * const k = new Kernel();
+ * const pf = k.use(pidfd());
+ * const p = k.spawnProcess();
+ * pidfdPid(p.fileOf(pf.pidfdOpen(p, p.pid, 0))); // { pid: 1, thread: false }
+ * ```
+ */
 export function pidfdPid(file: RefFile): PidRef | null {
   return file.ops === pidfdFileOperations ? (file.privateData as PidRef) : null;
 }
