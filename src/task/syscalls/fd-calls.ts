@@ -8,7 +8,7 @@ import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import { plainSyscall } from '../syscall.js';
 import type { Task } from '../task.js';
-import { allocStep, closeSlotStep, countStep, filpClose, filpFlush, flushStep, installStep, putUnusedStep } from './steps.js';
+import { allocStep, closeSlotStep, countStep, filpClose, filpCloseSteps, filpFlush, flushStep, installStep, putUnusedStep } from './steps.js';
 
 /*
  * open, close, dup, dup2, dup3, receive_fd, receive_fd_replace, pipe. Each exists as a
@@ -197,12 +197,7 @@ export function* dup3Steps(t: Task, oldfd: number, newfd: number, flags: number)
     acc: [access(files.simId, 2, true), ...(isFd(oldfd) && oldfd < fdt.maxFds ? [access(fdt.simId, oldfd, false)] : []), ...(newfd < fdt.maxFds ? [access(fdt.simId, newfd, true)] : [])],
   };
   const tofree = dup3Locked(files, oldfd, newfd, flags);
-  if (tofree !== null) {
-    yield flushStep(tofree);
-    filpFlush(t, tofree, files);
-    yield countStep('fput', tofree);
-    fputDeferred(t, tofree);
-  }
+  if (tofree !== null) yield* filpCloseSteps(t, tofree, files);
   return newfd;
 }
 
@@ -310,12 +305,7 @@ export function* receiveFdReplaceSteps(t: Task, newfd: number, file: RefFile, of
   yield { fn: 'replace_fd', acc: [access(files.simId, 2, true), ...(newfd < files.fdt.maxFds ? [access(files.fdt.simId, newfd, true)] : [])] };
   files.expand(newfd);
   const tofree = files.doDup2(file, newfd, (oflags & O_CLOEXEC) !== 0);
-  if (tofree !== null) {
-    yield flushStep(tofree);
-    filpFlush(t, tofree, files);
-    yield countStep('fput', tofree);
-    fputDeferred(t, tofree);
-  }
+  if (tofree !== null) yield* filpCloseSteps(t, tofree, files);
   return newfd;
 }
 

@@ -1,4 +1,3 @@
-import { fputDeferred } from '../../file/fput.js';
 import { FILES_ALLOC, FILES_COUNT, type Fdtable } from '../../fdtable/fdtable.js';
 import { setBit, testBit } from '../../fdtable/bitmap.js';
 import { KernelError } from '../../sim/kernel-error.js';
@@ -6,7 +5,7 @@ import { access, type KernelPath } from '../../sim/step.js';
 import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE } from '../constants.js';
 import type { Process } from '../process.js';
 import type { Task } from '../task.js';
-import { closeSlotStep, countStep, filpFlush, flushStep } from './steps.js';
+import { closeSlotSteps } from './steps.js';
 
 /*
  * fork, unshare, exec, exit and close_range: the paths that create, swap and drop
@@ -19,13 +18,7 @@ const countAcc = (files: Fdtable, write: boolean) => access(files.simId, FILES_C
 /** filp_close() of every installed file: close_files() of a dying table. @internal */
 function* closeFilesSteps(t: Task, files: Fdtable): KernelPath {
   for (const fd of files.installedFds()) {
-    yield closeSlotStep(files, fd);
-    const f = files.closeFdLocked(fd);
-    if (f === null) continue;
-    yield flushStep(f);
-    filpFlush(t, f, files);
-    yield countStep('fput', f);
-    fputDeferred(t, f);
+    yield* closeSlotSteps(t, files, fd);
   }
 }
 
@@ -105,13 +98,7 @@ function* closeOnExecSteps(t: Task): KernelPath {
   const files = t.filesOrThrow('execve');
   for (const fd of files.installedFds()) {
     if (!testBit(files.fdt.closeOnExec, fd)) continue;
-    yield closeSlotStep(files, fd);
-    const f = files.closeFdLocked(fd);
-    if (f === null) continue;
-    yield flushStep(f);
-    filpFlush(t, f, files);
-    yield countStep('fput', f);
-    fputDeferred(t, f);
+    yield* closeSlotSteps(t, files, fd);
   }
 }
 
@@ -153,12 +140,6 @@ export function* closeRangeSteps(t: Task, first: number, last: number, flags: nu
   }
   for (let fd = first; fd <= Math.min(last, files.fdt.maxFds - 1); fd++) {
     if (files.lookupRaw(fd) === null) continue;
-    yield closeSlotStep(files, fd);
-    const f = files.closeFdLocked(fd);
-    if (f === null) continue;
-    yield flushStep(f);
-    filpFlush(t, f, files);
-    yield countStep('fput', f);
-    fputDeferred(t, f);
+    yield* closeSlotSteps(t, files, fd);
   }
 }

@@ -1,6 +1,6 @@
 import { F_COUNT, F_STATE, type RefFile } from '../../file/ref-file.js';
 import { FILES_ALLOC, type Fdtable } from '../../fdtable/fdtable.js';
-import { access, type Step } from '../../sim/step.js';
+import { access, type KernelPath, type Step } from '../../sim/step.js';
 import { fputDeferred } from '../../file/fput.js';
 import { FMODE_PATH } from '../../file/constants.js';
 import { locksRemovePosix } from '../posix-locks.js';
@@ -39,4 +39,22 @@ export function filpFlush(t: Task, f: RefFile, owner: Fdtable): void {
 export function filpClose(t: Task, f: RefFile, owner: Fdtable): void {
   filpFlush(t, f, owner);
   fputDeferred(t, f);
+}
+
+/** filp_close() as a kernel path: the flush step, then the (deferred) fput step. @internal */
+export function* filpCloseSteps(t: Task, f: RefFile, owner: Fdtable): KernelPath {
+  yield flushStep(f);
+  filpFlush(t, f, owner);
+  yield countStep('fput', f);
+  fputDeferred(t, f);
+}
+
+/**
+ * Closes slot `fd` of `files` from inside the kernel (close_files(), do_close_on_exec(),
+ * __range_close()): file_close_fd_locked() in one step, then filp_close(). @internal
+ */
+export function* closeSlotSteps(t: Task, files: Fdtable, fd: number): KernelPath {
+  yield closeSlotStep(files, fd);
+  const f = files.closeFdLocked(fd);
+  if (f !== null) yield* filpCloseSteps(t, f, files);
 }
