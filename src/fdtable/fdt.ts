@@ -1,6 +1,6 @@
 import type { Engine, Traceable } from '../sim/engine.js';
 import type { RefFile } from '../file/ref-file.js';
-import { newBitmap, WORD, type Bitmap } from './bitmap.js';
+import { newBitmap, WORD } from './bitmap.js';
 
 /**
  * The fd arrays of one table generation: the file pointers and the bitmaps. Replaced
@@ -25,11 +25,11 @@ export class FdArrays implements Traceable {
   /** fd[]: the installed files. */
   readonly fd: Array<RefFile | null>;
   /** open_fds: set for reserved and installed slots. */
-  readonly openFds: Bitmap;
+  readonly openFds: number[];
   /** close_on_exec bits. */
-  readonly closeOnExec: Bitmap;
+  readonly closeOnExec: number[];
   /** full_fds_bits: one bit per entirely used word of open_fds. */
-  readonly fullFdsBits: Bitmap;
+  readonly fullFdsBits: number[];
   private readonly owner: string;
 
   /**

@@ -108,6 +108,7 @@ export class RefFile implements Traceable {
     return this.mount.world.slab.side.privateData.get(this) ?? null;
   }
 
+  /** Sets the per-type data; null removes it. */
   set privateData(v: unknown) {
     const m = this.mount.world.slab.side.privateData;
     if (v === null || v === undefined) m.delete(this);

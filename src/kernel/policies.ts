@@ -64,7 +64,7 @@ export const DEFAULT_POLICY: KernelPolicy = {
  * POLICY_PRESETS['linux-6.4'].fdgetPos; // 'when-shared'
  * ```
  */
-export const POLICY_PRESETS = {
+export const POLICY_PRESETS: Readonly<Record<PresetName, Partial<KernelPolicy>>> = {
   'linux-3.14': { fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'before-de_thread', slabTypesafeByRcu: false },
   'linux-5.11': { fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
   'linux-5.16': { fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
@@ -75,7 +75,7 @@ export const POLICY_PRESETS = {
   'linux-6.7': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true },
   'linux-6.15': { ...DEFAULT_POLICY },
   current: { ...DEFAULT_POLICY },
-} as const satisfies Record<string, Partial<KernelPolicy>>;
+};
 
 /**
  * The allowed values of each enumerated policy key (numbers and booleans are checked by
@@ -123,4 +123,14 @@ export function checkPolicy(p: KernelPolicy): void {
  * const v: PresetName = 'linux-6.4';
  * ```
  */
-export type PresetName = keyof typeof POLICY_PRESETS;
+export type PresetName =
+  | 'linux-3.14'
+  | 'linux-5.11'
+  | 'linux-5.16'
+  | 'linux-6.4'
+  | 'linux-6.5-rc'
+  | 'linux-6.5'
+  | 'linux-6.6'
+  | 'linux-6.7'
+  | 'linux-6.15'
+  | 'current';

@@ -20,17 +20,139 @@ import type { Kernel } from './kernel.js';
  */
 export interface KernelSnapshot {
   /** Processes with their tasks. */
-  readonly processes: ReadonlyArray<{ pid: number; name: string; tasks: ReadonlyArray<{ tid: number; files: string | null; exited: boolean }> }>;
+  readonly processes: readonly SnapshotProcess[];
   /** Every fd table in use. */
-  readonly tables: ReadonlyArray<{ name: string; count: number; maxFds: number; slots: ReadonlyArray<{ fd: number; state: string; file: string | null; cloexec: boolean }> }>;
+  readonly tables: readonly SnapshotTable[];
   /** Every live file. */
-  readonly files: ReadonlyArray<{ name: string; count: number | 'saturated'; pos: number; mode: number; flags: number; path: string }>;
+  readonly files: readonly SnapshotFile[];
   /** Mounts with their counts. */
-  readonly mounts: ReadonlyArray<{ path: string; count: number }>;
+  readonly mounts: readonly SnapshotMount[];
   /** POSIX locks. */
-  readonly locks: ReadonlyArray<{ path: string; owner: string; type: number; start: number; end: number | 'eof' }>;
+  readonly locks: readonly SnapshotLock[];
   /** Objects allocated in the file slab. */
   readonly slabObjects: number;
+}
+
+/**
+ * A process in a {@link KernelSnapshot}.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * const k = new Kernel();
+ * k.spawnProcess();
+ * k.snapshot().processes[0]!.tasks[0]!.files; // 'P1.files'
+ * ```
+ */
+export interface SnapshotProcess {
+  /** Process id. */
+  readonly pid: number;
+  /** Display name. */
+  readonly name: string;
+  /** Its tasks: tid, the name of its fd table (null after exit) and whether it exited. */
+  readonly tasks: ReadonlyArray<{
+    /** Thread id. */
+    readonly tid: number;
+    /** Name of the task's files_struct, null after exit_files(). */
+    readonly files: string | null;
+    /** True once exited. */
+    readonly exited: boolean;
+  }>;
+}
+
+/**
+ * An fd table in a {@link KernelSnapshot}: its count and its used slots.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * const k = new Kernel();
+ * k.spawnProcess().open('/data/log', 0);
+ * k.snapshot().tables[0]!.slots[0]!.state; // 'installed'
+ * ```
+ */
+export interface SnapshotTable {
+  /** Table name. */
+  readonly name: string;
+  /** files_struct.count. */
+  readonly count: number;
+  /** max_fds. */
+  readonly maxFds: number;
+  /** Reserved and installed slots. */
+  readonly slots: ReadonlyArray<{
+    /** The fd number. */
+    readonly fd: number;
+    /** `'reserved'` or `'installed'`. */
+    readonly state: string;
+    /** The installed file's name, null when reserved. */
+    readonly file: string | null;
+    /** The close-on-exec bit. */
+    readonly cloexec: boolean;
+  }>;
+}
+
+/**
+ * A live struct file in a {@link KernelSnapshot}.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * const k = new Kernel();
+ * k.spawnProcess().open('/data/log', 0);
+ * k.snapshot().files[0]!.count; // 1
+ * ```
+ */
+export interface SnapshotFile {
+  /** File name, e.g. `file#1`. */
+  readonly name: string;
+  /** f_count, or `'saturated'`. */
+  readonly count: number | 'saturated';
+  /** f_pos. */
+  readonly pos: number;
+  /** FMODE_* bits. */
+  readonly mode: number;
+  /** f_flags. */
+  readonly flags: number;
+  /** The inode's path. */
+  readonly path: string;
+}
+
+/**
+ * A mount in a {@link KernelSnapshot}.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * new Kernel().snapshot().mounts.map((m) => m.path); // ['/', 'anon_inode:', 'pipe:']
+ * ```
+ */
+export interface SnapshotMount {
+  /** Mount point. */
+  readonly path: string;
+  /** Files pinning it. */
+  readonly count: number;
+}
+
+/**
+ * A POSIX lock in a {@link KernelSnapshot}.
+ *
+ * @example
+ * ```ts
+ * import type { SnapshotLock } from 'fdlab';
+ * const l: SnapshotLock = { path: '/data/log', owner: 'P1.files', type: 1, start: 0, end: 'eof' };
+ * ```
+ */
+export interface SnapshotLock {
+  /** The inode's path. */
+  readonly path: string;
+  /** The owning table. */
+  readonly owner: string;
+  /** F_RDLCK or F_WRLCK. */
+  readonly type: number;
+  /** First byte. */
+  readonly start: number;
+  /** Last byte, or `'eof'`. */
+  readonly end: number | 'eof';
 }
 
 /** @internal */

@@ -9,30 +9,55 @@
  * ```
  */
 export const ERRNO = {
+  /** Operation not permitted. */
   EPERM: 1,
+  /** No such file or directory. */
   ENOENT: 2,
+  /** No such process. */
   ESRCH: 3,
+  /** Interrupted system call. */
   EINTR: 4,
+  /** I/O error. */
   EIO: 5,
+  /** No such device or address. */
   ENXIO: 6,
+  /** Bad file descriptor. */
   EBADF: 9,
+  /** Try again (would block). */
   EAGAIN: 11,
+  /** Out of memory. */
   ENOMEM: 12,
+  /** Permission denied. */
   EACCES: 13,
+  /** Bad address. */
   EFAULT: 14,
+  /** Device or resource busy. */
   EBUSY: 16,
+  /** File exists. */
   EEXIST: 17,
+  /** Not a directory. */
   ENOTDIR: 20,
+  /** Is a directory. */
   EISDIR: 21,
+  /** Invalid argument. */
   EINVAL: 22,
+  /** File table overflow (system-wide). */
   ENFILE: 23,
+  /** Too many open files (per process). */
   EMFILE: 24,
+  /** Illegal seek. */
   ESPIPE: 29,
+  /** Resource deadlock would occur. */
   EDEADLK: 35,
+  /** Function not implemented. */
   ENOSYS: 38,
+  /** Too many symbolic links / epoll loop. */
   ELOOP: 40,
+  /** Value too large for defined data type. */
   EOVERFLOW: 75,
+  /** Operation not supported. */
   EOPNOTSUPP: 95,
+  /** Operation now in progress. */
   EINPROGRESS: 115,
 } as const;
 

@@ -14,10 +14,26 @@ import { parseSchedule } from './schedule.js';
  * ```
  */
 export type Strategy =
-  | { readonly kind: 'round-robin' }
-  | { readonly kind: 'random'; readonly seed: number }
-  | { readonly kind: 'schedule'; readonly schedule: string | readonly number[] }
-  | { readonly kind: 'sequential' };
+  | {
+      /** Switch thread at every step, in id order. */
+      readonly kind: 'round-robin';
+    }
+  | {
+      /** Uniform choice among the runnable threads. */
+      readonly kind: 'random';
+      /** The seed. */
+      readonly seed: number;
+    }
+  | {
+      /** Follow an explicit schedule, then continue without preemption. */
+      readonly kind: 'schedule';
+      /** The thread to run at each step: `'0.0.1'` or `[0, 0, 1]`. */
+      readonly schedule: string | readonly number[];
+    }
+  | {
+      /** No preemption: the last thread while it can run, else the lowest id. */
+      readonly kind: 'sequential';
+    };
 
 /**
  * Outcome of driving an engine to the end.

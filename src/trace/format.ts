@@ -52,6 +52,22 @@ export function formatCount(n: number | undefined, opts: FormatOptions = {}): st
 }
 
 /**
+ * A parsed fd-slot location name.
+ *
+ * @example
+ * ```ts
+ * import { parseSlot, type SlotName } from 'fdlab';
+ * const s: SlotName | undefined = parseSlot('P1.files.fd[3]'); // { table: 'P1.files', fd: 3 }
+ * ```
+ */
+export interface SlotName {
+  /** The fd table's name, e.g. `P1.files`. */
+  readonly table: string;
+  /** The fd number. */
+  readonly fd: number;
+}
+
+/**
  * The slot an fd-table location names: `P1.files.fd[3]` → `{ table: 'P1.files', fd: 3 }`.
  *
  * @example
@@ -61,7 +77,7 @@ export function formatCount(n: number | undefined, opts: FormatOptions = {}): st
  * parseSlot('file#1'); // undefined
  * ```
  */
-export function parseSlot(name: string): { table: string; fd: number } | undefined {
+export function parseSlot(name: string): SlotName | undefined {
   const m = /^(.*)\.fd\[(\d+)\]$/.exec(name);
   return m === null ? undefined : { table: m[1]!, fd: Number(m[2]) };
 }

@@ -10,7 +10,7 @@ export { eventToJson, renderJson, TRACE_JSON_FORMAT, TRACE_JSON_VERSION, type Js
 export { escapeMermaid, renderMermaid, type MermaidOptions } from './mermaid.js';
 export { renderText, type TextOptions } from './text.js';
 export { explainViolation, violationOfEvent } from './why.js';
-export { formatCount, formatEffect, isFileName, objectOf, parseSlot, type FormatOptions } from './format.js';
+export { formatCount, formatEffect, isFileName, objectOf, parseSlot, type FormatOptions, type SlotName } from './format.js';
 export { buildTimeline, type Timeline, type TimelinePlain, type TimelineRow, type TimelineStep, type TimelineThread } from './timeline.js';
 export {
   ReferenceTracker,
@@ -24,6 +24,28 @@ export {
 } from './refs.js';
 
 /**
+ * The renderers of {@link render}, one per picture.
+ *
+ * @example
+ * ```ts
+ * import { render, type Renderers } from 'fdlab';
+ * const r: Renderers = render;
+ * ```
+ */
+export interface Renderers {
+  /** A text timeline, one column per thread: {@link renderText}. */
+  readonly text: typeof renderText;
+  /** A Mermaid sequence diagram: {@link renderMermaid}. */
+  readonly mermaid: typeof renderMermaid;
+  /** A Graphviz graph of who holds which reference at a step: {@link renderDot}. */
+  readonly dot: typeof renderDot;
+  /** Stable JSON of the events: {@link renderJson}. */
+  readonly json: typeof renderJson;
+  /** A self-contained HTML page stepping through the trace: {@link renderHtml}. */
+  readonly html: typeof renderHtml;
+}
+
+/**
  * The trace renderers by picture name: `render.text(events)`, `render.mermaid(events)`,
  * `render.dot(events, { atStep })`, `render.json(events, meta)`, `render.html(events, opts)`.
  *
@@ -35,10 +57,10 @@ export {
  * for (const [name, fn] of Object.entries(render)) console.log(name, fn(k.engine.events).length);
  * ```
  */
-export const render = {
+export const render: Renderers = {
   text: renderText,
   mermaid: renderMermaid,
   dot: renderDot,
   json: renderJson,
   html: renderHtml,
-} as const;
+};

@@ -69,7 +69,7 @@ export class SeccompListener {
   readonly file: RefFile;
   /** Engine object id of the notification state. */
   readonly simId: number;
-  /** Notifications by id. */
+  /** Notifications by id. @internal */
   readonly notifs = new Map<number, Notification>();
   private nextId = 1;
 
