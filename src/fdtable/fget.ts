@@ -61,12 +61,14 @@ export function* fgetSteps(ctx: LookupContext, files: Fdtable, fd: number, mask:
     // Ghost state: which file the pointer pointed at when it was loaded. The kernel
     // cannot read this without a reference; the detector can.
     let seenGen = f.gen;
-    yield { fn: 'file_ref_get', acc: access(f.simId, F_COUNT, true) };
+    // No reference is held yet: the object may be freed and handed to another open at
+    // any moment, so this step also depends on the slab.
+    yield { fn: 'file_ref_get', acc: [access(f.simId, F_COUNT, true), w.slab.speculativeAccess()] };
     if (!f.getFileActive()) continue;
     if (recheck !== 'none') {
       yield {
         fn: recheck === 'slot' ? 'recheck fdt->fd[fd]' : 'recheck fdt->fd[fd] and files->fdt',
-        acc: recheck === 'slot' ? access(fdt.simId, fd, false) : [access(fdt.simId, fd, false), access(files.simId, FILES_FDT, false)],
+        acc: recheck === 'slot' ? [access(fdt.simId, fd, false), w.slab.speculativeAccess()] : [access(fdt.simId, fd, false), access(files.simId, FILES_FDT, false), w.slab.speculativeAccess()],
       };
       if (fdt.fd[fd] !== f || (recheck === 'slot+fdt' && files.fdt !== fdt)) {
         if (w.engine.tracing) w.engine.effect('fget_retry', f.name, undefined, undefined, 'slot changed under us');

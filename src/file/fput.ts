@@ -73,7 +73,7 @@ export function* fputTeardownSteps(f: RefFile): KernelPath {
   yield { fn: '__fput', acc: access(f.simId, F_STATE, true) };
   if (!begin(f)) return;
   for (const [fn, field, run] of STAGES) {
-    yield { fn, acc: access(f.simId, field, true) };
+    yield { fn, acc: fn === 'file_free' ? [access(f.simId, field, true), f.mount.world.slab.allocAccess()] : access(f.simId, field, true) };
     run(f);
   }
 }

@@ -1,4 +1,5 @@
 import type { Engine } from '../sim/engine.js';
+import { access } from '../sim/step.js';
 import type { Lock } from '../sim/lock.js';
 import type { FileOperations } from './file-operations.js';
 import { fputTeardown } from './fput.js';
@@ -37,6 +38,12 @@ export class FileSlab {
   /** Every object the slab ever created, by `num - 1`. */
   readonly objects: RefFile[] = [];
   private readonly freeList: RefFile[] = [];
+  /**
+   * Engine object id of the cache's free list. Allocation and free write it; a lookup
+   * that touches a struct file it holds no reference on (the speculative inc-not-zero of
+   * fget) reads it, because an allocation may hand that very object to someone else.
+   */
+  readonly simId: number;
   private readonly engine: Engine;
   private readonly policy: FilePolicy;
 
@@ -44,6 +51,17 @@ export class FileSlab {
   constructor(engine: Engine, policy: FilePolicy) {
     this.engine = engine;
     this.policy = policy;
+    this.simId = engine.register({ simName: () => 'filp_cachep' });
+  }
+
+  /** The access an allocating or freeing step declares. */
+  allocAccess(): number {
+    return access(this.simId, 0, true);
+  }
+
+  /** The access a speculative, reference-less touch of a struct file declares. */
+  speculativeAccess(): number {
+    return access(this.simId, 0, false);
   }
 
   /** Allocates an opened file with one reference (the caller's). */

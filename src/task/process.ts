@@ -222,6 +222,15 @@ export class Process {
     this.runCold(exitSteps(this.main));
   }
 
+  /** @internal de_thread(): a non-leader that execs takes over the leader's place. */
+  becomeLeader(t: Task): void {
+    const i = this.tasks.indexOf(t);
+    if (i > 0) {
+      this.tasks.splice(i, 1);
+      this.tasks.unshift(t);
+    }
+  }
+
   /** @internal Called when a task has exited. */
   taskExited(t: Task): void {
     if (this.exited && this.world.engine.tracing) this.world.engine.effect('exit', this.name, undefined, undefined, `last thread ${t.name} exited`);

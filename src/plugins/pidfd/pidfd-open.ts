@@ -34,7 +34,7 @@ export function* pidfdOpenSteps(k: Kernel, opts: PidfdOptions, t: Task, pid: num
   const files = t.filesOrThrow('pidfd_open');
   yield { fn: 'get_unused_fd_flags(O_CLOEXEC)', acc: access(files.simId, 2, true) };
   const fd = files.allocFd(0, t.process.rlimitNofile, true);
-  yield { fn: 'pidfs_alloc_file', acc: access(k.vfs.simId, 0, false) };
+  yield { fn: 'pidfs_alloc_file', acc: k.slab.allocAccess() };
   const file = k.vfs.openAnon('[pidfd]', pidfdFileOperations, O_RDWR | (flags & PIDFD_NONBLOCK));
   file.privateData = { pid, thread } satisfies PidRef;
   yield { fn: 'fd_install', acc: access(files.fdt.simId, fd, true) };

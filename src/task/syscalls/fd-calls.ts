@@ -26,7 +26,7 @@ function checkOpenFlags(flags: number): void {
   }
 }
 
-const vfsStep = (t: Task, flags: number) => ({ fn: 'do_filp_open', acc: access(t.world.vfs.simId, 0, (flags & 0o100) !== 0) });
+const vfsStep = (t: Task, flags: number) => ({ fn: 'do_filp_open', acc: [access(t.world.vfs.simId, 0, (flags & 0o100) !== 0), t.world.slab.allocAccess()] });
 
 /** open(2), plain. Models do_sys_openat2(): reserve an fd, open the file, fd_install(). @internal */
 export function open(t: Task, path: string, flags: number): number {

@@ -91,6 +91,8 @@ function* deThreadSteps(t: Task): KernelPath {
     o.exited = true;
     t.process.taskExited(o);
   }
+  // The exec'ing thread becomes the thread-group leader (de_thread() exchanges pids).
+  t.process.becomeLeader(t);
 }
 
 /** do_close_on_exec(): close every close-on-exec fd. */
