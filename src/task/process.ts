@@ -61,6 +61,8 @@ export class Process {
   readonly tasks: Task[] = [];
   /** The kernel. */
   readonly world: TaskWorld;
+  /** Engine object id of the thread group's signal state (field 0). */
+  readonly simId: number;
   private bodies = 0;
 
   /** @internal Use Kernel.spawnProcess(). */
@@ -71,6 +73,7 @@ export class Process {
     this.creds = makeCreds(opts.creds);
     this.rlimitNofile = opts.rlimitNofile ?? world.rlimitNofile;
     this.parent = opts.parent ?? null;
+    this.simId = world.engine.register({ simName: () => `${this.name}.signal` });
     const sim = world.engine.spawn(`${this.name}.T1`);
     this.tasks.push(new Task(world, this, pid, sim, files));
   }

@@ -1,5 +1,5 @@
 import { runTaskWork, runTaskWorkSteps } from '../file/fput.js';
-import type { KernelPath } from '../sim/step.js';
+import { access, type KernelPath } from '../sim/step.js';
 import type { Task } from './task.js';
 
 /**
@@ -38,9 +38,23 @@ export function plainSyscall<T>(t: Task, body: () => T): T {
  * ```
  */
 export function* syscallSteps<T>(t: Task, body: KernelPath<T>): KernelPath<T> {
+  // Until its first step runs the thread is still in user space, where a sibling's exec
+  // (de_thread()) may kill it; so the first step also declares a read of the thread
+  // group's signal state — which de_thread() writes — and the thread counts as inside
+  // the kernel only once that step has run.
+  let r = body.next();
+  if (r.done) return r.value;
+  const first = r.value;
+  const signal = access(t.process.simId, 0, false);
+  yield { ...first, acc: typeof first.acc === 'number' ? [first.acc, signal] : [...first.acc, signal] };
   t.sim.inKernel++;
   try {
-    return yield* body;
+    r = body.next();
+    while (!r.done) {
+      yield r.value;
+      r = body.next();
+    }
+    return r.value;
   } finally {
     if (t.taskWork.length > 0) yield* runTaskWorkSteps(t);
     t.sim.inKernel--;

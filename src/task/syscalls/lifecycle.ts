@@ -77,7 +77,7 @@ function* deThreadSteps(t: Task): KernelPath {
   if (others.length === 0) return;
   yield {
     fn: 'de_thread',
-    acc: countAcc(t.filesOrThrow('execve'), false),
+    acc: [countAcc(t.filesOrThrow('execve'), false), access(t.process.simId, 0, true)],
     blocker: { name: 'de_thread: sibling threads leaving the kernel', blocks: () => others.some((o) => o.sim.inKernel > 0) },
   };
   for (const o of others) {
