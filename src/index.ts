@@ -65,3 +65,6 @@ export { checkPolicy, DEFAULT_POLICY, POLICY_PRESETS, POLICY_VALUES, type Kernel
 export type { AuditEntry, AuditReport, OwnerSource } from './kernel/audit.js';
 export type { KernelSnapshot, SnapshotFile, SnapshotLock, SnapshotMount, SnapshotProcess, SnapshotTable } from './kernel/snapshot.js';
 export type { Plugin } from './kernel/plugin.js';
+
+// explore: stateless model checking of scenarios
+export * from './explore/index.js';

@@ -1,0 +1,244 @@
+import type { KernelPolicy } from '../kernel/policies.js';
+import { formatSchedule } from '../sim/schedule.js';
+import type { Violation } from '../sim/violation.js';
+import { Collector, violationKey } from './collector.js';
+import { continueChoice, drive, type Chooser } from './drive.js';
+import type { ExploreOptions, Shard, StrategyName } from './options.js';
+import { scenarioPolicy } from './policy.js';
+import { replayWorld } from './replay.js';
+import type { ExploreResult, FoundViolation } from './result.js';
+import { pctChooser, randomChooser, runSeed } from './samplers.js';
+import type { Scenario } from './scenario.js';
+import { shrinkWorld } from './shrink.js';
+import { TreeSearch } from './tree.js';
+import { scenarioSource, type WorldSource } from './world.js';
+
+/** Search settings after defaults. @internal */
+export interface SearchSettings {
+  readonly strategy: StrategyName;
+  readonly preemptionBound: number | undefined;
+  readonly seed: number;
+  readonly pctDepth: number;
+  readonly maxRuns: number;
+  readonly maxTimeMs: number;
+  readonly now: () => number;
+  readonly stopAtFirstViolation: boolean;
+  readonly shard: Shard | null;
+  readonly maxSteps: number;
+  readonly shrink: boolean;
+  readonly shrinkRuns: number;
+  readonly onProgress: ((p: { runs: number; steps: number; violations: number; elapsedMs: number }) => void) | undefined;
+  readonly progressEveryMs: number;
+}
+
+/** Applies the defaults of {@link ExploreOptions}. @internal */
+export function searchSettings(o: ExploreOptions): SearchSettings {
+  const strategy = o.strategy ?? 'dpor';
+  if (strategy !== 'dpor' && strategy !== 'dfs' && strategy !== 'random' && strategy !== 'pct') {
+    throw new RangeError(`unknown strategy '${String(strategy)}' (known: dpor, dfs, random, pct)`);
+  }
+  const sampled = strategy === 'random' || strategy === 'pct';
+  const shard = o.shard ?? null;
+  if (shard !== null && !(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) {
+    throw new RangeError(`bad shard ${shard.index}/${shard.count}: need integers 0 <= index < count`);
+  }
+  const bound = o.preemptionBound;
+  if (bound !== undefined && !(bound >= 0 && (Number.isInteger(bound) || bound === Infinity))) {
+    throw new RangeError(`bad preemptionBound ${bound}: need a non-negative integer or Infinity`);
+  }
+  return {
+    strategy,
+    preemptionBound: bound,
+    seed: o.seed ?? 1,
+    pctDepth: o.pctDepth ?? 2,
+    maxRuns: o.maxRuns ?? (sampled ? 1000 : Infinity),
+    maxTimeMs: o.maxTimeMs ?? Infinity,
+    now: o.now ?? Date.now,
+    stopAtFirstViolation: o.stopAtFirstViolation ?? false,
+    shard: shard !== null && shard.count > 1 ? shard : null,
+    maxSteps: o.maxSteps ?? 10_000,
+    shrink: o.shrink ?? true,
+    shrinkRuns: o.shrinkRuns ?? 20_000,
+    onProgress: o.onProgress,
+    progressEveryMs: o.progressEveryMs ?? 250,
+  };
+}
+
+/** The raw result of a search over a world source, before violations are shrunk. @internal */
+export interface SearchOutcome {
+  readonly collector: Collector;
+  readonly exhaustive: boolean;
+  readonly runs: number;
+  readonly steps: number;
+  readonly sleepBlocked: number;
+  readonly bound: number | undefined;
+}
+
+/** Branching decisions explored exhaustively and partitioned among `count` shards. @internal */
+export function splitDepth(count: number): number {
+  return Math.ceil(Math.log2(count)) + 2;
+}
+
+/**
+ * Runs a search over any world source (the scenario's kernel, or a bare engine in
+ * tests) and collects outcomes and violations.
+ * @internal
+ */
+export function searchWorlds(source: WorldSource, s: SearchSettings, onRun?: (search: TreeSearch) => void): SearchOutcome {
+  const col = new Collector();
+  const t0 = s.now();
+  let runs = 0;
+  let steps = 0;
+  let sleepBlocked = 0;
+  let stopped = false;
+  let lastProgress = t0;
+  const stop = (): boolean => {
+    if (runs >= s.maxRuns) return true;
+    if (s.stopAtFirstViolation && col.seen.size > 0) return true;
+    if (s.maxTimeMs !== Infinity || s.onProgress !== undefined) {
+      const t = s.now();
+      if (s.onProgress !== undefined && t - lastProgress >= s.progressEveryMs) {
+        lastProgress = t;
+        s.onProgress({ runs, steps, violations: col.seen.size, elapsedMs: t - t0 });
+      }
+      if (t - t0 >= s.maxTimeMs) return true;
+    }
+    return false;
+  };
+
+  if (s.strategy === 'random' || s.strategy === 'pct') {
+    let k = 0;
+    if (s.strategy === 'pct') {
+      // Probe: one run without preemption tells PCT how long runs are.
+      const w = source.start(false);
+      const d = drive(w, (en, n, _i, last) => continueChoice(en, n, last), s.maxSteps);
+      k = Math.max(1, d.steps);
+      steps += d.steps;
+    }
+    const count = s.shard?.count ?? 1;
+    for (let r = s.shard?.index ?? 0; r < s.maxRuns && !stopped; r += count) {
+      const seed = runSeed(s.seed, r);
+      const choose: Chooser = s.strategy === 'random' ? randomChooser(seed) : pctChooser(seed, s.pctDepth, k);
+      const w = source.start(false);
+      const d = drive(w, choose, s.maxSteps);
+      if (s.strategy === 'pct') k = Math.max(k, d.steps);
+      col.outcome(w.finish(d.end));
+      col.violations(w.engine.violations, w.engine.schedule);
+      runs++;
+      steps += d.steps;
+      stopped = stop();
+    }
+    return { collector: col, exhaustive: false, runs, steps, sleepBlocked, bound: undefined };
+  }
+
+  const dpor = s.strategy === 'dpor';
+  const maxBound = s.preemptionBound;
+  const split = s.shard !== null ? splitDepth(s.shard.count) : 0;
+  let exhaustive = false;
+  let bound = maxBound === undefined ? Infinity : 0;
+  for (;;) {
+    const search = new TreeSearch(source, { dpor, bound, maxSteps: s.maxSteps, shard: s.shard, split });
+    let complete = true;
+    while (!stopped) {
+      if (!search.next()) break;
+      steps += search.length;
+      const end = search.end;
+      if (end === 'skipped') continue;
+      runs++;
+      const world = search.world!;
+      if (end === 'complete' || end === 'deadlock' || end === 'step-limit') col.outcome(world.finish(end));
+      const vs = world.engine.violations;
+      if (vs.length > 0) col.violations(vs, world.engine.schedule);
+      if (onRun !== undefined) onRun(search);
+      stopped = stop();
+    }
+    if (stopped) complete = false;
+    sleepBlocked += search.sleepBlocked;
+    if (complete && !search.pruned) {
+      exhaustive = !search.stepLimited;
+      break;
+    }
+    if (stopped || maxBound === undefined || bound >= maxBound) break;
+    bound++;
+  }
+  return { collector: col, exhaustive, runs, steps, sleepBlocked, bound: maxBound === undefined ? undefined : bound };
+}
+
+/**
+ * Turns each distinct violation into its report: shrinks the schedule (fewest
+ * preemptions, then shortest), replays it with tracing on, and takes the message,
+ * thread and step from that replay.
+ * @internal
+ */
+export function reportViolations(source: WorldSource, col: Collector, s: SearchSettings): FoundViolation[] {
+  const out: FoundViolation[] = [];
+  for (const [key, seen] of col.seen) {
+    const v0 = seen.violation;
+    const matches = (v: Violation): boolean => violationKey(v) === key;
+    const minimal = s.shrink ? shrinkWorld(source, seen.schedule, matches, s.maxSteps, s.shrinkRuns).schedule : seen.schedule;
+    const r = replayWorld(source, minimal, s.maxSteps);
+    const v = r.violations.find(matches) ?? v0;
+    out.push({
+      kind: v.kind,
+      message: v.message,
+      why: v.why,
+      location: v.fn,
+      schedule: formatSchedule(seen.schedule),
+      minimalSchedule: formatSchedule(minimal),
+      preemptions: r.preemptions,
+      trace: r.trace,
+      thread: v.thread,
+      step: v.step,
+      object: v.object,
+      history: v.history,
+    });
+  }
+  return out;
+}
+
+/**
+ * Explores the interleavings of a scenario: re-runs it from scratch on a fresh kernel
+ * for each schedule (stateless model checking) and reports the distinct outcomes and
+ * every violation with a minimal schedule to replay and its trace.
+ *
+ * With the default `'dpor'` strategy the search is exhaustive with source-DPOR and
+ * sleep sets (Abdulla et al., POPL 2014): steps that touch disjoint objects, or only read
+ * the same object, commute, so roughly one run per Mazurkiewicz trace suffices; a clean
+ * exhaustive result proves the scenario race-free for every interleaving. `'dfs'` runs
+ * every interleaving; `'random'` and `'pct'` (Burckhardt et al., ASPLOS 2010) sample.
+ * `preemptionBound` runs schedules with few preemptions first (CHESS), which finds
+ * shallow bugs fastest.
+ *
+ * @example
+ * ```ts
+ * import { explore, type Scenario } from 'fdlab';
+ * declare const racy: Scenario;
+ * const bug = explore(racy, { policy: 'before', preemptionBound: 2, stopAtFirstViolation: true });
+ * bug.violations[0]?.kind;            // e.g. 'fpos-race'
+ * bug.violations[0]?.minimalSchedule; // e.g. '0.0.0.1' — replay it
+ * const fix = explore(racy, { policy: 'after' });
+ * fix.exhaustive && fix.violations.length === 0; // proved clean over fix.runs schedules
+ * ```
+ */
+export function explore<C>(scenario: Scenario<C>, options: ExploreOptions = {}): ExploreResult {
+  const s = searchSettings(options);
+  const t0 = s.now();
+  const policy: KernelPolicy = scenarioPolicy(scenario, options.policy);
+  const source = scenarioSource(scenario, policy);
+  const r = searchWorlds(source, s);
+  const violations = reportViolations(source, r.collector, s);
+  const outcomes = [...r.collector.outcomes].map(([outcome, count]) => ({ outcome, count }));
+  return {
+    scenario: scenario.name,
+    policy,
+    strategy: s.strategy,
+    exhaustive: r.exhaustive,
+    runs: r.runs,
+    steps: r.steps,
+    sleepBlocked: r.sleepBlocked,
+    ...(r.bound !== undefined ? { preemptionBound: r.bound } : {}),
+    outcomes,
+    violations,
+    elapsedMs: s.now() - t0,
+  };
+}

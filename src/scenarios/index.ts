@@ -1,0 +1,30 @@
+/**
+ * `fdlab/scenarios`: every scenario fdlab ships — the races of the seed threads and the
+ * invariants around them — each with its source, its `before` / `after` policies and
+ * the verdicts expected under each.
+ *
+ * @packageDocumentation
+ */
+import type { Scenario } from '../explore/scenario.js';
+import { coreStealFpos, fposThreadsShared } from './core-steal-fpos.js';
+import { execPosixLocks, type ExecPosixLocksContext } from './exec-posix-locks.js';
+import { fgetStaleRecycle } from './fget-stale-recycle.js';
+import { pidfdGetfdFpos, pidfdGetfdFposRegular } from './pidfd-getfd-fpos.js';
+
+export type { ExecPosixLocksContext };
+export { coreStealFpos, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular };
+
+/**
+ * All shipped scenarios, by name.
+ *
+ * @example
+ * ```ts
+ * import { scenarios } from 'fdlab/scenarios';
+ * Object.keys(scenarios); // ['pidfd-getfd-fpos', ...]
+ * ```
+ */
+export const scenarios: Readonly<Record<string, Scenario<never>>> = Object.freeze(
+  Object.fromEntries(
+    ([pidfdGetfdFpos, pidfdGetfdFposRegular, coreStealFpos, fposThreadsShared, execPosixLocks, fgetStaleRecycle] as Array<Scenario<never>>).map((s) => [s.name, s]),
+  ),
+);
