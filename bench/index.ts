@@ -4,8 +4,12 @@
  * script does) so the heap figure can force a collection.
  */
 import { runCore } from './core.js';
+import { runExplore } from './explore.js';
 
-const groups: Array<[string, () => void | Promise<void>]> = [['core', runCore]];
+const groups: Array<[string, () => void | Promise<void>]> = [
+  ['core', runCore],
+  ['explore', runExplore],
+];
 const only = process.argv.slice(2);
 for (const [name, run] of groups) {
   if (only.length > 0 && !only.includes(name)) continue;

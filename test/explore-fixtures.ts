@@ -3,8 +3,7 @@
  * kernel's engine with hand-written steps (declared accesses + plain JS state), the
  * kernel ones on the real syscall paths.
  */
-import { access, Lock, O_RDWR, receiveFdSteps, type Kernel, type KernelPath, type Step } from 'fdlab';
-import { defineScenario, type Scenario } from '../src/explore/index.js';
+import { access, defineScenario, Lock, O_RDWR, receiveFdSteps, type Kernel, type KernelPath, type Scenario, type Step } from 'fdlab';
 
 /** State of the synthetic f_pos race. */
 export interface FposState {
@@ -245,3 +244,53 @@ export const closeVsDup = defineScenario({
     return { p };
   },
 });
+
+interface SpawnRun {
+  readonly e: Kernel['engine'];
+  readonly id: number;
+  readonly v: number[];
+}
+
+function* childBody(r: SpawnRun, c: number): KernelPath<number> {
+  yield { fn: 'child read x', acc: access(r.id, 0, false) };
+  const seen = r.v[0]!;
+  yield { fn: 'child write y', acc: access(r.id, 1, true) };
+  r.v[1] = 10 + c + seen;
+  return seen;
+}
+
+function* parentBody(r: SpawnRun): KernelPath<number> {
+  yield { fn: 'parent write x', acc: access(r.id, 0, true) };
+  r.v[0] = 1;
+  yield { fn: 'clone', acc: access(r.id, 2, true) };
+  const t = r.e.spawn('child');
+  r.e.startThread(t, childBody(r, 1));
+  yield { fn: 'parent write x', acc: access(r.id, 0, true) };
+  r.v[0] = 2;
+  yield { fn: 'parent read y', acc: access(r.id, 1, false) };
+  return r.v[1]!;
+}
+
+function* otherBody(r: SpawnRun): KernelPath<number> {
+  yield { fn: 'other write y', acc: access(r.id, 1, true) };
+  r.v[1] = 5;
+  yield { fn: 'other read x', acc: access(r.id, 0, false) };
+  return r.v[0]!;
+}
+
+/** A thread that starts another thread in the middle of its run (threads appear mid-run). */
+export function spawner(): Scenario<SpawnRun> {
+  return defineScenario({
+    name: 'spawner',
+    title: 'a thread clones a new thread mid-run',
+    source: 'synthetic',
+    setup(k) {
+      const e = k.engine;
+      const r: SpawnRun = { e, id: e.register({ simName: (f) => ['x', 'y', 'tasks'][f] ?? 'z' }), v: [0, 0] };
+      e.startThread(e.spawn('parent'), parentBody(r));
+      e.startThread(e.spawn('other'), otherBody(r));
+      return r;
+    },
+    outcome: (k, r) => `${r.v.join(',')} ${k.engine.threads.map((t) => String(t.result)).join(',')}`,
+  });
+}

@@ -6,6 +6,10 @@ export interface Seen {
   readonly violation: Violation;
   /** The full schedule of that run. */
   readonly schedule: readonly number[];
+  /** Preemptions that no schedule showing it can have fewer of (known from exact bounded passes; 0 if unknown). */
+  readonly bound: number;
+  /** Preemptions of that run. */
+  readonly preemptions: number;
 }
 
 /**
@@ -34,13 +38,13 @@ export class Collector {
   }
 
   /** Records the violations of a run; returns how many were new. */
-  violations(list: readonly Violation[], schedule: readonly number[]): number {
+  violations(list: readonly Violation[], schedule: readonly number[], bound = 0, preemptions = 0): number {
     let added = 0;
     for (let i = 0; i < list.length; i++) {
       const v = list[i]!;
       const key = violationKey(v);
       if (this.seen.has(key)) continue;
-      this.seen.set(key, { violation: v, schedule: schedule.slice() });
+      this.seen.set(key, { violation: v, schedule: schedule.slice(), bound, preemptions });
       added++;
     }
     return added;

@@ -5,7 +5,7 @@ import { Collector, violationKey } from './collector.js';
 import { continueChoice, drive, type Chooser } from './drive.js';
 import type { ExploreOptions, Shard, StrategyName } from './options.js';
 import { scenarioPolicy } from './policy.js';
-import { replayWorld } from './replay.js';
+import { replayWorld, type ReplayResult } from './replay.js';
 import type { ExploreResult, FoundViolation } from './result.js';
 import { pctChooser, randomChooser, runSeed } from './samplers.js';
 import type { Scenario } from './scenario.js';
@@ -74,6 +74,9 @@ export interface SearchOutcome {
   readonly bound: number | undefined;
 }
 
+/** With `preemptionBound: Infinity` and DPOR: the last bound searched exactly before one unbounded DPOR pass. @internal */
+export const DPOR_AFTER = 2;
+
 /** Branching decisions explored exhaustively and partitioned among `count` shards. @internal */
 export function splitDepth(count: number): number {
   return Math.ceil(Math.log2(count)) + 2;
@@ -123,7 +126,7 @@ export function searchWorlds(source: WorldSource, s: SearchSettings, onRun?: (se
       const d = drive(w, choose, s.maxSteps);
       if (s.strategy === 'pct') k = Math.max(k, d.steps);
       col.outcome(w.finish(d.end));
-      col.violations(w.engine.violations, w.engine.schedule);
+      if (w.engine.violations.length > 0) col.violations(w.engine.violations, w.engine.schedule, 0, d.preemptions);
       runs++;
       steps += d.steps;
       stopped = stop();
@@ -135,9 +138,18 @@ export function searchWorlds(source: WorldSource, s: SearchSettings, onRun?: (se
   const maxBound = s.preemptionBound;
   const split = s.shard !== null ? splitDepth(s.shard.count) : 0;
   let exhaustive = false;
+  // Preemption bounding runs exact bounded naive searches for bounds 0, 1, 2, ... (a
+  // partial-order reduction inside a bound would skip traces reachable within it). With
+  // DPOR and an unlimited bound, the bounded passes stop after DPOR_AFTER and one
+  // unbounded DPOR pass completes the search.
   let bound = maxBound === undefined ? Infinity : 0;
+  let reduce = maxBound === undefined && dpor;
+  let lastBound: number | undefined;
+  const search = new TreeSearch(source, { dpor: reduce, bound, maxSteps: s.maxSteps, shard: s.shard, split });
   for (;;) {
-    const search = new TreeSearch(source, { dpor, bound, maxSteps: s.maxSteps, shard: s.shard, split });
+    search.restart(bound, reduce);
+    if (bound !== Infinity) lastBound = bound;
+    const known = bound === Infinity ? (lastBound ?? -1) + 1 : bound;
     let complete = true;
     while (!stopped) {
       if (!search.next()) break;
@@ -148,7 +160,7 @@ export function searchWorlds(source: WorldSource, s: SearchSettings, onRun?: (se
       const world = search.world!;
       if (end === 'complete' || end === 'deadlock' || end === 'step-limit') col.outcome(world.finish(end));
       const vs = world.engine.violations;
-      if (vs.length > 0) col.violations(vs, world.engine.schedule);
+      if (vs.length > 0) col.violations(vs, world.engine.schedule, known, search.preemptions);
       if (onRun !== undefined) onRun(search);
       stopped = stop();
     }
@@ -159,39 +171,63 @@ export function searchWorlds(source: WorldSource, s: SearchSettings, onRun?: (se
       break;
     }
     if (stopped || maxBound === undefined || bound >= maxBound) break;
-    bound++;
+    if (maxBound === Infinity && dpor && bound >= DPOR_AFTER) {
+      bound = Infinity;
+      reduce = true;
+    } else bound++;
   }
-  return { collector: col, exhaustive, runs, steps, sleepBlocked, bound: maxBound === undefined ? undefined : bound };
+  return { collector: col, exhaustive, runs, steps, sleepBlocked, bound: lastBound };
 }
 
 /**
  * Turns each distinct violation into its report: shrinks the schedule (fewest
- * preemptions, then shortest), replays it with tracing on, and takes the message,
- * thread and step from that replay.
+ * preemptions, then shortest) and takes the message, thread and step from the shrunk
+ * run. The trace (and the object's history) come from a replay with tracing on, made
+ * the first time `trace` or `history` is read: same schedule, same events, so laziness
+ * changes nothing but the cost of a search whose traces nobody looks at.
  * @internal
  */
 export function reportViolations(source: WorldSource, col: Collector, s: SearchSettings): FoundViolation[] {
   const out: FoundViolation[] = [];
+  const replays = new Map<string, () => ReplayResult>();
+  // Bounded passes are exact: a violation first seen in the pass of bound b (or after
+  // the passes up to b - 1) has no schedule with fewer than b preemptions.
   for (const [key, seen] of col.seen) {
-    const v0 = seen.violation;
     const matches = (v: Violation): boolean => violationKey(v) === key;
-    const minimal = s.shrink ? shrinkWorld(source, seen.schedule, matches, s.maxSteps, s.shrinkRuns).schedule : seen.schedule;
-    const r = replayWorld(source, minimal, s.maxSteps);
-    const v = r.violations.find(matches) ?? v0;
-    out.push({
+    let minimal = seen.schedule;
+    let preemptions = seen.preemptions;
+    let v = seen.violation;
+    if (s.shrink) {
+      // A shard's bounded passes split the schedules differently from bound to bound:
+      // only an unsharded search knows what the lower bounds lacked.
+      const r = shrinkWorld(source, seen.schedule, matches, s.maxSteps, s.shrinkRuns, s.shard === null ? seen.bound : 0);
+      minimal = r.schedule;
+      preemptions = r.preemptions;
+      v = r.violation ?? v;
+    }
+    const text = formatSchedule(minimal);
+    let traced = replays.get(text);
+    if (traced === undefined) {
+      let rep: ReplayResult | undefined;
+      traced = () => (rep ??= replayWorld(source, minimal, s.maxSteps));
+      replays.set(text, traced);
+    }
+    const get = traced;
+    const f = {
       kind: v.kind,
       message: v.message,
       why: v.why,
       location: v.fn,
       schedule: formatSchedule(seen.schedule),
-      minimalSchedule: formatSchedule(minimal),
-      preemptions: r.preemptions,
-      trace: r.trace,
+      minimalSchedule: text,
+      preemptions,
       thread: v.thread,
       step: v.step,
       object: v.object,
-      history: v.history,
-    });
+    } as Omit<FoundViolation, 'trace' | 'history'> as FoundViolation;
+    Object.defineProperty(f, 'trace', { enumerable: true, get: () => get().trace });
+    Object.defineProperty(f, 'history', { enumerable: true, get: () => get().violations.find(matches)?.history ?? [] });
+    out.push(f);
   }
   return out;
 }

@@ -73,9 +73,11 @@ export interface ExploreOptions {
   readonly strategy?: StrategyName;
   /**
    * For `'dpor'` and `'dfs'`: CHESS iterative preemption bounding (Musuvathi & Qadeer,
-   * PLDI 2007). Schedules with 0 preemptions are run first, then 1, 2, ... up to this
-   * bound. The search is exhaustive only if no schedule was cut by the bound; use
-   * `Infinity` to keep raising the bound until nothing is cut.
+   * PLDI 2007). Every schedule with 0 preemptions runs first, then every one with at most
+   * 1, 2, ... up to this bound (each pass an exact bounded search, so a bug is found with
+   * the fewest preemptions it needs). The search is exhaustive only if no schedule was cut
+   * by the bound. `Infinity` keeps raising the bound until nothing is cut; with `'dpor'`
+   * it runs the passes for 0, 1 and 2 preemptions and then one unbounded DPOR pass.
    */
   readonly preemptionBound?: number;
   /** Seed of `'random'` and `'pct'` (default 1). */

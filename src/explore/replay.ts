@@ -52,6 +52,9 @@ export interface ReplayResult {
 export function replayWorld(source: WorldSource, script: readonly number[], maxSteps: number): ReplayResult {
   const world = source.start(true);
   const d = drive(world, scriptChooser(script), maxSteps);
+  if (d.steps < script.length) {
+    throw new RangeError(`schedule has ${script.length} steps but the run ended after ${d.steps} steps (${d.end})`);
+  }
   const outcome = world.finish(d.end);
   const e = world.engine;
   return {
@@ -68,7 +71,8 @@ export function replayWorld(source: WorldSource, script: readonly number[], maxS
  * Re-runs one schedule of a scenario with tracing on: follows the schedule string (one
  * thread index per step, e.g. `'0.0.1.1'`) and, when it ends, continues without
  * preemption (the last thread while it can run, else the lowest runnable one). Throws a
- * RangeError if the schedule names a thread that cannot run at its step.
+ * RangeError if the schedule names a thread that cannot run at its step, or is longer
+ * than the run.
  *
  * Models rr-style deterministic replay: the interleaving is the only input, so a
  * schedule found by `explore` — or written by hand — reproduces the same trace in Node

@@ -28,7 +28,7 @@ export interface FoundViolation {
   readonly minimalSchedule: string;
   /** Preemptions in `minimalSchedule`. */
   readonly preemptions: number;
-  /** The events of a traced replay of `minimalSchedule`. */
+  /** The events of a traced replay of `minimalSchedule` (replayed when first read). */
   readonly trace: readonly TraceEvent[];
   /** The thread that took the breaking step. */
   readonly thread: string;
@@ -36,7 +36,7 @@ export interface FoundViolation {
   readonly step: number;
   /** The object involved, e.g. `file#1`. */
   readonly object: string;
-  /** The object's recent history in the minimal replay. */
+  /** The object's recent history in the traced replay (replayed when first read). */
   readonly history: readonly string[];
 }
 
@@ -81,7 +81,7 @@ export interface ExploreResult {
   readonly steps: number;
   /** For `'dpor'`: runs ended early because every runnable thread was asleep (redundant). */
   readonly sleepBlocked: number;
-  /** The highest preemption bound searched, when preemption bounding was on. */
+  /** The highest preemption bound of an exact bounded pass, when preemption bounding was on. */
   readonly preemptionBound?: number;
   /** Distinct outcomes of the complete runs, in order of first appearance. */
   readonly outcomes: readonly OutcomeCount[];

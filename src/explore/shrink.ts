@@ -16,14 +16,17 @@ export interface Shrunk {
   readonly preemptions: number;
   /** Runs spent searching. */
   readonly runs: number;
+  /** The matching violation as the shrunk schedule's run reported it (untraced). */
+  readonly violation: Violation | undefined;
 }
 
 /**
  * Finds a schedule with the fewest preemptions, then the shortest prefix, whose run
  * reports a violation accepted by `matches`. Searches every schedule with 0, 1, 2, ...
- * preemptions (naive bounded depth-first search, exact for the bound) below the
- * original's count, within `budget` runs; falls back to the original schedule, trimmed
- * of its non-preemptive tail.
+ * preemptions (naive bounded depth-first search, exact for the bound) up to the
+ * original's count (from `fromBound`, when fewer are known to show nothing), within
+ * `budget` runs, keeping the shortest prefix at the first bound that fails; falls back
+ * to the original schedule, trimmed of its non-preemptive tail.
  * @internal
  */
 export function shrinkWorld(
@@ -32,13 +35,14 @@ export function shrinkWorld(
   matches: (v: Violation) => boolean,
   maxSteps: number,
   budget: number,
+  fromBound = 0,
 ): Shrunk {
   const w0 = source.start(false);
   const d0 = drive(w0, scriptChooser(original), maxSteps);
   w0.finish(d0.end);
-  let best: Shrunk = { schedule: w0.engine.schedule.slice(0, d0.trimmed), preemptions: d0.preemptions, runs: 1 };
+  let best: Shrunk = { schedule: w0.engine.schedule.slice(0, d0.trimmed), preemptions: d0.preemptions, runs: 1, violation: w0.engine.violations.find(matches) };
   let runs = 1;
-  for (let b = 0; b < best.preemptions && runs < budget; b++) {
+  for (let b = fromBound; b <= best.preemptions && runs < budget; b++) {
     const search = new TreeSearch(source, { dpor: false, bound: b, maxSteps, shard: null, split: 0 });
     let found: Shrunk | null = null;
     while (runs < budget && search.next()) {
@@ -46,14 +50,15 @@ export function shrinkWorld(
       const end = search.end;
       const world = search.world!;
       if (end === 'complete' || end === 'deadlock' || end === 'step-limit') world.finish(end);
-      if (!world.engine.violations.some(matches)) continue;
+      const v = world.engine.violations.find(matches);
+      if (v === undefined) continue;
       const len = search.trimmedLength();
       if (found === null || search.preemptions < found.preemptions || (search.preemptions === found.preemptions && len < found.schedule.length)) {
-        found = { schedule: world.engine.schedule.slice(0, len), preemptions: search.preemptions, runs };
+        found = { schedule: world.engine.schedule.slice(0, len), preemptions: search.preemptions, runs, violation: v };
       }
     }
     if (found !== null) {
-      best = found;
+      if (found.preemptions < best.preemptions || found.schedule.length < best.schedule.length) best = found;
       break;
     }
   }

@@ -56,10 +56,17 @@ export function defaultOutcome(engine: Engine): string {
 }
 
 function safeJson(v: unknown): string {
-  if (v === undefined) return 'null';
+  if (v === undefined || v === null) return 'null';
   const t = typeof v;
-  if (t === 'number' || t === 'boolean') return String(v);
+  if (t === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  if (t === 'boolean') return String(v);
   if (t === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    // Fast path for the common results: lists of names or numbers.
+    let plain = true;
+    for (let i = 0; i < v.length && plain; i++) plain = typeof v[i] === 'string' || typeof v[i] === 'number';
+    if (plain) return JSON.stringify(v);
+  }
   const seen = new Set<object>();
   try {
     const s = JSON.stringify(v, (_k, x: unknown) => {
