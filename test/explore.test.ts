@@ -50,12 +50,12 @@ describe('explore: the two-thread f_pos race', () => {
   });
 
   it('iterative preemption bounding finds it early and still reaches an exhaustive verdict', () => {
-    const quick = explore(fposRace({ lock: false }), { preemptionBound: 3, stopAtFirstViolation: true });
+    const quick = explore(fposRace({ lock: false }), { preemptionBound: 3, stopAtFirstViolation: true, portfolio: false });
     expect(quick.violations[0]!.preemptions).toBe(1);
     expect(quick.exhaustive).toBe(false);
     expect(quick.preemptionBound).toBe(1);
     expect(quick.runs).toBeLessThan(10);
-    const dfs = explore(fposRace({ lock: false }), { strategy: 'dfs', preemptionBound: 3, stopAtFirstViolation: true });
+    const dfs = explore(fposRace({ lock: false }), { strategy: 'dfs', preemptionBound: 3, stopAtFirstViolation: true, portfolio: false });
     expect(dfs.violations[0]!.preemptions).toBe(1);
     const all = explore(fposRace({ lock: true }), { strategy: 'dfs', preemptionBound: Infinity });
     expect(all.exhaustive).toBe(true);
@@ -64,6 +64,20 @@ describe('explore: the two-thread f_pos race', () => {
     expect(bounded.exhaustive).toBe(false);
     expect(bounded.violations).toEqual([]); // no race without preemption
     expect(bounded.runs).toBe(2);
+  });
+
+  it('the first-violation portfolio: a random run before each systematic one finds a shallow race at once, a deep one still by bounding', () => {
+    const runs = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((seed) => {
+      const shallow = explore(fposRace({ lock: false }), { preemptionBound: Infinity, stopAtFirstViolation: true, shrink: false, seed });
+      expect(shallow.violations.map((v) => v.kind)).toContain('fpos-race');
+      expect(shallow.exhaustive).toBe(false);
+      return shallow.runs;
+    });
+    const systematic = explore(fposRace({ lock: false }), { preemptionBound: Infinity, stopAtFirstViolation: true, shrink: false, portfolio: false }).runs;
+    expect(runs.sort((a, b) => a - b)[4]).toBeLessThan(systematic); // the median run count
+    const clean = explore(fposRace({ lock: true }), { preemptionBound: Infinity, stopAtFirstViolation: true });
+    expect(clean.violations).toEqual([]);
+    expect(clean.exhaustive).toBe(true); // decided by the systematic runs; the random ones are extra
   });
 });
 

@@ -23,6 +23,7 @@ export interface SearchSettings {
   readonly maxTimeMs: number;
   readonly now: () => number;
   readonly stopAtFirstViolation: boolean;
+  readonly portfolio: boolean;
   readonly shard: Shard | null;
   readonly maxSteps: number;
   readonly shrink: boolean;
@@ -55,6 +56,7 @@ export function searchSettings(o: ExploreOptions): SearchSettings {
     maxTimeMs: o.maxTimeMs ?? Infinity,
     now: o.now ?? Date.now,
     stopAtFirstViolation: o.stopAtFirstViolation ?? false,
+    portfolio: o.portfolio ?? true,
     shard: shard !== null && shard.count > 1 ? shard : null,
     maxSteps: o.maxSteps ?? 10_000,
     shrink: o.shrink ?? true,
@@ -134,6 +136,23 @@ export function searchWorlds(source: WorldSource, s: SearchSettings, onRun?: (se
     return { collector: col, exhaustive: false, runs, steps, sleepBlocked, bound: undefined };
   }
 
+  // A portfolio for the first violation (as Coyote and shuttle run one): when the caller
+  // only wants a violation, each systematic run is preceded by one seeded random run.
+  // Shallow bugs, which most interleavings show, fall to the first random runs; deep
+  // ones, which need one precise preemption, to the bounded search. Random runs never
+  // count towards exhaustiveness, which only the systematic search decides.
+  let probes = 0;
+  const probe = (): void => {
+    const w = source.start(false);
+    const d = drive(w, randomChooser(runSeed(s.seed, probes++)), s.maxSteps);
+    col.outcome(w.finish(d.end));
+    if (w.engine.violations.length > 0) col.violations(w.engine.violations, w.engine.schedule, 0, d.preemptions);
+    runs++;
+    steps += d.steps;
+    stopped = stop();
+  };
+  const portfolio = s.stopAtFirstViolation && s.portfolio && s.shard === null;
+
   const dpor = s.strategy === 'dpor';
   const maxBound = s.preemptionBound;
   const split = s.shard !== null ? splitDepth(s.shard.count) : 0;
@@ -152,6 +171,10 @@ export function searchWorlds(source: WorldSource, s: SearchSettings, onRun?: (se
     const known = bound === Infinity ? (lastBound ?? -1) + 1 : bound;
     let complete = true;
     while (!stopped) {
+      if (portfolio) {
+        probe();
+        if (stopped) break;
+      }
       if (!search.next()) break;
       steps += search.length;
       const end = search.end;

@@ -90,8 +90,16 @@ export interface ExploreOptions {
   readonly maxTimeMs?: number;
   /** The clock for `maxTimeMs` and `elapsedMs` (default `Date.now`). */
   readonly now?: () => number;
-  /** Stop as soon as one violation is found (default false). */
+  /**
+   * Stop as soon as one violation is found (default false). With `'dpor'` or `'dfs'` the
+   * search then runs as a portfolio: one seeded random run before each systematic run,
+   * so a bug most interleavings show is found at once, and one that needs a precise
+   * preemption by the bounded search; whether the search was exhaustive is still decided
+   * by the systematic runs alone. Set `portfolio: false` for the systematic runs only.
+   */
   readonly stopAtFirstViolation?: boolean;
+  /** With `stopAtFirstViolation`: interleave seeded random runs with the systematic ones (default true). */
+  readonly portfolio?: boolean;
   /** Run only one deterministic part of the search. */
   readonly shard?: Shard;
   /** Step limit of one run; more is a `step-limit` violation (default 10,000). */

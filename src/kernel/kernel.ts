@@ -12,7 +12,7 @@ import { Process } from '../task/process.js';
 import type { SpawnOptions, TaskWorld } from '../task/world.js';
 import type { AuditEntry, AuditReport, OwnerSource } from './audit.js';
 import type { Plugin } from './plugin.js';
-import { checkPolicy, DEFAULT_POLICY, POLICY_PRESETS, type KernelPolicy, type PolicyInput } from './policies.js';
+import { checkPolicy, DEFAULT_POLICY, isResolvedPolicy, POLICY_PRESETS, type KernelPolicy, type PolicyInput } from './policies.js';
 import { takeSnapshot, type KernelSnapshot } from './snapshot.js';
 
 /**
@@ -77,9 +77,10 @@ export class Kernel implements TaskWorld {
 
   /** @param opts - policy, tracing and limits */
   constructor(opts: KernelOptions = {}) {
-    const policy = resolvePolicy<KernelPolicy>(DEFAULT_POLICY, POLICY_PRESETS, opts.policy);
+    const input = opts.policy;
+    const policy = isResolvedPolicy(input) ? input : Object.freeze(resolvePolicy<KernelPolicy>(DEFAULT_POLICY, POLICY_PRESETS, input));
     checkPolicy(policy);
-    this.policy = Object.freeze(policy);
+    this.policy = policy;
     this.engine = new Engine(opts.trace ?? true);
     this.slab = new FileSlab(this.engine, this.policy);
     this.fpos = new FposWatch(this.engine);

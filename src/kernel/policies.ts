@@ -104,14 +104,30 @@ export const POLICY_VALUES: Readonly<Record<string, readonly string[]>> = {
  * ```
  */
 export function checkPolicy(p: KernelPolicy): void {
-  for (const [k, v] of Object.entries(p)) {
-    const allowed = POLICY_VALUES[k];
-    const def = DEFAULT_POLICY[k as keyof KernelPolicy];
-    if (allowed !== undefined ? !allowed.includes(v as string) : typeof v !== typeof def) {
-      throw new RangeError(`bad value ${JSON.stringify(v)} for policy ${k}${allowed ? ` (one of ${allowed.join(', ')})` : ''}`);
-    }
+  // Called for every kernel an explorer builds: direct checks, no allocation.
+  for (const k in POLICY_VALUES) {
+    const v = (p as unknown as Record<string, unknown>)[k];
+    if (!POLICY_VALUES[k]!.includes(v as string)) throw new RangeError(`bad value ${JSON.stringify(v)} for policy ${k} (one of ${POLICY_VALUES[k]!.join(', ')})`);
   }
-  if (!(p.fileRefMax >= 1)) throw new RangeError(`bad value ${p.fileRefMax} for policy fileRefMax`);
+  if (typeof p.slabTypesafeByRcu !== 'boolean') throw new RangeError(`bad value ${JSON.stringify(p.slabTypesafeByRcu)} for policy slabTypesafeByRcu`);
+  if (typeof p.fileRefMax !== 'number' || !(p.fileRefMax >= 1)) throw new RangeError(`bad value ${p.fileRefMax} for policy fileRefMax`);
+}
+
+/**
+ * True if `input` is already a complete, frozen policy (what `kernel.policy` and
+ * `scenarioPolicy()` return), which a kernel can take as it is.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, isResolvedPolicy } from 'fdlab';
+ * isResolvedPolicy(new Kernel().policy); // true
+ * isResolvedPolicy('linux-6.4');         // false
+ * ```
+ */
+export function isResolvedPolicy(input: unknown): input is KernelPolicy {
+  if (typeof input !== 'object' || input === null || Array.isArray(input) || !Object.isFrozen(input)) return false;
+  for (const k in DEFAULT_POLICY) if (!(k in input)) return false;
+  return true;
 }
 
 /**
