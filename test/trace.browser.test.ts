@@ -3,28 +3,13 @@
 import mermaid from 'mermaid';
 import { page } from 'vitest/browser';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Kernel, O_DIRECTORY, runEngine, type TraceEvent } from '../src/index.js';
-import { pidfd } from '../src/plugins/pidfd/index.js';
+import { replay, type TraceEvent } from '../src/index.js';
+import { pidfdGetfdFpos } from '../src/scenarios/index.js';
 import { renderHtml, renderMermaid, renderText } from '../src/trace/index.js';
 
 /** Seed 000: pidfd_getfd() steals a directory fd while getdents() runs without f_pos_lock. */
-function seed000(): Kernel {
-  const k = new Kernel({ policy: 'linux-6.4' });
-  const pf = k.use(pidfd());
-  const p1 = k.spawnProcess({ name: 'P1' });
-  const fd = p1.open('/srv', O_DIRECTORY);
-  const p2 = k.spawnProcess({ name: 'P2', creds: { uid: 0 } });
-  p1.thread(function* (sys) {
-    return yield* sys.getdents(fd, 2);
-  });
-  p2.thread(function* (sys) {
-    const s = pf.on(sys);
-    const pfd = yield* s.pidfdOpen(p1.pid, 0);
-    const stolen = yield* s.pidfdGetfd(pfd, fd, 0);
-    return yield* sys.getdents(stolen, 2);
-  });
-  runEngine(k.engine, { kind: 'schedule', schedule: '0.0.0.0.1' });
-  return k;
+function seed000() {
+  return replay(pidfdGetfdFpos, '0.0.0.0.1', { policy: 'before' });
 }
 
 /** Awkward names: every character Mermaid's grammar could read, in objects, notes and labels. */
@@ -46,8 +31,8 @@ describe('renderMermaid in a browser', () => {
   });
 
   it('mermaid.parse accepts real and awkward traces', async () => {
-    const k = seed000();
-    for (const text of [renderMermaid(k.engine.events, { title: 'seed 000: pidfd_getfd #1' }), renderMermaid(k.engine.events, { plain: false }), renderMermaid(awkward())]) {
+    const events = seed000().trace;
+    for (const text of [renderMermaid(events, { title: 'seed 000: pidfd_getfd #1' }), renderMermaid(events, { plain: false }), renderMermaid(awkward())]) {
       await expect(mermaid.parse(text)).resolves.toMatchObject({ diagramType: 'sequence' });
     }
   });
@@ -70,8 +55,8 @@ describe('renderMermaid in a browser', () => {
 describe('renderHtml in a browser', () => {
   it('steps through the timeline with Next, Prev and the arrow keys', async () => {
     await page.viewport(1400, 900);
-    const k = seed000();
-    const html = renderHtml(k.engine.events, { title: 'seed 000: pidfd_getfd() vs getdents()', violations: k.engine.violations, schedule: k.engine.schedule });
+    const run = seed000();
+    const html = renderHtml(run.trace, { title: 'seed 000: pidfd_getfd() vs getdents()', violations: run.violations, schedule: run.schedule });
     const frame = document.createElement('iframe');
     frame.style.width = '1280px';
     frame.style.height = '800px';
@@ -83,7 +68,7 @@ describe('renderHtml in a browser', () => {
     const doc = frame.contentDocument!;
     const win = frame.contentWindow! as Window & typeof globalThis;
     const rows = Array.from(doc.querySelectorAll<HTMLTableRowElement>('#steps tbody tr'));
-    expect(rows.length).toBeGreaterThan(k.engine.stepCount);
+    expect(rows.length).toBeGreaterThan(run.trace.filter((e) => e.kind === 'step').length);
     const current = (): number => rows.findIndex((r) => r.classList.contains('current'));
     const status = (): string => doc.getElementById('status')!.textContent ?? '';
     const panel = (): string => doc.getElementById('refs')!.textContent ?? '';
@@ -142,8 +127,8 @@ describe('renderHtml in a browser', () => {
 
   it('renders the same text in a browser as in Node', () => {
     // The text picture is built from the same deterministic trace everywhere.
-    const a = renderText(seed000().engine.events);
-    expect(renderText(seed000().engine.events)).toBe(a);
+    const a = renderText(seed000().trace);
+    expect(renderText(seed000().trace)).toBe(a);
     expect(a).toContain('!!  fpos-race');
   });
 });
