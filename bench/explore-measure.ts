@@ -14,25 +14,12 @@ import { scenarioSource, type WorldSource } from '../src/explore/world.js';
 import { abba, closeVsDup, counter3, fposRace } from '../test/explore-fixtures.js';
 import { programSource, randomProgram } from '../test/dpor-programs.js';
 import { Random } from 'fdlab';
+import { median, type BenchEntry } from './results.js';
 
 /** A figure as bench/results.ts records it. */
-export interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  ratio?: number;
-  target?: string;
-  note?: string;
-}
+export type Figure = BenchEntry;
 
 const now = (): number => performance.now();
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Median over rounds of (runs/s, steps/s) of repeated explore() calls. */
 function throughput(s: Scenario<never>, o: ExploreOptions, rounds = 7, ms = 400): { runs: number; steps: number; perCall: number } {
