@@ -151,6 +151,11 @@ export class Vfs {
     if (this.world.engine.tracing) this.world.engine.effect('umount', `mnt:${p}`, 0, undefined);
   }
 
+  /** Every mount: the root, the internal SB_NOUSER filesystems, and the mounted ones. */
+  allMounts(): Mount[] {
+    return [this.anon, this.pipefs, ...this.mounts.values()];
+  }
+
   /** The mount whose mount point is exactly `path`, if any. */
   mountAt(path: string): Mount | undefined {
     return this.mounts.get(normalise(path));

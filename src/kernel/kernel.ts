@@ -1,4 +1,5 @@
 import { FposWatch } from '../file/fpos-watch.js';
+import type { Mount } from '../file/mount.js';
 import type { RefFile } from '../file/ref-file.js';
 import { FileSlab } from '../file/slab.js';
 import { Vfs } from '../file/vfs.js';
@@ -172,7 +173,7 @@ export class Kernel implements TaskWorld {
     const files: AuditEntry[] = [];
     const inKernel = this.engine.threads.filter((t) => t.inKernel > 0).map((t) => t.name);
     const hint = inKernel.length > 0 ? ` (${inKernel.join(', ')} inside a system call may hold it)` : '';
-    const perMount = new Map<unknown, number>();
+    const perMount = new Map<Mount, number>();
     for (const f of this.slab.objects) {
       if (!f.live) {
         if (owners.has(f)) problems.push(`freed ${f.name} is still referenced by ${owners.get(f)!.join(', ')}`);
@@ -190,7 +191,10 @@ export class Kernel implements TaskWorld {
         problems.push(`${f.name}: f_count ${f.count} but ${o.length} owners (${o.join(', ')}): ${o.length - f.count} owner(s) hold no reference (use-after-free ahead)`);
       }
     }
-    for (const m of [this.vfs.root, this.vfs.anon, this.vfs.pipefs, ...this.mountsBelowRoot()]) {
+    // Unmounted filesystems are included through their files: a file keeps its mount alive.
+    const mounts = new Set(this.vfs.allMounts());
+    for (const m of perMount.keys()) mounts.add(m);
+    for (const m of mounts) {
       const n = perMount.get(m) ?? 0;
       if (m.count !== n) problems.push(`mount ${m.path}: mnt_count ${m.count} but ${n} live file(s) on it`);
     }
@@ -211,12 +215,6 @@ export class Kernel implements TaskWorld {
   /** The file a packed struct fd refers to. */
   fdFile(word: number): RefFile {
     return this.engine.objectAt(Math.floor(word / 4)) as RefFile;
-  }
-
-  private mountsBelowRoot() {
-    const out = [];
-    for (const f of this.slab.objects) if (f.live && f.mount !== this.vfs.root && !f.mount.nouser) out.push(f.mount);
-    return [...new Set(out)];
   }
 }
 
