@@ -164,6 +164,12 @@ export function searchWorlds(source: WorldSource, s: SearchSettings, onRun?: (se
   let bound = maxBound === undefined ? Infinity : 0;
   let reduce = maxBound === undefined && dpor;
   let lastBound: number | undefined;
+  // The portfolio's first probe runs before the search tree is even built: for a shallow
+  // bug it is the whole search.
+  if (portfolio) {
+    probe();
+    if (stopped) return { collector: col, exhaustive: false, runs, steps, sleepBlocked, bound: undefined };
+  }
   const search = new TreeSearch(source, { dpor: reduce, bound, maxSteps: s.maxSteps, shard: s.shard, split });
   for (;;) {
     search.restart(bound, reduce);
