@@ -241,24 +241,55 @@ export function reportViolations(source: WorldSource, col: Collector, s: SearchS
       traced = () => (rep ??= replayWorld(source, minimal, s.maxSteps));
       replays.set(text, traced);
     }
-    const get = traced;
-    const f = {
-      kind: v.kind,
-      message: v.message,
-      why: v.why,
-      location: v.fn,
-      schedule: formatSchedule(seen.schedule),
-      minimalSchedule: text,
-      preemptions,
-      thread: v.thread,
-      step: v.step,
-      object: v.object,
-    } as Omit<FoundViolation, 'trace' | 'history'> as FoundViolation;
-    Object.defineProperty(f, 'trace', { enumerable: true, get: () => get().trace });
-    Object.defineProperty(f, 'history', { enumerable: true, get: () => get().violations.find(matches)?.history ?? [] });
+    const f = new LazyViolation(v, minimal === seen.schedule ? text : formatSchedule(seen.schedule), text, preemptions, traced, matches);
     out.push(f);
   }
   return out;
+}
+
+/**
+ * A found violation whose trace and history come from a traced replay made the first
+ * time either is read (a search whose traces nobody looks at never replays). Both are
+ * included by JSON.stringify.
+ */
+class LazyViolation implements FoundViolation {
+  readonly kind: FoundViolation['kind'];
+  readonly message: string;
+  readonly why: string;
+  readonly location: string;
+  readonly thread: string;
+  readonly step: number;
+  readonly object: string;
+
+  constructor(
+    v: Violation,
+    readonly schedule: string,
+    readonly minimalSchedule: string,
+    readonly preemptions: number,
+    private readonly replayed: () => ReplayResult,
+    private readonly matches: (v: Violation) => boolean,
+  ) {
+    this.kind = v.kind;
+    this.message = v.message;
+    this.why = v.why;
+    this.location = v.fn;
+    this.thread = v.thread;
+    this.step = v.step;
+    this.object = v.object;
+  }
+
+  get trace(): FoundViolation['trace'] {
+    return this.replayed().trace;
+  }
+
+  get history(): readonly string[] {
+    return this.replayed().violations.find(this.matches)?.history ?? [];
+  }
+
+  toJSON(): FoundViolation {
+    const { kind, message, why, location, schedule, minimalSchedule, preemptions, thread, step, object, trace, history } = this;
+    return { kind, message, why, location, schedule, minimalSchedule, preemptions, thread, step, object, trace, history };
+  }
 }
 
 /**
