@@ -233,15 +233,15 @@ async function warm(): Promise<Figure[]> {
   return out;
 }
 
-async function cold(which: 'fdlab' | 'fc', scenario: 'fpos' | 'pidfd'): Promise<number> {
+async function cold(which: 'fdlab' | 'fc', scenario: 'fpos' | 'pidfd', seed: number): Promise<number> {
   if (scenario === 'fpos') {
-    return which === 'fdlab' ? timeIt(() => explore(fposRace({ lock: false }), FIRST)) : timeIt(() => fcFposRace(1));
+    return which === 'fdlab' ? timeIt(() => explore(fposRace({ lock: false }), { ...FIRST, seed })) : timeIt(() => fcFposRace(seed));
   }
   return which === 'fdlab'
-    ? timeIt(() => explore(pidfdGetfdFpos, { ...FIRST, policy: 'before' }))
-    : timeIt(() => fcOnModel(pidfdGetfdFpos as Scenario<never>, 'before', 1));
+    ? timeIt(() => explore(pidfdGetfdFpos, { ...FIRST, policy: 'before', seed }))
+    : timeIt(() => fcOnModel(pidfdGetfdFpos as Scenario<never>, 'before', seed));
 }
 
 const mode = process.argv[2];
 if (mode === 'warm') console.log(JSON.stringify(await warm()));
-else if (mode === 'cold') console.log(JSON.stringify(await cold(process.argv[3] as 'fdlab' | 'fc', process.argv[4] as 'fpos' | 'pidfd')));
+else if (mode === 'cold') console.log(JSON.stringify(await cold(process.argv[3] as 'fdlab' | 'fc', process.argv[4] as 'fpos' | 'pidfd', Number(process.argv[5] ?? 1))));
