@@ -113,11 +113,6 @@ export class Kernel implements TaskWorld {
   }
 
   /** @internal */
-  addProcess(p: Process): void {
-    this.procs.set(p.pid, p);
-  }
-
-  /** @internal */
   allocPid(): number {
     return ++this.lastPid;
   }

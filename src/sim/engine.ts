@@ -57,8 +57,6 @@ export class Engine {
   readonly disabled = new Set<string>();
   /** RCU state of this engine. */
   readonly rcu: Rcu;
-  /** Callbacks run when a thread's body finishes. */
-  readonly onThreadDone: Array<(t: SimThread) => void> = [];
   private readonly objs: Traceable[] = [];
   private currentFn = '';
 
@@ -215,7 +213,6 @@ export class Engine {
       this.report('exception', `${t.name} threw: ${e instanceof Error ? e.message : String(e)}`, t.name);
       this.current = prevCur;
     }
-    for (const f of this.onThreadDone) f(t);
   }
 
   private touched(s: Step): TouchedObject[] {

@@ -105,7 +105,8 @@ export class Sys {
 
   /** pipe2(2): [read fd, write fd] (one atomic step). */
   *pipe(flags = 0): KernelPath<[number, number]> {
-    yield { ...allocStep(this.task.filesOrThrow('pipe2')), acc: [allocStep(this.task.filesOrThrow('pipe2')).acc as number, this.task.world.slab.allocAccess()] };
+    const alloc = allocStep(this.task.filesOrThrow('pipe2'));
+    yield { fn: alloc.fn, acc: [alloc.acc as number, this.task.world.slab.allocAccess()] };
     return pipe(this.task, flags);
   }
 

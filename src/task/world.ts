@@ -23,8 +23,6 @@ export interface TaskWorld extends FdtableWorld {
   readonly vfs: Vfs;
   /** Live processes by pid. */
   readonly processes: ReadonlyMap<number, Process>;
-  /** Registers a new process and returns its pid. @internal */
-  addProcess(p: Process): void;
   /** Allocates the next pid/tid. @internal */
   allocPid(): number;
   /** RLIMIT_NOFILE soft limit for new processes. */
