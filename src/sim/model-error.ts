@@ -12,6 +12,13 @@ const FOOTPRINT: unique symbol = Symbol.for('fdlab/ModelError') as never;
  * - `bad-argument`: a JavaScript value no kernel could receive (wrong type, not a number).
  * - `bad-option`: an invalid option, policy or preset.
  * - `internal`: a broken invariant of the model itself.
+ *
+ * @example
+ * ```ts
+ * import { ModelError, type ModelErrorCode } from 'fdlab';
+ * const code: ModelErrorCode = 'would-block';
+ * new ModelError(code, 'a plain read of an empty pipe').code; // 'would-block'
+ * ```
  */
 export type ModelErrorCode =
   | 'undeclared-access'
