@@ -10,7 +10,7 @@
 export { ERRNO, type ErrnoName } from './sim/errno.js';
 export { KernelError } from './sim/kernel-error.js';
 export { ModelError, type ModelErrorCode } from './sim/model-error.js';
-export { access, accessIsWrite, accessLocation, type Blocker, type KernelPath, type Step } from './sim/step.js';
+export { access, accessIsWrite, accessLocation, dynamicStep, type Blocker, type KernelPath, type Step } from './sim/step.js';
 export { SimThread, THREAD_EXIT } from './sim/thread.js';
 export { Engine, type Traceable } from './sim/engine.js';
 export { Lock } from './sim/lock.js';
@@ -35,13 +35,13 @@ export { FileSlab } from './file/slab.js';
 export { FposWatch } from './file/fpos-watch.js';
 export { Vfs, type PathTarget } from './file/vfs.js';
 export {
-  anonFileOperations, directoryOperations, pipeOperations, regularFileOperations, type FileOperations,
+  anonFileOperations, defaultFileOpAccesses, directoryOperations, fileOpAccesses, pipeOperations, regularFileOperations, type FileOperations, type FileOpName,
 } from './file/file-operations.js';
 export { fputDeferred, fputDeferredSteps, fputTeardown, fputTeardownSteps, runTaskWork, runTaskWorkSteps } from './file/fput.js';
 export type { FilePolicy, FileWorld, FputContext, FputHooks } from './file/world.js';
 
 // fdtable: files_struct
-export { Fdtable, fileNeedsPosLock, type SlotState } from './fdtable/fdtable.js';
+export { Fdtable, fileNeedsPosLock, slotAccess, slotReadAccesses, type SlotState } from './fdtable/fdtable.js';
 export { FdArrays } from './fdtable/fdt.js';
 export { EMPTY_FD, FDPUT_FPUT, FDPUT_POS_UNLOCK, fdWordId } from './fdtable/fd-word.js';
 export { fdgetPosSteps, fdgetSteps, fdputPosSteps, fdputSteps, fgetSteps, type LookupContext } from './fdtable/fget.js';
@@ -57,7 +57,8 @@ export { Process, type ThreadBody } from './task/process.js';
 export { Sys } from './task/sys.js';
 export { Task } from './task/task.js';
 export { plainSyscall, syscallSteps } from './task/syscall.js';
-export { receiveFd, receiveFdReplace, receiveFdReplaceSteps, receiveFdSteps } from './task/syscalls/fd-calls.js';
+export { pipeSteps, receiveFd, receiveFdReplace, receiveFdReplaceSteps, receiveFdSteps } from './task/syscalls/fd-calls.js';
+export { allocStep, closeSlotStep, countStep, flushStep, installStep, putUnusedStep } from './task/syscalls/steps.js';
 export type { SpawnOptions, TaskWorld } from './task/world.js';
 
 // kernel: the world

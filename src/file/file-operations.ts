@@ -1,4 +1,5 @@
 import { KernelError } from '../sim/kernel-error.js';
+import { access } from '../sim/step.js';
 import type { RefFile } from './ref-file.js';
 
 /**
@@ -38,6 +39,62 @@ export interface FileOperations {
   flush?(file: RefFile, owner: object): void;
   /** ->release: called once, from __fput(), when the last reference goes. */
   release?(file: RefFile): void;
+  /**
+   * What the step that calls operation `op` touches, as encoded accesses (`access(id,
+   * field, write)`), so the explorer knows before the step runs. The operations record
+   * what they really touch — through the inode's `data` accessor, or with
+   * `engine.read()` / `engine.write()` on objects of their own — and checked mode fails
+   * a step that touches more than this declares. Defaults to
+   * {@link defaultFileOpAccesses}: the inode's data, read (written by `write`, and by
+   * `read` of a stream, which consumes what it reads).
+   */
+  accesses?(file: RefFile, op: FileOpName): number | readonly number[];
+}
+
+/**
+ * The file operations a syscall step calls.
+ *
+ * @example
+ * ```ts
+ * import type { FileOpName } from 'fdlab';
+ * const op: FileOpName = 'read';
+ * ```
+ */
+export type FileOpName = 'read' | 'write' | 'llseek' | 'iterate' | 'poll' | 'flush' | 'release';
+
+/**
+ * The default declaration of a file operation's step: the inode's data (field 0), read,
+ * or written by `write` and by a stream's `read` (which consumes).
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY, defaultFileOpAccesses, accessIsWrite } from 'fdlab';
+ * const k = new Kernel();
+ * const f = k.vfs.openFile('/data/log', O_RDONLY);
+ * accessIsWrite(defaultFileOpAccesses(f, 'read')); // false
+ * f.fput();
+ * ```
+ */
+export function defaultFileOpAccesses(file: RefFile, op: FileOpName): number {
+  return access(file.inode.simId, 0, op === 'write' || op === 'flush' || op === 'release' || (op === 'read' && file.ops.stream === true));
+}
+
+/**
+ * The accesses of the step that calls `op` on `file`: the file type's own declaration,
+ * or the default.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY, fileOpAccesses } from 'fdlab';
+ * const k = new Kernel();
+ * const f = k.vfs.openFile('/data/log', O_RDONLY);
+ * fileOpAccesses(f, 'read');
+ * f.fput();
+ * ```
+ */
+export function fileOpAccesses(file: RefFile, op: FileOpName): number | readonly number[] {
+  const a = file.ops.accesses;
+  return a !== undefined ? a.call(file.ops, file, op) : defaultFileOpAccesses(file, op);
 }
 
 /**
@@ -76,7 +133,11 @@ export const directoryOperations: FileOperations = {
   read: () => {
     throw new KernelError('EISDIR', 'read');
   },
-  iterateShared: (file, pos, count) => file.inode.entries.slice(pos, pos + count),
+  iterateShared: (file, pos, count) => {
+    // Entries change only when a file is created in the directory (the inode's field 0).
+    file.inode.engine?.read(file.inode.simId, 0);
+    return file.inode.entries.slice(pos, pos + count);
+  },
 };
 
 /**

@@ -122,6 +122,7 @@ export class RefFile implements Traceable {
    */
   getFile(): this {
     const w = this.mount.world;
+    w.engine.write(this.simId, F_COUNT);
     const before = this.count;
     if (!this.live) w.engine.report('use-after-free', `get_file on freed ${this.name}`, this.name);
     else if (before === 0) w.engine.report('refcount-inc-on-zero', `get_file on ${this.name} whose f_count is 0`, this.name);
@@ -137,6 +138,7 @@ export class RefFile implements Traceable {
    */
   getFileActive(): boolean {
     const w = this.mount.world;
+    w.engine.write(this.simId, F_COUNT);
     const before = this.count;
     if (before === 0) {
       if (w.engine.tracing) w.engine.effect('file_ref_get', this.name, 0, 0, 'failed: count is 0');
@@ -153,6 +155,7 @@ export class RefFile implements Traceable {
    */
   put(): boolean {
     const w = this.mount.world;
+    w.engine.write(this.simId, F_COUNT);
     const before = this.count;
     if (before === 0) {
       w.engine.report(this.live ? 'refcount-underflow' : 'use-after-free', `fput on ${this.live ? '' : 'freed '}${this.name} whose f_count is 0`, this.name);

@@ -66,6 +66,7 @@ export class FileSlab {
 
   /** Allocates an opened file with one reference (the caller's). */
   alloc(ops: FileOperations, inode: Inode, mount: Mount, mode: number, flags: number): RefFile {
+    this.engine.write(this.simId, 0);
     let f = this.freeList.pop();
     if (f === undefined) {
       f = new RefFile(-1, this.objects.length + 1, ops, inode, mount);
@@ -94,6 +95,7 @@ export class FileSlab {
 
   /** file_free(): the memory goes back to the cache. */
   free(f: RefFile): void {
+    this.engine.write(this.simId, 0);
     this.dying.delete(f);
     this.side.privateData.delete(f);
     f.gen++;

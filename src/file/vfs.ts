@@ -86,7 +86,7 @@ export class Vfs {
     if (t === undefined || this.gone?.has(p)) return undefined;
     const ino = this.newInode(t.kind, p);
     if (t.kind === 'dir') ino.entries.push(...t.content);
-    else ino.data = t.content[0] ?? '';
+    else ino.initData(t.content[0] ?? '');
     this.nodes.set(p, ino);
     return ino;
   }
@@ -248,6 +248,7 @@ export class Vfs {
   private newInode(kind: InodeKind, path: string): Inode {
     const ino = new Inode(this.nextIno++, kind, path);
     ino.simId = this.world.engine.register(ino);
+    ino.engine = this.world.engine;
     return ino;
   }
 

@@ -58,8 +58,24 @@ export class Engine {
   readonly disabled = new Set<string>();
   /** RCU state of this engine. */
   readonly rcu: Rcu;
+  /**
+   * Checked mode: a step that touches a location it did not declare, or a thread body
+   * that touches shared state outside a step, throws a {@link ModelError}. On by
+   * default; the explorer switches it off only when asked (benchmarks).
+   */
+  checked = true;
+  /**
+   * The accesses the running step has recorded so far (encoded as by `access()`), or
+   * null when nothing is recorded: plain calls and scenario setup run outside any step.
+   */
+  rec: number[] | null = null;
   private readonly objs: Traceable[] = [];
   private currentFn = '';
+  private readonly recBuf: number[] = [];
+  /** The declaration of the running step; null while a body runs before its first yield. */
+  private declared: Step | null = null;
+  /** The running step's declared accesses, as evaluated when it began. */
+  private declaredAcc: number | readonly number[] = [];
 
   /** @param tracing - record events (default true) */
   constructor(tracing = true) {
@@ -83,6 +99,79 @@ export class Engine {
     const loc = accessLocation(acc);
     const o = this.objs[Math.floor(loc / FIELDS)];
     return o ? o.simName(loc % FIELDS) : `loc${loc}`;
+  }
+
+  /**
+   * Records a read of field `field` of object `id` by the running step: the one API
+   * through which model state is observed, so the explorer's race analysis sees what
+   * steps actually did. Free outside steps (plain calls record nothing).
+   */
+  read(id: number, field: number): void {
+    const r = this.rec;
+    if (r !== null) this.record(r, (id * FIELDS + field) * 2);
+  }
+
+  /** Records a write (or read-modify-write) of field `field` of object `id` by the running step. */
+  write(id: number, field: number): void {
+    const r = this.rec;
+    if (r !== null) this.record(r, (id * FIELDS + field) * 2 + 1);
+  }
+
+  /** Records encoded accesses (as built by `access()`), e.g. a step claiming what it declared. */
+  touch(acc: number | readonly number[]): void {
+    const r = this.rec;
+    if (r === null) return;
+    if (typeof acc === 'number') this.record(r, acc);
+    else for (let i = 0; i < acc.length; i++) this.record(r, acc[i]!);
+  }
+
+  /**
+   * Runs `fn` without recording: for code that inspects state on behalf of a
+   * declaration or an assertion (a peek), never for a decision a step acts on.
+   */
+  peek<T>(fn: () => T): T {
+    const r = this.rec;
+    this.rec = null;
+    try {
+      return fn();
+    } finally {
+      this.rec = r;
+    }
+  }
+
+  private record(r: number[], a: number): void {
+    for (let i = r.length - 1; i >= 0; i--) if (r[i] === a) return;
+    r.push(a);
+    if (this.checked) this.checkAccess(a);
+  }
+
+  private checkAccess(a: number): void {
+    const t = this.current;
+    const d = this.declared;
+    const where = () => `${this.locationName(a)} (${accessIsWrite(a) ? 'write' : 'read'})`;
+    if (d === null) {
+      throw new ModelError('outside-step', `${t.name} touches ${where()} before its first step: a thread body may touch shared state only inside a step`);
+    }
+    if (t.user && t.inKernel === 0 && t.afterSyscall) {
+      throw new ModelError('outside-step', `${t.name} touches ${where()} in user space, between system calls (after step ${d.fn}): read shared state through a system call, or peek with engine.peek() for assertions`);
+    }
+    const acc = this.declaredAcc;
+    const loc = accessLocation(a);
+    const w = accessIsWrite(a);
+    if (typeof acc === 'number') {
+      if (accessLocation(acc) === loc && (!w || accessIsWrite(acc))) return;
+    } else {
+      for (let i = 0; i < acc.length; i++) {
+        const x = acc[i]!;
+        if (accessLocation(x) === loc && (!w || accessIsWrite(x))) return;
+      }
+    }
+    throw new ModelError('undeclared-access', `step ${d.fn} of ${t.name} touches ${where()}, which it did not declare`);
+  }
+
+  /** The accesses the last step recorded (valid until the next step). */
+  get lastAccesses(): readonly number[] {
+    return this.recBuf;
   }
 
   /** Creates a thread with no body yet. */
@@ -165,8 +254,19 @@ export class Engine {
     if (this.tracing) touched = this.touched(s);
     const prev = this.current;
     this.current = t;
-    t.advance(undefined);
-    this.current = prev;
+    const rec = this.recBuf;
+    rec.length = 0;
+    if (this.checked) this.declaredAcc = s.acc;
+    this.rec = rec;
+    this.declared = s;
+    t.afterSyscall = false;
+    try {
+      t.advance(undefined);
+    } finally {
+      this.rec = null;
+      this.declared = null;
+      this.current = prev;
+    }
     if (touched !== undefined) {
       for (let i = 0; i < touched.length; i++) touched[i]!.after = this.countOf(s, i);
       this.events.push({ seq: this.events.length, step: this.stepCount, tid, thread: t.name, kind: 'step', fn: s.fn, objs: touched });
@@ -177,9 +277,21 @@ export class Engine {
   /** Starts thread `t` on `gen`, running it to its first yield in its own context. */
   startThread(t: SimThread, gen: Generator<Step, unknown, unknown>): void {
     const prev = this.current;
+    const prevRec = this.rec;
+    const prevDecl = this.declared;
     this.current = t;
-    t.start(gen);
-    this.current = prev;
+    // Until its first yield a body runs at no scheduled point: it must touch nothing shared.
+    this.rec = [];
+    this.declared = null;
+    const prevAcc = this.declaredAcc;
+    try {
+      t.start(gen);
+    } finally {
+      this.rec = prevRec;
+      this.declared = prevDecl;
+      this.declaredAcc = prevAcc;
+      this.current = prev;
+    }
     if (t.done) this.threadDone(t);
   }
 

@@ -73,6 +73,7 @@ export class Lock implements Blocker {
   /** Takes the lock for the current thread (the pending lockStep made sure it is free). */
   lock(): void {
     const t = this.engine.current;
+    this.engine.write(this.simId, 0);
     if (this.owner === t) {
       this.engine.report('lock-misuse', `${t.name} takes ${this.name} which it already holds (self-deadlock)`, this.name);
       return;
@@ -96,6 +97,7 @@ export class Lock implements Blocker {
 
   /** Tries once to take the lock; returns false if held (mutex_trylock). */
   tryLock(): boolean {
+    this.engine.write(this.simId, 0);
     if (this.owner !== null) return false;
     this.lock();
     return true;
@@ -104,6 +106,7 @@ export class Lock implements Blocker {
   /** Releases the lock; reports misuse if the current thread does not hold it. */
   unlock(): void {
     const t = this.engine.current;
+    this.engine.write(this.simId, 0);
     if (this.owner !== t) {
       this.engine.report('lock-misuse', `${t.name} releases ${this.name} held by ${this.owner ? this.owner.name : 'nobody'}`, this.name);
       return;

@@ -1,4 +1,4 @@
-import type { Fdtable } from '../fdtable/fdtable.js';
+import { FILES_COUNT, type Fdtable } from '../fdtable/fdtable.js';
 import type { RefFile } from '../file/ref-file.js';
 import { KernelError } from '../sim/kernel-error.js';
 import type { KernelPath } from '../sim/step.js';
@@ -124,6 +124,7 @@ export class Process {
     if (!shareFiles) tf = files.dupFd(this.world.nextFilesName(this));
     else {
       tf = files;
+      this.world.engine.write(files.simId, FILES_COUNT);
       const before = files.count;
       files.count = before + 1;
       if (this.world.engine.tracing) this.world.engine.effect('copy_files(CLONE_FILES)', `${files.name}.count`, before, files.count);

@@ -6,6 +6,7 @@ import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
 import { fdgetPosSteps, fdputPosSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath, type Step } from '../../sim/step.js';
+import { fileOpAccesses, type FileOpName } from '../../file/file-operations.js';
 import type { Task } from '../task.js';
 
 /*
@@ -23,6 +24,8 @@ interface PosOp<R> {
   usesPos(f: RefFile): boolean;
   /** The step label of the operation itself. */
   readonly opFn: string;
+  /** The file operation the op step calls (for its declared accesses). */
+  readonly fileOp: FileOpName;
   /** Runs the operation at `pos`; returns the result and the new position. */
   run(f: RefFile, pos: number): { result: R; pos: number };
 }
@@ -48,6 +51,7 @@ export function readOp(count: number): PosOp<string> {
     },
     usesPos: (f) => !f.ops.stream,
     opFn: 'vfs_read',
+    fileOp: 'read',
     run(f, pos) {
       const data = f.ops.read!(f, pos, count);
       return { result: data, pos: pos + data.length };
@@ -67,6 +71,7 @@ export function writeOp(data: string): PosOp<number> {
     },
     usesPos: (f) => !f.ops.stream,
     opFn: 'vfs_write',
+    fileOp: 'write',
     run(f, pos) {
       const at = f.flags & O_APPEND ? fileSize(f) : pos;
       const n = f.ops.write!(f, at, data);
@@ -88,6 +93,7 @@ export function lseekOp(offset: number, whence: number): PosOp<number> {
     },
     usesPos: () => true,
     opFn: 'vfs_llseek',
+    fileOp: 'llseek',
     run(f, pos) {
       const np = f.ops.llseek ? f.ops.llseek(f, offset, whence) : (whence === SEEK_SET ? 0 : whence === SEEK_CUR ? pos : fileSize(f)) + offset;
       if (np < 0) throw new KernelError('EINVAL', 'lseek', `resulting offset ${np} is negative`);
@@ -108,6 +114,7 @@ export function getdentsOp(count: number): PosOp<string[]> {
     },
     usesPos: () => true,
     opFn: 'iterate_dir',
+    fileOp: 'iterate',
     run(f, pos) {
       const names = f.ops.iterateShared!(f, pos, count);
       return { result: names, pos: pos + names.length };
@@ -115,7 +122,14 @@ export function getdentsOp(count: number): PosOp<string[]> {
   };
 }
 
+/** Reads f_pos: a recorded access. */
+function readPos(t: Task, f: RefFile): number {
+  t.world.engine.read(f.simId, F_POS);
+  return f.pos;
+}
+
 function posEffect(t: Task, f: RefFile, before: number, after: number): void {
+  t.world.engine.write(f.simId, F_POS);
   f.pos = after;
   if (t.world.engine.tracing) t.world.engine.effect('f_pos', `${f.name}.f_pos`, before, after);
 }
@@ -129,7 +143,7 @@ export function runPosOp<R>(t: Task, fd: number, op: PosOp<R>): R {
   try {
     op.check(f);
     if (!op.usesPos(f)) return op.run(f, 0).result;
-    const before = f.pos;
+    const before = readPos(t, f);
     t.world.fpos.enter(f, t.posWhy);
     try {
       const r = op.run(f, before);
@@ -155,7 +169,7 @@ export function* posOpSteps<R>(t: Task, fd: number, op: PosOp<R>): KernelPath<R>
   const w = isFd(fd) ? yield* fdgetPosSteps(t, files, fd) : EMPTY_FD;
   if (w === EMPTY_FD) throw new KernelError('EBADF', op.name, `fd ${fd} is not open`);
   const f = files.fileOfWord(w);
-  const opStep: Step = { fn: op.opFn, acc: access(f.inode.simId, 0, op.name === 'write') };
+  const opStep: Step = { fn: op.opFn, acc: fileOpAccesses(f, op.fileOp) };
   let error: unknown;
   let result: R | undefined;
   try {
@@ -165,7 +179,7 @@ export function* posOpSteps<R>(t: Task, fd: number, op: PosOp<R>): KernelPath<R>
       result = op.run(f, 0).result;
     } else {
       yield { fn: 'f_pos:read', acc: access(f.simId, F_POS, false) };
-      const before = f.pos;
+      const before = readPos(t, f);
       t.world.fpos.enter(f, t.posWhy);
       try {
         yield opStep;
