@@ -106,12 +106,12 @@ export class Fdtable implements Traceable {
     this.world = world;
     this.name = name;
     this.simId = world.engine.register(this);
-    this.fdt = new FdArrays(world.engine, name, maxFds);
+    this.fdt = new FdArrays(world.engine, name, maxFds, this.simId);
   }
 
   /** files->file_lock (a spinlock). */
   get fileLock(): Lock {
-    return (this.lockObj ??= new Lock(this.world.engine, `${this.name}.file_lock`, false));
+    return (this.lockObj ??= new Lock(this.world.engine, `${this.name}.file_lock`, false, this.simId));
   }
 
   /** The state of slot `fd`. */
@@ -146,7 +146,7 @@ export class Fdtable implements Traceable {
     if (!isFd(fd) || fd >= this.fdt.maxFds) return;
     if (on) setBit(this.fdt.closeOnExec, fd);
     else clearBit(this.fdt.closeOnExec, fd);
-    if (this.world.engine.tracing) this.world.engine.effect('set_close_on_exec', `${this.name}.fd[${fd}]`, undefined, undefined, on ? 'FD_CLOEXEC' : '0');
+    if (this.world.engine.tracing) this.world.engine.effect('set_close_on_exec', this.fdt.simId, fd, undefined, undefined, { note: on ? 'FD_CLOEXEC' : '0' });
   }
 
   /**
@@ -164,14 +164,14 @@ export class Fdtable implements Traceable {
     }
     if (start <= this.nextFd) this.nextFd = fd + 1;
     this.setOpen(fd, cloexec);
-    if (this.world.engine.tracing) this.world.engine.effect('alloc_fd', `${this.name}.fd[${fd}]`, undefined, undefined, 'reserved');
+    if (this.world.engine.tracing) this.world.engine.effect('alloc_fd', this.fdt.simId, fd, undefined, undefined, { note: 'reserved' });
     return fd;
   }
 
   /** put_unused_fd(): releases a reserved fd that was never installed. */
   putUnusedFd(fd: number): void {
     this.clearOpen(fd);
-    if (this.world.engine.tracing) this.world.engine.effect('put_unused_fd', `${this.name}.fd[${fd}]`, undefined, undefined, 'free');
+    if (this.world.engine.tracing) this.world.engine.effect('put_unused_fd', this.fdt.simId, fd, undefined, undefined, { note: 'free' });
   }
 
   /**
@@ -184,7 +184,7 @@ export class Fdtable implements Traceable {
       throw new Error(`BUG: fd_install into ${this.slotState(fd)} slot ${fd} of ${this.name}`);
     }
     t.fd[fd] = file;
-    if (this.world.engine.tracing) this.world.engine.effect('fd_install', `${this.name}.fd[${fd}]`, undefined, undefined, file.name);
+    if (this.world.engine.tracing) this.world.engine.effect('fd_install', t.simId, fd, undefined, undefined, { file: file.simId, fileGen: file.gen });
   }
 
   /**
@@ -199,7 +199,7 @@ export class Fdtable implements Traceable {
     if (f === null) return null;
     t.fd[fd] = null;
     this.clearOpen(fd);
-    if (this.world.engine.tracing) this.world.engine.effect('file_close_fd', `${this.name}.fd[${fd}]`, undefined, undefined, f.name);
+    if (this.world.engine.tracing) this.world.engine.effect('file_close_fd', t.simId, fd, undefined, undefined, { file: f.simId, fileGen: f.gen });
     return f;
   }
 
@@ -217,7 +217,7 @@ export class Fdtable implements Traceable {
     file.getFile();
     t.fd[fd] = file;
     this.setOpen(fd, cloexec);
-    if (this.world.engine.tracing) this.world.engine.effect('do_dup2', `${this.name}.fd[${fd}]`, undefined, undefined, file.name);
+    if (this.world.engine.tracing) this.world.engine.effect('do_dup2', t.simId, fd, undefined, undefined, { file: file.simId, fileGen: file.gen });
     return tofree;
   }
 
@@ -233,7 +233,7 @@ export class Fdtable implements Traceable {
     let size = old.maxFds * 2;
     while (size <= nr) size *= 2;
     if (size > cap) size = cap;
-    const t = new FdArrays(this.world.engine, this.name, size);
+    const t = new FdArrays(this.world.engine, this.name, size, this.simId);
     for (let i = 0; i < old.maxFds; i++) t.fd[i] = old.fd[i]!;
     for (let i = 0; i < old.openFds.length; i++) {
       t.openFds[i] = old.openFds[i]!;
@@ -241,7 +241,7 @@ export class Fdtable implements Traceable {
     }
     for (let i = 0; i < old.fullFdsBits.length; i++) t.fullFdsBits[i] = old.fullFdsBits[i]!;
     this.fdt = t;
-    if (this.world.engine.tracing) this.world.engine.effect('expand_fdtable', this.name, old.maxFds, size);
+    if (this.world.engine.tracing) this.world.engine.effect('expand_fdtable', this.simId, FILES_FDT, old.maxFds, size);
   }
 
   /**
@@ -269,7 +269,7 @@ export class Fdtable implements Traceable {
       t.fd[i] = f;
       copy.setOpen(i, testBit(old.closeOnExec, i));
     }
-    if (this.world.engine.tracing) this.world.engine.effect('dup_fd', copy.name, undefined, undefined, `copy of ${this.name}`);
+    if (this.world.engine.tracing) this.world.engine.effect('dup_fd', copy.simId, undefined, undefined, undefined, { from: this.simId });
     return copy;
   }
 
@@ -379,6 +379,16 @@ export class Fdtable implements Traceable {
   /** @internal */
   simCount(field: number): number | undefined {
     return field === FILES_COUNT ? this.count : undefined;
+  }
+
+  /** @internal */
+  simKind(): 'fdtable' {
+    return 'fdtable';
+  }
+
+  /** @internal */
+  simLabel(): string {
+    return this.name;
   }
 }
 

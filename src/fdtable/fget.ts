@@ -71,7 +71,7 @@ export function* fgetSteps(ctx: LookupContext, files: Fdtable, fd: number, mask:
         acc: recheck === 'slot' ? [access(fdt.simId, fd, false), w.slab.speculativeAccess()] : [access(fdt.simId, fd, false), access(files.simId, FILES_FDT, false), w.slab.speculativeAccess()],
       };
       if (fdt.fd[fd] !== f || (recheck === 'slot+fdt' && files.fdt !== fdt)) {
-        if (w.engine.tracing) w.engine.effect('fget_retry', f.name, undefined, undefined, 'slot changed under us');
+        if (w.engine.tracing) w.engine.effect('fget_retry', f.simId, undefined, undefined, undefined, { note: 'slot changed under us' });
         yield { fn: 'fput', acc: access(f.simId, F_COUNT, true) };
         fputDeferred(ctx, f);
         continue;

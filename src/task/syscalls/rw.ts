@@ -117,7 +117,7 @@ export function getdentsOp(count: number): PosOp<string[]> {
 
 function posEffect(t: Task, f: RefFile, before: number, after: number): void {
   f.pos = after;
-  if (t.world.engine.tracing) t.world.engine.effect('f_pos', `${f.name}.f_pos`, before, after);
+  if (t.world.engine.tracing) t.world.engine.effect('f_pos', f.simId, F_POS, before, after);
 }
 
 /** Runs a positioned op to completion (plain). @internal */
