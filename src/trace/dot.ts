@@ -52,7 +52,7 @@ export function quoteDot(s: string): string {
  * ```
  */
 export function renderDot(events: readonly TraceEvent[], options: DotOptions = {}): string {
-  const snap = referencesAt(events, options.atStep);
+  const snap = referencesAt(events, options.atStep, options.objects);
   const q = quoteDot;
   const title = options.title ?? (options.atStep === undefined ? 'references at the end' : `references at step ${options.atStep}`);
   const out: string[] = [];
@@ -103,8 +103,7 @@ export function renderDot(events: readonly TraceEvent[], options: DotOptions = {
   }
   for (const l of snap.locks) {
     out.push(`  ${q(`lock:${l.name}`)} [label=${q(`${l.name}\nheld by ${l.holder}`)}, shape=${q('note')}];`);
-    const m = / of (file#\d+(?:@\d+)?)$/.exec(l.name);
-    if (m !== null) out.push(`  ${q(`lock:${l.name}`)} -> ${q(m[1]!)} [style=${q('dotted')}, arrowhead=${q('none')}];`);
+    if (l.file !== undefined) out.push(`  ${q(`lock:${l.name}`)} -> ${q(l.file)} [style=${q('dotted')}, arrowhead=${q('none')}];`);
   }
   out.push('}');
   return `${out.join('\n')}\n`;
