@@ -193,8 +193,12 @@ export class RefFile implements Traceable {
     return 'file';
   }
 
-  /** The name of the incarnation of generation `gen` (default: the current one). @internal */
-  simLabel(gen = this.gen): string {
+  /**
+   * The name of the incarnation of generation `gen` (`file#3@2`); without `gen`, of the
+   * object whatever it holds (`file#3`), as {@link simName} without `gen`. @internal
+   */
+  simLabel(gen?: number): string {
+    if (gen === undefined) return `file#${this.num}`;
     const i = (gen + 1) >> 1;
     return i > 1 ? `file#${this.num}@${i}` : `file#${this.num}`;
   }

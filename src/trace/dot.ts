@@ -67,7 +67,7 @@ export function renderDot(events: readonly TraceEvent[], options: DotOptions = {
     out.push(`    style=${q('rounded')};`);
     if (t.slots.length === 0) out.push(`    ${q(`${t.name}:empty`)} [label=${q('no open fds')}, shape=${q('plaintext')}];`);
     for (const s of t.slots) {
-      const id = `${t.name}.fd[${s.fd}]`;
+      const id = s.name;
       if (s.file === undefined) out.push(`    ${q(id)} [label=${q(`fd ${s.fd}\nreserved`)}, shape=${q('box')}, style=${q('dashed')}];`);
       else out.push(`    ${q(id)} [label=${q(`fd ${s.fd}`)}, shape=${q('box')}];`);
     }
@@ -93,7 +93,7 @@ export function renderDot(events: readonly TraceEvent[], options: DotOptions = {
   }
   for (const t of snap.tables) {
     for (const s of t.slots) {
-      if (s.file !== undefined) out.push(`  ${q(`${t.name}.fd[${s.fd}]`)} -> ${q(s.file)};`);
+      if (s.file !== undefined) out.push(`  ${q(s.name)} -> ${q(s.file)};`);
     }
   }
   if (options.mounts === true) {

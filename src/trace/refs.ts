@@ -42,6 +42,8 @@ export interface FileRefs {
 export interface SlotRefs {
   /** The fd number. */
   readonly fd: number;
+  /** The slot's name, e.g. `P1.files.fd[3]` (as its fd array names it). */
+  readonly name: string;
   /** The installed file, undefined for a reserved slot. */
   readonly file: string | undefined;
 }
@@ -133,6 +135,8 @@ interface LockState {
 interface TableState {
   count: number | undefined;
   slots: Map<number, string | undefined>;
+  /** The fd array the latest slot effect of this table was on. */
+  slotArray: number | undefined;
 }
 
 /**
@@ -176,7 +180,7 @@ export class ReferenceTracker {
     const id = e.objId;
     switch (traceKindOf(o, id)) {
       case 'fdt':
-        if (e.field !== undefined) this.applySlot(e, traceName(o, traceRootOf(o, id)), e.field);
+        if (e.field !== undefined) this.applySlot(e, traceName(o, traceRootOf(o, id)), id, e.field);
         return;
       case 'file': {
         this.fileGen.set(id, e.gen);
@@ -226,12 +230,14 @@ export class ReferenceTracker {
     const holders = new Map<string, string[]>();
     const tables: TableRefs[] = [];
     for (const [name, t] of this.tables) {
-      const slots = [...t.slots].sort((a, b) => a[0] - b[0]).map(([fd, file]) => ({ fd, file }));
+      const arr = t.slotArray;
+      const slotName = (fd: number): string => (arr === undefined ? `${name}.fd[${fd}]` : traceName(this.objects, arr, fd));
+      const slots = [...t.slots].sort((a, b) => a[0] - b[0]).map(([fd, file]) => ({ fd, name: slotName(fd), file }));
       for (const s of slots) {
         if (s.file === undefined) continue;
         let h = holders.get(s.file);
         if (h === undefined) holders.set(s.file, (h = []));
-        h.push(`${name}.fd[${s.fd}]`);
+        h.push(s.name);
       }
       tables.push({ name, count: t.count, slots });
     }
@@ -275,14 +281,15 @@ export class ReferenceTracker {
   private table(name: string): TableState {
     let t = this.tables.get(name);
     if (t === undefined) {
-      t = { count: undefined, slots: new Map() };
+      t = { count: undefined, slots: new Map(), slotArray: undefined };
       this.tables.set(name, t);
     }
     return t;
   }
 
-  private applySlot(e: TraceEvent, table: string, fd: number): void {
+  private applySlot(e: TraceEvent, table: string, arr: number, fd: number): void {
     const t = this.table(table);
+    t.slotArray = arr;
     const d = e.detail;
     switch (e.fn) {
       case 'fd_install':
