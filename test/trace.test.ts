@@ -643,6 +643,34 @@ describe('renderers over structured records, not names', () => {
     expect(renderHtml(events)).toContain('fd 4 → buf[#1] of file#9');
   });
 
+  it('a real trace: the lock of a recycled file points at its current incarnation; JSON lists every object', () => {
+    const k = newKernel();
+    const p1 = k.spawnProcess();
+    p1.close(p1.open('/data/log', 0)); // file#1, freed: the object is reused below
+    const fd = p1.open('/srv', O_DIRECTORY);
+    const p2 = p1.fork();
+    for (const p of [p1, p2]) {
+      p.thread(function* (sys) {
+        yield* sys.getdents(fd, 2);
+      });
+    }
+    runEngine(k.engine, { kind: 'round-robin' });
+    const events = k.engine.events;
+    const held: Array<{ name: string; file?: string | undefined }> = [];
+    for (let s = 1; s <= k.engine.stepCount; s++) held.push(...referencesAt(events, s).locks);
+    expect(held.length).toBeGreaterThan(0);
+    for (const l of held) expect(l).toMatchObject({ name: 'f_pos_lock of file#1', file: 'file#1@2' });
+    const atLock = renderDot(events, { atStep: events.find((e) => e.fn === 'lock')!.step });
+    expect(dotGraph(atLock).edges).toContainEqual(['lock:f_pos_lock of file#1', 'file#1@2']);
+    const doc = JSON.parse(renderJson(events)) as { objects: Array<{ id: number; name: string }>; events: Array<{ objId?: number; objs?: Array<{ objId: number }> }> };
+    const listed = new Set(doc.objects.map((o) => o.id));
+    for (const e of doc.events) {
+      if (e.objId !== undefined) expect(listed.has(e.objId)).toBe(true);
+      for (const o of e.objs ?? []) expect(listed.has(o.objId)).toBe(true);
+    }
+    expect(doc.objects.find((o) => o.id === p1.fileOf(fd).simId)?.name).toBe('file#1');
+  });
+
   it('the tracing-off path records nothing', () => {
     const k = newKernel({ trace: false });
     const p = k.spawnProcess();

@@ -58,8 +58,10 @@ export function renderMermaid(events: readonly TraceEvent[], options: MermaidOpt
   const objects = objectsFor(events, options.objects);
   const fmt: FormatOptions = { ascii: options.ascii, objects };
   const tl = buildTimeline(events);
-  // Participant name of object `id` (generation `gen`): the object it belongs to. Each
-  // object's own name is remembered as an alias, so a violation naming it finds it.
+  // Participant of object `id` (generation `gen`): the object it belongs to, keyed by its
+  // rendered name, so that a step's touched locations (which carry no generation) and its
+  // effects on the current incarnation meet in one participant. Each object's own name is
+  // an alias, so a violation naming it finds it.
   const aliases = new Map<string, string>();
   const participant = (id: number, gen: number | undefined): string => {
     const root = traceRootOf(objects, id);
