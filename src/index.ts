@@ -12,7 +12,7 @@ export { KernelError } from './sim/kernel-error.js';
 export { ModelError, type ModelErrorCode } from './sim/model-error.js';
 export { access, accessIsWrite, accessLocation, dynamicStep, type Blocker, type KernelPath, type Step } from './sim/step.js';
 export { SimThread, THREAD_EXIT } from './sim/thread.js';
-export { Engine, type Traceable } from './sim/engine.js';
+export { Engine, type TraceKind, type Traceable } from './sim/engine.js';
 export { Lock } from './sim/lock.js';
 export { Rcu } from './sim/rcu.js';
 export { HookList } from './sim/hooks.js';
@@ -20,7 +20,7 @@ export { Random } from './sim/random.js';
 export { resolvePolicy } from './sim/policy.js';
 export { countPreemptions, formatSchedule, parseSchedule } from './sim/schedule.js';
 export { runEngine, type RunResult, type Strategy } from './sim/scheduler.js';
-export type { TouchedObject, TraceEvent } from './sim/events.js';
+export { traceLog, traceObjectsOf, type EffectDetail, type TouchedObject, type TraceEvent, type TraceLog, type TraceObjects } from './sim/events.js';
 export type { Violation, ViolationKind } from './sim/violation.js';
 
 // trace: renderers over the event log

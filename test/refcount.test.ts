@@ -64,7 +64,7 @@ describe('RefFile reference counting (kernel-file.md §2, §7)', () => {
     expect(f.live).toBe(true);
     p.close(fd);
     expect(f.live).toBe(false);
-    const counts = effects(k).filter((e) => e.obj === 'file#1' && e.before !== undefined).map((e) => `${e.fn} ${e.before}->${e.after}`);
+    const counts = effects(k).filter((e) => e.objId === f.simId && e.before !== undefined).map((e) => `${e.fn} ${e.before}->${e.after}`);
     expect(counts).toEqual([
       'alloc_file 0->1', 'file_ref_get 1->2', 'get_file 2->3', 'get_file 3->4',
       'fput 4->3', 'fput 3->2', 'fput 2->1', 'fput 1->0',

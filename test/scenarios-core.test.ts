@@ -338,7 +338,8 @@ describe('seed 001: POSIX locks lost on a multithreaded exec (kernel-file.md §5
   const SCHEDULE = '0.0.0.0.0.0.0.0.0.0.1';
 
   it("'before-de_thread': exec copies the still-shared table; T1's death drops the old one and the lock with it", () => {
-    const { k, inode, t2 } = build('before-de_thread');
+    const { k, p, inode, t2 } = build('before-de_thread');
+    const oldFiles = p.files;
     expect(k.run(SCHEDULE).completed).toBe(true);
     expect(stepLog(k).slice(10)).toEqual([
       'P1.T2:unshare_fd:files->count', 'P1.T2:dup_fd', 'P1.T2:task_lock: task->files = copy', 'P1.T2:put_files_struct',
@@ -347,7 +348,7 @@ describe('seed 001: POSIX locks lost on a multithreaded exec (kernel-file.md §5
     ]);
     expect(posixLocksOf(inode)).toEqual([]); // lost, although POSIX says locks survive exec
     expect(t2.files!.name).toBe('P1.files2');
-    expect(k.engine.events.some((e) => e.kind === 'effect' && e.fn === 'locks_remove_posix' && e.note === 'owner P1.files')).toBe(true);
+    expect(k.engine.events.some((e) => e.kind === 'effect' && e.fn === 'locks_remove_posix' && e.detail?.owner === oldFiles.simId)).toBe(true);
   });
 
   it("'after-de_thread' (v5.11 fix): the count is 1 after de_thread, no copy — the lock survives", () => {

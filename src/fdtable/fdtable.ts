@@ -144,12 +144,12 @@ export class Fdtable implements Traceable {
     this.world = world;
     this.name = name;
     this.simId = world.engine.register(this);
-    this.fdt = new FdArrays(world.engine, name, maxFds);
+    this.fdt = new FdArrays(world.engine, name, maxFds, this.simId);
   }
 
   /** files->file_lock (a spinlock). */
   get fileLock(): Lock {
-    return (this.lockObj ??= new Lock(this.world.engine, `${this.name}.file_lock`, false));
+    return (this.lockObj ??= new Lock(this.world.engine, `${this.name}.file_lock`, false, this.simId));
   }
 
   /** The state of slot `fd`. */
@@ -227,7 +227,7 @@ export class Fdtable implements Traceable {
     if (!isFd(fd) || fd >= this.fdt.maxFds) return;
     if (on) setBit(this.fdt.closeOnExec, fd);
     else clearBit(this.fdt.closeOnExec, fd);
-    if (this.world.engine.tracing) this.world.engine.effect('set_close_on_exec', `${this.name}.fd[${fd}]`, undefined, undefined, on ? 'FD_CLOEXEC' : '0');
+    if (this.world.engine.tracing) this.world.engine.effect('set_close_on_exec', this.fdt.simId, fd, undefined, undefined, { note: on ? 'FD_CLOEXEC' : '0' });
   }
 
   /**
@@ -250,7 +250,7 @@ export class Fdtable implements Traceable {
     }
     if (start <= this.nextFd) this.nextFd = fd + 1;
     this.setOpen(fd, cloexec);
-    if (this.world.engine.tracing) this.world.engine.effect('alloc_fd', `${this.name}.fd[${fd}]`, undefined, undefined, 'reserved');
+    if (this.world.engine.tracing) this.world.engine.effect('alloc_fd', this.fdt.simId, fd, undefined, undefined, { note: 'reserved' });
     return fd;
   }
 
@@ -262,7 +262,7 @@ export class Fdtable implements Traceable {
       e.write(this.simId, FILES_ALLOC);
     }
     this.clearOpen(fd);
-    if (this.world.engine.tracing) this.world.engine.effect('put_unused_fd', `${this.name}.fd[${fd}]`, undefined, undefined, 'free');
+    if (this.world.engine.tracing) this.world.engine.effect('put_unused_fd', this.fdt.simId, fd, undefined, undefined, { note: 'free' });
   }
 
   /**
@@ -280,7 +280,7 @@ export class Fdtable implements Traceable {
       this.recSlot(e, fd, true);
     }
     t.fd[fd] = file;
-    if (this.world.engine.tracing) this.world.engine.effect('fd_install', `${this.name}.fd[${fd}]`, undefined, undefined, file.name);
+    if (this.world.engine.tracing) this.world.engine.effect('fd_install', t.simId, fd, undefined, undefined, { file: file.simId, fileGen: file.gen });
   }
 
   /**
@@ -301,7 +301,7 @@ export class Fdtable implements Traceable {
     if (f === null) return null;
     t.fd[fd] = null;
     this.clearOpen(fd);
-    if (this.world.engine.tracing) this.world.engine.effect('file_close_fd', `${this.name}.fd[${fd}]`, undefined, undefined, f.name);
+    if (this.world.engine.tracing) this.world.engine.effect('file_close_fd', t.simId, fd, undefined, undefined, { file: f.simId, fileGen: f.gen });
     return f;
   }
 
@@ -325,7 +325,7 @@ export class Fdtable implements Traceable {
     file.getFile();
     t.fd[fd] = file;
     this.setOpen(fd, cloexec);
-    if (this.world.engine.tracing) this.world.engine.effect('do_dup2', `${this.name}.fd[${fd}]`, undefined, undefined, file.name);
+    if (this.world.engine.tracing) this.world.engine.effect('do_dup2', t.simId, fd, undefined, undefined, { file: file.simId, fileGen: file.gen });
     return tofree;
   }
 
@@ -343,7 +343,7 @@ export class Fdtable implements Traceable {
     let size = old.maxFds * 2;
     while (size <= nr) size *= 2;
     if (size > cap) size = cap;
-    const t = new FdArrays(this.world.engine, this.name, size);
+    const t = new FdArrays(this.world.engine, this.name, size, this.simId);
     for (let i = 0; i < old.maxFds; i++) t.fd[i] = old.fd[i]!;
     for (let i = 0; i < old.openFds.length; i++) {
       t.openFds[i] = old.openFds[i]!;
@@ -359,7 +359,7 @@ export class Fdtable implements Traceable {
       for (let i = 0; i < old.maxFds; i++) e.read(this.simId, FILES_SLOT0 + i);
     }
     this.fdt = t;
-    if (this.world.engine.tracing) this.world.engine.effect('expand_fdtable', this.name, old.maxFds, size);
+    if (this.world.engine.tracing) this.world.engine.effect('expand_fdtable', this.simId, FILES_FDT, old.maxFds, size);
   }
 
   /**
@@ -393,7 +393,7 @@ export class Fdtable implements Traceable {
       t.fd[i] = f;
       copy.setOpen(i, testBit(old.closeOnExec, i));
     }
-    if (this.world.engine.tracing) this.world.engine.effect('dup_fd', copy.name, undefined, undefined, `copy of ${this.name}`);
+    if (this.world.engine.tracing) this.world.engine.effect('dup_fd', copy.simId, undefined, undefined, undefined, { from: this.simId });
     return copy;
   }
 
@@ -515,6 +515,16 @@ export class Fdtable implements Traceable {
       return f ? f.count : undefined;
     }
     return field === FILES_COUNT ? this.count : undefined;
+  }
+
+  /** @internal */
+  simKind(): 'fdtable' {
+    return 'fdtable';
+  }
+
+  /** @internal */
+  simLabel(): string {
+    return this.name;
   }
 }
 

@@ -77,7 +77,7 @@ export function* fgetSteps(ctx: LookupContext, files: Fdtable, fd: number, mask:
       w.engine.touch(w.slab.speculativeAccess());
       if (recheck === 'slot+fdt') w.engine.read(files.simId, FILES_FDT);
       if (fdt.fd[fd] !== f || (recheck === 'slot+fdt' && files.fdt !== fdt)) {
-        if (w.engine.tracing) w.engine.effect('fget_retry', f.name, undefined, undefined, 'slot changed under us');
+        if (w.engine.tracing) w.engine.effect('fget_retry', f.simId, undefined, undefined, undefined, { note: 'slot changed under us' });
         yield { fn: 'fput', acc: access(f.simId, F_COUNT, true) };
         fputDeferred(ctx, f);
         continue;

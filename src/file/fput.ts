@@ -25,7 +25,7 @@ const STAGES: readonly Stage[] = [
     const m = f.mount;
     const before = m.count;
     m.count = before - 1;
-    if (m.world.engine.tracing) m.world.engine.effect('mntput', `mnt:${m.path}`, before, m.count);
+    if (m.world.engine.tracing) m.world.engine.effect('mntput', m.simId, 0, before, m.count);
   }],
   ['file_free', F_STATE, (f) => f.mount.world.slab.free(f)],
 ];
@@ -37,7 +37,7 @@ function begin(f: RefFile): boolean {
     return false;
   }
   w.slab.dying.add(f);
-  if (w.engine.tracing) w.engine.effect('__fput', f.name, undefined, undefined, 'begin');
+  if (w.engine.tracing) w.engine.effect('__fput', f.simId, undefined, undefined, undefined, { note: 'begin' });
   return true;
 }
 

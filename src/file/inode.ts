@@ -78,4 +78,14 @@ export class Inode {
   simName(field: number): string {
     return field === 0 ? `inode:${this.path}` : `inode:${this.path}.i_flctx`;
   }
+
+  /** @internal */
+  simLabel(): string {
+    return `inode:${this.path}`;
+  }
+
+  /** @internal */
+  simKind(): 'inode' {
+    return 'inode';
+  }
 }

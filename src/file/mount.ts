@@ -1,3 +1,4 @@
+import type { Traceable } from '../sim/engine.js';
 import type { FileWorld } from './world.js';
 
 /**
@@ -20,7 +21,9 @@ import type { FileWorld } from './world.js';
  * k.vfs.umount('/mnt');
  * ```
  */
-export class Mount {
+export class Mount implements Traceable {
+  /** Engine object id (field 0: mnt_count). */
+  readonly simId: number;
   /** Mount id. */
   readonly id: number;
   /** Mount point path. */
@@ -49,5 +52,21 @@ export class Mount {
     this.path = path;
     this.fstype = fstype;
     this.nouser = nouser;
+    this.simId = world.engine.register(this);
+  }
+
+  /** @internal */
+  simName(): string {
+    return `mnt:${this.path}`;
+  }
+
+  /** @internal */
+  simCount(): number {
+    return this.count;
+  }
+
+  /** @internal */
+  simKind(): 'mount' {
+    return 'mount';
   }
 }

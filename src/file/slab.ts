@@ -5,7 +5,7 @@ import type { FileOperations } from './file-operations.js';
 import { fputTeardown } from './fput.js';
 import type { Inode } from './inode.js';
 import type { Mount } from './mount.js';
-import { RefFile } from './ref-file.js';
+import { F_COUNT, RefFile } from './ref-file.js';
 import type { FilePolicy } from './world.js';
 
 /**
@@ -84,7 +84,7 @@ export class FileSlab {
     f.privateData = null;
     f.count = 1;
     this.allocated++;
-    if (this.engine.tracing) this.engine.effect('alloc_file', f.name, 0, 1, inode.path);
+    if (this.engine.tracing) this.engine.effect('alloc_file', f.simId, F_COUNT, 0, 1, { path: inode.path });
     return f;
   }
 
@@ -101,7 +101,7 @@ export class FileSlab {
     f.gen++;
     this.allocated--;
     // gen is even now; the name still shows the incarnation that just ended.
-    if (this.engine.tracing) this.engine.effect('file_free', f.name, undefined, undefined, 'memory back to filp_cachep');
+    if (this.engine.tracing) this.engine.effect('file_free', f.simId, undefined, undefined, undefined, { note: 'memory back to filp_cachep' });
     if (this.policy.slabTypesafeByRcu) this.freeList.push(f);
     else this.engine.rcu.callRcu(() => this.freeList.push(f));
   }

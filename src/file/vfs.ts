@@ -126,7 +126,7 @@ export class Vfs {
     if (this.mounts.has(p)) throw new KernelError('EBUSY', 'mount', `${path} is already a mount point`);
     const m = this.newMount(p, fstype, false);
     this.mounts.set(p, m);
-    if (this.world.engine.tracing) this.world.engine.effect('mount', `mnt:${p}`, undefined, 0, fstype);
+    if (this.world.engine.tracing) this.world.engine.effect('mount', m.simId, 0, undefined, 0, { note: fstype });
     return m;
   }
 
@@ -148,7 +148,7 @@ export class Vfs {
     for (const k of [...this.nodes.keys()]) if (k.startsWith(`${p}/`)) this.nodes.delete(k);
     for (const k of TEMPLATE.keys()) if (k.startsWith(`${p}/`)) (this.gone ??= new Set()).add(k);
     this.node(p)!.entries.length = 0;
-    if (this.world.engine.tracing) this.world.engine.effect('umount', `mnt:${p}`, 0, undefined);
+    if (this.world.engine.tracing) this.world.engine.effect('umount', m.simId, 0, 0, undefined);
   }
 
   /** Every mount: the root, the internal SB_NOUSER filesystems, and the mounted ones. */
@@ -208,7 +208,7 @@ export class Vfs {
   /** anon_inode_getfile(): a file on the internal anonymous-inode filesystem. */
   openAnon(name: string, ops: FileOperations = anonFileOperations, flags = O_RDWR): RefFile {
     const f = this.openInode(this.anonInode, this.anon, ops, flags);
-    if (this.world.engine.tracing) this.world.engine.effect('anon_inode_getfile', f.name, undefined, undefined, name);
+    if (this.world.engine.tracing) this.world.engine.effect('anon_inode_getfile', f.simId, undefined, undefined, undefined, { path: name });
     return f;
   }
 
@@ -229,7 +229,7 @@ export class Vfs {
     }
     const before = mount.count;
     mount.count = before + 1;
-    if (this.world.engine.tracing) this.world.engine.effect('mntget', `mnt:${mount.path}`, before, mount.count);
+    if (this.world.engine.tracing) this.world.engine.effect('mntget', mount.simId, 0, before, mount.count);
     return this.world.slab.alloc(ops, inode, mount, mode, flags & ~O_CLOEXEC);
   }
 

@@ -103,7 +103,7 @@ export class Kernel implements TaskWorld {
     const files = opts.files ? opts.files(filesName) : new Fdtable(this, filesName);
     const p = new Process(this, pid, { ...opts, name }, files);
     this.procs.set(pid, p);
-    if (this.engine.tracing) this.engine.effect('spawn', name, undefined, undefined, opts.parent ? `child of ${opts.parent.name}` : undefined);
+    if (this.engine.tracing) this.engine.effect('spawn', p.simId, undefined, undefined, undefined, opts.parent ? { parent: opts.parent.simId } : undefined);
     return p;
   }
 

@@ -1,4 +1,4 @@
-import type { TraceEvent, TouchedObject } from './events.js';
+import { traceLog, type EffectDetail, type TraceLog, type TouchedObject } from './events.js';
 import { KernelError } from './kernel-error.js';
 import { ModelError } from './model-error.js';
 import { Rcu } from './rcu.js';
@@ -7,20 +7,46 @@ import { SimThread } from './thread.js';
 import { WHY, type Violation, type ViolationKind } from './violation.js';
 
 /**
+ * What a traced object is, so renderers and the reference tracker know it without
+ * parsing its name: a struct file, a files_struct (`fdtable`), the fd arrays of one
+ * table generation (`fdt`), a mount, an inode, a lock, a process (its thread group), or
+ * anything else.
+ *
+ * @example
+ * ```ts
+ * import type { TraceKind } from 'fdlab';
+ * const k: TraceKind = 'fdt';
+ * ```
+ */
+export type TraceKind = 'file' | 'fdtable' | 'fdt' | 'mount' | 'inode' | 'lock' | 'process' | 'other';
+
+/**
  * An object the engine can name in traces: anything that owns memory locations steps
- * touch (a file, an fd table, a lock).
+ * touch (a file, an fd table, a lock). Only `simName` is required; the optional methods
+ * let renderers draw the object (its kind, its own name, the object it belongs to) and
+ * let the engine snapshot its generation when it records an effect.
  *
  * @example
  * ```ts
  * import type { Traceable } from 'fdlab';
  * const counter: Traceable = { simName: () => 'counter', simCount: () => 0 };
+ * // A custom object whose names contain `#` and `[`: renderers never parse them.
+ * const ring: Traceable = { simName: (f) => `ring#1[${f}]`, simLabel: () => 'ring#1', simKind: () => 'other' };
  * ```
  */
 export interface Traceable {
-  /** Name of field `field` of the object (field 0 is the object itself). */
-  simName(field: number): string;
+  /** Name of field `field` of the object; with `gen`, of that generation of it (`file#3@2.f_count`). */
+  simName(field: number, gen?: number): string;
   /** The object's reference count where it has one. */
   simCount?(field: number): number | undefined;
+  /** What the object is (default `'other'`). */
+  simKind?(): TraceKind;
+  /** The object's own name, e.g. `file#3@2`, `P1.files` (default: the name of field 0). */
+  simLabel?(gen?: number): string;
+  /** Id of the object this one belongs to: an fd array's files_struct, f_pos_lock's file. */
+  simOwner?(): number | undefined;
+  /** The object's current generation, recorded with each effect on it (struct file). */
+  simGen?(): number;
 }
 
 /**
@@ -48,8 +74,6 @@ export class Engine {
   stepCount = 0;
   /** Whether steps and effects are written to {@link events}. */
   tracing: boolean;
-  /** The event log (empty when tracing is off). */
-  readonly events: TraceEvent[] = [];
   /** Every violation the detectors reported. */
   readonly violations: Violation[] = [];
   /** The thread chosen at each step so far. */
@@ -76,6 +100,7 @@ export class Engine {
   private declared: Step | null = null;
   /** The running step's declared accesses, as evaluated when it began. */
   private declaredAcc: number | readonly number[] = [];
+  private log: TraceLog | null = null;
 
   /** @param tracing - record events (default true) */
   constructor(tracing = true) {
@@ -83,9 +108,19 @@ export class Engine {
     this.rcu = new Rcu(this);
   }
 
+  /** The event log (empty when tracing is off); its object table is this engine. */
+  get events(): TraceLog {
+    return (this.log ??= traceLog(this));
+  }
+
   /** The object registered under `id`. */
   objectAt(id: number): Traceable | undefined {
     return this.objs[id];
+  }
+
+  /** The name of thread `tid` (`setup` for -1). */
+  threadName(tid: number): string | undefined {
+    return tid === -1 ? this.setupThread.name : this.threads[tid]?.name;
   }
 
   /** Gives `obj` an object id; its fields are locations `id * 2^21 + field`. */
@@ -181,11 +216,23 @@ export class Engine {
     return t;
   }
 
-  /** Writes an effect event (if tracing): a state change made by the current thread. */
-  effect(fn: string, obj?: string, before?: number, after?: number, note?: string): void {
+  /**
+   * Writes an effect event (if tracing): a state change made by the current thread to
+   * field `field` of object `objId` (no field: the object as a whole). The object's
+   * generation is snapshotted; names are built only when the trace is rendered.
+   * @param op - the kernel function, e.g. `fd_install`
+   * @param objId - engine object id of the object changed
+   * @param field - the field changed (a file's F_COUNT, an fd number of a slot array)
+   * @param before - count before
+   * @param after - count after
+   * @param detail - structured values: the file installed, the table copied, ...
+   */
+  effect(op: string, objId: number, field?: number, before?: number, after?: number, detail?: EffectDetail): void {
     if (!this.tracing) return;
     const t = this.current;
-    this.events.push({ seq: this.events.length, step: this.stepCount, tid: t.id, thread: t.name, kind: 'effect', fn, obj, before, after, note });
+    const gen = this.objs[objId]?.simGen?.();
+    const ev = this.events;
+    ev.push({ seq: ev.length, step: this.stepCount, tid: t.id, thread: t.name, kind: 'effect', fn: op, objId, field, gen, before, after, detail });
   }
 
   /**
@@ -200,10 +247,12 @@ export class Engine {
     const t = this.current;
     const history: string[] = [];
     if (this.tracing && object !== '') {
-      for (let i = this.events.length - 1; i >= 0 && history.length < 8; i--) {
-        const e = this.events[i]!;
-        if (e.kind === 'effect' && e.obj !== undefined && (e.obj === object || e.obj.startsWith(`${object}.`))) {
-          history.unshift(`#${e.step} ${e.thread} ${e.fn}${e.before !== undefined ? ` ${e.before}→${e.after}` : ''}${e.note ? ` ${e.note}` : ''}`);
+      const ev = this.events;
+      for (let i = ev.length - 1; i >= 0 && history.length < 8; i--) {
+        const e = ev[i]!;
+        if (e.kind === 'effect' && e.objId !== undefined && this.concerns(e.objId, e.gen, object)) {
+          const note = e.detail?.note;
+          history.unshift(`#${e.step} ${e.thread} ${e.fn}${e.before !== undefined ? ` ${e.before}→${e.after}` : ''}${note ? ` ${note}` : ''}`);
         }
       }
     }
@@ -330,7 +379,20 @@ export class Engine {
 
   private touched(s: Step): TouchedObject[] {
     const accs = typeof s.acc === 'number' ? [s.acc] : s.acc;
-    return accs.map((a, i) => ({ name: this.locationName(a), write: accessIsWrite(a), before: this.countOf(s, i) }));
+    return accs.map((a, i) => {
+      const loc = accessLocation(a);
+      return { objId: Math.floor(loc / FIELDS), field: loc % FIELDS, write: accessIsWrite(a), before: this.countOf(s, i) };
+    });
+  }
+
+  /** True if an effect on object `id` (generation `gen`) concerns the object a detector named `name`: it or its owner. */
+  private concerns(id: number, gen: number | undefined, name: string): boolean {
+    const o = this.objs[id];
+    if (o === undefined) return false;
+    if ((o.simLabel ? o.simLabel(gen) : o.simName(0)) === name) return true;
+    const ownerId = o.simOwner?.();
+    const owner = ownerId === undefined ? undefined : this.objs[ownerId];
+    return owner !== undefined && (owner.simLabel ? owner.simLabel() : owner.simName(0)) === name;
   }
 
   private countOf(s: Step, i: number): number | undefined {

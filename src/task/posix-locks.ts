@@ -118,7 +118,7 @@ export function locksRemovePosix(file: RefFile, owner: Fdtable): number {
   inode.engine?.write(inode.simId, 1);
   inode.locks = kept.length > 0 ? kept : null;
   const n = before.length - kept.length;
-  if (n > 0 && file.mount.world.engine.tracing) file.mount.world.engine.effect('locks_remove_posix', `inode:${inode.path}`, before.length, kept.length, `owner ${owner.name}`);
+  if (n > 0 && file.mount.world.engine.tracing) file.mount.world.engine.effect('locks_remove_posix', inode.simId, 1, before.length, kept.length, { owner: owner.simId });
   return n;
 }
 

@@ -73,7 +73,7 @@ export class Process {
     this.creds = makeCreds(opts.creds);
     this.rlimitNofile = opts.rlimitNofile ?? world.rlimitNofile;
     this.parent = opts.parent ?? null;
-    this.simId = world.engine.register({ simName: () => `${this.name}.signal` });
+    this.simId = world.engine.register({ simName: () => `${this.name}.signal`, simLabel: () => this.name, simKind: () => 'process' });
     const sim = world.engine.spawn(`${this.name}.T1`);
     this.tasks.push(new Task(world, this, pid, sim, files));
   }
@@ -127,7 +127,7 @@ export class Process {
       this.world.engine.write(files.simId, FILES_COUNT);
       const before = files.count;
       files.count = before + 1;
-      if (this.world.engine.tracing) this.world.engine.effect('copy_files(CLONE_FILES)', `${files.name}.count`, before, files.count);
+      if (this.world.engine.tracing) this.world.engine.effect('copy_files(CLONE_FILES)', files.simId, FILES_COUNT, before, files.count);
     }
     const t = new Task(this.world, this, this.world.allocPid(), sim, tf);
     this.tasks.push(t);
@@ -237,7 +237,7 @@ export class Process {
 
   /** @internal Called when a task has exited. */
   taskExited(t: Task): void {
-    if (this.exited && this.world.engine.tracing) this.world.engine.effect('exit', this.name, undefined, undefined, `last thread ${t.name} exited`);
+    if (this.exited && this.world.engine.tracing) this.world.engine.effect('exit', this.simId, undefined, undefined, undefined, { thread: t.sim.id });
   }
 
   private runCold<T>(gen: KernelPath<T>): T {

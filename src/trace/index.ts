@@ -10,7 +10,8 @@ export { eventToJson, renderJson, TRACE_JSON_FORMAT, TRACE_JSON_VERSION, type Js
 export { escapeMermaid, renderMermaid, type MermaidOptions } from './mermaid.js';
 export { renderText, type TextOptions } from './text.js';
 export { explainViolation, violationOfEvent } from './why.js';
-export { formatCount, formatEffect, isFileName, objectOf, parseSlot, type FormatOptions, type SlotName } from './format.js';
+export { formatCount, formatEffect, type FormatOptions } from './format.js';
+export { traceKindOf, traceName, traceRootOf } from './names.js';
 export { buildTimeline, type Timeline, type TimelinePlain, type TimelineRow, type TimelineStep, type TimelineThread } from './timeline.js';
 export {
   ReferenceTracker,

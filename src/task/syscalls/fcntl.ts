@@ -84,7 +84,7 @@ export function fcntl(t: Task, fd: number, cmd: number, arg: number | Flock = 0)
         throw new ModelError('would-block', 'F_SETLKW would wait for a conflicting lock in a plain call; run it in a thread instead');
       }
       posixLockFile(f.inode, files, t.process.pid, r.type, r.start, r.end);
-      if (t.world.engine.tracing) t.world.engine.effect('posix_lock_file', `inode:${f.inode.path}`, undefined, undefined, `${['F_RDLCK', 'F_WRLCK', 'F_UNLCK'][r.type]} by ${files.name}`);
+      if (t.world.engine.tracing) t.world.engine.effect('posix_lock_file', f.inode.simId, 1, undefined, undefined, { lockType: r.type, owner: files.simId });
       return 0;
     }
     if (typeof arg !== 'number') throw new KernelError('EINVAL', 'fcntl', 'argument must be a number');
@@ -131,7 +131,7 @@ export function* fcntlSteps(t: Task, fd: number, cmd: number, arg: number | Floc
         throw new KernelError('EAGAIN', 'fcntl', 'conflicting lock held');
       }
       posixLockFile(inode, files, t.process.pid, r.type, r.start, r.end);
-      if (t.world.engine.tracing) t.world.engine.effect('posix_lock_file', `inode:${inode.path}`, undefined, undefined, `${['F_RDLCK', 'F_WRLCK', 'F_UNLCK'][r.type]} by ${files.name}`);
+      if (t.world.engine.tracing) t.world.engine.effect('posix_lock_file', inode.simId, 1, undefined, undefined, { lockType: r.type, owner: files.simId });
       if (r.type !== F_UNLCK) {
         yield { fn: 'fcntl_setlk:recheck fd', acc: [...slotReadAccesses(files, fd), access(inode.simId, 1, true)] };
         if (files.lookupRaw(fd) !== f) {

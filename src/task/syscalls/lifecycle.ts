@@ -60,7 +60,7 @@ export function* putFilesStructSteps(t: Task, files: Fdtable): KernelPath {
   t.world.engine.touch(countAcc(files, true));
   const before = files.count;
   files.count = before - 1;
-  if (t.world.engine.tracing) t.world.engine.effect('put_files_struct', `${files.name}.count`, before, files.count);
+  if (t.world.engine.tracing) t.world.engine.effect('put_files_struct', files.simId, FILES_COUNT, before, files.count);
   if (files.count === 0) yield* closeEachSteps(t, files, 0, Infinity, false, 'close_files');
 }
 
@@ -147,7 +147,7 @@ function* deThreadSteps(t: Task): KernelPath {
   for (const o of others) {
     o.sim.killed = true;
     if (!o.sim.done) o.sim.finish(undefined, undefined);
-    if (t.world.engine.tracing) t.world.engine.effect('de_thread', o.name, undefined, undefined, 'killed');
+    if (t.world.engine.tracing) t.world.engine.effect('de_thread', o.process.simId, undefined, undefined, undefined, { thread: o.sim.id, note: 'killed' });
     o.exiting = true;
     const files = o.files;
     o.files = null;

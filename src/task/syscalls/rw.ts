@@ -131,7 +131,7 @@ function readPos(t: Task, f: RefFile): number {
 function posEffect(t: Task, f: RefFile, before: number, after: number): void {
   t.world.engine.write(f.simId, F_POS);
   f.pos = after;
-  if (t.world.engine.tracing) t.world.engine.effect('f_pos', `${f.name}.f_pos`, before, after);
+  if (t.world.engine.tracing) t.world.engine.effect('f_pos', f.simId, F_POS, before, after);
 }
 
 /** Runs a positioned op to completion (plain). @internal */
