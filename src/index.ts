@@ -14,6 +14,7 @@ export { access, accessIsWrite, accessLocation, type Blocker, type KernelPath, t
 export { SimThread, THREAD_EXIT } from './sim/thread.js';
 export { Engine, type Traceable } from './sim/engine.js';
 export { Lock } from './sim/lock.js';
+export { WaitEntry, WaitQueue, type WakeFunction } from './sim/wait-queue.js';
 export { Rcu } from './sim/rcu.js';
 export { HookList } from './sim/hooks.js';
 export { Random } from './sim/random.js';
@@ -35,8 +36,13 @@ export { FileSlab } from './file/slab.js';
 export { FposWatch } from './file/fpos-watch.js';
 export { Vfs, type PathTarget } from './file/vfs.js';
 export {
-  anonFileOperations, directoryOperations, pipeOperations, regularFileOperations, type FileOperations,
+  anonFileOperations, directoryOperations, kernfsFileOperations, pipeOperations, regularFileOperations, type FileOperations,
 } from './file/file-operations.js';
+export { Pipe, PIPE_BUF, PIPE_CAPACITY } from './file/pipe.js';
+export {
+  DEFAULT_POLLMASK, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM,
+  fileCanPoll, pollAccesses, pollWait, vfsPoll, type PollTable,
+} from './file/poll.js';
 export { fputDeferred, fputDeferredSteps, fputTeardown, fputTeardownSteps, runTaskWork, runTaskWorkSteps } from './file/fput.js';
 export type { FilePolicy, FileWorld, FputContext, FputHooks } from './file/world.js';
 

@@ -1,3 +1,5 @@
+import type { Pipe } from './pipe.js';
+
 /**
  * The kind of an inode: regular file, directory, FIFO (pipe), or an anonymous inode
  * with no path (pidfd, eventpoll, io_uring).
@@ -39,6 +41,8 @@ export class Inode {
   readonly entries: string[] = [];
   /** POSIX record locks on this inode, created on first use (i_flctx). */
   locks: unknown[] | null = null;
+  /** The pipe state of a FIFO inode (readers, writers, wait queues), else null. */
+  pipe: Pipe | null = null;
 
   /** @param ino - number @param kind - type @param path - creation path */
   constructor(ino: number, kind: InodeKind, path: string) {

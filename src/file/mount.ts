@@ -1,3 +1,4 @@
+import type { FileOperations } from './file-operations.js';
 import type { FileWorld } from './world.js';
 
 /**
@@ -33,6 +34,8 @@ export class Mount {
   count = 0;
   /** False once unmounted. */
   mounted = true;
+  /** Operations of the regular files on this filesystem (default: regularFileOperations). */
+  fileOperations: FileOperations | null = null;
   /** The world the mount belongs to. @internal */
   readonly world: FileWorld;
 
