@@ -39,6 +39,7 @@ export {
   anonFileOperations, directoryOperations, kernfsFileOperations, pipeOperations, regularFileOperations, type FileOperations,
 } from './file/file-operations.js';
 export { Pipe, PIPE_BUF, PIPE_CAPACITY } from './file/pipe.js';
+export { EventfdCtx, eventfdCtx, eventfdOperations, openEventfd } from './file/eventfd.js';
 export {
   DEFAULT_POLLMASK, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM,
   fileCanPoll, pollAccesses, pollWait, vfsPoll, type PollTable,
@@ -63,8 +64,20 @@ export { Process, type ThreadBody } from './task/process.js';
 export { Sys } from './task/sys.js';
 export { Task } from './task/task.js';
 export { plainSyscall, syscallSteps } from './task/syscall.js';
+export type { PollFd, PollResult, SelectResult } from './task/syscalls/poll.js';
 export { receiveFd, receiveFdReplace, receiveFdReplaceSteps, receiveFdSteps } from './task/syscalls/fd-calls.js';
 export type { SpawnOptions, TaskWorld } from './task/world.js';
+
+// epoll: wait-queue based readiness over any file with ->poll
+export { Epoll, type EpollSys } from './epoll/index.js';
+export {
+  EP_MAX_EVENTS, EP_MAX_NESTS, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLET, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLWAKEUP,
+} from './epoll/constants.js';
+export type { EpollEvent } from './epoll/ctl.js';
+export { Epitem, EpollRegistry, Eventpoll, epollWorldOf, type EpollWorld } from './epoll/eventpoll.js';
+export { eventpollOperations } from './epoll/file-ops.js';
+export { DmaBuf, dmaBufOf, dmaBufOperations } from './epoll/dma-buf.js';
+export type { EpollItemPoll, EpollPolicy } from './epoll/policy.js';
 
 // kernel: the world
 export { Kernel, type KernelOptions } from './kernel/kernel.js';

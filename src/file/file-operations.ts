@@ -52,8 +52,12 @@ export interface FileOperations {
   writeBlocks?(file: RefFile, data: string): WaitQueue | null;
   /** ->flush: called on every close of an fd referring to the file (filp_flush()). */
   flush?(file: RefFile, owner: object): void;
-  /** ->release: called once, from __fput(), when the last reference goes. */
-  release?(file: RefFile): void;
+  /**
+   * ->release: called once, from __fput(), when the last reference goes. It may return a
+   * kernel path (a release that takes a mutex, like an epoll's), which the stepped
+   * `__fput()` runs as steps; any other return value is ignored.
+   */
+  release?(file: RefFile): unknown;
 }
 
 /**

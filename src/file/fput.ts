@@ -37,7 +37,8 @@ const STAGES: readonly Stage[] = [
     for (const h of f.mount.world.fputHooks.locksRemoveFile.list) h(f);
   }],
   ['f_op->release', F_STATE, (f) => {
-    if (f.mode & FMODE_OPENED) f.ops.release?.(f);
+    if (f.mode & FMODE_OPENED) return f.ops.release?.(f);
+    return undefined;
   }],
   ['mntput', F_STATE, (f) => {
     const m = f.mount;

@@ -1,6 +1,7 @@
 import { access } from '../sim/step.js';
 import type { WaitQueue } from '../sim/wait-queue.js';
 import type { RefFile } from './ref-file.js';
+import type { FputContext } from './world.js';
 
 /*
  * Poll masks, as in include/uapi/linux/eventpoll.h (EPOLL*) and asm-generic/poll.h
@@ -49,7 +50,7 @@ export const DEFAULT_POLLMASK = EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM;
  * ```ts
  * import { EPOLLIN, type PollTable } from 'fdlab';
  * const seen: string[] = [];
- * const pt: PollTable = { key: EPOLLIN, queue: (_file, wq) => seen.push(wq.name) };
+ * const pt: PollTable = { key: EPOLLIN, queue: (_file, wq) => { seen.push(wq.name); } };
  * ```
  */
 export interface PollTable {
@@ -57,6 +58,11 @@ export interface PollTable {
   key: number;
   /** Registers the caller on `wq` (ep_ptable_queue_proc, __pollwait), or null. */
   readonly queue: ((file: RefFile, wq: WaitQueue, pt: PollTable) => void) | null;
+  /**
+   * The calling task's deferred work: a `->poll` that drops a file reference (dma-buf's
+   * immediate callback) defers the `__fput()` there, as fput() does in process context.
+   */
+  readonly ctx?: FputContext;
 }
 
 /**
