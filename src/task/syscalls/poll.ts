@@ -8,7 +8,15 @@ import type { SimThread } from '../../sim/thread.js';
 import { WaitEntry, type WaitQueue } from '../../sim/wait-queue.js';
 import type { Task } from '../task.js';
 
-/** One entry of poll(2)'s array: the fd and the events asked for. @internal */
+/**
+ * One entry of poll(2)'s array: the fd and the events asked for (struct pollfd).
+ *
+ * @example
+ * ```ts
+ * import { EPOLLIN, type PollFd } from 'fdlab';
+ * const pfd: PollFd = { fd: 3, events: EPOLLIN };
+ * ```
+ */
 export interface PollFd {
   /** The fd; negative entries are skipped (revents 0). */
   readonly fd: number;
@@ -16,7 +24,17 @@ export interface PollFd {
   readonly events: number;
 }
 
-/** What poll(2) returns: the number of entries with events, and each entry's revents. @internal */
+/**
+ * What poll(2) returns: the number of entries with events, and each entry's revents.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, EPOLLOUT } from 'fdlab';
+ * const p = new Kernel().spawnProcess();
+ * const [, w] = p.pipe();
+ * p.poll([{ fd: w, events: EPOLLOUT }]).count; // 1
+ * ```
+ */
 export interface PollResult {
   /** Entries with a non-zero revents. */
   readonly count: number;
@@ -24,7 +42,17 @@ export interface PollResult {
   readonly revents: readonly number[];
 }
 
-/** What select(2) returns: the number of bits set, and the three result sets. @internal */
+/**
+ * What select(2) returns: the number of bits set, and the three result sets.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * const p = new Kernel().spawnProcess();
+ * const [r, w] = p.pipe();
+ * p.select(w + 1, [r], [w], []).writefds; // [w]
+ * ```
+ */
 export interface SelectResult {
   /** Bits set over the three sets. */
   readonly count: number;
