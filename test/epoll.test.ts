@@ -320,6 +320,24 @@ describe('items, files and fds', () => {
     expect(k.epoll.itemsOf(p.fileOf(r))).toEqual([]);
   });
 
+  it('the audit checks the epoll invariants (refcount, f_ep membership)', () => {
+    const { k, p, ep } = setup();
+    const [r] = p.pipe();
+    Epoll.ctl(p, ep, EPOLL_CTL_ADD, r, IN);
+    expect(k.audit().ok).toBe(true);
+    const inst = Epoll.of(p, ep);
+    inst.refcount++;
+    const list = k.epoll.fEp.get(p.fileOf(r))!;
+    const epi = list.pop()!;
+    expect(k.audit().problems).toEqual([
+      'eventpoll#1: refcount 3 but its file and 1 item(s)',
+      `eventpoll#1: item for fd ${r} is not on file#2's f_ep`,
+    ]);
+    inst.refcount--;
+    list.push(epi);
+    expect(k.audit().ok).toBe(true);
+  });
+
   it('a regular file on a kernfs-like filesystem can be watched, and pins its mount only while open', () => {
     const k = newKernel();
     k.vfs.mount('/mnt', 'sysfs', { fileOperations: kernfsFileOperations });

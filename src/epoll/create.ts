@@ -36,6 +36,7 @@ export function* epollCreateSteps(t: Task, flags: number): KernelPath<number> {
   yield { fn: alloc.fn, acc: [alloc.acc as number, w.slab.allocAccess()] };
   const fd = files.allocFd(0, t.process.rlimitNofile, (flags & EPOLL_CLOEXEC) !== 0);
   const ep = new Eventpoll(w.engine, ++w.epoll.count, t.process.creds.uid);
+  w.epoll.instances.push(ep);
   const f = w.vfs.openAnon('[eventpoll]', eventpollOperations, O_RDWR);
   f.privateData = ep;
   ep.file = f;

@@ -195,6 +195,8 @@ export class EpollRegistry {
   hooked = false;
   /** Instances created so far (for names). */
   count = 0;
+  /** Every instance created, for {@link problems}. */
+  readonly instances: Eventpoll[] = [];
   private nested: Lock | null = null;
   private readonly engine: Engine;
 
@@ -211,6 +213,28 @@ export class EpollRegistry {
   /** The items watching `file`. */
   itemsOf(file: RefFile): readonly Epitem[] {
     return this.fEp.get(file) ?? [];
+  }
+
+  /**
+   * The epoll invariants, for `kernel.audit()` at quiescent points: each instance's
+   * refcount is its file's reference plus one per item; each item is on its file's f_ep
+   * list and its file is alive (an item outliving its file's `__fput()` is a
+   * use-after-free ahead); each f_ep entry is in its instance's interest set.
+   */
+  problems(): string[] {
+    const out: string[] = [];
+    for (const ep of this.instances) {
+      const want = (ep.file !== null ? 1 : 0) + ep.items.size;
+      if (ep.refcount !== want) out.push(`${ep.name}: refcount ${ep.refcount} but ${ep.file !== null ? 'its file and ' : ''}${ep.items.size} item(s)`);
+      for (const epi of ep.items.values()) {
+        if (!epi.file.live) out.push(`${ep.name}: item for fd ${epi.fd} points to freed ${epi.file.name}`);
+        if (!this.itemsOf(epi.file).includes(epi)) out.push(`${ep.name}: item for fd ${epi.fd} is not on ${epi.file.name}'s f_ep`);
+      }
+    }
+    for (const [f, list] of this.fEp) {
+      for (const epi of list) if (![...epi.ep.items.values()].includes(epi)) out.push(`${f.name}.f_ep lists an item ${epi.ep.name} no longer has`);
+    }
+    return out;
   }
 
   /** Records that `who` holds a reference to `file` (paired with {@link drop}). */

@@ -104,11 +104,12 @@ export function* fputTeardownSteps(f: RefFile): KernelPath {
 function stageAccess(f: RefFile, fn: string, field: number): number | number[] {
   const own = access(f.simId, field, true);
   if (fn === 'file_free') return [own, f.mount.world.slab.allocAccess()];
-  if (fn === 'f_op->release') {
-    // ->release may change what the type's other files see (a pipe's writer count) and wake them.
+  const qs = fn === 'f_op->release' ? f.ops.waitQueues?.(f) : undefined;
+  if (qs !== undefined) {
+    // A type with wait queues has readiness state its ->release changes (a pipe's writer
+    // count, in the inode's location) and wakes the other side.
     const acc = [own, access(f.inode.simId, 0, true)];
-    const qs = f.ops.waitQueues?.(f);
-    if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
+    for (const q of qs) acc.push(q.writeAccess());
     return acc;
   }
   return own;

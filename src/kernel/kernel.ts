@@ -197,6 +197,7 @@ export class Kernel implements TaskWorld, EpollWorld {
       const n = perMount.get(m) ?? 0;
       if (m.count !== n) problems.push(`mount ${m.path}: mnt_count ${m.count} but ${n} live file(s) on it`);
     }
+    problems.push(...this.epoll.problems());
     return { ok: problems.length === 0, problems, files };
   }
 
