@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Epoll, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLERR, EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP, EPOLLIN,
-  EPOLLONESHOT, EPOLLOUT, EPOLLPRI, EPOLLWAKEUP, O_RDONLY, kernfsFileOperations, type EpollEvent, type Process,
+  EPOLLONESHOT, EPOLLOUT, EPOLLPRI, EPOLLWAKEUP, O_RDONLY, dmaBufOf, kernfsFileOperations, type EpollEvent, type Process,
 } from 'fdlab';
 import { errnoOf, newKernel } from './helpers.js';
 import { KernelError } from 'fdlab';
@@ -274,6 +274,24 @@ describe('epoll_wait', () => {
     k.run();
     expect(t.sim.result).toEqual([{ events: EPOLLIN, data: 99 }]);
     expect(p.poll([{ fd: outer, events: EPOLLIN }]).revents).toEqual([EPOLLIN]);
+  });
+});
+
+describe('the dma-buf file type', () => {
+  it("->poll takes a reference with get_file(); the fence callback drops it; the audit knows who holds it", () => {
+    const { k, p, ep } = setup();
+    const fd = Epoll.dmaBuf(p, { fence: true });
+    const f = p.fileOf(fd);
+    const buf = dmaBufOf(f)!;
+    Epoll.ctl(p, ep, EPOLL_CTL_ADD, fd, IN);
+    expect(f.count).toBe(2); // the fd and the armed callback
+    expect(k.audit().ok).toBe(true);
+    expect(Epoll.wait(p, ep, 4)).toEqual([]);
+    Epoll.signal(p, buf);
+    expect(f.count).toBe(1);
+    expect(Epoll.wait(p, ep, 4)).toEqual([{ events: EPOLLIN, data: 7 }]); // get_file + immediate callback
+    expect(f.count).toBe(1);
+    expect(p.poll([{ fd, events: EPOLLIN }]).revents).toEqual([EPOLLIN]);
   });
 });
 

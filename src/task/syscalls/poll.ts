@@ -84,10 +84,12 @@ class PollWqueues implements Blocker {
     return !this.triggered && !t.killed;
   }
 
-  /** __pollwait(): the poll table's queue procedure. */
-  table(key: number): PollTable {
+  /** The poll table of one ->poll call: __pollwait() as queue procedure while registering. */
+  table(key: number, register: boolean, ctx: Task): PollTable {
+    if (!register) return { key, queue: null, ctx };
     return {
       key,
+      ctx,
       queue: (_file, wq, pt) => {
         const want = pt.key;
         const e = new WaitEntry(wq, null, false, (_e, k) => {
@@ -138,7 +140,7 @@ function* pollLoopSteps(t: Task, items: readonly Item[], timeout: number, name: 
         }
         const f: RefFile = files.fileOfWord(w);
         yield { fn: 'vfs_poll', acc: pollAccesses(f) };
-        const m = vfsPoll(f, register ? pw.table(key) : null) & key;
+        const m = vfsPoll(f, pw.table(key, register, t)) & key;
         masks[i] = m;
         yield* fdputSteps(t, files, w);
         if (m !== 0) {
