@@ -221,6 +221,27 @@ describe('epoll_wait', () => {
     expect(waiter.sim.result).toEqual([{ events: EPOLLIN, data: 7 }]);
   });
 
+  it('a sleeping epoll_wait ends with EINTR on a fatal signal; a plain call that would sleep is model misuse', () => {
+    const k = newKernel();
+    const p = k.spawnProcess();
+    const ep = Epoll.create1(p, 0);
+    const [r] = p.pipe();
+    Epoll.ctl(p, ep, EPOLL_CTL_ADD, r, IN);
+    expect(() => Epoll.wait(p, ep, 4, -1)).toThrow(/would wait/);
+    const t = p.thread(function* (sys) {
+      try {
+        return yield* Epoll.on(sys).wait(ep, 4, -1);
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+    });
+    expect(k.run().deadlock).toBe(true);
+    t.sim.killed = true;
+    k.run();
+    expect(t.sim.result).toBe('EINTR');
+    expect(Epoll.of(p, ep).wq.active).toBe(false);
+  });
+
   it('EPOLLEXCLUSIVE: one write wakes one of two epolls that both have a sleeper', () => {
     const k = newKernel();
     const p = k.spawnProcess();

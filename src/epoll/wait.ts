@@ -90,8 +90,11 @@ export function* epollWaitSteps(t: Task, epfd: number, maxevents: number, timeou
       // __add_wait_queue_exclusive() in the same step as the availability check (under ep->lock).
       entry.woken = false;
       ep.wq.add(entry);
-      yield { fn: `schedule(${ep.wq.name})`, acc: ep.readyAccesses(), blocker: entry };
-      ep.wq.remove(entry);
+      try {
+        yield { fn: `schedule(${ep.wq.name})`, acc: ep.readyAccesses(), blocker: entry };
+      } finally {
+        ep.wq.remove(entry);
+      }
       if (t.sim.killed) throw new KernelError('EINTR', 'epoll_wait', 'fatal signal');
     }
   } finally {

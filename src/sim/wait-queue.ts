@@ -212,8 +212,11 @@ export class WaitQueue implements Traceable {
         this.remove(entry);
         throw new KernelError('EINTR', fn, 'fatal signal while waiting');
       }
-      yield entry.sleepStep();
-      this.remove(entry);
+      try {
+        yield entry.sleepStep();
+      } finally {
+        this.remove(entry);
+      }
       if (t.killed) throw new KernelError('EINTR', fn, 'fatal signal while waiting');
     }
   }

@@ -48,14 +48,21 @@ export function* syscallSteps<T>(t: Task, body: KernelPath<T>): KernelPath<T> {
   const signal = access(t.process.simId, 0, false);
   yield { ...first, acc: typeof first.acc === 'number' ? [first.acc, signal] : [...first.acc, signal] };
   t.sim.inKernel++;
+  let open = true;
   try {
     r = body.next();
     while (!r.done) {
       yield r.value;
       r = body.next();
     }
+    open = false;
     return r.value;
+  } catch (e) {
+    open = false;
+    throw e;
   } finally {
+    // Unwound from outside (a plain call that would block): let the body clean up too.
+    if (open) for (let u = body.return(undefined as T); !u.done; u = body.next()) yield u.value;
     if (t.taskWork.length > 0) yield* runTaskWorkSteps(t);
     t.sim.inKernel--;
   }

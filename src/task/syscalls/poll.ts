@@ -126,6 +126,7 @@ function* pollLoopSteps(t: Task, items: readonly Item[], timeout: number, name: 
   const pw = new PollWqueues();
   let register = timeout !== 0;
   const masks: number[] = new Array<number>(items.length).fill(0);
+  let freed = false;
   try {
     for (;;) {
       let count = 0;
@@ -149,21 +150,22 @@ function* pollLoopSteps(t: Task, items: readonly Item[], timeout: number, name: 
         }
       }
       register = false;
-      if (count > 0 || timeout === 0) return masks;
-      if (pw.queues.length === 0) {
-        // Nothing can wake us: the kernel would sleep until the timeout.
-        yield { fn: 'poll_schedule_timeout', acc: [], blocker: pw };
-      } else {
-        yield { fn: 'poll_schedule_timeout', acc: pw.queueAccesses(), blocker: pw };
-      }
+      if (count > 0 || timeout === 0) break;
+      // With no queue registered nothing can wake us: the kernel would sleep until the timeout.
+      yield { fn: 'poll_schedule_timeout', acc: pw.queueAccesses(), blocker: pw };
       pw.triggered = false;
       if (t.sim.killed) throw new KernelError('EINTR', name, 'fatal signal while polling');
     }
-  } finally {
     if (pw.entries.length > 0) {
       yield { fn: 'poll_freewait', acc: pw.queueAccesses() };
       for (const e of pw.entries) e.queue.remove(e);
     }
+    freed = true;
+    return masks;
+  } finally {
+    // Left early (EINTR, or a plain call unwound): unregister without a step of its own —
+    // the last step declared every queue. No yield here: this generator runs under yield*.
+    if (!freed) for (const e of pw.entries) e.queue.remove(e);
   }
 }
 

@@ -177,8 +177,11 @@ function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>): KernelPath<R> {
     if (q === null) return op.run(f, 0).result;
     const entry = new WaitEntry(q, t.sim, true);
     q.add(entry);
-    yield entry.sleepStep();
-    q.remove(entry);
+    try {
+      yield entry.sleepStep();
+    } finally {
+      q.remove(entry);
+    }
     if (t.sim.killed) throw new KernelError('EINTR', op.name, 'fatal signal while waiting');
   }
 }
