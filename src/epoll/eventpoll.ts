@@ -178,6 +178,9 @@ export function fEpAccess(file: RefFile, write: boolean): number {
  * it), each user's watch count, the global `epnested_mutex`, and the reference owners the
  * audit must know about (a dma-buf's armed poll callback).
  *
+ * Models what fs/eventpoll.c keeps outside `struct eventpoll`: `file->f_ep`,
+ * `user->epoll_watches` (checked against `max_user_watches`) and `epnested_mutex`.
+ *
  * @example
  * ```ts
  * import { Kernel } from 'fdlab';
