@@ -65,7 +65,11 @@ export default defineConfig(
   },
   {
     files: ['src/task/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(kernel|explore|scenarios|plugins|cli)/', message: 'src/task must not import higher layers' }] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(epoll|kernel|explore|scenarios|plugins|cli)/', message: 'src/task must not import higher layers' }] }] },
+  },
+  {
+    files: ['src/epoll/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(kernel|explore|scenarios|plugins|cli)/', message: 'src/epoll must not import higher layers' }] }] },
   },
   {
     // Node-side code: configs, scripts, the CLI.

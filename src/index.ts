@@ -14,6 +14,7 @@ export { access, accessIsWrite, accessLocation, dynamicStep, type Blocker, type 
 export { SimThread, THREAD_EXIT } from './sim/thread.js';
 export { Engine, type TraceKind, type Traceable } from './sim/engine.js';
 export { Lock } from './sim/lock.js';
+export { WaitEntry, WaitQueue, type WakeFunction } from './sim/wait-queue.js';
 export { Rcu } from './sim/rcu.js';
 export { HookList } from './sim/hooks.js';
 export { Random } from './sim/random.js';
@@ -35,8 +36,14 @@ export { FileSlab } from './file/slab.js';
 export { FposWatch } from './file/fpos-watch.js';
 export { Vfs, type PathTarget } from './file/vfs.js';
 export {
-  anonFileOperations, defaultFileOpAccesses, directoryOperations, fileOpAccesses, pipeOperations, regularFileOperations, type FileOperations, type FileOpName,
+  anonFileOperations, defaultFileOpAccesses, directoryOperations, fileOpAccesses, kernfsFileOperations, pipeOperations, regularFileOperations, type FileOperations, type FileOpName,
 } from './file/file-operations.js';
+export { Pipe, PIPE_BUF, PIPE_CAPACITY } from './file/pipe.js';
+export { EventfdCtx, eventfdCtx, eventfdOperations, openEventfd } from './file/eventfd.js';
+export {
+  DEFAULT_POLLMASK, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM,
+  fileCanPoll, pollAccesses, pollWait, vfsPoll, type PollTable,
+} from './file/poll.js';
 export { fputDeferred, fputDeferredSteps, fputTeardown, fputTeardownSteps, runTaskWork, runTaskWorkSteps } from './file/fput.js';
 export type { FilePolicy, FileWorld, FputContext, FputHooks } from './file/world.js';
 
@@ -57,9 +64,21 @@ export { Process, type ThreadBody } from './task/process.js';
 export { Sys } from './task/sys.js';
 export { Task } from './task/task.js';
 export { plainSyscall, syscallSteps } from './task/syscall.js';
+export type { PollFd, PollResult, SelectResult } from './task/syscalls/poll.js';
 export { pipeSteps, receiveFd, receiveFdReplace, receiveFdReplaceSteps, receiveFdSteps } from './task/syscalls/fd-calls.js';
 export { allocStep, closeSlotStep, countStep, flushStep, installStep, putUnusedStep } from './task/syscalls/steps.js';
 export type { SpawnOptions, TaskWorld } from './task/world.js';
+
+// epoll: wait-queue based readiness over any file with ->poll
+export { Epoll, type EpollSys } from './epoll/index.js';
+export {
+  EP_MAX_EVENTS, EP_MAX_NESTS, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLET, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLWAKEUP,
+} from './epoll/constants.js';
+export type { EpollEvent } from './epoll/ctl.js';
+export { Epitem, EpollRegistry, Eventpoll, epollWorldOf, type EpollWorld } from './epoll/eventpoll.js';
+export { eventpollOperations } from './epoll/file-ops.js';
+export { DmaBuf, dmaBufOf, dmaBufOperations } from './epoll/dma-buf.js';
+export type { EpollItemPoll, EpollPolicy } from './epoll/policy.js';
 
 // kernel: the world
 export { Kernel, type KernelOptions } from './kernel/kernel.js';

@@ -45,6 +45,23 @@ describe('fdlab command', () => {
     expect(fdlab('explore', 'pidfd-getfd-fpos', '--policy', 'after', '--json').stdout).toBe(a.stdout);
   });
 
+  it('explore --json follows the before/after contract for the epoll scenarios', () => {
+    const racy = fdlab('explore', 'epoll-poll-vs-fput', '--policy', 'before', '--json');
+    expect(racy.status).toBe(1);
+    const out = JSON.parse(racy.stdout);
+    expect(out).toMatchObject({ scenario: 'epoll-poll-vs-fput', exhaustive: true });
+    expect(out.policy.epollItemPoll).toBe('borrow');
+    expect(out.violations.map((v: { kind: string }) => v.kind)).toContain('refcount-inc-on-zero');
+    const fixed = fdlab('explore', 'epoll-poll-vs-fput', '--policy', 'after', '--json');
+    expect(fixed.status).toBe(0);
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ exhaustive: true, violations: [] });
+    const busy = fdlab('explore', 'epoll-umount-busy', '--policy', 'before', '--json');
+    expect(busy.status).toBe(1);
+    expect(JSON.parse(busy.stdout).violations[0].kind).toBe('assertion');
+    expect(fdlab('explore', 'epoll-umount-busy', '--policy', 'after', '--json').status).toBe(0);
+    expect(fdlab('explore', 'epoll-umount-busy', '--policy', 'linux-6.9,epollItemPoll=epi-fget-nouser', '--json').status).toBe(0);
+  });
+
   it('--policy accepts presets and key=value lists', () => {
     const r = fdlab('explore', 'fget-stale-recycle', '--policy', 'linux-6.7,fgetRecheck=none', '--json');
     expect(r.status).toBe(1);

@@ -1,4 +1,6 @@
 import type { Engine } from '../sim/engine.js';
+import type { Pipe } from './pipe.js';
+
 /**
  * The kind of an inode: regular file, directory, FIFO (pipe), or an anonymous inode
  * with no path (pidfd, eventpoll, io_uring).
@@ -41,6 +43,8 @@ export class Inode {
   readonly entries: string[] = [];
   /** POSIX record locks on this inode, created on first use (i_flctx). */
   locks: unknown[] | null = null;
+  /** The pipe state of a FIFO inode (readers, writers, wait queues), else null. */
+  pipe: Pipe | null = null;
 
   /** @param ino - number @param kind - type @param path - creation path */
   constructor(ino: number, kind: InodeKind, path: string) {

@@ -1,4 +1,5 @@
 import type { Traceable } from '../sim/engine.js';
+import type { FileOperations } from './file-operations.js';
 import type { FileWorld } from './world.js';
 
 /**
@@ -36,6 +37,8 @@ export class Mount implements Traceable {
   count = 0;
   /** False once unmounted. */
   mounted = true;
+  /** Operations of the regular files on this filesystem (default: regularFileOperations). */
+  fileOperations: FileOperations | null = null;
   /** The world the mount belongs to. @internal */
   readonly world: FileWorld;
 

@@ -3,7 +3,8 @@ import {
   FMODE_ATOMIC_POS, FMODE_LSEEK, FMODE_OPENED, FMODE_PATH, FMODE_READ, FMODE_WRITE,
   O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NONBLOCK, O_PATH, O_RDWR, O_TRUNC, O_WRONLY,
 } from './constants.js';
-import { anonFileOperations, directoryOperations, pipeOperations, regularFileOperations, type FileOperations } from './file-operations.js';
+import { anonFileOperations, directoryOperations, regularFileOperations, type FileOperations } from './file-operations.js';
+import { Pipe, pipeOperations } from './pipe.js';
 import { Inode, type InodeKind } from './inode.js';
 import { Mount } from './mount.js';
 import type { RefFile } from './ref-file.js';
@@ -118,13 +119,18 @@ export class Vfs {
     return ino;
   }
 
-  /** Mounts a new empty filesystem on the directory `path`. EBUSY if already a mount point. */
-  mount(path: string, fstype = 'tmpfs'): Mount {
+  /**
+   * Mounts a new empty filesystem on the directory `path`. EBUSY if already a mount point.
+   * `opts.fileOperations` sets the operations of the regular files created on it (e.g.
+   * {@link kernfsFileOperations} for a sysfs-like filesystem whose files can be polled).
+   */
+  mount(path: string, fstype = 'tmpfs', opts: { readonly fileOperations?: FileOperations } = {}): Mount {
     const p = normalise(path);
     const { inode } = this.lookup(p);
     if (inode.kind !== 'dir') throw new KernelError('ENOTDIR', 'mount', path);
     if (this.mounts.has(p)) throw new KernelError('EBUSY', 'mount', `${path} is already a mount point`);
     const m = this.newMount(p, fstype, false);
+    if (opts.fileOperations !== undefined) m.fileOperations = opts.fileOperations;
     this.mounts.set(p, m);
     if (this.world.engine.tracing) this.world.engine.effect('mount', m.simId, 0, undefined, 0, { note: fstype });
     return m;
@@ -201,8 +207,9 @@ export class Vfs {
     // do_open(): O_TRUNC truncates an existing regular file whatever the access mode
     // (O_RDONLY | O_TRUNC too); O_PATH drops O_TRUNC (build_open_flags()).
     if (flags & O_TRUNC && inode.kind === 'reg' && !(flags & O_PATH)) inode.data = '';
-    const ops = inode.kind === 'dir' ? directoryOperations : inode.kind === 'fifo' ? pipeOperations : regularFileOperations;
-    return this.openInode(inode, this.mountOf(p), ops, flags);
+    const mount = this.mountOf(p);
+    const ops = inode.kind === 'dir' ? directoryOperations : inode.kind === 'fifo' ? pipeOperations : (mount.fileOperations ?? regularFileOperations);
+    return this.openInode(inode, mount, ops, flags);
   }
 
   /** anon_inode_getfile(): a file on the internal anonymous-inode filesystem. */
@@ -215,6 +222,7 @@ export class Vfs {
   /** A new pipe inode and its two ends (create_pipe_files()): [read end, write end]. */
   openPipe(flags = 0): [RefFile, RefFile] {
     const inode = this.newInode('fifo', `pipe:[${this.nextIno}]`);
+    inode.pipe = new Pipe(this.world.engine, inode.path);
     return [this.openInode(inode, this.pipefs, pipeOperations, flags & ~3), this.openInode(inode, this.pipefs, pipeOperations, (flags & ~3) | O_WRONLY)];
   }
 

@@ -1,3 +1,4 @@
+import { EpollRegistry, type EpollWorld } from '../epoll/eventpoll.js';
 import { FposWatch } from '../file/fpos-watch.js';
 import type { Mount } from '../file/mount.js';
 import type { RefFile } from '../file/ref-file.js';
@@ -52,7 +53,7 @@ export interface KernelOptions {
  * k.audit().ok;           // true: every reference has an owner
  * ```
  */
-export class Kernel implements TaskWorld {
+export class Kernel implements TaskWorld, EpollWorld {
   /** The step engine: threads, scheduler state, events, violations. */
   readonly engine: Engine;
   /** The resolved behaviour switches. */
@@ -67,6 +68,8 @@ export class Kernel implements TaskWorld {
   readonly fpos: FposWatch;
   /** Extra reference owners for the audit (plugins, subsystems). */
   readonly owners = new HookList<OwnerSource>();
+  /** The epoll layer's state (f_ep lists, per-user watches). */
+  readonly epoll: EpollRegistry;
   /** fs.nr_open. */
   readonly nrOpen: number;
   /** Default RLIMIT_NOFILE. */
@@ -85,6 +88,7 @@ export class Kernel implements TaskWorld {
     this.engine = new Engine(opts.trace ?? true);
     this.slab = new FileSlab(this.engine, this.policy);
     this.fpos = new FposWatch(this.engine);
+    this.epoll = new EpollRegistry(this.engine);
     this.nrOpen = opts.nrOpen ?? 1024 * 1024;
     this.rlimitNofile = opts.rlimitNofile ?? 1024;
     this.vfs = new Vfs(this);
@@ -193,6 +197,7 @@ export class Kernel implements TaskWorld {
       const n = perMount.get(m) ?? 0;
       if (m.count !== n) problems.push(`mount ${m.path}: mnt_count ${m.count} but ${n} live file(s) on it`);
     }
+    problems.push(...this.epoll.problems());
     return { ok: problems.length === 0, problems, files };
   }
 

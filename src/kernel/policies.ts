@@ -1,3 +1,4 @@
+import type { EpollPolicy } from '../epoll/policy.js';
 import type { FdtablePolicy } from '../fdtable/policy.js';
 import type { FilePolicy } from '../file/world.js';
 import type { TaskPolicy } from '../task/policy.js';
@@ -13,7 +14,7 @@ import type { TaskPolicy } from '../task/policy.js';
  * k.policy.fdgetPos; // 'when-shared'
  * ```
  */
-export interface KernelPolicy extends FilePolicy, FdtablePolicy, TaskPolicy {}
+export interface KernelPolicy extends FilePolicy, FdtablePolicy, TaskPolicy, EpollPolicy {}
 
 /**
  * How to name a policy: a preset name, a partial object of switches, or a list of those
@@ -42,6 +43,8 @@ export const DEFAULT_POLICY: KernelPolicy = {
   execUnshare: 'after-de_thread',
   slabTypesafeByRcu: true,
   fileRefMax: Number.MAX_SAFE_INTEGER,
+  epollItemPoll: 'epi-fget',
+  epollMaxUserWatches: 1 << 20,
 };
 
 /**
@@ -56,6 +59,8 @@ export const DEFAULT_POLICY: KernelPolicy = {
  * - `linux-6.5`: reinstated for regular files, always for directories (797964253d35).
  * - `linux-6.6`: keyed on `->iterate_shared`.
  * - `linux-6.7`: struct file becomes SLAB_TYPESAFE_BY_RCU.
+ * - `linux-6.9`: epoll pins a file before polling it (epi_fget(), 4efaa5acf0a1); every
+ *   earlier preset polls the borrowed pointer (`epollItemPoll: 'borrow'`).
  * - `linux-6.15` / `current`: raw file_ref compare in fdget_pos().
  *
  * @example
@@ -65,14 +70,15 @@ export const DEFAULT_POLICY: KernelPolicy = {
  * ```
  */
 export const POLICY_PRESETS: Readonly<Record<PresetName, Partial<KernelPolicy>>> = {
-  'linux-3.14': { fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'before-de_thread', slabTypesafeByRcu: false },
-  'linux-5.11': { fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
-  'linux-5.16': { fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
-  'linux-6.4': { fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
-  'linux-6.5-rc': { fdgetPos: 'always', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
-  'linux-6.5': { fdgetPos: 'when-shared-or-dir', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
-  'linux-6.6': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
-  'linux-6.7': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true },
+  'linux-3.14': { fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'before-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-5.11': { fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-5.16': { fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-6.4': { fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-6.5-rc': { fdgetPos: 'always', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-6.5': { fdgetPos: 'when-shared-or-dir', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-6.6': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-6.7': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'borrow' },
+  'linux-6.9': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'epi-fget' },
   'linux-6.15': { ...DEFAULT_POLICY },
   current: { ...DEFAULT_POLICY },
 };
@@ -91,6 +97,7 @@ export const POLICY_VALUES: Readonly<Record<string, readonly string[]>> = {
   fdgetPos: ['when-shared', 'always', 'when-shared-or-dir', 'when-shared-or-iterate', 'raw-count-or-iterate'],
   fgetRecheck: ['none', 'slot', 'slot+fdt'],
   execUnshare: ['before-de_thread', 'after-de_thread'],
+  epollItemPoll: ['borrow', 'epi-fget', 'epi-fget-nouser'],
 };
 
 /**
@@ -111,6 +118,7 @@ export function checkPolicy(p: KernelPolicy): void {
   }
   if (typeof p.slabTypesafeByRcu !== 'boolean') throw new RangeError(`bad value ${JSON.stringify(p.slabTypesafeByRcu)} for policy slabTypesafeByRcu`);
   if (typeof p.fileRefMax !== 'number' || !(p.fileRefMax >= 1)) throw new RangeError(`bad value ${p.fileRefMax} for policy fileRefMax`);
+  if (!Number.isInteger(p.epollMaxUserWatches) || p.epollMaxUserWatches < 0) throw new RangeError(`bad value ${p.epollMaxUserWatches} for policy epollMaxUserWatches`);
 }
 
 /**
@@ -148,5 +156,6 @@ export type PresetName =
   | 'linux-6.5'
   | 'linux-6.6'
   | 'linux-6.7'
+  | 'linux-6.9'
   | 'linux-6.15'
   | 'current';

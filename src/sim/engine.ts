@@ -357,7 +357,11 @@ export class Engine {
       while (!r.done) {
         const b = r.value.blocker;
         if (b !== undefined && b.blocks(t)) {
-          throw new ModelError('would-block', `${r.value.fn} would wait for ${b.name} in a plain call; run it in a thread instead`);
+          const err = new ModelError('would-block', `${r.value.fn} would wait for ${b.name} in a plain call; run it in a thread instead`);
+          // Unwind the path so its cleanup runs (a waiter leaves the wait queue, fds are
+          // put, locks released): cleanup steps never wait.
+          for (let u = gen.return(undefined as T); !u.done; u = gen.next());
+          throw err;
         }
         r = gen.next();
       }

@@ -1,6 +1,7 @@
 import { FILES_COUNT, type Fdtable } from '../fdtable/fdtable.js';
 import type { RefFile } from '../file/ref-file.js';
 import { KernelError } from '../sim/kernel-error.js';
+import { WaitQueue } from '../sim/wait-queue.js';
 import type { KernelPath } from '../sim/step.js';
 import { makeCreds, type Creds } from './creds.js';
 import type { Flock } from './posix-locks.js';
@@ -10,6 +11,8 @@ import { close, dup, dup2, dup3, open, pipe } from './syscalls/fd-calls.js';
 import { fcntl } from './syscalls/fcntl.js';
 import { closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSteps } from './syscalls/lifecycle.js';
 import { getdentsOp, lseekOp, readOp, runPosOp, writeOp } from './syscalls/rw.js';
+import { eventfdSteps } from './syscalls/eventfd.js';
+import { pollSteps, selectSteps, type PollFd, type PollResult, type SelectResult } from './syscalls/poll.js';
 import type { Sys } from './sys.js';
 import { Task } from './task.js';
 import type { SpawnOptions, TaskWorld } from './world.js';
@@ -61,8 +64,10 @@ export class Process {
   readonly tasks: Task[] = [];
   /** The kernel. */
   readonly world: TaskWorld;
-  /** Engine object id of the thread group's signal state (field 0). */
+  /** Engine object id of the thread group's signal state (field 0) and exit state (field 1). */
   readonly simId: number;
+  /** Woken when the last thread starts exiting: what pidfds poll (`pid->wait_pidfd`). */
+  readonly exitWait: WaitQueue;
   private bodies = 0;
 
   /** @internal Use Kernel.spawnProcess(). */
@@ -73,7 +78,8 @@ export class Process {
     this.creds = makeCreds(opts.creds);
     this.rlimitNofile = opts.rlimitNofile ?? world.rlimitNofile;
     this.parent = opts.parent ?? null;
-    this.simId = world.engine.register({ simName: () => `${this.name}.signal`, simLabel: () => this.name, simKind: () => 'process' });
+    this.simId = world.engine.register({ simName: (f) => `${this.name}.${f === 1 ? 'exit_state' : 'signal'}`, simLabel: () => this.name, simKind: () => 'process' });
+    this.exitWait = new WaitQueue(world.engine, `${this.name}.wait_pidfd`);
     const sim = world.engine.spawn(`${this.name}.T1`);
     this.tasks.push(new Task(world, this, pid, sim, files));
   }
@@ -93,6 +99,11 @@ export class Process {
   /** True once every thread has exited. */
   get exited(): boolean {
     return this.tasks.every((t) => t.exited);
+  }
+
+  /** True once every thread is exiting or gone: a pidfd of the process polls readable. */
+  get allExiting(): boolean {
+    return this.tasks.every((t) => t.exiting || t.exited);
   }
 
   /** True once the main thread is exiting (PF_EXITING). */
@@ -204,6 +215,21 @@ export class Process {
   /** pipe2(2): [read fd, write fd]. */
   pipe(flags = 0): [number, number] {
     return plainSyscall(this.main, () => pipe(this.main, flags));
+  }
+
+  /** poll(2) (plain: a call that would sleep is model misuse; poll with timeout 0). */
+  poll(fds: readonly PollFd[], timeout = 0): PollResult {
+    return this.runCold(pollSteps(this.main, fds, timeout));
+  }
+
+  /** select(2) (plain, as {@link poll}). */
+  select(nfds: number, readfds: readonly number[], writefds: readonly number[], exceptfds: readonly number[], timeout = 0): SelectResult {
+    return this.runCold(selectSteps(this.main, nfds, readfds, writefds, exceptfds, timeout));
+  }
+
+  /** eventfd2(2). */
+  eventfd(initval: number, flags = 0): number {
+    return this.runCold(eventfdSteps(this.main, initval, flags));
   }
 
   /** fork(2): the child process. */

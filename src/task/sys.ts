@@ -9,6 +9,8 @@ import { fcntlSteps } from './syscalls/fcntl.js';
 import { cloneSteps, closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSteps } from './syscalls/lifecycle.js';
 import { getdentsOp, lseekOp, posOpSteps, readOp, writeOp } from './syscalls/rw.js';
 import type { Task } from './task.js';
+import { eventfdSteps } from './syscalls/eventfd.js';
+import { pollSteps, selectSteps, type PollFd, type PollResult, type SelectResult } from './syscalls/poll.js';
 
 
 /**
@@ -134,6 +136,30 @@ export class Sys {
   *exit(): KernelPath<never> {
     yield* syscallSteps(this.task, exitSteps(this.task));
     throw THREAD_EXIT;
+  }
+
+  /**
+   * poll(2): revents per entry (`->poll() & (events | POLLERR | POLLHUP)`, POLLNVAL for
+   * a closed fd). `timeout` 0 polls once; negative (or positive: the model has no clock)
+   * sleeps until an fd is ready.
+   */
+  poll(fds: readonly PollFd[], timeout: number): KernelPath<PollResult> {
+    return syscallSteps(this.task, pollSteps(this.task, fds, timeout));
+  }
+
+  /** ppoll(2): poll(2) with a timespec (null: infinite) and a signal mask (not modelled). */
+  ppoll(fds: readonly PollFd[], timeout: number | null): KernelPath<PollResult> {
+    return syscallSteps(this.task, pollSteps(this.task, fds, timeout === null ? -1 : timeout));
+  }
+
+  /** select(2) over fd lists: the ready fds of each set (timeout as for poll). */
+  select(nfds: number, readfds: readonly number[], writefds: readonly number[], exceptfds: readonly number[], timeout: number): KernelPath<SelectResult> {
+    return syscallSteps(this.task, selectSteps(this.task, nfds, readfds, writefds, exceptfds, timeout));
+  }
+
+  /** eventfd2(2): an event counter fd (flags: EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE = 1). */
+  eventfd(initval: number, flags = 0): KernelPath<number> {
+    return syscallSteps(this.task, eventfdSteps(this.task, initval, flags));
   }
 
   /** getpid(2): one step that touches nothing shared. */

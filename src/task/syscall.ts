@@ -65,14 +65,21 @@ export function* syscallSteps<T>(t: Task, body: KernelPath<T>): KernelPath<T> {
   yield withAccess(first, signal);
   t.world.engine.touch(signal);
   t.sim.inKernel++;
+  let open = true;
   try {
     r = body.next();
     while (!r.done) {
       yield r.value;
       r = body.next();
     }
+    open = false;
     return r.value;
+  } catch (e) {
+    open = false;
+    throw e;
   } finally {
+    // Unwound from outside (a plain call that would block): let the body clean up too.
+    if (open) for (let u = body.return(undefined as T); !u.done; u = body.next()) yield u.value;
     if (t.taskWork.length > 0) yield* runTaskWorkSteps(t);
     t.sim.inKernel--;
     t.sim.afterSyscall = true;

@@ -1,6 +1,7 @@
 import { FILES_ALLOC, FILES_COUNT, FILES_FDT, slotAccess, type Fdtable } from '../../fdtable/fdtable.js';
 import { F_COUNT } from '../../file/ref-file.js';
 import { setBit } from '../../fdtable/bitmap.js';
+import { EPOLLIN, EPOLLRDNORM } from '../../file/poll.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, dynamicStep, type KernelPath } from '../../sim/step.js';
 import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE } from '../constants.js';
@@ -120,8 +121,11 @@ export function* unshareSteps(t: Task, flags: number): KernelPath {
 
 /** exit_files() and the rest of do_exit() that concerns files. @internal */
 export function* exitSteps(t: Task): KernelPath {
-  yield { fn: 'exit_signals: PF_EXITING', acc: countAcc(t.filesOrThrow('exit'), false) };
+  const p = t.process;
+  yield { fn: 'exit_signals: PF_EXITING', acc: [countAcc(t.filesOrThrow('exit'), false), access(p.simId, 1, true), p.exitWait.writeAccess()] };
   t.exiting = true;
+  // do_notify_pidfd(), brought forward to PF_EXITING of the last thread: pidfds poll readable.
+  if (p.tasks.every((o) => o.exiting || o.exited)) p.exitWait.wakeUp(EPOLLIN | EPOLLRDNORM, Infinity);
   const files = t.files!;
   yield { fn: 'exit_files: task->files = NULL', acc: countAcc(files, false) };
   t.files = null;
