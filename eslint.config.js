@@ -72,4 +72,9 @@ export default defineConfig(
     files: ['*.js', '*.mjs', '*.cjs', 'scripts/**', 'src/cli/**'],
     languageOptions: { globals: { ...globals.node } },
   },
+  {
+    // Users' scenario modules as the CLI tests load them: CommonJS too.
+    files: ['test/fixtures/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+  },
 );

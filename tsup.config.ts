@@ -24,7 +24,7 @@ export default defineConfig([
   // The CLI: the only Node-specific code. It imports the library through relative paths, so the
   // bundle carries its own copy of the library; within the CLI process there is one KernelError.
   {
-    entry: { cli: 'src/cli/main.ts' },
+    entry: { cli: 'src/cli/bin.ts' },
     format: ['esm'],
     dts: false,
     splitting: false,
