@@ -173,6 +173,39 @@ describe('fdlab on a user\'s scenario module', () => {
   });
 });
 
+describe('fdlab bisect', () => {
+  it('prints each version\'s verdict and the change that fixed the race, exit 1', async () => {
+    const r = await inProcess('bisect', 'pidfd-getfd-fpos');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/linux-6\.4 +fpos-race/);
+    expect(r.stdout).toMatch(/linux-6\.5-rc +clean/);
+    expect(r.stdout).toMatch(/fpos-race: linux-3\.14 \.\. linux-6\.4\n {2}introduced: at or before linux-3\.14[^\n]*\n {2}fixed in linux-6\.5-rc by\n {4}fdgetPos: when-shared → always {2}20ea1e7d13c1/);
+  });
+
+  it('--json and --with on the bin', () => {
+    const r = fdlab('bisect', 'fget-stale-recycle', '--with', 'fgetRecheck=none', '--json');
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ scenario: 'fget-stale-recycle', verdict: 'violation', exhaustive: true });
+    expect(out.ranges[0]).toMatchObject({ kind: 'stale-file', first: 'linux-6.7', fixedIn: null });
+    expect(out.ranges[0].introducedBy[0].origin.commit).toBe('0ede61d8589c');
+  });
+
+  it('on a user\'s module: clean in every version exits 0; a bounded bisection that found nothing exits 4', async () => {
+    const clean = await inProcess('bisect', `${FIX}/scenarios.mjs#twoReaders`);
+    expect(clean.status).toBe(0);
+    expect(clean.stdout).toMatch(/no violation in any version, in every interleaving/);
+    const bounded = await inProcess('bisect', 'pidfd-getfd-fpos', '--max-runs', '0', '--json');
+    expect(bounded.status).toBe(4);
+    expect(JSON.parse(bounded.stdout)).toMatchObject({ verdict: 'not-exhaustive', exhaustive: false });
+  });
+
+  it('--with takes switches only; a setup that throws is a run-time error', async () => {
+    expect((await inProcess('bisect', 'pidfd-getfd-fpos', '--with', 'linux-6.4')).status).toBe(2);
+    expect((await inProcess('bisect', `${FIX}/setup-throws.mjs`)).status).toBe(3);
+  });
+});
+
 describe('fdlab usage errors', () => {
   it.each([
     [[]],
@@ -198,6 +231,9 @@ describe('fdlab usage errors', () => {
     [['replay', 'pidfd-getfd-fpos', '0.x.1']],
     [['list', '--wat']],
     [['list', 'extra', 'words']],
+    [['bisect']],
+    [['bisect', 'pidfd-getfd-fpos', 'extra']],
+    [['bisect', 'pidfd-getfd-fpos', '--policy', 'before']],
   ])('%j → exit 2 with a short message and a hint, not the usage dump', async (...args) => {
     const r = await inProcess(...(args[0] as string[]));
     expect(r.status).toBe(2);
@@ -206,7 +242,7 @@ describe('fdlab usage errors', () => {
   });
 
   it('--help prints the usage with every exit status, exit 0', async () => {
-    for (const argv of [['--help'], ['help'], ['explore', '--help']]) {
+    for (const argv of [['--help'], ['help'], ['explore', '--help'], ['bisect', '-h']]) {
       const r = await inProcess(...argv);
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/usage:[\s\S]*0 clean[\s\S]*1 violation[\s\S]*2 bad usage[\s\S]*3 run-time error[\s\S]*4 no violation found/);

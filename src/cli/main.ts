@@ -1,5 +1,6 @@
 import { parseArgs, RunError, UsageError, type OptionSpec } from './args.js';
 import { EXPLORE_OPTIONS, exploreCommand, list, LIST_OPTIONS, REPLAY_OPTIONS, replayCommand, type CommandResult } from './commands.js';
+import { BISECT_OPTIONS, bisectCommand } from './bisect.js';
 import { loadScenario } from './load.js';
 
 const USAGE = `usage:
@@ -7,13 +8,16 @@ const USAGE = `usage:
   fdlab explore <scenario> [--policy P] [--strategy dpor|dfs|random|pct] [--max-runs N] [--max-time MS]
                 [--seed N] [--preemption-bound N] [--json] [--render R [--out FILE]]
   fdlab replay <scenario> <schedule> [--policy P] [--json] [--render R [--out FILE]]
+  fdlab bisect <scenario> [--with key=value,...] [--strategy S] [--max-runs N] [--max-time MS] [--json]
+                (the scenario under every kernel version, linux-3.14 to current: where a race
+                existed and the change that introduced and fixed it)
 
 <scenario>  a shipped scenario (fdlab list) or a module of yours: ./file.js or ./file.js#exportName
             (ESM or CJS; .ts when node runs with a TypeScript loader, e.g. node --import tsx)
 P           before, after, a preset (linux-3.14 ... linux-6.15, current) or key=value, comma-separated
 R           text, mermaid, dot, json, html; without --out the picture goes to stdout, the report to stderr
 
-exit status: 0 clean in every interleaving, 1 violation found, 2 bad usage, 3 run-time error
+exit status: 0 clean in every interleaving (bisect: in every version), 1 violation found, 2 bad usage, 3 run-time error
              (bad schedule, failing scenario module, unwritable --out), 4 no violation found but the
              search was not exhaustive (--max-runs, --max-time, random or pct)`;
 
@@ -28,20 +32,22 @@ export interface CliIo {
   readonly writeFile: (path: string, content: string) => void;
 }
 
-const COMMANDS: Record<string, OptionSpec> = { list: LIST_OPTIONS, explore: EXPLORE_OPTIONS, replay: REPLAY_OPTIONS };
+const COMMANDS: Record<string, OptionSpec> = { list: LIST_OPTIONS, explore: EXPLORE_OPTIONS, replay: REPLAY_OPTIONS, bisect: BISECT_OPTIONS };
 
 async function run(argv: readonly string[], io: CliIo): Promise<CommandResult | 'help'> {
   const cmd = argv[0];
-  if (cmd === undefined) throw new UsageError('missing command (list, explore, replay)');
+  if (cmd === undefined) throw new UsageError('missing command (list, explore, replay, bisect)');
   if (cmd === 'help' || cmd === '--help' || cmd === '-h') return 'help';
-  if (!Object.hasOwn(COMMANDS, cmd)) throw new UsageError(`unknown command '${cmd}' (list, explore, replay)`);
+  if (!Object.hasOwn(COMMANDS, cmd)) throw new UsageError(`unknown command '${cmd}' (list, explore, replay, bisect)`);
   const args = parseArgs(argv.slice(1), COMMANDS[cmd]!);
   if (args.opts['help'] === true) return 'help';
   const progress = io.tty ? (line: string) => io.stderr(`\r${line}\x1b[K`) : undefined;
   if (cmd === 'list') return list(args);
   const s = await loadScenario(args.words[0]);
   try {
-    return cmd === 'explore' ? exploreCommand(args, s, progress) : replayCommand(args, s);
+    if (cmd === 'explore') return exploreCommand(args, s, progress);
+    if (cmd === 'bisect') return bisectCommand(args, s, progress);
+    return replayCommand(args, s);
   } finally {
     if (progress) io.stderr('\r\x1b[K');
   }
