@@ -7,6 +7,7 @@ export default defineConfig([
       index: 'src/index.ts',
       pidfd: 'src/plugins/pidfd/index.ts',
       scenarios: 'src/scenarios/index.ts',
+      testing: 'src/testing/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
