@@ -20,9 +20,12 @@ interface Tracked {
 
 const created: Tracked[] = [];
 
-/** A new Kernel, recorded for the end-of-test audit. */
+/**
+ * A new Kernel, recorded for the end-of-test audit. Tests read the event log, so it is
+ * recorded unless `trace: false` is asked for (plain use records none by default).
+ */
 export function newKernel(opts?: KernelOptions): Kernel {
-  const k = new Kernel(opts);
+  const k = new Kernel({ trace: true, ...opts });
   created.push({ kernel: k, exempt: false });
   return k;
 }

@@ -52,7 +52,7 @@ export interface Renderers {
  * @example
  * ```ts
  * import { Kernel, render } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * k.spawnProcess().open('/srv', 0);
  * for (const [name, fn] of Object.entries(render)) console.log(name, fn(k.engine.events).length);
  * ```
