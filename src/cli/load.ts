@@ -48,7 +48,7 @@ export async function loadScenario(word: string | undefined, cwd: string = proce
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const hint = /\.[cm]?tsx?$/.test(file) && /Unknown file extension|ERR_UNKNOWN_FILE_EXTENSION/.test(msg)
-      ? ' (run node with a TypeScript loader, e.g. `node --import tsx $(npm bin)/fdlab ...`, or compile it first)'
+      ? ' (run node with a TypeScript loader, e.g. `node --import tsx node_modules/.bin/fdlab ...`; Node 23.6+ strips types itself)'
       : '';
     throw new RunError(`cannot load ${file}: ${msg}${hint}`);
   }
