@@ -10,7 +10,7 @@ function change(c: PolicyChange): string {
   const o = c.origin;
   const from = `${c.key}: ${String(c.from)} → ${String(c.to)}`;
   if (o === undefined) return from;
-  return `${from}  ${o.commit ?? '(no commit hash)'} "${o.title}" (${o.since}${o.seed !== undefined ? `; ${o.seed}` : ''})`;
+  return `${from}  ${o.commit ?? '(no commit hash)'} "${o.title}" (${o.since}${o.seed !== undefined ? `, ${o.seed}` : ''})`;
 }
 
 /** The bisection as text: one line per version, then each range with its suspects. */

@@ -194,9 +194,9 @@ export const POLICY_HISTORY: {
   readonly slabTypesafeByRcu: Readonly<Record<'true' | 'false', PolicyValueOrigin>>;
 } = {
   fdgetPos: {
-    'when-shared': { commit: '9c225f2655e3', title: 'vfs: atomic f_pos accesses as per POSIX', since: 'v3.14', seed: 'seed 000 (pidfd_getfd and f_pos_lock)' },
-    always: { commit: '20ea1e7d13c1', title: 'file: always lock position for FMODE_ATOMIC_POS', since: 'v6.5-rc', seed: 'seed 000 (pidfd_getfd and f_pos_lock)' },
-    'when-shared-or-dir': { commit: '797964253d35', title: 'file: reinstate f_pos locking optimization for regular files', since: 'v6.5-rc', seed: 'seed 000 (pidfd_getfd and f_pos_lock)' },
+    'when-shared': { commit: '9c225f2655e3', title: 'vfs: atomic f_pos accesses as per POSIX', since: 'v3.14', seed: 'seed 000: pidfd_getfd and f_pos_lock' },
+    always: { commit: '20ea1e7d13c1', title: 'file: always lock position for FMODE_ATOMIC_POS', since: 'v6.5-rc', seed: 'seed 000: pidfd_getfd and f_pos_lock' },
+    'when-shared-or-dir': { commit: '797964253d35', title: 'file: reinstate f_pos locking optimization for regular files', since: 'v6.5-rc', seed: 'seed 000: pidfd_getfd and f_pos_lock' },
     'when-shared-or-iterate': { commit: '7d84d1b9af63', title: 'fs: rely on ->iterate_shared to determine f_pos locking', since: 'v6.5' },
     'raw-count-or-iterate': { commit: '5370b43e4bcf', title: 'fs: reduce work in fdget_pos()', since: 'v6.15' },
   },
@@ -206,8 +206,8 @@ export const POLICY_HISTORY: {
     'slot+fdt': { commit: 'e386dfc56f83', title: 'fget: clarify and improve __fget_files() implementation', since: 'v5.16', seed: 'CVE-2021-4083' },
   },
   execUnshare: {
-    'before-de_thread': { commit: 'fd8328be874f', title: '[PATCH] sanitize handling of shared descriptor tables in failing execve()', since: 'v2.6.26', seed: 'seed 001 (exec and POSIX locks)' },
-    'after-de_thread': { commit: null, title: 'exec: Move unshare_files to fix posix file locking during exec (Eric W. Biederman)', since: 'v5.11', seed: 'seed 001 (exec and POSIX locks)' },
+    'before-de_thread': { commit: 'fd8328be874f', title: '[PATCH] sanitize handling of shared descriptor tables in failing execve()', since: 'v2.6.26', seed: 'seed 001: exec and POSIX locks' },
+    'after-de_thread': { commit: null, title: 'exec: Move unshare_files to fix posix file locking during exec (Eric W. Biederman)', since: 'v5.11', seed: 'seed 001: exec and POSIX locks' },
   },
   slabTypesafeByRcu: {
     false: { commit: null, title: 'struct file freed with call_rcu() after a grace period', since: 'v3.14' },
