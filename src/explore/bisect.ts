@@ -143,7 +143,7 @@ export function policyChanges(older: KernelPolicy, newer: KernelPolicy): PolicyC
   const out: PolicyChange[] = [];
   for (const key of Object.keys(DEFAULT_POLICY) as Array<keyof KernelPolicy>) {
     if (older[key] === newer[key]) continue;
-    const table = (POLICY_HISTORY as Readonly<Record<string, Readonly<Record<string, PolicyValueOrigin>>>>)[key];
+    const table = (POLICY_HISTORY as unknown as Readonly<Record<string, Readonly<Record<string, PolicyValueOrigin>>>>)[key];
     out.push({ key, from: older[key], to: newer[key], origin: table?.[String(newer[key])] });
   }
   return out;

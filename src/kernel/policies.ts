@@ -176,6 +176,27 @@ export interface PolicyValueOrigin {
 }
 
 /**
+ * The shape of {@link POLICY_HISTORY}: for each versioned switch, each of its values and
+ * where it comes from.
+ *
+ * @example
+ * ```ts
+ * import type { PolicyHistory } from 'fdlab';
+ * const commitOf = (h: PolicyHistory) => h.execUnshare['after-de_thread'].commit; // null: named by title
+ * ```
+ */
+export interface PolicyHistory {
+  /** When fdget_pos() takes f_pos_lock. */
+  readonly fdgetPos: Readonly<Record<KernelPolicy['fdgetPos'], PolicyValueOrigin>>;
+  /** What fget rechecks after its speculative reference. */
+  readonly fgetRecheck: Readonly<Record<KernelPolicy['fgetRecheck'], PolicyValueOrigin>>;
+  /** Where exec unshares the fd table. */
+  readonly execUnshare: Readonly<Record<KernelPolicy['execUnshare'], PolicyValueOrigin>>;
+  /** Whether struct file memory is SLAB_TYPESAFE_BY_RCU (keys `'true'` and `'false'`). */
+  readonly slabTypesafeByRcu: Readonly<Record<'true' | 'false', PolicyValueOrigin>>;
+}
+
+/**
  * The documented origin of every value of every enumerated or boolean policy switch, as
  * data: what `bisect()` reads to name the change that introduced or fixed a race.
  * (`fileRefMax` is a model limit, not a kernel version switch.)
@@ -187,12 +208,7 @@ export interface PolicyValueOrigin {
  * POLICY_HISTORY.slabTypesafeByRcu.true.since; // 'v6.7'
  * ```
  */
-export const POLICY_HISTORY: {
-  readonly fdgetPos: Readonly<Record<KernelPolicy['fdgetPos'], PolicyValueOrigin>>;
-  readonly fgetRecheck: Readonly<Record<KernelPolicy['fgetRecheck'], PolicyValueOrigin>>;
-  readonly execUnshare: Readonly<Record<KernelPolicy['execUnshare'], PolicyValueOrigin>>;
-  readonly slabTypesafeByRcu: Readonly<Record<'true' | 'false', PolicyValueOrigin>>;
-} = {
+export const POLICY_HISTORY: PolicyHistory = {
   fdgetPos: {
     'when-shared': { commit: '9c225f2655e3', title: 'vfs: atomic f_pos accesses as per POSIX', since: 'v3.14', seed: 'seed 000: pidfd_getfd and f_pos_lock' },
     always: { commit: '20ea1e7d13c1', title: 'file: always lock position for FMODE_ATOMIC_POS', since: 'v6.5-rc', seed: 'seed 000: pidfd_getfd and f_pos_lock' },

@@ -6,6 +6,7 @@
  * helpers throw Errors, so they work with vitest, node:test, jest or mocha.
  *
  * @packageDocumentation
+ * @module fdlab/testing
  */
 export { stepToEnd, stepUntil } from './step.js';
 export { catchErrno, errnoOf } from './errno.js';

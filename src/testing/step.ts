@@ -1,8 +1,6 @@
 import type { Kernel, SimThread, Task } from '../index.js';
 
-type ThreadLike = SimThread | Task;
-
-function simThread(t: ThreadLike): SimThread {
+function simThread(t: SimThread | Task): SimThread {
   return 'sim' in t ? t.sim : t;
 }
 
@@ -29,7 +27,7 @@ function simThread(t: ThreadLike): SimThread {
  * t.sim.result;                   // 'ne 1' (/data/log holds 'line 1\nline 2\nline 3\n')
  * ```
  */
-export function stepUntil(k: Kernel, thread: ThreadLike, label: string | RegExp): void {
+export function stepUntil(k: Kernel, thread: SimThread | Task, label: string | RegExp): void {
   const t = simThread(thread);
   const match = (s: string) => (typeof label === 'string' ? s === label : label.test(s));
   for (let guard = 0; guard < 100_000; guard++) {
@@ -56,7 +54,7 @@ export function stepUntil(k: Kernel, thread: ThreadLike, label: string | RegExp)
  * t.sim.result; // 0
  * ```
  */
-export function stepToEnd(k: Kernel, thread: ThreadLike): void {
+export function stepToEnd(k: Kernel, thread: SimThread | Task): void {
   const t = simThread(thread);
   for (let guard = 0; t.pending !== null && guard < 100_000; guard++) {
     if (!k.engine.isEnabled(t.id)) throw new Error(`${t.name} is blocked in ${t.pending.fn}`);
