@@ -84,10 +84,10 @@ describe('fdlab on the shipped scenarios', () => {
     expect(JSON.parse(r.stdout).violations[0].kind).toBe('stale-file');
   });
 
-  it.each(['text', 'mermaid', 'dot', 'json', 'html'])('replay --render %s --out writes the picture', async (kind) => {
+  it.each(['text', 'mermaid', 'dot', 'json', 'html', 'svg'])('replay --render %s --out writes the picture', async (kind) => {
     const r = await inProcess('replay', 'pidfd-getfd-fpos', '0.0.0.0.0.1', '--policy', 'before', '--render', kind, '--out', `pic.${kind}`);
     expect(r.status).toBe(1);
-    const marker = { text: 'file_needs_f_pos_lock', mermaid: 'sequenceDiagram', dot: 'digraph', json: '"fdlab-trace"', html: '<!DOCTYPE html>' }[kind]!;
+    const marker = { text: 'file_needs_f_pos_lock', mermaid: 'sequenceDiagram', dot: 'digraph', json: '"fdlab-trace"', html: '<!DOCTYPE html>', svg: 'f_pos_lock: P2.T1' }[kind]!;
     expect(r.files.get(`pic.${kind}`)).toContain(marker);
   });
 

@@ -126,7 +126,10 @@ describe('links', () => {
     for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
       const url = m[1]!;
       if (doc === 'README.md') expect(url, `README link ${url} must be absolute (it is read on npm)`).toMatch(/^https:\/\//);
-      const inRepo = url.startsWith(`${REPO}/blob/main/`) ? url.slice(`${REPO}/blob/main/`.length) : url.startsWith(`${REPO}/tree/main/`) ? url.slice(`${REPO}/tree/main/`.length) : null;
+      const RAW = 'https://raw.githubusercontent.com/fdlab/fdlab/main/';
+      const inRepo = url.startsWith(`${REPO}/blob/main/`) ? url.slice(`${REPO}/blob/main/`.length)
+        : url.startsWith(`${REPO}/tree/main/`) ? url.slice(`${REPO}/tree/main/`.length)
+          : url.startsWith(RAW) ? url.slice(RAW.length) : null;
       if (inRepo !== null) expect(existsSync(join(ROOT, inRepo.split('#')[0]!)), `${url} names a file that does not exist`).toBe(true);
       else if (!/^https?:\/\//.test(url) && !url.startsWith('#')) expect(existsSync(join(ROOT, 'docs', url.split('#')[0]!)), `${doc}: ${url} does not exist`).toBe(true);
     }

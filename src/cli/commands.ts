@@ -18,7 +18,7 @@ export interface CommandResult {
   readonly status: 0 | 1 | 4;
 }
 
-const RENDERERS = ['text', 'mermaid', 'dot', 'json', 'html'] as const;
+const RENDERERS = ['text', 'mermaid', 'dot', 'json', 'html', 'svg'] as const;
 type RendererName = (typeof RENDERERS)[number];
 const STRATEGIES: readonly StrategyName[] = ['dpor', 'dfs', 'random', 'pct'];
 
@@ -67,6 +67,11 @@ function picture(name: RendererName, events: readonly TraceEvent[], title: strin
       return render.json(events, { title, schedule });
     case 'html':
       return render.html(events, { title, violations, schedule });
+    case 'svg': {
+      // The tables at the first violation's step (where the picture says most), else at the end.
+      const at = violations[0]?.step;
+      return render.svg(events, { title, ...(at !== undefined ? { atStep: at } : {}) });
+    }
   }
 }
 

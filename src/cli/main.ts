@@ -15,7 +15,7 @@ const USAGE = `usage:
 <scenario>  a shipped scenario (fdlab list) or a module of yours: ./file.js or ./file.js#exportName
             (ESM or CJS; .ts when node runs with a TypeScript loader, e.g. node --import tsx)
 P           before, after, a preset (linux-3.14 ... linux-6.15, current) or key=value, comma-separated
-R           text, mermaid, dot, json, html; without --out the picture goes to stdout, the report to stderr
+R           text, mermaid, dot, json, html, svg; without --out the picture goes to stdout, the report to stderr
 
 exit status: 0 clean in every interleaving (bisect: in every version), 1 violation found, 2 bad usage, 3 run-time error
              (bad schedule, failing scenario module, unwritable --out), 4 no violation found but the
