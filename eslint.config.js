@@ -73,6 +73,11 @@ export default defineConfig(
     languageOptions: { globals: { ...globals.node } },
   },
   {
+    // The browser example: plain ESM for a page, no build step.
+    files: ['examples/browser/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Users' scenario modules as the CLI tests load them: CommonJS too.
     files: ['test/fixtures/**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
