@@ -10,7 +10,7 @@ export { escapeHtml, renderHtml, scriptJson, type HtmlOptions } from './html.js'
 export { eventToJson, renderJson, TRACE_JSON_FORMAT, TRACE_JSON_VERSION, type JsonValue } from './json.js';
 export { escapeMermaid, renderMermaid, type MermaidOptions } from './mermaid.js';
 export { renderText, type TextOptions } from './text.js';
-export { renderSvg, type SvgInput, type SvgOptions, type SvgState } from './svg.js';
+export { renderSvg, type SvgInput, type SvgOptions, type SvgSource, type SvgState } from './svg.js';
 export { explainViolation, violationOfEvent } from './why.js';
 export { formatCount, formatEffect, isFileName, objectOf, parseSlot, type FormatOptions, type SlotName } from './format.js';
 export { buildTimeline, type Timeline, type TimelinePlain, type TimelineRow, type TimelineStep, type TimelineThread } from './timeline.js';

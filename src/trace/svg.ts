@@ -15,11 +15,39 @@ import { referencesAt, type ReferenceSnapshot } from './refs.js';
  */
 export interface SvgState {
   /** fd tables with their used slots. */
-  readonly tables: ReadonlyArray<{ readonly name: string; readonly count: number; readonly slots: ReadonlyArray<{ readonly fd: number; readonly file: string | null }> }>;
+  readonly tables: ReadonlyArray<{
+    /** Table name, e.g. `P1.files`. */
+    readonly name: string;
+    /** files_struct count. */
+    readonly count: number;
+    /** Used slots. */
+    readonly slots: ReadonlyArray<{
+      /** The fd number. */
+      readonly fd: number;
+      /** The installed file's name, null when reserved. */
+      readonly file: string | null;
+    }>;
+  }>;
   /** Live files. */
-  readonly files: ReadonlyArray<{ readonly name: string; readonly count: number | 'saturated'; readonly pos: number; readonly flags: number; readonly path: string }>;
+  readonly files: ReadonlyArray<{
+    /** File name, e.g. `file#1`. */
+    readonly name: string;
+    /** f_count, or `'saturated'`. */
+    readonly count: number | 'saturated';
+    /** f_pos. */
+    readonly pos: number;
+    /** f_flags. */
+    readonly flags: number;
+    /** The inode's path. */
+    readonly path: string;
+  }>;
   /** Mounts with their counts. */
-  readonly mounts: ReadonlyArray<{ readonly path: string; readonly count: number }>;
+  readonly mounts: ReadonlyArray<{
+    /** Mount point. */
+    readonly path: string;
+    /** mnt_count. */
+    readonly count: number;
+  }>;
 }
 
 /**
@@ -32,7 +60,21 @@ export interface SvgState {
  * const inputs: SvgInput[] = [new Kernel(), new Kernel().snapshot(), []];
  * ```
  */
-export type SvgInput = SvgState | { snapshot(): SvgState } | ReferenceSnapshot | readonly TraceEvent[];
+export type SvgInput = SvgState | SvgSource | ReferenceSnapshot | readonly TraceEvent[];
+
+/**
+ * Anything that can take a snapshot of its state: a `Kernel`.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, type SvgSource } from 'fdlab';
+ * const k: SvgSource = new Kernel();
+ * ```
+ */
+export interface SvgSource {
+  /** The current state, as `kernel.snapshot()` returns it. */
+  snapshot(): SvgState;
+}
 
 /**
  * Options of {@link renderSvg}.
