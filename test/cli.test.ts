@@ -23,13 +23,17 @@ function fdlab(...args: string[]) {
 
 /** main() in this process, with its output captured and files kept in a map. */
 async function inProcess(...argv: string[]) {
+  return inProcessTty(false, ...argv);
+}
+
+async function inProcessTty(tty: boolean, ...argv: string[]) {
   let stdout = '';
   let stderr = '';
   const files = new Map<string, string>();
   const status = await main(argv, {
     stdout: (s) => void (stdout += s),
     stderr: (s) => void (stderr += s),
-    tty: false,
+    tty,
     writeFile: (path, content) => {
       if (path.startsWith('/unwritable/')) throw new Error(`EACCES: permission denied, open '${path}'`);
       files.set(path, content);
@@ -247,6 +251,14 @@ describe('fdlab usage errors', () => {
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/usage:[\s\S]*0 clean[\s\S]*1 violation[\s\S]*2 bad usage[\s\S]*3 run-time error[\s\S]*4 no violation found/);
     }
+  });
+
+  it('on a terminal, stderr carries only progress lines, each redrawn in place and cleared at the end; stdout is unchanged', async () => {
+    const plain = await inProcess('explore', 'core-steal-fpos', '--json');
+    const tty = await inProcessTty(true, 'explore', 'core-steal-fpos', '--json');
+    expect(tty.status).toBe(plain.status);
+    expect(tty.stdout).toBe(plain.stdout);
+    expect(tty.stderr).toMatch(/^(\r\d+ runs \(\d+ runs\/s\), \d+ violation\(s\), \d+\.\d s\x1b\[K)*\r\x1b\[K$/);
   });
 
   it('the progress line shows runs, rate, violations so far and elapsed time', () => {
