@@ -258,7 +258,9 @@ describe('fdlab usage errors', () => {
     const tty = await inProcessTty(true, 'explore', 'core-steal-fpos', '--json');
     expect(tty.status).toBe(plain.status);
     expect(tty.stdout).toBe(plain.stdout);
-    expect(tty.stderr).toMatch(/^(\r\d+ runs \(\d+ runs\/s\), \d+ violation\(s\), \d+\.\d s\x1b\[K)*\r\x1b\[K$/);
+    // ESC [ K (erase to end of line) shown as <EL> so the pattern stays readable.
+    const shown = tty.stderr.replaceAll('\x1b[K', '<EL>');
+    expect(shown).toMatch(/^(\r\d+ runs \(\d+ runs\/s\), \d+ violation\(s\), \d+\.\d s<EL>)*\r<EL>$/);
   });
 
   it('the progress line shows runs, rate, violations so far and elapsed time', () => {
