@@ -9,7 +9,7 @@
  */
 import { Kernel, O_RDWR, formatEffect, type Process } from 'fdlab';
 
-const k = new Kernel();
+const k = new Kernel({ trace: true }); // record the event log: this example prints it
 const events = k.engine.events;
 let seen = events.length;
 

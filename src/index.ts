@@ -4,6 +4,7 @@
  * kernel mailing lists reproducible.
  *
  * @packageDocumentation
+ * @module fdlab
  */
 
 // sim: the engine
@@ -82,7 +83,10 @@ export type { EpollItemPoll, EpollPolicy } from './epoll/policy.js';
 
 // kernel: the world
 export { Kernel, type KernelOptions } from './kernel/kernel.js';
-export { checkPolicy, DEFAULT_POLICY, isResolvedPolicy, POLICY_PRESETS, POLICY_VALUES, type KernelPolicy, type PolicyInput, type PresetName } from './kernel/policies.js';
+export {
+  checkPolicy, DEFAULT_POLICY, isResolvedPolicy, POLICY_HISTORY, POLICY_PRESETS, POLICY_VALUES,
+  type KernelPolicy, type PolicyHistory, type PolicyInput, type PolicyValueOrigin, type PresetName,
+} from './kernel/policies.js';
 export type { AuditEntry, AuditReport, OwnerSource } from './kernel/audit.js';
 export type { KernelSnapshot, SnapshotFile, SnapshotLock, SnapshotMount, SnapshotProcess, SnapshotTable } from './kernel/snapshot.js';
 export type { Plugin } from './kernel/plugin.js';

@@ -29,7 +29,11 @@ import { takeSnapshot, type KernelSnapshot } from './snapshot.js';
 export interface KernelOptions {
   /** Behaviour switches: a preset name, an object, or a list (default: the current kernel). */
   readonly policy?: PolicyInput;
-  /** Record the event log (default true; turn off to replay millions of calls). */
+  /**
+   * Record the event log in `engine.events` (default false: plain use keeps no history,
+   * so a million calls cost no memory). Scenarios run by `explore()` record it when a
+   * trace is read, and `replay()` always does.
+   */
   readonly trace?: boolean;
   /** RLIMIT_NOFILE soft limit of new processes (default 1024). */
   readonly rlimitNofile?: number;
@@ -85,7 +89,7 @@ export class Kernel implements TaskWorld, EpollWorld {
     const policy = isResolvedPolicy(input) ? input : Object.freeze(resolvePolicy<KernelPolicy>(DEFAULT_POLICY, POLICY_PRESETS, input));
     checkPolicy(policy);
     this.policy = policy;
-    this.engine = new Engine(opts.trace ?? true);
+    this.engine = new Engine(opts.trace ?? false);
     this.slab = new FileSlab(this.engine, this.policy);
     this.fpos = new FposWatch(this.engine);
     this.epoll = new EpollRegistry(this.engine);

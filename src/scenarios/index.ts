@@ -4,6 +4,7 @@
  * the verdicts expected under each.
  *
  * @packageDocumentation
+ * @module fdlab/scenarios
  */
 import type { Scenario } from '../explore/scenario.js';
 import { coreStealFpos, fposThreadsShared } from './core-steal-fpos.js';

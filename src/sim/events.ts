@@ -74,7 +74,7 @@ export interface EffectDetail {
  * @example
  * ```ts
  * import { Kernel } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * const p = k.spawnProcess();
  * p.dup(p.open('/data/log', 0));
  * k.engine.events.filter((e) => e.kind === 'effect').map((e) => e.fn);

@@ -45,7 +45,7 @@ export function quoteDot(s: string): string {
  * @example
  * ```ts
  * import { Kernel, renderDot } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * const p = k.spawnProcess();
  * p.dup(p.open('/srv', 0));
  * const dot = renderDot(k.engine.events); // 'digraph "fdlab" { ... }' — feed it to `dot -Tsvg`

@@ -231,7 +231,7 @@ interface Row {
  * @example
  * ```ts
  * import { Kernel, O_DIRECTORY, runEngine, renderHtml } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * const p1 = k.spawnProcess();
  * const fd = p1.open('/srv', O_DIRECTORY);
  * p1.thread(function* (sys) { yield* sys.getdents(fd, 2); });

@@ -191,7 +191,7 @@ function stable(v: unknown, seen: Set<object> = new Set()): JsonValue | undefine
  * @example
  * ```ts
  * import { Kernel, renderJson } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * k.spawnProcess().open('/srv', 0);
  * const json = renderJson(k.engine.events, { scenario: 'open' });
  * JSON.parse(json).events.length > 0; // true

@@ -45,7 +45,7 @@ export function escapeMermaid(s: string): string {
  * @example
  * ```ts
  * import { Kernel, O_DIRECTORY, runEngine, renderMermaid } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * const p1 = k.spawnProcess();
  * const fd = p1.open('/srv', O_DIRECTORY);
  * p1.thread(function* (sys) { yield* sys.getdents(fd, 2); });

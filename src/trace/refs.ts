@@ -151,7 +151,7 @@ interface TableState {
  * @example
  * ```ts
  * import { Kernel, ReferenceTracker } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * const p = k.spawnProcess();
  * p.dup(p.open('/srv', 0));
  * const t = new ReferenceTracker(k.engine);
@@ -340,7 +340,7 @@ export class ReferenceTracker {
  * @example
  * ```ts
  * import { Kernel, referencesAt } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * const p = k.spawnProcess();
  * p.dup(p.open('/srv', 0));
  * referencesAt(k.engine.events).files[0]?.slots; // ['P1.files.fd[0]', 'P1.files.fd[1]']
