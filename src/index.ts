@@ -65,13 +65,14 @@ export { Process, type ThreadBody } from './task/process.js';
 export { Sys } from './task/sys.js';
 export { Task } from './task/task.js';
 export { plainSyscall, syscallSteps } from './task/syscall.js';
+export { CORE_SYSCALLS, type SyscallArgKind, type SyscallSpec } from './task/syscall-catalogue.js';
 export type { PollFd, PollResult, SelectResult } from './task/syscalls/poll.js';
 export { pipeSteps, receiveFd, receiveFdReplace, receiveFdReplaceSteps, receiveFdSteps } from './task/syscalls/fd-calls.js';
 export { allocStep, closeSlotStep, countStep, flushStep, installStep, putUnusedStep } from './task/syscalls/steps.js';
 export type { SpawnOptions, TaskWorld } from './task/world.js';
 
 // epoll: wait-queue based readiness over any file with ->poll
-export { Epoll, type EpollSys } from './epoll/index.js';
+export { Epoll, EPOLL_SYSCALLS, type EpollSys } from './epoll/index.js';
 export {
   EP_MAX_EVENTS, EP_MAX_NESTS, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLET, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLWAKEUP,
 } from './epoll/constants.js';

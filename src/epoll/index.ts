@@ -3,6 +3,7 @@ import type { KernelPath } from '../sim/step.js';
 import type { Process } from '../task/process.js';
 import { plainSyscall, syscallSteps } from '../task/syscall.js';
 import type { Sys } from '../task/sys.js';
+import type { SyscallSpec } from '../task/syscall-catalogue.js';
 import { epollCreateSteps } from './create.js';
 import { epollCtlSteps, type EpollEvent } from './ctl.js';
 import { dmaBufExportSteps, dmaBufSignalSteps, type DmaBuf } from './dma-buf.js';
@@ -102,3 +103,22 @@ export const Epoll = Object.freeze({
     };
   },
 });
+
+/**
+ * The epoll system calls as a call generator sees them (see {@link SyscallSpec}); the
+ * DPOR-vs-naive soundness property draws from this list with the core's.
+ *
+ * @example
+ * ```ts
+ * import { EPOLL_SYSCALLS } from 'fdlab';
+ * EPOLL_SYSCALLS.map((s) => s.name); // ['epoll_create1', 'epoll_ctl', 'epoll_wait']
+ * ```
+ */
+export const EPOLL_SYSCALLS: readonly SyscallSpec[] = Object.freeze([
+  { name: 'epoll_create1', method: 'create1', args: ['epollFlags'], call: (sys: Sys, a: readonly unknown[]) => Epoll.on(sys).create1(a[0] as number) },
+  {
+    name: 'epoll_ctl', method: 'ctl', args: ['fd', 'epollOp', 'fd'],
+    call: (sys: Sys, a: readonly unknown[]) => Epoll.on(sys).ctl(a[0] as number, a[1] as number, a[2] as number, { events: 1, data: a[2] as number }),
+  },
+  { name: 'epoll_wait', method: 'wait', args: ['fd', 'int'], call: (sys: Sys, a: readonly unknown[]) => Epoll.on(sys).wait(a[0] as number, Math.max(1, a[1] as number), 0) },
+] satisfies SyscallSpec[]);

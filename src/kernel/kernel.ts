@@ -6,6 +6,7 @@ import { FileSlab } from '../file/slab.js';
 import { Vfs } from '../file/vfs.js';
 import type { FputHooks } from '../file/world.js';
 import { Fdtable } from '../fdtable/fdtable.js';
+import { access } from '../sim/step.js';
 import { Engine } from '../sim/engine.js';
 import { HookList } from '../sim/hooks.js';
 import { resolvePolicy } from '../sim/policy.js';
@@ -81,6 +82,8 @@ export class Kernel implements TaskWorld, EpollWorld {
   private readonly procs = new Map<number, Process>();
   private readonly plugins = new Map<string, unknown>();
   private lastPid = 0;
+  /** Engine object id of the pid namespace (see {@link pidNsAccess}). */
+  readonly pidNsId: number;
   private tableNames = new Map<Process, number>();
 
   /** @param opts - policy, tracing and limits */
@@ -96,6 +99,15 @@ export class Kernel implements TaskWorld, EpollWorld {
     this.nrOpen = opts.nrOpen ?? 1024 * 1024;
     this.rlimitNofile = opts.rlimitNofile ?? 1024;
     this.vfs = new Vfs(this);
+    this.pidNsId = this.engine.register({ simName: () => 'pid_ns' });
+  }
+
+  /**
+   * The pid namespace's memory location (pid allocation and the pid → task table) as an
+   * encoded access: fork and clone write it, pid lookups (find_get_pid) read it.
+   */
+  pidNsAccess(write: boolean): number {
+    return access(this.pidNsId, 0, write);
   }
 
   /** Live and exited processes by pid. */
@@ -122,6 +134,7 @@ export class Kernel implements TaskWorld, EpollWorld {
 
   /** @internal */
   allocPid(): number {
+    this.engine.write(this.pidNsId, 0);
     return ++this.lastPid;
   }
 

@@ -23,8 +23,10 @@ export interface TaskWorld extends FdtableWorld {
   readonly vfs: Vfs;
   /** Live processes by pid. */
   readonly processes: ReadonlyMap<number, Process>;
-  /** Allocates the next pid/tid. @internal */
+  /** Allocates the next pid/tid (a write of the pid namespace). @internal */
   allocPid(): number;
+  /** The pid namespace's location as an encoded access. */
+  pidNsAccess(write: boolean): number;
   /** RLIMIT_NOFILE soft limit for new processes. */
   readonly rlimitNofile: number;
   /** Creates a process. */

@@ -5,7 +5,7 @@
  * @packageDocumentation
  * @module fdlab/pidfd
  */
-export { pidfd, type PidfdApi, type PidfdSys } from './plugin.js';
+export { pidfd, PIDFD_SYSCALLS, type PidfdApi, type PidfdSys } from './plugin.js';
 export type { PidfdOptions } from './options.js';
 export { PIDFD_NONBLOCK, PIDFD_THREAD, SECCOMP_ADDFD_FLAG_SEND, SECCOMP_ADDFD_FLAG_SETFD } from './constants.js';
 export { ptraceMayAccess } from './ptrace.js';

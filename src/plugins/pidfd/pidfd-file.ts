@@ -76,6 +76,7 @@ export function pidfdPid(file: RefFile): PidRef | null {
 
 /** Finds a live task by pid/tid (find_get_pid() + pid_task()). @internal */
 export function findTask(k: Kernel, pid: number): { process: Process; task: Task } | null {
+  k.engine.touch(k.pidNsAccess(false));
   for (const p of k.processes.values()) {
     for (const t of p.tasks) if (t.tid === pid && !t.exited) return { process: p, task: t };
   }

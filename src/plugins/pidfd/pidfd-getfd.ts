@@ -48,7 +48,7 @@ export function* pidfdGetfdSteps(k: Kernel, opts: PidfdOptions, t: Task, pidfd: 
   try {
     const ref = pidfdPid(pfile);
     if (ref === null) throw new KernelError('EBADF', 'pidfd_getfd', `fd ${pidfd} is not a pidfd`);
-    yield { fn: 'get_pid_task', acc: access(k.vfs.simId, 0, false) };
+    yield { fn: 'get_pid_task', acc: [access(k.vfs.simId, 0, false), k.pidNsAccess(false)] };
     const found = findTask(k, ref.pid);
     if (found === null) throw new KernelError('ESRCH', 'pidfd_getfd', `pid ${ref.pid} has no task`);
     const target = found.task;

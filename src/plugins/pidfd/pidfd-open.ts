@@ -25,7 +25,7 @@ export function* pidfdOpenSteps(k: Kernel, opts: PidfdOptions, t: Task, pid: num
   if (!Number.isInteger(flags) || (flags & ~(PIDFD_NONBLOCK | PIDFD_THREAD)) !== 0) throw new KernelError('EINVAL', 'pidfd_open', `bad flags ${flags}`);
   if (!Number.isInteger(pid) || pid <= 0) throw new KernelError('EINVAL', 'pidfd_open', `bad pid ${pid}`);
   const thread = (flags & PIDFD_THREAD) !== 0;
-  yield { fn: 'find_get_pid', acc: access(k.vfs.simId, 0, false) };
+  yield { fn: 'find_get_pid', acc: [access(k.vfs.simId, 0, false), k.pidNsAccess(false)] };
   const found = findTask(k, pid);
   if (found === null) throw new KernelError(opts.uapi === 'v6.9' ? 'EINVAL' : 'ESRCH', 'pidfd_open', `no task with pid ${pid}`);
   if (!thread && found.task !== found.process.main) {

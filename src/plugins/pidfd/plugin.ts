@@ -1,4 +1,4 @@
-import { KernelError, plainSyscall, slotReadAccesses, syscallSteps, type Kernel, type KernelPath, type Plugin, type Process, type Sys, type Task } from '../../index.js';
+import { KernelError, plainSyscall, slotReadAccesses, syscallSteps, type SyscallSpec, type Kernel, type KernelPath, type Plugin, type Process, type Sys, type Task } from '../../index.js';
 import type { PidfdOptions } from './options.js';
 import { pidfdGetfdSteps } from './pidfd-getfd.js';
 import { pidfdOpenSteps } from './pidfd-open.js';
@@ -128,3 +128,19 @@ export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
     },
   };
 }
+
+/**
+ * The pidfd plugin's system calls as a call generator sees them (see `SyscallSpec`):
+ * the DPOR-vs-naive soundness property draws from this list with the core's. `extra` is
+ * the plugin's API as `kernel.use(pidfd())` returned it.
+ *
+ * @example
+ * ```ts
+ * import { PIDFD_SYSCALLS } from 'fdlab/pidfd';
+ * PIDFD_SYSCALLS.map((s) => s.name); // ['pidfd_open', 'pidfd_getfd']
+ * ```
+ */
+export const PIDFD_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = Object.freeze([
+  { name: 'pidfd_open', method: 'pidfdOpen', args: ['pid', 'int'], call: (sys: Sys, a: readonly unknown[], api: PidfdApi) => api.on(sys).pidfdOpen(a[0] as number, (a[1] as number) & 0) },
+  { name: 'pidfd_getfd', method: 'pidfdGetfd', args: ['fd', 'fd'], call: (sys: Sys, a: readonly unknown[], api: PidfdApi) => api.on(sys).pidfdGetfd(a[0] as number, a[1] as number, 0) },
+] satisfies SyscallSpec<PidfdApi>[]);

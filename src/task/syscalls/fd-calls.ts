@@ -345,8 +345,7 @@ function checkPipeFlags(flags: number): void {
 export function* pipeSteps(t: Task, flags: number): KernelPath<[number, number]> {
   checkPipeFlags(flags);
   const files = t.filesOrThrow('pipe2');
-  const alloc = allocStep(files);
-  yield { fn: '__do_pipe_flags', acc: [...(alloc.acc as number[]), t.world.slab.allocAccess()] };
+  yield { ...allocStep(files, t.world.slab.allocAccess()), fn: '__do_pipe_flags' };
   const cloexec = (flags & O_CLOEXEC) !== 0;
   const r = files.allocFd(0, t.process.rlimitNofile, cloexec);
   let w: number;

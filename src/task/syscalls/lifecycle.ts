@@ -69,6 +69,7 @@ export function* putFilesStructSteps(t: Task, files: Fdtable): KernelPath {
 function dupFdStep(t: Task, files: Fdtable, fn: string) {
   return dynamicStep(t.world.engine, fn, () => {
     const acc = files.scanAccesses();
+    acc.push(t.world.pidNsAccess(true)); // the new task's pid
     for (let fd = 0; fd < files.fdt.maxFds; fd++) {
       const f = files.fdt.fd[fd];
       if (f) acc.push(access(f.simId, F_COUNT, true));
@@ -93,7 +94,7 @@ export function* forkSteps(t: Task): KernelPath<Process> {
  */
 export function* cloneSteps(t: Task, body: ThreadBody, share: boolean): KernelPath<Task> {
   const files = t.filesOrThrow('clone');
-  if (share) yield { fn: 'copy_files(CLONE_FILES)', acc: countAcc(files, true) };
+  if (share) yield { fn: 'copy_files(CLONE_FILES)', acc: [countAcc(files, true), t.world.pidNsAccess(true)] };
   else yield dupFdStep(t, files, 'copy_files: dup_fd');
   const nt = t.process.cloneTask(t, share);
   t.world.engine.startThread(nt.sim, body(nt.sys));
@@ -131,8 +132,9 @@ export function* exitSteps(t: Task): KernelPath {
   t.files = null;
   yield* putFilesStructSteps(t, files);
   // exit_notify(): the task leaves the thread group, which de_thread() counts.
-  yield { fn: 'exit_notify', acc: access(p.simId, 0, true) };
-  t.world.engine.touch(access(p.simId, 0, true));
+  // (The pid namespace too: a pid lookup finds the task or not.)
+  yield { fn: 'exit_notify', acc: [access(p.simId, 0, true), t.world.pidNsAccess(true)] };
+  t.world.engine.touch([access(p.simId, 0, true), t.world.pidNsAccess(true)]);
   t.exited = true;
   t.process.taskExited(t);
 }

@@ -1,5 +1,6 @@
 import { EMPTY_FD } from '../../fdtable/fd-word.js';
 import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
+import { FILES_ALLOC, FILES_FDT, slotAccess } from '../../fdtable/fdtable.js';
 import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDNORM, EPOLLWRNORM, pollAccesses, vfsPoll, type PollTable } from '../../file/poll.js';
 import type { RefFile } from '../../file/ref-file.js';
 import { KernelError } from '../../sim/kernel-error.js';
@@ -200,7 +201,7 @@ export function* selectSteps(t: Task, nfds: number, readfds: readonly number[], 
   addSet(writefds, 2);
   addSet(exceptfds, 4);
   const fds = [...wanted.keys()].sort((a, b) => a - b);
-  yield { fn: 'max_select_fd', acc: fds.map((fd) => access(files.fdt.simId, fd, false)) };
+  yield { fn: 'max_select_fd', acc: [access(files.simId, FILES_FDT, false), access(files.simId, FILES_ALLOC, false), ...fds.map((fd) => slotAccess(files, fd, false))] };
   for (const fd of fds) if (files.slotState(fd) !== 'installed') throw new KernelError('EBADF', 'select', `fd ${fd} is not open`);
   const items = fds.map((fd) => {
     const b = wanted.get(fd)!;

@@ -10,7 +10,7 @@ import type { Task } from '../task.js';
 /* Step descriptors shared by the syscall paths. */
 
 /**
- * The step of get_unused_fd_flags(): writes the table's allocation state (and files->fdt, which a resize replaces).
+ * The step of get_unused_fd_flags(): writes the table's allocation state (and files->fdt, which a resize replaces), plus any `extra` accesses the same step makes (e.g. the slab, for a call that also allocates its file).
  *
  * @example
  * ```ts
@@ -18,7 +18,7 @@ import type { Task } from '../task.js';
  * allocStep(new Kernel().spawnProcess().files).fn; // 'get_unused_fd_flags'
  * ```
  */
-export const allocStep = (files: Fdtable): Step => ({ fn: 'get_unused_fd_flags', acc: [access(files.simId, FILES_ALLOC, true), access(files.simId, FILES_FDT, true)] });
+export const allocStep = (files: Fdtable, ...extra: number[]): Step => ({ fn: 'get_unused_fd_flags', acc: [access(files.simId, FILES_ALLOC, true), access(files.simId, FILES_FDT, true), ...extra] });
 /**
  * The step of fd_install(): writes slot `fd` (through files->fdt).
  *

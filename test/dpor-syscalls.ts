@@ -1,0 +1,129 @@
+/**
+ * Random small scenarios over every listed system call (the core's CORE_SYSCALLS, epoll's
+ * EPOLL_SYSCALLS, the pidfd plugin's PIDFD_SYSCALLS), for the DPOR-vs-naive-DFS soundness
+ * property: 2–3 threads in 1–2 processes over a file, a directory and a pipe, each making
+ * 1–2 calls with arguments drawn from small domains. A syscall listed where it is defined
+ * joins these programs without anyone editing this file.
+ */
+import {
+  CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, CORE_SYSCALLS, defineScenario, EPOLL_SYSCALLS, explore, F_DUPFD, F_GETFD, F_GETFL,
+  F_SETFD, KernelError, O_CLOEXEC, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random,
+  type KernelPath, type Scenario, type Sys, type SyscallArgKind, type SyscallSpec,
+} from 'fdlab';
+import { pidfd, PIDFD_SYSCALLS, type PidfdApi } from 'fdlab/pidfd';
+
+/** Every call the generator may draw. */
+export const ALL_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = [...CORE_SYSCALLS, ...EPOLL_SYSCALLS, ...PIDFD_SYSCALLS];
+
+const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
+  fd: [0, 1, 2, 3, 4, 5],
+  path: ['/data/log', '/srv', '/tmp/new'],
+  openFlags: [O_RDONLY, O_RDWR | O_CREAT, O_WRONLY | O_TRUNC, O_RDONLY | O_CLOEXEC],
+  dupFlags: [0, O_CLOEXEC],
+  pipeFlags: [0, 0o4000],
+  closeRangeFlags: [0, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE],
+  unshareFlags: [CLONE_FILES],
+  eventfdFlags: [0],
+  epollFlags: [0],
+  count: [1, 2],
+  data: ['x'],
+  offset: [0, 1],
+  whence: [0, 1, 2],
+  fcntlCmd: [F_GETFD, F_SETFD, F_GETFL, F_DUPFD],
+  int: [0, 1],
+  pid: [1, 2],
+  epollOp: [1, 2, 3],
+};
+
+/** One call of a generated program. */
+export interface Call {
+  readonly name: string;
+  readonly args: readonly unknown[];
+}
+
+/** A generated program: whether the second process exists, and each thread's process and calls. */
+export interface SyscallProgram {
+  readonly twoProcesses: boolean;
+  readonly threads: ReadonlyArray<{ readonly proc: 0 | 1; readonly calls: readonly Call[] }>;
+}
+
+/** A random program from `r`. */
+export function randomCallProgram(r: Random): SyscallProgram {
+  const twoProcesses = r.below(2) === 1;
+  const nThreads = r.below(4) === 0 ? 3 : 2;
+  const threads: Array<{ proc: 0 | 1; calls: Call[] }> = [];
+  for (let t = 0; t < nThreads; t++) {
+    const calls: Call[] = [];
+    // Three threads make one call each; two threads up to two (naive search must finish).
+    const nCalls = nThreads === 3 ? 1 : 1 + r.below(2);
+    for (let c = 0; c < nCalls; c++) {
+      const s = ALL_SYSCALLS[r.below(ALL_SYSCALLS.length)]!;
+      calls.push({ name: s.name, args: s.args.map((k) => DOMAINS[k][r.below(DOMAINS[k].length)]) });
+    }
+    threads.push({ proc: twoProcesses && t % 2 === 1 ? 1 : 0, calls });
+  }
+  return { twoProcesses, threads };
+}
+
+const BY_NAME = new Map(ALL_SYSCALLS.map((s) => [s.name, s]));
+
+function* body(sys: Sys, calls: readonly Call[], api: PidfdApi): KernelPath<unknown[]> {
+  const out: unknown[] = [];
+  for (const c of calls) {
+    try {
+      const r = yield* BY_NAME.get(c.name)!.call(sys, c.args, api);
+      out.push(r === undefined ? 'ok' : r);
+    } catch (e) {
+      if (!KernelError.is(e)) throw e;
+      out.push(e.code);
+    }
+  }
+  return out;
+}
+
+/** The program as a scenario: the outcome is every thread's results plus the kernel's snapshot. */
+export function callScenario(prog: SyscallProgram): Scenario<unknown> {
+  return defineScenario({
+    name: 'generated',
+    title: JSON.stringify(prog),
+    source: 'test/dpor-syscalls.ts',
+    setup(k) {
+      const api = k.use(pidfd());
+      const p = k.spawnProcess({ creds: { uid: 0 } });
+      p.open('/data/log', O_RDWR); // 0
+      p.open('/srv', O_RDONLY); // 1
+      const [r, w] = p.pipe(0); // 2, 3
+      p.write(w, 'ab');
+      void r;
+      const procs = [p, prog.twoProcesses ? p.fork() : p];
+      for (const t of prog.threads) procs[t.proc]!.thread((sys) => body(sys, t.calls, api));
+    },
+    outcome: (k) => JSON.stringify([k.engine.threads.map((t) => t.result ?? null), k.snapshot()]),
+  });
+}
+
+/** What comparing DPOR with naive DFS on one program found. */
+export interface Comparison {
+  /** False when naive search was too big for its cap (nothing compared). */
+  readonly compared: boolean;
+  readonly naiveRuns: number;
+  readonly dporRuns: number;
+  /** Outcomes or violation kinds naive search saw and DPOR did not. */
+  readonly missing: readonly string[];
+}
+
+/** Runs DPOR and naive DFS (capped at `naiveCap` runs) on `prog`. */
+export function compareOnProgram(prog: SyscallProgram, naiveCap: number): Comparison {
+  const s = callScenario(prog);
+  const naive = explore(s, { strategy: 'dfs', maxRuns: naiveCap, shrink: false });
+  if (!naive.exhaustive) return { compared: false, naiveRuns: naive.runs, dporRuns: 0, missing: [] };
+  const dpor = explore(s, { shrink: false });
+  const dOut = new Set(dpor.outcomes.map((o) => o.outcome));
+  const dKinds = new Set(dpor.violations.map((v) => v.kind));
+  const missing = [
+    ...naive.outcomes.filter((o) => !dOut.has(o.outcome)).map((o) => `outcome ${o.outcome.slice(0, 200)}`),
+    ...naive.violations.filter((v) => !dKinds.has(v.kind)).map((v) => `violation ${v.kind}`),
+  ];
+  if (!dpor.exhaustive) missing.push('DPOR not exhaustive');
+  return { compared: true, naiveRuns: naive.runs, dporRuns: dpor.runs, missing };
+}
