@@ -23,6 +23,8 @@ export const ERRNO = {
   ENXIO: 6,
   /** Bad file descriptor. */
   EBADF: 9,
+  /** No child processes. */
+  ECHILD: 10,
   /** Try again (would block). */
   EAGAIN: 11,
   /** Out of memory. */
@@ -47,8 +49,12 @@ export const ERRNO = {
   EMFILE: 24,
   /** Illegal seek. */
   ESPIPE: 29,
+  /** Broken pipe: no reader left. */
+  EPIPE: 32,
   /** Resource deadlock would occur. */
   EDEADLK: 35,
+  /** File name (component or path) too long. */
+  ENAMETOOLONG: 36,
   /** Function not implemented. */
   ENOSYS: 38,
   /** Too many symbolic links / epoll loop. */

@@ -9,6 +9,8 @@ import { plainSyscall } from './syscall.js';
 import { close, dup, dup2, dup3, open, pipe } from './syscalls/fd-calls.js';
 import { fcntl } from './syscalls/fcntl.js';
 import { closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSteps } from './syscalls/lifecycle.js';
+import { prlimitNofile } from './syscalls/prlimit.js';
+import { wait4 } from './syscalls/wait.js';
 import { getdentsOp, lseekOp, readOp, runPosOp, writeOp } from './syscalls/rw.js';
 import type { Sys } from './sys.js';
 import { Task } from './task.js';
@@ -55,6 +57,10 @@ export class Process {
   creds: Creds;
   /** RLIMIT_NOFILE soft limit. */
   rlimitNofile: number;
+  /** RLIMIT_NOFILE hard limit (default 4096, INR_OPEN_MAX, or the soft limit if higher). */
+  rlimitNofileMax: number;
+  /** True once the parent has reaped this process (wait4): until then an exited process is a zombie. */
+  reaped = false;
   /** Parent process, if forked. */
   readonly parent: Process | null;
   /** Tasks (threads) in creation order; the first is the main thread. */
@@ -72,6 +78,7 @@ export class Process {
     this.name = opts.name ?? `P${pid}`;
     this.creds = makeCreds(opts.creds);
     this.rlimitNofile = opts.rlimitNofile ?? world.rlimitNofile;
+    this.rlimitNofileMax = opts.rlimitNofileMax ?? Math.max(4096, this.rlimitNofile);
     this.parent = opts.parent ?? null;
     this.simId = world.engine.register({ simName: () => `${this.name}.signal` });
     const sim = world.engine.spawn(`${this.name}.T1`);
@@ -203,6 +210,22 @@ export class Process {
   /** pipe2(2): [read fd, write fd]. */
   pipe(flags = 0): [number, number] {
     return plainSyscall(this.main, () => pipe(this.main, flags));
+  }
+
+  /** prlimit64(0, RLIMIT_NOFILE) / setrlimit(2): sets [soft, hard], returns the old pair. */
+  prlimit(soft: number, hard = this.rlimitNofileMax): [number, number] {
+    return plainSyscall(this.main, () => prlimitNofile(this.main, soft, hard));
+  }
+
+  /** wait4(2) for `pid` (a child, or -1 for any): the reaped pid, 0 with WNOHANG if none has exited. */
+  wait4(pid: number, options = 0): number {
+    return plainSyscall(this.main, () => wait4(this.main, pid, options));
+  }
+
+  /** @internal release_task() of a reaped zombie. */
+  reap(): void {
+    this.reaped = true;
+    if (this.world.engine.tracing) this.world.engine.effect('release_task', this.name, undefined, undefined, 'reaped');
   }
 
   /** fork(2): the child process. */

@@ -53,7 +53,9 @@ export function pidfdPid(file: RefFile): PidRef | null {
 /** Finds a live task by pid/tid (find_get_pid() + pid_task()). @internal */
 export function findTask(k: Kernel, pid: number): { process: Process; task: Task } | null {
   for (const p of k.processes.values()) {
-    for (const t of p.tasks) if (t.tid === pid && !t.exited) return { process: p, task: t };
+    // A zombie's pid stays attached until its parent reaps it (release_task()), so the
+    // leader of an exited, unreaped process is still found.
+    for (const t of p.tasks) if (t.tid === pid && (!t.exited || (t === p.main && !p.reaped))) return { process: p, task: t };
   }
   return null;
 }

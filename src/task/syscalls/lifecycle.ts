@@ -37,7 +37,7 @@ export function* forkSteps(t: Task): KernelPath<Process> {
   const fdt = files.fdt;
   yield { fn: 'dup_fd', acc: [access(files.simId, FILES_ALLOC, false), ...files.installedFds().map((fd) => access(fdt.simId, fd, false))] };
   const p = t.process;
-  const child = p.world.spawnProcess({ creds: p.creds, parent: p, files: (name) => files.dupFd(name), rlimitNofile: p.rlimitNofile });
+  const child = p.world.spawnProcess({ creds: p.creds, parent: p, files: (name) => files.dupFd(name), rlimitNofile: p.rlimitNofile, rlimitNofileMax: p.rlimitNofileMax });
   return child;
 }
 
