@@ -1,4 +1,4 @@
-import { F_GETFL, F_GETLK, Kernel, KernelError, ModelError, type Flock, type Process } from '../src/index.js';
+import { FMODE_PATH, F_GETFL, F_GETLK, Kernel, KernelError, ModelError, type Flock, type Process } from '../src/index.js';
 import { pidfd, type PidfdApi } from '../src/plugins/pidfd/index.js';
 import { readExtra, writeData, type Call, type FdRow, type Obs } from './program.js';
 
@@ -111,7 +111,7 @@ export class ModelRun {
       const f = files.lookupRaw(fd)!;
       if (!firstFd.has(f)) firstFd.set(f, fd);
       const kind = f.inode.kind === 'anon' ? 'other' : f.inode.kind;
-      rows.push([fd, files.getCloexec(fd) ? 1 : 0, firstFd.get(f)!, `m${f.inode.ino}`, kind, kind === 'reg' ? f.pos : null, p.fcntl(fd, F_GETFL)]);
+      rows.push([fd, files.getCloexec(fd) ? 1 : 0, firstFd.get(f)!, `m${f.inode.ino}`, kind, kind === 'reg' && !(f.mode & FMODE_PATH) ? f.pos : null, p.fcntl(fd, F_GETFL)]);
     }
     return rows;
   }

@@ -48,8 +48,15 @@ export function buildHost(): Host {
 
 /** The fds the runner must scan: every fd number the program names, and as many as it can allocate. */
 function scanLimit(p: Program): number {
-  let max = 64;
-  for (const c of p) for (const a of c.args) if (typeof a === 'number' && a >= 0 && a < 4096) max = Math.max(max, a + 1);
+  let max = 0;
+  const at = (a: number | string | undefined) => {
+    if (typeof a === 'number' && a >= 0 && a < 4096) max = Math.max(max, a + 1);
+  };
+  for (const c of p) {
+    if (c.op === 'dup2' || c.op === 'dup3') at(c.args[1]);
+    if (c.op === 'fcntl' && (c.args[1] === 0 || c.args[1] === 1030)) at(c.args[2]);
+  }
+  // Every other new fd is the lowest free one: at most two per call (pipe2).
   return Math.min(4096, max + 2 * p.length + 8);
 }
 
@@ -89,6 +96,8 @@ function normalise(raw: RawLine, roleOf: Map<number, number>): Obs {
   let ret = raw.r < 0 ? -1 : raw.r;
   if (raw.op === 'wait' && ret > 0) ret = roleOf.get(ret) ?? -2;
   if (raw.op === 'start') ret = roleOf.get(ret) ?? -2;
+  // getdents64 answers bytes of dirents (with . and ..); both sides compare the names.
+  if (raw.op === 'getdents' && ret >= 0) ret = Array.isArray(raw.x) ? raw.x.length : 0;
   let x = raw.x;
   if (raw.op === 'lock' && Array.isArray(x)) x = [x[0], x[1], x[2], x[3] === 0 ? null : roleOf.get(x[3] as number) ?? -2];
   const table: FdRow[] | undefined = raw.t?.map((row) => [row[0], row[1], row[2], row[3], row[4], row[4] === 'reg' ? row[5] : null, row[6]] as const);

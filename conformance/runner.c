@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -46,6 +47,7 @@
 #define HARD_NOFILE 4096
 #define SOFT_NOFILE 1024
 #define LINE 65536
+#define GROUP 8
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -105,7 +107,9 @@ static void report_table(void) {
   int fds[HARD_NOFILE];
   int n = 0, shown = 0;
   out(",\"t\":[");
-  for (int fd = 0; fd < scan_limit && fd < CHAN_BASE; fd++) {
+  /* F_GETFD, not poll(): an O_PATH fd is invisible to poll() (POLLNVAL) */
+  int lim = scan_limit < HARD_NOFILE ? scan_limit : HARD_NOFILE;
+  for (int fd = 0; fd < lim; fd++) {
     int fdf = fcntl(fd, F_GETFD);
     if (fdf < 0) continue;
     int group = fd;
@@ -207,8 +211,8 @@ static void run_call(char *line, int res_fd) {
     long f = (long)num(&save);
     /* Keep the channels: clamp the range below CHAN_BASE (nothing the program sees changes). */
     if (a < CHAN_BASE && b >= CHAN_BASE) b = CHAN_BASE - 1;
-    if (a >= CHAN_BASE && a <= b) r = 0;
-    else r = syscall(SYS_close_range, a, b, f);
+    if (a >= CHAN_BASE && a <= b) a = b = 0xffffffffUL; /* an empty range: flags still checked */
+    r = syscall(SYS_close_range, a, b, f);
   } else if (!strcmp(op, "pipe2")) {
     int p[2] = {-1, -1};
     long f = (long)num(&save);
@@ -341,6 +345,24 @@ static void worker_setup(void) {
   signal(SIGPIPE, SIG_IGN);
 }
 
+/* After an exit reply, wait until the process is a zombie (or gone), so that the
+   parent's next wait4(WNOHANG) sees what the model sees. */
+static void wait_zombie(pid_t pid) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  for (int i = 0; i < 20000; i++) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return;
+    buf[n] = 0;
+    char *rp = strrchr(buf, ')');
+    if (rp == NULL || rp[2] == 'Z' || rp[2] == 'X') return;
+    usleep(50);
+  }
+}
+
 /* ---- the scratch tree ---- */
 
 static void rm_tree(const char *path) {
@@ -459,47 +481,62 @@ int main(int argc, char **argv) {
     for (int i = 0; i < MAXP; i++) pids[i] = 0;
     pids[0] = p0;
     printf("{\"op\":\"begin\",\"r\":%d}\n", (int)p0);
-    while (fgets(line, sizeof line, in)) {
-      if (!strncmp(line, "END", 3)) break;
-      int role = atoi(line);
-      char *sp = strchr(line, ' ');
-      if (sp == NULL || role < 0 || role >= MAXP) continue;
-      /* %N stands for the pid of role N */
-      static char cmdline[LINE];
-      size_t cl = 0;
-      for (char *q = sp + 1; *q && cl < sizeof cmdline - 16; q++) {
-        if (*q == '%' && q[1] >= '0' && q[1] <= '9') {
-          int rr = atoi(q + 1);
-          cl += (size_t)snprintf(cmdline + cl, 16, "%d", rr >= 0 && rr < MAXP ? (int)pids[rr] : 0);
-          while (q[1] >= '0' && q[1] <= '9') q++;
-        } else cmdline[cl++] = *q;
+    /* The program's calls; consecutive calls of one process go in one write (up to
+       GROUP of them, and a fork or an exit ends a group), saving a round trip each. */
+    static char *calls[4096];
+    int ncalls = 0;
+    while (fgets(line, sizeof line, in) && strncmp(line, "END", 3)) {
+      if (ncalls < 4096) calls[ncalls++] = strdup(line);
+    }
+    for (int ci = 0; ci < ncalls;) {
+      int role = atoi(calls[ci]);
+      if (role < 0 || role >= MAXP || strchr(calls[ci], ' ') == NULL) {
+        ci++;
+        continue;
       }
-      cmdline[cl] = 0;
-      write_all(cmdw[role], cmdline, cl);
-      int expect = 1;
-      /* fork: the child's first report follows on its own channel */
-      int child = -1;
-      if (!strncmp(sp + 1, "fork ", 5)) child = atoi(sp + 6);
-      while (expect-- > 0) {
+      int n = 0;
+      static char cmdbuf[LINE * 2];
+      size_t cl = 0;
+      while (ci + n < ncalls && n < GROUP && atoi(calls[ci + n]) == role) {
+        const char *sp = strchr(calls[ci + n], ' ') + 1;
+        /* %N stands for the pid of role N */
+        for (const char *q = sp; *q && cl < sizeof cmdbuf - 16; q++) {
+          if (*q == '%' && q[1] >= '0' && q[1] <= '9') {
+            int rr = atoi(q + 1);
+            cl += (size_t)snprintf(cmdbuf + cl, 16, "%d", rr >= 0 && rr < MAXP ? (int)pids[rr] : 0);
+            while (q[1] >= '0' && q[1] <= '9') q++;
+          } else cmdbuf[cl++] = *q;
+        }
+        n++;
+        if (!strncmp(sp, "fork ", 5) || !strncmp(sp, "exit", 4)) break;
+      }
+      write_all(cmdw[role], cmdbuf, cl);
+      for (int k = 0; k < n; k++) {
+        const char *sp = strchr(calls[ci + k], ' ') + 1;
         static char resp[1 << 20];
         if (fgets(resp, sizeof resp, resf[role]) == NULL) {
           printf("{\"op\":\"lost\",\"r\":-1,\"e\":-1}\n");
-          break;
+          continue;
         }
         fputs(resp, stdout);
         char *rp = strstr(resp, "\"r\":");
-        if (child >= 0 && (rp == NULL || atoi(rp + 4) <= 0)) child = -1;
-      }
-      if (child >= 0 && child < MAXP) {
-        static char resp[1 << 20];
-        if (fgets(resp, sizeof resp, resf[child]) == NULL) printf("{\"op\":\"lost\",\"r\":-1,\"e\":-1}\n");
-        else {
-          fputs(resp, stdout);
-          char *rp = strstr(resp, "\"r\":");
-          if (rp) pids[child] = (pid_t)atoi(rp + 4);
+        int ret = rp ? atoi(rp + 4) : -1;
+        if (!strncmp(sp, "fork ", 5) && ret > 0) {
+          int child = atoi(sp + 5);
+          if (child < 0 || child >= MAXP) continue;
+          /* the child's first report follows on its own channel */
+          if (fgets(resp, sizeof resp, resf[child]) == NULL) printf("{\"op\":\"lost\",\"r\":-1,\"e\":-1}\n");
+          else {
+            fputs(resp, stdout);
+            rp = strstr(resp, "\"r\":");
+            if (rp) pids[child] = (pid_t)atoi(rp + 4);
+          }
         }
+        if (!strncmp(sp, "exit", 4)) wait_zombie(pids[role]);
       }
+      ci += n;
     }
+    for (int i = 0; i < ncalls; i++) free(calls[i]);
     for (int i = 0; i < MAXP; i++) {
       close(cmdw[i]); /* every program process sees EOF and exits */
       fclose(resf[i]);

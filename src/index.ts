@@ -34,6 +34,8 @@ export { RefFile } from './file/ref-file.js';
 export { FileSlab } from './file/slab.js';
 export { FposWatch } from './file/fpos-watch.js';
 export { Vfs, type PathTarget } from './file/vfs.js';
+export { buildOpenFlags, getname } from './file/open-flags.js';
+export { PipeState, pipeWouldBlock } from './file/pipe.js';
 export {
   anonFileOperations, directoryOperations, pipeOperations, regularFileOperations, type FileOperations,
 } from './file/file-operations.js';

@@ -1,4 +1,5 @@
 import { KernelError } from '../sim/kernel-error.js';
+import { pipeRead, pipeWouldBlock, pipeWrite } from './pipe.js';
 import type { RefFile } from './ref-file.js';
 
 /**
@@ -36,6 +37,12 @@ export interface FileOperations {
   poll?(file: RefFile): number;
   /** ->flush: called on every close of an fd referring to the file (filp_flush()). */
   flush?(file: RefFile, owner: object): void;
+  /**
+   * True if the read or write of `n` bytes would sleep now (the condition of the
+   * operation's wait queue). A plain call then throws a ModelError; a thread's step
+   * parks until it turns false.
+   */
+  wouldBlock?(file: RefFile, op: 'read' | 'write', n: number): boolean;
   /** ->release: called once, from __fput(), when the last reference goes. */
   release?(file: RefFile): void;
 }
@@ -80,8 +87,10 @@ export const directoryOperations: FileOperations = {
 };
 
 /**
- * Pipe operations: a stream over the inode's buffer; reads consume, writes append.
- * Models fs/pipe.c pipefifo_fops (stream_open: no f_pos lock, lseek is ESPIPE).
+ * Pipe operations: a stream over the inode's buffers (see PipeState); reads consume,
+ * writes append, with pipe_read()/pipe_write()'s EOF, EPIPE, EAGAIN, capacity and
+ * O_DIRECT packet rules. Models fs/pipe.c pipefifo_fops (stream_open: no f_pos lock,
+ * lseek is ESPIPE).
  *
  * @example
  * ```ts
@@ -92,16 +101,10 @@ export const directoryOperations: FileOperations = {
 export const pipeOperations: FileOperations = {
   name: 'pipe',
   stream: true,
-  read: (file, _pos, count) => {
-    const d = file.inode.data;
-    const out = d.slice(0, count);
-    file.inode.data = d.slice(out.length);
-    return out;
-  },
-  write: (file, _pos, data) => {
-    file.inode.data += data;
-    return data.length;
-  },
+  read: (file, _pos, count) => pipeRead(file, count),
+  write: (file, _pos, data) => pipeWrite(file, data),
+  wouldBlock: (file, op, n) => pipeWouldBlock(file, op, n),
+  release: (file) => file.inode.pipe?.released(file),
   poll: (file) => (file.inode.data.length > 0 ? 1 : 0) | 4,
 };
 

@@ -1,3 +1,5 @@
+import type { PipeState } from './pipe.js';
+
 /**
  * The kind of an inode: regular file, directory, FIFO (pipe), or an anonymous inode
  * with no path (pidfd, eventpoll, io_uring).
@@ -37,6 +39,8 @@ export class Inode {
   data = '';
   /** Names in a directory, in iteration order. */
   readonly entries: string[] = [];
+  /** A pipe's buffers and ends (i_pipe), created on first use. */
+  pipe: PipeState | null = null;
   /** POSIX record locks on this inode, created on first use (i_flctx). */
   locks: unknown[] | null = null;
 

@@ -1,9 +1,9 @@
-import { O_CLOEXEC } from '../../file/constants.js';
+import { O_CLOEXEC, O_DIRECT, O_NONBLOCK } from '../../file/constants.js';
 import { fputDeferred, fputTeardown, fputTeardownSteps } from '../../file/fput.js';
 import type { RefFile } from '../../file/ref-file.js';
 import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
 import { fgetSteps } from '../../fdtable/fget.js';
-import { KNOWN_OPEN_FLAGS } from '../../file/vfs.js';
+import { buildOpenFlags, getname } from '../../file/open-flags.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import { plainSyscall } from '../syscall.js';
@@ -17,20 +17,20 @@ import { allocStep, closeSlotStep, countStep, filpClose, filpCloseSteps, filpFlu
  */
 
 /**
- * build_open_flags(): the flags are checked before get_unused_fd_flags(), so unknown
- * flags are EINVAL even when the table is full (EMFILE comes second).
+ * do_sys_openat2() before the fd is reserved: build_open_flags() (EINVAL), then
+ * getname() (ENOENT, ENAMETOOLONG) — so both come before EMFILE.
  */
-function checkOpenFlags(flags: number): void {
-  if (!Number.isInteger(flags) || flags < 0 || (flags & 3) === 3 || (flags & ~KNOWN_OPEN_FLAGS) !== 0) {
-    throw new KernelError('EINVAL', 'open', `bad flags ${flags}`);
-  }
+function checkOpenFlags(path: string, flags: number): number {
+  const f = buildOpenFlags(flags);
+  getname(path);
+  return f;
 }
 
 const vfsStep = (t: Task, flags: number) => ({ fn: 'do_filp_open', acc: [access(t.world.vfs.simId, 0, (flags & 0o100) !== 0), t.world.slab.allocAccess()] });
 
 /** open(2), plain. Models do_sys_openat2(): reserve an fd, open the file, fd_install(). @internal */
 export function open(t: Task, path: string, flags: number): number {
-  checkOpenFlags(flags);
+  flags = checkOpenFlags(path, flags);
   const files = t.filesOrThrow('open');
   const fd = files.allocFd(0, t.process.rlimitNofile, (flags & O_CLOEXEC) !== 0);
   let f: RefFile;
@@ -46,7 +46,7 @@ export function open(t: Task, path: string, flags: number): number {
 
 /** open(2) as a kernel path: the fd stays RESERVED across do_filp_open. @internal */
 export function* openSteps(t: Task, path: string, flags: number): KernelPath<number> {
-  checkOpenFlags(flags);
+  flags = checkOpenFlags(path, flags);
   const files = t.filesOrThrow('open');
   yield allocStep(files);
   const fd = files.allocFd(0, t.process.rlimitNofile, (flags & O_CLOEXEC) !== 0);
@@ -157,24 +157,27 @@ export function* dupfdSteps(t: Task, oldfd: number, from: number, cloexec: boole
 
 function checkDup3(t: Task, oldfd: number, newfd: number, flags: number): void {
   if (!Number.isInteger(flags) || (flags & ~O_CLOEXEC) !== 0) throw new KernelError('EINVAL', 'dup3', `bad flags ${flags}`);
-  if (oldfd === newfd) throw new KernelError('EINVAL', 'dup3', 'oldfd equals newfd');
+  // oldfd and newfd are `unsigned int`: -1 and 4294967295 are the same fd.
+  if (oldfd === newfd || (Number.isInteger(oldfd) && Number.isInteger(newfd) && oldfd >>> 0 === newfd >>> 0)) throw new KernelError('EINVAL', 'dup3', 'oldfd equals newfd');
   if (!isFd(newfd) || newfd >= t.process.rlimitNofile) throw new KernelError('EBADF', 'dup3', `newfd ${newfd} not below RLIMIT_NOFILE`);
 }
 
 /**
- * The locked part of dup3 (ksys_dup3 under file_lock): look up oldfd, grow the table
- * for newfd, do_dup2(). oldfd is checked before the table grows so that a failed call
- * leaves the table as it was (the kernel grows it first; nobody can observe the
- * difference except through max_fds). @internal
+ * The locked part of dup3 (ksys_dup3 under file_lock): expand_files() for newfd first,
+ * then look up oldfd, then do_dup2(). As in the kernel, the table grows even when oldfd
+ * turns out to be bad (the call fails with EBADF and leaves a larger table behind, which
+ * only max_fds shows); a table that cannot grow is EBADF too. @internal
  */
 function dup3Locked(files: Fdtable, oldfd: number, newfd: number, flags: number): RefFile | null {
-  const f = isFd(oldfd) ? files.lookupRaw(oldfd) : null;
-  if (f === null) throw new KernelError('EBADF', 'dup3', `oldfd ${oldfd} is not installed`);
+  let grown = true;
   try {
     files.expand(newfd);
   } catch {
-    throw new KernelError('EBADF', 'dup3', `cannot grow the table to ${newfd}`);
+    grown = false;
   }
+  const f = isFd(oldfd) ? files.lookupRaw(oldfd) : null;
+  if (f === null) throw new KernelError('EBADF', 'dup3', `oldfd ${oldfd} is not installed`);
+  if (!grown) throw new KernelError('EBADF', 'dup3', `cannot grow the table to ${newfd}`);
   return files.doDup2(f, newfd, (flags & O_CLOEXEC) !== 0);
 }
 
@@ -311,7 +314,8 @@ export function* receiveFdReplaceSteps(t: Task, newfd: number, file: RefFile, of
 
 /** pipe2(2), plain: two fds, read end first. @internal */
 export function pipe(t: Task, flags: number): [number, number] {
-  if (!Number.isInteger(flags) || (flags & ~(O_CLOEXEC | 0o4000)) !== 0) throw new KernelError('EINVAL', 'pipe2', `bad flags ${flags}`);
+  // O_NOTIFICATION_PIPE (O_EXCL, CONFIG_WATCH_QUEUE) is not modelled: EINVAL, as without it.
+  if (!Number.isInteger(flags) || (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) !== 0) throw new KernelError('EINVAL', 'pipe2', `bad flags ${flags}`);
   const files = t.filesOrThrow('pipe2');
   const cloexec = (flags & O_CLOEXEC) !== 0;
   const r = files.allocFd(0, t.process.rlimitNofile, cloexec);

@@ -117,31 +117,50 @@ export function* execSteps(t: Task): KernelPath {
   yield* closeOnExecSteps(t);
 }
 
-/** close_range(2). @internal */
+/**
+ * close_range(2): `first`, `last` and `flags` are `unsigned int` in the kernel, so they
+ * are converted as C converts them (`closeRange(3, ~0)` is `close_range(3, ~0U, 0)`:
+ * from 3 up). With CLOSE_RANGE_UNSHARE and a shared table, the kernel makes a private
+ * copy, closes (or marks close-on-exec) on the copy, and only then installs it and drops
+ * the old table — the model does the same, in that order. @internal
+ */
 export function* closeRangeSteps(t: Task, first: number, last: number, flags: number): KernelPath {
-  if (!Number.isInteger(flags) || (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) !== 0) throw new KernelError('EINVAL', 'close_range', `bad flags ${flags}`);
-  if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last < 0 || first > last) {
-    throw new KernelError('EINVAL', 'close_range', `bad range ${first}..${last}`);
+  if (!Number.isInteger(first) || !Number.isInteger(last) || !Number.isInteger(flags)) {
+    throw new KernelError('EINVAL', 'close_range', `non-integer argument ${first}, ${last}, ${flags}`);
   }
-  let files = t.filesOrThrow('close_range');
-  if (flags & CLOSE_RANGE_UNSHARE) {
-    yield* unshareFilesSteps(t);
-    files = t.filesOrThrow('close_range');
+  const lo = first >>> 0, hi = last >>> 0, fl = flags >>> 0;
+  if ((fl & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) !== 0) throw new KernelError('EINVAL', 'close_range', `bad flags ${flags}`);
+  if (lo > hi) throw new KernelError('EINVAL', 'close_range', `bad range ${lo}..${hi}`);
+  const cur = t.filesOrThrow('close_range');
+  let files = cur;
+  let copy: Fdtable | null = null;
+  if (fl & CLOSE_RANGE_UNSHARE) {
+    yield { fn: 'close_range:files->count', acc: countAcc(cur, false) };
+    if (cur.count > 1) {
+      yield { fn: 'dup_fd', acc: access(cur.simId, FILES_ALLOC, false) };
+      copy = cur.dupFd(t.world.nextFilesName(t.process));
+      files = copy;
+    }
   }
-  const top = Math.min(last, files.fdt.maxFds - 1);
-  if (flags & CLOSE_RANGE_CLOEXEC) {
+  const top = Math.min(hi, files.fdt.maxFds - 1);
+  if (fl & CLOSE_RANGE_CLOEXEC) {
     yield { fn: '__range_cloexec', acc: access(files.simId, FILES_ALLOC, true) };
     // __range_cloexec(): bitmap_set() over the whole range — reserved slots too, so an
     // open() in progress ends up close-on-exec. Free slots get the bit silently (the
     // allocation that later takes them resets it), installed and reserved ones with an effect.
-    for (let fd = first; fd <= top; fd++) {
+    for (let fd = lo; fd <= top; fd++) {
       if (files.slotState(fd) !== 'free') files.setCloexec(fd, true);
       else setBit(files.fdt.closeOnExec, fd);
     }
-    return;
+  } else {
+    for (let fd = lo; fd <= Math.min(hi, files.fdt.maxFds - 1); fd++) {
+      if (files.lookupRaw(fd) === null) continue;
+      yield* closeSlotSteps(t, files, fd);
+    }
   }
-  for (let fd = first; fd <= Math.min(last, files.fdt.maxFds - 1); fd++) {
-    if (files.lookupRaw(fd) === null) continue;
-    yield* closeSlotSteps(t, files, fd);
+  if (copy !== null) {
+    yield { fn: 'task_lock: task->files = copy', acc: countAcc(copy, true) };
+    t.files = copy;
+    yield* putFilesStructSteps(t, cur);
   }
 }

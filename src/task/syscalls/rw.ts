@@ -1,4 +1,5 @@
-import { FMODE_LSEEK, FMODE_READ, FMODE_WRITE, O_APPEND, SEEK_CUR, SEEK_END, SEEK_SET } from '../../file/constants.js';
+import { FMODE_LSEEK, FMODE_READ, FMODE_WRITE, O_APPEND, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from '../../file/constants.js';
+import { ModelError } from '../../sim/model-error.js';
 import { fputDeferred } from '../../file/fput.js';
 import { F_POS, type RefFile } from '../../file/ref-file.js';
 import { EMPTY_FD, FDPUT_FPUT, FDPUT_POS_UNLOCK } from '../../fdtable/fd-word.js';
@@ -25,6 +26,8 @@ interface PosOp<R> {
   readonly opFn: string;
   /** Runs the operation at `pos`; returns the result and the new position. */
   run(f: RefFile, pos: number): { result: R; pos: number };
+  /** True if the operation would sleep now (an empty pipe, a full one). */
+  blocks?(f: RefFile): boolean;
 }
 
 function fileSize(f: RefFile): number {
@@ -47,6 +50,7 @@ export function readOp(count: number): PosOp<string> {
       checkCount('read', count);
     },
     usesPos: (f) => !f.ops.stream,
+    blocks: (f) => f.ops.wouldBlock?.(f, 'read', count) ?? false,
     opFn: 'vfs_read',
     run(f, pos) {
       const data = f.ops.read!(f, pos, count);
@@ -66,8 +70,12 @@ export function writeOp(data: string): PosOp<number> {
       if (typeof data !== 'string') throw new KernelError('EFAULT', 'write', 'data is not a string');
     },
     usesPos: (f) => !f.ops.stream,
+    blocks: (f) => f.ops.wouldBlock?.(f, 'write', data.length) ?? false,
     opFn: 'vfs_write',
     run(f, pos) {
+      // generic_write_checks(): a zero-length write returns before O_APPEND moves the
+      // position to the end, so f_pos stays where it was.
+      if (data.length === 0 && !f.ops.stream) return { result: 0, pos };
       const at = f.flags & O_APPEND ? fileSize(f) : pos;
       const n = f.ops.write!(f, at, data);
       return { result: n, pos: at + n };
@@ -82,18 +90,36 @@ export function lseekOp(offset: number, whence: number): PosOp<number> {
     // ksys_lseek(): EBADF from fdget_pos(), then whence > SEEK_MAX (EINVAL), then
     // vfs_llseek()'s FMODE_LSEEK check (ESPIPE).
     check(f) {
-      if (whence !== SEEK_SET && whence !== SEEK_CUR && whence !== SEEK_END) throw new KernelError('EINVAL', 'lseek', `bad whence ${whence}`);
+      if (!Number.isInteger(whence) || whence < SEEK_SET || whence > SEEK_HOLE) throw new KernelError('EINVAL', 'lseek', `bad whence ${whence}`);
       if (!(f.mode & FMODE_LSEEK) || f.ops.stream) throw new KernelError('ESPIPE', 'lseek', `${f.name} is not seekable`);
       if (!Number.isInteger(offset)) throw new KernelError('EINVAL', 'lseek', `bad offset ${offset}`);
     },
     usesPos: () => true,
     opFn: 'vfs_llseek',
     run(f, pos) {
-      const np = f.ops.llseek ? f.ops.llseek(f, offset, whence) : (whence === SEEK_SET ? 0 : whence === SEEK_CUR ? pos : fileSize(f)) + offset;
+      const np = f.ops.llseek ? f.ops.llseek(f, offset, whence) : genericLlseek(f, pos, offset, whence);
       if (np < 0) throw new KernelError('EINVAL', 'lseek', `resulting offset ${np} is negative`);
       return { result: np, pos: np };
     },
   };
+}
+
+/**
+ * generic_file_llseek_size() over a file with no holes (the model's files are dense, as
+ * ext4 and tmpfs files under one block are): SEEK_DATA answers the offset itself,
+ * SEEK_HOLE the end of the file; both ENXIO at or past the end (an offset taken as
+ * unsigned, so a negative one too).
+ */
+function genericLlseek(f: RefFile, pos: number, offset: number, whence: number): number {
+  const eof = fileSize(f);
+  switch (whence) {
+    case SEEK_SET: return offset;
+    case SEEK_CUR: return pos + offset;
+    case SEEK_END: return eof + offset;
+    default:
+      if (offset < 0 || offset >= eof) throw new KernelError('ENXIO', 'lseek', `offset ${offset} at or past the end (${eof})`);
+      return whence === SEEK_DATA ? offset : eof;
+  }
 }
 
 /** @internal */
@@ -128,6 +154,7 @@ export function runPosOp<R>(t: Task, fd: number, op: PosOp<R>): R {
   const f = files.fileOfWord(w);
   try {
     op.check(f);
+    if (op.blocks?.(f)) throw new ModelError('would-block', `${op.name} on ${f.name} would sleep (a plain call has no one to wait for); run it in a thread`);
     if (!op.usesPos(f)) return op.run(f, 0).result;
     const before = f.pos;
     t.world.fpos.enter(f, t.posWhy);
@@ -155,7 +182,12 @@ export function* posOpSteps<R>(t: Task, fd: number, op: PosOp<R>): KernelPath<R>
   const w = isFd(fd) ? yield* fdgetPosSteps(t, files, fd) : EMPTY_FD;
   if (w === EMPTY_FD) throw new KernelError('EBADF', op.name, `fd ${fd} is not open`);
   const f = files.fileOfWord(w);
-  const opStep: Step = { fn: op.opFn, acc: access(f.inode.simId, 0, op.name === 'write') };
+  const blocks = op.blocks;
+  const opStep: Step = {
+    fn: op.opFn,
+    acc: access(f.inode.simId, 0, op.name === 'write' || f.ops.stream === true),
+    ...(blocks ? { blocker: { name: `${op.name} on ${f.name}`, blocks: () => blocks(f) } } : {}),
+  };
   let error: unknown;
   let result: R | undefined;
   try {
