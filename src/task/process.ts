@@ -61,6 +61,8 @@ export class Process {
   rlimitNofileMax: number;
   /** True once the parent has reaped this process (wait4): until then an exited process is a zombie. */
   reaped = false;
+  /** SIGCHLD is SIG_IGN (or SA_NOCLDWAIT): exited children are reaped at once and wait4 finds none. */
+  ignoreSigchld = false;
   /** Parent process, if forked. */
   readonly parent: Process | null;
   /** Tasks (threads) in creation order; the first is the main thread. */
@@ -257,9 +259,19 @@ export class Process {
     }
   }
 
-  /** @internal Called when a task has exited. */
+  /**
+   * @internal Called when a task has exited. When the last one goes the process is a
+   * zombie until its parent reaps it (wait4) — unless nobody will: a process spawned
+   * without a parent, or whose parent has exited, belongs to init, which reaps at once,
+   * and a parent with SIGCHLD ignored has its children reaped as they exit
+   * (exit_notify() → do_notify_parent() → autoreap). Its own zombie children go to init.
+   */
   taskExited(t: Task): void {
-    if (this.exited && this.world.engine.tracing) this.world.engine.effect('exit', this.name, undefined, undefined, `last thread ${t.name} exited`);
+    if (!this.exited) return;
+    if (this.world.engine.tracing) this.world.engine.effect('exit', this.name, undefined, undefined, `last thread ${t.name} exited`);
+    const parent = this.parent;
+    if (parent === null || parent.exited || parent.ignoreSigchld) this.reap();
+    for (const c of this.world.processes.values()) if (c.parent === this && c.exited && !c.reaped) c.reap();
   }
 
   private runCold<T>(gen: KernelPath<T>): T {

@@ -155,10 +155,21 @@ export function* dupfdSteps(t: Task, oldfd: number, from: number, cloexec: boole
   return yield* installNewSteps(t, files, f, from, cloexec);
 }
 
+/**
+ * oldfd and newfd are `unsigned int`: -1 and 4294967295 are the same fd. Only values a C
+ * int or unsigned int can hold are converted; others stay out of range (EBADF).
+ */
+function sameFd(a: number, b: number): boolean {
+  return a === b || (isCInt(a) && isCInt(b) && a >>> 0 === b >>> 0);
+}
+
+function isCInt(x: number): boolean {
+  return Number.isInteger(x) && x >= -0x80000000 && x <= 0xffffffff;
+}
+
 function checkDup3(t: Task, oldfd: number, newfd: number, flags: number): void {
   if (!Number.isInteger(flags) || (flags & ~O_CLOEXEC) !== 0) throw new KernelError('EINVAL', 'dup3', `bad flags ${flags}`);
-  // oldfd and newfd are `unsigned int`: -1 and 4294967295 are the same fd.
-  if (oldfd === newfd || (Number.isInteger(oldfd) && Number.isInteger(newfd) && oldfd >>> 0 === newfd >>> 0)) throw new KernelError('EINVAL', 'dup3', 'oldfd equals newfd');
+  if (sameFd(oldfd, newfd)) throw new KernelError('EINVAL', 'dup3', 'oldfd equals newfd');
   if (!isFd(newfd) || newfd >= t.process.rlimitNofile) throw new KernelError('EBADF', 'dup3', `newfd ${newfd} not below RLIMIT_NOFILE`);
 }
 
@@ -206,7 +217,7 @@ export function* dup3Steps(t: Task, oldfd: number, newfd: number, flags: number)
 
 /** dup2(2), plain: dup3 with flags 0, except that oldfd == newfd returns it if open. @internal */
 export function dup2(t: Task, oldfd: number, newfd: number): number {
-  if (oldfd === newfd) {
+  if (sameFd(oldfd, newfd)) {
     const files = t.filesOrThrow('dup2');
     if (!isFd(oldfd) || files.lookupRaw(oldfd) === null) throw new KernelError('EBADF', 'dup2', `fd ${oldfd} is not installed`);
     return oldfd;
@@ -216,7 +227,7 @@ export function dup2(t: Task, oldfd: number, newfd: number): number {
 
 /** dup2(2) as a kernel path. @internal */
 export function* dup2Steps(t: Task, oldfd: number, newfd: number): KernelPath<number> {
-  if (oldfd === newfd) {
+  if (sameFd(oldfd, newfd)) {
     const files = t.filesOrThrow('dup2');
     yield { fn: 'files_lookup_fd_rcu', acc: access(files.simId, 1, false) };
     if (!isFd(oldfd) || files.lookupRaw(oldfd) === null) throw new KernelError('EBADF', 'dup2', `fd ${oldfd} is not installed`);

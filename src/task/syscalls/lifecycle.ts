@@ -125,8 +125,9 @@ export function* execSteps(t: Task): KernelPath {
  * the old table — the model does the same, in that order. @internal
  */
 export function* closeRangeSteps(t: Task, first: number, last: number, flags: number): KernelPath {
-  if (!Number.isInteger(first) || !Number.isInteger(last) || !Number.isInteger(flags)) {
-    throw new KernelError('EINVAL', 'close_range', `non-integer argument ${first}, ${last}, ${flags}`);
+  const cInt = (x: number) => Number.isInteger(x) && x >= -0x80000000 && x <= 0xffffffff;
+  if (!cInt(first) || !cInt(last) || !cInt(flags)) {
+    throw new KernelError('EINVAL', 'close_range', `argument out of unsigned int range: ${first}, ${last}, ${flags}`);
   }
   const lo = first >>> 0, hi = last >>> 0, fl = flags >>> 0;
   if ((fl & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) !== 0) throw new KernelError('EINVAL', 'close_range', `bad flags ${flags}`);
