@@ -46,7 +46,7 @@ describe('pipes', () => {
   it('a write merges its sub-page remainder into the last page, as pipe_write() does', () => {
     const k = newKernel();
     const p = k.spawnProcess();
-    const [r, w] = p.pipe(O_NONBLOCK);
+    const [, w] = p.pipe(O_NONBLOCK);
     expect(p.write(w, fill(100))).toBe(100);
     expect(p.write(w, fill(3996))).toBe(3996); // merged: page 1 now holds 4096 bytes
     for (let i = 0; i < 15; i++) expect(p.write(w, fill(4096))).toBe(4096); // pages 2..16

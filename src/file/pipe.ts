@@ -78,11 +78,14 @@ export function pipeWouldBlock(f: RefFile, op: 'read' | 'write', n: number): boo
   const s = stateOf(f.inode);
   if (op === 'read') return s.bufs.length === 0 && s.writers > 0;
   if (s.readers === 0) return false;
-  return planWrite(s, n, (f.flags & O_DIRECT) !== 0).blocked;
+  return planWrite(s, n).blocked;
 }
 
-/** What pipe_write() would do with `n` bytes: how many it copies now, and whether it then waits for room. */
-function planWrite(s: PipeState, n: number, packet: boolean): { merged: number; pages: number[]; blocked: boolean } {
+/**
+ * What pipe_write() would do with `n` bytes: how many it merges into the last buffer
+ * (only one a non-packet writer filled), the new pages, and whether it then waits for room.
+ */
+function planWrite(s: PipeState, n: number): { merged: number; pages: number[]; blocked: boolean } {
   let rest = n;
   let merged = 0;
   const chars = n & (PIPE_PAGE - 1);
@@ -146,7 +149,7 @@ export function pipeWrite(f: RefFile, data: string): number {
   const s = stateOf(f.inode);
   if (s.readers === 0) throw new KernelError('EPIPE', 'write', 'no reader: SIGPIPE (the model sends no signal)');
   const packet = (f.flags & O_DIRECT) !== 0;
-  const plan = planWrite(s, n, packet);
+  const plan = planWrite(s, n);
   if (plan.merged > 0) s.bufs[s.bufs.length - 1]!.len += plan.merged;
   for (const c of plan.pages) s.bufs.push({ off: 0, len: c, packet });
   const written = plan.merged + plan.pages.reduce((a, c) => a + c, 0);
