@@ -64,13 +64,20 @@ export function* openSteps(t: Task, path: string, flags: number): KernelPath<num
   return fd;
 }
 
-/** close(2), plain: file_close_fd, filp_flush, fput_close_sync (v6.6+: __fput now). @internal */
+/**
+ * close(2), plain: file_close_fd, filp_flush, then the last fput: fput_close_sync()
+ * runs __fput at once from v6.6 (021a160abf62); earlier kernels (`closeFput:
+ * 'task_work'`) queue it to the task work that runs on the way back to user space.
+ * @internal
+ */
 export function close(t: Task, fd: number): void {
   const files = t.filesOrThrow('close');
   const f = isFd(fd) ? files.closeFdLocked(fd) : null;
   if (f === null) throw new KernelError('EBADF', 'close', `fd ${fd} is not installed`);
   filpFlush(t, f, files);
-  if (f.put()) fputTeardown(f);
+  if (t.world.policy.closeFput === 'sync') {
+    if (f.put()) fputTeardown(f);
+  } else fputDeferred(t, f);
 }
 
 /** close(2) as a kernel path. The number is free for reuse right after the first step. @internal */
@@ -82,8 +89,13 @@ export function* closeSteps(t: Task, fd: number): KernelPath {
   if (f === null) throw new KernelError('EBADF', 'close', `fd ${fd} is not installed`);
   yield flushStep(f);
   filpFlush(t, f, files);
-  yield countStep('fput_close_sync', f);
-  if (f.put()) yield* fputTeardownSteps(f);
+  if (t.world.policy.closeFput === 'sync') {
+    yield countStep('fput_close_sync', f);
+    if (f.put()) yield* fputTeardownSteps(f);
+  } else {
+    yield countStep('fput', f);
+    fputDeferred(t, f);
+  }
 }
 
 /** dup(2), plain: fget_raw, then the lowest free fd. @internal */
