@@ -19,4 +19,12 @@ export const EXCLUSIONS: readonly Exclusion[] = [
       + 'tmpfs and the model keep small offsets and say EISDIR.',
     matches: (d) => d.call.op === 'read' && d.model.err === 'EISDIR' && d.host.err === 'EINVAL',
   },
+  {
+    id: 'pidfd-inode',
+    reason:
+      'POSIX locks on pidfds: since v6.9 every pid has its own pidfs inode, while the model gives every '
+      + 'anonymous file one shared anon inode (as anon_inode_getfile() did before), so locks taken through '
+      + 'pidfds of different processes conflict in the model only.',
+    matches: (d) => d.call.op === 'lock' && d.model.table?.some((r) => r[0] === d.call.args[0] && r[4] === 'other') === true,
+  },
 ];

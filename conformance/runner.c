@@ -532,7 +532,12 @@ int main(int argc, char **argv) {
             if (rp) pids[child] = (pid_t)atoi(rp + 4);
           }
         }
-        if (!strncmp(sp, "exit", 4)) wait_zombie(pids[role]);
+        if (!strncmp(sp, "exit", 4)) {
+          wait_zombie(pids[role]);
+          /* orphans come to the coordinator (a subreaper): reap them at once, as init would */
+          while (waitpid(-1, NULL, WNOHANG) > 0) {
+          }
+        }
       }
       ci += n;
     }
