@@ -283,3 +283,18 @@ describe('kernel history: close()\'s __fput and fget()\'s mask', () => {
     expect(POLICY_PRESETS['linux-6.6'].closeFput ?? DEFAULT_POLICY.closeFput).toBe('sync');
   });
 });
+
+describe('__fput of a file that was never opened', () => {
+  it('skips every stage but the free (no ->release, no mntput), as __fput() jumps to out:', () => {
+    const k = newKernel();
+    let released = 0;
+    const ops: FileOperations = { name: 'never', release: () => void released++ };
+    const { inode, mount } = k.vfs.lookup('/data/log');
+    const mounts = mount.count;
+    const f = k.slab.alloc(ops, inode, mount, 0, O_RDONLY); // no FMODE_OPENED: ->open never ran
+    f.fput();
+    expect(f.live).toBe(false);
+    expect(released).toBe(0);
+    expect(mount.count).toBe(mounts);
+  });
+});

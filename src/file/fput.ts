@@ -9,19 +9,30 @@ type Stage = readonly [fn: string, field: number, run: (f: RefFile) => void];
  * The stages of `__fput()` in fs/file_table.c, in the kernel's order: eventpoll first
  * ("should be the first called in the file cleanup chain"), then file locks, then
  * ->release, then the mount reference, then the memory. Written once as data so the
- * plain call and the stepped path cannot drift apart.
+ * plain call and the stepped path cannot drift apart. A file that was never
+ * FMODE_OPENED (->open failed, or it was never opened) skips everything but the free,
+ * as `__fput()` jumps to `out:`.
+ *
+ * Stages of the kernel's `__fput()` the model leaves out, having no state they touch:
+ * fsnotify_close(), security_file_release(), ->fasync(-1) for FASYNC files, cdev_put(),
+ * fops_put(), file_f_owner_release(), put_file_access(), dput() and
+ * dissolve_on_fput().
  */
+const opened = (f: RefFile): boolean => (f.mode & FMODE_OPENED) !== 0;
 const STAGES: readonly Stage[] = [
   ['eventpoll_release', F_EP, (f) => {
+    if (!opened(f)) return;
     for (const h of f.mount.world.fputHooks.eventpollRelease.list) h(f);
   }],
   ['locks_remove_file', F_STATE, (f) => {
+    if (!opened(f)) return;
     for (const h of f.mount.world.fputHooks.locksRemoveFile.list) h(f);
   }],
   ['f_op->release', F_STATE, (f) => {
-    if (f.mode & FMODE_OPENED) f.ops.release?.(f);
+    if (opened(f)) f.ops.release?.(f);
   }],
   ['mntput', F_STATE, (f) => {
+    if (!opened(f)) return;
     const m = f.mount;
     const before = m.count;
     m.count = before - 1;
