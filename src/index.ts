@@ -9,7 +9,7 @@
 // sim: the engine
 export { ERRNO, type ErrnoName } from './sim/errno.js';
 export { KernelError } from './sim/kernel-error.js';
-export { ModelError } from './sim/model-error.js';
+export { ModelError, type ModelErrorCode } from './sim/model-error.js';
 export { access, accessIsWrite, accessLocation, type Blocker, type KernelPath, type Step } from './sim/step.js';
 export { SimThread, THREAD_EXIT } from './sim/thread.js';
 export { Engine, type Traceable } from './sim/engine.js';

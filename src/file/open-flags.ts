@@ -67,7 +67,7 @@ export function buildOpenFlags(flags: number): number {
  */
 export function getname(path: string): void {
   if (typeof path !== 'string') throw new KernelError('EFAULT', 'getname', 'path is not a string');
-  if (path.includes('\0')) throw new ModelError('nul-in-path', `path ${JSON.stringify(path)} contains a NUL byte; a C path ends at the first NUL`);
+  if (path.includes('\0')) throw new ModelError('bad-argument', `path ${JSON.stringify(path)} contains a NUL byte; a C path ends at the first NUL`);
   if (path.length === 0) throw new KernelError('ENOENT', 'getname', 'empty path');
   if (path.length >= PATH_MAX) throw new KernelError('ENAMETOOLONG', 'getname', `path of ${path.length} bytes`);
 }

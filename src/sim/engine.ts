@@ -1,5 +1,6 @@
 import type { TraceEvent, TouchedObject } from './events.js';
 import { KernelError } from './kernel-error.js';
+import { ModelError } from './model-error.js';
 import { Rcu } from './rcu.js';
 import { accessIsWrite, accessLocation, FIELDS, type Step } from './step.js';
 import { SimThread } from './thread.js';
@@ -195,7 +196,7 @@ export class Engine {
       while (!r.done) {
         const b = r.value.blocker;
         if (b !== undefined && b.blocks(t)) {
-          throw new Error(`${r.value.fn} would wait for ${b.name} in a plain call; run it in a thread instead`);
+          throw new ModelError('would-block', `${r.value.fn} would wait for ${b.name} in a plain call; run it in a thread instead`);
         }
         r = gen.next();
       }

@@ -1,33 +1,76 @@
+const FOOTPRINT: unique symbol = Symbol.for('fdlab/ModelError') as never;
+
 /**
- * A misuse of the model rather than a kernel answer: a plain call that would have to
- * block (a read on an empty pipe that still has writers, wait4 on a live child), which a
- * plain call cannot do because it has no other thread to wait for. Kernel answers are
- * KernelError; this one says "run it in a thread".
+ * Why a {@link ModelError} was thrown.
  *
- * Models no kernel function: it marks where the kernel would schedule() the caller away
- * (pipe_read()'s wait_event_interruptible_exclusive(), do_wait()'s schedule()).
+ * - `undeclared-access`: a step touched a location its `yield` did not declare (checked mode).
+ * - `outside-step`: a thread body touched shared state outside any step (before its first
+ *   `yield`, or in user code between system calls).
+ * - `would-block`: a plain (synchronous) call would have to wait; run it in a thread.
+ * - `bad-yield`: a thread body yielded something that is not a step.
+ * - `foreign-object`: an object of another `Kernel` was passed in.
+ * - `bad-argument`: a JavaScript value no kernel could receive (wrong type, not a number).
+ * - `bad-option`: an invalid option, policy or preset.
+ * - `internal`: a broken invariant of the model itself.
  *
  * @example
  * ```ts
- * import { Kernel, ModelError } from 'fdlab';
- * const p = new Kernel().spawnProcess();
- * const [r] = p.pipe();
- * try { p.read(r, 1); } catch (e) {
- *   if (e instanceof ModelError) console.log(e.code); // 'would-block'
- * }
+ * import { ModelError, type ModelErrorCode } from 'fdlab';
+ * const code: ModelErrorCode = 'would-block';
+ * new ModelError(code, 'a plain read of an empty pipe').code; // 'would-block'
+ * ```
+ */
+export type ModelErrorCode =
+  | 'undeclared-access'
+  | 'outside-step'
+  | 'would-block'
+  | 'bad-yield'
+  | 'foreign-object'
+  | 'bad-argument'
+  | 'bad-option'
+  | 'internal';
+
+/**
+ * Misuse of the model: something no kernel could receive (a plain call that would block,
+ * a step that touches what it did not declare, an object of another Kernel). Distinct
+ * from {@link KernelError}, which is what the kernel itself would answer.
+ *
+ * @remarks Use {@link ModelError.is} rather than `instanceof` when two copies of fdlab
+ * (ESM and CJS) may meet in one program.
+ *
+ * @example
+ * ```ts
+ * import { ModelError } from 'fdlab';
+ * const e = new ModelError('would-block', 'read would wait for pipe data in a plain call');
+ * ModelError.is(e); // true
+ * e.code;           // 'would-block'
  * ```
  */
 export class ModelError extends Error {
-  /** What the misuse is, e.g. `'would-block'`. */
-  readonly code: string;
+  /** What kind of misuse. */
+  readonly code: ModelErrorCode | (string & {});
+  private readonly footprint: symbol = FOOTPRINT;
 
   /**
-   * @param code - a short machine-readable reason
-   * @param message - the explanation
+   * @param code - what kind of misuse
+   * @param message - what happened, naming the step, location and thread where known
    */
-  constructor(code: string, message: string) {
+  constructor(code: ModelErrorCode | (string & {}), message: string) {
     super(message);
-    this.code = code;
     this.name = 'ModelError';
+    this.code = code;
+  }
+
+  /**
+   * True if `err` is a ModelError from any copy of fdlab.
+   *
+   * @example
+   * ```ts
+   * import { ModelError } from 'fdlab';
+   * ModelError.is(new Error('x')); // false
+   * ```
+   */
+  static is(err: unknown): err is ModelError {
+    return typeof err === 'object' && err !== null && (err as { footprint?: unknown }).footprint === FOOTPRINT;
   }
 }

@@ -5,6 +5,7 @@ import { EMPTY_FD, FDPUT_FPUT } from '../../fdtable/fd-word.js';
 import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
 import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
+import { ModelError } from '../../sim/model-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_RDLCK, F_SETFD, F_SETFL, F_SETLK, F_SETLKW, F_UNLCK, F_WRLCK, FD_CLOEXEC } from '../constants.js';
 import { flockRange, locksRemovePosix, posixConflict, posixLockFile, type Flock } from '../posix-locks.js';
@@ -98,7 +99,7 @@ export function fcntl(t: Task, fd: number, cmd: number, arg: number | Flock = 0)
       const r = lockArgs(f, arg as Flock, cmd);
       if (r.type !== F_UNLCK && posixConflict(f.inode, files, r.type, r.start, r.end) !== null) {
         if (cmd === F_SETLK) throw new KernelError('EAGAIN', 'fcntl', 'conflicting lock held');
-        throw new Error('F_SETLKW would wait for a conflicting lock in a plain call; run it in a thread instead');
+        throw new ModelError('would-block', 'F_SETLKW would wait for a conflicting lock in a plain call; run it in a thread instead');
       }
       posixLockFile(f.inode, files, t.process.pid, r.type, r.start, r.end);
       if (t.world.engine.tracing) t.world.engine.effect('posix_lock_file', `inode:${f.inode.path}`, undefined, undefined, `${['F_RDLCK', 'F_WRLCK', 'F_UNLCK'][r.type]} by ${files.name}`);
