@@ -93,7 +93,7 @@ export class ModelRun {
       }
     } catch (e) {
       if (KernelError.is(e)) return [{ op: c.op, ret: -1, err: e.code, table: this.table(p) }];
-      if (e instanceof ModelError && e.code === 'would-block') return [{ op: c.op, ret: -1, err: 'BLOCK', table: this.table(p) }];
+      if (ModelError.is(e) && e.code === 'would-block') return [{ op: c.op, ret: -1, err: 'BLOCK', table: this.table(p) }];
       throw e;
     }
     const obs: Obs[] = [{ op: c.op, ret, err: null, ...(x === undefined ? {} : { x }), table: this.table(p) }];
