@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,8 +42,28 @@ export function buildHost(): Host {
   } catch {
     execFileSync(cc, ['-O2', '-o', exe, src], { stdio: 'pipe' });
   }
-  const root = join(dir, 'root');
-  return { exe, root, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  // The scratch tree is rebuilt before every program: on tmpfs that costs a fraction of
+  // what it costs on a journalling filesystem. FDLAB_CONFORMANCE_ROOT picks another place.
+  const base = process.env.FDLAB_CONFORMANCE_ROOT ?? (isWritableDir('/dev/shm') ? '/dev/shm' : null);
+  const rootDir = base !== null ? mkdtempSync(join(base, 'fdlab-conformance-')) : dir;
+  const root = join(rootDir, 'root');
+  return {
+    exe,
+    root,
+    dispose: () => {
+      rmSync(dir, { recursive: true, force: true });
+      if (rootDir !== dir) rmSync(rootDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function isWritableDir(p: string): boolean {
+  try {
+    accessSync(p, constants.W_OK);
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** The fds the runner must scan: every fd number the program names, and as many as it can allocate. */
