@@ -4,11 +4,13 @@
  * script does) so the heap figure can force a collection.
  */
 import { runCore } from './core.js';
+import { runEpoll } from './epoll.js';
 import { runExplore } from './explore.js';
 
 const groups: Array<[string, () => void | Promise<void>]> = [
   ['core', runCore],
   ['explore', runExplore],
+  ['epoll', runEpoll],
 ];
 const only = process.argv.slice(2);
 for (const [name, run] of groups) {

@@ -105,11 +105,33 @@ describe('pipes', () => {
       yield* sys.write(w, 'hello');
     });
     while (reader.sim.pending !== null && k.engine.isEnabled(reader.sim.id)) k.engine.step(reader.sim.id);
-    expect(reader.sim.pending?.fn).toBe('vfs_read'); // parked: the pipe is empty
+    expect(reader.sim.pending?.fn).toMatch(/rd_wait/); // parked: the pipe is empty
     expect(k.engine.isEnabled(reader.sim.id)).toBe(false);
     stepToEnd(k, writer.sim);
     stepToEnd(k, reader.sim);
     expect(reader.sim.result).toBe('hello');
+    p.closeRange(0, 1);
+  });
+  it('a blocking write larger than the pipe writes what fits, sleeps, and finishes as a reader drains it', () => {
+    const k = newKernel();
+    const p = k.spawnProcess();
+    const [r, w] = p.pipe();
+    const before = state(k);
+    expect(() => p.write(w, fill(70000))).toThrow(ModelError); // a plain call writes nothing
+    expect(state(k)).toBe(before);
+    const writer = p.thread(function* (sys) {
+      return yield* sys.write(w, fill(70000));
+    });
+    while (k.engine.isEnabled(writer.sim.id)) k.engine.step(writer.sim.id);
+    expect(writer.sim.pending?.fn).toMatch(/wr_wait/);
+    expect(k.engine.peek(() => p.fileOf(r).inode.data.length)).toBe(65536); // it wrote what fit before sleeping
+    let got = 0;
+    p.thread(function* (sys) {
+      while (got < 70000) got += (yield* sys.read(r, 65536)).length;
+    });
+    expect(k.run().completed).toBe(true);
+    expect(writer.sim.result).toBe(70000);
+    expect(got).toBe(70000);
     p.closeRange(0, 1);
   });
 });

@@ -1,159 +1,244 @@
 import { KernelError } from '../sim/kernel-error.js';
+import type { Engine } from '../sim/engine.js';
+import { WaitQueue } from '../sim/wait-queue.js';
 import { FMODE_READ, FMODE_WRITE, O_DIRECT, O_NONBLOCK } from './constants.js';
-import type { Inode } from './inode.js';
+import type { FileOperations } from './file-operations.js';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM, pollWait } from './poll.js';
 import type { RefFile } from './ref-file.js';
 
-/** PAGE_SIZE: one pipe buffer. @internal */
-export const PIPE_PAGE = 4096;
-/** pipe->max_usage by default (PIPE_DEF_BUFFERS): 16 buffers, 64 KiB. @internal */
+/**
+ * PAGE_SIZE: the size of one pipe buffer, and so of an atomic write.
+ *
+ * @example
+ * ```ts
+ * import { PIPE_BUF } from 'fdlab';
+ * PIPE_BUF; // 4096
+ * ```
+ */
+export const PIPE_BUF = 4096;
+
+/** pipe->max_usage by default (PIPE_DEF_BUFFERS): 16 buffers. @internal */
 export const PIPE_DEF_BUFFERS = 16;
 
-/** One pipe_buffer: `len` bytes of the inode's data; a packet (O_DIRECT writer) is never merged and read whole. */
+/**
+ * Bytes a pipe holds when every one of its 16 buffers is a full page (the default pipe
+ * size); partly filled buffers make it hold fewer.
+ *
+ * @example
+ * ```ts
+ * import { PIPE_CAPACITY } from 'fdlab';
+ * PIPE_CAPACITY; // 65536
+ * ```
+ */
+export const PIPE_CAPACITY = PIPE_DEF_BUFFERS * PIPE_BUF;
+
+/** One pipe_buffer: `len` bytes of the inode's data; a packet (O_DIRECT writer) is never merged and is read whole. */
 interface PipeBuf {
-  off: number;
   len: number;
+  off: number;
   packet: boolean;
 }
 
 /**
- * The state of a pipe inode: its ring of buffers (the bytes themselves live in
- * `inode.data`, oldest first) and the number of open read and write ends.
+ * The shared state of a pipe beside its inode's buffered bytes: the ring of buffers
+ * (the bytes live in `inode.data`, oldest first), the reader and writer counts and the
+ * two wait queues.
  *
- * Models `struct pipe_inode_info` in include/linux/pipe_fs_i.h: `bufs` between tail and
- * head, `readers`, `writers`, `max_usage`.
+ * Models `struct pipe_inode_info` (include/linux/pipe_fs_i.h): `bufs` between tail and
+ * head, `max_usage`, `readers`, `writers`, `rd_wait`, `wr_wait`. The ring is part of
+ * the inode's data location (field 0): every operation that reads or changes it also
+ * reads or writes `inode.data`, which records the access.
  *
  * @example
  * ```ts
  * import { Kernel } from 'fdlab';
- * const p = new Kernel().spawnProcess();
- * const [r, w] = p.pipe();
- * p.fileOf(r).inode.pipe?.writers; // 1
+ * const [r] = new Kernel().vfs.openPipe();
+ * r.inode.pipe!.writers; // 1
  * ```
  */
-export class PipeState {
-  /** Open read ends (struct files with FMODE_READ). */
-  readers = 0;
-  /** Open write ends (struct files with FMODE_WRITE). */
-  writers = 0;
-  /** @internal */
+export class Pipe {
+  /** Open read ends (struct file references with FMODE_READ, counted once per open). */
+  readers = 1;
+  /** Open write ends. */
+  writers = 1;
+  /** Readers sleep here (pipe->rd_wait). */
+  readonly rdWait: WaitQueue;
+  /** Writers sleep here (pipe->wr_wait). */
+  readonly wrWait: WaitQueue;
+  /** The buffers in use, oldest first. @internal */
   readonly bufs: PipeBuf[] = [];
-  /** @internal */
+  /** pipe->max_usage. @internal */
   maxUsage = PIPE_DEF_BUFFERS;
 
-  /** Counts a new end (create_pipe_files(), fifo_open()). */
-  opened(f: RefFile): void {
-    if (f.mode & FMODE_READ) this.readers++;
-    if (f.mode & FMODE_WRITE) this.writers++;
+  /** @param engine - the engine @param name - the pipe inode's name */
+  constructor(engine: Engine, name: string) {
+    this.rdWait = new WaitQueue(engine, `${name}.rd_wait`);
+    this.wrWait = new WaitQueue(engine, `${name}.wr_wait`);
   }
 
-  /** pipe_release(): an end's last reference went. */
-  released(f: RefFile): void {
-    if (f.mode & FMODE_READ) this.readers--;
-    if (f.mode & FMODE_WRITE) this.writers--;
+  /** True if every buffer slot is in use (pipe_full()). */
+  full(): boolean {
+    return this.bufs.length >= this.maxUsage;
   }
 }
 
-function stateOf(inode: Inode): PipeState {
-  return (inode.pipe ??= new PipeState());
+function pipeOf(file: RefFile): Pipe {
+  const p = file.inode.pipe;
+  if (p === null) throw new KernelError('EINVAL', 'pipe', `${file.name} is not a pipe`);
+  return p;
+}
+
+/** The pipe and its ring, recording the read of the inode's data that the ring is part of. */
+function ringOf(file: RefFile): Pipe {
+  const p = pipeOf(file);
+  file.inode.engine?.read(file.inode.simId, 0);
+  return p;
 }
 
 /**
- * True if a read of `count` bytes or a write of `len` bytes on `f` would have to sleep:
- * a read on an empty pipe with writers, a write that finds no room (with readers), both
- * without O_NONBLOCK. A plain call cannot sleep; a thread parks on this.
- *
- * Models the wait_event_interruptible_exclusive() conditions of pipe_read() and
- * pipe_write() in fs/pipe.c.
- *
- * @example
- * ```ts
- * import { Kernel, pipeWouldBlock } from 'fdlab';
- * const p = new Kernel().spawnProcess();
- * const [r] = p.pipe();
- * pipeWouldBlock(p.fileOf(r), 'read', 1); // true
- * ```
+ * What pipe_write() does with `n` bytes now: how many it merges into the last buffer
+ * (only if a non-packet writer filled it and the whole sub-page remainder fits), the new
+ * pages while fewer than max_usage are in use, and whether bytes are left for which it
+ * would have to wait.
  */
-export function pipeWouldBlock(f: RefFile, op: 'read' | 'write', n: number): boolean {
-  if (f.flags & O_NONBLOCK || n === 0) return false;
-  const s = stateOf(f.inode);
-  if (op === 'read') return s.bufs.length === 0 && s.writers > 0;
-  if (s.readers === 0) return false;
-  return planWrite(s, n).blocked;
-}
-
-/**
- * What pipe_write() would do with `n` bytes: how many it merges into the last buffer
- * (only one a non-packet writer filled), the new pages, and whether it then waits for room.
- */
-function planWrite(s: PipeState, n: number): { merged: number; pages: number[]; blocked: boolean } {
+function planWrite(p: Pipe, n: number): { merged: number; pages: number[]; rest: number } {
   let rest = n;
   let merged = 0;
-  const chars = n & (PIPE_PAGE - 1);
-  const last = s.bufs[s.bufs.length - 1];
-  if (chars !== 0 && last !== undefined && !last.packet && last.off + last.len + chars <= PIPE_PAGE) {
+  const chars = n & (PIPE_BUF - 1);
+  const last = p.bufs[p.bufs.length - 1];
+  if (chars !== 0 && last !== undefined && !last.packet && last.off + last.len + chars <= PIPE_BUF) {
     merged = chars;
     rest -= chars;
   }
   const pages: number[] = [];
-  let used = s.bufs.length;
-  while (rest > 0 && used < s.maxUsage) {
-    const c = Math.min(PIPE_PAGE, rest);
+  let used = p.bufs.length;
+  while (rest > 0 && used < p.maxUsage) {
+    const c = Math.min(PIPE_BUF, rest);
     pages.push(c);
     rest -= c;
     used++;
   }
-  return { merged, pages, blocked: rest > 0 };
+  return { merged, pages, rest };
 }
 
 /**
  * pipe_read(): takes bytes from the oldest buffers; a packet buffer is read whole (what
  * does not fit is dropped) and ends the read. On an empty pipe: EOF (0) with no writers,
- * EAGAIN with O_NONBLOCK. @internal
+ * EAGAIN otherwise (a blocking reader sleeps before it gets here).
  */
-export function pipeRead(f: RefFile, count: number): string {
+function pipeRead(file: RefFile, count: number): string {
   if (count === 0) return '';
-  const s = stateOf(f.inode);
-  if (s.bufs.length === 0) {
-    if (s.writers === 0) return '';
-    throw new KernelError('EAGAIN', 'read', 'pipe is empty');
+  const pipe = ringOf(file);
+  if (pipe.bufs.length === 0) {
+    if (pipe.writers === 0) return '';
+    throw new KernelError('EAGAIN', 'read', `${file.inode.path} is empty`);
   }
+  const d = file.inode.data;
   let out = '';
+  let at = 0;
   let want = count;
-  while (want > 0 && s.bufs.length > 0) {
-    const b = s.bufs[0]!;
+  while (want > 0 && pipe.bufs.length > 0) {
+    const b = pipe.bufs[0]!;
     const c = Math.min(b.len, want);
-    out += f.inode.data.slice(0, c);
-    let drop = c;
-    want -= c;
-    if (b.packet) {
-      drop = b.len;
-      want = 0;
-    }
-    f.inode.data = f.inode.data.slice(drop);
+    out += d.slice(at, at + c);
+    const drop = b.packet ? b.len : c;
+    want = b.packet ? 0 : want - c;
+    at += drop;
     b.off += drop;
     b.len -= drop;
-    if (b.len === 0) s.bufs.shift();
+    if (b.len === 0) pipe.bufs.shift();
   }
+  file.inode.data = d.slice(at);
+  if (out.length > 0) pipe.wrWait.wakeUp(EPOLLOUT | EPOLLWRNORM);
+  // wake_next_reader: readers sleep exclusively, so pass on what is left.
+  if (pipe.bufs.length > 0) pipe.rdWait.wakeUp(EPOLLIN | EPOLLRDNORM);
   return out;
 }
 
 /**
- * pipe_write(): EPIPE without readers (after a zero-length write, which succeeds);
- * first merges the sub-page remainder into the last buffer if it fits and is not a
- * packet, then fills new pages while fewer than max_usage are in use. Without room: a
- * partial count if anything was written, else EAGAIN (O_NONBLOCK). @internal
+ * pipe_write(): EPIPE without readers (after a zero-length write, which succeeds); merges
+ * the sub-page remainder into the last buffer if it fits and is not a packet, then fills
+ * new pages while fewer than max_usage are in use. Writes what fits: a partial count if
+ * anything was written, else EAGAIN. A blocking writer comes here only when all of it
+ * fits, or to write what fits before it sleeps for the rest.
  */
-export function pipeWrite(f: RefFile, data: string): number {
+function pipeWrite(file: RefFile, data: string): number {
   const n = data.length;
   if (n === 0) return 0;
-  const s = stateOf(f.inode);
-  if (s.readers === 0) throw new KernelError('EPIPE', 'write', 'no reader: SIGPIPE (the model sends no signal)');
-  const packet = (f.flags & O_DIRECT) !== 0;
-  const plan = planWrite(s, n);
-  if (plan.merged > 0) s.bufs[s.bufs.length - 1]!.len += plan.merged;
-  for (const c of plan.pages) s.bufs.push({ off: 0, len: c, packet });
-  const written = plan.merged + plan.pages.reduce((a, c) => a + c, 0);
-  if (written === 0) throw new KernelError('EAGAIN', 'write', 'pipe is full');
-  f.inode.data += data.slice(0, written);
+  const pipe = ringOf(file);
+  if (pipe.readers === 0) throw new KernelError('EPIPE', 'write', `${file.inode.path} has no readers (SIGPIPE is not modelled)`);
+  const packet = (file.flags & O_DIRECT) !== 0;
+  const plan = planWrite(pipe, n);
+  const written = n - plan.rest;
+  if (written === 0) throw new KernelError('EAGAIN', 'write', `${file.inode.path} is full`);
+  if (plan.merged > 0) pipe.bufs[pipe.bufs.length - 1]!.len += plan.merged;
+  for (const c of plan.pages) pipe.bufs.push({ len: c, off: 0, packet });
+  file.inode.data += data.slice(0, written);
+  pipe.rdWait.wakeUp(EPOLLIN | EPOLLRDNORM);
   return written;
 }
+
+/**
+ * Pipe operations: a stream over the inode's ring of 4 KiB buffers with the kernel's
+ * rules — a read of an empty pipe sleeps while there are writers (EOF without, EAGAIN
+ * with O_NONBLOCK); a write fails with EPIPE without readers, merges a sub-page write
+ * into the last buffer, takes a new page per 4 KiB while fewer than 16 are in use, and
+ * returns a partial count (O_NONBLOCK) or sleeps for room; an O_DIRECT writer writes
+ * packets, read one per call. Both sides wake the other. Models fs/pipe.c pipefifo_fops
+ * (pipe_read, pipe_write, pipe_poll, pipe_release). Checked against Linux 6.18 by the
+ * conformance harness.
+ *
+ * A blocking write that does not fit writes what fits, sleeps, and goes on with the rest
+ * (the thread driver); a plain call that would sleep throws a `would-block` ModelError
+ * having written nothing.
+ *
+ * @example
+ * ```ts
+ * import { pipeOperations } from 'fdlab';
+ * pipeOperations.stream; // true
+ * ```
+ */
+export const pipeOperations: FileOperations = {
+  name: 'pipe',
+  stream: true,
+  read: (file, _pos, count) => pipeRead(file, count),
+  write: (file, _pos, data) => pipeWrite(file, data),
+  readBlocks: (file, count) => {
+    const pipe = ringOf(file);
+    return count > 0 && pipe.bufs.length === 0 && pipe.writers > 0 && !(file.flags & O_NONBLOCK) ? pipe.rdWait : null;
+  },
+  writeBlocks: (file, data) => {
+    const pipe = ringOf(file);
+    if (data.length === 0 || pipe.readers === 0 || file.flags & O_NONBLOCK) return null;
+    return planWrite(pipe, data.length).rest > 0 ? pipe.wrWait : null;
+  },
+  poll: (file, pt) => {
+    const pipe = ringOf(file);
+    let mask = 0;
+    if (file.mode & FMODE_READ) {
+      pollWait(file, pipe.rdWait, pt);
+      if (pipe.bufs.length > 0) mask |= EPOLLIN | EPOLLRDNORM;
+      if (pipe.writers === 0) mask |= EPOLLHUP;
+    }
+    if (file.mode & FMODE_WRITE) {
+      pollWait(file, pipe.wrWait, pt);
+      if (!pipe.full()) mask |= EPOLLOUT | EPOLLWRNORM;
+      if (pipe.readers === 0) mask |= EPOLLERR;
+    }
+    return mask;
+  },
+  waitQueues: (file) => {
+    const pipe = pipeOf(file);
+    return [pipe.rdWait, pipe.wrWait];
+  },
+  release: (file) => {
+    const pipe = pipeOf(file);
+    if (file.mode & FMODE_READ) pipe.readers--;
+    if (file.mode & FMODE_WRITE) pipe.writers--;
+    // pipe_release(): wake both sides while exactly one side is gone.
+    if (!pipe.readers !== !pipe.writers) {
+      pipe.rdWait.wakeUp(EPOLLHUP, Infinity);
+      pipe.wrWait.wakeUp(EPOLLERR, Infinity);
+    }
+  },
+};

@@ -66,6 +66,7 @@ export interface Flock {
  * ```
  */
 export function posixLocksOf(inode: Inode): readonly PosixLock[] {
+  inode.engine?.read(inode.simId, 1);
   return (inode.locks as PosixLock[] | null) ?? [];
 }
 
@@ -112,6 +113,7 @@ export function posixLockFile(inode: Inode, owner: Fdtable, pid: number, type: n
   mine.sort((a, b) => a.start - b.start);
   if (at < 0) at = others.length;
   const out = [...others.slice(0, at), ...mine, ...others.slice(at)];
+  inode.engine?.write(inode.simId, 1);
   inode.locks = out.length > 0 ? out : null;
 }
 
@@ -134,9 +136,10 @@ export function locksRemovePosix(file: RefFile, owner: Fdtable): number {
   const before = posixLocksOf(inode);
   if (before.length === 0) return 0;
   const kept = before.filter((l) => l.owner !== owner);
+  inode.engine?.write(inode.simId, 1);
   inode.locks = kept.length > 0 ? kept : null;
   const n = before.length - kept.length;
-  if (n > 0 && file.mount.world.engine.tracing) file.mount.world.engine.effect('locks_remove_posix', `inode:${inode.path}`, before.length, kept.length, `owner ${owner.name}`);
+  if (n > 0 && file.mount.world.engine.tracing) file.mount.world.engine.effect('locks_remove_posix', inode.simId, 1, before.length, kept.length, { owner: owner.simId });
   return n;
 }
 

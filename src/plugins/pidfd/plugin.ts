@@ -1,4 +1,4 @@
-import { KernelError, plainSyscall, syscallSteps, type Kernel, type KernelPath, type Plugin, type Process, type Sys, type Task } from '../../index.js';
+import { KernelError, plainSyscall, slotReadAccesses, syscallSteps, type Kernel, type KernelPath, type Plugin, type Process, type Sys, type Task } from '../../index.js';
 import type { PidfdOptions } from './options.js';
 import { pidfdGetfdSteps } from './pidfd-getfd.js';
 import { pidfdOpenSteps } from './pidfd-open.js';
@@ -96,6 +96,12 @@ export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
         if (!(f.privateData instanceof SeccompListener)) throw new KernelError('EINVAL', 'ioctl', `fd ${fd} is not a seccomp listener`);
         return f.privateData;
       };
+      // The ioctl's fdget() of the listener fd is a step of its own: the slot is shared state.
+      function* withListener<T>(t: Task, lfd: number, then: (l: SeccompListener) => KernelPath<T>): KernelPath<T> {
+        const files = t.filesOrThrow('ioctl');
+        yield { fn: 'fdget(listener)', acc: slotReadAccesses(files, lfd) };
+        return yield* then(listenerOf(t, lfd));
+      }
       const cold = <T>(p: Process, gen: KernelPath<T>): T => plainSyscall(p.main, () => k.engine.runPlain(p.main.sim, gen));
       const api: PidfdApi = {
         pidfdOpen: (caller, pid, flags) => cold(caller, pidfdOpenSteps(k, opts, caller.main, pid, flags)),
@@ -112,9 +118,9 @@ export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
             pidfdOpen: (pid, flags) => syscallSteps(t, pidfdOpenSteps(k, opts, t, pid, flags)),
             pidfdGetfd: (pfd, fd, flags) => syscallSteps(t, pidfdGetfdSteps(k, opts, t, pfd, fd, flags)),
             seccompTrap: (l, syscall) => syscallSteps(t, seccompTrapSteps(l, t, syscall)),
-            notifRecv: (lfd) => syscallSteps(t, notifRecvSteps(listenerOf(t, lfd))),
-            notifAddfd: (lfd, a) => syscallSteps(t, notifAddfdSteps(listenerOf(t, lfd), t, a)),
-            notifSend: (lfd, r) => syscallSteps(t, notifSendSteps(listenerOf(t, lfd), r)),
+            notifRecv: (lfd) => syscallSteps(t, withListener(t, lfd, (l) => notifRecvSteps(l))),
+            notifAddfd: (lfd, a) => syscallSteps(t, withListener(t, lfd, (l) => notifAddfdSteps(l, t, a))),
+            notifSend: (lfd, r) => syscallSteps(t, withListener(t, lfd, (l) => notifSendSteps(l, r))),
           };
         },
       };

@@ -1,8 +1,8 @@
 import { FMODE_PATH, FMODE_READ, FMODE_WRITE, O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME, O_NONBLOCK } from '../../file/constants.js';
 import { fputDeferred } from '../../file/fput.js';
-import { F_STATE, type RefFile } from '../../file/ref-file.js';
+import { F_POS, F_STATE, type RefFile } from '../../file/ref-file.js';
 import { EMPTY_FD, FDPUT_FPUT } from '../../fdtable/fd-word.js';
-import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
+import { isFd, slotReadAccesses, type Fdtable } from '../../fdtable/fdtable.js';
 import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { ModelError } from '../../sim/model-error.js';
@@ -44,8 +44,10 @@ function simpleCmd(files: Fdtable, f: RefFile, fd: number, cmd: number, arg: num
       files.setCloexec(fd, (arg & FD_CLOEXEC) !== 0);
       return 0;
     case F_SETFL:
+      files.world.engine.write(f.simId, F_STATE);
       return setfl(f, arg);
     default: // F_GETFL: f_flags as they are (access mode, O_LARGEFILE from open(2), ...)
+      files.world.engine.read(f.simId, F_STATE);
       return f.flags;
   }
 }
@@ -102,7 +104,7 @@ export function fcntl(t: Task, fd: number, cmd: number, arg: number | Flock = 0)
         throw new ModelError('would-block', 'F_SETLKW would wait for a conflicting lock in a plain call; run it in a thread instead');
       }
       posixLockFile(f.inode, files, t.process.pid, r.type, r.start, r.end);
-      if (t.world.engine.tracing) t.world.engine.effect('posix_lock_file', `inode:${f.inode.path}`, undefined, undefined, `${['F_RDLCK', 'F_WRLCK', 'F_UNLCK'][r.type]} by ${files.name}`);
+      if (t.world.engine.tracing) t.world.engine.effect('posix_lock_file', f.inode.simId, 1, undefined, undefined, { lockType: r.type, owner: files.simId });
       return 0;
     }
     if (typeof arg !== 'number') throw new KernelError('EINVAL', 'fcntl', 'argument must be a number');
@@ -129,12 +131,13 @@ export function* fcntlSteps(t: Task, fd: number, cmd: number, arg: number | Floc
   let result: number | Flock = 0;
   try {
     checkCmd(f, cmd);
-    const lockLoc = access(f.inode.simId, 1, cmd !== F_GETLK);
+    // flock_to_posix_lock() reads f_pos (SEEK_CUR) and i_size (SEEK_END) in the same step.
+    const lockLoc = [access(f.inode.simId, 1, cmd !== F_GETLK), access(f.simId, F_POS, false), access(f.inode.simId, 0, false)];
     if (cmd === F_GETLK) {
       yield { fn: 'posix_test_lock', acc: lockLoc };
       result = getlk(t, files, f, arg as Flock);
     } else if (cmd === F_SETLK || cmd === F_SETLKW) {
-      const r = lockArgs(f, arg as Flock, cmd);
+      const r = t.world.engine.peek(() => lockArgs(f, arg as Flock, cmd));
       const inode = f.inode;
       yield {
         fn: 'posix_lock_file',
@@ -143,13 +146,14 @@ export function* fcntlSteps(t: Task, fd: number, cmd: number, arg: number | Floc
           ? { name: `POSIX lock on ${inode.path}`, blocks: () => posixConflict(inode, files, r.type, r.start, r.end) !== null }
           : undefined,
       };
+      t.world.engine.touch([access(f.simId, F_POS, false), access(f.inode.simId, 0, false)]);
       if (r.type !== F_UNLCK && posixConflict(inode, files, r.type, r.start, r.end) !== null) {
         throw new KernelError('EAGAIN', 'fcntl', 'conflicting lock held');
       }
       posixLockFile(inode, files, t.process.pid, r.type, r.start, r.end);
-      if (t.world.engine.tracing) t.world.engine.effect('posix_lock_file', `inode:${inode.path}`, undefined, undefined, `${['F_RDLCK', 'F_WRLCK', 'F_UNLCK'][r.type]} by ${files.name}`);
+      if (t.world.engine.tracing) t.world.engine.effect('posix_lock_file', inode.simId, 1, undefined, undefined, { lockType: r.type, owner: files.simId });
       if (r.type !== F_UNLCK) {
-        yield { fn: 'fcntl_setlk:recheck fd', acc: [access(files.simId, 1, false), access(files.fdt.simId, fd, false)] };
+        yield { fn: 'fcntl_setlk:recheck fd', acc: [...slotReadAccesses(files, fd), access(inode.simId, 1, true)] };
         if (files.lookupRaw(fd) !== f) {
           locksRemovePosix(f, files);
           throw new KernelError('EBADF', 'fcntl', `fd ${fd} was closed while the lock was taken`);
@@ -159,7 +163,7 @@ export function* fcntlSteps(t: Task, fd: number, cmd: number, arg: number | Floc
       if (typeof arg !== 'number') throw new KernelError('EINVAL', 'fcntl', 'argument must be a number');
       yield cmd === F_SETFL || cmd === F_GETFL
         ? { fn: cmd === F_SETFL ? 'setfl' : 'f_flags', acc: access(f.simId, F_STATE, cmd === F_SETFL) }
-        : { fn: cmd === F_SETFD ? 'set_close_on_exec' : 'get_close_on_exec', acc: access(files.simId, 2, cmd === F_SETFD) };
+        : { fn: cmd === F_SETFD ? 'set_close_on_exec' : 'get_close_on_exec', acc: [access(files.simId, 2, cmd === F_SETFD), access(files.simId, 1, false)] };
       result = simpleCmd(files, f, fd, cmd, arg);
     }
   } catch (e) {

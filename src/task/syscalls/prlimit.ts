@@ -31,6 +31,8 @@ export function prlimitNofile(t: Task, soft: number, hard: number): [number, num
     throw new KernelError('EPERM', 'prlimit64', `raising the hard limit needs CAP_SYS_RESOURCE`);
   }
   const old: [number, number] = [p.rlimitNofile, p.rlimitNofileMax];
+  // The limits live in signal_struct (signal->rlim): the process's field 0.
+  t.world.engine.write(p.simId, 0);
   p.rlimitNofile = s;
   p.rlimitNofileMax = h;
   return old;

@@ -1,12 +1,14 @@
 import { FMODE_LSEEK, FMODE_READ, FMODE_WRITE, O_APPEND, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from '../../file/constants.js';
-import { ModelError } from '../../sim/model-error.js';
 import { fputDeferred } from '../../file/fput.js';
-import { F_POS, type RefFile } from '../../file/ref-file.js';
+import { F_POS, F_STATE, type RefFile } from '../../file/ref-file.js';
 import { EMPTY_FD, FDPUT_FPUT, FDPUT_POS_UNLOCK } from '../../fdtable/fd-word.js';
 import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
 import { fdgetPosSteps, fdputPosSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
+import { ModelError } from '../../sim/model-error.js';
 import { access, type KernelPath, type Step } from '../../sim/step.js';
+import { fileOpAccesses, type FileOpName } from '../../file/file-operations.js';
+import { WaitEntry, type WaitQueue } from '../../sim/wait-queue.js';
 import type { Task } from '../task.js';
 
 /*
@@ -24,10 +26,19 @@ interface PosOp<R> {
   usesPos(f: RefFile): boolean;
   /** The step label of the operation itself. */
   readonly opFn: string;
+  /** The file operation the op step calls (for its declared accesses). */
+  readonly fileOp: FileOpName;
   /** Runs the operation at `pos`; returns the result and the new position. */
   run(f: RefFile, pos: number): { result: R; pos: number };
-  /** True if the operation would sleep now (an empty pipe, a full one). */
-  blocks?(f: RefFile): boolean;
+  /** The wait queue the operation would sleep on now (an empty pipe, no room), or null. */
+  blocks?(f: RefFile): WaitQueue | null;
+  /**
+   * Before sleeping on a stream: does what can be done now and returns true if that
+   * counts as progress (pipe_write() writes what fits, then sleeps for the rest).
+   */
+  partial?(f: RefFile): boolean;
+  /** What the call has done so far on a stream (a write interrupted after a partial write returns it). */
+  progress?(): R | undefined;
 }
 
 function fileSize(f: RefFile): number {
@@ -50,8 +61,9 @@ export function readOp(count: number): PosOp<string> {
       checkCount('read', count);
     },
     usesPos: (f) => !f.ops.stream,
-    blocks: (f) => f.ops.wouldBlock?.(f, 'read', count) ?? false,
     opFn: 'vfs_read',
+    fileOp: 'read',
+    blocks: (f) => f.ops.readBlocks?.(f, count) ?? null,
     run(f, pos) {
       const data = f.ops.read!(f, pos, count);
       return { result: data, pos: pos + data.length };
@@ -61,6 +73,7 @@ export function readOp(count: number): PosOp<string> {
 
 /** @internal */
 export function writeOp(data: string): PosOp<number> {
+  let done = 0;
   return {
     name: 'write',
     // vfs_write(): FMODE_WRITE (EBADF), FMODE_CAN_WRITE (EINVAL), then access_ok (EFAULT).
@@ -70,15 +83,26 @@ export function writeOp(data: string): PosOp<number> {
       if (typeof data !== 'string') throw new KernelError('EFAULT', 'write', 'data is not a string');
     },
     usesPos: (f) => !f.ops.stream,
-    blocks: (f) => f.ops.wouldBlock?.(f, 'write', data.length) ?? false,
     opFn: 'vfs_write',
+    fileOp: 'write',
+    blocks: (f) => f.ops.writeBlocks?.(f, data.slice(done)) ?? null,
+    partial(f) {
+      try {
+        done += f.ops.write!(f, 0, data.slice(done));
+      } catch (e) {
+        if (!KernelError.is(e) || e.code !== 'EAGAIN') throw e;
+      }
+      return done > 0;
+    },
+    progress: () => (done > 0 ? done : undefined),
     run(f, pos) {
       // generic_write_checks(): a zero-length write returns before O_APPEND moves the
       // position to the end, so f_pos stays where it was.
       if (data.length === 0 && !f.ops.stream) return { result: 0, pos };
+      f.mount.world.engine.read(f.simId, F_STATE);
       const at = f.flags & O_APPEND ? fileSize(f) : pos;
-      const n = f.ops.write!(f, at, data);
-      return { result: n, pos: at + n };
+      const n = f.ops.write!(f, at, data.slice(done));
+      return { result: done + n, pos: at + n };
     },
   };
 }
@@ -96,6 +120,7 @@ export function lseekOp(offset: number, whence: number): PosOp<number> {
     },
     usesPos: () => true,
     opFn: 'vfs_llseek',
+    fileOp: 'llseek',
     run(f, pos) {
       const np = f.ops.llseek ? f.ops.llseek(f, offset, whence) : genericLlseek(f, pos, offset, whence);
       if (np < 0) throw new KernelError('EINVAL', 'lseek', `resulting offset ${np} is negative`);
@@ -134,6 +159,7 @@ export function getdentsOp(count: number): PosOp<string[]> {
     },
     usesPos: () => true,
     opFn: 'iterate_dir',
+    fileOp: 'iterate',
     run(f, pos) {
       const names = f.ops.iterateShared!(f, pos, count);
       return { result: names, pos: pos + names.length };
@@ -141,9 +167,16 @@ export function getdentsOp(count: number): PosOp<string[]> {
   };
 }
 
+/** Reads f_pos: a recorded access. */
+function readPos(t: Task, f: RefFile): number {
+  t.world.engine.read(f.simId, F_POS);
+  return f.pos;
+}
+
 function posEffect(t: Task, f: RefFile, before: number, after: number): void {
+  t.world.engine.write(f.simId, F_POS);
   f.pos = after;
-  if (t.world.engine.tracing) t.world.engine.effect('f_pos', `${f.name}.f_pos`, before, after);
+  if (t.world.engine.tracing) t.world.engine.effect('f_pos', f.simId, F_POS, before, after);
 }
 
 /** Runs a positioned op to completion (plain). @internal */
@@ -154,9 +187,12 @@ export function runPosOp<R>(t: Task, fd: number, op: PosOp<R>): R {
   const f = files.fileOfWord(w);
   try {
     op.check(f);
-    if (op.blocks?.(f)) throw new ModelError('would-block', `${op.name} on ${f.name} would sleep (a plain call has no one to wait for); run it in a thread`);
-    if (!op.usesPos(f)) return op.run(f, 0).result;
-    const before = f.pos;
+    if (!op.usesPos(f)) {
+      const q = op.blocks?.(f) ?? null;
+      if (q !== null) throw new ModelError('would-block', `${op.name} would sleep on ${q.name} in a plain call; run it in a thread instead`);
+      return op.run(f, 0).result;
+    }
+    const before = readPos(t, f);
     t.world.fpos.enter(f, t.posWhy);
     try {
       const r = op.run(f, before);
@@ -176,28 +212,59 @@ function fdputPosPlain(t: Task, files: Fdtable, w: number): void {
   if (w & FDPUT_FPUT) fputDeferred(t, f);
 }
 
+/**
+ * A stream op (pipe read or write) as steps: the op and its "would it block" test are one
+ * step (under pipe->mutex in the kernel); if it would, the same step queues the thread
+ * exclusively on the wait queue (prepare_to_wait_exclusive), the thread sleeps until a
+ * wake-up, and tries again. A fatal signal ends the sleep with EINTR.
+ */
+function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>): KernelPath<R> {
+  // A stream read consumes what it reads: it writes the buffer as a write does.
+  // f_flags (O_NONBLOCK, O_DIRECT) decide whether it sleeps and how it writes.
+  const acc = [access(f.inode.simId, 0, true), access(f.simId, F_STATE, false)];
+  const qs = f.ops.waitQueues?.(f);
+  if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
+  const opStep: Step = { fn: op.opFn, acc };
+  for (;;) {
+    yield opStep;
+    t.world.engine.read(f.simId, F_STATE);
+    const q = op.blocks?.(f) ?? null;
+    if (q === null) return op.run(f, 0).result;
+    op.partial?.(f);
+    const entry = new WaitEntry(q, t.sim, true);
+    q.add(entry);
+    try {
+      yield entry.sleepStep();
+    } finally {
+      q.remove(entry);
+    }
+    if (t.sim.killed) {
+      // A write interrupted after a partial write returns what it wrote.
+      const done = op.progress?.();
+      if (done !== undefined) return done;
+      throw new KernelError('EINTR', op.name, 'fatal signal while waiting');
+    }
+  }
+}
+
 /** Runs a positioned op as a kernel path. @internal */
 export function* posOpSteps<R>(t: Task, fd: number, op: PosOp<R>): KernelPath<R> {
   const files = t.filesOrThrow(op.name);
   const w = isFd(fd) ? yield* fdgetPosSteps(t, files, fd) : EMPTY_FD;
   if (w === EMPTY_FD) throw new KernelError('EBADF', op.name, `fd ${fd} is not open`);
   const f = files.fileOfWord(w);
-  const blocks = op.blocks;
-  const opStep: Step = {
-    fn: op.opFn,
-    acc: access(f.inode.simId, 0, op.name === 'write' || f.ops.stream === true),
-    ...(blocks ? { blocker: { name: `${op.name} on ${f.name}`, blocks: () => blocks(f) } } : {}),
-  };
   let error: unknown;
   let result: R | undefined;
   try {
     op.check(f);
     if (!op.usesPos(f)) {
-      yield opStep;
-      result = op.run(f, 0).result;
+      result = yield* streamOpSteps(t, f, op);
     } else {
+      const opAcc = fileOpAccesses(f, op.fileOp);
+      // A write reads f_flags for O_APPEND in the same step.
+      const opStep: Step = { fn: op.opFn, acc: op.fileOp === 'write' ? [...(typeof opAcc === 'number' ? [opAcc] : opAcc), access(f.simId, F_STATE, false)] : opAcc };
       yield { fn: 'f_pos:read', acc: access(f.simId, F_POS, false) };
-      const before = f.pos;
+      const before = readPos(t, f);
       t.world.fpos.enter(f, t.posWhy);
       try {
         yield opStep;
