@@ -23,8 +23,10 @@ const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--i
 // figures to 320 kB and 27.2 kB; until the lean-surface work (fdlab/extend, epoll out of
 // the Kernel's static imports) brings them back, the guard holds the line just above the
 // measured size so that growth still fails CI. The open gap is recorded in the issue note.
-const PACKED_BUDGET_KB = 330;
-const CORE_BUDGET_KB = 28;
+// Merging the conformance branch (host-verified open flags and path walk, the pipe's page
+// ring, F_SETFL, wait4/zombies, prlimit, POSIX lock merging) measured 337.7 kB and 29.7 kB.
+const PACKED_BUDGET_KB = 340;
+const CORE_BUDGET_KB = 30;
 budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
 
 async function coreImport(names) {

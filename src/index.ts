@@ -32,10 +32,11 @@ export * from './trace/index.js';
 export * from './file/constants.js';
 export { Inode, type InodeKind } from './file/inode.js';
 export { Mount } from './file/mount.js';
-export { RefFile } from './file/ref-file.js';
+export { RefFile, getFileActive } from './file/ref-file.js';
 export { FileSlab } from './file/slab.js';
 export { FposWatch } from './file/fpos-watch.js';
 export { Vfs, type PathTarget } from './file/vfs.js';
+export { buildOpenFlags, getname } from './file/open-flags.js';
 export {
   anonFileOperations, defaultFileOpAccesses, directoryOperations, fileOpAccesses, kernfsFileOperations, pipeOperations, regularFileOperations, type FileOperations, type FileOpName,
 } from './file/file-operations.js';

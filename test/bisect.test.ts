@@ -18,11 +18,11 @@ describe('bisect', () => {
     expect(b.ranges[0]!.fixedBy[0]!.origin!.commit).toBe('20ea1e7d13c1');
   });
 
-  it('a race that comes back: the regular-file steal returns with 797964253d35 and is still present', () => {
+  it('a race that comes back: the regular-file steal returns in v6.5 (7d84d1b9af63, the ->iterate_shared rule) and is still present', () => {
     const b = bisect(pidfdGetfdFposRegular);
     expect(b.ranges.map((r) => [r.first, r.last, r.fixedIn])).toEqual([['linux-3.14', 'linux-6.4', 'linux-6.5-rc'], ['linux-6.5', 'linux-6.15', null]]);
     expect(b.ranges[1]!.introducedAfter).toBe('linux-6.5-rc');
-    expect(b.ranges[1]!.introducedBy.map((c) => c.origin?.commit)).toEqual(['797964253d35']);
+    expect(b.ranges[1]!.introducedBy.map((c) => c.origin?.commit)).toEqual(['7d84d1b9af63']);
   });
 
   it('seed 001: the exec lock loss is fixed in linux-5.11 by moving unshare_files() after de_thread()', () => {

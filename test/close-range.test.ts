@@ -121,6 +121,41 @@ describe('close_range(2) (kernel-file.md §4.6)', () => {
     expect(shared.lookupRaw(1)!.count).toBe(1);
   });
 
+  it('CLOSE_RANGE_UNSHARE closes on the private copy first, and installs it only afterwards (the kernel\'s order)', () => {
+    const k = newKernel();
+    const p = k.spawnProcess();
+    openN(p, 4);
+    const shared = p.files;
+    p.thread(function* (sys) {
+      yield* sys.getpid();
+    });
+    const t2 = p.thread(function* (sys) {
+      yield* sys.closeRange(1, 2, CLOSE_RANGE_UNSHARE);
+    });
+    stepUntil(k, t2.sim, 'filp_flush'); // fd 1 already gone from the copy
+    expect(t2.files).toBe(shared); // task->files still the shared table
+    expect(shared.installedFds()).toEqual([0, 1, 2, 3]);
+    stepUntil(k, t2.sim, 'task_lock: task->files = copy');
+    expect(t2.files).toBe(shared);
+    finish(k);
+    expect(t2.files).not.toBe(shared);
+    expect(t2.files!.installedFds()).toEqual([0, 3]);
+  });
+
+  it('arguments are unsigned int, converted as C converts them: closeRange(3, ~0) closes from 3 up', () => {
+    const k = newKernel();
+    const p = k.spawnProcess();
+    openN(p, 6);
+    p.closeRange(4, ~0); // close_range(4, ~0U, 0)
+    expect(p.files.installedFds()).toEqual([0, 1, 2, 3]);
+    p.closeRange(3, -1);
+    expect(p.files.installedFds()).toEqual([0, 1, 2]);
+    expect(errnoOf(() => p.closeRange(-1, 5))).toBe('EINVAL'); // ~0U > 5
+    expect(errnoOf(() => p.closeRange(0, 5, -1))).toBe('EINVAL'); // every flag bit
+    expect(errnoOf(() => p.closeRange(0, 2 ** 32))).toBe('EINVAL'); // no C unsigned int holds it
+    p.closeRange(0, 2);
+  });
+
   it('CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC marks only the private copy', () => {
     const k = newKernel();
     const p = k.spawnProcess();

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { F_GETFD, F_GETFL, FD_CLOEXEC, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_RDWR, type Process } from '../src/index.js';
+import { F_GETFD, F_GETFL, FD_CLOEXEC, O_CLOEXEC, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, type Process } from '../src/index.js';
 import {
   PIDFD_NONBLOCK, PIDFD_THREAD, SECCOMP_ADDFD_FLAG_SEND, SECCOMP_ADDFD_FLAG_SETFD, pidfd, pidfdPid, ptraceMayAccess,
   type PidfdApi, type PidfdOptions,
 } from '../src/plugins/pidfd/index.js';
-import { catching, errnoOf, finish, newKernel, state, stepUntil } from './helpers.js';
+import { catching, errnoOf, finish, newKernel, state, stepToEnd, stepUntil } from './helpers.js';
 
 function world(opts: PidfdOptions = {}) {
   const k = newKernel();
@@ -56,10 +56,10 @@ describe('pidfd_open', () => {
     finish(k);
   });
 
-  it("the v6.9 uapi answers EINVAL where the current one says ESRCH / ENOENT", () => {
+  it("the v6.9 uapi answers EINVAL for a non-leader where the current one says ENOENT; a missing pid is ESRCH in both", () => {
     const { k, pf, target, me } = world({ uapi: 'v6.9' });
     const t2 = (target.thread(function* () {}), target.thread(function* () {}));
-    expect(errnoOf(() => pf.pidfdOpen(me, 999, 0))).toBe('EINVAL');
+    expect(errnoOf(() => pf.pidfdOpen(me, 999, 0))).toBe('ESRCH');
     expect(errnoOf(() => pf.pidfdOpen(me, t2.tid, 0))).toBe('EINVAL');
     finish(k);
   });
@@ -158,7 +158,20 @@ describe('pidfd_getfd', () => {
     finish(k);
   });
 
-  it('EMFILE when the caller is at RLIMIT_NOFILE: the reference taken is dropped again', () => {
+  it('a PF_EXITING target that still has its files: a missing fd is ESRCH too (__pidfd_fget checks PF_EXITING)', () => {
+    const { k, pf, target, me } = world();
+    const pfd = pf.pidfdOpen(me, target.pid, 0);
+    const dying = target.thread(function* (sys) { yield* sys.exit(); });
+    const thief = me.thread(function* (sys) { return yield* catching(pf.on(sys).pidfdGetfd(pfd, 9, 0)); });
+    stepUntil(k, dying.sim, 'exit_files: task->files = NULL');
+    expect(target.main.exiting).toBe(true);
+    expect(target.main.files).not.toBe(null);
+    while (thief.sim.pending !== null) k.engine.step(thief.sim.id);
+    expect(thief.sim.result).toBe('ESRCH');
+    finish(k);
+  });
+
+    it('EMFILE when the caller is at RLIMIT_NOFILE: the reference taken is dropped again', () => {
     const { k, pf, target, fd, me } = world();
     const pfd = pf.pidfdOpen(me, target.pid, 0);
     me.rlimitNofile = 1;
@@ -244,7 +257,43 @@ describe('seccomp user notification add-fd', () => {
     expect(sup.sim.result).toBe(errno);
   });
 
-  it('a notification not yet received is EINPROGRESS', () => {
+  it('an O_PATH srcfd is EBADF: ADDFD looks it up with fget(), not fget_raw()', () => {
+    const { k, pf, target, me, lfd, listener } = notif();
+    const path = me.open('/data/log', O_PATH);
+    target.thread(function* (sys) { return yield* catching(pf.on(sys).seccompTrap(listener, 'connect')); });
+    const sup = me.thread(function* (sys) {
+      const s = pf.on(sys);
+      const id = yield* s.notifRecv(lfd);
+      const r = yield* catching(s.notifAddfd(lfd, { id, srcfd: path }));
+      yield* s.notifSend(lfd, { id, val: 0 });
+      return r;
+    });
+    k.run({ kind: 'round-robin' });
+    expect(sup.sim.result).toBe('EBADF');
+  });
+
+  it('ADDFD with SEND marks the notification replied before queueing: a concurrent SEND or ADDFD is EINPROGRESS', () => {
+    const { k, pf, target, me, lfd, listener, src } = notif();
+    const trapped = target.thread(function* (sys) { return yield* pf.on(sys).seccompTrap(listener, 'openat'); });
+    stepUntil(k, trapped.sim, 'seccomp_do_user_notification');
+    let id = -1;
+    const sup = me.thread(function* (sys) {
+      const s = pf.on(sys);
+      id = yield* s.notifRecv(lfd);
+      return yield* s.notifAddfd(lfd, { id, srcfd: src, flags: SECCOMP_ADDFD_FLAG_SEND });
+    });
+    stepUntil(k, sup.sim, 'seccomp_notify_addfd: wait_for_completion'); // queued, target not yet run
+    const other = me.thread(function* (sys) {
+      const s = pf.on(sys);
+      return [yield* catching(s.notifSend(lfd, { id, val: 7 })), yield* catching(s.notifAddfd(lfd, { id, srcfd: src }))];
+    });
+    stepToEnd(k, other.sim);
+    expect(other.sim.result).toEqual(['EINPROGRESS', 'EINPROGRESS']);
+    k.run({ kind: 'round-robin' });
+    expect(trapped.sim.result).toBe(sup.sim.result); // the installed fd is the syscall's return value
+  });
+
+    it('a notification not yet received is EINPROGRESS', () => {
     const { k, pf, target, me, lfd, listener, src } = notif();
     const t = target.thread(function* (sys) { return yield* catching(pf.on(sys).seccompTrap(listener, 'connect')); });
     stepUntil(k, t.sim, 'seccomp_do_user_notification');

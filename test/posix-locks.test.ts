@@ -25,7 +25,7 @@ describe('fcntl F_SETLK / F_GETLK: POSIX record locks owned by the files_struct 
     expect(errnoOf(() => p1.fcntl(a, F_SETLK, { type: F_WRLCK, start: 12, len: 1 }))).toBe('EAGAIN');
     expect(state(k)).toBe(before);
     expect(p1.fcntl(a, F_SETLK, { type: F_WRLCK, start: 20, len: 5 })).toBe(0); // no overlap
-    expect(locks(p1, a)).toEqual(['P1.files R 0-9', 'P2.files R 5-14', 'P1.files W 20-24']);
+    expect(locks(p1, a)).toEqual(['P1.files R 0-9', 'P1.files W 20-24', 'P2.files R 5-14']); // an owner's locks stay together
   });
 
   it('one owner never conflicts with itself: a lock is upgraded, split and unlocked in place', () => {
@@ -34,9 +34,9 @@ describe('fcntl F_SETLK / F_GETLK: POSIX record locks owned by the files_struct 
     const fd = p.open('/data/log', O_RDWR);
     p.fcntl(fd, F_SETLK, { type: F_RDLCK, start: 0, len: 0 });
     p.fcntl(fd, F_SETLK, { type: F_WRLCK, start: 10, len: 5 });
-    expect(locks(p, fd)).toEqual(['P1.files R 0-9', 'P1.files R 15-eof', 'P1.files W 10-14']);
+    expect(locks(p, fd)).toEqual(['P1.files R 0-9', 'P1.files W 10-14', 'P1.files R 15-eof']); // sorted by start, as posix_lock_inode() keeps them
     p.fcntl(fd, F_SETLK, { type: F_UNLCK, start: 0, len: 12 });
-    expect(locks(p, fd)).toEqual(['P1.files R 15-eof', 'P1.files W 12-14']);
+    expect(locks(p, fd)).toEqual(['P1.files W 12-14', 'P1.files R 15-eof']);
     p.fcntl(fd, F_SETLK, WHOLE(F_UNLCK));
     expect(locks(p, fd)).toEqual([]);
   });
@@ -213,5 +213,21 @@ describe('fcntl F_SETLK / F_GETLK: POSIX record locks owned by the files_struct 
     stepToEnd(k, locker.sim);
     expect(res).toBe('EBADF');
     expect(posixLocksOf(inode)).toEqual([]);
+  });
+});
+
+describe('posix_lock_inode() coalescing (checked on Linux 6.18 by conformance/)', () => {
+  it('an owner\'s overlapping or adjacent locks of one type merge; F_GETLK then reports the merged range', () => {
+    const k = newKernel();
+    const p = k.spawnProcess();
+    const fd = p.open('/data/log', O_RDWR);
+    p.fcntl(fd, F_SETLK, { type: F_WRLCK, start: 5, len: 0 });
+    p.fcntl(fd, F_SETLK, { type: F_WRLCK, start: 3, len: 4 });
+    p.fcntl(fd, F_SETLK, { type: F_WRLCK, start: 1, len: 2 }); // touches 3: merges too
+    expect(locks(p, fd)).toEqual(['P1.files W 1-eof']);
+    const c = p.fork();
+    expect(c.fcntl(fd, F_GETLK, { type: F_RDLCK, start: 4, len: 1 })).toEqual({ type: F_WRLCK, whence: 0, start: 1, len: 0, pid: p.pid });
+    c.exit();
+    p.close(fd);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  countStep, FMODE_OPENED, O_RDONLY, O_RDWR, fputDeferred, fputTeardown, fputTeardownSteps, runTaskWork,
+  countStep, DEFAULT_POLICY, FMODE_OPENED, FMODE_PATH, O_PATH, O_RDONLY, O_RDWR, POLICY_PRESETS, fgetSteps, fputDeferred, fputTeardown, fputTeardownSteps, getFileActive, runTaskWork,
   type FileOperations, type FputContext,
 } from '../src/index.js';
 import { effects, expectLeak, newKernel, stepLog, violations } from './helpers.js';
@@ -33,14 +33,32 @@ describe('RefFile reference counting (kernel-file.md §2, §7)', () => {
     expect(effects(k).filter((e) => e.fn === '__fput')).toHaveLength(1);
   });
 
-  it('getFileActive is increment-if-not-zero: it fails on a dying file', () => {
+  it('getFileActive reloads the pointer after the increment and drops a recycled object', () => {
+    const k = newKernel();
+    const p = k.spawnProcess();
+    const fd = p.open('/data/log', O_RDONLY);
+    const f = p.fileOf(fd);
+    expect(getFileActive(() => p.files.lookupRaw(fd))).toBe(f);
+    expect(f.count).toBe(2);
+    f.fput();
+    // The pointer source changes between the two loads (close + reopen recycled the slot):
+    let loads = 0;
+    const other = k.vfs.openFile('/srv', O_RDONLY);
+    expect(getFileActive(() => (loads++ === 0 ? f : other))).toBeNull();
+    expect(f.count).toBe(1); // the reference taken on the stale object was given back
+    expect(getFileActive(() => null)).toBeNull();
+    other.fput();
+    p.close(fd);
+  });
+
+  it('fileRefGet is increment-if-not-zero: it fails on a dying file', () => {
     const k = newKernel();
     const f = k.vfs.openFile('/data/log', O_RDONLY);
-    expect(f.getFileActive()).toBe(true);
+    expect(f.fileRefGet()).toBe(true);
     expect(f.count).toBe(2);
     f.fput();
     expect(f.put()).toBe(true); // last reference gone, __fput not yet run
-    expect(f.getFileActive()).toBe(false);
+    expect(f.fileRefGet()).toBe(false);
     expect(f.count).toBe(0);
     expect(k.engine.violations).toEqual([]); // a failed inc-not-zero is legal
     fputTeardown(f);
@@ -229,5 +247,55 @@ describe('refcount detectors', () => {
     expect(k.audit().problems[0]).toMatch(/f_count 0 but 1 owners .*use-after-free ahead/);
     f.getFile();
     expect(k.audit().ok).toBe(true);
+  });
+});
+
+describe('kernel history: close()\'s __fput and fget()\'s mask', () => {
+  it('close() runs the last __fput itself from v6.6; before, task work does it on the way out', () => {
+    for (const [policy, inClose] of [['linux-6.5', false], ['linux-6.6', true]] as const) {
+      const k = newKernel({ policy });
+      const p = k.spawnProcess();
+      const fd = p.open('/data/log', O_RDONLY);
+      p.thread(function* (sys) { yield* sys.close(fd); });
+      const log = (k.run({ kind: 'sequential' }), stepLog(k));
+      expect(log.includes('P1.T1:fput_close_sync')).toBe(inClose);
+      expect(log.includes('P1.T1:fput')).toBe(!inClose);
+      expect(p.files.installedFds()).toEqual([]);
+      expect(k.slab.allocated).toBe(0); // gone by the time close() returns, either way
+    }
+  });
+
+  it('fget() tests FMODE_PATH before taking a reference up to v6.6, after it (then drops it) from v6.7', () => {
+    for (const [policy, refs] of [['linux-6.6', 0], ['linux-6.7', 1]] as const) {
+      const k = newKernel({ policy });
+      const p = k.spawnProcess();
+      const fd = p.open('/data/log', O_PATH);
+      p.thread(function* (sys) { return yield* fgetSteps(sys.task, sys.task.files!, fd, FMODE_PATH); });
+      k.run({ kind: 'sequential' });
+      expect(k.engine.threads[0]!.result).toBe(null);
+      expect(stepLog(k).filter((s) => s === 'P1.T1:file_ref_get')).toHaveLength(refs);
+      p.close(fd);
+    }
+  });
+
+  it('the presets: v6.5 keys f_pos locking on ->iterate_shared (7d84d1b9af63)', () => {
+    expect(POLICY_PRESETS['linux-6.5'].fdgetPos).toBe('when-shared-or-iterate');
+    expect(POLICY_PRESETS['linux-6.5'].closeFput).toBe('task_work');
+    expect(POLICY_PRESETS['linux-6.6'].closeFput ?? DEFAULT_POLICY.closeFput).toBe('sync');
+  });
+});
+
+describe('__fput of a file that was never opened', () => {
+  it('skips every stage but the free (no ->release, no mntput), as __fput() jumps to out:', () => {
+    const k = newKernel();
+    let released = 0;
+    const ops: FileOperations = { name: 'never', release: () => void released++ };
+    const { inode, mount } = k.vfs.lookup('/data/log');
+    const mounts = mount.count;
+    const f = k.slab.alloc(ops, inode, mount, 0, O_RDONLY); // no FMODE_OPENED: ->open never ran
+    f.fput();
+    expect(f.live).toBe(false);
+    expect(released).toBe(0);
+    expect(mount.count).toBe(mounts);
   });
 });

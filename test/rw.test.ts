@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  O_APPEND, O_CREAT, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, type FileOperations,
+  O_APPEND, O_CREAT, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET, type FileOperations,
 } from '../src/index.js';
 import { errnoOf, newKernel, state } from './helpers.js';
 
@@ -64,7 +64,7 @@ describe('read / write / lseek / getdents through fdget_pos (kernel-file.md §3.
     expect(p.read(fd, 5)).toBe('');
     const before = state(k);
     expect(errnoOf(() => p.lseek(fd, -100, SEEK_CUR))).toBe('EINVAL');
-    expect(errnoOf(() => p.lseek(fd, 0, 3))).toBe('EINVAL');
+    expect(errnoOf(() => p.lseek(fd, 0, 5))).toBe('EINVAL'); // past SEEK_MAX (SEEK_HOLE)
     expect(errnoOf(() => p.lseek(fd, 0.5, SEEK_SET))).toBe('EINVAL');
     expect(state(k)).toBe(before);
     p.close(fd);
@@ -187,6 +187,36 @@ describe('read / write / lseek / getdents through fdget_pos (kernel-file.md §3.
     expect(p.lseek(fd, 4, SEEK_SET)).toBe(40);
     expect(p.read(fd, 1)).toBe('x');
     expect(calls).toEqual(['read 0 3', 'read 3 2', 'llseek 4 0', 'read 40 1']);
+    p.close(fd);
+  });
+});
+
+describe('lseek SEEK_DATA / SEEK_HOLE and zero-length appends (checked on Linux 6.18)', () => {
+  it('SEEK_DATA answers the offset, SEEK_HOLE the end; both ENXIO at or past the end; ESPIPE on pipes', () => {
+    const k = newKernel();
+    const p = k.spawnProcess();
+    const fd = p.open('/data/log', O_RDONLY); // 21 bytes, no holes
+    expect(p.lseek(fd, 3, SEEK_DATA)).toBe(3);
+    expect(p.lseek(fd, 3, SEEK_HOLE)).toBe(21);
+    expect(p.fileOf(fd).pos).toBe(21);
+    expect(errnoOf(() => p.lseek(fd, 21, SEEK_DATA))).toBe('ENXIO');
+    expect(errnoOf(() => p.lseek(fd, 100, SEEK_HOLE))).toBe('ENXIO');
+    expect(errnoOf(() => p.lseek(fd, -1, SEEK_DATA))).toBe('ENXIO'); // taken as unsigned
+    expect(p.fileOf(fd).pos).toBe(21);
+    const [r] = p.pipe();
+    expect(errnoOf(() => p.lseek(r, 0, SEEK_DATA))).toBe('ESPIPE');
+    expect(errnoOf(() => p.lseek(r, 0, 5))).toBe('EINVAL'); // whence first
+    p.closeRange(0, 5);
+  });
+
+  it('a zero-length write on an O_APPEND file leaves f_pos alone (generic_write_checks returns first)', () => {
+    const k = newKernel();
+    const p = k.spawnProcess();
+    const fd = p.open('/data/log', O_WRONLY | O_APPEND);
+    expect(p.write(fd, '')).toBe(0);
+    expect(p.fileOf(fd).pos).toBe(0);
+    expect(p.write(fd, 'ab')).toBe(2);
+    expect(p.fileOf(fd).pos).toBe(23);
     p.close(fd);
   });
 });

@@ -132,7 +132,7 @@ describe('the stale-pointer race: fget vs close + a re-open that recycles the st
       expect(p2.fileOf(0)).toBe(old);
       expect(old.count).toBe(1); // the speculative reference was given back
       const log = stepLog(k).slice(15);
-      expect(log.slice(0, 3)).toEqual(['P1.T1:file_ref_get', `P1.T1:${recheck === 'slot' ? 'recheck fdt->fd[fd]' : 'recheck fdt->fd[fd] and files->fdt'}`, 'P1.T1:fput']);
+      expect(log.slice(0, 3)).toEqual(['P1.T1:file_ref_get', `P1.T1:${recheck === 'slot' ? 'recheck files_lookup_fd_raw(files, fd)' : 'recheck fdt->fd[fd] and files->fdt'}`, 'P1.T1:fput']);
       expect(k.engine.violations).toEqual([]);
     });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETLK, F_WRLCK, FD_CLOEXEC, O_APPEND, O_CLOEXEC,
-  O_PATH, O_RDONLY, O_RDWR, O_WRONLY, posixLocksOf, receiveFd, receiveFdReplace,
+  O_LARGEFILE, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, posixLocksOf, receiveFd, receiveFdReplace,
 } from '../src/index.js';
 import { errnoOf, newKernel, state } from './helpers.js';
 
@@ -136,6 +136,18 @@ describe('dup2(2) / dup3(2) (kernel-file.md §4.5)', () => {
     p.closeRange(0, 200);
   });
 
+  it('dup2/dup3 grow the table before checking oldfd, as ksys_dup3() does: a failed call can leave a bigger table', () => {
+    const k = newKernel({ rlimitNofile: 4096 });
+    const p = k.spawnProcess();
+    const before = p.files.fdt.maxFds;
+    expect(errnoOf(() => p.dup2(7, 1000))).toBe('EBADF');
+    expect(p.files.fdt.maxFds).toBeGreaterThan(1000);
+    expect(before).toBeLessThan(1000);
+    expect(p.files.installedFds()).toEqual([]);
+    expect(errnoOf(() => p.dup2(-1, 4294967295))).toBe('EBADF'); // the same unsigned fd: dup2's oldfd == newfd path
+    expect(errnoOf(() => p.dup3(-1, 4294967295, 0))).toBe('EINVAL');
+  });
+
   it('dup2/dup3 onto a RESERVED slot is EBUSY (do_dup2), and dup2 from a reserved oldfd is EBADF', () => {
     const k = newKernel();
     const p = k.spawnProcess();
@@ -218,9 +230,11 @@ describe('fcntl F_DUPFD / F_DUPFD_CLOEXEC / F_GETFD / F_SETFD / F_GETFL', () => 
   it('F_GETFL returns the access mode and status flags', () => {
     const k = newKernel();
     const p = k.spawnProcess();
-    expect(p.fcntl(p.open('/data/log', O_RDONLY), F_GETFL)).toBe(O_RDONLY);
-    expect(p.fcntl(p.open('/data/log', O_WRONLY | O_APPEND), F_GETFL)).toBe(O_WRONLY | O_APPEND);
-    expect(p.fcntl(p.open('/data/log', O_RDWR | O_CLOEXEC), F_GETFL)).toBe(O_RDWR);
+    // open(2) adds O_LARGEFILE on 64-bit; O_CLOEXEC is an fd flag, not in f_flags
+    expect(p.fcntl(p.open('/data/log', O_RDONLY), F_GETFL)).toBe(O_RDONLY | O_LARGEFILE);
+    expect(p.fcntl(p.open('/data/log', O_WRONLY | O_APPEND), F_GETFL)).toBe(O_WRONLY | O_APPEND | O_LARGEFILE);
+    expect(p.fcntl(p.open('/data/log', O_RDWR | O_CLOEXEC), F_GETFL)).toBe(O_RDWR | O_LARGEFILE);
+    expect(p.fcntl(p.open('/data/log', O_PATH | O_RDWR), F_GETFL)).toBe(O_PATH); // no access mode
     p.closeRange(0, 10);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   FMODE_ATOMIC_POS, FMODE_LSEEK, FMODE_PATH, FMODE_READ, FMODE_WRITE, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY,
-  O_EXCL, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, type FileOperations,
+  O_EXCL, O_LARGEFILE, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, type FileOperations,
 } from '../src/index.js';
 import { effects, errnoOf, newKernel, state, stepUntil, stepToEnd } from './helpers.js';
 
@@ -18,7 +18,7 @@ describe('open(2)', () => {
     const [r, w] = p.pipe();
     expect(p.fileOf(r).mode & (FMODE_READ | FMODE_WRITE | FMODE_ATOMIC_POS | FMODE_LSEEK)).toBe(FMODE_READ);
     expect(p.fileOf(w).mode & (FMODE_READ | FMODE_WRITE | FMODE_ATOMIC_POS | FMODE_LSEEK)).toBe(FMODE_WRITE);
-    expect(p.fileOf(0).flags).toBe(O_RDONLY);
+    expect(p.fileOf(0).flags).toBe(O_RDONLY | O_LARGEFILE); // open(2) forces O_LARGEFILE on 64-bit
     p.closeRange(0, 100);
   });
 
@@ -27,7 +27,7 @@ describe('open(2)', () => {
     const p = k.spawnProcess();
     const fd = p.open('/data/log', O_RDWR | O_CLOEXEC | O_APPEND);
     expect(p.files.getCloexec(fd)).toBe(true);
-    expect(p.fileOf(fd).flags).toBe(O_RDWR | O_APPEND);
+    expect(p.fileOf(fd).flags).toBe(O_RDWR | O_APPEND | O_LARGEFILE);
     p.close(fd);
   });
 

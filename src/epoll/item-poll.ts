@@ -63,7 +63,7 @@ export function* epItemPollSteps(w: EpollWorld, ctx: FputContext, epi: Epitem, r
     // epi_fget(): ep->mtx keeps the memory from being freed or reused, so no RCU and no
     // slab dependency; only the count decides.
     yield { fn: 'epi_fget', acc: access(f.simId, F_COUNT, true) };
-    if (!f.getFileActive()) return 0;
+    if (!f.fileRefGet()) return 0;
   } else if (mode === 'epi-fget-nouser') {
     yield { fn: 'file_count', acc: access(f.simId, F_COUNT, false) };
     if (f.count === 0) return 0;

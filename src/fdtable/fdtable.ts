@@ -476,7 +476,7 @@ export class Fdtable implements Traceable {
    */
   private fgetMask(fd: number, mask: number): RefFile | null {
     const f = this.lookupRaw(fd);
-    if (f === null || !f.getFileActive()) return null;
+    if (f === null || !f.fileRefGet()) return null;
     if ((f.mode & mask) !== 0) {
       f.fput();
       return null;

@@ -63,20 +63,33 @@ export function* fgetSteps(ctx: LookupContext, files: Fdtable, fd: number, mask:
     // Ghost state: which file the pointer pointed at when it was loaded. The kernel
     // cannot read this without a reference; the detector can.
     let seenGen = f.gen;
+    // Up to v6.6 (files freed by RCU) __fget_files_rcu() tested the mask on the pointer
+    // before taking the reference; from v6.7 (SLAB_TYPESAFE_BY_RCU) the object may be a
+    // recycled one until the recheck, so the mask is tested after it.
+    if (!w.policy.slabTypesafeByRcu && (f.mode & mask) !== 0) {
+      yield rcu.readUnlockStep();
+      rcu.readUnlock();
+      return null;
+    }
     // No reference is held yet: the object may be freed and handed to another open at
     // any moment, so this step also depends on the slab.
     yield { fn: 'file_ref_get', acc: [access(f.simId, F_COUNT, true), w.slab.speculativeAccess()] };
     w.engine.touch(w.slab.speculativeAccess());
-    if (!f.getFileActive()) continue;
+    if (!f.fileRefGet()) continue;
     if (recheck !== 'none') {
+      // 'slot' is 054aa8d439b9 (CVE-2021-4083): files_lookup_fd_raw() reloads files->fdt
+      // and compares the slot of the table current now; 'slot+fdt' compares the slot of
+      // the table loaded at the start and then that files->fdt is still that table.
       yield {
-        fn: recheck === 'slot' ? 'recheck fdt->fd[fd]' : 'recheck fdt->fd[fd] and files->fdt',
-        acc: recheck === 'slot' ? [slotAccess(files, fd, false), w.slab.speculativeAccess()] : [slotAccess(files, fd, false), access(files.simId, FILES_FDT, false), w.slab.speculativeAccess()],
+        fn: recheck === 'slot' ? 'recheck files_lookup_fd_raw(files, fd)' : 'recheck fdt->fd[fd] and files->fdt',
+        acc: [slotAccess(files, fd, false), access(files.simId, FILES_FDT, false), w.slab.speculativeAccess()],
       };
+      w.engine.read(files.simId, FILES_FDT);
       w.engine.touch(slotAccess(files, fd, false));
       w.engine.touch(w.slab.speculativeAccess());
-      if (recheck === 'slot+fdt') w.engine.read(files.simId, FILES_FDT);
-      if (fdt.fd[fd] !== f || (recheck === 'slot+fdt' && files.fdt !== fdt)) {
+      const now = recheck === 'slot' ? files.fdt : fdt;
+      const slot = fd < now.maxFds ? now.fd[fd] : null;
+      if (slot !== f || (recheck === 'slot+fdt' && files.fdt !== fdt)) {
         if (w.engine.tracing) w.engine.effect('fget_retry', f.simId, undefined, undefined, undefined, { note: 'slot changed under us' });
         yield { fn: 'fput', acc: access(f.simId, F_COUNT, true) };
         fputDeferred(ctx, f);

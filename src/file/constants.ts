@@ -24,6 +24,25 @@ export const O_CLOEXEC = 0o2000000;
 /** Open a path reference only: no I/O, invisible to fget() (O_PATH). @example `p.open('/srv', O_PATH)` */
 export const O_PATH = 0o10000000;
 
+/** Controlling-terminal flag, stripped from f_flags after open (O_NOCTTY). @example `p.open('/data/log', O_RDONLY | O_NOCTTY)` */
+export const O_NOCTTY = 0o400;
+/** Synchronised data writes (O_DSYNC). @example `p.open('/data/log', O_WRONLY | O_DSYNC)` */
+export const O_DSYNC = 0o10000;
+/** Signal-driven I/O (FASYNC / O_ASYNC); F_SETFL sets it only through ->fasync. @example `p.open('/data/log', O_RDONLY | O_ASYNC)` */
+export const O_ASYNC = 0o20000;
+/** Direct I/O; on a pipe's write end, packet mode (O_DIRECT). @example `p.pipe(O_DIRECT)` */
+export const O_DIRECT = 0o40000;
+/** Large-file offsets; open(2) forces it on 64-bit (O_LARGEFILE). @example `(p.fcntl(fd, F_GETFL) & O_LARGEFILE) !== 0` */
+export const O_LARGEFILE = 0o100000;
+/** Do not follow a symlink in the last component (O_NOFOLLOW). @example `p.open('/data/log', O_RDONLY | O_NOFOLLOW)` */
+export const O_NOFOLLOW = 0o400000;
+/** Do not update the access time (O_NOATIME). @example `p.open('/data/log', O_RDONLY | O_NOATIME)` */
+export const O_NOATIME = 0o1000000;
+/** Synchronised file writes: __O_SYNC | O_DSYNC (O_SYNC). @example `p.open('/data/log', O_WRONLY | O_SYNC)` */
+export const O_SYNC = 0o4010000;
+/** An unnamed temporary file in a directory: __O_TMPFILE | O_DIRECTORY (O_TMPFILE). @example `p.open('/tmp', O_RDWR | O_TMPFILE)` */
+export const O_TMPFILE = 0o20200000;
+
 /** The file may be read (FMODE_READ). @example `(file.mode & FMODE_READ) !== 0` */
 export const FMODE_READ = 0x1;
 /** The file may be written (FMODE_WRITE). @example `(file.mode & FMODE_WRITE) !== 0` */
@@ -43,3 +62,7 @@ export const SEEK_SET = 0;
 export const SEEK_CUR = 1;
 /** lseek from the end (SEEK_END). @example `p.lseek(fd, 0, SEEK_END)` */
 export const SEEK_END = 2;
+/** lseek to the next data at or after the offset (SEEK_DATA). @example `p.lseek(fd, 0, SEEK_DATA)` */
+export const SEEK_DATA = 3;
+/** lseek to the next hole at or after the offset (SEEK_HOLE). @example `p.lseek(fd, 0, SEEK_HOLE)` */
+export const SEEK_HOLE = 4;

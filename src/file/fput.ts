@@ -23,10 +23,19 @@ function runPlainPath(f: RefFile, path: KernelPath): void {
  * The stages of `__fput()` in fs/file_table.c, in the kernel's order: eventpoll first
  * ("should be the first called in the file cleanup chain"), then file locks, then
  * ->release, then the mount reference, then the memory. Written once as data so the
- * plain call and the stepped path cannot drift apart.
+ * plain call and the stepped path cannot drift apart. A file that was never
+ * FMODE_OPENED (->open failed, or it was never opened) skips everything but the free,
+ * as `__fput()` jumps to `out:`.
+ *
+ * Stages of the kernel's `__fput()` the model leaves out, having no state they touch:
+ * fsnotify_close(), security_file_release(), ->fasync(-1) for FASYNC files, cdev_put(),
+ * fops_put(), file_f_owner_release(), put_file_access(), dput() and
+ * dissolve_on_fput().
  */
+const opened = (f: RefFile): boolean => (f.mode & FMODE_OPENED) !== 0;
 const STAGES: readonly Stage[] = [
   ['eventpoll_release', F_EP, function* (f) {
+    if (!opened(f)) return;
     // A hook may be a kernel path (eventpoll_release_file() sleeps on ep->mtx).
     for (const h of f.mount.world.fputHooks.eventpollRelease.list) {
       const r = h(f);
@@ -34,13 +43,15 @@ const STAGES: readonly Stage[] = [
     }
   }],
   ['locks_remove_file', F_STATE, (f) => {
+    if (!opened(f)) return;
     for (const h of f.mount.world.fputHooks.locksRemoveFile.list) h(f);
   }],
   ['f_op->release', F_STATE, (f) => {
-    if (f.mode & FMODE_OPENED) return f.ops.release?.(f);
+    if (opened(f)) return f.ops.release?.(f);
     return undefined;
   }],
   ['mntput', F_STATE, (f) => {
+    if (!opened(f)) return;
     const m = f.mount;
     const before = m.count;
     m.count = before - 1;

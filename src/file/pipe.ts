@@ -1,24 +1,13 @@
 import { KernelError } from '../sim/kernel-error.js';
 import type { Engine } from '../sim/engine.js';
 import { WaitQueue } from '../sim/wait-queue.js';
-import { FMODE_READ, FMODE_WRITE, O_NONBLOCK } from './constants.js';
+import { FMODE_READ, FMODE_WRITE, O_DIRECT, O_NONBLOCK } from './constants.js';
 import type { FileOperations } from './file-operations.js';
 import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM, pollWait } from './poll.js';
 import type { RefFile } from './ref-file.js';
 
 /**
- * Bytes a pipe holds before writers block: 16 pages, the default pipe size.
- *
- * @example
- * ```ts
- * import { PIPE_CAPACITY } from 'fdlab';
- * PIPE_CAPACITY; // 65536
- * ```
- */
-export const PIPE_CAPACITY = 65536;
-
-/**
- * Writes up to this size are atomic (all or nothing, EAGAIN when non-blocking).
+ * PAGE_SIZE: the size of one pipe buffer, and so of an atomic write.
  *
  * @example
  * ```ts
@@ -28,12 +17,37 @@ export const PIPE_CAPACITY = 65536;
  */
 export const PIPE_BUF = 4096;
 
+/** pipe->max_usage by default (PIPE_DEF_BUFFERS): 16 buffers. @internal */
+export const PIPE_DEF_BUFFERS = 16;
+
 /**
- * The shared state of a pipe beside its inode's buffered bytes: the reader and writer
- * counts and the two wait queues.
+ * Bytes a pipe holds when every one of its 16 buffers is a full page (the default pipe
+ * size); partly filled buffers make it hold fewer.
  *
- * Models `struct pipe_inode_info` (include/linux/pipe_fs_i.h): `readers`, `writers`,
- * `rd_wait`, `wr_wait`. The bytes themselves stay in `inode.data`.
+ * @example
+ * ```ts
+ * import { PIPE_CAPACITY } from 'fdlab';
+ * PIPE_CAPACITY; // 65536
+ * ```
+ */
+export const PIPE_CAPACITY = PIPE_DEF_BUFFERS * PIPE_BUF;
+
+/** One pipe_buffer: `len` bytes of the inode's data; a packet (O_DIRECT writer) is never merged and is read whole. */
+interface PipeBuf {
+  len: number;
+  off: number;
+  packet: boolean;
+}
+
+/**
+ * The shared state of a pipe beside its inode's buffered bytes: the ring of buffers
+ * (the bytes live in `inode.data`, oldest first), the reader and writer counts and the
+ * two wait queues.
+ *
+ * Models `struct pipe_inode_info` (include/linux/pipe_fs_i.h): `bufs` between tail and
+ * head, `max_usage`, `readers`, `writers`, `rd_wait`, `wr_wait`. The ring is part of
+ * the inode's data location (field 0): every operation that reads or changes it also
+ * reads or writes `inode.data`, which records the access.
  *
  * @example
  * ```ts
@@ -51,11 +65,20 @@ export class Pipe {
   readonly rdWait: WaitQueue;
   /** Writers sleep here (pipe->wr_wait). */
   readonly wrWait: WaitQueue;
+  /** The buffers in use, oldest first. @internal */
+  readonly bufs: PipeBuf[] = [];
+  /** pipe->max_usage. @internal */
+  maxUsage = PIPE_DEF_BUFFERS;
 
   /** @param engine - the engine @param name - the pipe inode's name */
   constructor(engine: Engine, name: string) {
     this.rdWait = new WaitQueue(engine, `${name}.rd_wait`);
     this.wrWait = new WaitQueue(engine, `${name}.wr_wait`);
+  }
+
+  /** True if every buffer slot is in use (pipe_full()). */
+  full(): boolean {
+    return this.bufs.length >= this.maxUsage;
   }
 }
 
@@ -65,15 +88,109 @@ function pipeOf(file: RefFile): Pipe {
   return p;
 }
 
+/** The pipe and its ring, recording the read of the inode's data that the ring is part of. */
+function ringOf(file: RefFile): Pipe {
+  const p = pipeOf(file);
+  file.inode.engine?.read(file.inode.simId, 0);
+  return p;
+}
+
 /**
- * Pipe operations: a stream over the inode's buffer with the kernel's blocking rules —
- * a read of an empty pipe sleeps while there are writers (EOF without), a write sleeps
- * while the buffer is full and fails with EPIPE without readers; both wake the other
- * side. Models fs/pipe.c pipefifo_fops (pipe_read, pipe_write, pipe_poll, pipe_release).
+ * What pipe_write() does with `n` bytes now: how many it merges into the last buffer
+ * (only if a non-packet writer filled it and the whole sub-page remainder fits), the new
+ * pages while fewer than max_usage are in use, and whether bytes are left for which it
+ * would have to wait.
+ */
+function planWrite(p: Pipe, n: number): { merged: number; pages: number[]; rest: number } {
+  let rest = n;
+  let merged = 0;
+  const chars = n & (PIPE_BUF - 1);
+  const last = p.bufs[p.bufs.length - 1];
+  if (chars !== 0 && last !== undefined && !last.packet && last.off + last.len + chars <= PIPE_BUF) {
+    merged = chars;
+    rest -= chars;
+  }
+  const pages: number[] = [];
+  let used = p.bufs.length;
+  while (rest > 0 && used < p.maxUsage) {
+    const c = Math.min(PIPE_BUF, rest);
+    pages.push(c);
+    rest -= c;
+    used++;
+  }
+  return { merged, pages, rest };
+}
+
+/**
+ * pipe_read(): takes bytes from the oldest buffers; a packet buffer is read whole (what
+ * does not fit is dropped) and ends the read. On an empty pipe: EOF (0) with no writers,
+ * EAGAIN otherwise (a blocking reader sleeps before it gets here).
+ */
+function pipeRead(file: RefFile, count: number): string {
+  if (count === 0) return '';
+  const pipe = ringOf(file);
+  if (pipe.bufs.length === 0) {
+    if (pipe.writers === 0) return '';
+    throw new KernelError('EAGAIN', 'read', `${file.inode.path} is empty`);
+  }
+  const d = file.inode.data;
+  let out = '';
+  let at = 0;
+  let want = count;
+  while (want > 0 && pipe.bufs.length > 0) {
+    const b = pipe.bufs[0]!;
+    const c = Math.min(b.len, want);
+    out += d.slice(at, at + c);
+    const drop = b.packet ? b.len : c;
+    want = b.packet ? 0 : want - c;
+    at += drop;
+    b.off += drop;
+    b.len -= drop;
+    if (b.len === 0) pipe.bufs.shift();
+  }
+  file.inode.data = d.slice(at);
+  if (out.length > 0) pipe.wrWait.wakeUp(EPOLLOUT | EPOLLWRNORM);
+  // wake_next_reader: readers sleep exclusively, so pass on what is left.
+  if (pipe.bufs.length > 0) pipe.rdWait.wakeUp(EPOLLIN | EPOLLRDNORM);
+  return out;
+}
+
+/**
+ * pipe_write(): EPIPE without readers (after a zero-length write, which succeeds); merges
+ * the sub-page remainder into the last buffer if it fits and is not a packet, then fills
+ * new pages while fewer than max_usage are in use. Writes what fits: a partial count if
+ * anything was written, else EAGAIN. A blocking writer comes here only when all of it
+ * fits, or to write what fits before it sleeps for the rest.
+ */
+function pipeWrite(file: RefFile, data: string): number {
+  const n = data.length;
+  if (n === 0) return 0;
+  const pipe = ringOf(file);
+  if (pipe.readers === 0) throw new KernelError('EPIPE', 'write', `${file.inode.path} has no readers (SIGPIPE is not modelled)`);
+  const packet = (file.flags & O_DIRECT) !== 0;
+  const plan = planWrite(pipe, n);
+  const written = n - plan.rest;
+  if (written === 0) throw new KernelError('EAGAIN', 'write', `${file.inode.path} is full`);
+  if (plan.merged > 0) pipe.bufs[pipe.bufs.length - 1]!.len += plan.merged;
+  for (const c of plan.pages) pipe.bufs.push({ len: c, off: 0, packet });
+  file.inode.data += data.slice(0, written);
+  pipe.rdWait.wakeUp(EPOLLIN | EPOLLRDNORM);
+  return written;
+}
+
+/**
+ * Pipe operations: a stream over the inode's ring of 4 KiB buffers with the kernel's
+ * rules — a read of an empty pipe sleeps while there are writers (EOF without, EAGAIN
+ * with O_NONBLOCK); a write fails with EPIPE without readers, merges a sub-page write
+ * into the last buffer, takes a new page per 4 KiB while fewer than 16 are in use, and
+ * returns a partial count (O_NONBLOCK) or sleeps for room; an O_DIRECT writer writes
+ * packets, read one per call. Both sides wake the other. Models fs/pipe.c pipefifo_fops
+ * (pipe_read, pipe_write, pipe_poll, pipe_release). Checked against Linux 6.18 by the
+ * conformance harness.
  *
- * Deviation: a blocking write that does not fit waits until all of it fits (the kernel
- * writes what fits and sleeps for the rest); only a reader racing a write larger than
- * the free space could tell.
+ * A blocking write that does not fit writes what fits, sleeps, and goes on with the rest
+ * (the thread driver); a plain call that would sleep throws a `would-block` ModelError
+ * having written nothing.
  *
  * @example
  * ```ts
@@ -84,53 +201,28 @@ function pipeOf(file: RefFile): Pipe {
 export const pipeOperations: FileOperations = {
   name: 'pipe',
   stream: true,
-  read: (file, _pos, count) => {
-    const pipe = pipeOf(file);
-    const d = file.inode.data;
-    if (d.length === 0 && count > 0 && pipe.writers > 0) throw new KernelError('EAGAIN', 'read', `${file.inode.path} is empty`);
-    const out = d.slice(0, count);
-    file.inode.data = d.slice(out.length);
-    if (out.length > 0) pipe.wrWait.wakeUp(EPOLLOUT | EPOLLWRNORM);
-    // wake_next_reader: readers sleep exclusively, so pass on what is left.
-    if (file.inode.data.length > 0) pipe.rdWait.wakeUp(EPOLLIN | EPOLLRDNORM);
-    return out;
-  },
-  write: (file, _pos, data) => {
-    const pipe = pipeOf(file);
-    if (pipe.readers === 0) throw new KernelError('EPIPE', 'write', `${file.inode.path} has no readers`);
-    const free = PIPE_CAPACITY - file.inode.data.length;
-    let n = data.length;
-    if (n > free) {
-      if (!(file.flags & O_NONBLOCK) && pipeOperations.writeBlocks?.(file, data) === null) n = data.length;
-      else if (free === 0 || n <= PIPE_BUF) throw new KernelError('EAGAIN', 'write', `${file.inode.path} is full`);
-      else n = free;
-    }
-    file.inode.data += data.slice(0, n);
-    if (n > 0) pipe.rdWait.wakeUp(EPOLLIN | EPOLLRDNORM);
-    return n;
-  },
+  read: (file, _pos, count) => pipeRead(file, count),
+  write: (file, _pos, data) => pipeWrite(file, data),
   readBlocks: (file, count) => {
-    const pipe = pipeOf(file);
-    return count > 0 && file.inode.data.length === 0 && pipe.writers > 0 && !(file.flags & O_NONBLOCK) ? pipe.rdWait : null;
+    const pipe = ringOf(file);
+    return count > 0 && pipe.bufs.length === 0 && pipe.writers > 0 && !(file.flags & O_NONBLOCK) ? pipe.rdWait : null;
   },
   writeBlocks: (file, data) => {
-    const pipe = pipeOf(file);
-    if (pipe.readers === 0 || file.flags & O_NONBLOCK) return null;
-    const used = file.inode.data.length;
-    // Wait for room for all of it, or for an empty pipe when it is larger than the pipe.
-    return used > 0 && used + data.length > PIPE_CAPACITY ? pipe.wrWait : null;
+    const pipe = ringOf(file);
+    if (data.length === 0 || pipe.readers === 0 || file.flags & O_NONBLOCK) return null;
+    return planWrite(pipe, data.length).rest > 0 ? pipe.wrWait : null;
   },
   poll: (file, pt) => {
-    const pipe = pipeOf(file);
+    const pipe = ringOf(file);
     let mask = 0;
     if (file.mode & FMODE_READ) {
       pollWait(file, pipe.rdWait, pt);
-      if (file.inode.data.length > 0) mask |= EPOLLIN | EPOLLRDNORM;
+      if (pipe.bufs.length > 0) mask |= EPOLLIN | EPOLLRDNORM;
       if (pipe.writers === 0) mask |= EPOLLHUP;
     }
     if (file.mode & FMODE_WRITE) {
       pollWait(file, pipe.wrWait, pt);
-      if (file.inode.data.length < PIPE_CAPACITY) mask |= EPOLLOUT | EPOLLWRNORM;
+      if (!pipe.full()) mask |= EPOLLOUT | EPOLLWRNORM;
       if (pipe.readers === 0) mask |= EPOLLERR;
     }
     return mask;

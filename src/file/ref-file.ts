@@ -18,8 +18,8 @@ export const F_STATE = 3;
  *
  * Models struct file (include/linux/fs.h) and its count, `f_ref`/`f_count`, with
  * refcount_t-style rules: {@link getFile} (get_file(): increment, warning if the count
- * was 0), {@link getFileActive} (get_file_active()/file_ref_get(): increment only if
- * not zero), {@link fput} (fput(): decrement, and the last put runs `__fput()`).
+ * was 0), {@link fileRefGet} (file_ref_get(): increment only if not zero; the
+ * function {@link getFileActive} adds get_file_active()'s reload and recheck), {@link fput} (fput(): decrement, and the last put runs `__fput()`).
  *
  * The object is slab memory (SLAB_TYPESAFE_BY_RCU): after the last put it can be handed
  * to a later open as a different file with a new generation ({@link gen}), while a
@@ -132,11 +132,12 @@ export class RefFile implements Traceable {
   }
 
   /**
-   * get_file_active() / file_ref_get(): takes a reference only if the count is not zero.
-   * Returns false for a dying file. Note it succeeds on a *recycled* object: only a
-   * recheck of the pointer's source tells that apart.
+   * file_ref_get() (atomic_long_inc_not_zero() before v6.13): takes a reference only if
+   * the count is not zero. Returns false for a dying file. Note it succeeds on a
+   * *recycled* object: only a recheck of the pointer's source tells that apart — which
+   * is what {@link getFileActive} adds.
    */
-  getFileActive(): boolean {
+  fileRefGet(): boolean {
     const w = this.mount.world;
     w.engine.write(this.simId, F_COUNT);
     const before = this.count;
@@ -210,4 +211,32 @@ export class RefFile implements Traceable {
   simGen(): number {
     return this.gen;
   }
+}
+
+/**
+ * get_file_active(): loads a file pointer, takes a reference if the file is not dying,
+ * then loads the pointer again; if it changed, the object was freed and recycled
+ * (SLAB_TYPESAFE_BY_RCU) between the load and the increment, so the reference is dropped
+ * and the answer is null — as is a NULL pointer or a dying file.
+ *
+ * Models get_file_active() / __get_file_rcu() in fs/file.c (v6.7, 0ede61d8589c). One
+ * atomic step here; the stepped fget path (fgetSteps) splits the same loads apart.
+ *
+ * @param load - reads the pointer (e.g. a slot of an fd table, `mm->exe_file`)
+ * @returns the file with a reference, or null
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY, getFileActive } from 'fdlab';
+ * const p = new Kernel().spawnProcess();
+ * const fd = p.open('/data/log', O_RDONLY);
+ * const f = getFileActive(() => p.files.lookupRaw(fd)); // count 2
+ * f?.fput();
+ * ```
+ */
+export function getFileActive(load: () => RefFile | null): RefFile | null {
+  const f = load();
+  if (f === null || !f.fileRefGet()) return null;
+  if (load() === f) return f;
+  f.fput();
+  return null;
 }

@@ -1,8 +1,9 @@
 import { KernelError } from '../sim/kernel-error.js';
 import {
   FMODE_ATOMIC_POS, FMODE_LSEEK, FMODE_OPENED, FMODE_PATH, FMODE_READ, FMODE_WRITE,
-  O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NONBLOCK, O_PATH, O_RDWR, O_TRUNC, O_WRONLY,
+  O_CLOEXEC, O_CREAT, O_DIRECT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NONBLOCK, O_PATH, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY,
 } from './constants.js';
+import { buildOpenFlags, getname, NAME_MAX } from './open-flags.js';
 import { anonFileOperations, directoryOperations, regularFileOperations, type FileOperations } from './file-operations.js';
 import { Pipe, pipeOperations } from './pipe.js';
 import { Inode, type InodeKind } from './inode.js';
@@ -10,8 +11,6 @@ import { Mount } from './mount.js';
 import type { RefFile } from './ref-file.js';
 import type { FileWorld } from './world.js';
 
-/** Every open(2) flag the model knows; others are EINVAL. @internal */
-export const KNOWN_OPEN_FLAGS = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC | O_PATH;
 
 /**
  * The result of a path lookup: the inode and the mount it lives on.
@@ -178,38 +177,87 @@ export class Vfs {
   }
 
   /**
-   * Opens `path` with open(2) `flags`: checks the flags and the path, then allocates the
-   * struct file with one reference, FMODE bits set as do_dentry_open() sets them, and
-   * the mount pinned. One atomic step; throws (changing nothing) on EINVAL, ENOENT,
-   * EEXIST, ENOTDIR, EISDIR.
+   * Opens `path` with open(2) `flags`: takes the flags and the path as open(2) does
+   * (buildOpenFlags(), getname()), walks the path, then allocates the struct file with
+   * one reference, FMODE bits set as do_dentry_open() sets them, and the mount pinned.
+   * One atomic step; throws (changing nothing) on EINVAL, ENOENT, EEXIST, ENOTDIR,
+   * EISDIR, ENAMETOOLONG, EOPNOTSUPP.
+   *
+   * The checks follow path_openat(): link_path_walk() (ENOTDIR through a non-directory,
+   * ENOENT, ENAMETOOLONG for a component over NAME_MAX), open_last_lookups() (with
+   * O_CREAT a trailing slash is EISDIR; without it a trailing slash demands a
+   * directory), then do_open(): O_EXCL on an existing file EEXIST, O_CREAT on a directory
+   * EISDIR, LOOKUP_DIRECTORY on a non-directory ENOTDIR, may_open() (a directory may not
+   * be opened for writing or with O_TRUNC: EISDIR), vfs_open() (O_DIRECT where the file
+   * cannot do direct I/O: EINVAL), and O_TRUNC on an existing regular file.
    */
   openFile(path: string, flags: number): RefFile {
-    if (!Number.isInteger(flags) || flags < 0 || (flags & ~KNOWN_OPEN_FLAGS) !== 0 || (flags & 3) === 3) {
-      throw new KernelError('EINVAL', 'open', `bad flags ${flags}`);
-    }
-    const p = normalise(path);
-    let inode = this.node(p);
-    if (inode !== undefined && (flags & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL)) throw new KernelError('EEXIST', 'open', path);
-    if (inode === undefined) {
-      if (!(flags & O_CREAT) || flags & O_DIRECTORY) this.lookup(p);
-      const parent = this.node(dirname(p));
-      if (parent === undefined) throw new KernelError('ENOENT', 'open', path);
-      if (parent.kind !== 'dir') throw new KernelError('ENOTDIR', 'open', path);
-    } else {
-      if (flags & O_DIRECTORY && inode.kind !== 'dir') throw new KernelError('ENOTDIR', 'open', path);
-      // may_open(): a directory may not be opened for writing, and O_TRUNC asks for
-      // MAY_WRITE (build_open_flags()); do_open(): O_CREAT on an existing directory.
-      if (inode.kind === 'dir' && ((flags & 3) !== 0 || (flags & (O_TRUNC | O_CREAT)) !== 0) && !(flags & O_PATH)) {
-        throw new KernelError('EISDIR', 'open', path);
+    const f = buildOpenFlags(flags);
+    getname(path);
+    const w = this.walk(path);
+    const creat = (f & O_CREAT) !== 0;
+    let inode: Inode | undefined;
+    let created = false;
+    if (w.last === null) inode = this.node(w.dir);
+    else {
+      if (creat && w.trailingSlash) throw new KernelError('EISDIR', 'open', `${path}: O_CREAT with a trailing slash`);
+      if (w.last.length > NAME_MAX) throw new KernelError('ENAMETOOLONG', 'open', `component of ${w.last.length} bytes`);
+      inode = this.node(w.path);
+      if (inode === undefined) {
+        if (!creat) throw new KernelError('ENOENT', 'open', path);
+        if (f & O_TMPFILE & ~O_DIRECTORY) throw new KernelError('EOPNOTSUPP', 'open', 'O_TMPFILE is not modelled');
+        inode = this.create(w.path, 'reg');
+        created = true;
       }
     }
-    inode ??= this.create(p, 'reg');
-    // do_open(): O_TRUNC truncates an existing regular file whatever the access mode
-    // (O_RDONLY | O_TRUNC too); O_PATH drops O_TRUNC (build_open_flags()).
-    if (flags & O_TRUNC && inode.kind === 'reg' && !(flags & O_PATH)) inode.data = '';
-    const mount = this.mountOf(p);
+    if (inode === undefined) throw new KernelError('ENOENT', 'open', path);
+    if (creat) {
+      if (f & O_EXCL && !created) throw new KernelError('EEXIST', 'open', path);
+      if (inode.kind === 'dir') throw new KernelError('EISDIR', 'open', path);
+    }
+    if ((f & O_DIRECTORY || w.trailingSlash) && inode.kind !== 'dir') throw new KernelError('ENOTDIR', 'open', path);
+    if (f & O_TMPFILE & ~O_DIRECTORY) throw new KernelError('EOPNOTSUPP', 'open', 'O_TMPFILE is not modelled');
+    if (!(f & O_PATH)) {
+      // may_open(): ACC_MODE gives MAY_WRITE for access modes 1, 2 and 3, and O_TRUNC adds it.
+      if (inode.kind === 'dir' && ((f & 3) !== 0 || (f & O_TRUNC) !== 0)) throw new KernelError('EISDIR', 'open', path);
+      // do_dentry_open(): only regular files here can do direct I/O (FMODE_CAN_ODIRECT).
+      if (f & O_DIRECT && inode.kind !== 'reg') throw new KernelError('EINVAL', 'open', `${path}: O_DIRECT not supported`);
+      // do_open(): O_TRUNC truncates an existing regular file whatever the access mode.
+      if (f & O_TRUNC && inode.kind === 'reg' && !created) inode.data = '';
+    }
+    const mount = this.mountOf(w.path);
     const ops = inode.kind === 'dir' ? directoryOperations : inode.kind === 'fifo' ? pipeOperations : (mount.fileOperations ?? regularFileOperations);
-    return this.openInode(inode, mount, ops, flags);
+    // do_dentry_open(): f_flags lose O_CREAT, O_EXCL, O_NOCTTY and O_TRUNC.
+    return this.openInode(inode, mount, ops, f & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
+  }
+
+  /**
+   * link_path_walk() up to the last component: every component before it must be a
+   * directory that exists. Returns the canonical path, its parent and the last name
+   * (null when the path ends in `/`, `.` or `..`: LAST_ROOT / LAST_DOT / LAST_DOTDOT).
+   */
+  private walk(path: string): { path: string; dir: string; last: string | null; trailingSlash: boolean } {
+    if (path.charCodeAt(0) !== 47) throw new KernelError('ENOENT', 'lookup', `not an absolute path: ${path}`);
+    const comps = path.split('/').filter((c) => c !== '');
+    const trailingSlash = path.length > 1 && path.endsWith('/');
+    let dir = '/';
+    for (let i = 0; i < comps.length; i++) {
+      const c = comps[i]!;
+      const cur = this.node(dir);
+      if (cur === undefined || cur.kind !== 'dir') throw new KernelError('ENOTDIR', 'lookup', path);
+      const isLast = i === comps.length - 1;
+      if (c === '.' || c === '..') {
+        if (c === '..') dir = dirname(dir);
+        if (isLast) return { path: dir, dir, last: null, trailingSlash };
+        continue;
+      }
+      const next = dir === '/' ? `/${c}` : `${dir}/${c}`;
+      if (isLast) return { path: next, dir, last: c, trailingSlash };
+      if (c.length > NAME_MAX) throw new KernelError('ENAMETOOLONG', 'lookup', `component of ${c.length} bytes`);
+      if (this.node(next) === undefined) throw new KernelError('ENOENT', 'lookup', path);
+      dir = next;
+    }
+    return { path: dir, dir, last: null, trailingSlash };
   }
 
   /** anon_inode_getfile(): a file on the internal anonymous-inode filesystem. */
@@ -219,11 +267,18 @@ export class Vfs {
     return f;
   }
 
-  /** A new pipe inode and its two ends (create_pipe_files()): [read end, write end]. */
+  /**
+   * A new pipe inode and its two ends (create_pipe_files()): [read end, write end]. The
+   * read end keeps only O_NONBLOCK; the write end O_NONBLOCK and O_DIRECT (packet mode
+   * is a property of the writer).
+   */
   openPipe(flags = 0): [RefFile, RefFile] {
     const inode = this.newInode('fifo', `pipe:[${this.nextIno}]`);
     inode.pipe = new Pipe(this.world.engine, inode.path);
-    return [this.openInode(inode, this.pipefs, pipeOperations, flags & ~3), this.openInode(inode, this.pipefs, pipeOperations, (flags & ~3) | O_WRONLY)];
+    return [
+      this.openInode(inode, this.pipefs, pipeOperations, flags & O_NONBLOCK),
+      this.openInode(inode, this.pipefs, pipeOperations, (flags & (O_NONBLOCK | O_DIRECT)) | O_WRONLY),
+    ];
   }
 
   private openInode(inode: Inode, mount: Mount, ops: FileOperations, flags: number): RefFile {

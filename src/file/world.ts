@@ -11,7 +11,7 @@ import type { FileSlab } from './slab.js';
  * @example
  * ```ts
  * import type { FilePolicy } from 'fdlab';
- * const p: FilePolicy = { slabTypesafeByRcu: true, fileRefMax: 2 ** 53 - 1 };
+ * const p: FilePolicy = { slabTypesafeByRcu: true, fileRefMax: 2 ** 53 - 1, closeFput: 'sync' };
  * ```
  */
 export interface FilePolicy {
@@ -24,6 +24,13 @@ export interface FilePolicy {
   readonly slabTypesafeByRcu: boolean;
   /** The count at which f_count saturates (file_ref_t saturation zone; 2^53-1 by default). */
   readonly fileRefMax: number;
+  /**
+   * Who runs `__fput()` when close(2) drops the last reference: `'sync'` — close() itself,
+   * before it returns (fput_close_sync(), 021a160abf62, v6.6); `'task_work'` — the
+   * task work run on the way back to user space, as every other fput() does (before v6.6).
+   * Either way the file is gone when close() returns to user space.
+   */
+  readonly closeFput: 'sync' | 'task_work';
 }
 
 /**

@@ -43,6 +43,7 @@ export const DEFAULT_POLICY: KernelPolicy = {
   execUnshare: 'after-de_thread',
   slabTypesafeByRcu: true,
   fileRefMax: Number.MAX_SAFE_INTEGER,
+  closeFput: 'sync',
   epollItemPoll: 'epi-fget',
   epollMaxUserWatches: 1 << 20,
 };
@@ -50,14 +51,22 @@ export const DEFAULT_POLICY: KernelPolicy = {
 /**
  * Named coherent policy sets: the behaviour of a kernel version.
  *
+ * Presets describe release tags (mainline `vX.Y`), not stable branches: fixes that were
+ * backported — 20ea1e7d13c1 and 797964253d35 went to stable branches (5.15.y and others) — show in
+ * a stable kernel earlier than the preset of their release says. Compose a preset with
+ * the switch to model such a kernel, e.g. `['linux-5.16', { fdgetPos: 'when-shared-or-dir' }]`.
+ *
  * - `linux-3.14`: f_pos_lock only when shared; no fget recheck; exec unshares before
- *   de_thread; files freed after an RCU grace period.
+ *   de_thread; files freed after an RCU grace period; close()'s last fput deferred to
+ *   task work (until v6.6).
  * - `linux-5.11`: the exec/POSIX-lock fix (unshare after de_thread).
  * - `linux-5.16`: fget rechecks slot and fdt (CVE-2021-4083 fixes).
  * - `linux-6.4`: the last kernel with the `f_count > 1` f_pos optimisation for all files.
- * - `linux-6.5-rc`: the lock is always taken (20ea1e7d13c1).
- * - `linux-6.5`: reinstated for regular files, always for directories (797964253d35).
- * - `linux-6.6`: keyed on `->iterate_shared`.
+ * - `linux-6.5-rc`: the lock is always taken (20ea1e7d13c1, during the 6.5 cycle).
+ * - `linux-6.5`: keyed on `->iterate_shared` (797964253d35 reinstated the optimisation
+ *   for regular files during the 6.5 cycle; 7d84d1b9af63 made it the `->iterate_shared`
+ *   rule and is in v6.5; `'when-shared-or-dir'` remains as a switch).
+ * - `linux-6.6`: close() runs the last `__fput()` synchronously (021a160abf62).
  * - `linux-6.7`: struct file becomes SLAB_TYPESAFE_BY_RCU.
  * - `linux-6.9`: epoll pins a file before polling it (epi_fget(), 4efaa5acf0a1); every
  *   earlier preset polls the borrowed pointer (`epollItemPoll: 'borrow'`).
@@ -70,12 +79,12 @@ export const DEFAULT_POLICY: KernelPolicy = {
  * ```
  */
 export const POLICY_PRESETS: Readonly<Record<PresetName, Partial<KernelPolicy>>> = {
-  'linux-3.14': { fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'before-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
-  'linux-5.11': { fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
-  'linux-5.16': { fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
-  'linux-6.4': { fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
-  'linux-6.5-rc': { fdgetPos: 'always', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
-  'linux-6.5': { fdgetPos: 'when-shared-or-dir', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-3.14': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'before-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-5.11': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-5.16': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-6.4': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-6.5-rc': { closeFput: 'task_work', fdgetPos: 'always', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-6.5': { closeFput: 'task_work', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
   'linux-6.6': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
   'linux-6.7': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'borrow' },
   'linux-6.9': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'epi-fget' },
@@ -97,6 +106,7 @@ export const POLICY_VALUES: Readonly<Record<string, readonly string[]>> = {
   fdgetPos: ['when-shared', 'always', 'when-shared-or-dir', 'when-shared-or-iterate', 'raw-count-or-iterate'],
   fgetRecheck: ['none', 'slot', 'slot+fdt'],
   execUnshare: ['before-de_thread', 'after-de_thread'],
+  closeFput: ['sync', 'task_work'],
   epollItemPoll: ['borrow', 'epi-fget', 'epi-fget-nouser'],
 };
 
@@ -203,6 +213,8 @@ export interface PolicyHistory {
   readonly execUnshare: Readonly<Record<KernelPolicy['execUnshare'], PolicyValueOrigin>>;
   /** Whether struct file memory is SLAB_TYPESAFE_BY_RCU (keys `'true'` and `'false'`). */
   readonly slabTypesafeByRcu: Readonly<Record<'true' | 'false', PolicyValueOrigin>>;
+  /** Whether close() runs the last `__fput()` at once or defers it to task work. */
+  readonly closeFput: Readonly<Record<KernelPolicy['closeFput'], PolicyValueOrigin>>;
   /** How ep_item_poll() gets at the watched file. */
   readonly epollItemPoll: Readonly<Record<KernelPolicy['epollItemPoll'], PolicyValueOrigin>>;
 }
@@ -239,6 +251,10 @@ export const POLICY_HISTORY: PolicyHistory = {
   slabTypesafeByRcu: {
     false: { commit: null, title: 'struct file freed with call_rcu() after a grace period', since: 'v3.14' },
     true: { commit: '0ede61d8589c', title: 'file: convert to SLAB_TYPESAFE_BY_RCU', since: 'v6.7' },
+  },
+  closeFput: {
+    task_work: { commit: '4a9d4b024a31', title: 'switch fput to task_work_add', since: 'v3.6' },
+    sync: { commit: '021a160abf62', title: 'fs: use __fput_sync in close(2)', since: 'v6.6' },
   },
   epollItemPoll: {
     borrow: { commit: null, title: 'ep_item_poll() on the epitem\'s borrowed struct file pointer', since: 'v3.14', seed: 'seed 002: epoll file lifetimes' },

@@ -2,12 +2,18 @@ import { O_DIRECTORY, O_RDONLY } from '../index.js';
 import { defineScenario } from '../explore/scenario.js';
 
 /**
- * CVE-2021-4083 and the SLAB_TYPESAFE_BY_RCU conversion (0ede61d8589c): thread T1 of a
+ * A counterfactual: what fget()'s recheck protects against since v6.7. Thread T1 of a
  * multithreaded process looks up an fd (dup → fget_raw → the RCU path) while T2 closes
- * it and another process opens a file that recycles the same struct file memory. Without
- * the recheck of 054aa8d439b9 the inc-not-zero succeeds on the recycled object and the
- * lookup returns someone else's file; with it, the slot is reloaded and the lookup
- * retries (returning the old file or EBADF).
+ * it and another process opens a file that recycles the same struct file memory. With
+ * SLAB_TYPESAFE_BY_RCU (0ede61d8589c, v6.7) and no recheck, the inc-not-zero succeeds on
+ * the recycled object and the lookup returns someone else's file; with the recheck,
+ * the slot is reloaded and the lookup retries (returning the old file or EBADF).
+ *
+ * No released kernel had the `before` combination: the recheck (054aa8d439b9, v5.16)
+ * came years before the filp cache became SLAB_TYPESAFE_BY_RCU, and until then a file
+ * was freed by call_rcu, so an RCU reader could not see it recycled. CVE-2021-4083
+ * itself was a different race — close() against the AF_UNIX garbage collector's
+ * fget() — and joins the catalogue with AF_UNIX.
  *
  * @example
  * ```ts
@@ -18,8 +24,8 @@ import { defineScenario } from '../explore/scenario.js';
  */
 export const fgetStaleRecycle = defineScenario({
   name: 'fget-stale-recycle',
-  title: 'fget() without a recheck returns a struct file recycled by another open',
-  source: '054aa8d439b9 "fget: check that the fd still exists after getting a ref to it" (CVE-2021-4083); 0ede61d8589c',
+  title: 'counterfactual: fget() without a recheck on SLAB_TYPESAFE_BY_RCU files returns a recycled struct file',
+  source: 'counterfactual (no release had it): 0ede61d8589c (v6.7) without 054aa8d439b9 (v5.16, the CVE-2021-4083 fix)',
   before: { fgetRecheck: 'none', slabTypesafeByRcu: true },
   after: 'current',
   expected: { before: ['stale-file'], after: 'clean' },

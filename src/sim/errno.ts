@@ -23,6 +23,8 @@ export const ERRNO = {
   ENXIO: 6,
   /** Bad file descriptor. */
   EBADF: 9,
+  /** No child processes. */
+  ECHILD: 10,
   /** Try again (would block). */
   EAGAIN: 11,
   /** Out of memory. */
@@ -53,6 +55,8 @@ export const ERRNO = {
   EPIPE: 32,
   /** Resource deadlock would occur. */
   EDEADLK: 35,
+  /** File name (component or path) too long. */
+  ENAMETOOLONG: 36,
   /** Function not implemented. */
   ENOSYS: 38,
   /** Too many symbolic links / epoll loop. */

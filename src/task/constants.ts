@@ -9,6 +9,8 @@ export const F_GETFD = 1;
 export const F_SETFD = 2;
 /** fcntl: read the file status flags (F_GETFL). @example `p.fcntl(fd, F_GETFL)` */
 export const F_GETFL = 3;
+/** fcntl: set the file status flags O_APPEND, O_NONBLOCK, O_DIRECT, O_NOATIME (F_SETFL). @example `p.fcntl(fd, F_SETFL, O_NONBLOCK)` */
+export const F_SETFL = 4;
 /** fcntl: test for a POSIX record lock (F_GETLK). @example `p.fcntl(fd, F_GETLK, { type: F_WRLCK, start: 0, len: 0 })` */
 export const F_GETLK = 5;
 /** fcntl: set a POSIX record lock, failing with EAGAIN on conflict (F_SETLK). @example `p.fcntl(fd, F_SETLK, { type: F_WRLCK, start: 0, len: 0 })` */

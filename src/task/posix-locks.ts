@@ -79,19 +79,40 @@ export function posixConflict(inode: Inode, owner: Fdtable, type: number, start:
   return null;
 }
 
-/** Sets (or with F_UNLCK clears) `owner`'s lock on [start, end]; no conflict check. @internal */
+/**
+ * Sets (or with F_UNLCK clears) `owner`'s lock on [start, end]; no conflict check.
+ * As posix_lock_inode() does: the owner's locks of the same type that overlap or touch
+ * the range merge into one; locks of the other type are cut back (or split) around it.
+ * The owner's locks stay together in the list, sorted by start (a new owner's go last),
+ * which is the order F_GETLK finds conflicts in. @internal
+ */
 export function posixLockFile(inode: Inode, owner: Fdtable, pid: number, type: number, start: number, end: number): void {
-  const out: PosixLock[] = [];
+  const others: PosixLock[] = [];
+  const mine: PosixLock[] = [];
+  let at = -1;
+  let s = start, e = end;
   for (const l of posixLocksOf(inode)) {
-    if (l.owner !== owner || l.end < start || l.start > end) {
-      out.push(l);
+    if (l.owner !== owner) {
+      others.push(l);
       continue;
     }
-    // Keep the parts of our old lock outside the new range (a lock split).
-    if (l.start < start) out.push({ ...l, end: start - 1 });
-    if (l.end > end) out.push({ ...l, start: end + 1 });
+    if (at < 0) at = others.length;
+    if (type !== F_UNLCK && l.type === type && l.end + 1 >= start && l.start <= end + 1) {
+      s = Math.min(s, l.start);
+      e = Math.max(e, l.end);
+      continue;
+    }
+    if (l.end < start || l.start > end) {
+      mine.push(l);
+      continue;
+    }
+    if (l.start < start) mine.push({ ...l, end: start - 1 });
+    if (l.end > end) mine.push({ ...l, start: end + 1 });
   }
-  if (type !== F_UNLCK) out.push({ owner, pid, type, start, end });
+  if (type !== F_UNLCK) mine.push({ owner, pid, type, start: s, end: e });
+  mine.sort((a, b) => a.start - b.start);
+  if (at < 0) at = others.length;
+  const out = [...others.slice(0, at), ...mine, ...others.slice(at)];
   inode.engine?.write(inode.simId, 1);
   inode.locks = out.length > 0 ? out : null;
 }

@@ -10,6 +10,8 @@ import { plainSyscall } from './syscall.js';
 import { close, dup, dup2, dup3, open, pipe } from './syscalls/fd-calls.js';
 import { fcntl } from './syscalls/fcntl.js';
 import { closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSteps } from './syscalls/lifecycle.js';
+import { prlimitNofile } from './syscalls/prlimit.js';
+import { wait4 } from './syscalls/wait.js';
 import { getdentsOp, lseekOp, readOp, runPosOp, writeOp } from './syscalls/rw.js';
 import { eventfdSteps } from './syscalls/eventfd.js';
 import { pollSteps, selectSteps, type PollFd, type PollResult, type SelectResult } from './syscalls/poll.js';
@@ -58,6 +60,12 @@ export class Process {
   creds: Creds;
   /** RLIMIT_NOFILE soft limit. */
   rlimitNofile: number;
+  /** RLIMIT_NOFILE hard limit (default 4096, INR_OPEN_MAX, or the soft limit if higher). */
+  rlimitNofileMax: number;
+  /** True once the parent has reaped this process (wait4): until then an exited process is a zombie. */
+  reaped = false;
+  /** SIGCHLD is SIG_IGN (or SA_NOCLDWAIT): exited children are reaped at once and wait4 finds none. */
+  ignoreSigchld = false;
   /** Parent process, if forked. */
   readonly parent: Process | null;
   /** Tasks (threads) in creation order; the first is the main thread. */
@@ -79,6 +87,7 @@ export class Process {
     this.name = opts.name ?? `P${pid}`;
     this.creds = makeCreds(opts.creds);
     this.rlimitNofile = opts.rlimitNofile ?? world.rlimitNofile;
+    this.rlimitNofileMax = opts.rlimitNofileMax ?? Math.max(4096, this.rlimitNofile);
     this.parent = opts.parent ?? null;
     this.simId = world.engine.register({ simName: (f) => `${this.name}.${f === 1 ? 'exit_state' : 'signal'}`, simLabel: () => this.name, simKind: () => 'process' });
     this.exitWait = new WaitQueue(world.engine, `${this.name}.wait_pidfd`);
@@ -219,6 +228,23 @@ export class Process {
     return plainSyscall(this.main, () => pipe(this.main, flags));
   }
 
+  /** prlimit64(0, RLIMIT_NOFILE) / setrlimit(2): sets [soft, hard], returns the old pair. */
+  prlimit(soft: number, hard = this.rlimitNofileMax): [number, number] {
+    return plainSyscall(this.main, () => prlimitNofile(this.main, soft, hard));
+  }
+
+  /** wait4(2) for `pid` (a child, or -1 for any): the reaped pid, 0 with WNOHANG if none has exited. */
+  wait4(pid: number, options = 0): number {
+    return plainSyscall(this.main, () => wait4(this.main, pid, options));
+  }
+
+  /** @internal release_task() of a reaped zombie. */
+  reap(): void {
+    this.world.engine.write(this.simId, 1);
+    this.reaped = true;
+    if (this.world.engine.tracing) this.world.engine.effect('release_task', this.simId, 1, undefined, undefined, { note: 'reaped' });
+  }
+
   /** poll(2) (plain: a call that would sleep is model misuse; poll with timeout 0). */
   poll(fds: readonly PollFd[], timeout = 0): PollResult {
     return this.runCold(pollSteps(this.main, fds, timeout));
@@ -263,9 +289,19 @@ export class Process {
     }
   }
 
-  /** @internal Called when a task has exited. */
+  /**
+   * @internal Called when a task has exited. When the last one goes the process is a
+   * zombie until its parent reaps it (wait4) — unless nobody will: a process spawned
+   * without a parent, or whose parent has exited, belongs to init, which reaps at once,
+   * and a parent with SIGCHLD ignored has its children reaped as they exit
+   * (exit_notify() → do_notify_parent() → autoreap). Its own zombie children go to init.
+   */
   taskExited(t: Task): void {
-    if (this.exited && this.world.engine.tracing) this.world.engine.effect('exit', this.simId, undefined, undefined, undefined, { thread: t.sim.id });
+    if (!this.exited) return;
+    if (this.world.engine.tracing) this.world.engine.effect('exit', this.simId, undefined, undefined, undefined, { thread: t.sim.id });
+    const parent = this.parent;
+    if (parent === null || parent.exited || parent.ignoreSigchld) this.reap();
+    for (const c of this.world.processes.values()) if (c.parent === this && c.exited && !c.reaped) c.reap();
   }
 
   private runCold<T>(gen: KernelPath<T>): T {

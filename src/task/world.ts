@@ -51,6 +51,8 @@ export interface SpawnOptions {
   readonly creds?: Partial<Creds>;
   /** RLIMIT_NOFILE soft limit (default the kernel's). */
   readonly rlimitNofile?: number;
+  /** RLIMIT_NOFILE hard limit (default 4096 or the soft limit if higher). */
+  readonly rlimitNofileMax?: number;
   /** Parent process (fork). */
   readonly parent?: Process;
   /** Builds the initial fd table (fork: a dup_fd copy); default an empty table. */

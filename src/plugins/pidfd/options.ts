@@ -10,9 +10,10 @@
  */
 export interface PidfdOptions {
   /**
-   * pidfd_open() errno for a missing pid or a non-leader thread: `'current'` — ESRCH /
-   * ENOENT (2025, "pidfd: improve uapi when task isn't found"); `'v6.9'` — EINVAL for
-   * both. Default `'current'`.
+   * pidfd_open() errno for a non-leader thread without PIDFD_THREAD: `'current'` —
+   * ENOENT (2025, "pidfd: improve uapi when task isn't found"); `'v6.9'` — EINVAL (from
+   * pidfd_prepare()). A missing pid is ESRCH under both: find_get_pid() fails before.
+   * Default `'current'`.
    */
   readonly uapi?: 'current' | 'v6.9';
   /**

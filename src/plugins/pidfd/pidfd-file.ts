@@ -78,7 +78,9 @@ export function pidfdPid(file: RefFile): PidRef | null {
 export function findTask(k: Kernel, pid: number): { process: Process; task: Task } | null {
   k.engine.touch(k.pidNsAccess(false));
   for (const p of k.processes.values()) {
-    for (const t of p.tasks) if (t.tid === pid && !t.exited) return { process: p, task: t };
+    // A zombie's pid stays attached until its parent reaps it (release_task()), so the
+    // leader of an exited, unreaped process is still found.
+    for (const t of p.tasks) if (t.tid === pid && (!t.exited || (t === p.main && !p.reaped))) return { process: p, task: t };
   }
   return null;
 }

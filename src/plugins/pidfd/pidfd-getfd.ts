@@ -73,7 +73,7 @@ export function* pidfdGetfdSteps(k: Kernel, opts: PidfdOptions, t: Task, pidfd: 
 /**
  * fget_task(task, fd): under task_lock, NULL if the task has no files (exiting), else
  * __fget_files() on the target's table (taking the reference into the caller's
- * context). Maps NULL to ESRCH (exiting) or EBADF. @internal
+ * context). Maps NULL to ESRCH if the target is PF_EXITING, else EBADF. @internal
  */
 function* fgetTask(k: Kernel, opts: PidfdOptions, caller: Task, target: Task, fd: number): KernelPath<RefFile> {
   yield { fn: 'fget_task: task_lock', acc: access(k.vfs.simId, 1, false) };
@@ -81,7 +81,9 @@ function* fgetTask(k: Kernel, opts: PidfdOptions, caller: Task, target: Task, fd
   let file: RefFile | null = null;
   if (tfiles !== null && Number.isInteger(fd) && fd >= 0) file = yield* fgetSteps(caller, tfiles, fd, 0);
   if (file === null) {
-    if (target.exiting && tfiles === null) throw new KernelError(opts.exitingErrno ?? 'ESRCH', 'pidfd_getfd', `${target.name} is exiting`);
+    // __pidfd_fget(): any NULL from fget_task() on a PF_EXITING task is ESRCH — its
+    // files may be gone, or about to go (the fd then looks closed).
+    if (target.exiting) throw new KernelError(opts.exitingErrno ?? 'ESRCH', 'pidfd_getfd', `${target.name} is exiting`);
     throw new KernelError('EBADF', 'pidfd_getfd', `fd ${fd} is not installed in ${target.name}`);
   }
   return file;

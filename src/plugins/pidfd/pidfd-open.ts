@@ -8,8 +8,9 @@ import type { PidfdOptions } from './options.js';
  * pid, find the pid, reserve an fd (always O_CLOEXEC), create the pidfs file, install.
  * Models sys_pidfd_open() / pidfd_create() in kernel/pid.c and fs/pidfs.c.
  *
- * errno: EINVAL (unknown flags, pid ≤ 0), ESRCH (no such pid, or reaped), ENOENT (a
- * non-leader thread without PIDFD_THREAD; EINVAL under `uapi: 'v6.9'`), EMFILE.
+ * errno: EINVAL (unknown flags, pid ≤ 0), ESRCH (no such pid, or reaped — a zombie not
+ * yet reaped still has its pid and gets a pidfd), ENOENT (a non-leader thread without
+ * PIDFD_THREAD; EINVAL under `uapi: 'v6.9'`), EMFILE.
  *
  * @example
  * ```ts
@@ -27,7 +28,9 @@ export function* pidfdOpenSteps(k: Kernel, opts: PidfdOptions, t: Task, pid: num
   const thread = (flags & PIDFD_THREAD) !== 0;
   yield { fn: 'find_get_pid', acc: [access(k.vfs.simId, 0, false), k.pidNsAccess(false)] };
   const found = findTask(k, pid);
-  if (found === null) throw new KernelError(opts.uapi === 'v6.9' ? 'EINVAL' : 'ESRCH', 'pidfd_open', `no task with pid ${pid}`);
+  // find_get_pid() fails first in every version: ESRCH (only pidfd_prepare()'s
+  // pid_has_task() check, reached with a pid that exists, changed from EINVAL to ENOENT).
+  if (found === null) throw new KernelError('ESRCH', 'pidfd_open', `no task with pid ${pid}`);
   if (!thread && found.task !== found.process.main) {
     throw new KernelError(opts.uapi === 'v6.9' ? 'EINVAL' : 'ENOENT', 'pidfd_open', `${pid} is not a thread-group leader (use PIDFD_THREAD)`);
   }

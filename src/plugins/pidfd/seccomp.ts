@@ -1,5 +1,5 @@
 import {
-  KernelError, O_CLOEXEC, O_RDWR, access, fgetSteps, fputDeferredSteps, receiveFdReplaceSteps, receiveFdSteps,
+  FMODE_PATH, KernelError, O_CLOEXEC, O_RDWR, access, fgetSteps, fputDeferredSteps, receiveFdReplaceSteps, receiveFdSteps,
   type Blocker, type Kernel, type KernelPath, type Process, type RefFile, type Task,
 } from '../../index.js';
 import { SECCOMP_ADDFD_FLAG_SEND, SECCOMP_ADDFD_FLAG_SETFD } from './constants.js';
@@ -125,6 +125,9 @@ export function* seccompTrapSteps(l: SeccompListener, t: Task, syscall: string):
       } catch (e) {
         if (!KernelError.is(e)) throw e;
         req.result = e;
+        // seccomp_handle_addfd(): a failed SEND request puts the notification back to
+        // SENT, so the supervisor can still reply.
+        if (req.send) n.state = 'sent';
       }
       n.addfd.shift();
       req.done = true;
@@ -177,7 +180,8 @@ export function* notifAddfdSteps(l: SeccompListener, t: Task, a: SeccompAddfd): 
   if (!Number.isInteger(flags) || (flags & ~(SECCOMP_ADDFD_FLAG_SETFD | SECCOMP_ADDFD_FLAG_SEND)) !== 0) throw new KernelError('EINVAL', 'SECCOMP_IOCTL_NOTIF_ADDFD', `bad flags ${flags}`);
   if (newfd !== 0 && !(flags & SECCOMP_ADDFD_FLAG_SETFD)) throw new KernelError('EINVAL', 'SECCOMP_IOCTL_NOTIF_ADDFD', 'newfd without SECCOMP_ADDFD_FLAG_SETFD');
   const files = t.filesOrThrow('SECCOMP_IOCTL_NOTIF_ADDFD');
-  const file = Number.isInteger(a.srcfd) && a.srcfd >= 0 ? yield* fgetSteps(t, files, a.srcfd, 0) : null;
+  // fget(), not fget_raw(): an O_PATH srcfd is EBADF.
+  const file = Number.isInteger(a.srcfd) && a.srcfd >= 0 ? yield* fgetSteps(t, files, a.srcfd, FMODE_PATH) : null;
   if (file === null) throw new KernelError('EBADF', 'SECCOMP_IOCTL_NOTIF_ADDFD', `srcfd ${a.srcfd} is not open`);
   yield { fn: 'seccomp_notify_addfd: mutex_lock(notify_lock)', acc: notifAcc(l) };
   const n = l.notifs.get(a.id);
@@ -190,6 +194,9 @@ export function* notifAddfdSteps(l: SeccompListener, t: Task, a: SeccompAddfd): 
     throw err!;
   }
   const req: AddfdRequest = { file, newfd, setfd: (flags & SECCOMP_ADDFD_FLAG_SETFD) !== 0, send: (flags & SECCOMP_ADDFD_FLAG_SEND) !== 0, oflags, done: false, result: -1 };
+  // With SEND the notification counts as replied before the request is even queued
+  // ("Allow exactly only one reply"): a concurrent SEND or ADDFD now gets EINPROGRESS.
+  if (req.send) n.state = 'replied';
   n.addfd.push(req);
   yield { fn: 'seccomp_notify_addfd: wait_for_completion', acc: notifAcc(l), blocker: { name: `add-fd into ${n.task.name}`, blocks: () => !req.done } };
   yield* fputDeferredSteps(t, file);

@@ -1,14 +1,13 @@
-import { FMODE_PATH, FMODE_READ, FMODE_WRITE } from '../../file/constants.js';
+import { FMODE_PATH, FMODE_READ, FMODE_WRITE, O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME, O_NONBLOCK } from '../../file/constants.js';
 import { fputDeferred } from '../../file/fput.js';
-import type { RefFile } from '../../file/ref-file.js';
+import { F_POS, F_STATE, type RefFile } from '../../file/ref-file.js';
 import { EMPTY_FD, FDPUT_FPUT } from '../../fdtable/fd-word.js';
 import { isFd, slotReadAccesses, type Fdtable } from '../../fdtable/fdtable.js';
-import { F_POS } from '../../file/ref-file.js';
 import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { ModelError } from '../../sim/model-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
-import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_RDLCK, F_SETFD, F_SETLK, F_SETLKW, F_UNLCK, F_WRLCK, FD_CLOEXEC } from '../constants.js';
+import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_RDLCK, F_SETFD, F_SETFL, F_SETLK, F_SETLKW, F_UNLCK, F_WRLCK, FD_CLOEXEC } from '../constants.js';
 import { flockRange, locksRemovePosix, posixConflict, posixLockFile, type Flock } from '../posix-locks.js';
 import type { Task } from '../task.js';
 import { dupfd, dupfdSteps } from './fd-calls.js';
@@ -18,7 +17,24 @@ import { dupfd, dupfdSteps } from './fd-calls.js';
  * F_SETLK, F_SETLKW, F_GETLK (do_fcntl() in fs/fcntl.c, fcntl_setlk() in fs/locks.c).
  */
 
-const KNOWN = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_GETLK, F_SETLK, F_SETLKW]);
+const KNOWN = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW]);
+
+/** The f_flags F_SETFL may change (SETFL_MASK in fs/fcntl.c); FASYNC changes only through ->fasync. */
+const SETFL_MASK = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME;
+
+/**
+ * setfl() in fs/fcntl.c: O_DIRECT needs a file that can do direct I/O (EINVAL; a pipe
+ * takes it as packet mode); FASYNC follows the argument only for files with ->fasync
+ * (pipes here); the rest of f_flags is kept. The argument is an `unsigned int`.
+ */
+function setfl(f: RefFile, arg: number): number {
+  const a = arg >>> 0;
+  const fifo = f.inode.kind === 'fifo';
+  if (!fifo && a & O_DIRECT && !(f.inode.kind === 'reg' && !(f.mode & FMODE_PATH))) throw new KernelError('EINVAL', 'fcntl', `F_SETFL O_DIRECT on ${f.name}`);
+  const keep = fifo ? SETFL_MASK | O_ASYNC : SETFL_MASK;
+  f.flags = (a & keep) | (f.flags & ~keep);
+  return 0;
+}
 
 function simpleCmd(files: Fdtable, f: RefFile, fd: number, cmd: number, arg: number): number {
   switch (cmd) {
@@ -27,8 +43,12 @@ function simpleCmd(files: Fdtable, f: RefFile, fd: number, cmd: number, arg: num
     case F_SETFD:
       files.setCloexec(fd, (arg & FD_CLOEXEC) !== 0);
       return 0;
-    default: // F_GETFL
-      return f.flags | (f.mode & FMODE_WRITE ? (f.mode & FMODE_READ ? 2 : 1) : 0);
+    case F_SETFL:
+      files.world.engine.write(f.simId, F_STATE);
+      return setfl(f, arg);
+    default: // F_GETFL: f_flags as they are (access mode, O_LARGEFILE from open(2), ...)
+      files.world.engine.read(f.simId, F_STATE);
+      return f.flags;
   }
 }
 
@@ -141,7 +161,9 @@ export function* fcntlSteps(t: Task, fd: number, cmd: number, arg: number | Floc
       }
     } else {
       if (typeof arg !== 'number') throw new KernelError('EINVAL', 'fcntl', 'argument must be a number');
-      yield { fn: cmd === F_SETFD ? 'set_close_on_exec' : 'get_close_on_exec', acc: [access(files.simId, 2, cmd === F_SETFD), access(files.simId, 1, false)] };
+      yield cmd === F_SETFL || cmd === F_GETFL
+        ? { fn: cmd === F_SETFL ? 'setfl' : 'f_flags', acc: access(f.simId, F_STATE, cmd === F_SETFL) }
+        : { fn: cmd === F_SETFD ? 'set_close_on_exec' : 'get_close_on_exec', acc: [access(files.simId, 2, cmd === F_SETFD), access(files.simId, 1, false)] };
       result = simpleCmd(files, f, fd, cmd, arg);
     }
   } catch (e) {

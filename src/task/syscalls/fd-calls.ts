@@ -1,10 +1,10 @@
-import { O_CLOEXEC, O_CREAT, O_TRUNC } from '../../file/constants.js';
+import { O_CLOEXEC, O_CREAT, O_DIRECT, O_NONBLOCK, O_TRUNC } from '../../file/constants.js';
 import { fputDeferred, fputTeardown, fputTeardownSteps } from '../../file/fput.js';
 import type { RefFile } from '../../file/ref-file.js';
 import { FILES_ALLOC, FILES_FDT, isFd, slotAccess, slotReadAccesses, type Fdtable } from '../../fdtable/fdtable.js';
 import { F_COUNT } from '../../file/ref-file.js';
 import { fgetSteps } from '../../fdtable/fget.js';
-import { KNOWN_OPEN_FLAGS } from '../../file/vfs.js';
+import { buildOpenFlags, getname } from '../../file/open-flags.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, dynamicStep, type KernelPath } from '../../sim/step.js';
 import { plainSyscall } from '../syscall.js';
@@ -18,13 +18,13 @@ import { allocStep, closeSlotStep, countStep, filpClose, filpCloseSteps, filpFlu
  */
 
 /**
- * build_open_flags(): the flags are checked before get_unused_fd_flags(), so unknown
- * flags are EINVAL even when the table is full (EMFILE comes second).
+ * do_sys_openat2() before the fd is reserved: build_open_flags() (EINVAL), then
+ * getname() (ENOENT, ENAMETOOLONG) — so both come before EMFILE.
  */
-function checkOpenFlags(flags: number): void {
-  if (!Number.isInteger(flags) || flags < 0 || (flags & 3) === 3 || (flags & ~KNOWN_OPEN_FLAGS) !== 0) {
-    throw new KernelError('EINVAL', 'open', `bad flags ${flags}`);
-  }
+function checkOpenFlags(path: string, flags: number): number {
+  const f = buildOpenFlags(flags);
+  getname(path);
+  return f;
 }
 
 /**
@@ -48,7 +48,7 @@ const vfsStep = (t: Task, path: string, flags: number) => dynamicStep(t.world.en
 
 /** open(2), plain. Models do_sys_openat2(): reserve an fd, open the file, fd_install(). @internal */
 export function open(t: Task, path: string, flags: number): number {
-  checkOpenFlags(flags);
+  flags = checkOpenFlags(path, flags);
   const files = t.filesOrThrow('open');
   const fd = files.allocFd(0, t.process.rlimitNofile, (flags & O_CLOEXEC) !== 0);
   let f: RefFile;
@@ -64,7 +64,7 @@ export function open(t: Task, path: string, flags: number): number {
 
 /** open(2) as a kernel path: the fd stays RESERVED across do_filp_open. @internal */
 export function* openSteps(t: Task, path: string, flags: number): KernelPath<number> {
-  checkOpenFlags(flags);
+  flags = checkOpenFlags(path, flags);
   const files = t.filesOrThrow('open');
   yield allocStep(files);
   const fd = files.allocFd(0, t.process.rlimitNofile, (flags & O_CLOEXEC) !== 0);
@@ -82,13 +82,20 @@ export function* openSteps(t: Task, path: string, flags: number): KernelPath<num
   return fd;
 }
 
-/** close(2), plain: file_close_fd, filp_flush, fput_close_sync (v6.6+: __fput now). @internal */
+/**
+ * close(2), plain: file_close_fd, filp_flush, then the last fput: fput_close_sync()
+ * runs __fput at once from v6.6 (021a160abf62); earlier kernels (`closeFput:
+ * 'task_work'`) queue it to the task work that runs on the way back to user space.
+ * @internal
+ */
 export function close(t: Task, fd: number): void {
   const files = t.filesOrThrow('close');
   const f = isFd(fd) ? files.closeFdLocked(fd) : null;
   if (f === null) throw new KernelError('EBADF', 'close', `fd ${fd} is not installed`);
   filpFlush(t, f, files);
-  if (f.put()) fputTeardown(f);
+  if (t.world.policy.closeFput === 'sync') {
+    if (f.put()) fputTeardown(f);
+  } else fputDeferred(t, f);
 }
 
 /** close(2) as a kernel path. The number is free for reuse right after the first step. @internal */
@@ -100,8 +107,13 @@ export function* closeSteps(t: Task, fd: number): KernelPath {
   if (f === null) throw new KernelError('EBADF', 'close', `fd ${fd} is not installed`);
   yield flushStep(f);
   filpFlush(t, f, files);
-  yield countStep('fput_close_sync', f);
-  if (f.put()) yield* fputTeardownSteps(f);
+  if (t.world.policy.closeFput === 'sync') {
+    yield countStep('fput_close_sync', f);
+    if (f.put()) yield* fputTeardownSteps(f);
+  } else {
+    yield countStep('fput', f);
+    fputDeferred(t, f);
+  }
 }
 
 /** dup(2), plain: fget_raw, then the lowest free fd. @internal */
@@ -173,26 +185,40 @@ export function* dupfdSteps(t: Task, oldfd: number, from: number, cloexec: boole
   return yield* installNewSteps(t, files, f, from, cloexec);
 }
 
+/**
+ * oldfd and newfd are `unsigned int`: -1 and 4294967295 are the same fd. Only values a C
+ * int or unsigned int can hold are converted; others stay out of range (EBADF).
+ */
+function sameFd(a: number, b: number): boolean {
+  return a === b || (isCInt(a) && isCInt(b) && a >>> 0 === b >>> 0);
+}
+
+function isCInt(x: number): boolean {
+  return Number.isInteger(x) && x >= -0x80000000 && x <= 0xffffffff;
+}
+
 function checkDup3(t: Task, oldfd: number, newfd: number, flags: number): void {
   if (!Number.isInteger(flags) || (flags & ~O_CLOEXEC) !== 0) throw new KernelError('EINVAL', 'dup3', `bad flags ${flags}`);
-  if (oldfd === newfd) throw new KernelError('EINVAL', 'dup3', 'oldfd equals newfd');
+  if (sameFd(oldfd, newfd)) throw new KernelError('EINVAL', 'dup3', 'oldfd equals newfd');
   if (!isFd(newfd) || newfd >= t.process.rlimitNofile) throw new KernelError('EBADF', 'dup3', `newfd ${newfd} not below RLIMIT_NOFILE`);
 }
 
 /**
- * The locked part of dup3 (ksys_dup3 under file_lock): look up oldfd, grow the table
- * for newfd, do_dup2(). oldfd is checked before the table grows so that a failed call
- * leaves the table as it was (the kernel grows it first; nobody can observe the
- * difference except through max_fds). @internal
+ * The locked part of dup3 (ksys_dup3 under file_lock): expand_files() for newfd first,
+ * then look up oldfd, then do_dup2(). As in the kernel, the table grows even when oldfd
+ * turns out to be bad (the call fails with EBADF and leaves a larger table behind, which
+ * only max_fds shows); a table that cannot grow is EBADF too. @internal
  */
 function dup3Locked(files: Fdtable, oldfd: number, newfd: number, flags: number): RefFile | null {
-  const f = isFd(oldfd) ? files.lookupRaw(oldfd) : null;
-  if (f === null) throw new KernelError('EBADF', 'dup3', `oldfd ${oldfd} is not installed`);
+  let grown = true;
   try {
     files.expand(newfd);
   } catch {
-    throw new KernelError('EBADF', 'dup3', `cannot grow the table to ${newfd}`);
+    grown = false;
   }
+  const f = isFd(oldfd) ? files.lookupRaw(oldfd) : null;
+  if (f === null) throw new KernelError('EBADF', 'dup3', `oldfd ${oldfd} is not installed`);
+  if (!grown) throw new KernelError('EBADF', 'dup3', `cannot grow the table to ${newfd}`);
   return files.doDup2(f, newfd, (flags & O_CLOEXEC) !== 0);
 }
 
@@ -222,7 +248,7 @@ export function* dup3Steps(t: Task, oldfd: number, newfd: number, flags: number)
 
 /** dup2(2), plain: dup3 with flags 0, except that oldfd == newfd returns it if open. @internal */
 export function dup2(t: Task, oldfd: number, newfd: number): number {
-  if (oldfd === newfd) {
+  if (sameFd(oldfd, newfd)) {
     const files = t.filesOrThrow('dup2');
     if (!isFd(oldfd) || files.lookupRaw(oldfd) === null) throw new KernelError('EBADF', 'dup2', `fd ${oldfd} is not installed`);
     return oldfd;
@@ -232,7 +258,7 @@ export function dup2(t: Task, oldfd: number, newfd: number): number {
 
 /** dup2(2) as a kernel path. @internal */
 export function* dup2Steps(t: Task, oldfd: number, newfd: number): KernelPath<number> {
-  if (oldfd === newfd) {
+  if (sameFd(oldfd, newfd)) {
     const files = t.filesOrThrow('dup2');
     yield { fn: 'files_lookup_fd_rcu', acc: slotReadAccesses(files, oldfd) };
     if (!isFd(oldfd) || files.lookupRaw(oldfd) === null) throw new KernelError('EBADF', 'dup2', `fd ${oldfd} is not installed`);
@@ -329,7 +355,8 @@ export function* receiveFdReplaceSteps(t: Task, newfd: number, file: RefFile, of
 }
 
 function checkPipeFlags(flags: number): void {
-  if (!Number.isInteger(flags) || (flags & ~(O_CLOEXEC | 0o4000)) !== 0) throw new KernelError('EINVAL', 'pipe2', `bad flags ${flags}`);
+  // O_NOTIFICATION_PIPE (O_EXCL, CONFIG_WATCH_QUEUE) is not modelled: EINVAL, as without it.
+  if (!Number.isInteger(flags) || (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) !== 0) throw new KernelError('EINVAL', 'pipe2', `bad flags ${flags}`);
 }
 
 /**

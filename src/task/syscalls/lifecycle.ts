@@ -83,7 +83,7 @@ export function* forkSteps(t: Task): KernelPath<Process> {
   const files = t.filesOrThrow('fork');
   yield dupFdStep(t, files, 'dup_fd');
   const p = t.process;
-  const child = p.world.spawnProcess({ creds: p.creds, parent: p, files: (name) => files.dupFd(name), rlimitNofile: p.rlimitNofile });
+  const child = p.world.spawnProcess({ creds: p.creds, parent: p, files: (name) => files.dupFd(name), rlimitNofile: p.rlimitNofile, rlimitNofileMax: p.rlimitNofileMax });
   return child;
 }
 
@@ -131,12 +131,27 @@ export function* exitSteps(t: Task): KernelPath {
   yield { fn: 'exit_files: task->files = NULL', acc: countAcc(files, false) };
   t.files = null;
   yield* putFilesStructSteps(t, files);
-  // exit_notify(): the task leaves the thread group, which de_thread() counts.
-  // (The pid namespace too: a pid lookup finds the task or not.)
-  yield { fn: 'exit_notify', acc: [access(p.simId, 0, true), t.world.pidNsAccess(true)] };
+  // exit_notify(): the task leaves the thread group, which de_thread() counts, and the pid
+  // namespace (a pid lookup finds the task or not). The last one makes the process a
+  // zombie, reaped at once if nobody will wait for it, and hands its own zombies to init
+  // (release_task()). Which thread is last depends on the others' exit_notify(), which
+  // writes the same thread-group state this step writes.
+  yield dynamicStep(t.world.engine, 'exit_notify', () => {
+    const acc = [access(p.simId, 0, true), t.world.pidNsAccess(true)];
+    if (p.tasks.every((o) => o === t || o.exited)) acc.push(...exitNotifyAccesses(p));
+    return acc;
+  });
   t.world.engine.touch([access(p.simId, 0, true), t.world.pidNsAccess(true)]);
   t.exited = true;
   t.process.taskExited(t);
+}
+
+/** What exit_notify() touches: the process's exit state, its parent's, its children's. */
+function exitNotifyAccesses(p: Process): number[] {
+  const acc = [access(p.simId, 1, true)];
+  if (p.parent !== null) acc.push(access(p.parent.simId, 1, false));
+  for (const c of p.world.processes.values()) if (c.parent === p && !c.reaped) acc.push(access(c.simId, 1, true));
+  return acc;
 }
 
 /**
@@ -201,30 +216,52 @@ export function* execSteps(t: Task): KernelPath {
   yield* closeOnExecSteps(t);
 }
 
-/** close_range(2). @internal */
+/**
+ * close_range(2): `first`, `last` and `flags` are `unsigned int` in the kernel, so they
+ * are converted as C converts them (`closeRange(3, ~0)` is `close_range(3, ~0U, 0)`:
+ * from 3 up). With CLOSE_RANGE_UNSHARE and a shared table, the kernel makes a private
+ * copy, closes (or marks close-on-exec) on the copy, and only then installs it and drops
+ * the old table — the model does the same, in that order. @internal
+ */
 export function* closeRangeSteps(t: Task, first: number, last: number, flags: number): KernelPath {
-  if (!Number.isInteger(flags) || (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) !== 0) throw new KernelError('EINVAL', 'close_range', `bad flags ${flags}`);
-  if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last < 0 || first > last) {
-    throw new KernelError('EINVAL', 'close_range', `bad range ${first}..${last}`);
+  const cInt = (x: number) => Number.isInteger(x) && x >= -0x80000000 && x <= 0xffffffff;
+  if (!cInt(first) || !cInt(last) || !cInt(flags)) {
+    throw new KernelError('EINVAL', 'close_range', `argument out of unsigned int range: ${first}, ${last}, ${flags}`);
   }
-  let files = t.filesOrThrow('close_range');
-  if (flags & CLOSE_RANGE_UNSHARE) {
-    yield* unshareFilesSteps(t);
-    files = t.filesOrThrow('close_range');
+  const lo = first >>> 0, hi = last >>> 0, fl = flags >>> 0;
+  if ((fl & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) !== 0) throw new KernelError('EINVAL', 'close_range', `bad flags ${flags}`);
+  if (lo > hi) throw new KernelError('EINVAL', 'close_range', `bad range ${lo}..${hi}`);
+  const cur = t.filesOrThrow('close_range');
+  let files = cur;
+  let copy: Fdtable | null = null;
+  if (fl & CLOSE_RANGE_UNSHARE) {
+    yield { fn: 'close_range:files->count', acc: countAcc(cur, false) };
+    t.world.engine.touch(countAcc(cur, false));
+    if (cur.count > 1) {
+      yield dupFdStep(t, cur, 'dup_fd');
+      copy = cur.dupFd(t.world.nextFilesName(t.process));
+      files = copy;
+    }
   }
-  if (flags & CLOSE_RANGE_CLOEXEC) {
+  if (fl & CLOSE_RANGE_CLOEXEC) {
     yield { fn: '__range_cloexec', acc: [access(files.simId, FILES_ALLOC, true), access(files.simId, FILES_FDT, false)] };
-    const top = Math.min(last, files.fdt.maxFds - 1);
+    const top = Math.min(hi, files.fdt.maxFds - 1);
     // __range_cloexec(): bitmap_set() over the whole range — reserved slots too, so an
     // open() in progress ends up close-on-exec. Free slots get the bit silently (the
     // allocation that later takes them resets it), installed and reserved ones with an effect.
     t.world.engine.peek(() => {
-      for (let fd = first; fd <= top; fd++) {
+      for (let fd = lo; fd <= top; fd++) {
         if (files.slotState(fd) !== 'free') files.setCloexec(fd, true);
         else setBit(files.fdt.closeOnExec, fd);
       }
     });
-    return;
+  } else {
+    yield* closeEachSteps(t, files, lo, hi, false, '__range_close');
   }
-  yield* closeEachSteps(t, files, first, last, false, '__range_close');
+  if (copy !== null) {
+    yield { fn: 'task_lock: task->files = copy', acc: countAcc(copy, true) };
+    t.world.engine.touch(countAcc(copy, true));
+    t.files = copy;
+    yield* putFilesStructSteps(t, cur);
+  }
 }

@@ -1,6 +1,6 @@
-import { FMODE_LSEEK, FMODE_READ, FMODE_WRITE, O_APPEND, SEEK_CUR, SEEK_END, SEEK_SET } from '../../file/constants.js';
+import { FMODE_LSEEK, FMODE_READ, FMODE_WRITE, O_APPEND, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET } from '../../file/constants.js';
 import { fputDeferred } from '../../file/fput.js';
-import { F_POS, type RefFile } from '../../file/ref-file.js';
+import { F_POS, F_STATE, type RefFile } from '../../file/ref-file.js';
 import { EMPTY_FD, FDPUT_FPUT, FDPUT_POS_UNLOCK } from '../../fdtable/fd-word.js';
 import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
 import { fdgetPosSteps, fdputPosSteps } from '../../fdtable/fget.js';
@@ -30,8 +30,15 @@ interface PosOp<R> {
   readonly fileOp: FileOpName;
   /** Runs the operation at `pos`; returns the result and the new position. */
   run(f: RefFile, pos: number): { result: R; pos: number };
-  /** The wait queue the operation would sleep on now (an empty pipe), or null. */
+  /** The wait queue the operation would sleep on now (an empty pipe, no room), or null. */
   blocks?(f: RefFile): WaitQueue | null;
+  /**
+   * Before sleeping on a stream: does what can be done now and returns true if that
+   * counts as progress (pipe_write() writes what fits, then sleeps for the rest).
+   */
+  partial?(f: RefFile): boolean;
+  /** What the call has done so far on a stream (a write interrupted after a partial write returns it). */
+  progress?(): R | undefined;
 }
 
 function fileSize(f: RefFile): number {
@@ -66,6 +73,7 @@ export function readOp(count: number): PosOp<string> {
 
 /** @internal */
 export function writeOp(data: string): PosOp<number> {
+  let done = 0;
   return {
     name: 'write',
     // vfs_write(): FMODE_WRITE (EBADF), FMODE_CAN_WRITE (EINVAL), then access_ok (EFAULT).
@@ -77,11 +85,24 @@ export function writeOp(data: string): PosOp<number> {
     usesPos: (f) => !f.ops.stream,
     opFn: 'vfs_write',
     fileOp: 'write',
-    blocks: (f) => f.ops.writeBlocks?.(f, data) ?? null,
+    blocks: (f) => f.ops.writeBlocks?.(f, data.slice(done)) ?? null,
+    partial(f) {
+      try {
+        done += f.ops.write!(f, 0, data.slice(done));
+      } catch (e) {
+        if (!KernelError.is(e) || e.code !== 'EAGAIN') throw e;
+      }
+      return done > 0;
+    },
+    progress: () => (done > 0 ? done : undefined),
     run(f, pos) {
+      // generic_write_checks(): a zero-length write returns before O_APPEND moves the
+      // position to the end, so f_pos stays where it was.
+      if (data.length === 0 && !f.ops.stream) return { result: 0, pos };
+      f.mount.world.engine.read(f.simId, F_STATE);
       const at = f.flags & O_APPEND ? fileSize(f) : pos;
-      const n = f.ops.write!(f, at, data);
-      return { result: n, pos: at + n };
+      const n = f.ops.write!(f, at, data.slice(done));
+      return { result: done + n, pos: at + n };
     },
   };
 }
@@ -93,7 +114,7 @@ export function lseekOp(offset: number, whence: number): PosOp<number> {
     // ksys_lseek(): EBADF from fdget_pos(), then whence > SEEK_MAX (EINVAL), then
     // vfs_llseek()'s FMODE_LSEEK check (ESPIPE).
     check(f) {
-      if (whence !== SEEK_SET && whence !== SEEK_CUR && whence !== SEEK_END) throw new KernelError('EINVAL', 'lseek', `bad whence ${whence}`);
+      if (!Number.isInteger(whence) || whence < SEEK_SET || whence > SEEK_HOLE) throw new KernelError('EINVAL', 'lseek', `bad whence ${whence}`);
       if (!(f.mode & FMODE_LSEEK) || f.ops.stream) throw new KernelError('ESPIPE', 'lseek', `${f.name} is not seekable`);
       if (!Number.isInteger(offset)) throw new KernelError('EINVAL', 'lseek', `bad offset ${offset}`);
     },
@@ -101,11 +122,29 @@ export function lseekOp(offset: number, whence: number): PosOp<number> {
     opFn: 'vfs_llseek',
     fileOp: 'llseek',
     run(f, pos) {
-      const np = f.ops.llseek ? f.ops.llseek(f, offset, whence) : (whence === SEEK_SET ? 0 : whence === SEEK_CUR ? pos : fileSize(f)) + offset;
+      const np = f.ops.llseek ? f.ops.llseek(f, offset, whence) : genericLlseek(f, pos, offset, whence);
       if (np < 0) throw new KernelError('EINVAL', 'lseek', `resulting offset ${np} is negative`);
       return { result: np, pos: np };
     },
   };
+}
+
+/**
+ * generic_file_llseek_size() over a file with no holes (the model's files are dense, as
+ * ext4 and tmpfs files under one block are): SEEK_DATA answers the offset itself,
+ * SEEK_HOLE the end of the file; both ENXIO at or past the end (an offset taken as
+ * unsigned, so a negative one too).
+ */
+function genericLlseek(f: RefFile, pos: number, offset: number, whence: number): number {
+  const eof = fileSize(f);
+  switch (whence) {
+    case SEEK_SET: return offset;
+    case SEEK_CUR: return pos + offset;
+    case SEEK_END: return eof + offset;
+    default:
+      if (offset < 0 || offset >= eof) throw new KernelError('ENXIO', 'lseek', `offset ${offset} at or past the end (${eof})`);
+      return whence === SEEK_DATA ? offset : eof;
+  }
 }
 
 /** @internal */
@@ -181,15 +220,18 @@ function fdputPosPlain(t: Task, files: Fdtable, w: number): void {
  */
 function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>): KernelPath<R> {
   // A stream read consumes what it reads: it writes the buffer as a write does.
+  // f_flags (O_NONBLOCK, O_DIRECT) decide whether it sleeps and how it writes.
   const own = fileOpAccesses(f, op.fileOp);
-  const acc = [access(f.inode.simId, 0, true), ...(typeof own === 'number' ? [own] : own)];
+  const acc = [access(f.inode.simId, 0, true), access(f.simId, F_STATE, false), ...(typeof own === 'number' ? [own] : own)];
   const qs = f.ops.waitQueues?.(f);
   if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
   const opStep: Step = { fn: op.opFn, acc };
   for (;;) {
     yield opStep;
+    t.world.engine.read(f.simId, F_STATE);
     const q = op.blocks?.(f) ?? null;
     if (q === null) return op.run(f, 0).result;
+    op.partial?.(f);
     const entry = new WaitEntry(q, t.sim, true);
     q.add(entry);
     try {
@@ -197,7 +239,12 @@ function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>): KernelPath<R> {
     } finally {
       q.remove(entry);
     }
-    if (t.sim.killed) throw new KernelError('EINTR', op.name, 'fatal signal while waiting');
+    if (t.sim.killed) {
+      // A write interrupted after a partial write returns what it wrote.
+      const done = op.progress?.();
+      if (done !== undefined) return done;
+      throw new KernelError('EINTR', op.name, 'fatal signal while waiting');
+    }
   }
 }
 
@@ -214,7 +261,9 @@ export function* posOpSteps<R>(t: Task, fd: number, op: PosOp<R>): KernelPath<R>
     if (!op.usesPos(f)) {
       result = yield* streamOpSteps(t, f, op);
     } else {
-      const opStep: Step = { fn: op.opFn, acc: fileOpAccesses(f, op.fileOp) };
+      const opAcc = fileOpAccesses(f, op.fileOp);
+      // A write reads f_flags for O_APPEND in the same step.
+      const opStep: Step = { fn: op.opFn, acc: op.fileOp === 'write' ? [...(typeof opAcc === 'number' ? [opAcc] : opAcc), access(f.simId, F_STATE, false)] : opAcc };
       yield { fn: 'f_pos:read', acc: access(f.simId, F_POS, false) };
       const before = readPos(t, f);
       t.world.fpos.enter(f, t.posWhy);

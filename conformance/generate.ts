@@ -1,0 +1,117 @@
+import { Random } from '../src/index.js';
+import { ModelRun } from './model.js';
+import type { Call, Program } from './program.js';
+
+/*
+ * The seeded program generator. It runs each call on the model as it goes, to pick fds
+ * that exist, to keep regular files small (below one 4 KiB block, so SEEK_DATA/SEEK_HOLE
+ * do not depend on the filesystem's block allocation), and to drop calls the model says
+ * would block (the host would then hang until the runner's timer fires).
+ */
+
+const MAXP = 8;
+
+const O = {
+  WRONLY: 0o1, RDWR: 0o2, CREAT: 0o100, EXCL: 0o200, NOCTTY: 0o400, TRUNC: 0o1000, APPEND: 0o2000, NONBLOCK: 0o4000,
+  DSYNC: 0o10000, ASYNC: 0o20000, LARGEFILE: 0o100000, DIRECTORY: 0o200000, NOFOLLOW: 0o400000, NOATIME: 0o1000000,
+  CLOEXEC: 0o2000000, SYNC: 0o4010000, PATH: 0o10000000,
+} as const;
+const FLAG_BITS = Object.values(O).filter((v) => v > 2);
+/** Bits open(2) does not know: it ignores them (openat2 would say EINVAL). */
+const UNKNOWN_BITS = [0o40000000, 0o100000000, 0o1000000000, 0o4000000000 >>> 0];
+
+const PATHS = [
+  '/data/log', '/data/log', '/srv/a', '/srv/b', '/srv', '/tmp', '/data', '/', '/tmp/new', '/tmp/n2', '/srv/e',
+  '/nonexistent', '/nonexistent/x', '/data/log/', '/data/log/x', '/srv/', '/tmp/new/', '/tmp/./new', '/srv/../data/log', '//srv//a',
+  `/tmp/${'n'.repeat(255)}`, `/tmp/${'n'.repeat(256)}`, `/tmp/${'d/'.repeat(2100)}x`,
+];
+
+const SPECIAL_FDS = [-1, 63, 64, 1023, 1024, 4095, 4096, 2147483647, 4294967295];
+
+export function generate(seed: number, length = 24): Program {
+  const rng = new Random(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[rng.below(xs.length)]!;
+  const chance = (p: number) => rng.next() < p;
+  const model = new ModelRun();
+  const calls: Call[] = [];
+  const alive = [0];
+  let nextRole = 1;
+
+  const fdOf = (role: number): number => {
+    const files = model.roles.get(role)!.main.files;
+    const fds = files ? files.installedFds() : [];
+    if (fds.length > 0 && chance(0.8)) return pick(fds);
+    return chance(0.6) ? rng.below(8) : pick(SPECIAL_FDS);
+  };
+  const kindOf = (role: number, fd: number): string => {
+    const f = model.roles.get(role)!.main.files?.lookupRaw(fd);
+    return f ? f.inode.kind : 'none';
+  };
+  const openFlags = (): number => {
+    let f = rng.below(4) === 3 && chance(0.3) ? 3 : rng.below(3);
+    const n = rng.below(4);
+    for (let i = 0; i < n; i++) f |= pick(FLAG_BITS);
+    if (chance(0.05)) f |= pick(UNKNOWN_BITS);
+    return f >>> 0;
+  };
+
+  for (let attempts = 0; calls.length < length && attempts < length * 6; attempts++) {
+    const role = pick(alive);
+    const w = rng.below(100);
+    let c: Call;
+    if (w < 16) c = { role, op: 'open', args: [pick(PATHS), openFlags()] };
+    else if (w < 22) c = { role, op: 'close', args: [fdOf(role)] };
+    else if (w < 26) c = { role, op: 'dup', args: [fdOf(role)] };
+    else if (w < 30) c = { role, op: 'dup2', args: [fdOf(role), fdOf(role)] };
+    else if (w < 33) c = { role, op: 'dup3', args: [fdOf(role), fdOf(role), pick([0, O.CLOEXEC, O.CLOEXEC, O.NONBLOCK, 1])] };
+    else if (w < 41) {
+      const cmd = pick([0, 1030, 1, 2, 3, 3, 4, 4, 4, 999]);
+      const arg = cmd === 4 ? openFlags() | (chance(0.5) ? O.APPEND : O.NONBLOCK) : cmd === 2 ? pick([0, 1, 3]) : cmd === 0 || cmd === 1030 ? pick([0, 3, 10, 63, 1023, 1024, -1]) : 0;
+      c = { role, op: 'fcntl', args: [fdOf(role), cmd, arg] };
+    } else if (w < 45) c = { role, op: 'lock', args: [fdOf(role), pick([6, 6, 5]), pick([0, 1, 2]), rng.below(8), rng.below(6)] };
+    else if (w < 49) {
+      const a = pick([0, 1, 2, 3, rng.below(10), 4294967295]);
+      c = { role, op: 'close_range', args: [a, pick([a, a + 2, 10, 63, 4294967295, -1, 2147483647, 1]), pick([0, 0, 2, 4, 6, 1, 8])] };
+    } else if (w < 55) c = { role, op: 'pipe2', args: [pick([0, O.NONBLOCK, O.CLOEXEC, 0o40000, 0o40000 | O.NONBLOCK, O.NONBLOCK | O.CLOEXEC, O.RDWR, 0o40000000])] };
+    else if (w < 65) {
+      const fd = fdOf(role);
+      c = { role, op: 'read', args: [fd, kindOf(role, fd) === 'fifo' ? pick([0, 1, 10, 100, 4096, 70000]) : pick([0, 1, 3, 10, 100])] };
+    } else if (w < 75) {
+      const fd = fdOf(role);
+      const big = kindOf(role, fd) === 'fifo';
+      c = { role, op: 'write', args: [fd, big ? pick([0, 1, 5, 100, 4095, 4096, 4097, 65536, 70000]) : pick([0, 1, 5, 20]), rng.below(26)] };
+    } else if (w < 81) c = { role, op: 'lseek', args: [fdOf(role), pick([0, 0, 1, 3, 10, 30, 100, -1, -30]), pick([0, 1, 2, 3, 4, 5])] };
+    else if (w < 84) c = { role, op: 'getdents', args: [fdOf(role)] };
+    else if (w < 86) c = { role, op: 'prlimit', args: [pick([0, 2, 3, 5, 8, 16, 64, 1024, 4096, 4097])] };
+    else if (w < 89 && nextRole < MAXP) c = { role, op: 'fork', args: [nextRole] };
+    else if (w < 91 && role !== 0) c = { role, op: 'exit', args: [] };
+    else if (w < 93) {
+      const kids = [...model.roles.entries()].filter(([, p]) => p.parent === model.roles.get(role)).map(([r]) => r);
+      if (kids.length === 0 && chance(0.7)) continue;
+      c = { role, op: 'wait', args: [kids.length > 0 && chance(0.8) ? `%${pick(kids)}` : -1, chance(0.7) ? 1 : 0] };
+    } else if (w < 95) c = { role, op: 'exec', args: [] };
+    else if (w < 98) c = { role, op: 'pidfd_open', args: [`%${pick([...model.roles.keys()])}`, pick([0, 0, O.NONBLOCK, 1])] };
+    else c = { role, op: 'pidfd_getfd', args: [fdOf(role), rng.below(6), pick([0, 0, 0, 1])] };
+
+    // Regular files stay below one block: no holes for SEEK_DATA/SEEK_HOLE to find.
+    if (c.op === 'lseek' && kindOf(role, Number(c.args[0])) === 'reg' && Number(c.args[1]) > 200) continue;
+    // Directory offsets are the filesystem's (hash cookies on ext4): only a rewind is portable.
+    if (c.op === 'lseek' && kindOf(role, Number(c.args[0])) === 'dir') c = { role, op: 'lseek', args: [c.args[0]!, 0, 0] };
+    const before = sizeGuard(model, c);
+    if (!before) continue;
+    const obs = model.call(c);
+    if (obs[0]!.err === 'BLOCK') continue; // changes nothing on the model; dropped
+    calls.push(c);
+    if (c.op === 'fork' && obs[0]!.err === null) alive.push(nextRole++);
+    if (c.op === 'exit') alive.splice(alive.indexOf(role), 1);
+  }
+  return calls;
+}
+
+/** Keeps regular files under 4 KiB (the block size: below it no filesystem reports a hole). */
+function sizeGuard(model: ModelRun, c: Call): boolean {
+  if (c.op !== 'write') return true;
+  const f = model.roles.get(c.role)!.main.files?.lookupRaw(Number(c.args[0]));
+  if (!f || f.inode.kind !== 'reg') return true;
+  return Math.max(f.pos, f.inode.data.length) + Number(c.args[1]) < 3000;
+}

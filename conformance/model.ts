@@ -1,0 +1,118 @@
+import { FMODE_PATH, F_GETFL, F_GETLK, Kernel, KernelError, ModelError, type Flock, type Process } from '../src/index.js';
+import { pidfd, type PidfdApi } from '../src/plugins/pidfd/index.js';
+import { readExtra, writeData, type Call, type FdRow, type Obs } from './program.js';
+
+/**
+ * One program run on fdlab's plain API: a fresh Kernel, role 0 a spawned process, every
+ * call a plain syscall. Each call returns what the harness compares, in the runner's form.
+ */
+export class ModelRun {
+  readonly kernel = new Kernel();
+  private readonly pf: PidfdApi = this.kernel.use(pidfd());
+  /** Processes by role; a role stays after exit (a zombie until its parent reaps it). */
+  readonly roles = new Map<number, Process>();
+  /** Roles that have exited. */
+  readonly exited = new Set<number>();
+
+  constructor() {
+    this.roles.set(0, this.kernel.spawnProcess({ creds: { uid: 0 } }));
+  }
+
+  private pidOf(a: number | string): number {
+    if (typeof a === 'string' && a.startsWith('%')) return this.roles.get(Number(a.slice(1)))?.pid ?? 0;
+    return Number(a);
+  }
+
+  private roleOfPid(pid: number): number {
+    for (const [r, p] of this.roles) if (p.pid === pid) return r;
+    return -2;
+  }
+
+  /** Runs one call; a fork also reports the child's first table (the runner's `start`). */
+  call(c: Call): Obs[] {
+    const p = this.roles.get(c.role);
+    if (p === undefined) throw new Error(`no process for role ${c.role}`);
+    const n = (i: number): number => this.pidOf(c.args[i] ?? 0);
+    let ret = 0;
+    let x: unknown;
+    let child: number | null = null;
+    try {
+      switch (c.op) {
+        case 'open': ret = p.open(String(c.args[0]), n(1)); break;
+        case 'close': p.close(n(0)); break;
+        case 'dup': ret = p.dup(n(0)); break;
+        case 'dup2': ret = p.dup2(n(0), n(1)); break;
+        case 'dup3': ret = p.dup3(n(0), n(1), n(2)); break;
+        case 'fcntl': ret = p.fcntl(n(0), n(1), n(2)); break;
+        case 'lock': {
+          const lock: Flock = { type: n(2), whence: 0, start: n(3), len: n(4) };
+          if (n(1) === F_GETLK) {
+            const l = p.fcntl(n(0), F_GETLK, lock);
+            x = [l.type, l.start, l.len, l.type === 2 ? null : this.roleOfPid(l.pid ?? 0)];
+          } else ret = p.fcntl(n(0), n(1) === 7 ? 7 : 6, lock);
+          break;
+        }
+        case 'close_range': p.closeRange(n(0), n(1), n(2)); break;
+        case 'pipe2': x = p.pipe(n(0)); break;
+        case 'read': {
+          const d = p.read(n(0), n(1));
+          ret = d.length;
+          x = readExtra(d);
+          break;
+        }
+        case 'write': ret = p.write(n(0), writeData(n(1), n(2))); break;
+        case 'lseek': ret = p.lseek(n(0), n(1), n(2)); break;
+        case 'getdents': {
+          const names = p.getdents(n(0), 1 << 20);
+          ret = names.length;
+          x = [...names].sort();
+          break;
+        }
+        case 'prlimit': p.prlimit(n(0)); break;
+        case 'fork': {
+          const ch = p.fork();
+          child = n(0);
+          this.roles.set(child, ch);
+          ret = child;
+          break;
+        }
+        case 'exit':
+          p.exit();
+          this.exited.add(c.role);
+          return [{ op: 'exit', ret: 0, err: null }];
+        case 'wait': {
+          const pid = p.wait4(n(0), n(1) ? 1 : 0);
+          ret = pid === 0 ? 0 : this.roleOfPid(pid);
+          break;
+        }
+        case 'exec': p.exec(); break;
+        case 'pidfd_open': ret = this.pf.pidfdOpen(p, n(0), n(1)); break;
+        case 'pidfd_getfd': ret = this.pf.pidfdGetfd(p, n(0), n(1), n(2)); break;
+        case 'table': break;
+        default: throw new Error(`unknown op ${c.op}`);
+      }
+    } catch (e) {
+      if (KernelError.is(e)) return [{ op: c.op, ret: -1, err: e.code, table: this.table(p) }];
+      if (ModelError.is(e) && e.code === 'would-block') return [{ op: c.op, ret: -1, err: 'BLOCK', table: this.table(p) }];
+      throw e;
+    }
+    const obs: Obs[] = [{ op: c.op, ret, err: null, ...(x === undefined ? {} : { x }), table: this.table(p) }];
+    if (child !== null) obs.push({ op: 'start', ret: child, err: null, table: this.table(this.roles.get(child)!) });
+    return obs;
+  }
+
+  /** The fd table as the runner reports it. */
+  table(p: Process): FdRow[] {
+    const files = p.main.files;
+    if (files === null) return [];
+    const rows: FdRow[] = [];
+    const firstFd = new Map<object, number>();
+    for (const fd of files.installedFds()) {
+      const f = files.lookupRaw(fd)!;
+      if (!firstFd.has(f)) firstFd.set(f, fd);
+      const kind = f.inode.kind === 'anon' ? 'other' : f.inode.kind;
+      rows.push([fd, files.getCloexec(fd) ? 1 : 0, firstFd.get(f)!, `m${f.inode.ino}`, kind, kind === 'reg' && !(f.mode & FMODE_PATH) ? f.pos : null, p.fcntl(fd, F_GETFL)]);
+    }
+    return rows;
+  }
+}

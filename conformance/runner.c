@@ -1,0 +1,556 @@
+/*
+ * fdlab conformance runner: executes programs of system calls on the host kernel with raw
+ * syscall(2) and reports, after every call, its result or errno and the caller's fd table.
+ *
+ * Usage: runner ROOT < programs > results
+ *
+ * ROOT is a scratch directory; the runner rebuilds fdlab's default tree under it before
+ * every program (see conformance/tree.ts) and runs the program with ROOT as the current
+ * directory, so the model's absolute paths are used relative to it ("/data/log" opens
+ * "data/log"; no chroot needed).
+ *
+ * Input, one line each:
+ *   BEGIN <scan> <tree-spec>     start a program; fds 0..scan-1 are reported
+ *   <role> <op> <args...>        a call by process <role> (0 = the first process)
+ *   END                          end of the program
+ * Output: one JSON line per call, and "END" after each program.
+ *
+ * Every program process starts with an empty fd table: the coordinator forks the first
+ * process, which closes every inherited fd. Its command and result channels live at fds
+ * CHAN_BASE and above, beyond the hard RLIMIT_NOFILE (HARD_NOFILE), so no call of the
+ * program (dup2, F_DUPFD, pidfd_getfd...) can reach them; close_range is clamped below
+ * them (documented in docs/conformance.md).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kcmp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAXP 8
+#define CHAN_BASE 8192
+#define HARD_NOFILE 4096
+#define SOFT_NOFILE 1024
+#define LINE 65536
+#define GROUP 8
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+static int role_id;
+static int scan_limit = 64;
+static char *self_exe;
+static char outbuf[1 << 20];
+static size_t outlen;
+
+static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void out(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(outbuf + outlen, sizeof outbuf - outlen, fmt, ap);
+  va_end(ap);
+  if (n > 0) outlen += (size_t)n;
+  if (outlen >= sizeof outbuf) outlen = sizeof outbuf - 1;
+}
+
+static void write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      _exit(3);
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+/* FNV-1a, also computed by the TS side over the model's data. */
+static uint32_t fnv(const unsigned char *p, size_t n) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+  return h;
+}
+
+static const char *kind_of(mode_t m) {
+  if (S_ISREG(m)) return "reg";
+  if (S_ISDIR(m)) return "dir";
+  if (S_ISFIFO(m)) return "fifo";
+  return "other";
+}
+
+/* The fd table: [fd, cloexec, group (lowest fd sharing the description), "dev:ino", kind, pos|null, flags]. */
+static void report_table(void) {
+  pid_t me = getpid();
+  int fds[HARD_NOFILE];
+  int n = 0, shown = 0;
+  out(",\"t\":[");
+  /* F_GETFD, not poll(): an O_PATH fd is invisible to poll() (POLLNVAL) */
+  int lim = scan_limit < HARD_NOFILE ? scan_limit : HARD_NOFILE;
+  for (int fd = 0; fd < lim; fd++) {
+    int fdf = fcntl(fd, F_GETFD);
+    if (fdf < 0) continue;
+    int group = fd;
+    for (int i = 0; i < n; i++) {
+      if (syscall(SYS_kcmp, me, me, KCMP_FILE, fds[i], fd) == 0) {
+        group = fds[i];
+        break;
+      }
+    }
+    if (group == fd) fds[n++] = fd;
+    struct stat st;
+    fstat(fd, &st);
+    off_t pos = lseek(fd, 0, SEEK_CUR);
+    int fl = fcntl(fd, F_GETFL);
+    out("%s[%d,%d,%d,\"%lu:%lu\",\"%s\",", shown++ ? "," : "", fd, (fdf & FD_CLOEXEC) ? 1 : 0, group,
+        (unsigned long)st.st_dev, (unsigned long)st.st_ino, kind_of(st.st_mode));
+    if (pos < 0) out("null");
+    else out("%lld", (long long)pos);
+    out(",%d]", fl);
+  }
+  out("]");
+}
+
+static void json_str(const unsigned char *p, size_t n) {
+  out("\"");
+  for (size_t i = 0; i < n; i++) {
+    unsigned c = p[i];
+    if (c == '"' || c == '\\') out("\\%c", c);
+    else if (c < 0x20 || c >= 0x7f) out("\\u%04x", c);
+    else out("%c", c);
+  }
+  out("\"");
+}
+
+static void on_alarm(int sig) { (void)sig; }
+
+static long long num(char **save) {
+  char *t = strtok_r(NULL, " \n", save);
+  return t ? strtoll(t, NULL, 0) : 0;
+}
+
+static char *word(char **save) {
+  char *t = strtok_r(NULL, " \n", save);
+  return t ? t : (char *)"";
+}
+
+static char databuf[1 << 18];
+static unsigned char readbuf[1 << 18];
+
+/* A path argument: the model's absolute path, used relative to the scratch root. */
+static const char *rel(const char *p) {
+  while (*p == '/') p++;
+  return *p ? p : ".";
+}
+
+/* Runs one call and sends its report on the result channel. Never returns for exit. */
+static void run_call(char *line, int res_fd) {
+  char *save;
+  char *op = strtok_r(line, " \n", &save);
+  long r = 0;
+  int err = 0;
+  outlen = 0;
+  out("{\"op\":\"%s\"", op ? op : "");
+  if (op == NULL) op = "";
+  struct itimerval it = {{0, 0}, {0, 300000}}; /* a call that blocks gets EINTR after 0.3 s */
+  struct itimerval zero = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &it, NULL);
+  errno = 0;
+  if (!strcmp(op, "open")) {
+    char *path = word(&save);
+    long flags = (long)num(&save);
+    r = syscall(SYS_openat, AT_FDCWD, rel(path), flags, 0644);
+  } else if (!strcmp(op, "close")) {
+    r = syscall(SYS_close, (long)num(&save));
+  } else if (!strcmp(op, "dup")) {
+    r = syscall(SYS_dup, (long)num(&save));
+  } else if (!strcmp(op, "dup2")) {
+    long a = (long)num(&save), b = (long)num(&save);
+    r = syscall(SYS_dup2, a, b);
+  } else if (!strcmp(op, "dup3")) {
+    long a = (long)num(&save), b = (long)num(&save), f = (long)num(&save);
+    r = syscall(SYS_dup3, a, b, f);
+  } else if (!strcmp(op, "fcntl")) {
+    long fd = (long)num(&save), cmd = (long)num(&save), arg = (long)num(&save);
+    r = syscall(SYS_fcntl, fd, cmd, arg);
+  } else if (!strcmp(op, "lock")) {
+    long fd = (long)num(&save), cmd = (long)num(&save);
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = (short)num(&save);
+    fl.l_whence = SEEK_SET;
+    fl.l_start = (off_t)num(&save);
+    fl.l_len = (off_t)num(&save);
+    r = syscall(SYS_fcntl, fd, cmd, &fl);
+    err = r < 0 ? errno : 0;
+    if (r >= 0 && cmd == F_GETLK) out(",\"x\":[%d,%lld,%lld,%d]", fl.l_type, (long long)fl.l_start, (long long)fl.l_len, fl.l_type == F_UNLCK ? 0 : fl.l_pid);
+  } else if (!strcmp(op, "close_range")) {
+    unsigned long a = (unsigned int)num(&save), b = (unsigned int)num(&save);
+    long f = (long)num(&save);
+    /* Keep the channels: clamp the range below CHAN_BASE (nothing the program sees changes). */
+    if (a < CHAN_BASE && b >= CHAN_BASE) b = CHAN_BASE - 1;
+    if (a >= CHAN_BASE && a <= b) a = b = 0xffffffffUL; /* an empty range: flags still checked */
+    r = syscall(SYS_close_range, a, b, f);
+  } else if (!strcmp(op, "pipe2")) {
+    int p[2] = {-1, -1};
+    long f = (long)num(&save);
+    r = syscall(SYS_pipe2, p, f);
+    err = r < 0 ? errno : 0;
+    if (r == 0) out(",\"x\":[%d,%d]", p[0], p[1]);
+  } else if (!strcmp(op, "read")) {
+    long fd = (long)num(&save), n = (long)num(&save);
+    if (n > (long)sizeof readbuf) n = sizeof readbuf;
+    r = syscall(SYS_read, fd, readbuf, n);
+    err = r < 0 ? errno : 0;
+    if (r > 0 && r <= 64) {
+      out(",\"x\":");
+      json_str(readbuf, (size_t)r);
+    } else if (r > 64) out(",\"x\":\"#%u\"", fnv(readbuf, (size_t)r));
+  } else if (!strcmp(op, "write")) {
+    long fd = (long)num(&save), n = (long)num(&save), c = (long)num(&save);
+    if (n > (long)sizeof databuf) n = sizeof databuf;
+    for (long i = 0; i < n; i++) databuf[i] = (char)('a' + (c + i) % 26);
+    r = syscall(SYS_write, fd, databuf, n);
+  } else if (!strcmp(op, "lseek")) {
+    long fd = (long)num(&save), off = (long)num(&save), wh = (long)num(&save);
+    r = syscall(SYS_lseek, fd, off, wh);
+  } else if (!strcmp(op, "getdents")) {
+    long fd = (long)num(&save);
+    r = syscall(SYS_getdents64, fd, readbuf, sizeof readbuf);
+    err = r < 0 ? errno : 0;
+    if (r >= 0) {
+      /* names other than . and .., sorted: the order is the filesystem's */
+      char *names[512];
+      int n = 0;
+      for (long off = 0; off < r && n < 512;) {
+        struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; } *d = (void *)(readbuf + off);
+        if (strcmp(d->name, ".") && strcmp(d->name, "..")) names[n++] = d->name;
+        off += d->reclen;
+      }
+      for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+          char *t = names[j];
+          names[j] = names[j - 1];
+          names[j - 1] = t;
+        }
+      out(",\"x\":[");
+      for (int i = 0; i < n; i++) {
+        out(i ? "," : "");
+        json_str((unsigned char *)names[i], strlen(names[i]));
+      }
+      out("]");
+    }
+  } else if (!strcmp(op, "prlimit")) {
+    struct rlimit rl = {(rlim_t)num(&save), HARD_NOFILE};
+    r = syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &rl, NULL);
+  } else if (!strcmp(op, "fork")) {
+    int child = (int)num(&save);
+    r = syscall(SYS_fork);
+    if (r == 0) {
+      setitimer(ITIMER_REAL, &zero, NULL);
+      role_id = child;
+      outlen = 0;
+      out("{\"op\":\"start\",\"r\":%d,\"e\":0", (int)getpid());
+      report_table();
+      out("}\n");
+      write_all(CHAN_BASE + 2 * role_id + 1, outbuf, outlen);
+      return;
+    }
+  } else if (!strcmp(op, "exit")) {
+    out(",\"r\":0,\"e\":0}\n");
+    write_all(res_fd, outbuf, outlen);
+    _exit(0);
+  } else if (!strcmp(op, "wait")) {
+    long pid = (long)num(&save), nohang = (long)num(&save);
+    int status = 0;
+    r = syscall(SYS_wait4, pid, &status, nohang ? WNOHANG : 0, NULL);
+  } else if (!strcmp(op, "exec")) {
+    char role[16], scan[16];
+    snprintf(role, sizeof role, "%d", role_id);
+    snprintf(scan, sizeof scan, "%d", scan_limit);
+    char *argv[] = {self_exe, (char *)"--exec", role, scan, NULL};
+    setitimer(ITIMER_REAL, &zero, NULL);
+    r = syscall(SYS_execve, self_exe, argv, environ);
+  } else if (!strcmp(op, "pidfd_open")) {
+    long pid = (long)num(&save), f = (long)num(&save);
+    r = syscall(SYS_pidfd_open, pid, f);
+  } else if (!strcmp(op, "pidfd_getfd")) {
+    long pfd = (long)num(&save), tfd = (long)num(&save), f = (long)num(&save);
+    r = syscall(SYS_pidfd_getfd, pfd, tfd, f);
+  } else if (!strcmp(op, "table")) {
+    r = 0;
+  } else {
+    r = -1;
+    errno = ENOSYS;
+  }
+  if (r < 0 && err == 0) err = errno;
+  setitimer(ITIMER_REAL, &zero, NULL);
+  out(",\"r\":%ld,\"e\":%d", r < 0 ? -1 : r, r < 0 ? err : 0);
+  report_table();
+  out("}\n");
+  write_all(res_fd, outbuf, outlen);
+}
+
+static char linebuf[LINE];
+
+static int read_line(int fd, char *buf, size_t cap) {
+  size_t n = 0;
+  while (n + 1 < cap) {
+    ssize_t k = read(fd, buf + n, 1);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1;
+    if (buf[n] == '\n') break;
+    n++;
+  }
+  buf[n] = 0;
+  return (int)n;
+}
+
+/* A program process: read commands from its channel until exit. */
+static void worker_loop(void) {
+  for (;;) {
+    int cmd = CHAN_BASE + 2 * role_id, res = CHAN_BASE + 2 * role_id + 1;
+    if (read_line(cmd, linebuf, sizeof linebuf) < 0) _exit(0);
+    run_call(linebuf, res);
+  }
+}
+
+static void worker_setup(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm; /* no SA_RESTART: a blocked call returns EINTR */
+  sigaction(SIGALRM, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+/* After an exit reply, wait until the process is a zombie (or gone), so that the
+   parent's next wait4(WNOHANG) sees what the model sees. */
+static void wait_zombie(pid_t pid) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  for (int i = 0; i < 20000; i++) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return;
+    buf[n] = 0;
+    char *rp = strrchr(buf, ')');
+    if (rp == NULL || rp[2] == 'Z' || rp[2] == 'X') return;
+    usleep(50);
+  }
+}
+
+/* ---- the scratch tree ---- */
+
+static void rm_tree(const char *path) {
+  DIR *d = opendir(path);
+  if (d == NULL) {
+    unlink(path);
+    return;
+  }
+  struct dirent *e;
+  char sub[4096];
+  while ((e = readdir(d)) != NULL) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+    struct stat st;
+    if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
+      rm_tree(sub);
+      rmdir(sub);
+    } else unlink(sub);
+  }
+  closedir(d);
+}
+
+/* Tree spec: entries separated by ';', "d:path" a directory, "f:path:hexdata" a file. */
+static void build_tree(const char *root, char *spec) {
+  mkdir(root, 0755);
+  rm_tree(root);
+  char *save;
+  for (char *e = strtok_r(spec, ";", &save); e; e = strtok_r(NULL, ";", &save)) {
+    char path[4096];
+    if (e[0] == 'd') {
+      snprintf(path, sizeof path, "%s/%s", root, e + 2);
+      mkdir(path, 0755);
+    } else if (e[0] == 'f') {
+      char *colon = strchr(e + 2, ':');
+      if (colon == NULL) continue;
+      *colon = 0;
+      snprintf(path, sizeof path, "%s/%s", root, e + 2);
+      int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd < 0) continue;
+      char *hex = colon + 1;
+      size_t n = strlen(hex) / 2;
+      for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        sscanf(hex + 2 * i, "%2x", &v);
+        databuf[i] = (char)v;
+      }
+      write_all(fd, databuf, n);
+      close(fd);
+    }
+  }
+}
+
+int main(int argc, char **argv) {
+  self_exe = realpath("/proc/self/exe", NULL);
+  if (argc >= 4 && !strcmp(argv[1], "--exec")) {
+    /* the image a program process execs: report the survivors, then go on serving */
+    role_id = atoi(argv[2]);
+    scan_limit = atoi(argv[3]);
+    worker_setup();
+    outlen = 0;
+    out("{\"op\":\"exec\",\"r\":0,\"e\":0");
+    report_table();
+    out("}\n");
+    write_all(CHAN_BASE + 2 * role_id + 1, outbuf, outlen);
+    worker_loop();
+  }
+  if (argc < 2) {
+    fprintf(stderr, "usage: runner ROOT < programs\n");
+    return 2;
+  }
+  const char *root = argv[1];
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  signal(SIGPIPE, SIG_IGN);
+  static char line[LINE];
+  FILE *in = stdin;
+  setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+  int cmdw[MAXP], resr[MAXP];
+  pid_t pids[MAXP];
+  FILE *resf[MAXP];
+  while (fgets(line, sizeof line, in)) {
+    if (strncmp(line, "BEGIN ", 6)) continue;
+    char *save;
+    strtok_r(line, " \n", &save);
+    scan_limit = atoi(strtok_r(NULL, " \n", &save));
+    char *spec = strtok_r(NULL, " \n", &save);
+    build_tree(root, spec ? spec : (char *)"");
+    int chans[MAXP][2][2];
+    for (int i = 0; i < MAXP; i++) {
+      if (pipe2(chans[i][0], O_CLOEXEC) < 0 || pipe2(chans[i][1], O_CLOEXEC) < 0) return 4;
+    }
+    fflush(stdout);
+    pid_t p0 = fork();
+    if (p0 == 0) {
+      /* The first program process: channels to CHAN_BASE.., everything else closed. */
+      if (chdir(root) < 0) _exit(5);
+      struct rlimit big = {CHAN_BASE + 2 * MAXP + 16, CHAN_BASE + 2 * MAXP + 16};
+      setrlimit(RLIMIT_NOFILE, &big);
+      for (int i = 0; i < MAXP; i++) {
+        dup2(chans[i][0][0], CHAN_BASE + 2 * i);
+        dup2(chans[i][1][1], CHAN_BASE + 2 * i + 1);
+      }
+      syscall(SYS_close_range, 0, CHAN_BASE - 1, 0);
+      struct rlimit rl = {SOFT_NOFILE, HARD_NOFILE};
+      setrlimit(RLIMIT_NOFILE, &rl);
+      worker_setup();
+      role_id = 0;
+      worker_loop();
+    }
+    for (int i = 0; i < MAXP; i++) {
+      close(chans[i][0][0]);
+      close(chans[i][1][1]);
+      cmdw[i] = chans[i][0][1];
+      resr[i] = chans[i][1][0];
+      resf[i] = fdopen(resr[i], "r");
+    }
+    for (int i = 0; i < MAXP; i++) pids[i] = 0;
+    pids[0] = p0;
+    printf("{\"op\":\"begin\",\"r\":%d}\n", (int)p0);
+    /* The program's calls; consecutive calls of one process go in one write (up to
+       GROUP of them, and a fork or an exit ends a group), saving a round trip each. */
+    static char *calls[4096];
+    int ncalls = 0;
+    while (fgets(line, sizeof line, in) && strncmp(line, "END", 3)) {
+      if (ncalls < 4096) calls[ncalls++] = strdup(line);
+    }
+    for (int ci = 0; ci < ncalls;) {
+      int role = atoi(calls[ci]);
+      if (role < 0 || role >= MAXP || strchr(calls[ci], ' ') == NULL) {
+        ci++;
+        continue;
+      }
+      int n = 0;
+      static char cmdbuf[LINE * 2];
+      size_t cl = 0;
+      while (ci + n < ncalls && n < GROUP && atoi(calls[ci + n]) == role) {
+        const char *sp = strchr(calls[ci + n], ' ') + 1;
+        /* %N stands for the pid of role N */
+        for (const char *q = sp; *q && cl < sizeof cmdbuf - 16; q++) {
+          if (*q == '%' && q[1] >= '0' && q[1] <= '9') {
+            int rr = atoi(q + 1);
+            cl += (size_t)snprintf(cmdbuf + cl, 16, "%d", rr >= 0 && rr < MAXP ? (int)pids[rr] : 0);
+            while (q[1] >= '0' && q[1] <= '9') q++;
+          } else cmdbuf[cl++] = *q;
+        }
+        n++;
+        if (!strncmp(sp, "fork ", 5) || !strncmp(sp, "exit", 4)) break;
+      }
+      write_all(cmdw[role], cmdbuf, cl);
+      for (int k = 0; k < n; k++) {
+        const char *sp = strchr(calls[ci + k], ' ') + 1;
+        static char resp[1 << 20];
+        if (fgets(resp, sizeof resp, resf[role]) == NULL) {
+          printf("{\"op\":\"lost\",\"r\":-1,\"e\":-1}\n");
+          continue;
+        }
+        fputs(resp, stdout);
+        char *rp = strstr(resp, "\"r\":");
+        int ret = rp ? atoi(rp + 4) : -1;
+        if (!strncmp(sp, "fork ", 5) && ret > 0) {
+          int child = atoi(sp + 5);
+          if (child < 0 || child >= MAXP) continue;
+          /* the child's first report follows on its own channel */
+          if (fgets(resp, sizeof resp, resf[child]) == NULL) printf("{\"op\":\"lost\",\"r\":-1,\"e\":-1}\n");
+          else {
+            fputs(resp, stdout);
+            rp = strstr(resp, "\"r\":");
+            if (rp) pids[child] = (pid_t)atoi(rp + 4);
+          }
+        }
+        if (!strncmp(sp, "exit", 4)) {
+          wait_zombie(pids[role]);
+          /* orphans come to the coordinator (a subreaper): reap them at once, as init would */
+          while (waitpid(-1, NULL, WNOHANG) > 0) {
+          }
+        }
+      }
+      ci += n;
+    }
+    for (int i = 0; i < ncalls; i++) free(calls[i]);
+    for (int i = 0; i < MAXP; i++) {
+      close(cmdw[i]); /* every program process sees EOF and exits */
+      fclose(resf[i]);
+    }
+    /* reap p0 and, as subreaper, every orphaned descendant */
+    while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {
+    }
+    printf("END\n");
+    fflush(stdout);
+  }
+  return 0;
+}
