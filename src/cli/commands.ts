@@ -1,4 +1,4 @@
-import { explore, render, replay, type ExploreResult, type Scenario, type StrategyName, type TraceEvent, type Violation } from '../index.js';
+import { explore, hasOwnKey, ModelError, render, replay, type ExploreResult, type Scenario, type StrategyName, type TraceEvent, type Violation } from '../index.js';
 import { scenarios } from '../scenarios/index.js';
 import { int, only, str, UsageError, type Args } from './args.js';
 import { parsePolicy } from './policy-arg.js';
@@ -16,7 +16,7 @@ const STRATEGIES: readonly StrategyName[] = ['dpor', 'dfs', 'random', 'pct'];
 
 function scenarioArg(name: string | undefined): Scenario<never> {
   if (name === undefined) throw new UsageError('missing <scenario> (see `fdlab list`)');
-  const s = scenarios[name];
+  const s = hasOwnKey(scenarios, name) ? scenarios[name] : undefined;
   if (s === undefined) throw new UsageError(`unknown scenario '${name}' (see \`fdlab list\`)`);
   return s;
 }
@@ -89,7 +89,7 @@ export function exploreCommand(args: Args, onProgress?: (line: string) => void):
       ...(onProgress ? { onProgress: (p) => onProgress(`${p.runs} runs, ${Math.round(p.runs / Math.max(p.elapsedMs, 1) * 1000)} runs/s, ${p.violations} violation(s)`) } : {}),
     });
   } catch (e) {
-    if (e instanceof RangeError) throw new UsageError(e.message);
+    if (e instanceof RangeError || ModelError.is(e)) throw new UsageError(e.message);
     throw e;
   }
   const files: Array<[string, string]> = [];
@@ -139,7 +139,7 @@ export function replayCommand(args: Args): CommandResult {
   try {
     rep = replay(s, schedule, policy !== undefined ? { policy } : {});
   } catch (e) {
-    if (e instanceof RangeError) throw new UsageError(e.message);
+    if (e instanceof RangeError || ModelError.is(e)) throw new UsageError(e.message);
     throw e;
   }
   const files: Array<[string, string]> = [];

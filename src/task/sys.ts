@@ -11,6 +11,8 @@ import { closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSteps } from '
 import { getdentsOp, lseekOp, posOpSteps, readOp, writeOp } from './syscalls/rw.js';
 import type { Task } from './task.js';
 import { allocStep } from './syscalls/steps.js';
+import { checkBody, checkFcntlArgs } from './check-args.js';
+import { checkNumbers, checkString } from '../sim/validate.js';
 
 
 /**
@@ -50,61 +52,78 @@ export class Sys {
 
   /** open(2): the lowest free fd for `path`. */
   open(path: string, flags: number): KernelPath<number> {
+    checkString('open', 'path', path);
+    checkNumbers('open', 'flags', flags);
     return syscallSteps(this.task, openSteps(this.task, path, flags));
   }
 
   /** close(2). */
   close(fd: number): KernelPath {
+    checkNumbers('close', 'fd', fd);
     return syscallSteps(this.task, closeSteps(this.task, fd));
   }
 
   /** dup(2). */
   dup(fd: number): KernelPath<number> {
+    checkNumbers('dup', 'fd', fd);
     return syscallSteps(this.task, dupSteps(this.task, fd));
   }
 
   /** dup2(2). */
   dup2(oldfd: number, newfd: number): KernelPath<number> {
+    checkNumbers('dup2', 'oldfd', oldfd, 'newfd', newfd);
     return syscallSteps(this.task, dup2Steps(this.task, oldfd, newfd));
   }
 
   /** dup3(2). */
   dup3(oldfd: number, newfd: number, flags: number): KernelPath<number> {
+    checkNumbers('dup3', 'oldfd', oldfd, 'newfd', newfd, 'flags', flags);
     return syscallSteps(this.task, dup3Steps(this.task, oldfd, newfd, flags));
   }
 
   /** fcntl(2): F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETLK, F_SETLKW, F_GETLK. */
   fcntl(fd: number, cmd: number, arg?: number | Flock): KernelPath<number | Flock> {
+    checkFcntlArgs(fd, cmd, arg);
     return syscallSteps(this.task, fcntlSteps(this.task, fd, cmd, arg));
   }
 
   /** close_range(2). */
   closeRange(first: number, last: number, flags = 0): KernelPath {
+    checkNumbers('close_range', 'first', first, 'last', last, 'flags', flags);
     return syscallSteps(this.task, closeRangeSteps(this.task, first, last, flags));
   }
 
   /** read(2): the bytes read, advancing f_pos. */
   read(fd: number, count: number): KernelPath<string> {
+    checkNumbers('read', 'fd', fd, 'count', count);
     return syscallSteps(this.task, posOpSteps(this.task, fd, readOp(count)));
   }
 
   /** write(2): bytes written, advancing f_pos. */
   write(fd: number, data: string): KernelPath<number> {
+    checkNumbers('write', 'fd', fd);
     return syscallSteps(this.task, posOpSteps(this.task, fd, writeOp(data)));
   }
 
   /** lseek(2): the new position. */
   lseek(fd: number, offset: number, whence: number): KernelPath<number> {
+    checkNumbers('lseek', 'fd', fd, 'offset', offset, 'whence', whence);
     return syscallSteps(this.task, posOpSteps(this.task, fd, lseekOp(offset, whence)));
   }
 
   /** getdents64(2): up to `count` entry names from the directory position. */
   getdents(fd: number, count = 64): KernelPath<string[]> {
+    checkNumbers('getdents64', 'fd', fd, 'count', count);
     return syscallSteps(this.task, posOpSteps(this.task, fd, getdentsOp(count)));
   }
 
   /** pipe2(2): [read fd, write fd] (one atomic step). */
-  *pipe(flags = 0): KernelPath<[number, number]> {
+  pipe(flags = 0): KernelPath<[number, number]> {
+    checkNumbers('pipe2', 'flags', flags);
+    return this.pipeSteps(flags);
+  }
+
+  private *pipeSteps(flags: number): KernelPath<[number, number]> {
     const alloc = allocStep(this.task.filesOrThrow('pipe2'));
     yield { fn: alloc.fn, acc: [alloc.acc as number, this.task.world.slab.allocAccess()] };
     return pipe(this.task, flags);
@@ -120,7 +139,12 @@ export class Sys {
    * plus CLONE_FILES unless `shareFiles` is false). One step: copy_files(). Returns the
    * new task; its body starts at once and is scheduled like any thread.
    */
-  *clone(body: ThreadBody, opts: { shareFiles?: boolean } = {}): KernelPath<Task> {
+  clone(body: ThreadBody, opts: { shareFiles?: boolean } = {}): KernelPath<Task> {
+    checkBody('clone', body, opts);
+    return this.cloneSteps(body, opts);
+  }
+
+  private *cloneSteps(body: ThreadBody, opts: { shareFiles?: boolean }): KernelPath<Task> {
     const share = opts.shareFiles !== false;
     const files = this.task.filesOrThrow('clone');
     yield { fn: share ? 'copy_files(CLONE_FILES)' : 'copy_files: dup_fd', acc: access(files.simId, share ? FILES_COUNT : FILES_ALLOC, share) };
@@ -131,6 +155,7 @@ export class Sys {
 
   /** unshare(2) with CLONE_FILES. */
   unshare(flags: number): KernelPath {
+    checkNumbers('unshare', 'flags', flags);
     return syscallSteps(this.task, unshareSteps(this.task, flags));
   }
 
@@ -153,6 +178,7 @@ export class Sys {
 
   /** The file at `fd` right now (no reference taken, no step): for assertions in bodies. */
   fileOf(fd: number): RefFile | null {
+    checkNumbers('fileOf', 'fd', fd);
     return this.task.files?.lookupRaw(fd) ?? null;
   }
 }

@@ -8,6 +8,7 @@ import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import { plainSyscall } from '../syscall.js';
 import type { Task } from '../task.js';
+import { flagsWithin } from '../../sim/validate.js';
 import { allocStep, closeSlotStep, countStep, filpClose, filpCloseSteps, filpFlush, flushStep, installStep, putUnusedStep } from './steps.js';
 
 /*
@@ -21,7 +22,7 @@ import { allocStep, closeSlotStep, countStep, filpClose, filpCloseSteps, filpFlu
  * flags are EINVAL even when the table is full (EMFILE comes second).
  */
 function checkOpenFlags(flags: number): void {
-  if (!Number.isInteger(flags) || flags < 0 || (flags & 3) === 3 || (flags & ~KNOWN_OPEN_FLAGS) !== 0) {
+  if (!flagsWithin(flags, KNOWN_OPEN_FLAGS) || (flags & 3) === 3) {
     throw new KernelError('EINVAL', 'open', `bad flags ${flags}`);
   }
 }
@@ -156,7 +157,7 @@ export function* dupfdSteps(t: Task, oldfd: number, from: number, cloexec: boole
 }
 
 function checkDup3(t: Task, oldfd: number, newfd: number, flags: number): void {
-  if (!Number.isInteger(flags) || (flags & ~O_CLOEXEC) !== 0) throw new KernelError('EINVAL', 'dup3', `bad flags ${flags}`);
+  if (!flagsWithin(flags, O_CLOEXEC)) throw new KernelError('EINVAL', 'dup3', `bad flags ${flags}`);
   if (oldfd === newfd) throw new KernelError('EINVAL', 'dup3', 'oldfd equals newfd');
   if (!isFd(newfd) || newfd >= t.process.rlimitNofile) throw new KernelError('EBADF', 'dup3', `newfd ${newfd} not below RLIMIT_NOFILE`);
 }
@@ -311,7 +312,7 @@ export function* receiveFdReplaceSteps(t: Task, newfd: number, file: RefFile, of
 
 /** pipe2(2), plain: two fds, read end first. @internal */
 export function pipe(t: Task, flags: number): [number, number] {
-  if (!Number.isInteger(flags) || (flags & ~(O_CLOEXEC | 0o4000)) !== 0) throw new KernelError('EINVAL', 'pipe2', `bad flags ${flags}`);
+  if (!flagsWithin(flags, O_CLOEXEC | 0o4000)) throw new KernelError('EINVAL', 'pipe2', `bad flags ${flags}`);
   const files = t.filesOrThrow('pipe2');
   const cloexec = (flags & O_CLOEXEC) !== 0;
   const r = files.allocFd(0, t.process.rlimitNofile, cloexec);

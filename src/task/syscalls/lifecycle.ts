@@ -5,6 +5,7 @@ import { access, type KernelPath } from '../../sim/step.js';
 import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE } from '../constants.js';
 import type { Process } from '../process.js';
 import type { Task } from '../task.js';
+import { flagsWithin } from '../../sim/validate.js';
 import { closeSlotSteps } from './steps.js';
 
 /*
@@ -56,6 +57,8 @@ export function* unshareFilesSteps(t: Task): KernelPath {
 /** unshare(2) for CLONE_FILES (the only flag the model implements; others are EINVAL). @internal */
 export function* unshareSteps(t: Task, flags: number): KernelPath {
   if (flags !== CLONE_FILES && flags !== 0) throw new KernelError('EINVAL', 'unshare', `the model implements CLONE_FILES only (flags ${flags})`);
+  // A thread that has exited makes no more system calls, whatever the flags.
+  t.filesOrThrow('unshare');
   if (flags === CLONE_FILES) yield* unshareFilesSteps(t);
 }
 
@@ -119,7 +122,7 @@ export function* execSteps(t: Task): KernelPath {
 
 /** close_range(2). @internal */
 export function* closeRangeSteps(t: Task, first: number, last: number, flags: number): KernelPath {
-  if (!Number.isInteger(flags) || (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) !== 0) throw new KernelError('EINVAL', 'close_range', `bad flags ${flags}`);
+  if (!flagsWithin(flags, CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) throw new KernelError('EINVAL', 'close_range', `bad flags ${flags}`);
   if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last < 0 || first > last) {
     throw new KernelError('EINVAL', 'close_range', `bad range ${first}..${last}`);
   }
