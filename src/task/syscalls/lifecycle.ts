@@ -123,7 +123,8 @@ export function* execSteps(t: Task): KernelPath {
 /** close_range(2). @internal */
 export function* closeRangeSteps(t: Task, first: number, last: number, flags: number): KernelPath {
   if (!flagsWithin(flags, CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) throw new KernelError('EINVAL', 'close_range', `bad flags ${flags}`);
-  if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last < 0 || first > last) {
+  // unsigned int fd, max_fd: ~0U is the usual "to the end"; beyond it is no C value.
+  if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || first > last || last > 0xffffffff) {
     throw new KernelError('EINVAL', 'close_range', `bad range ${first}..${last}`);
   }
   let files = t.filesOrThrow('close_range');
