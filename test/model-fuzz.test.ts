@@ -29,6 +29,23 @@ describe('model-based fuzz (CI profile)', () => {
     seed: 1,
   };
 
+  it('regression: two threads exec while a third clones; de_thread() kills every sibling at once', () => {
+    // Found by `npm run fuzz` (program 56,396 of seed 1): de_thread() killed the siblings
+    // one per step, so a sibling entered the kernel in between, was killed inside close-on-exec
+    // after file_close_fd() and before fput(), and its reference leaked.
+    const prog: FuzzProgram = {
+      procs: [{ rlimit: 4, root: false }, { rlimit: 4, root: false }, { rlimit: 4, root: false }],
+      prelude: [[4, { sub: 'pidfd', op: 'pidfdOpen', a: [0] }], [0, { sub: 'lifecycle', op: 'exit', a: [] }]],
+      bodies: [
+        [{ sub: 'lifecycle', op: 'clone', a: [0, 1] }, { sub: 'lifecycle', op: 'fork', a: [] }, { sub: 'lifecycle', op: 'clone', a: [0, 1] }],
+        [{ sub: 'fds', op: 'lock', a: [0, 0, 0, 0, 0] }],
+      ],
+      extra: [[], [{ sub: 'lifecycle', op: 'exec', a: [] }], []],
+      seed: 356760481,
+    };
+    expect(() => runProgram(prog)).not.toThrow();
+  });
+
   it('the checks catch a leaked reference, a corrupt bitmap and a missed __fput', () => {
     expect(() => runProgram(one)).not.toThrow();
     expect(() => runProgram(one, undefined, (k) => void k.process(1)!.fileOf(0).getFile())).toThrow(/leaked/);

@@ -56,7 +56,7 @@ function check(where: string, problems: readonly string[]): void {
 
 /** Runs one program; throws on a broken invariant, an untyped error or a leak. `sabotage` (tests of the checks) runs after the prelude. */
 export function runProgram(prog: FuzzProgram, stats: FuzzStats = freshStats(), sabotage?: (k: Kernel) => void): void {
-  const k = new Kernel({ trace: false });
+  const k = new Kernel({ trace: (globalThis as { FUZZ_TRACE?: boolean }).FUZZ_TRACE === true });
   const fput = watchFput(k);
   const { pf } = installPlugins(k);
   const procs: Process[] = prog.procs.map((o, i) => k.spawnProcess({ name: `P${i}`, rlimitNofile: o.rlimit, creds: { uid: o.root ? 0 : 1000 } }));

@@ -74,23 +74,34 @@ export function* exitSteps(t: Task): KernelPath {
   t.process.taskExited(t);
 }
 
-/** de_thread(): kill the other threads, wait until they are out of the kernel, reap them. */
+/**
+ * de_thread(): kill the other threads, wait until they are out of the kernel, reap them.
+ * The siblings are looked up when the step runs, not when the exec began (a thread cloned
+ * in between is a sibling too), and zap_other_threads() kills them all at once under
+ * siglock: only their tables are put in later steps. (Killing them one by one across
+ * steps let a sibling enter the kernel in between and be killed mid-syscall, losing the
+ * reference it held — found by the model-based fuzz.)
+ */
 function* deThreadSteps(t: Task): KernelPath {
-  const others = t.process.tasks.filter((o) => o !== t && !o.exited);
-  if (others.length === 0) return;
+  const others = () => t.process.tasks.filter((o) => o !== t && !o.exited);
+  if (others().length === 0) return;
   yield {
     fn: 'de_thread',
     acc: [countAcc(t.filesOrThrow('execve'), false), access(t.process.simId, 0, true)],
-    blocker: { name: 'de_thread: sibling threads leaving the kernel', blocks: () => others.some((o) => o.sim.inKernel > 0) },
+    blocker: { name: 'de_thread: sibling threads leaving the kernel', blocks: () => others().some((o) => o.sim.inKernel > 0) },
   };
-  for (const o of others) {
+  const killed = others();
+  const tables: Fdtable[] = [];
+  for (const o of killed) {
     o.sim.killed = true;
     if (!o.sim.done) o.sim.finish(undefined, undefined);
     if (t.world.engine.tracing) t.world.engine.effect('de_thread', o.name, undefined, undefined, 'killed');
     o.exiting = true;
-    const files = o.files;
+    if (o.files !== null) tables.push(o.files);
     o.files = null;
-    if (files !== null) yield* putFilesStructSteps(t, files);
+  }
+  for (const files of tables) yield* putFilesStructSteps(t, files);
+  for (const o of killed) {
     o.exited = true;
     t.process.taskExited(o);
   }
