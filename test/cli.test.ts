@@ -4,7 +4,7 @@
  * every renderer, and bad usage (exit status 2).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,9 +82,51 @@ describe('fdlab command', () => {
     [['replay', 'pidfd-getfd-fpos']],
     [['replay', 'pidfd-getfd-fpos', '9.9.9']],
     [['list', '--wat']],
+    [['explore', 'toString']],
+    [['explore', 'pidfd-getfd-fpos', '--policy', 'toString']],
+    [['explore', 'pidfd-getfd-fpos', '--policy', 'toString=1']],
+    [['explore', 'pidfd-getfd-fpos', '--policy', 'fileRefMax=1.5']],
+    [['explore', 'pidfd-getfd-fpos', '--workers', '0']],
+    [['explore', 'pidfd-getfd-fpos', '--shard', '2/2']],
+    [['explore', 'pidfd-getfd-fpos', '--shard', 'x']],
+    [['merge']],
+    [['merge', '/nonexistent/shard.json']],
   ])('bad usage %j → exit 2 with a message', (args) => {
     const r = fdlab(...args);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/fdlab: |usage:/);
+  });
+
+  it('explore --workers 2 merges shards run in worker threads into the single-worker verdict', () => {
+    const one = JSON.parse(fdlab('explore', 'pidfd-getfd-fpos', '--policy', 'before', '--json').stdout) as { exhaustive: boolean; outcomes: Array<{ outcome: string }>; violations: Array<{ kind: string }> };
+    const r = fdlab('explore', 'pidfd-getfd-fpos', '--policy', 'before', '--workers', '2', '--json');
+    expect(r.status).toBe(1);
+    const two = JSON.parse(r.stdout) as typeof one & { shards: number };
+    expect(two.shards).toBe(2);
+    expect(two.exhaustive).toBe(one.exhaustive);
+    expect(two.outcomes.map((o) => o.outcome).sort()).toEqual(one.outcomes.map((o) => o.outcome).sort());
+    expect(two.violations.map((v) => v.kind)).toEqual(one.violations.map((v) => v.kind));
+  });
+
+  it('explore --shard i/n writes a part; merge combines parts made anywhere, and only a complete set', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fdlab-shards-'));
+    try {
+      const files = [0, 1, 2].map((i) => {
+        const r = fdlab('explore', 'pidfd-getfd-fpos', '--policy', 'after', '--shard', `${i}/3`);
+        expect(r.status).toBe(0);
+        const f = join(dir, `${i}.json`);
+        writeFileSync(f, r.stdout);
+        return f;
+      });
+      const m = fdlab('merge', ...files);
+      expect(m.status).toBe(0);
+      expect(m.stdout).toMatch(/3 shard\(s\) merged/);
+      expect(m.stdout).toMatch(/verdict: clean in every interleaving/);
+      const partial = fdlab('merge', files[0]!, files[2]!);
+      expect(partial.status).toBe(2);
+      expect(partial.stderr).toMatch(/need shards 0 … 2/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
