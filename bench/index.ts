@@ -5,10 +5,12 @@
  */
 import { runCore } from './core.js';
 import { runExplore } from './explore.js';
+import { runReliability } from './reliability.js';
 
 const groups: Array<[string, () => void | Promise<void>]> = [
   ['core', runCore],
   ['explore', runExplore],
+  ['reliability', runReliability],
 ];
 const only = process.argv.slice(2);
 for (const [name, run] of groups) {

@@ -48,7 +48,7 @@ function inWorkers(n: number, k: number, count: number): Promise<ShardResult[]> 
 }
 
 async function measure(): Promise<void> {
-  const [n, k] = [Number(process.argv[2] ?? 4), Number(process.argv[3] ?? 3)];
+  const [n, k] = [Number(process.argv[2] ?? 6), Number(process.argv[3] ?? 1)];
   const time = async (count: number) => {
     const t0 = performance.now();
     const parts = await inWorkers(n, k, count);
@@ -59,7 +59,7 @@ async function measure(): Promise<void> {
   const two: number[] = [];
   let a = (await time(1)).merged;
   let b = (await time(2)).merged;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 2; i++) {
     const x = await time(1);
     const y = await time(2);
     one.push(x.ms);
@@ -73,5 +73,9 @@ async function measure(): Promise<void> {
   console.log(JSON.stringify({ n, k, runs1: a.runs, runs2: b.runs, ms1: med(one), ms2: med(two), same, cores: availableParallelism() }));
 }
 
-if (isMainThread) await measure();
+if (isMainThread && process.argv[2] === 'count') {
+  const t0 = performance.now();
+  const r = exploreShard(counters(Number(process.argv[3]), Number(process.argv[4])), { strategy: 'dpor', maxRuns: 400_000 }, 0, 1);
+  console.log(JSON.stringify({ runs: r.runs, exhaustive: r.exhaustive, ms: performance.now() - t0 }));
+} else if (isMainThread) await measure();
 else parentPort!.postMessage(shard(workerData as Job));
