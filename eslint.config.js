@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['dist/', 'coverage/', 'reports/', '.stryker-tmp/', 'docs/api/', 'docs/api-md/', 'node_modules/', '**/*.tgz']),
+  globalIgnores(['dist/', 'coverage/', 'reports/', '.stryker-tmp/', 'docs/api/', 'docs/api-md/', 'node_modules/', '**/*.tgz', 'test/.docs-blocks/']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {
@@ -65,11 +65,25 @@ export default defineConfig(
   },
   {
     files: ['src/task/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(kernel|explore|scenarios|plugins|cli)/', message: 'src/task must not import higher layers' }] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(epoll|kernel|explore|scenarios|plugins|cli)/', message: 'src/task must not import higher layers' }] }] },
+  },
+  {
+    files: ['src/epoll/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(kernel|explore|scenarios|plugins|cli)/', message: 'src/epoll must not import higher layers' }] }] },
   },
   {
     // Node-side code: configs, scripts, the CLI.
     files: ['*.js', '*.mjs', '*.cjs', 'scripts/**', 'src/cli/**'],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // The browser example: plain ESM for a page, no build step.
+    files: ['examples/browser/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    // Users' scenario modules as the CLI tests load them: CommonJS too.
+    files: ['test/fixtures/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
   },
 );

@@ -1,37 +1,48 @@
 import { defineConfig } from 'tsup';
 
+// The library entries, platform-neutral (they run unchanged in browsers).
+const library = {
+  index: 'src/index.ts',
+  pidfd: 'src/plugins/pidfd/index.ts',
+  scenarios: 'src/scenarios/index.ts',
+  testing: 'src/testing/index.ts',
+};
+
+const common = {
+  // One shared chunk per format, also for CJS: KernelError is ONE class across "fdlab",
+  // "fdlab/pidfd", "fdlab/scenarios" and "fdlab/testing" (tsup's default splits ESM only;
+  // research gotcha G2).
+  splitting: true,
+  // No source maps in the package: dist/ is unminified ESM/CJS whose function names are the
+  // kernel's, so stack traces read as they are; maps would be 1.7 MB of the tarball and
+  // point into src/, which is not shipped (docs/packaging.md).
+  sourcemap: false,
+  clean: false, // `npm run build` empties dist/ first; the two builds run in parallel
+  treeshake: true,
+  tsconfig: 'tsconfig.lib.json',
+} as const;
+
 export default defineConfig([
-  // The library: platform-neutral (runs unchanged in browsers), ESM + CJS, declarations per format.
+  // ESM: the library and the CLI in ONE build, so dist/cli.js imports the library's chunk
+  // instead of carrying its own copy (one KernelError, one Kernel class with the user's
+  // scenario modules that import "fdlab"). The CLI's shebang comes from src/cli/bin.ts.
   {
-    entry: {
-      index: 'src/index.ts',
-      pidfd: 'src/plugins/pidfd/index.ts',
-      scenarios: 'src/scenarios/index.ts',
-    },
-    format: ['esm', 'cjs'],
-    dts: true,
-    // Also for CJS: one shared chunk, so KernelError is ONE class across "fdlab", "fdlab/pidfd"
-    // and "fdlab/scenarios" (tsup's default splits ESM only; see research gotcha G2).
-    splitting: true,
-    sourcemap: true,
-    // Keep dist/cli.js: both configs build in parallel into the same dist/.
-    clean: ['!cli.js', '!cli.js.map'],
-    treeshake: true,
+    ...common,
+    entry: { ...library, cli: 'src/cli/bin.ts' },
+    format: ['esm'],
+    dts: { entry: library },
     target: ['node20', 'es2022'],
     platform: 'neutral',
-    tsconfig: 'tsconfig.lib.json',
+    // The CLI's Node built-ins; library code imports none (tsconfig.lib.json has no Node types).
+    external: [/^node:/],
   },
-  // The CLI: the only Node-specific code. It imports the library through relative paths, so the
-  // bundle carries its own copy of the library; within the CLI process there is one KernelError.
+  // CJS: the library only.
   {
-    entry: { cli: 'src/cli/main.ts' },
-    format: ['esm'],
-    dts: false,
-    splitting: false,
-    sourcemap: true,
-    clean: false,
-    target: 'node20',
-    platform: 'node',
-    banner: { js: '#!/usr/bin/env node' },
+    ...common,
+    entry: library,
+    format: ['cjs'],
+    dts: true,
+    target: ['node20', 'es2022'],
+    platform: 'neutral',
   },
 ]);

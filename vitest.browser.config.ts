@@ -8,7 +8,11 @@ const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 export default defineConfig({
   resolve: { alias: fdlabAlias },
   test: {
-    include: ['test/**/*.browser.test.ts'],
+    // The browser tests, and every library test that does not need Node (the CLI, the docs
+    // and API-docs checks, which read files and run tsc, and the fixture writers stay in Node).
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/cli.test.ts', 'test/api-docs.test.ts', 'test/docs-blocks.test.ts', 'test/svg.test.ts', 'test/trace-identity.test.ts', 'test/**/*.test-d.ts'],
+    setupFiles: ['test/setup-audit.ts'],
     testTimeout: 60_000,
     browser: {
       enabled: true,

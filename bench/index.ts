@@ -4,6 +4,7 @@
  * script does) so the heap figure can force a collection.
  */
 import { runCore } from './core.js';
+import { runEpoll } from './epoll.js';
 import { runExplore } from './explore.js';
 import { runReliability } from './reliability.js';
 
@@ -11,6 +12,7 @@ const groups: Array<[string, () => void | Promise<void>]> = [
   ['core', runCore],
   ['explore', runExplore],
   ['reliability', runReliability],
+  ['epoll', runEpoll],
 ];
 const only = process.argv.slice(2);
 for (const [name, run] of groups) {

@@ -12,7 +12,7 @@
 import { FDPUT_FPUT, FDPUT_POS_UNLOCK, Kernel, O_RDONLY, renderText } from 'fdlab';
 
 function show(title: string, threads: number): void {
-  const k = new Kernel({ policy: 'linux-6.4' });
+  const k = new Kernel({ policy: 'linux-6.4', trace: true });
   const p = k.spawnProcess();
   const fd = p.open('/data/log', O_RDONLY);
   const file = p.fileOf(fd);

@@ -9,7 +9,7 @@
  */
 import { Kernel, O_RDWR, formatEffect, type Process } from 'fdlab';
 
-const k = new Kernel();
+const k = new Kernel({ trace: true }); // record the event log: this example prints it
 const events = k.engine.events;
 let seen = events.length;
 
@@ -17,7 +17,7 @@ let seen = events.length;
 function step(label: string, call: () => unknown): void {
   const result = call();
   console.log(`${label}${result === undefined ? '' : ` = ${typeof result === 'object' ? (result as Process).name : String(result)}`}`);
-  for (const e of events.slice(seen)) if (e.kind === 'effect') console.log(`    ${formatEffect(e)}`);
+  for (const e of events.slice(seen)) if (e.kind === 'effect') console.log(`    ${formatEffect(e, { objects: k.engine })}`);
   seen = events.length;
 }
 

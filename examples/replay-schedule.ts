@@ -3,7 +3,7 @@
  * by explore() — or written by hand — reproduces the same trace, byte for byte. Here two
  * threads of one process race a close() against a dup() of the same fd.
  */
-import { defineScenario, explore, O_RDWR, render, replay } from 'fdlab';
+import { defineScenario, explore, formatEffect, O_RDWR, render, replay, traceName, traceObjectsOf } from 'fdlab';
 
 const closeVsDup = defineScenario({
   name: 'close-vs-dup',
@@ -29,9 +29,12 @@ console.log(`${all.runs} schedules, outcomes: ${all.outcomes.map((o) => o.outcom
 const r = replay(closeVsDup, '1.1.0');
 console.log(`\nreplay of '1.1.0' ran the full schedule ${r.schedule} (${r.preemptions} preemption)`);
 console.log(`outcome: ${r.outcome}, completed: ${r.completed}, violations: ${r.violations.length}\n`);
+// Events carry object ids; names are built from the trace's object table when shown.
+const objects = traceObjectsOf(r.trace)!;
 for (const e of r.trace) {
-  if (e.kind === 'step') console.log(`#${String(e.step).padStart(2)} ${e.thread.padEnd(6)} ${e.fn}  ${(e.objs ?? []).map((o) => `${o.write ? 'w' : 'r'}:${o.name}`).join(' ')}`);
-  else console.log(`    ${e.thread.padEnd(6)}   ${e.kind} ${e.fn}${e.obj ? ` ${e.obj}` : ''}${e.before !== undefined ? ` ${e.before}->${e.after}` : ''}${e.note ? ` (${e.note})` : ''}`);
+  if (e.kind === 'step') console.log(`#${String(e.step).padStart(2)} ${e.thread.padEnd(6)} ${e.fn}  ${(e.objs ?? []).map((o) => `${o.write ? 'w' : 'r'}:${traceName(objects, o.objId, o.field)}`).join(' ')}`);
+  else if (e.kind === 'effect') console.log(`    ${e.thread.padEnd(6)}   effect ${formatEffect(e, { objects, ascii: true })}`);
+  else console.log(`    ${e.thread.padEnd(6)}   ${e.kind} ${e.fn} ${e.obj ?? ''} (${e.note ?? ''})`);
 }
 
 const again = replay(closeVsDup, '1.1.0');

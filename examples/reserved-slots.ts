@@ -11,7 +11,7 @@
  */
 import { Kernel, KernelError, O_RDONLY, renderText, type KernelPath, type Process } from 'fdlab';
 
-const k = new Kernel();
+const k = new Kernel({ trace: true }); // record the event log: this example prints it
 const p = k.spawnProcess();
 p.open('/data/log', O_RDONLY); // fd 0
 

@@ -15,7 +15,7 @@ import { Kernel, KernelError, O_RDONLY, O_RDWR, explainViolation, renderText, ty
 const SCHEDULE = '0.0.0.2.2.2.2.2.2.2.2.2.1.1.1';
 
 function run(fgetRecheck: FgetRecheck): Kernel {
-  const k = new Kernel({ policy: { fgetRecheck } });
+  const k = new Kernel({ policy: { fgetRecheck }, trace: true });
   const p1 = k.spawnProcess();
   const p2 = k.spawnProcess();
   const fd = p1.open('/data/log', O_RDWR);

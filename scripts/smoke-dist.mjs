@@ -78,5 +78,61 @@ for (const [name, target] of Object.entries(pkg.bin ?? {})) {
   check(parsed.status === 0, `${name} -> ${target} parses${parsed.status === 0 ? '' : `: ${parsed.stderr}`}`);
 }
 
+// The tarball as a user meets it: packed, installed into scratch ESM and CJS projects, imported
+// there, and the bin run on a scenario module of the user's that imports "fdlab" itself. The bin
+// shares the library's chunk, so the user's Kernel class is the one the CLI builds kernels with.
+console.log('consumers:');
+{
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const scratch = mkdtempSync(join(tmpdir(), 'fdlab-smoke-'));
+  try {
+    const packed = spawnSync(npm, ['pack', '--json', '--pack-destination', scratch], { cwd: root, encoding: 'utf8' });
+    check(packed.status === 0, `npm pack${packed.status === 0 ? '' : `: ${packed.stderr}`}`);
+    const tarball = join(scratch, JSON.parse(packed.stdout)[0].filename);
+    for (const type of ['module', 'commonjs']) {
+      const dir = join(scratch, type);
+      spawnSync('mkdir', ['-p', dir]);
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${type}`, private: true, type }));
+      const inst = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: dir, encoding: 'utf8' });
+      check(inst.status === 0, `${type}: npm install fdlab.tgz${inst.status === 0 ? '' : `: ${inst.stderr}`}`);
+      const program = type === 'module'
+        ? `import { Kernel, O_RDWR } from 'fdlab';\nimport { errnoOf } from 'fdlab/testing';\nimport { scenarios } from 'fdlab/scenarios';\n`
+        : `const { Kernel, O_RDWR } = require('fdlab');\nconst { errnoOf } = require('fdlab/testing');\nconst { scenarios } = require('fdlab/scenarios');\n`;
+      writeFileSync(join(dir, 'main.js'), `${program}const p = new Kernel().spawnProcess();\nconst fd = p.open('/data/log', O_RDWR);\nconsole.log(p.read(fd, 6), errnoOf(() => p.close(42)), Object.keys(scenarios).length > 0);\n`);
+      const ran = spawnSync(process.execPath, ['main.js'], { cwd: dir, encoding: 'utf8' });
+      check(ran.status === 0 && ran.stdout.trim() === 'line 1 EBADF true', `${type}: the README's first calls run (${(ran.stdout + ran.stderr).trim().split('\n')[0]})`);
+    }
+    // A user's scenario module that imports fdlab, explored by the installed bin.
+    const dir = join(scratch, 'module');
+    writeFileSync(join(dir, 'race.js'), [
+      "import { defineScenario, Kernel, O_RDWR } from 'fdlab';",
+      'export const dupOrder = defineScenario({',
+      "  name: 'dup-order', title: 'T1 assumes it gets fd 1', source: 'smoke test',",
+      '  setup(k) {',
+      "    if (!(k instanceof Kernel)) throw new Error('the CLI built its kernel from another copy of fdlab');",
+      "    const p = k.spawnProcess(); const fd = p.open('/data/log', O_RDWR); const got = { t1: -1 };",
+      '    p.thread(function* (sys) { got.t1 = yield* sys.dup(fd); return got.t1; });',
+      '    p.thread(function* (sys) { return yield* sys.dup(fd); });',
+      '    return got;',
+      '  },',
+      "  check(_k, got) { if (got.t1 !== 1) throw new Error('T1 got fd ' + got.t1); },",
+      '});',
+      '',
+    ].join('\n'));
+    const cli = spawnSync(process.execPath, [join(dir, 'node_modules/.bin/fdlab'), 'explore', './race.js', '--json'], { cwd: dir, encoding: 'utf8' });
+    let verdict = '';
+    try {
+      verdict = JSON.parse(cli.stdout).verdict;
+    } catch {
+      // reported below
+    }
+    check(cli.status === 1 && verdict === 'violation', `bin: fdlab explore ./race.js → exit ${cli.status}, verdict ${verdict || cli.stderr.trim()}`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 console.log(`smoke-dist: ${checks - failures} passed, ${failures} failed`);
 process.exit(failures === 0 ? 0 : 1);

@@ -10,4 +10,5 @@ export const fdlabAlias = [
   { find: /^fdlab$/, replacement: src('index.ts') },
   { find: /^fdlab\/pidfd$/, replacement: src('plugins/pidfd/index.ts') },
   { find: /^fdlab\/scenarios$/, replacement: src('scenarios/index.ts') },
+  { find: /^fdlab\/testing$/, replacement: src('testing/index.ts') },
 ];

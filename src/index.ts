@@ -4,6 +4,7 @@
  * kernel mailing lists reproducible.
  *
  * @packageDocumentation
+ * @module fdlab
  */
 
 // sim: the engine
@@ -13,17 +14,18 @@ export { ModelError, type ModelErrorCode } from './sim/model-error.js';
 export {
   checkBoolOption, checkIntOption, checkNumbers, checkOptions, checkSameWorld, checkString, describeValue, flagsWithin, hasOwnKey,
 } from './sim/validate.js';
-export { access, accessIsWrite, accessLocation, type Blocker, type KernelPath, type Step } from './sim/step.js';
+export { access, accessIsWrite, accessLocation, dynamicStep, type Blocker, type KernelPath, type Step } from './sim/step.js';
 export { SimThread, THREAD_EXIT } from './sim/thread.js';
-export { Engine, type Traceable } from './sim/engine.js';
+export { Engine, type TraceKind, type Traceable } from './sim/engine.js';
 export { Lock } from './sim/lock.js';
+export { WaitEntry, WaitQueue, type WakeFunction } from './sim/wait-queue.js';
 export { Rcu } from './sim/rcu.js';
 export { HookList } from './sim/hooks.js';
 export { Random } from './sim/random.js';
 export { resolvePolicy } from './sim/policy.js';
 export { countPreemptions, formatSchedule, parseSchedule } from './sim/schedule.js';
 export { runEngine, type RunResult, type Strategy } from './sim/scheduler.js';
-export type { TouchedObject, TraceEvent } from './sim/events.js';
+export { traceLog, traceObjectsOf, type EffectDetail, type TouchedObject, type TraceEvent, type TraceLog, type TraceObjects } from './sim/events.js';
 export type { Violation, ViolationKind } from './sim/violation.js';
 
 // trace: renderers over the event log
@@ -38,13 +40,19 @@ export { FileSlab } from './file/slab.js';
 export { FposWatch } from './file/fpos-watch.js';
 export { Vfs, type PathTarget } from './file/vfs.js';
 export {
-  anonFileOperations, directoryOperations, pipeOperations, regularFileOperations, type FileOperations,
+  anonFileOperations, defaultFileOpAccesses, directoryOperations, fileOpAccesses, kernfsFileOperations, pipeOperations, regularFileOperations, type FileOperations, type FileOpName,
 } from './file/file-operations.js';
+export { Pipe, PIPE_BUF, PIPE_CAPACITY } from './file/pipe.js';
+export { EventfdCtx, eventfdCtx, eventfdOperations, openEventfd } from './file/eventfd.js';
+export {
+  DEFAULT_POLLMASK, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM,
+  fileCanPoll, pollAccesses, pollWait, vfsPoll, type PollTable,
+} from './file/poll.js';
 export { fputDeferred, fputDeferredSteps, fputTeardown, fputTeardownSteps, runTaskWork, runTaskWorkSteps } from './file/fput.js';
 export type { FilePolicy, FileWorld, FputContext, FputHooks } from './file/world.js';
 
 // fdtable: files_struct
-export { Fdtable, fileNeedsPosLock, type SlotState } from './fdtable/fdtable.js';
+export { Fdtable, fileNeedsPosLock, slotAccess, slotReadAccesses, type SlotState } from './fdtable/fdtable.js';
 export { FdArrays } from './fdtable/fdt.js';
 export { EMPTY_FD, FDPUT_FPUT, FDPUT_POS_UNLOCK, fdWordId } from './fdtable/fd-word.js';
 export { fdgetPosSteps, fdgetSteps, fdputPosSteps, fdputSteps, fgetSteps, type LookupContext } from './fdtable/fget.js';
@@ -60,12 +68,28 @@ export { Process, type ThreadBody } from './task/process.js';
 export { Sys } from './task/sys.js';
 export { Task } from './task/task.js';
 export { plainSyscall, syscallSteps } from './task/syscall.js';
-export { receiveFd, receiveFdReplace, receiveFdReplaceSteps, receiveFdSteps } from './task/syscalls/fd-calls.js';
+export type { PollFd, PollResult, SelectResult } from './task/syscalls/poll.js';
+export { pipeSteps, receiveFd, receiveFdReplace, receiveFdReplaceSteps, receiveFdSteps } from './task/syscalls/fd-calls.js';
+export { allocStep, closeSlotStep, countStep, flushStep, installStep, putUnusedStep } from './task/syscalls/steps.js';
 export type { SpawnOptions, TaskWorld } from './task/world.js';
+
+// epoll: wait-queue based readiness over any file with ->poll
+export { Epoll, type EpollSys } from './epoll/index.js';
+export {
+  EP_MAX_EVENTS, EP_MAX_NESTS, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLET, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLWAKEUP,
+} from './epoll/constants.js';
+export type { EpollEvent } from './epoll/ctl.js';
+export { Epitem, EpollRegistry, Eventpoll, epollWorldOf, type EpollWorld } from './epoll/eventpoll.js';
+export { eventpollOperations } from './epoll/file-ops.js';
+export { DmaBuf, dmaBufOf, dmaBufOperations } from './epoll/dma-buf.js';
+export type { EpollItemPoll, EpollPolicy } from './epoll/policy.js';
 
 // kernel: the world
 export { Kernel, type KernelOptions } from './kernel/kernel.js';
-export { checkPolicy, DEFAULT_POLICY, isResolvedPolicy, POLICY_PRESETS, POLICY_VALUES, type KernelPolicy, type PolicyInput, type PresetName } from './kernel/policies.js';
+export {
+  checkPolicy, DEFAULT_POLICY, isResolvedPolicy, POLICY_HISTORY, POLICY_PRESETS, POLICY_VALUES,
+  type KernelPolicy, type PolicyHistory, type PolicyInput, type PolicyValueOrigin, type PresetName,
+} from './kernel/policies.js';
 export type { AuditEntry, AuditReport, OwnerSource } from './kernel/audit.js';
 export type { KernelSnapshot, SnapshotFile, SnapshotLock, SnapshotMount, SnapshotProcess, SnapshotTable } from './kernel/snapshot.js';
 export type { Plugin } from './kernel/plugin.js';

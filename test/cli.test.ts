@@ -1,36 +1,61 @@
 /*
- * The `fdlab` command end to end, run as a child process from source (tsx), exactly as
- * the built bin runs: list, explore (--json on a racy and a clean scenario), replay,
- * every renderer, and bad usage (exit status 2).
+ * The `fdlab` command end to end: the bin runs as a child process from source (tsx), as
+ * the built bin runs, on shipped scenarios and on users' scenario modules (ESM, CJS, and
+ * TypeScript through the user's own loader); main() runs in process for the cases that
+ * only need its output. Every exit status: 0 clean and exhaustive, 1 violation, 2 usage,
+ * 3 run-time error, 4 nothing found by a search that was not exhaustive.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { progressLine } from '../src/cli/commands.js';
+import { main } from '../src/cli/main.js';
 
 const ROOT = join(import.meta.dirname, '..');
+const FIX = 'test/fixtures';
 
 function fdlab(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('fdlab command', () => {
-  it('list names every shipped scenario with its expected verdicts', () => {
-    const r = fdlab('list', '--json');
+/** main() in this process, with its output captured and files kept in a map. */
+async function inProcess(...argv: string[]) {
+  return inProcessTty(false, ...argv);
+}
+
+async function inProcessTty(tty: boolean, ...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const files = new Map<string, string>();
+  const status = await main(argv, {
+    stdout: (s) => void (stdout += s),
+    stderr: (s) => void (stderr += s),
+    tty,
+    writeFile: (path, content) => {
+      if (path.startsWith('/unwritable/')) throw new Error(`EACCES: permission denied, open '${path}'`);
+      files.set(path, content);
+    },
+  });
+  return { status, stdout, stderr, files };
+}
+
+describe('fdlab on the shipped scenarios', () => {
+  it('list names every shipped scenario with its expected verdicts', async () => {
+    const r = await inProcess('list', '--json');
     expect(r.status).toBe(0);
     const rows = JSON.parse(r.stdout) as Array<{ name: string; before: unknown; after: unknown }>;
-    expect(rows.map((x) => x.name)).toContain('pidfd-getfd-fpos');
     expect(rows.find((x) => x.name === 'pidfd-getfd-fpos')).toMatchObject({ before: ['fpos-race'], after: 'clean' });
-    expect(fdlab('list').stdout).toMatch(/exec-posix-locks\s+before: assertion/);
+    expect((await inProcess('list')).stdout).toMatch(/exec-posix-locks\s+before: assertion/);
   });
 
   it('explore --json on the racy policy: exit 1, the violation with a replayable minimal schedule', () => {
     const r = fdlab('explore', 'pidfd-getfd-fpos', '--policy', 'before', '--json');
     expect(r.status).toBe(1);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ scenario: 'pidfd-getfd-fpos', strategy: 'dpor', exhaustive: true });
+    expect(out).toMatchObject({ scenario: 'pidfd-getfd-fpos', strategy: 'dpor', exhaustive: true, verdict: 'violation' });
     expect(out.policy.fdgetPos).toBe('when-shared');
     expect(out.violations[0].kind).toBe('fpos-race');
     const replayed = fdlab('replay', 'pidfd-getfd-fpos', out.violations[0].minimalSchedule, '--policy', 'before', '--json');
@@ -38,49 +63,193 @@ describe('fdlab command', () => {
     expect(JSON.parse(replayed.stdout).violations[0].kind).toBe('fpos-race');
   });
 
-  it('explore --json on the fixed policy: exit 0, exhaustive, no violations; same input, same bytes', () => {
-    const a = fdlab('explore', 'pidfd-getfd-fpos', '--policy', 'after', '--json');
+  it('explore --json on the fixed policy: exit 0, exhaustive, no violations; same input, same bytes', async () => {
+    const a = await inProcess('explore', 'pidfd-getfd-fpos', '--policy', 'after', '--json');
     expect(a.status).toBe(0);
-    expect(JSON.parse(a.stdout)).toMatchObject({ exhaustive: true, violations: [] });
-    expect(fdlab('explore', 'pidfd-getfd-fpos', '--policy', 'after', '--json').stdout).toBe(a.stdout);
+    expect(JSON.parse(a.stdout)).toMatchObject({ verdict: 'clean', exhaustive: true, violations: [] });
+    expect(a.stderr).toBe(''); // no progress line when stderr is not a terminal
+    expect((await inProcess('explore', 'pidfd-getfd-fpos', '--policy', 'after', '--json')).stdout).toBe(a.stdout);
   });
 
-  it('--policy accepts presets and key=value lists', () => {
-    const r = fdlab('explore', 'fget-stale-recycle', '--policy', 'linux-6.7,fgetRecheck=none', '--json');
+  it('explore --json follows the before/after contract for the epoll scenarios', () => {
+    const racy = fdlab('explore', 'epoll-poll-vs-fput', '--policy', 'before', '--json');
+    expect(racy.status).toBe(1);
+    const out = JSON.parse(racy.stdout);
+    expect(out).toMatchObject({ scenario: 'epoll-poll-vs-fput', exhaustive: true });
+    expect(out.policy.epollItemPoll).toBe('borrow');
+    expect(out.violations.map((v: { kind: string }) => v.kind)).toContain('refcount-inc-on-zero');
+    const fixed = fdlab('explore', 'epoll-poll-vs-fput', '--policy', 'after', '--json');
+    expect(fixed.status).toBe(0);
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ exhaustive: true, violations: [] });
+    const busy = fdlab('explore', 'epoll-umount-busy', '--policy', 'before', '--json');
+    expect(busy.status).toBe(1);
+    expect(JSON.parse(busy.stdout).violations[0].kind).toBe('assertion');
+    expect(fdlab('explore', 'epoll-umount-busy', '--policy', 'after', '--json').status).toBe(0);
+    expect(fdlab('explore', 'epoll-umount-busy', '--policy', 'linux-6.9,epollItemPoll=epi-fget-nouser', '--json').status).toBe(0);
+  });
+
+  it('a bounded search that found nothing exits 4 and says it was not exhaustive', async () => {
+    const runs = await inProcess('explore', 'pidfd-getfd-fpos', '--max-runs', '1', '--policy', 'before');
+    expect(runs.status).toBe(4);
+    expect(runs.stdout).toMatch(/not exhaustive/);
+    const time = await inProcess('explore', 'pidfd-getfd-fpos', '--policy', 'after', '--max-time', '0', '--json');
+    expect(time.status).toBe(4);
+    expect(JSON.parse(time.stdout)).toMatchObject({ verdict: 'not-exhaustive', exhaustive: false, runs: 1 });
+    const sampled = await inProcess('explore', 'core-steal-fpos', '--strategy', 'random', '--max-runs', '5');
+    expect(sampled.status).toBe(4);
+  });
+
+  it('--policy accepts presets and key=value lists', async () => {
+    const r = await inProcess('explore', 'fget-stale-recycle', '--policy', 'linux-6.7,fgetRecheck=none', '--json');
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout).violations[0].kind).toBe('stale-file');
   });
 
-  it.each(['text', 'mermaid', 'dot', 'json', 'html'])('replay --render %s writes the picture', (kind) => {
-    const dir = mkdtempSync(join(tmpdir(), 'fdlab-cli-'));
-    const out = join(dir, `pic.${kind}`);
-    const r = fdlab('replay', 'pidfd-getfd-fpos', '0.0.0.0.0.1', '--policy', 'before', '--render', kind, '--out', out);
+  it.each(['text', 'mermaid', 'dot', 'json', 'html', 'svg'])('replay --render %s --out writes the picture', async (kind) => {
+    const r = await inProcess('replay', 'pidfd-getfd-fpos', '0.0.0.0.0.1', '--policy', 'before', '--render', kind, '--out', `pic.${kind}`);
     expect(r.status).toBe(1);
-    expect(existsSync(out)).toBe(true);
-    const text = readFileSync(out, 'utf8');
-    const marker = { text: 'file_needs_f_pos_lock', mermaid: 'sequenceDiagram', dot: 'digraph', json: '"fdlab-trace"', html: '<!DOCTYPE html>' }[kind]!;
-    expect(text).toContain(marker);
+    const marker = { text: 'file_needs_f_pos_lock', mermaid: 'sequenceDiagram', dot: 'digraph', json: '"fdlab-trace"', html: '<!DOCTYPE html>', svg: 'f_pos_lock: P2.T1' }[kind]!;
+    expect(r.files.get(`pic.${kind}`)).toContain(marker);
   });
 
-  it('explore --render writes the minimal failing trace', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fdlab-cli-'));
-    const out = join(dir, 'race.mmd');
+  it('the bin writes --out files', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fdlab-cli-')), 'race.mmd');
     expect(fdlab('explore', 'pidfd-getfd-fpos', '--policy', 'before', '--render', 'mermaid', '--out', out).status).toBe(1);
+    expect(existsSync(out)).toBe(true);
     expect(readFileSync(out, 'utf8')).toContain('fpos-race');
   });
 
+  it('--render without --out prints the picture on stdout and the report on stderr', async () => {
+    const r = await inProcess('explore', 'pidfd-getfd-fpos', '--policy', 'before', '--render', 'text');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('file_needs_f_pos_lock');
+    expect(r.stdout).not.toContain('minimal schedule');
+    expect(r.stderr).toContain('minimal schedule');
+    const m = await inProcess('replay', 'pidfd-getfd-fpos', '0.0.0.0.0.1', '--policy', 'before', '--render', 'mermaid');
+    expect(m.stdout.startsWith('sequenceDiagram')).toBe(true);
+  });
+
+  it('an unwritable --out is a run-time error (exit 3), and the result is still printed', async () => {
+    const r = await inProcess('explore', 'pidfd-getfd-fpos', '--policy', 'before', '--render', 'html', '--out', '/unwritable/race.html');
+    expect(r.status).toBe(3);
+    expect(r.stdout).toContain('fpos-race');
+    expect(r.stderr).toMatch(/cannot write \/unwritable\/race\.html: EACCES/);
+    expect(r.stderr).not.toContain('usage');
+  });
+
+  it('a schedule that does not fit the scenario is a run-time error (exit 3) with a clear message', async () => {
+    const r = await inProcess('replay', 'pidfd-getfd-fpos', '9.9.9');
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/schedule does not fit pidfd-getfd-fpos.*thread 9 cannot run/);
+    expect(r.stderr).not.toMatch(/usage|fdlab --help/);
+  });
+});
+
+describe('fdlab on a user\'s scenario module', () => {
+  it('ESM, by export name: the bin explores it (exit 1) and replays the minimal schedule', () => {
+    const r = fdlab('explore', `./${FIX}/scenarios.mjs#dupOrder`, '--json');
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ scenario: 'dup-order', exhaustive: true });
+    expect(out.violations[0]).toMatchObject({ kind: 'assertion', message: 'T1 got fd 2, not 1' });
+    const rep = fdlab('replay', `./${FIX}/scenarios.mjs#dupOrder`, out.violations[0].minimalSchedule, '--json');
+    expect(rep.status).toBe(1);
+    expect(fdlab('replay', `./${FIX}/scenarios.mjs#dupOrder`, '0').status).toBe(0);
+  });
+
+  it('CommonJS (module.exports = scenario), and TypeScript through the caller\'s loader', () => {
+    const cjs = fdlab('explore', `${FIX}/scenario.cjs`, '--json');
+    expect(cjs.status).toBe(1);
+    expect(JSON.parse(cjs.stdout).scenario).toBe('cjs-dup-order');
+    const ts = fdlab('explore', `${FIX}/typed-scenario.ts`, '--json');
+    expect(ts.status).toBe(1);
+    expect(JSON.parse(ts.stdout).scenario).toBe('typed-dup-order');
+  });
+
+  it('a default export is taken; a clean exhaustive result exits 0', async () => {
+    const r = await inProcess('explore', `${FIX}/default-export.mjs`);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/default-export: .*\n[\s\S]*verdict: clean in every interleaving/);
+    expect((await inProcess('explore', `${FIX}/scenarios.mjs#twoReaders`)).status).toBe(0);
+  });
+
+  it('a module that throws while loading, or a setup that throws, is a run-time error (exit 3)', async () => {
+    const load = await inProcess('explore', `${FIX}/throws-on-load.mjs`);
+    expect(load.status).toBe(3);
+    expect(load.stderr).toMatch(/cannot load .*throws-on-load\.mjs: this module is broken/);
+    const setup = await inProcess('explore', `${FIX}/setup-throws.mjs`);
+    expect(setup.status).toBe(3);
+    expect(setup.stderr).toMatch(/exploring setup-throws: .*ENOENT/);
+  });
+
+  it.each([
+    [[`${FIX}/scenarios.mjs`], /several scenarios \(dupOrder, twoReaders\): pick one with .*#<name>/],
+    [[`${FIX}/scenarios.mjs#nope`], /no scenario export 'nope' \(it exports dupOrder, twoReaders\)/],
+    [[`${FIX}/no-scenario.mjs`], /exports no scenario/],
+    [[`${FIX}/missing.mjs`], /no such file/],
+  ])('explore %j is a usage error (exit 2)', async (words, message) => {
+    const r = await inProcess('explore', ...words);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('fdlab bisect', () => {
+  it('prints each version\'s verdict and the change that fixed the race, exit 1', async () => {
+    const r = await inProcess('bisect', 'pidfd-getfd-fpos');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/linux-6\.4 +fpos-race/);
+    expect(r.stdout).toMatch(/linux-6\.5-rc +clean/);
+    expect(r.stdout).toMatch(/fpos-race: linux-3\.14 \.\. linux-6\.4\n {2}introduced: at or before linux-3\.14[^\n]*\n {2}fixed in linux-6\.5-rc by\n {4}fdgetPos: when-shared → always {2}20ea1e7d13c1/);
+  });
+
+  it('--json and --with on the bin', () => {
+    const r = fdlab('bisect', 'fget-stale-recycle', '--with', 'fgetRecheck=none', '--json');
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ scenario: 'fget-stale-recycle', verdict: 'violation', exhaustive: true });
+    expect(out.ranges[0]).toMatchObject({ kind: 'stale-file', first: 'linux-6.7', fixedIn: null });
+    expect(out.ranges[0].introducedBy[0].origin.commit).toBe('0ede61d8589c');
+  });
+
+  it('on a user\'s module: clean in every version exits 0; a bounded bisection that found nothing exits 4', async () => {
+    const clean = await inProcess('bisect', `${FIX}/scenarios.mjs#twoReaders`);
+    expect(clean.status).toBe(0);
+    expect(clean.stdout).toMatch(/no violation in any version, in every interleaving/);
+    const bounded = await inProcess('bisect', 'pidfd-getfd-fpos', '--max-runs', '1', '--json');
+    expect(bounded.status).toBe(4);
+    expect(JSON.parse(bounded.stdout)).toMatchObject({ verdict: 'not-exhaustive', exhaustive: false });
+  });
+
+  it('--with takes switches only; a setup that throws is a run-time error', async () => {
+    expect((await inProcess('bisect', 'pidfd-getfd-fpos', '--with', 'linux-6.4')).status).toBe(2);
+    expect((await inProcess('bisect', `${FIX}/setup-throws.mjs`)).status).toBe(3);
+  });
+});
+
+describe('fdlab usage errors', () => {
   it.each([
     [[]],
     [['frobnicate']],
+    [['toString']],
     [['explore']],
     [['explore', 'no-such-scenario']],
+    [['explore', 'toString']],
     [['explore', 'pidfd-getfd-fpos', '--strategy', 'bogo']],
     [['explore', 'pidfd-getfd-fpos', '--policy', 'fdgetPos=sometimes']],
+    [['explore', 'pidfd-getfd-fpos', '--policy', 'toString']],
+    [['explore', 'pidfd-getfd-fpos', '--policy', 'toString=1']],
+    [['explore', 'pidfd-getfd-fpos', '--policy', 'fileRefMax=']],
     [['explore', 'pidfd-getfd-fpos', '--max-runs', 'many']],
+    [['explore', 'pidfd-getfd-fpos', '--max-time', '-1']],
+    [['explore', 'pidfd-getfd-fpos', '--max-runs']],
+    [['explore', 'pidfd-getfd-fpos', '--json=yes']],
     [['explore', 'pidfd-getfd-fpos', '--render', 'png', '--out', '/tmp/x']],
-    [['explore', 'pidfd-getfd-fpos', '--render', 'text']],
+    [['explore', 'pidfd-getfd-fpos', '--render', 'text', '--json']],
+    [['explore', 'pidfd-getfd-fpos', '--out', '/tmp/x']],
+    [['explore', 'pidfd-getfd-fpos', 'extra']],
     [['replay', 'pidfd-getfd-fpos']],
-    [['replay', 'pidfd-getfd-fpos', '9.9.9']],
+    [['replay', 'pidfd-getfd-fpos', '0.x.1']],
     [['list', '--wat']],
     [['explore', 'toString']],
     [['explore', 'pidfd-getfd-fpos', '--policy', 'toString']],
@@ -89,12 +258,41 @@ describe('fdlab command', () => {
     [['explore', 'pidfd-getfd-fpos', '--workers', '0']],
     [['explore', 'pidfd-getfd-fpos', '--shard', '2/2']],
     [['explore', 'pidfd-getfd-fpos', '--shard', 'x']],
+    [['explore', 'pidfd-getfd-fpos', '--shard', '0/2', '--workers', '2']],
     [['merge']],
     [['merge', '/nonexistent/shard.json']],
-  ])('bad usage %j → exit 2 with a message', (args) => {
-    const r = fdlab(...args);
+    [['explore', 'pidfd-getfd-fpos', '--max-runs', '0']],
+    [['list', 'extra', 'words']],
+    [['bisect']],
+    [['bisect', 'pidfd-getfd-fpos', 'extra']],
+    [['bisect', 'pidfd-getfd-fpos', '--policy', 'before']],
+  ])('%j → exit 2 with a short message and a hint, not the usage dump', async (...args) => {
+    const r = await inProcess(...(args[0] as string[]));
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/fdlab: |usage:/);
+    expect(r.stderr).toMatch(/^fdlab: .+\nsee `fdlab --help`\n$/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('--help prints the usage with every exit status, exit 0', async () => {
+    for (const argv of [['--help'], ['help'], ['explore', '--help'], ['bisect', '-h']]) {
+      const r = await inProcess(...argv);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/usage:[\s\S]*0 clean[\s\S]*1 violation[\s\S]*2 bad usage[\s\S]*3 run-time error[\s\S]*4 no violation found/);
+    }
+  });
+
+  it('on a terminal, stderr carries only progress lines, each redrawn in place and cleared at the end; stdout is unchanged', async () => {
+    const plain = await inProcess('explore', 'core-steal-fpos', '--json');
+    const tty = await inProcessTty(true, 'explore', 'core-steal-fpos', '--json');
+    expect(tty.status).toBe(plain.status);
+    expect(tty.stdout).toBe(plain.stdout);
+    // ESC [ K (erase to end of line) shown as <EL> so the pattern stays readable.
+    const shown = tty.stderr.replaceAll('\x1b[K', '<EL>');
+    expect(shown).toMatch(/^(\r\d+ runs \(\d+ runs\/s\), \d+ violation\(s\), \d+\.\d s<EL>)*\r<EL>$/);
+  });
+
+  it('the progress line shows runs, rate, violations so far and elapsed time', () => {
+    expect(progressLine({ runs: 1500, steps: 40_000, violations: 2, elapsedMs: 3000 })).toBe('1500 runs (500 runs/s), 2 violation(s), 3.0 s');
   });
 
   it('explore --workers 2 merges shards run in worker threads into the single-worker verdict', () => {
@@ -130,3 +328,4 @@ describe('fdlab command', () => {
     }
   });
 });
+

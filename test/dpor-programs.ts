@@ -3,8 +3,14 @@
  * each thread runs a few steps that read and write shared locations (and, optionally,
  * take and release mutexes); the outcome is the final memory plus what each thread read.
  */
-import { access, Engine, Lock, Random, type KernelPath, type Step } from 'fdlab';
-import type { RunWorld, WorldSource } from '../src/explore/world.js';
+import {
+  access, defineScenario, Engine, Epoll, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLET, EPOLLIN, EPOLLONESHOT, KernelError, Lock,
+  O_NONBLOCK, Random, type KernelPath, type PolicyInput, type Step, type Sys,
+} from 'fdlab';
+import { scenarioSource, type RunWorld, type WorldSource } from '../src/explore/world.js';
+import { scenarioPolicy } from '../src/explore/policy.js';
+import { drive } from '../src/explore/drive.js';
+import { randomChooser } from '../src/explore/samplers.js';
 import { searchSettings, searchWorlds } from '../src/explore/explore.js';
 import { traceKey } from '../src/explore/trace-key.js';
 import type { StrategyName } from '../src/explore/options.js';
@@ -109,4 +115,102 @@ export function searchTraces(source: WorldSource, strategy: StrategyName, maxRun
     outcomes: new Set(r.collector.outcomes.keys()),
     kinds: new Set([...r.collector.seen.values()].map((v) => v.violation.kind)),
   };
+}
+
+/**
+ * One system call of a random epoll/poll program (issue 9). The fds are those the
+ * setup of {@link syscallProgramSource} creates: `r`/`w` a pipe watched by the epoll
+ * `ep` (level-triggered), `r2`/`w2` a pipe watched edge-triggered and one-shot.
+ */
+export type SyscallOp =
+  | { readonly k: 'write' | 'write2' | 'read' | 'close' | 'epoll_wait' | 'poll' | 'mod' | 'del' | 'add' | 'eventfd_write' };
+
+/** A random epoll/poll program: `threads` threads (alternating between a parent and its forked child) of 1..maxOps calls. */
+export function randomSyscallProgram(r: Random, threads: number, maxOps: number): SyscallOp[][] {
+  const kinds: SyscallOp['k'][] = ['write', 'write2', 'read', 'close', 'epoll_wait', 'poll', 'mod', 'del', 'add', 'eventfd_write'];
+  const prog: SyscallOp[][] = [];
+  for (let t = 0; t < threads; t++) {
+    const ops: SyscallOp[] = [];
+    const n = 1 + r.below(maxOps);
+    for (let i = 0; i < n; i++) ops.push({ k: kinds[r.below(kinds.length)]! });
+    prog.push(ops);
+  }
+  return prog;
+}
+
+interface Fds { readonly ep: number; readonly r: number; readonly w: number; readonly r2: number; readonly w2: number; readonly efd: number }
+
+function* syscallBody(sys: Sys, fds: Fds, ops: readonly SyscallOp[]): KernelPath<string> {
+  const e = Epoll.on(sys);
+  const out: string[] = [];
+  for (const op of ops) {
+    try {
+      switch (op.k) {
+        case 'write': out.push(String(yield* sys.write(fds.w, 'x'))); break;
+        case 'write2': out.push(String(yield* sys.write(fds.w2, 'y'))); break;
+        case 'read': out.push(yield* sys.read(fds.r, 1)); break;
+        case 'close': yield* sys.close(fds.r); out.push('closed'); break;
+        case 'epoll_wait': out.push((yield* e.wait(fds.ep, 4, 0)).map((x) => `${x.data}:${x.events}`).join('+')); break;
+        case 'poll': out.push((yield* sys.poll([{ fd: fds.r, events: EPOLLIN }, { fd: fds.efd, events: EPOLLIN }], 0)).revents.join('+')); break;
+        case 'mod': yield* e.ctl(fds.ep, EPOLL_CTL_MOD, fds.r2, { events: EPOLLIN | EPOLLET | EPOLLONESHOT, data: 2 }); out.push('mod'); break;
+        case 'del': yield* e.ctl(fds.ep, EPOLL_CTL_DEL, fds.r); out.push('del'); break;
+        case 'add': yield* e.ctl(fds.ep, EPOLL_CTL_ADD, fds.efd, { events: EPOLLIN, data: 3 }); out.push('add'); break;
+        case 'eventfd_write': out.push(String(yield* sys.write(fds.efd, '1'))); break;
+      }
+    } catch (err) {
+      if (!KernelError.is(err)) throw err;
+      out.push(err.code);
+    }
+  }
+  return out.join(',');
+}
+
+/**
+ * The world source of an epoll/poll program: a process with an epoll watching two pipes
+ * (and an eventfd it may add), forked once; thread i runs in the parent (even i) or the
+ * child (odd i), so fd lookups borrow and the runs stay short enough for naive search.
+ * Non-blocking pipes: a blocking read would make most runs deadlocks.
+ */
+export function syscallProgramSource(prog: readonly SyscallOp[][], policy: PolicyInput = 'current'): WorldSource {
+  const s = defineScenario({
+    name: 'random-epoll-program',
+    title: 'random epoll/poll program',
+    source: 'test',
+    setup(k) {
+      const p = k.spawnProcess({ name: 'P' });
+      const ep = Epoll.create1(p, 0);
+      const [r, w] = p.pipe(O_NONBLOCK);
+      const [r2, w2] = p.pipe(O_NONBLOCK);
+      const efd = p.eventfd(0, O_NONBLOCK);
+      Epoll.ctl(p, ep, EPOLL_CTL_ADD, r, { events: EPOLLIN, data: 1 });
+      Epoll.ctl(p, ep, EPOLL_CTL_ADD, r2, { events: EPOLLIN | EPOLLET | EPOLLONESHOT, data: 2 });
+      const fds: Fds = { ep, r, w, r2, w2, efd };
+      const c = p.fork();
+      prog.forEach((ops, i) => (i % 2 === 0 ? p : c).thread((sys) => syscallBody(sys, fds, ops)));
+    },
+  });
+  return scenarioSource(s, scenarioPolicy(s, policy));
+}
+
+/**
+ * Runs `n` random schedules of `src` and counts those whose trace class is not in
+ * `classes` (what an exhaustive DPOR search explored): a cheap soundness check for worlds
+ * too big for naive search.
+ */
+export function sampledMisses(src: WorldSource, classes: ReadonlySet<string>, n: number, seed: number): number {
+  const rng = new Random(seed);
+  let missing = 0;
+  for (let i = 0; i < n; i++) {
+    const w = src.start(false);
+    const accs: Array<number | readonly number[]> = [];
+    const pick = randomChooser(rng.below(2 ** 31));
+    const d = drive(w, (en, cnt, step, last) => {
+      const t = pick(en, cnt, step, last);
+      accs.push(w.engine.threads[t]!.pending!.acc);
+      return t;
+    }, 10_000);
+    if (d.end === 'step-limit') continue;
+    if (!classes.has(traceKey(w.engine.schedule, accs))) missing++;
+  }
+  return missing;
 }

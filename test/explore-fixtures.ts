@@ -3,7 +3,7 @@
  * kernel's engine with hand-written steps (declared accesses + plain JS state), the
  * kernel ones on the real syscall paths.
  */
-import { access, defineScenario, Lock, O_RDWR, receiveFdSteps, type Kernel, type KernelPath, type Scenario, type Step } from 'fdlab';
+import { access, defineScenario, Lock, O_RDWR, receiveFdSteps, syscallSteps, type Kernel, type KernelPath, type Scenario, type Step } from 'fdlab';
 
 /** State of the synthetic f_pos race. */
 export interface FposState {
@@ -195,7 +195,7 @@ export const stealFpos = defineScenario({
       return yield* sys.read(fd, 1);
     });
     p2.thread(function* (sys) {
-      const fd2 = yield* receiveFdSteps(p2.main, file, 0);
+      const fd2 = yield* syscallSteps(p2.main, receiveFdSteps(p2.main, file, 0));
       return yield* sys.read(fd2, 1);
     });
     return { p1, fd };

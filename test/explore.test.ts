@@ -1,6 +1,6 @@
 import {
-  access, countPreemptions, ModelError, defineScenario, explore, KernelError, matchesVerdict, O_RDWR, parseSchedule, Random, replay, scenarioPolicy,
-  verdictOf, type ExploreProgress, type KernelPath, type Plugin,
+  access, countPreemptions, defineScenario, explore, KernelError, matchesVerdict, ModelError, O_RDWR, parseSchedule, Random, replay, scenarioPolicy,
+  syscallSteps, verdictOf, type ExploreProgress, type KernelPath, type Plugin,
 } from 'fdlab';
 import { describe, expect, it } from 'vitest';
 import { searchSettings, searchWorlds } from '../src/explore/explore.js';
@@ -122,10 +122,12 @@ describe('explore: kernel scenarios and verdicts', () => {
         const p = k.spawnProcess();
         const fd = p.open('/data/log', O_RDWR);
         const f = p.fileOf(fd);
-        p.thread(function* () {
-          yield { fn: 'get_file', acc: access(f.simId, 1, true) };
-          f.getFile();
-          return 'took';
+        p.thread(function* (sys) {
+          return yield* syscallSteps(sys.task, (function* () {
+            yield { fn: 'get_file', acc: access(f.simId, 0, true) };
+            f.getFile();
+            return 'took';
+          })());
         });
         return { fd };
       },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  EMPTY_FD, FDPUT_FPUT, FDPUT_POS_UNLOCK, O_PATH, O_RDONLY, O_RDWR, fdWordId, fdgetSteps, fdputSteps, fileNeedsPosLock, fputTeardown,
+  EMPTY_FD, FDPUT_FPUT, FDPUT_POS_UNLOCK, O_PATH, O_RDONLY, O_RDWR, fdWordId, fdgetSteps, fdputSteps, fileNeedsPosLock, fputTeardown, syscallSteps,
   type FdgetPosRule, type FileOperations, type Kernel, type Process, type RefFile,
 } from '../src/index.js';
 import { newKernel, stepLog } from './helpers.js';
@@ -62,10 +62,11 @@ describe('fdget: borrowed vs cloned on files_struct.count (kernel-file.md §3.3)
       const counts: number[] = [];
       for (let i = 0; i < threads; i++) {
         p.thread(function* (sys) {
-          const w = yield* fdgetSteps(sys.task, sys.task.files!, fd);
+          const files = sys.task.files!;
+          const w = yield* syscallSteps(sys.task, fdgetSteps(sys.task, files, fd));
           words.push(w);
           counts.push(f.count);
-          yield* fdputSteps(sys.task, sys.task.files!, w);
+          yield* syscallSteps(sys.task, fdputSteps(sys.task, files, w));
         });
       }
       const t = p.main.sim;

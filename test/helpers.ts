@@ -5,9 +5,12 @@
  */
 import { expect } from 'vitest';
 import {
-  formatSchedule, Kernel, KernelError, runEngine,
-  type ErrnoName, type KernelOptions, type KernelPath, type SimThread, type TraceEvent, type Violation,
+  formatSchedule, Kernel, runEngine,
+  type KernelOptions, type TraceEvent, type Violation,
 } from '../src/index.js';
+
+// The helpers a scenario author needs are the library's own (fdlab/testing); the tests use them too.
+export { catchErrno as catching, errnoOf, stepToEnd, stepUntil } from '../src/testing/index.js';
 
 interface Tracked {
   readonly kernel: Kernel;
@@ -17,9 +20,12 @@ interface Tracked {
 
 const created: Tracked[] = [];
 
-/** A new Kernel, recorded for the end-of-test audit. */
+/**
+ * A new Kernel, recorded for the end-of-test audit. Tests read the event log, so it is
+ * recorded unless `trace: false` is asked for (plain use records none by default).
+ */
 export function newKernel(opts?: KernelOptions): Kernel {
-  const k = new Kernel(opts);
+  const k = new Kernel({ trace: true, ...opts });
   created.push({ kernel: k, exempt: false });
   return k;
 }
@@ -49,17 +55,6 @@ export function auditCreatedKernels(): void {
   if (failures.length > 0) throw new Error(`reference audit failed at the end of the test:\n  ${failures.join('\n  ')}`);
 }
 
-/** Runs `fn` and returns the errno name of the KernelError it throws; fails if it does not throw one. */
-export function errnoOf(fn: () => unknown): ErrnoName {
-  try {
-    fn();
-  } catch (e) {
-    if (KernelError.is(e)) return e.code;
-    throw e;
-  }
-  throw new Error('expected a KernelError, but the call succeeded');
-}
-
 /** The state as a string: a failed call must leave it unchanged. */
 export function state(k: Kernel): string {
   return JSON.stringify(k.snapshot());
@@ -77,28 +72,6 @@ export function violations(k: Kernel, kind: string): Violation[] {
   return k.engine.violations.filter((v) => v.kind === kind);
 }
 
-/** Steps thread `t` until its pending step is `fn` (it must get there). */
-export function stepUntil(k: Kernel, t: SimThread, fn: string | RegExp): void {
-  const match = (s: string) => (typeof fn === 'string' ? s === fn : fn.test(s));
-  for (let guard = 0; guard < 10_000; guard++) {
-    const p = t.pending;
-    if (p === null) throw new Error(`${t.name} finished before reaching ${String(fn)}`);
-    if (match(p.fn)) return;
-    if (!k.engine.isEnabled(t.id)) throw new Error(`${t.name} is blocked in ${p.fn} before reaching ${String(fn)}`);
-    k.engine.step(t.id);
-  }
-  throw new Error(`${t.name} never reached ${String(fn)}`);
-}
-
-/** Steps thread `t` until it finishes. */
-export function stepToEnd(k: Kernel, t: SimThread): void {
-  for (let guard = 0; t.pending !== null && guard < 10_000; guard++) {
-    if (!k.engine.isEnabled(t.id)) throw new Error(`${t.name} is blocked in ${t.pending.fn}`);
-    k.engine.step(t.id);
-  }
-  if (t.pending !== null) throw new Error(`${t.name} did not finish`);
-}
-
 /** Finishes every thread without preemption; returns the schedule string of the whole run. */
 export function finish(k: Kernel): string {
   const r = runEngine(k.engine, { kind: 'sequential' });
@@ -109,14 +82,4 @@ export function finish(k: Kernel): string {
 /** The scheduler steps of a run as `thread:fn` strings. */
 export function stepLog(k: Kernel): string[] {
   return k.engine.events.filter((e) => e.kind === 'step').map((e) => `${e.thread}:${e.fn}`);
-}
-
-/** A KernelError's code caught from a thread body, or the value returned. */
-export function* catching<T>(gen: KernelPath<T>): KernelPath<T | ErrnoName> {
-  try {
-    return yield* gen;
-  } catch (e) {
-    if (KernelError.is(e)) return e.code;
-    throw e;
-  }
 }

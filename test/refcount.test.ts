@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  FMODE_OPENED, O_RDONLY, O_RDWR, fputDeferred, fputTeardown, fputTeardownSteps, runTaskWork,
+  countStep, FMODE_OPENED, O_RDONLY, O_RDWR, fputDeferred, fputTeardown, fputTeardownSteps, runTaskWork,
   type FileOperations, type FputContext,
 } from '../src/index.js';
 import { effects, expectLeak, newKernel, stepLog, violations } from './helpers.js';
@@ -64,7 +64,7 @@ describe('RefFile reference counting (kernel-file.md §2, §7)', () => {
     expect(f.live).toBe(true);
     p.close(fd);
     expect(f.live).toBe(false);
-    const counts = effects(k).filter((e) => e.obj === 'file#1' && e.before !== undefined).map((e) => `${e.fn} ${e.before}->${e.after}`);
+    const counts = effects(k).filter((e) => e.objId === f.simId && e.before !== undefined).map((e) => `${e.fn} ${e.before}->${e.after}`);
     expect(counts).toEqual([
       'alloc_file 0->1', 'file_ref_get 1->2', 'get_file 2->3', 'get_file 3->4',
       'fput 4->3', 'fput 3->2', 'fput 2->1', 'fput 1->0',
@@ -130,6 +130,7 @@ describe('RefFile reference counting (kernel-file.md §2, §7)', () => {
     const mnt = k.vfs.mountAt('/mnt')!;
     const seen: number[] = [];
     p.thread(function* () {
+      yield countStep('fput', f);
       if (f.put()) yield* fputTeardownSteps(f);
     });
     const q = k.spawnProcess();
@@ -141,10 +142,10 @@ describe('RefFile reference counting (kernel-file.md §2, §7)', () => {
     });
     k.run({ kind: 'round-robin' });
     expect(stepLog(k).filter((s) => s.startsWith('P1.')).map((s) => s.slice(6))).toEqual([
-      '__fput', 'eventpoll_release', 'locks_remove_file', 'f_op->release', 'mntput', 'file_free',
+      'fput', '__fput', 'eventpoll_release', 'locks_remove_file', 'f_op->release', 'mntput', 'file_free',
     ]);
     // While P1 was between __fput and mntput, the other thread still saw the mount pinned.
-    expect(seen.slice(0, 5)).toEqual([1, 1, 1, 1, 1]);
+    expect(seen.slice(0, 6)).toEqual([1, 1, 1, 1, 1, 1]);
     expect(seen.at(-1)).toBe(0);
     expect(f.live).toBe(false);
     k.vfs.umount('/mnt');

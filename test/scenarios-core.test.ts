@@ -21,7 +21,8 @@ describe('reserved slots (kernel-file.md §1.2, §9.6)', () => {
     const t2 = p.thread(function* (sys) {
       out.dup2 = yield* catching(sys.dup2(x, 1));
       out.child = yield* sys.fork();
-      out.childSlot = out.child.files.slotState(1);
+      const child = out.child;
+      out.childSlot = k.engine.peek(() => child.files.slotState(1));
       out.close = yield* catching(sys.close(1));
     });
     return { k, p, t1, t2, out };
@@ -337,21 +338,23 @@ describe('seed 001: POSIX locks lost on a multithreaded exec (kernel-file.md §5
   const SCHEDULE = '0.0.0.0.0.0.0.0.0.0.1';
 
   it("'before-de_thread': exec copies the still-shared table; T1's death drops the old one and the lock with it", () => {
-    const { k, inode, t2 } = build('before-de_thread');
+    const { k, p, inode, t2 } = build('before-de_thread');
+    const oldFiles = p.files;
     expect(k.run(SCHEDULE).completed).toBe(true);
     expect(stepLog(k).slice(10)).toEqual([
       'P1.T2:unshare_fd:files->count', 'P1.T2:dup_fd', 'P1.T2:task_lock: task->files = copy', 'P1.T2:put_files_struct',
-      'P1.T2:de_thread', 'P1.T2:put_files_struct', 'P1.T2:file_close_fd', 'P1.T2:filp_flush', 'P1.T2:fput',
+      'P1.T2:de_thread', 'P1.T2:put_files_struct', 'P1.T2:close_files', 'P1.T2:filp_flush', 'P1.T2:fput', 'P1.T2:close_files',
+      'P1.T2:do_close_on_exec',
     ]);
     expect(posixLocksOf(inode)).toEqual([]); // lost, although POSIX says locks survive exec
     expect(t2.files!.name).toBe('P1.files2');
-    expect(k.engine.events.some((e) => e.kind === 'effect' && e.fn === 'locks_remove_posix' && e.note === 'owner P1.files')).toBe(true);
+    expect(k.engine.events.some((e) => e.kind === 'effect' && e.fn === 'locks_remove_posix' && e.detail?.owner === oldFiles.simId)).toBe(true);
   });
 
   it("'after-de_thread' (v5.11 fix): the count is 1 after de_thread, no copy — the lock survives", () => {
     const { k, p, inode, t2 } = build('after-de_thread');
     expect(k.run(SCHEDULE).completed).toBe(true);
-    expect(stepLog(k).slice(10)).toEqual(['P1.T2:de_thread', 'P1.T2:put_files_struct', 'P1.T2:unshare_fd:files->count']);
+    expect(stepLog(k).slice(10)).toEqual(['P1.T2:de_thread', 'P1.T2:put_files_struct', 'P1.T2:unshare_fd:files->count', 'P1.T2:do_close_on_exec']);
     expect(posixLocksOf(inode).map((l) => [l.owner.name, l.pid])).toEqual([['P1.files', p.pid]]);
     expect(t2.files!.name).toBe('P1.files');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { O_RDONLY, O_RDWR, fgetSteps, type RefFile } from '../src/index.js';
+import { O_RDONLY, O_RDWR, fgetSteps, formatEffect, renderText, type RefFile } from '../src/index.js';
 import { effects, newKernel, stepUntil, stepToEnd, violations } from './helpers.js';
 
 describe('the filp slab (SLAB_TYPESAFE_BY_RCU, 0ede61d8589c)', () => {
@@ -42,10 +42,21 @@ describe('the filp slab (SLAB_TYPESAFE_BY_RCU, 0ede61d8589c)', () => {
     const p = k.spawnProcess();
     p.close(p.open('/data/log', O_RDWR));
     const fd = p.open('/srv', O_RDONLY);
-    expect(p.fileOf(fd).name).toBe('file#1@2');
+    const f = p.fileOf(fd);
+    expect(f.name).toBe('file#1@2');
     const frees = effects(k).filter((e) => e.fn === 'file_free');
-    expect(frees).toEqual([{ kind: 'effect', fn: 'file_free', obj: 'file#1', before: undefined, after: undefined, note: 'memory back to filp_cachep' }]);
+    expect(frees).toEqual([
+      { kind: 'effect', fn: 'file_free', objId: f.simId, field: undefined, gen: 2, before: undefined, after: undefined, detail: { note: 'memory back to filp_cachep' } },
+    ]);
     p.close(fd);
+    // Each effect recorded the generation, so the log names both incarnations after the
+    // object has been reused (and freed) again.
+    const text = k.engine.events.filter((e) => e.kind === 'effect').map((e) => formatEffect(e, { objects: k.engine }));
+    expect(text).toContain('file_free file#1 (memory back to filp_cachep)');
+    expect(text).toContain('file#1@2.f_count 0→1 (alloc_file /srv)');
+    expect(text).toContain('fd_install P1.files.fd[0] ← file#1@2');
+    expect(text).toContain('file_free file#1@2 (memory back to filp_cachep)');
+    expect(renderText(k.engine.events)).toContain('P1.T1: fd_install P1.files.fd[0] ← file#1@2');
   });
 
   it('before v6.7 (slabTypesafeByRcu: false) a freed file is reused only after a grace period', () => {

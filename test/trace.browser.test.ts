@@ -3,7 +3,7 @@
 import mermaid from 'mermaid';
 import { page } from 'vitest/browser';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { replay, type TraceEvent } from '../src/index.js';
+import { replay, traceLog, type Traceable, type TraceEvent } from '../src/index.js';
 import { pidfdGetfdFpos } from '../src/scenarios/index.js';
 import { renderHtml, renderMermaid, renderText } from '../src/trace/index.js';
 
@@ -14,15 +14,22 @@ function seed000() {
 
 /** Awkward names: every character Mermaid's grammar could read, in objects, notes and labels. */
 function awkward(): TraceEvent[] {
+  const table: Traceable[] = [
+    { simName: (f) => `file#1.${f === 0 ? 'f_count' : 'f_pos'}`, simLabel: () => 'file#1', simKind: () => 'file' },
+    { simName: () => 'mnt:/a;b', simKind: () => 'mount' },
+  ];
   const raw: Array<Omit<TraceEvent, 'seq'>> = [
-    { step: 0, tid: -1, thread: 'setup', kind: 'effect', fn: 'alloc_file', obj: 'file#1', before: 0, after: 1, note: '/a;b#c<d>e&f"g%h:i,j{k}' },
-    { step: 0, tid: -1, thread: 'setup', kind: 'effect', fn: 'mntget', obj: 'mnt:/a;b', before: 0, after: 1 },
-    { step: 1, tid: 0, thread: 'P1.T1', kind: 'effect', fn: 'get_file', obj: 'file#1', before: 1, after: Infinity },
-    { step: 1, tid: 0, thread: 'P1.T1', kind: 'step', fn: 'task_lock: task->files = copy; end', objs: [{ name: 'file#1.f_count', write: true, before: 1, after: Infinity }] },
+    { step: 0, tid: -1, thread: 'setup', kind: 'effect', fn: 'alloc_file', objId: 0, field: 0, gen: 1, before: 0, after: 1, detail: { path: '/a;b#c<d>e&f"g%h:i,j{k}' } },
+    { step: 0, tid: -1, thread: 'setup', kind: 'effect', fn: 'mntget', objId: 1, field: 0, before: 0, after: 1 },
+    { step: 1, tid: 0, thread: 'P1.T1', kind: 'effect', fn: 'get_file', objId: 0, field: 0, gen: 1, before: 1, after: Infinity },
+    { step: 1, tid: 0, thread: 'P1.T1', kind: 'step', fn: 'task_lock: task->files = copy; end', objs: [{ objId: 0, field: 0, write: true, before: 1, after: Infinity }] },
     { step: 2, tid: 1, thread: 'P2.T1', kind: 'violation', fn: 'refcount-saturated', obj: 'file#1', note: 'f_count of file#1 saturated at 1; <br> #x' },
     { step: 2, tid: 1, thread: 'P2.T1', kind: 'step', fn: 'end', objs: [] },
   ];
-  return raw.map((e, seq) => ({ seq, ...e }));
+  return traceLog(
+    { objectAt: (id) => table[id] },
+    raw.map((e, seq) => ({ seq, ...e })),
+  );
 }
 
 describe('renderMermaid in a browser', () => {

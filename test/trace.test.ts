@@ -1,6 +1,6 @@
 import parseDot from 'dotparser';
 import { describe, expect, it } from 'vitest';
-import { O_DIRECTORY, runEngine, type Kernel, type TraceEvent, type Violation } from '../src/index.js';
+import { O_DIRECTORY, runEngine, traceLog, type Kernel, type Traceable, type TraceEvent, type TraceLog, type TraceObjects, type Violation } from '../src/index.js';
 import { pidfd } from '../src/plugins/pidfd/index.js';
 import { newKernel } from './helpers.js';
 import {
@@ -11,8 +11,6 @@ import {
   explainViolation,
   formatCount,
   formatEffect,
-  objectOf,
-  parseSlot,
   quoteDot,
   ReferenceTracker,
   referencesAt,
@@ -23,53 +21,98 @@ import {
   renderMermaid,
   renderText,
   scriptJson,
+  traceKindOf,
+  traceName,
+  traceRootOf,
   violationOfEvent,
 } from '../src/trace/index.js';
 
 // ---------------------------------------------------------------------------------------
-// Hand-built traces
+// Hand-built traces over a hand-made object table (ids as an engine would hand them out)
+
+const FILE_FIELDS = ['f_count', 'f_pos', 'f_ep', 'state'];
+/** A struct file as the model names it: `file#n`, `file#n@i` for incarnation i. */
+function fileObj(num: number): Traceable {
+  const label = (gen?: number): string => {
+    const i = gen === undefined ? 1 : (gen + 1) >> 1;
+    return i > 1 ? `file#${num}@${i}` : `file#${num}`;
+  };
+  return { simName: (f, gen) => `${label(gen)}.${FILE_FIELDS[f]}`, simLabel: label, simKind: () => 'file' };
+}
+const filesObj = (name: string): Traceable => ({
+  simName: (f) => `${name}.${['count', 'fdt', 'open_fds'][f]}`,
+  simCount: (f) => (f === 0 ? 1 : undefined),
+  simLabel: () => name,
+  simKind: () => 'fdtable',
+});
+const fdtObj = (table: string, owner: number): Traceable => ({ simName: (fd) => `${table}.fd[${fd}]`, simLabel: () => `${table}.fdt`, simKind: () => 'fdt', simOwner: () => owner });
+
+const FILE1 = 0;
+const P1FILES = 1;
+const P1FDT = 2;
+const P2FILES = 3;
+const P2FDT = 4;
+const MNT = 5;
+const POSLOCK = 6;
+const ODD = 7;
+const TABLE: Traceable[] = [
+  fileObj(1),
+  filesObj('P1.files'),
+  fdtObj('P1.files', P1FILES),
+  filesObj('P2.files'),
+  fdtObj('P2.files', P2FILES),
+  { simName: () => 'mnt:/', simKind: () => 'mount' },
+  { simName: () => 'f_pos_lock of file#1', simKind: () => 'lock', simOwner: () => FILE1 },
+  { simName: () => '</script><b>x</b>' },
+];
+const OBJECTS: TraceObjects = { objectAt: (id) => TABLE[id], threadName: (tid) => (tid < 0 ? 'setup' : `P${tid + 1}.T1`) };
 
 type Ev = Omit<TraceEvent, 'seq'>;
 
-function log(...evs: Ev[]): TraceEvent[] {
-  return evs.map((e, seq) => ({ seq, ...e }));
+function log(...evs: Ev[]): TraceLog {
+  return traceLog(
+    OBJECTS,
+    evs.map((e, seq) => ({ seq, ...e })),
+  );
 }
 
-const setup = (fn: string, obj: string, extra: Partial<Ev> = {}): Ev => ({ step: 0, tid: -1, thread: 'setup', kind: 'effect', fn, obj, ...extra });
-const eff = (step: number, tid: number, fn: string, obj: string, extra: Partial<Ev> = {}): Ev => ({
+const setup = (fn: string, objId: number, field: number | undefined, extra: Partial<Ev> = {}): Ev => ({ step: 0, tid: -1, thread: 'setup', kind: 'effect', fn, objId, field, ...extra });
+const eff = (step: number, tid: number, fn: string, objId: number, field: number | undefined, extra: Partial<Ev> = {}): Ev => ({
   step,
   tid,
   thread: `P${tid + 1}.T1`,
   kind: 'effect',
   fn,
-  obj,
+  objId,
+  field,
   ...extra,
 });
 const stp = (step: number, tid: number, fn: string, objs: TraceEvent['objs'] = []): Ev => ({ step, tid, thread: `P${tid + 1}.T1`, kind: 'step', fn, objs });
 const vio = (step: number, tid: number, kind: string, obj: string, note: string): Ev => ({ step, tid, thread: `P${tid + 1}.T1`, kind: 'violation', fn: kind, obj, note });
+const file1 = { file: FILE1, fileGen: 1 };
 
 /** A file shared through two tables, an f_pos race, a close and a free. */
-function handTrace(): TraceEvent[] {
+function handTrace(): TraceLog {
   return log(
-    setup('alloc_fd', 'P1.files.fd[3]', { note: 'reserved' }),
-    setup('alloc_file', 'file#1', { before: 0, after: 1, note: '/srv' }),
-    setup('fd_install', 'P1.files.fd[3]', { note: 'file#1' }),
-    eff(1, 1, 'file_ref_get', 'file#1', { before: 1, after: 2 }),
-    stp(1, 1, 'file_ref_get', [{ name: 'file#1.f_count', write: true, before: 1, after: 2 }]),
-    eff(2, 1, 'alloc_fd', 'P2.files.fd[0]', { note: 'reserved' }),
-    eff(2, 1, 'fd_install', 'P2.files.fd[0]', { note: 'file#1' }),
-    stp(2, 1, 'fd_install', [{ name: 'P2.files.fd[0]', write: true }]),
-    stp(3, 0, 'f_pos:read', [{ name: 'file#1.f_pos', write: false, before: 0, after: 0 }]),
+    setup('alloc_fd', P1FDT, 3, { detail: { note: 'reserved' } }),
+    setup('alloc_file', FILE1, 0, { gen: 1, before: 0, after: 1, detail: { path: '/srv' } }),
+    setup('fd_install', P1FDT, 3, { detail: file1 }),
+    eff(1, 1, 'file_ref_get', FILE1, 0, { gen: 1, before: 1, after: 2 }),
+    stp(1, 1, 'file_ref_get', [{ objId: FILE1, field: 0, write: true, before: 1, after: 2 }]),
+    eff(2, 1, 'alloc_fd', P2FDT, 0, { detail: { note: 'reserved' } }),
+    eff(2, 1, 'fd_install', P2FDT, 0, { detail: file1 }),
+    stp(2, 1, 'fd_install', [{ objId: P2FDT, field: 0, write: true }]),
+    stp(3, 0, 'f_pos:read', [{ objId: FILE1, field: 1, write: false, before: 0, after: 0 }]),
     vio(4, 1, 'fpos-race', 'file#1', 'f_pos of file#1 updated by P1.T1 and P2.T1 concurrently; P1.T1 skipped f_pos_lock because f_count was 1 at fdget_pos'),
-    stp(4, 1, 'f_pos:read', [{ name: 'file#1.f_pos', write: false, before: 0, after: 0 }]),
+    stp(4, 1, 'f_pos:read', [{ objId: FILE1, field: 1, write: false, before: 0, after: 0 }]),
     // A plain call after step 4 (same step number, after the step event).
-    eff(4, 0, 'file_close_fd', 'P1.files.fd[3]', { note: 'file#1' }),
-    eff(4, 0, 'fput', 'file#1', { before: 2, after: 1 }),
-    eff(5, 1, 'file_close_fd', 'P2.files.fd[0]', { note: 'file#1' }),
-    eff(5, 1, 'fput', 'file#1', { before: 1, after: 0 }),
-    eff(5, 1, '__fput', 'file#1', { note: 'begin' }),
-    eff(5, 1, 'file_free', 'file#1', { note: 'memory back to filp_cachep' }),
-    stp(5, 1, 'close', [{ name: 'P2.files.fd[0]', write: true }]),
+    eff(4, 0, 'file_close_fd', P1FDT, 3, { detail: file1 }),
+    eff(4, 0, 'fput', FILE1, 0, { gen: 1, before: 2, after: 1 }),
+    eff(5, 1, 'file_close_fd', P2FDT, 0, { detail: file1 }),
+    eff(5, 1, 'fput', FILE1, 0, { gen: 1, before: 1, after: 0 }),
+    eff(5, 1, '__fput', FILE1, undefined, { gen: 1, detail: { note: 'begin' } }),
+    eff(5, 1, 'file_free', FILE1, undefined, { gen: 2, detail: { note: 'memory back to filp_cachep' } }),
+    stp(5, 1, 'close', [{ objId: P2FDT, field: 0, write: true }]),
   );
 }
 
@@ -174,30 +217,41 @@ function checkMermaid(text: string): void {
 // ---------------------------------------------------------------------------------------
 
 describe('format helpers', () => {
-  it('formats counts, slots, objects and effects', () => {
+  it('formats counts, names and effects from structured records', () => {
     expect(formatCount(3)).toBe('3');
     expect(formatCount(Infinity)).toBe('∞');
     expect(formatCount(Infinity, { ascii: true })).toBe('inf');
     expect(formatCount(undefined)).toBe('?');
-    expect(parseSlot('P1.files.fd[12]')).toEqual({ table: 'P1.files', fd: 12 });
-    expect(parseSlot('file#1')).toBeUndefined();
-    expect(objectOf('file#1.f_count')).toBe('file#1');
-    expect(objectOf('file#2@3.f_pos')).toBe('file#2@3');
-    expect(objectOf('P1.files.fd[3]')).toBe('P1.files');
-    expect(objectOf('P1.files.count')).toBe('P1.files');
-    expect(objectOf('f_pos_lock of file#4')).toBe('file#4');
-    expect(objectOf('mnt:/')).toBe('mnt:/');
+    expect(traceName(OBJECTS, P1FDT, 12)).toBe('P1.files.fd[12]');
+    expect(traceName(OBJECTS, FILE1)).toBe('file#1');
+    expect(traceName(OBJECTS, FILE1, 1, 5)).toBe('file#1@3.f_pos');
+    expect(traceName(OBJECTS, 99)).toBe('#99');
+    expect(traceName(OBJECTS, 99, 2)).toBe('#99.2');
+    expect(traceRootOf(OBJECTS, P1FDT)).toBe(P1FILES);
+    expect(traceRootOf(OBJECTS, POSLOCK)).toBe(FILE1);
+    expect(traceRootOf(OBJECTS, MNT)).toBe(MNT);
+    expect(traceKindOf(OBJECTS, P2FDT)).toBe('fdt');
+    expect(traceKindOf(OBJECTS, ODD)).toBe('other');
     const [a, , c] = handTrace();
-    expect(formatEffect(a!)).toBe('alloc_fd P1.files.fd[3] (reserved)');
-    expect(formatEffect(c!)).toBe('fd_install P1.files.fd[3] ← file#1');
-    expect(formatEffect(c!, { ascii: true })).toBe('fd_install P1.files.fd[3] <- file#1');
-    expect(formatEffect({ seq: 0, step: 1, tid: 0, thread: 'T', kind: 'effect', fn: 'get_file', obj: 'file#1', before: 1, after: 2 })).toBe('file#1.f_count 1→2');
-    expect(formatEffect({ seq: 0, step: 1, tid: 0, thread: 'T', kind: 'effect', fn: 'alloc_file', obj: 'file#1', before: 0, after: 1, note: '/srv' })).toBe(
+    const o = { objects: OBJECTS };
+    expect(formatEffect(a!, o)).toBe('alloc_fd P1.files.fd[3] (reserved)');
+    expect(formatEffect(c!, o)).toBe('fd_install P1.files.fd[3] ← file#1');
+    expect(formatEffect(c!, { ...o, ascii: true })).toBe('fd_install P1.files.fd[3] <- file#1');
+    expect(formatEffect({ seq: 0, step: 1, tid: 0, thread: 'T', kind: 'effect', fn: 'get_file', objId: FILE1, field: 0, gen: 1, before: 1, after: 2 }, o)).toBe('file#1.f_count 1→2');
+    expect(formatEffect({ seq: 0, step: 1, tid: 0, thread: 'T', kind: 'effect', fn: 'get_file', objId: FILE1, field: 0, gen: 3, before: 1, after: 2 }, o)).toBe('file#1@2.f_count 1→2');
+    expect(formatEffect({ seq: 0, step: 1, tid: 0, thread: 'T', kind: 'effect', fn: 'alloc_file', objId: FILE1, field: 0, before: 0, after: 1, detail: { path: '/srv' } }, o)).toBe(
       'file#1.f_count 0→1 (alloc_file /srv)',
     );
-    expect(formatEffect({ seq: 0, step: 1, tid: 0, thread: 'T', kind: 'effect', fn: 'lock', obj: 'f_pos_lock of file#1', note: 'mutex_lock' })).toBe(
+    expect(formatEffect({ seq: 0, step: 1, tid: 0, thread: 'T', kind: 'effect', fn: 'lock', objId: POSLOCK, field: 0, detail: { note: 'mutex_lock' } }, o)).toBe(
       'mutex_lock f_pos_lock of file#1',
     );
+    const d = (detail: TraceEvent['detail'], fn = 'x', objId = P2FILES): TraceEvent => ({ seq: 0, step: 0, tid: 0, thread: 'T', kind: 'effect', fn, objId, detail });
+    expect(formatEffect(d({ from: P1FILES }, 'dup_fd'), o)).toBe('dup_fd P2.files (copy of P1.files)');
+    expect(formatEffect(d({ lockType: 1, owner: P1FILES }, 'posix_lock_file'), o)).toBe('posix_lock_file P2.files (F_WRLCK by P1.files)');
+    expect(formatEffect(d({ thread: 1, note: 'killed' }, 'de_thread'), o)).toBe('de_thread P2.T1 (killed)');
+    expect(formatEffect(d({ thread: 1 }, 'exit'), o)).toBe('exit P2.files (last thread P2.T1 exited)');
+    // Without an object table the ids show through; nothing is guessed from strings.
+    expect(formatEffect(c!)).toBe('fd_install #2.3 ← #0');
   });
 });
 
@@ -308,17 +362,18 @@ describe('renderDot and the reference model', () => {
 
   it('tracks reserved slots, dup_fd copies, table counts, locks, mounts and missing references', () => {
     const events = log(
-      setup('mount', 'mnt:/', { after: 0, note: 'rootfs' }),
-      setup('mntget', 'mnt:/', { before: 0, after: 1 }),
-      setup('alloc_file', 'file#1', { before: 0, after: 1, note: '/data/"odd"\\name' }),
-      setup('alloc_fd', 'P1.files.fd[0]', { note: 'reserved' }),
-      setup('fd_install', 'P1.files.fd[0]', { note: 'file#1' }),
-      setup('alloc_fd', 'P1.files.fd[1]', { note: 'reserved' }),
-      setup('get_file', 'file#1', { before: 1, after: 2 }),
-      setup('dup_fd', 'P2.files', { note: 'copy of P1.files' }),
-      setup('copy_files(CLONE_FILES)', 'P2.files.count', { before: 1, after: 2 }),
-      setup('lock', 'f_pos_lock of file#1', { note: 'mutex_lock' }),
-      setup('fput', 'file#1', { before: 2, after: 1 }), // a bug: two slots, one reference
+      setup('mount', MNT, 0, { after: 0, detail: { note: 'rootfs' } }),
+      setup('mntget', MNT, 0, { before: 0, after: 1 }),
+      setup('alloc_file', FILE1, 0, { gen: 1, before: 0, after: 1, detail: { path: '/data/"odd"\\name' } }),
+      setup('alloc_fd', P1FDT, 0, { detail: { note: 'reserved' } }),
+      setup('fd_install', P1FDT, 0, { detail: file1 }),
+      setup('alloc_fd', P1FDT, 1, { detail: { note: 'reserved' } }),
+      setup('get_file', FILE1, 0, { gen: 1, before: 1, after: 2 }),
+      setup('dup_fd', P2FILES, undefined, { detail: { from: P1FILES } }),
+      setup('copy_files(CLONE_FILES)', P2FILES, 0, { before: 1, after: 2 }),
+      setup('expand_fdtable', P2FILES, 1, { before: 64, after: 128 }), // not a count
+      setup('lock', POSLOCK, 0, { detail: { note: 'mutex_lock' } }),
+      setup('fput', FILE1, 0, { gen: 1, before: 2, after: 1 }), // a bug: two slots, one reference
     );
     const s = referencesAt(events);
     expect(s.tables).toEqual([
@@ -326,17 +381,17 @@ describe('renderDot and the reference model', () => {
         name: 'P1.files',
         count: undefined,
         slots: [
-          { fd: 0, file: 'file#1' },
-          { fd: 1, file: undefined },
+          { fd: 0, name: 'P1.files.fd[0]', file: 'file#1' },
+          { fd: 1, name: 'P1.files.fd[1]', file: undefined },
         ],
       },
-      { name: 'P2.files', count: 2, slots: [{ fd: 0, file: 'file#1' }] },
+      { name: 'P2.files', count: 2, slots: [{ fd: 0, name: 'P2.files.fd[0]', file: 'file#1' }] },
     ]);
     expect(s.files).toEqual([
       { name: 'file#1', count: 1, path: '/data/"odd"\\name', pos: 0, state: 'open', slots: ['P1.files.fd[0]', 'P2.files.fd[0]'], unowned: 0, missing: 1 },
     ]);
     expect(s.mounts).toEqual([{ name: 'mnt:/', count: 1 }]);
-    expect(s.locks).toEqual([{ name: 'f_pos_lock of file#1', holder: 'setup' }]);
+    expect(s.locks).toEqual([{ name: 'f_pos_lock of file#1', holder: 'setup', file: 'file#1' }]);
     const dot = renderDot(events, { mounts: true, title: 'a "quoted" title' });
     const g = dotGraph(dot);
     expect(g.nodes.get('file#1')?.get('label')).toContain('slots without refs: 1');
@@ -351,7 +406,7 @@ describe('renderDot and the reference model', () => {
   });
 
   it('ReferenceTracker applies events one at a time', () => {
-    const t = new ReferenceTracker();
+    const t = new ReferenceTracker(OBJECTS);
     const events = handTrace();
     const counts: Array<number | undefined> = [];
     for (const e of events) {
@@ -367,16 +422,28 @@ describe('renderJson', () => {
     const events = handTrace();
     const json = renderJson(events, { zeta: 1, alpha: { b: [1, undefined, Infinity], a: 'x' }, skip: undefined });
     expect(renderJson(handTrace(), { alpha: { a: 'x', b: [1, undefined, Infinity] }, zeta: 1 })).toBe(json);
-    expect(json.startsWith('{\n  "format": "fdlab-trace",\n  "version": 1,\n  "meta": {\n    "alpha": {\n      "a": "x",')).toBe(true);
-    const doc = JSON.parse(json) as { meta: unknown; events: unknown[] };
+    expect(json.startsWith('{\n  "format": "fdlab-trace",\n  "version": 2,\n  "meta": {\n    "alpha": {\n      "a": "x",')).toBe(true);
+    const doc = JSON.parse(json) as { meta: unknown; objects: unknown[]; events: Array<{ [k: string]: unknown }> };
     expect(doc.meta).toEqual({ alpha: { a: 'x', b: [1, null, 'Infinity'] }, zeta: 1 });
     expect(doc.events).toHaveLength(events.length);
-    expect(Object.keys(doc.events[1] as object)).toEqual(['seq', 'step', 'tid', 'thread', 'kind', 'fn', 'obj', 'before', 'after', 'note']);
-    expect(eventToJson({ seq: 0, step: 0, tid: 0, thread: 't', kind: 'effect', fn: 'get_file', obj: 'file#1', before: Infinity, after: Infinity })).toMatchObject({
+    expect(Object.keys(doc.events[1]!)).toEqual(['seq', 'step', 'tid', 'thread', 'kind', 'fn', 'objId', 'field', 'gen', 'name', 'before', 'after', 'detail']);
+    expect(doc.events[1]).toMatchObject({ objId: FILE1, field: 0, gen: 1, name: 'file#1.f_count', detail: { path: '/srv' } });
+    expect(doc.events[2]).toMatchObject({ fn: 'fd_install', name: 'P1.files.fd[3]', detail: { file: FILE1, fileGen: 1, fileName: 'file#1' } });
+    expect(doc.events[4]!['objs']).toEqual([{ objId: FILE1, field: 0, name: 'file#1.f_count', write: true, before: 1, after: 2 }]);
+    // Every object referred to, by id, with its kind and owner.
+    expect(doc.objects).toEqual([
+      { id: FILE1, kind: 'file', name: 'file#1' },
+      { id: P1FILES, kind: 'fdtable', name: 'P1.files' },
+      { id: P1FDT, kind: 'fdt', name: 'P1.files.fdt', owner: P1FILES },
+      { id: P2FILES, kind: 'fdtable', name: 'P2.files' },
+      { id: P2FDT, kind: 'fdt', name: 'P2.files.fdt', owner: P2FILES },
+    ]);
+    expect(eventToJson({ seq: 0, step: 0, tid: 0, thread: 't', kind: 'effect', fn: 'get_file', objId: FILE1, field: 0, before: Infinity, after: Infinity }, OBJECTS)).toMatchObject({
+      name: 'file#1.f_count',
       before: 'Infinity',
       after: 'Infinity',
     });
-    expect(JSON.parse(renderJson([]))).toEqual({ format: 'fdlab-trace', version: 1, events: [] });
+    expect(JSON.parse(renderJson([]))).toEqual({ format: 'fdlab-trace', version: 2, objects: [], events: [] });
     const cyclic: { self?: unknown; m: Map<string, number> } = { m: new Map([['k', 1]]) };
     cyclic.self = cyclic;
     expect(JSON.parse(renderJson([], cyclic)).meta).toEqual({ m: { k: 1 }, self: '[circular]' });
@@ -414,7 +481,7 @@ describe('explainViolation', () => {
 
 describe('renderHtml', () => {
   it('is a self-contained page with the data as safe JSON', () => {
-    const events = log(...handTrace().map(({ seq: _s, ...e }) => e), setup('note', '</script><b>x</b>', { note: '<!-- & -->' }));
+    const events = log(...handTrace().map(({ seq: _s, ...e }) => e), setup('note', ODD, undefined, { detail: { note: '<!-- & -->' } }));
     const html = renderHtml(events, { title: 'a <race> & "quotes"', schedule: [0, 1, 1] });
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).toContain('<title>a &lt;race&gt; &amp; &quot;quotes&quot;</title>');
@@ -425,7 +492,8 @@ describe('renderHtml', () => {
     expect(html).not.toMatch(/(?:src|href)=["']?(?:https?:)?\/\//);
     const m = /<script type="application\/json" id="fdlab-data">([\s\S]*?)<\/script>/.exec(html);
     const data = JSON.parse(m![1]!) as { events: unknown[]; rows: Array<{ panel: number }>; panels: string[]; violations: Array<{ why: string; row: number }> };
-    expect(data.events).toEqual(events.map(eventToJson));
+    expect(data.events).toEqual(events.map((e) => eventToJson(e, OBJECTS)));
+    expect(html).toContain('setup: note &lt;/script&gt;&lt;b&gt;x&lt;/b&gt; (&lt;!-- &amp; --&gt;)');
     const trs = html.match(/<tr class="(?:step|plain|violation)"/g)!;
     expect(data.rows).toHaveLength(trs.length);
     expect(data.rows.every((r) => r.panel >= 0 && r.panel < data.panels.length)).toBe(true);
@@ -462,7 +530,7 @@ describe('real kernel traces', () => {
     expect(text.match(/file#1\.f_pos 0→2/g)).toHaveLength(2);
     checkMermaid(renderMermaid(events));
     // Mid-steal: P2 holds an fget reference on file#1 that no slot accounts for.
-    const steal = events.find((e) => e.kind === 'effect' && e.fn === 'file_ref_get' && e.obj === 'file#1')!;
+    const steal = events.find((e) => e.kind === 'effect' && e.fn === 'file_ref_get' && traceName(k.engine, e.objId!, undefined, e.gen) === 'file#1')!;
     const mid = referencesAt(events, steal.step).files.find((f) => f.name === 'file#1')!;
     expect(mid).toMatchObject({ count: 2, slots: ['P1.files.fd[0]'], unowned: 1 });
     const end = dotGraph(renderDot(events));
@@ -502,5 +570,111 @@ describe('real kernel traces', () => {
     const end = referencesAt(events).files.find((f) => f.name === 'file#1')!;
     expect(end).toMatchObject({ count: 1, slots: ['P1.files.fd[0]'], unowned: 0, missing: 0 });
     expect(renderHtml(events)).toContain('No violations.');
+  });
+});
+
+describe('renderers over structured records, not names', () => {
+  /**
+   * Objects of a user's own subsystem whose names contain every character the old string
+   * parsers keyed on (`#`, `[`, `]`, `.`, ` of `): renderers must take kinds, owners and
+   * slots from the records and show the names verbatim.
+   */
+  function customTrace(): { k: Kernel; events: TraceLog } {
+    const k = newKernel();
+    const e = k.engine;
+    const table = e.register({ simName: (f) => `ring#[0].${f}`, simLabel: () => 'ring#[0]', simKind: () => 'fdtable', simCount: (f) => (f === 0 ? 1 : undefined) });
+    const slots = e.register({ simName: (f) => `ring#[0].fd[${f}].x`, simKind: () => 'fdt', simOwner: () => table });
+    let gen = 1;
+    const label = (g?: number): string => `buf[#${g === undefined ? '' : (g + 1) >> 1}] of file#9`;
+    const buf = e.register({ simName: (f, g) => `${label(g)}.field[${f}]`, simLabel: label, simKind: () => 'file', simGen: () => gen });
+    const lock = e.register({ simName: () => 'lock of file#1', simKind: () => 'lock', simOwner: () => buf });
+    const thing = e.register({ simName: () => 'P1.files.fd[3]' }); // looks like a slot, is not one
+    e.effect('alloc_file', buf, 0, 0, 1, { path: '/weird#[path]' });
+    e.effect('alloc_fd', slots, 4, undefined, undefined, { note: 'reserved' });
+    e.effect('fd_install', slots, 4, undefined, undefined, { file: buf, fileGen: gen });
+    e.effect('get_file', buf, 0, 1, 2);
+    e.effect('lock', lock, 0, undefined, undefined, { note: 'mutex_lock' });
+    e.effect('poke', thing, 0, 3, 4);
+    e.effect('fput', buf, 0, 2, 1);
+    gen = 3; // the object is reused: later effects record the new generation
+    e.effect('get_file', buf, 0, 1, 2);
+    return { k, events: e.events };
+  }
+
+  it('names, kinds, owners and incarnations come from the objects', () => {
+    const { k, events } = customTrace();
+    const text = renderText(events);
+    expect(text).toContain('setup: buf[#1] of file#9.field[0] 0→1 (alloc_file /weird#[path])');
+    expect(text).toContain('setup: fd_install ring#[0].fd[4].x ← buf[#1] of file#9');
+    expect(text).toContain('setup: mutex_lock lock of file#1');
+    expect(text).toContain('setup: P1.files.fd[3] 3→4 (poke)');
+    expect(text).toContain('setup: buf[#2] of file#9.field[0] 1→2');
+    const before = referencesAt(events, undefined, k.engine);
+    expect(before.tables).toEqual([{ name: 'ring#[0]', count: undefined, slots: [{ fd: 4, name: 'ring#[0].fd[4].x', file: 'buf[#1] of file#9' }] }]);
+    // The lock belongs to the custom file, not to the `file#1` its name mentions.
+    expect(before.locks).toEqual([{ name: 'lock of file#1', holder: 'setup', file: 'buf[#2] of file#9' }]);
+    const f1 = before.files.find((f) => f.name === 'buf[#1] of file#9')!;
+    expect(f1).toMatchObject({ count: 1, path: '/weird#[path]', slots: ['ring#[0].fd[4].x'], missing: 0 });
+    expect(before.files.find((f) => f.name === 'buf[#2] of file#9')).toMatchObject({ count: 2, slots: [] });
+    // Nothing was taken for a table or a slot because of how its name looks.
+    expect(before.tables.map((t) => t.name)).not.toContain('P1.files');
+    const g = dotGraph(renderDot(events));
+    expect(g.edges).toContainEqual(['ring#[0].fd[4].x', 'buf[#1] of file#9']);
+    expect(g.edges).toContainEqual(['lock:lock of file#1', 'buf[#2] of file#9']);
+    const mmd = renderMermaid(events);
+    checkMermaid(mmd);
+    // The slot array is drawn as its table, the lock as its file.
+    expect(mmd).toContain(`as ${escapeMermaid('ring#[0]')}\n`);
+    expect(mmd).not.toContain(`as ${escapeMermaid('ring#[0].fd[4].x')}`);
+    expect(mmd).toContain(`as ${escapeMermaid('buf[#1] of file#9')}\n`);
+    expect(mmd).toContain(`as ${escapeMermaid('P1.files.fd[3]')}\n`);
+    const json = JSON.parse(renderJson(events)) as { objects: Array<{ id: number; kind: string; name: string; owner?: number }>; events: Array<{ name?: string }> };
+    expect(json.objects.map((o) => `${o.kind} ${o.name}`)).toEqual(['fdtable ring#[0]', 'fdt ring#[0].fd[0].x', 'file buf[#] of file#9', 'lock lock of file#1', 'other P1.files.fd[3]']);
+    expect(json.events.map((e) => e.name)).toEqual([
+      'buf[#1] of file#9.field[0]',
+      'ring#[0].fd[4].x',
+      'ring#[0].fd[4].x',
+      'buf[#1] of file#9.field[0]',
+      'lock of file#1',
+      'P1.files.fd[3]',
+      'buf[#1] of file#9.field[0]',
+      'buf[#2] of file#9.field[0]',
+    ]);
+    expect(renderHtml(events)).toContain('fd 4 → buf[#1] of file#9');
+  });
+
+  it('a real trace: the lock of a recycled file points at its current incarnation; JSON lists every object', () => {
+    const k = newKernel();
+    const p1 = k.spawnProcess();
+    p1.close(p1.open('/data/log', 0)); // file#1, freed: the object is reused below
+    const fd = p1.open('/srv', O_DIRECTORY);
+    const p2 = p1.fork();
+    for (const p of [p1, p2]) {
+      p.thread(function* (sys) {
+        yield* sys.getdents(fd, 2);
+      });
+    }
+    runEngine(k.engine, { kind: 'round-robin' });
+    const events = k.engine.events;
+    const held: Array<{ name: string; file?: string | undefined }> = [];
+    for (let s = 1; s <= k.engine.stepCount; s++) held.push(...referencesAt(events, s).locks);
+    expect(held.length).toBeGreaterThan(0);
+    for (const l of held) expect(l).toMatchObject({ name: 'f_pos_lock of file#1', file: 'file#1@2' });
+    const atLock = renderDot(events, { atStep: events.find((e) => e.fn === 'lock')!.step });
+    expect(dotGraph(atLock).edges).toContainEqual(['lock:f_pos_lock of file#1', 'file#1@2']);
+    const doc = JSON.parse(renderJson(events)) as { objects: Array<{ id: number; name: string }>; events: Array<{ objId?: number; objs?: Array<{ objId: number }> }> };
+    const listed = new Set(doc.objects.map((o) => o.id));
+    for (const e of doc.events) {
+      if (e.objId !== undefined) expect(listed.has(e.objId)).toBe(true);
+      for (const o of e.objs ?? []) expect(listed.has(o.objId)).toBe(true);
+    }
+    expect(doc.objects.find((o) => o.id === p1.fileOf(fd).simId)?.name).toBe('file#1');
+  });
+
+  it('the tracing-off path records nothing', () => {
+    const k = newKernel({ trace: false });
+    const p = k.spawnProcess();
+    p.dup(p.open('/srv', O_DIRECTORY));
+    expect(k.engine.events).toEqual([]);
   });
 });

@@ -1,54 +1,56 @@
-/** Parsed command line: positional words and `--flag value` / `--flag` options. */
+import { parseArgs as nodeParseArgs } from 'node:util';
+
+/** Parsed command line: positional words and the options the command declared. */
 export interface Args {
   readonly words: string[];
-  readonly opts: Map<string, string | true>;
+  readonly opts: Readonly<Record<string, string | boolean | undefined>>;
 }
 
-const BOOLEAN = new Set(['json', 'help']);
+/** How a command's options look to `util.parseArgs`. */
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
-/** A usage error: the CLI prints it and exits with status 2. */
+/** A usage error: the CLI prints it with a hint and exits with status 2. */
 export class UsageError extends Error {}
 
-/** Splits argv into words and options; `--x=v` and `--x v` both work. */
-export function parseArgs(argv: readonly string[]): Args {
-  const words: string[] = [];
-  const opts = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) {
-      words.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (eq > 0) opts.set(name, a.slice(eq + 1));
-    else if (BOOLEAN.has(name)) opts.set(name, true);
-    else {
-      const v = argv[i + 1];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`--${name} needs a value`);
-      opts.set(name, v);
-      i++;
-    }
+/** A run-time error (bad schedule, a scenario module that throws, an unwritable file): exit status 3. */
+export class RunError extends Error {}
+
+/**
+ * Strict parsing through Node's own parser: unknown options, a missing value and a value
+ * given to a boolean are usage errors. `--x=v` and `--x v` both work.
+ */
+export function parseArgs(argv: readonly string[], options: OptionSpec): Args {
+  try {
+    const r = nodeParseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return { words: r.positionals, opts: r.values as Args['opts'] };
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) throw new UsageError((e as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, ''));
+    throw e;
   }
-  return { words, opts };
 }
 
 /** The string value of an option, or undefined. */
 export function str(args: Args, name: string): string | undefined {
-  const v = args.opts.get(name);
-  if (v === true) throw new UsageError(`--${name} needs a value`);
-  return v;
+  const v = args.opts[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** True if a boolean option was given. */
+export function flag(args: Args, name: string): boolean {
+  return args.opts[name] === true;
 }
 
 /** A non-negative integer option. */
 export function int(args: Args, name: string): number | undefined {
   const v = str(args, name);
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a non-negative integer, got '${v}'`);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--${name} must be a non-negative integer, got '${v}'`);
   return Number(v);
 }
 
-/** Rejects options the command does not know. */
-export function only(args: Args, allowed: readonly string[]): void {
-  for (const k of args.opts.keys()) if (!allowed.includes(k)) throw new UsageError(`unknown option --${k}`);
+/** Rejects positional words beyond the `count` a command takes. */
+export function maxWords(args: Args, count: number): void {
+  const extra = args.words[count];
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
 }

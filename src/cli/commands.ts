@@ -1,35 +1,57 @@
-import { explore, hasOwnKey, ModelError, render, replay, type ExploreResult, type Scenario, type StrategyName, type TraceEvent, type Violation } from '../index.js';
+import {
+  explore, ModelError, parseSchedule, render, replay,
+  type ExploreProgress, type ExploreResult, type PolicyInput, type ReplayResult, type Scenario, type StrategyName, type TraceEvent, type Violation,
+} from '../index.js';
 import { scenarios } from '../scenarios/index.js';
-import { int, only, str, UsageError, type Args } from './args.js';
+import { flag, int, maxWords, RunError, str, UsageError, type Args, type OptionSpec } from './args.js';
 import { parsePolicy } from './policy-arg.js';
 
-/** What a command produced: text for stdout, files to write, the exit status. */
+/**
+ * What a command produced: the report for stdout, a note for stderr, files to write, the
+ * exit status (0 clean and exhaustive, 1 violation found, 4 nothing found by a search
+ * that was not exhaustive).
+ */
 export interface CommandResult {
   readonly stdout: string;
+  readonly stderr?: string;
   readonly files: ReadonlyArray<readonly [path: string, content: string]>;
-  readonly status: 0 | 1;
+  readonly status: 0 | 1 | 4;
 }
 
-const RENDERERS = ['text', 'mermaid', 'dot', 'json', 'html'] as const;
+const RENDERERS = ['text', 'mermaid', 'dot', 'json', 'html', 'svg'] as const;
 type RendererName = (typeof RENDERERS)[number];
 const STRATEGIES: readonly StrategyName[] = ['dpor', 'dfs', 'random', 'pct'];
 
-function scenarioArg(name: string | undefined): Scenario<never> {
-  if (name === undefined) throw new UsageError('missing <scenario> (see `fdlab list`)');
-  const s = hasOwnKey(scenarios, name) ? scenarios[name] : undefined;
-  if (s === undefined) throw new UsageError(`unknown scenario '${name}' (see \`fdlab list\`)`);
-  return s;
+/** Options of the commands, for `util.parseArgs`. */
+export const LIST_OPTIONS: OptionSpec = { json: { type: 'boolean' } };
+const RENDER_OPTIONS: OptionSpec = { render: { type: 'string' }, out: { type: 'string' } };
+/** Search options shared by explore and bisect. */
+export const SEARCH_OPTIONS: OptionSpec = {
+  strategy: { type: 'string' },
+  'max-runs': { type: 'string' },
+  'max-time': { type: 'string' },
+  seed: { type: 'string' },
+  'preemption-bound': { type: 'string' },
+  json: { type: 'boolean' },
+};
+export const EXPLORE_OPTIONS: OptionSpec = { ...SEARCH_OPTIONS, ...RENDER_OPTIONS, policy: { type: 'string' } };
+export const REPLAY_OPTIONS: OptionSpec = { ...RENDER_OPTIONS, policy: { type: 'string' }, json: { type: 'boolean' } };
+
+/** Where a picture goes: a file, or stdout when there is no `--out`. */
+interface PictureArg {
+  readonly name: RendererName;
+  readonly out: string | undefined;
 }
 
-function renderArg(args: Args): { name: RendererName; out: string } | null {
+function renderArg(args: Args): PictureArg | null {
   const name = str(args, 'render');
   const out = str(args, 'out');
   if (name === undefined) {
     if (out !== undefined) throw new UsageError('--out goes with --render');
     return null;
   }
-  if (!RENDERERS.includes(name as RendererName)) throw new UsageError(`--render must be one of ${RENDERERS.join(', ')}`);
-  if (out === undefined) throw new UsageError('--render needs --out FILE');
+  if (!(RENDERERS as readonly string[]).includes(name)) throw new UsageError(`--render must be one of ${RENDERERS.join(', ')}, got '${name}'`);
+  if (out === undefined && flag(args, 'json')) throw new UsageError('--json and --render without --out both want stdout: add --out FILE');
   return { name: name as RendererName, out };
 }
 
@@ -45,12 +67,77 @@ function picture(name: RendererName, events: readonly TraceEvent[], title: strin
       return render.json(events, { title, schedule });
     case 'html':
       return render.html(events, { title, violations, schedule });
+    case 'svg': {
+      // The tables at the first violation's step (where the picture says most), else at the end.
+      const at = violations[0]?.step;
+      return render.svg(events, { title, ...(at !== undefined ? { atStep: at } : {}) });
+    }
   }
+}
+
+/** The picture on its way: into a file, or onto stdout with the report moved to stderr. */
+function deliver(pic: PictureArg | null, content: () => string, report: string, status: CommandResult['status']): CommandResult {
+  if (pic === null) return { stdout: report, files: [], status };
+  const body = content();
+  if (pic.out === undefined) return { stdout: body.endsWith('\n') ? body : `${body}\n`, stderr: report, files: [], status };
+  return { stdout: report, files: [[pic.out, body]], status };
+}
+
+function policyArg(args: Args, s: Scenario<unknown>): PolicyInput | undefined {
+  const text = str(args, 'policy');
+  return text === undefined ? undefined : parsePolicy(text, s);
+}
+
+/** Runs `fn`; anything it throws that is not a usage error is a run-time error (exit 3). */
+export function atRunTime<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof RunError) throw e;
+    // An option the explorer refuses (maxRuns 0, an unknown preset) is bad usage.
+    if (ModelError.is(e) && e.code === 'bad-option') throw new UsageError(e.message);
+    throw new RunError(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** One progress line: runs, rate, violations so far, elapsed time. */
+export function progressLine(p: ExploreProgress): string {
+  const secs = p.elapsedMs / 1000;
+  const rate = Math.round(p.runs / Math.max(secs, 0.001));
+  return `${p.runs} runs (${rate} runs/s), ${p.violations} violation(s), ${secs.toFixed(1)} s`;
+}
+
+/** The search options shared by explore and bisect, checked. */
+export function searchOptions(args: Args, onProgress: ((line: string) => void) | undefined) {
+  const strategy = (str(args, 'strategy') ?? 'dpor') as StrategyName;
+  if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}, got '${strategy}'`);
+  const maxRuns = int(args, 'max-runs');
+  const maxTimeMs = int(args, 'max-time');
+  const seed = int(args, 'seed');
+  const bound = int(args, 'preemption-bound');
+  return {
+    strategy,
+    ...(maxRuns !== undefined ? { maxRuns } : {}),
+    ...(maxTimeMs !== undefined ? { maxTimeMs } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(bound !== undefined ? { preemptionBound: bound } : {}),
+    ...(onProgress ? { onProgress: (p: ExploreProgress) => onProgress(progressLine(p)) } : {}),
+  };
+}
+
+/** The verdict of a search in one word: what the exit status says. */
+export function verdictWord(r: ExploreResult): 'violation' | 'clean' | 'not-exhaustive' {
+  return r.violations.length > 0 ? 'violation' : r.exhaustive ? 'clean' : 'not-exhaustive';
+}
+
+/** The exit status of a search: 1 violation, 0 clean and exhaustive, 4 nothing found but not exhaustive. */
+export function searchStatus(r: ExploreResult): CommandResult['status'] {
+  return r.violations.length > 0 ? 1 : r.exhaustive ? 0 : 4;
 }
 
 /** `fdlab list`. */
 export function list(args: Args): CommandResult {
-  only(args, ['json']);
+  maxWords(args, 0);
   const rows = Object.values(scenarios).map((s) => ({
     name: s.name,
     title: s.title,
@@ -58,59 +145,39 @@ export function list(args: Args): CommandResult {
     before: s.expected?.before ?? null,
     after: s.expected?.after ?? null,
   }));
-  if (args.opts.has('json')) return { stdout: `${JSON.stringify(rows, null, 2)}\n`, files: [], status: 0 };
+  if (flag(args, 'json')) return { stdout: `${JSON.stringify(rows, null, 2)}\n`, files: [], status: 0 };
   const verdict = (v: unknown) => (v === null ? '-' : v === 'clean' ? 'clean' : (v as string[]).join('+'));
   const w = Math.max(...rows.map((r) => r.name.length));
   const lines = rows.map((r) => `${r.name.padEnd(w)}  before: ${verdict(r.before).padEnd(12)} after: ${verdict(r.after).padEnd(12)} ${r.title}\n${' '.repeat(w)}  from ${r.source}`);
   return { stdout: `${lines.join('\n')}\n`, files: [], status: 0 };
 }
 
-/** `fdlab explore <scenario> ...`. */
-export function exploreCommand(args: Args, onProgress?: (line: string) => void): CommandResult {
-  only(args, ['policy', 'strategy', 'max-runs', 'seed', 'json', 'render', 'out', 'preemption-bound']);
-  const s = scenarioArg(args.words[1]);
-  if (args.words.length > 2) throw new UsageError(`unexpected argument '${args.words[2]}'`);
-  const strategy = (str(args, 'strategy') ?? 'dpor') as StrategyName;
-  if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}`);
-  const policyText = str(args, 'policy');
-  const policy = policyText === undefined ? undefined : parsePolicy(policyText, s);
-  const maxRuns = int(args, 'max-runs');
-  const seed = int(args, 'seed');
-  const bound = int(args, 'preemption-bound');
+/** `fdlab explore <scenario> ...` on a loaded scenario (`args.words[0]` names it). */
+export function exploreCommand(args: Args, s: Scenario<unknown>, onProgress?: (line: string) => void): CommandResult {
+  maxWords(args, 1);
+  const policy = policyArg(args, s);
+  const opts = searchOptions(args, onProgress);
   const pic = renderArg(args);
-  let r: ExploreResult;
-  try {
-    r = explore(s, {
-      strategy,
-      ...(policy !== undefined ? { policy } : {}),
-      ...(maxRuns !== undefined ? { maxRuns } : {}),
-      ...(seed !== undefined ? { seed } : {}),
-      ...(bound !== undefined ? { preemptionBound: bound } : {}),
-      ...(onProgress ? { onProgress: (p) => onProgress(`${p.runs} runs, ${Math.round(p.runs / Math.max(p.elapsedMs, 1) * 1000)} runs/s, ${p.violations} violation(s)`) } : {}),
-    });
-  } catch (e) {
-    if (e instanceof RangeError || ModelError.is(e)) throw new UsageError(e.message);
-    throw e;
-  }
-  const files: Array<[string, string]> = [];
-  if (pic !== null) {
+  const r = atRunTime(`exploring ${s.name}`, () => explore(s, { ...opts, ...(policy !== undefined ? { policy } : {}) }));
+  const status = searchStatus(r);
+  const content = () => atRunTime('render', () => {
     const v = r.violations[0];
-    const shown = v ?? null;
-    const rep = replay(s, shown ? shown.minimalSchedule : '', policy !== undefined ? { policy } : {});
-    files.push([pic.out, picture(pic.name, shown ? shown.trace : rep.trace, `${s.name} (${shown ? shown.kind : 'no violation'})`, rep.violations, shown ? shown.minimalSchedule : rep.schedule)]);
-  }
-  const status = r.violations.length > 0 ? 1 : 0;
-  if (args.opts.has('json')) {
+    if (v !== undefined) return picture(pic!.name, v.trace, `${s.name} (${v.kind})`, replay(s, v.minimalSchedule, policy !== undefined ? { policy } : {}).violations, v.minimalSchedule);
+    const rep = replay(s, '', policy !== undefined ? { policy } : {});
+    return picture(pic!.name, rep.trace, `${s.name} (no violation)`, rep.violations, rep.schedule);
+  });
+  if (flag(args, 'json')) {
     const out = {
       scenario: s.name,
       policy: r.policy,
       strategy: r.strategy,
+      verdict: verdictWord(r),
       exhaustive: r.exhaustive,
       runs: r.runs,
       outcomes: r.outcomes,
       violations: r.violations.map((v) => ({ kind: v.kind, message: v.message, why: v.why, location: v.location, schedule: v.schedule, minimalSchedule: v.minimalSchedule, preemptions: v.preemptions })),
     };
-    return { stdout: `${JSON.stringify(out, null, 2)}\n`, files, status };
+    return deliver(pic, content, `${JSON.stringify(out, null, 2)}\n`, status);
   }
   const lines = [
     `${s.name}: ${s.title}`,
@@ -118,37 +185,40 @@ export function exploreCommand(args: Args, onProgress?: (line: string) => void):
     `strategy ${r.strategy}: ${r.runs} run(s), ${r.steps} steps, ${r.exhaustive ? 'exhaustive' : 'not exhaustive'}`,
     `outcomes: ${r.outcomes.map((o) => `${o.outcome} ×${o.count}`).join('; ')}`,
   ];
-  if (r.violations.length === 0) lines.push(r.exhaustive ? `verdict: clean in every interleaving (${r.runs} schedules)` : 'verdict: no violation found (search not exhaustive)');
+  if (r.violations.length === 0) {
+    lines.push(r.exhaustive ? `verdict: clean in every interleaving (${r.runs} schedules)` : `verdict: no violation found, but the search was not exhaustive (${r.runs} runs; raise --max-runs / --max-time or use --strategy dpor)`);
+  }
   for (const v of r.violations) {
     lines.push(`!! ${v.kind} in ${v.location} by ${v.thread}: ${v.message}`, `   why: ${v.why}`, `   minimal schedule (${v.preemptions} preemption(s)): ${v.minimalSchedule}`);
   }
-  return { stdout: `${lines.join('\n')}\n`, files, status };
+  return deliver(pic, content, `${lines.join('\n')}\n`, status);
 }
 
-/** `fdlab replay <scenario> <schedule> ...`. */
-export function replayCommand(args: Args): CommandResult {
-  only(args, ['policy', 'render', 'out', 'json']);
-  const s = scenarioArg(args.words[1]);
-  const schedule = args.words[2];
-  if (schedule === undefined) throw new UsageError('missing <schedule> (e.g. 0.0.1.1)');
-  if (args.words.length > 3) throw new UsageError(`unexpected argument '${args.words[3]}'`);
-  const policyText = str(args, 'policy');
-  const policy = policyText === undefined ? undefined : parsePolicy(policyText, s);
+/** `fdlab replay <scenario> <schedule> ...` on a loaded scenario. */
+export function replayCommand(args: Args, s: Scenario<unknown>): CommandResult {
+  const schedule = args.words[1];
+  if (schedule === undefined) throw new UsageError('missing <schedule> (e.g. 0.0.1.1, as explore prints it)');
+  maxWords(args, 2);
+  try {
+    parseSchedule(schedule);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const policy = policyArg(args, s);
   const pic = renderArg(args);
-  let rep;
+  let rep: ReplayResult;
   try {
     rep = replay(s, schedule, policy !== undefined ? { policy } : {});
   } catch (e) {
-    if (e instanceof RangeError || ModelError.is(e)) throw new UsageError(e.message);
-    throw e;
+    if (e instanceof RangeError) throw new RunError(`replay: the schedule does not fit ${s.name}${policy !== undefined ? ' under this policy' : ''}: ${e.message}`);
+    throw new RunError(`replay: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const files: Array<[string, string]> = [];
-  if (pic !== null) files.push([pic.out, picture(pic.name, rep.trace, `${s.name} replay`, rep.violations, rep.schedule)]);
   const status = rep.violations.length > 0 ? 1 : 0;
-  if (args.opts.has('json')) {
-    return { stdout: `${JSON.stringify({ scenario: s.name, schedule: rep.schedule, outcome: rep.outcome, violations: rep.violations.map((v) => ({ kind: v.kind, message: v.message, step: v.step })) }, null, 2)}\n`, files, status };
+  const content = () => picture(pic!.name, rep.trace, `${s.name} replay`, rep.violations, rep.schedule);
+  if (flag(args, 'json')) {
+    return deliver(pic, content, `${JSON.stringify({ scenario: s.name, schedule: rep.schedule, outcome: rep.outcome, violations: rep.violations.map((v) => ({ kind: v.kind, message: v.message, step: v.step })) }, null, 2)}\n`, status);
   }
-  const out = [render.text(rep.trace), `schedule: ${rep.schedule}`, `outcome: ${rep.outcome}`];
+  const out = [...(pic !== null && pic.name === 'text' && pic.out === undefined ? [] : [render.text(rep.trace)]), `schedule: ${rep.schedule}`, `outcome: ${rep.outcome}`];
   for (const v of rep.violations) out.push(`!! ${v.kind}: ${v.message}`);
-  return { stdout: `${out.join('\n')}\n`, files, status };
+  return deliver(pic, content, `${out.join('\n')}\n`, status);
 }

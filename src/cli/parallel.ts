@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { exploreShard, mergeResults, ModelError, type ExploreOptions, type MergedResult, type ShardResult, type StrategyName } from '../index.js';
-import { scenarios } from '../scenarios/index.js';
-import { int, only, str, UsageError, type Args } from './args.js';
-import type { CommandResult } from './commands.js';
+import { exploreShard, mergeResults, ModelError, type ExploreOptions, type MergedResult, type Scenario, type ShardResult } from '../index.js';
+import { flag, int, maxWords, RunError, str, UsageError, type Args, type OptionSpec } from './args.js';
+import { type CommandResult, searchOptions } from './commands.js';
+import { loadScenario } from './load.js';
 import { parsePolicy } from './policy-arg.js';
 
 /*
@@ -13,90 +13,81 @@ import { parsePolicy } from './policy-arg.js';
  * worker threads and merges them, `fdlab merge` merges part files made elsewhere.
  */
 
-/** What a worker thread needs: plain data only. */
+/** Options `explore` gains for sharding. */
+export const SHARD_OPTIONS: OptionSpec = { workers: { type: 'string' }, shard: { type: 'string' } };
+/** Options of `fdlab merge`. */
+export const MERGE_OPTIONS: OptionSpec = { json: { type: 'boolean' } };
+
+/** What a worker thread needs: plain data only (the scenario is loaded again in the worker). */
 export interface ShardJob {
-  readonly scenario: string;
+  readonly word: string;
+  readonly cwd: string;
   readonly options: ExploreOptions;
   readonly index: number;
   readonly count: number;
 }
 
-const PARALLEL_OPTIONS = ['policy', 'strategy', 'max-runs', 'seed', 'json', 'preemption-bound', 'workers', 'shard'];
-
-/** The explore options of the command line, as plain data a worker can receive. */
-function jobOptions(args: Args, name: string): ExploreOptions {
-  const s = scenarios[name]!;
-  const strategy = str(args, 'strategy') as StrategyName | undefined;
-  const policyText = str(args, 'policy');
-  const maxRuns = int(args, 'max-runs');
-  const seed = int(args, 'seed');
-  const bound = int(args, 'preemption-bound');
-  return {
-    ...(strategy !== undefined ? { strategy } : {}),
-    ...(policyText !== undefined ? { policy: parsePolicy(policyText, s) } : {}),
-    ...(maxRuns !== undefined ? { maxRuns } : {}),
-    ...(seed !== undefined ? { seed } : {}),
-    ...(bound !== undefined ? { preemptionBound: bound } : {}),
-  };
+/** The explore options of the command line as plain data a worker can receive. */
+function jobOptions(args: Args, s: Scenario<unknown>): ExploreOptions {
+  const text = str(args, 'policy');
+  return { ...searchOptions(args, undefined), ...(text !== undefined ? { policy: parsePolicy(text, s) } : {}) };
 }
 
-function scenarioName(args: Args): string {
-  const name = args.words[1];
-  if (name === undefined) throw new UsageError('missing <scenario> (see `fdlab list`)');
-  if (!Object.prototype.hasOwnProperty.call(scenarios, name)) throw new UsageError(`unknown scenario '${name}' (see \`fdlab list\`)`);
-  if (args.words.length > 2) throw new UsageError(`unexpected argument '${args.words[2]}'`);
-  return name;
-}
-
-function runShard(job: ShardJob): ShardResult {
+function runShard(s: Scenario<unknown>, options: ExploreOptions, index: number, count: number): ShardResult {
   try {
-    return exploreShard(scenarios[job.scenario]!, job.options, job.index, job.count);
+    return exploreShard(s, options, index, count);
   } catch (e) {
     if (ModelError.is(e) || e instanceof RangeError) throw new UsageError(e.message);
-    throw e;
+    throw new RunError(`exploring ${s.name}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
+function checkExclusive(args: Args): void {
+  if (str(args, 'render') !== undefined || str(args, 'out') !== undefined) throw new UsageError('--render does not combine with --workers or --shard: replay the minimal schedule instead');
+  if (str(args, 'workers') !== undefined && str(args, 'shard') !== undefined) throw new UsageError('--workers and --shard do not combine');
+}
+
 /** `fdlab explore <scenario> --shard i/n`: one part, as JSON. */
-export function shardCommand(args: Args): CommandResult {
-  only(args, PARALLEL_OPTIONS);
-  const name = scenarioName(args);
+export function shardCommand(args: Args, s: Scenario<unknown>): CommandResult {
+  maxWords(args, 1);
+  checkExclusive(args);
   const m = /^(\d+)\/(\d+)$/.exec(str(args, 'shard') ?? '');
   if (m === null) throw new UsageError('--shard needs INDEX/COUNT, e.g. 0/4');
-  const job: ShardJob = { scenario: name, options: jobOptions(args, name), index: Number(m[1]), count: Number(m[2]) };
-  const r = runShard(job);
+  const r = runShard(s, jobOptions(args, s), Number(m[1]), Number(m[2]));
   return { stdout: `${JSON.stringify(r)}\n`, files: [], status: r.violations.length > 0 ? 1 : 0 };
 }
 
 /** `fdlab explore <scenario> --workers N`: N shards in worker threads, merged. */
-export async function workersCommand(args: Args, workerUrl: URL): Promise<CommandResult> {
-  only(args, PARALLEL_OPTIONS);
-  const name = scenarioName(args);
+export async function workersCommand(args: Args, s: Scenario<unknown>, workerUrl: URL | undefined): Promise<CommandResult> {
+  maxWords(args, 1);
+  checkExclusive(args);
   const n = int(args, 'workers');
-  if (n === undefined || n < 1 || n > 4 * availableParallelism()) throw new UsageError(`--workers needs a count from 1 to ${4 * availableParallelism()}`);
-  const options = jobOptions(args, name);
-  // Validate in this thread first: a bad option is a usage error, not a worker crash.
-  if (n === 1) return formatMerged(mergeResults([runShard({ scenario: name, options, index: 0, count: 1 })]), args.opts.has('json'));
+  const max = 4 * availableParallelism();
+  if (n === undefined || n < 1 || n > max) throw new UsageError(`--workers needs a count from 1 to ${max}`);
+  const options = jobOptions(args, s);
+  if (n === 1) return formatMerged(mergeResults([runShard(s, options, 0, 1)]), flag(args, 'json'));
+  if (workerUrl === undefined) throw new UsageError('--workers needs the CLI entry point (run the fdlab command)');
+  const word = args.words[0]!;
   const parts = await Promise.all(
     Array.from({ length: n }, (_, index) => new Promise<ShardResult>((resolve, reject) => {
-      // An eval'd bootstrap that imports the CLI module. Run from source (a .ts URL), it
+      const job: ShardJob = { word, cwd: process.cwd(), options, index, count: n };
+      // An eval'd bootstrap that imports the CLI entry. Run from source (a .ts URL), it
       // first registers tsx in the worker: loader hooks are per thread.
       const href = JSON.stringify(workerUrl.href);
       const boot = workerUrl.pathname.endsWith('.ts') ? `import('tsx/esm/api').then((m) => m.register()).then(() => import(${href}))` : `import(${href})`;
-      const w = new Worker(boot, {
-        eval: true, workerData: { scenario: name, options, index, count: n } satisfies ShardJob, execArgv: process.execArgv,
-      });
-      w.once('message', (r: ShardResult | { error: string }) => ('error' in r ? reject(new UsageError(r.error)) : resolve(r)));
-      w.once('error', reject);
+      const w = new Worker(boot, { eval: true, workerData: job, execArgv: process.execArgv });
+      w.once('message', (r: ShardResult | { error: string }) => ('error' in r ? reject(new RunError(r.error)) : resolve(r)));
+      w.once('error', (e) => reject(new RunError(`worker ${index}: ${e.message}`)));
     })),
   );
-  return formatMerged(mergeResults(parts), args.opts.has('json'));
+  return formatMerged(mergeResults(parts), flag(args, 'json'));
 }
 
-/** The worker thread's side: run the shard in workerData, post the result. */
-export function workerMain(job: ShardJob, post: (r: unknown) => void): void {
+/** The worker thread's side: load the scenario, run the shard in `job`, post the result. */
+export async function workerMain(job: ShardJob, post: (r: unknown) => void): Promise<void> {
   try {
-    post(runShard(job));
+    const s = await loadScenario(job.word, job.cwd);
+    post(exploreShard(s, job.options, job.index, job.count));
   } catch (e) {
     post({ error: e instanceof Error ? e.message : String(e) });
   }
@@ -104,8 +95,7 @@ export function workerMain(job: ShardJob, post: (r: unknown) => void): void {
 
 /** `fdlab merge a.json b.json ...`: merges shard results made by `--shard` anywhere. */
 export function mergeCommand(args: Args): CommandResult {
-  only(args, ['json']);
-  const files = args.words.slice(1);
+  const files = args.words;
   if (files.length === 0) throw new UsageError('merge needs the shard files (made with `fdlab explore NAME --shard i/n`)');
   const parts = files.map((f) => {
     try {
@@ -115,7 +105,7 @@ export function mergeCommand(args: Args): CommandResult {
     }
   });
   try {
-    return formatMerged(mergeResults(parts), args.opts.has('json'));
+    return formatMerged(mergeResults(parts), flag(args, 'json'));
   } catch (e) {
     if (ModelError.is(e)) throw new UsageError(e.message);
     throw e;
@@ -123,7 +113,7 @@ export function mergeCommand(args: Args): CommandResult {
 }
 
 function formatMerged(m: MergedResult, json: boolean): CommandResult {
-  const status = m.violations.length > 0 ? 1 : 0;
+  const status = m.violations.length > 0 ? 1 : m.exhaustive ? 0 : 4;
   if (json) {
     const { elapsedMs: _e, totalMs: _t, ...rest } = m;
     return { stdout: `${JSON.stringify(rest, null, 2)}\n`, files: [], status };

@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY, hasOwnKey, POLICY_PRESETS, type KernelPolicy, type PolicyInput, type PresetName } from '../index.js';
+import { DEFAULT_POLICY, POLICY_PRESETS, POLICY_VALUES, type KernelPolicy, type PolicyInput, type PresetName } from '../index.js';
 import { UsageError } from './args.js';
 
 /**
@@ -13,19 +13,23 @@ export function parsePolicy(text: string, scenario: { before?: PolicyInput | und
       if (p === undefined) throw new UsageError(`this scenario has no '${item}' policy`);
       parts.push(...(Array.isArray(p) ? (p as Array<PresetName | Partial<KernelPolicy>>) : [p as PresetName | Partial<KernelPolicy>]));
     } else if (item.includes('=')) {
-      const [key, raw] = item.split('=', 2) as [string, string];
-      if (!hasOwnKey(DEFAULT_POLICY, key)) throw new UsageError(`unknown policy key '${key}' (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`);
+      const eq = item.indexOf('=');
+      const key = item.slice(0, eq);
+      const raw = item.slice(eq + 1);
+      if (!Object.hasOwn(DEFAULT_POLICY, key)) throw new UsageError(`unknown policy key '${key}' (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`);
       const def = DEFAULT_POLICY[key as keyof KernelPolicy];
       let value: unknown = raw;
       if (typeof def === 'number') {
         value = Number(raw);
-        if (!Number.isSafeInteger(value as number)) throw new UsageError(`policy ${key} needs an integer`);
+        if (raw.trim() === '' || !Number.isSafeInteger(value as number)) throw new UsageError(`policy ${key} needs an integer`);
       } else if (typeof def === 'boolean') {
         if (raw !== 'true' && raw !== 'false') throw new UsageError(`policy ${key} needs true or false`);
         value = raw === 'true';
+      } else if (Object.hasOwn(POLICY_VALUES, key) && !POLICY_VALUES[key]!.includes(raw)) {
+        throw new UsageError(`policy ${key} must be one of ${POLICY_VALUES[key]!.join(', ')}, got '${raw}'`);
       }
       parts.push({ [key]: value } as Partial<KernelPolicy>);
-    } else if (hasOwnKey(POLICY_PRESETS, item)) {
+    } else if (Object.hasOwn(POLICY_PRESETS, item)) {
       parts.push(item as PresetName);
     } else {
       throw new UsageError(`unknown policy '${item}': use before, after, a preset (${Object.keys(POLICY_PRESETS).join(', ')}) or key=value`);

@@ -14,3 +14,7 @@ export { replay, type ReplayOptions, type ReplayResult } from './replay.js';
 export { shrinkSchedule, type ShrinkOptions, type ShrinkResult } from './shrink.js';
 export { scenarioPolicy } from './policy.js';
 export { matchesVerdict, verdictOf } from './verdict.js';
+export {
+  bisect, BISECT_PRESETS, policyChanges,
+  type BisectOptions, type BisectRange, type BisectResult, type BisectVersion, type PolicyChange,
+} from './bisect.js';

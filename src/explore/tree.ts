@@ -7,6 +7,19 @@ import type { Shard } from './options.js';
 import { reportDeadlock, reportStepLimit } from './report.js';
 import type { RunWorld, WorldSource } from './world.js';
 
+/** The executed step as the race analysis sees it: declared accesses ∪ recorded ones. */
+function withRecorded(s: Step, declared: number | readonly number[], rec: readonly number[]): Step {
+  let extra: number[] | null = null;
+  for (let k = 0; k < rec.length; k++) {
+    const a = rec[k]!;
+    const w = a % 2 === 0 ? a + 1 : a; // the write of the same location covers a read
+    if (typeof declared === 'number' ? declared === a || declared === w : declared.includes(a) || declared.includes(w)) continue;
+    (extra ??= []).push(a);
+  }
+  if (extra === null) return { fn: s.fn, acc: declared, blocker: s.blocker };
+  return { fn: s.fn, acc: typeof declared === 'number' ? [declared, ...extra] : [...declared, ...extra], blocker: s.blocker };
+}
+
 /**
  * How one run of the tree search ended. `sleep-blocked`: every runnable thread was in the
  * sleep set (the run is redundant); `pruned`: the preemption bound allowed no choice;
@@ -288,10 +301,14 @@ export class TreeSearch {
           break;
         }
       }
-      const step = engine.threads[p]!.pending!;
+      const pending = engine.threads[p]!.pending!;
+      const declared = pending.acc;
+      engine.step(p);
+      // The event's accesses: what the step declared when it began, plus anything it
+      // recorded beyond that (only possible with checked mode off, e.g. in benchmarks).
+      const step = withRecorded(pending, declared, engine.lastAccesses);
       this.accs[i] = step.acc;
       if (dpor) this.hb.event(i, p, step, i >= j);
-      engine.step(p);
       prevStep = step;
       prevTid = p;
       i++;

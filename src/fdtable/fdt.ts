@@ -31,14 +31,17 @@ export class FdArrays implements Traceable {
   /** full_fds_bits: one bit per entirely used word of open_fds. */
   readonly fullFdsBits: number[];
   private readonly owner: string;
+  private readonly ownerId: number | undefined;
 
   /**
    * @param engine - engine to register with
    * @param owner - name of the files_struct, for traces
    * @param maxFds - slots (a multiple of 32)
+   * @param ownerId - object id of the files_struct, for traces
    */
-  constructor(engine: Engine, owner: string, maxFds: number) {
+  constructor(engine: Engine, owner: string, maxFds: number, ownerId?: number) {
     this.owner = owner;
+    this.ownerId = ownerId;
     this.maxFds = maxFds;
     this.fd = new Array<RefFile | null>(maxFds).fill(null);
     const words = Math.ceil(maxFds / WORD);
@@ -57,5 +60,20 @@ export class FdArrays implements Traceable {
   simCount(field: number): number | undefined {
     const f = this.fd[field];
     return f ? f.count : undefined;
+  }
+
+  /** @internal */
+  simKind(): 'fdt' {
+    return 'fdt';
+  }
+
+  /** @internal */
+  simLabel(): string {
+    return `${this.owner}.fdt`;
+  }
+
+  /** The files_struct these arrays belong to. @internal */
+  simOwner(): number | undefined {
+    return this.ownerId;
   }
 }

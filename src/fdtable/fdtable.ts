@@ -1,6 +1,7 @@
 import { FMODE_ATOMIC_POS, FMODE_PATH } from '../file/constants.js';
 import type { RefFile } from '../file/ref-file.js';
-import type { Traceable } from '../sim/engine.js';
+import type { Engine, Traceable } from '../sim/engine.js';
+import { access } from '../sim/step.js';
 import { KernelError } from '../sim/kernel-error.js';
 import { Lock } from '../sim/lock.js';
 import { clearBit, findNextZero, setBit, testBit, WORD } from './bitmap.js';
@@ -15,6 +16,43 @@ export const FILES_COUNT = 0;
 export const FILES_FDT = 1;
 /** Field of the allocation state (bitmaps, next_fd). @internal */
 export const FILES_ALLOC = 2;
+/**
+ * Field of slot 0; slot `fd` is field `FILES_SLOT0 + fd` of the files_struct. Slots are
+ * keyed by the table, not by the fdtable arrays, so a slot keeps its identity across
+ * expand_files() (a declaration made before a resize still names the slot written after it).
+ * @internal
+ */
+export const FILES_SLOT0 = 3;
+/** Highest fd number with a location of its own (fs.nr_open's ceiling). @internal */
+const SLOT_LOCATIONS = 2 ** 20;
+
+/**
+ * The memory location of slot `fd` of `files` as an encoded access (see `access()`).
+ * An fd beyond any possible table has no slot: the lookup reads only max_fds (files->fdt).
+ *
+ * @example
+ * ```ts
+ * import { Kernel, slotAccess, accessIsWrite } from 'fdlab';
+ * const files = new Kernel().spawnProcess().files;
+ * accessIsWrite(slotAccess(files, 3, true)); // true
+ * ```
+ */
+export function slotAccess(files: Fdtable, fd: number, write: boolean): number {
+  return fd >>> 0 === fd && fd < SLOT_LOCATIONS ? access(files.simId, FILES_SLOT0 + fd, write) : access(files.simId, FILES_FDT, false);
+}
+
+/**
+ * The accesses of a step that loads slot `fd` through files->fdt.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, slotReadAccesses } from 'fdlab';
+ * slotReadAccesses(new Kernel().spawnProcess().files, 0).length; // 2
+ * ```
+ */
+export function slotReadAccesses(files: Fdtable, fd: number): number[] {
+  return [slotAccess(files, fd, false), access(files.simId, FILES_FDT, false)];
+}
 
 /** NR_OPEN_DEFAULT: slots of a new table (BITS_PER_LONG on 64-bit). */
 const NR_OPEN_DEFAULT = 64;
@@ -106,17 +144,23 @@ export class Fdtable implements Traceable {
     this.world = world;
     this.name = name;
     this.simId = world.engine.register(this);
-    this.fdt = new FdArrays(world.engine, name, maxFds);
+    this.fdt = new FdArrays(world.engine, name, maxFds, this.simId);
   }
 
   /** files->file_lock (a spinlock). */
   get fileLock(): Lock {
-    return (this.lockObj ??= new Lock(this.world.engine, `${this.name}.file_lock`, false));
+    return (this.lockObj ??= new Lock(this.world.engine, `${this.name}.file_lock`, false, this.simId));
   }
 
   /** The state of slot `fd`. */
   slotState(fd: number): SlotState {
     const t = this.fdt;
+    const e = this.world.engine;
+    if (e.rec !== null) {
+      e.read(this.simId, FILES_FDT);
+      this.recSlot(e, fd, false);
+      e.read(this.simId, FILES_ALLOC);
+    }
     if (!isFd(fd) || fd >= t.maxFds) return 'free';
     if (t.fd[fd] !== null) return 'installed';
     return testBit(t.openFds, fd) ? 'reserved' : 'free';
@@ -125,6 +169,11 @@ export class Fdtable implements Traceable {
   /** files_lookup_fd_raw(): the file in slot `fd`, or null. No reference is taken. */
   lookupRaw(fd: number): RefFile | null {
     const t = this.fdt;
+    const e = this.world.engine;
+    if (e.rec !== null) {
+      e.read(this.simId, FILES_FDT);
+      this.recSlot(e, fd, false);
+    }
     return fd >>> 0 === fd && fd < t.maxFds ? t.fd[fd]! : null;
   }
 
@@ -132,21 +181,53 @@ export class Fdtable implements Traceable {
   installedFds(): number[] {
     const out: number[] = [];
     const t = this.fdt;
+    const e = this.world.engine;
+    if (e.rec !== null) {
+      e.read(this.simId, FILES_FDT);
+      for (let i = 0; i < t.maxFds; i++) e.read(this.simId, FILES_SLOT0 + i);
+    }
     for (let i = 0; i < t.maxFds; i++) if (t.fd[i] !== null) out.push(i);
     return out;
   }
 
+  /**
+   * The accesses of a step that scans every slot (installedFds(), dup_fd()): each slot
+   * that exists now, plus files->fdt and the allocation state. @internal
+   */
+  scanAccesses(): number[] {
+    const out = [access(this.simId, FILES_FDT, false), access(this.simId, FILES_ALLOC, false)];
+    for (let i = 0; i < this.fdt.maxFds; i++) out.push(access(this.simId, FILES_SLOT0 + i, false));
+    return out;
+  }
+
+  private recSlot(e: Engine, fd: number, write: boolean): void {
+    if (fd >>> 0 === fd && fd < SLOT_LOCATIONS) {
+      if (write) e.write(this.simId, FILES_SLOT0 + fd);
+      else e.read(this.simId, FILES_SLOT0 + fd);
+    }
+  }
+
   /** get_close_on_exec(). */
   getCloexec(fd: number): boolean {
+    const e = this.world.engine;
+    if (e.rec !== null) {
+      e.read(this.simId, FILES_FDT);
+      e.read(this.simId, FILES_ALLOC);
+    }
     return isFd(fd) && fd < this.fdt.maxFds && testBit(this.fdt.closeOnExec, fd);
   }
 
   /** set_close_on_exec(). */
   setCloexec(fd: number, on: boolean): void {
+    const e = this.world.engine;
+    if (e.rec !== null) {
+      e.read(this.simId, FILES_FDT);
+      e.write(this.simId, FILES_ALLOC);
+    }
     if (!isFd(fd) || fd >= this.fdt.maxFds) return;
     if (on) setBit(this.fdt.closeOnExec, fd);
     else clearBit(this.fdt.closeOnExec, fd);
-    if (this.world.engine.tracing) this.world.engine.effect('set_close_on_exec', `${this.name}.fd[${fd}]`, undefined, undefined, on ? 'FD_CLOEXEC' : '0');
+    if (this.world.engine.tracing) this.world.engine.effect('set_close_on_exec', this.fdt.simId, fd, undefined, undefined, { note: on ? 'FD_CLOEXEC' : '0' });
   }
 
   /**
@@ -154,6 +235,11 @@ export class Fdtable implements Traceable {
    * Throws EMFILE if it would be ≥ `end` (RLIMIT_NOFILE) or the table cannot grow.
    */
   allocFd(start: number, end: number, cloexec: boolean): number {
+    const e = this.world.engine;
+    if (e.rec !== null) {
+      e.read(this.simId, FILES_FDT);
+      e.write(this.simId, FILES_ALLOC);
+    }
     let fd = start < this.nextFd ? this.nextFd : start;
     let t = this.fdt;
     if (fd < t.maxFds) fd = findNextZero(t.openFds, t.fullFdsBits, fd, t.maxFds);
@@ -164,14 +250,19 @@ export class Fdtable implements Traceable {
     }
     if (start <= this.nextFd) this.nextFd = fd + 1;
     this.setOpen(fd, cloexec);
-    if (this.world.engine.tracing) this.world.engine.effect('alloc_fd', `${this.name}.fd[${fd}]`, undefined, undefined, 'reserved');
+    if (this.world.engine.tracing) this.world.engine.effect('alloc_fd', this.fdt.simId, fd, undefined, undefined, { note: 'reserved' });
     return fd;
   }
 
   /** put_unused_fd(): releases a reserved fd that was never installed. */
   putUnusedFd(fd: number): void {
+    const e = this.world.engine;
+    if (e.rec !== null) {
+      e.read(this.simId, FILES_FDT);
+      e.write(this.simId, FILES_ALLOC);
+    }
     this.clearOpen(fd);
-    if (this.world.engine.tracing) this.world.engine.effect('put_unused_fd', `${this.name}.fd[${fd}]`, undefined, undefined, 'free');
+    if (this.world.engine.tracing) this.world.engine.effect('put_unused_fd', this.fdt.simId, fd, undefined, undefined, { note: 'free' });
   }
 
   /**
@@ -183,8 +274,13 @@ export class Fdtable implements Traceable {
     if (t.fd[fd] !== null || !testBit(t.openFds, fd)) {
       throw new Error(`BUG: fd_install into ${this.slotState(fd)} slot ${fd} of ${this.name}`);
     }
+    const e = this.world.engine;
+    if (e.rec !== null) {
+      e.read(this.simId, FILES_FDT);
+      this.recSlot(e, fd, true);
+    }
     t.fd[fd] = file;
-    if (this.world.engine.tracing) this.world.engine.effect('fd_install', `${this.name}.fd[${fd}]`, undefined, undefined, file.name);
+    if (this.world.engine.tracing) this.world.engine.effect('fd_install', t.simId, fd, undefined, undefined, { file: file.simId, fileGen: file.gen });
   }
 
   /**
@@ -194,12 +290,18 @@ export class Fdtable implements Traceable {
    */
   closeFdLocked(fd: number): RefFile | null {
     const t = this.fdt;
+    const e = this.world.engine;
+    if (e.rec !== null) {
+      e.read(this.simId, FILES_FDT);
+      this.recSlot(e, fd, true);
+      e.write(this.simId, FILES_ALLOC);
+    }
     if (!isFd(fd) || fd >= t.maxFds) return null;
     const f = t.fd[fd]!;
     if (f === null) return null;
     t.fd[fd] = null;
     this.clearOpen(fd);
-    if (this.world.engine.tracing) this.world.engine.effect('file_close_fd', `${this.name}.fd[${fd}]`, undefined, undefined, f.name);
+    if (this.world.engine.tracing) this.world.engine.effect('file_close_fd', t.simId, fd, undefined, undefined, { file: f.simId, fileGen: f.gen });
     return f;
   }
 
@@ -210,6 +312,12 @@ export class Fdtable implements Traceable {
    */
   doDup2(file: RefFile, fd: number, cloexec: boolean): RefFile | null {
     const t = this.fdt;
+    const e = this.world.engine;
+    if (e.rec !== null) {
+      e.read(this.simId, FILES_FDT);
+      this.recSlot(e, fd, true);
+      e.write(this.simId, FILES_ALLOC);
+    }
     const tofree = t.fd[fd]!;
     if (tofree === null && testBit(t.openFds, fd)) {
       throw new KernelError('EBUSY', 'dup2', `fd ${fd} is reserved by an open in progress`);
@@ -217,7 +325,7 @@ export class Fdtable implements Traceable {
     file.getFile();
     t.fd[fd] = file;
     this.setOpen(fd, cloexec);
-    if (this.world.engine.tracing) this.world.engine.effect('do_dup2', `${this.name}.fd[${fd}]`, undefined, undefined, file.name);
+    if (this.world.engine.tracing) this.world.engine.effect('do_dup2', t.simId, fd, undefined, undefined, { file: file.simId, fileGen: file.gen });
     return tofree;
   }
 
@@ -227,21 +335,31 @@ export class Fdtable implements Traceable {
    */
   expand(nr: number): void {
     const old = this.fdt;
+    const e = this.world.engine;
+    if (e.rec !== null) e.read(this.simId, FILES_FDT);
     if (nr < old.maxFds) return;
     const cap = Math.floor(this.world.nrOpen / WORD) * WORD;
     if (nr >= cap) throw new KernelError('EMFILE', 'expand_files', `fd ${nr} beyond fs.nr_open ${this.world.nrOpen}`);
     let size = old.maxFds * 2;
     while (size <= nr) size *= 2;
     if (size > cap) size = cap;
-    const t = new FdArrays(this.world.engine, this.name, size);
+    const t = new FdArrays(this.world.engine, this.name, size, this.simId);
     for (let i = 0; i < old.maxFds; i++) t.fd[i] = old.fd[i]!;
     for (let i = 0; i < old.openFds.length; i++) {
       t.openFds[i] = old.openFds[i]!;
       t.closeOnExec[i] = old.closeOnExec[i]!;
     }
     for (let i = 0; i < old.fullFdsBits.length; i++) t.fullFdsBits[i] = old.fullFdsBits[i]!;
+    // The copy reads every old slot: a concurrent fd_install writes the slot through
+    // whichever arrays files->fdt names when it runs, so the slot locations (keyed by the
+    // table) order it against this step.
+    if (e.rec !== null) {
+      e.write(this.simId, FILES_FDT);
+      e.write(this.simId, FILES_ALLOC);
+      for (let i = 0; i < old.maxFds; i++) e.read(this.simId, FILES_SLOT0 + i);
+    }
     this.fdt = t;
-    if (this.world.engine.tracing) this.world.engine.effect('expand_fdtable', this.name, old.maxFds, size);
+    if (this.world.engine.tracing) this.world.engine.effect('expand_fdtable', this.simId, FILES_FDT, old.maxFds, size);
   }
 
   /**
@@ -251,6 +369,12 @@ export class Fdtable implements Traceable {
    */
   dupFd(name: string): Fdtable {
     const old = this.fdt;
+    const e = this.world.engine;
+    if (e.rec !== null) {
+      e.read(this.simId, FILES_FDT);
+      e.read(this.simId, FILES_ALLOC);
+      for (let i = 0; i < old.maxFds; i++) e.read(this.simId, FILES_SLOT0 + i);
+    }
     let last = -1;
     for (let i = old.maxFds - 1; i >= 0; i--) {
       if (testBit(old.openFds, i)) {
@@ -269,7 +393,7 @@ export class Fdtable implements Traceable {
       t.fd[i] = f;
       copy.setOpen(i, testBit(old.closeOnExec, i));
     }
-    if (this.world.engine.tracing) this.world.engine.effect('dup_fd', copy.name, undefined, undefined, `copy of ${this.name}`);
+    if (this.world.engine.tracing) this.world.engine.effect('dup_fd', copy.simId, undefined, undefined, undefined, { from: this.simId });
     return copy;
   }
 
@@ -285,6 +409,12 @@ export class Fdtable implements Traceable {
    * Allocates nothing.
    */
   fdget(fd: number): number {
+    const e = this.world.engine;
+    if (e.rec !== null) {
+      e.read(this.simId, FILES_COUNT);
+      e.read(this.simId, FILES_FDT);
+      this.recSlot(e, fd, false);
+    }
     if (this.count === 1) {
       const t = this.fdt;
       const f = fd >>> 0 === fd && fd < t.maxFds ? t.fd[fd]! : null;
@@ -297,6 +427,7 @@ export class Fdtable implements Traceable {
 
   /** fdget_raw(): fdget() that also returns O_PATH files. */
   fdgetRaw(fd: number): number {
+    this.world.engine.read(this.simId, FILES_COUNT);
     if (this.count === 1) {
       const f = this.lookupRaw(fd);
       return f === null ? EMPTY_FD : f.simId * 4;
@@ -373,12 +504,27 @@ export class Fdtable implements Traceable {
 
   /** @internal */
   simName(field: number): string {
+    if (field >= FILES_SLOT0) return `${this.name}.fd[${field - FILES_SLOT0}]`;
     return field === FILES_COUNT ? `${this.name}.count` : field === FILES_FDT ? `${this.name}.fdt` : `${this.name}.open_fds`;
   }
 
   /** @internal */
   simCount(field: number): number | undefined {
+    if (field >= FILES_SLOT0) {
+      const f = this.fdt.fd[field - FILES_SLOT0];
+      return f ? f.count : undefined;
+    }
     return field === FILES_COUNT ? this.count : undefined;
+  }
+
+  /** @internal */
+  simKind(): 'fdtable' {
+    return 'fdtable';
+  }
+
+  /** @internal */
+  simLabel(): string {
+    return this.name;
   }
 }
 

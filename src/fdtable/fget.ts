@@ -4,7 +4,7 @@ import { F_COUNT, type RefFile } from '../file/ref-file.js';
 import type { FputContext } from '../file/world.js';
 import { access, type KernelPath } from '../sim/step.js';
 import { EMPTY_FD, FDPUT_FPUT, FDPUT_POS_UNLOCK } from './fd-word.js';
-import { fileNeedsPosLock, FILES_COUNT, FILES_FDT, type Fdtable } from './fdtable.js';
+import { fileNeedsPosLock, FILES_COUNT, FILES_FDT, slotAccess, slotReadAccesses, type Fdtable } from './fdtable.js';
 
 /**
  * Per-thread state the lookup paths write: how the last fdget_pos() decided about
@@ -45,13 +45,15 @@ export function* fgetSteps(ctx: LookupContext, files: Fdtable, fd: number, mask:
   rcu.readLock();
   for (;;) {
     yield { fn: 'rcu_dereference(files->fdt)', acc: access(files.simId, FILES_FDT, false) };
+    w.engine.read(files.simId, FILES_FDT);
     const fdt = files.fdt;
     if (!(fd >>> 0 === fd && fd < fdt.maxFds)) {
       yield rcu.readUnlockStep();
       rcu.readUnlock();
       return null;
     }
-    yield { fn: 'rcu_dereference(fdt->fd[fd])', acc: access(fdt.simId, fd, false) };
+    yield { fn: 'rcu_dereference(fdt->fd[fd])', acc: slotAccess(files, fd, false) };
+    w.engine.touch(slotAccess(files, fd, false));
     const f = fdt.fd[fd]!;
     if (f === null) {
       yield rcu.readUnlockStep();
@@ -64,14 +66,18 @@ export function* fgetSteps(ctx: LookupContext, files: Fdtable, fd: number, mask:
     // No reference is held yet: the object may be freed and handed to another open at
     // any moment, so this step also depends on the slab.
     yield { fn: 'file_ref_get', acc: [access(f.simId, F_COUNT, true), w.slab.speculativeAccess()] };
+    w.engine.touch(w.slab.speculativeAccess());
     if (!f.getFileActive()) continue;
     if (recheck !== 'none') {
       yield {
         fn: recheck === 'slot' ? 'recheck fdt->fd[fd]' : 'recheck fdt->fd[fd] and files->fdt',
-        acc: recheck === 'slot' ? [access(fdt.simId, fd, false), w.slab.speculativeAccess()] : [access(fdt.simId, fd, false), access(files.simId, FILES_FDT, false), w.slab.speculativeAccess()],
+        acc: recheck === 'slot' ? [slotAccess(files, fd, false), w.slab.speculativeAccess()] : [slotAccess(files, fd, false), access(files.simId, FILES_FDT, false), w.slab.speculativeAccess()],
       };
+      w.engine.touch(slotAccess(files, fd, false));
+      w.engine.touch(w.slab.speculativeAccess());
+      if (recheck === 'slot+fdt') w.engine.read(files.simId, FILES_FDT);
       if (fdt.fd[fd] !== f || (recheck === 'slot+fdt' && files.fdt !== fdt)) {
-        if (w.engine.tracing) w.engine.effect('fget_retry', f.name, undefined, undefined, 'slot changed under us');
+        if (w.engine.tracing) w.engine.effect('fget_retry', f.simId, undefined, undefined, undefined, { note: 'slot changed under us' });
         yield { fn: 'fput', acc: access(f.simId, F_COUNT, true) };
         fputDeferred(ctx, f);
         continue;
@@ -111,9 +117,9 @@ export function* fgetSteps(ctx: LookupContext, files: Fdtable, fd: number, mask:
  */
 export function* fdgetSteps(ctx: LookupContext, files: Fdtable, fd: number, mask = FMODE_PATH): KernelPath<number> {
   yield { fn: '__fget_light:files->count', acc: access(files.simId, FILES_COUNT, false) };
+  files.world.engine.read(files.simId, FILES_COUNT);
   if (files.count === 1) {
-    const fdt = files.fdt;
-    yield { fn: 'files_lookup_fd_raw', acc: fd >>> 0 === fd && fd < fdt.maxFds ? access(fdt.simId, fd, false) : access(files.simId, FILES_FDT, false) };
+    yield { fn: 'files_lookup_fd_raw', acc: slotReadAccesses(files, fd) };
     const f = files.lookupRaw(fd);
     if (f === null || (f.mode & mask) !== 0) return EMPTY_FD;
     return f.simId * 4;
@@ -140,6 +146,7 @@ export function* fdgetPosSteps(ctx: LookupContext, files: Fdtable, fd: number): 
   const f = files.fileOfWord(w);
   const rule = files.world.policy.fdgetPos;
   yield { fn: 'file_needs_f_pos_lock', acc: access(f.simId, F_COUNT, false) };
+  files.world.engine.read(f.simId, F_COUNT);
   const count = f.count;
   if (!fileNeedsPosLock(rule, f)) {
     ctx.posWhy = `skipped f_pos_lock because f_count was ${count} at fdget_pos (fdgetPos: ${rule}${(w & FDPUT_FPUT) === 0 ? ', borrowed fd' : ''})`;

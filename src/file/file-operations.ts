@@ -1,5 +1,10 @@
 import { KernelError } from '../sim/kernel-error.js';
+import { access } from '../sim/step.js';
+import type { WaitQueue } from '../sim/wait-queue.js';
+import { DEFAULT_POLLMASK, type PollTable } from './poll.js';
 import type { RefFile } from './ref-file.js';
+
+export { pipeOperations } from './pipe.js';
 
 /**
  * The operations of a file type: what read, write, lseek, getdents, poll, close and the
@@ -32,12 +37,84 @@ export interface FileOperations {
   llseek?(file: RefFile, offset: number, whence: number): number;
   /** ->iterate_shared: returns up to `count` directory entries starting at `pos`. */
   iterateShared?(file: RefFile, pos: number, count: number): string[];
-  /** ->poll: the ready mask (EPOLLIN = 1, EPOLLOUT = 4, ...). */
-  poll?(file: RefFile): number;
+  /**
+   * ->poll: the ready mask (EPOLLIN = 1, EPOLLOUT = 4, ...); registers the caller on the
+   * type's wait queues with `pollWait(file, wq, pt)`. A type without ->poll is always
+   * ready to poll(2) (DEFAULT_POLLMASK) and cannot be added to an epoll (EPERM).
+   */
+  poll?(file: RefFile, pt: PollTable | null): number;
+  /** Locations ->poll reads beyond the inode (field 0), for the steps that call it. */
+  pollAccess?(file: RefFile): readonly number[];
+  /** The wait queues ->poll registers on and the type's operations wake (declared by the steps that touch them). */
+  waitQueues?(file: RefFile): readonly WaitQueue[];
+  /** The queue a read of `count` would sleep on now (a blocking file with nothing to read), or null. */
+  readBlocks?(file: RefFile, count: number): WaitQueue | null;
+  /** The queue a write of `data` would sleep on now (no room), or null. */
+  writeBlocks?(file: RefFile, data: string): WaitQueue | null;
   /** ->flush: called on every close of an fd referring to the file (filp_flush()). */
   flush?(file: RefFile, owner: object): void;
-  /** ->release: called once, from __fput(), when the last reference goes. */
-  release?(file: RefFile): void;
+  /**
+   * ->release: called once, from __fput(), when the last reference goes. It may return a
+   * kernel path (a release that takes a mutex, like an epoll's), which the stepped
+   * `__fput()` runs as steps; any other return value is ignored.
+   */
+  release?(file: RefFile): unknown;
+  /**
+   * What the step that calls operation `op` touches, as encoded accesses (`access(id,
+   * field, write)`), so the explorer knows before the step runs. The operations record
+   * what they really touch — through the inode's `data` accessor, or with
+   * `engine.read()` / `engine.write()` on objects of their own — and checked mode fails
+   * a step that touches more than this declares. Defaults to
+   * {@link defaultFileOpAccesses}: the inode's data, read (written by `write`, and by
+   * `read` of a stream, which consumes what it reads).
+   */
+  accesses?(file: RefFile, op: FileOpName): number | readonly number[];
+}
+
+/**
+ * The file operations a syscall step calls.
+ *
+ * @example
+ * ```ts
+ * import type { FileOpName } from 'fdlab';
+ * const op: FileOpName = 'read';
+ * ```
+ */
+export type FileOpName = 'read' | 'write' | 'llseek' | 'iterate' | 'poll' | 'flush' | 'release';
+
+/**
+ * The default declaration of a file operation's step: the inode's data (field 0), read,
+ * or written by `write` and by a stream's `read` (which consumes).
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY, defaultFileOpAccesses, accessIsWrite } from 'fdlab';
+ * const k = new Kernel();
+ * const f = k.vfs.openFile('/data/log', O_RDONLY);
+ * accessIsWrite(defaultFileOpAccesses(f, 'read')); // false
+ * f.fput();
+ * ```
+ */
+export function defaultFileOpAccesses(file: RefFile, op: FileOpName): number {
+  return access(file.inode.simId, 0, op === 'write' || op === 'flush' || op === 'release' || (op === 'read' && file.ops.stream === true));
+}
+
+/**
+ * The accesses of the step that calls `op` on `file`: the file type's own declaration,
+ * or the default.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY, fileOpAccesses } from 'fdlab';
+ * const k = new Kernel();
+ * const f = k.vfs.openFile('/data/log', O_RDONLY);
+ * fileOpAccesses(f, 'read');
+ * f.fput();
+ * ```
+ */
+export function fileOpAccesses(file: RefFile, op: FileOpName): number | readonly number[] {
+  const a = file.ops.accesses;
+  return a !== undefined ? a.call(file.ops, file, op) : defaultFileOpAccesses(file, op);
 }
 
 /**
@@ -58,7 +135,25 @@ export const regularFileOperations: FileOperations = {
     file.inode.data = old.slice(0, pos).padEnd(pos, '\0') + data + old.slice(pos + data.length);
     return data.length;
   },
-  poll: () => 1 | 4,
+};
+
+/**
+ * Regular-file operations with a `->poll`, as procfs, sysfs (kernfs) and debugfs files
+ * have: always ready, and — unlike ext4 files — accepted by epoll_ctl(). Mount a
+ * filesystem with these (`vfs.mount(path, 'sysfs', { fileOperations })`) to put a
+ * pollable regular file on an unmountable-while-busy filesystem.
+ * Models kernfs_fop_poll() / proc_reg_poll() returning DEFAULT_POLLMASK.
+ *
+ * @example
+ * ```ts
+ * import { kernfsFileOperations } from 'fdlab';
+ * typeof kernfsFileOperations.poll; // 'function'
+ * ```
+ */
+export const kernfsFileOperations: FileOperations = {
+  ...regularFileOperations,
+  name: 'kernfs',
+  poll: () => DEFAULT_POLLMASK,
 };
 
 /**
@@ -76,33 +171,11 @@ export const directoryOperations: FileOperations = {
   read: () => {
     throw new KernelError('EISDIR', 'read');
   },
-  iterateShared: (file, pos, count) => file.inode.entries.slice(pos, pos + count),
-};
-
-/**
- * Pipe operations: a stream over the inode's buffer; reads consume, writes append.
- * Models fs/pipe.c pipefifo_fops (stream_open: no f_pos lock, lseek is ESPIPE).
- *
- * @example
- * ```ts
- * import { pipeOperations } from 'fdlab';
- * pipeOperations.stream; // true
- * ```
- */
-export const pipeOperations: FileOperations = {
-  name: 'pipe',
-  stream: true,
-  read: (file, _pos, count) => {
-    const d = file.inode.data;
-    const out = d.slice(0, count);
-    file.inode.data = d.slice(out.length);
-    return out;
+  iterateShared: (file, pos, count) => {
+    // Entries change only when a file is created in the directory (the inode's field 0).
+    file.inode.engine?.read(file.inode.simId, 0);
+    return file.inode.entries.slice(pos, pos + count);
   },
-  write: (file, _pos, data) => {
-    file.inode.data += data;
-    return data.length;
-  },
-  poll: (file) => (file.inode.data.length > 0 ? 1 : 0) | 4,
 };
 
 /**

@@ -1,9 +1,23 @@
-import { access, type KernelPath } from '../sim/step.js';
+import { ModelError } from '../sim/model-error.js';
+import { access, type KernelPath, type Step } from '../sim/step.js';
 import { FMODE_OPENED } from './constants.js';
 import { F_COUNT, F_EP, F_STATE, type RefFile } from './ref-file.js';
 import type { FputContext } from './world.js';
 
-type Stage = readonly [fn: string, field: number, run: (f: RefFile) => void];
+type Stage = readonly [fn: string, field: number, run: (f: RefFile) => unknown];
+
+function isPath(r: unknown): r is KernelPath {
+  return typeof r === 'object' && r !== null && typeof (r as KernelPath).next === 'function';
+}
+
+/** Runs a hook's path to the end in a plain call; a step that would wait is model misuse. */
+function runPlainPath(f: RefFile, path: KernelPath): void {
+  const e = f.mount.world.engine;
+  for (let r = path.next(); !r.done; r = path.next()) {
+    const b = (r.value as Step).blocker;
+    if (b !== undefined && b.blocks(e.current)) throw new ModelError('would-block', `${r.value.fn} in __fput would wait for ${b.name} in a plain call; run it in a thread instead`);
+  }
+}
 
 /**
  * The stages of `__fput()` in fs/file_table.c, in the kernel's order: eventpoll first
@@ -12,20 +26,25 @@ type Stage = readonly [fn: string, field: number, run: (f: RefFile) => void];
  * plain call and the stepped path cannot drift apart.
  */
 const STAGES: readonly Stage[] = [
-  ['eventpoll_release', F_EP, (f) => {
-    for (const h of f.mount.world.fputHooks.eventpollRelease.list) h(f);
+  ['eventpoll_release', F_EP, function* (f) {
+    // A hook may be a kernel path (eventpoll_release_file() sleeps on ep->mtx).
+    for (const h of f.mount.world.fputHooks.eventpollRelease.list) {
+      const r = h(f);
+      if (isPath(r)) yield* r;
+    }
   }],
   ['locks_remove_file', F_STATE, (f) => {
     for (const h of f.mount.world.fputHooks.locksRemoveFile.list) h(f);
   }],
   ['f_op->release', F_STATE, (f) => {
-    if (f.mode & FMODE_OPENED) f.ops.release?.(f);
+    if (f.mode & FMODE_OPENED) return f.ops.release?.(f);
+    return undefined;
   }],
   ['mntput', F_STATE, (f) => {
     const m = f.mount;
     const before = m.count;
     m.count = before - 1;
-    if (m.world.engine.tracing) m.world.engine.effect('mntput', `mnt:${m.path}`, before, m.count);
+    if (m.world.engine.tracing) m.world.engine.effect('mntput', m.simId, 0, before, m.count);
   }],
   ['file_free', F_STATE, (f) => f.mount.world.slab.free(f)],
 ];
@@ -37,7 +56,7 @@ function begin(f: RefFile): boolean {
     return false;
   }
   w.slab.dying.add(f);
-  if (w.engine.tracing) w.engine.effect('__fput', f.name, undefined, undefined, 'begin');
+  if (w.engine.tracing) w.engine.effect('__fput', f.simId, undefined, undefined, undefined, { note: 'begin' });
   return true;
 }
 
@@ -56,7 +75,10 @@ function begin(f: RefFile): boolean {
  */
 export function fputTeardown(f: RefFile): void {
   if (!begin(f)) return;
-  for (const [, , run] of STAGES) run(f);
+  for (const [, , run] of STAGES) {
+    const r = run(f);
+    if (isPath(r)) runPlainPath(f, r);
+  }
 }
 
 /**
@@ -73,9 +95,24 @@ export function* fputTeardownSteps(f: RefFile): KernelPath {
   yield { fn: '__fput', acc: access(f.simId, F_STATE, true) };
   if (!begin(f)) return;
   for (const [fn, field, run] of STAGES) {
-    yield { fn, acc: fn === 'file_free' ? [access(f.simId, field, true), f.mount.world.slab.allocAccess()] : access(f.simId, field, true) };
-    run(f);
+    yield { fn, acc: stageAccess(f, fn, field) };
+    const r = run(f);
+    if (isPath(r)) yield* r;
   }
+}
+
+function stageAccess(f: RefFile, fn: string, field: number): number | number[] {
+  const own = access(f.simId, field, true);
+  if (fn === 'file_free') return [own, f.mount.world.slab.allocAccess()];
+  const qs = fn === 'f_op->release' ? f.ops.waitQueues?.(f) : undefined;
+  if (qs !== undefined) {
+    // A type with wait queues has readiness state its ->release changes (a pipe's writer
+    // count, in the inode's location) and wakes the other side.
+    const acc = [own, access(f.inode.simId, 0, true)];
+    for (const q of qs) acc.push(q.writeAccess());
+    return acc;
+  }
+  return own;
 }
 
 /**

@@ -1,3 +1,6 @@
+import type { Engine } from '../sim/engine.js';
+import type { Pipe } from './pipe.js';
+
 /**
  * The kind of an inode: regular file, directory, FIFO (pipe), or an anonymous inode
  * with no path (pidfd, eventpoll, io_uring).
@@ -33,12 +36,15 @@ export class Inode {
   readonly kind: InodeKind;
   /** Path it was created at (anonymous inodes: `anon_inode:[name]`). */
   readonly path: string;
-  /** Contents of a regular file, or the buffered bytes of a pipe. */
-  data = '';
+  /** The engine that records accesses to the inode's data (set when registered). @internal */
+  engine: Engine | null = null;
+  private contents = '';
   /** Names in a directory, in iteration order. */
   readonly entries: string[] = [];
   /** POSIX record locks on this inode, created on first use (i_flctx). */
   locks: unknown[] | null = null;
+  /** The pipe state of a FIFO inode (readers, writers, wait queues), else null. */
+  pipe: Pipe | null = null;
 
   /** @param ino - number @param kind - type @param path - creation path */
   constructor(ino: number, kind: InodeKind, path: string) {
@@ -47,8 +53,43 @@ export class Inode {
     this.path = path;
   }
 
+  /**
+   * Contents of a regular file, or the buffered bytes of a pipe. Reading and writing it
+   * are recorded accesses of field 0 (inode data), so a step that consumes pipe data
+   * is seen as the write it is.
+   */
+  get data(): string {
+    this.engine?.read(this.simId, 0);
+    return this.contents;
+  }
+
+  set data(v: string) {
+    this.engine?.write(this.simId, 0);
+    this.contents = v;
+  }
+
+  /** Sets the contents a new inode starts with (not an access: nobody can see it yet). @internal */
+  initData(v: string): void {
+    this.contents = v;
+  }
+
+  /** The contents without recording an access (audits, snapshots, renderers). */
+  peekData(): string {
+    return this.contents;
+  }
+
   /** @internal */
   simName(field: number): string {
     return field === 0 ? `inode:${this.path}` : `inode:${this.path}.i_flctx`;
+  }
+
+  /** @internal */
+  simLabel(): string {
+    return `inode:${this.path}`;
+  }
+
+  /** @internal */
+  simKind(): 'inode' {
+    return 'inode';
   }
 }

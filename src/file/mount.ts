@@ -1,3 +1,5 @@
+import type { Traceable } from '../sim/engine.js';
+import type { FileOperations } from './file-operations.js';
 import type { FileWorld } from './world.js';
 
 /**
@@ -20,7 +22,9 @@ import type { FileWorld } from './world.js';
  * k.vfs.umount('/mnt');
  * ```
  */
-export class Mount {
+export class Mount implements Traceable {
+  /** Engine object id (field 0: mnt_count). */
+  readonly simId: number;
   /** Mount id. */
   readonly id: number;
   /** Mount point path. */
@@ -33,6 +37,8 @@ export class Mount {
   count = 0;
   /** False once unmounted. */
   mounted = true;
+  /** Operations of the regular files on this filesystem (default: regularFileOperations). */
+  fileOperations: FileOperations | null = null;
   /** The world the mount belongs to. @internal */
   readonly world: FileWorld;
 
@@ -49,5 +55,21 @@ export class Mount {
     this.path = path;
     this.fstype = fstype;
     this.nouser = nouser;
+    this.simId = world.engine.register(this);
+  }
+
+  /** @internal */
+  simName(): string {
+    return `mnt:${this.path}`;
+  }
+
+  /** @internal */
+  simCount(): number {
+    return this.count;
+  }
+
+  /** @internal */
+  simKind(): 'mount' {
+    return 'mount';
   }
 }

@@ -93,7 +93,7 @@ export class RefFile implements Traceable {
   get posLock(): Lock {
     const side = this.mount.world.slab.side;
     let l = side.posLock.get(this);
-    if (l === undefined) side.posLock.set(this, (l = new Lock(this.mount.world.engine, `f_pos_lock of file#${this.num}`, true)));
+    if (l === undefined) side.posLock.set(this, (l = new Lock(this.mount.world.engine, `f_pos_lock of file#${this.num}`, true, this.simId)));
     return l;
   }
 
@@ -122,11 +122,12 @@ export class RefFile implements Traceable {
    */
   getFile(): this {
     const w = this.mount.world;
+    w.engine.write(this.simId, F_COUNT);
     const before = this.count;
     if (!this.live) w.engine.report('use-after-free', `get_file on freed ${this.name}`, this.name);
     else if (before === 0) w.engine.report('refcount-inc-on-zero', `get_file on ${this.name} whose f_count is 0`, this.name);
     this.inc(before);
-    if (w.engine.tracing) w.engine.effect('get_file', this.name, before, this.count);
+    if (w.engine.tracing) w.engine.effect('get_file', this.simId, F_COUNT, before, this.count);
     return this;
   }
 
@@ -137,13 +138,14 @@ export class RefFile implements Traceable {
    */
   getFileActive(): boolean {
     const w = this.mount.world;
+    w.engine.write(this.simId, F_COUNT);
     const before = this.count;
     if (before === 0) {
-      if (w.engine.tracing) w.engine.effect('file_ref_get', this.name, 0, 0, 'failed: count is 0');
+      if (w.engine.tracing) w.engine.effect('file_ref_get', this.simId, F_COUNT, 0, 0, { note: 'failed: count is 0' });
       return false;
     }
     this.inc(before);
-    if (w.engine.tracing) w.engine.effect('file_ref_get', this.name, before, this.count);
+    if (w.engine.tracing) w.engine.effect('file_ref_get', this.simId, F_COUNT, before, this.count);
     return true;
   }
 
@@ -153,13 +155,14 @@ export class RefFile implements Traceable {
    */
   put(): boolean {
     const w = this.mount.world;
+    w.engine.write(this.simId, F_COUNT);
     const before = this.count;
     if (before === 0) {
       w.engine.report(this.live ? 'refcount-underflow' : 'use-after-free', `fput on ${this.live ? '' : 'freed '}${this.name} whose f_count is 0`, this.name);
       return false;
     }
     if (before !== Infinity) this.count = before - 1;
-    if (w.engine.tracing) w.engine.effect('fput', this.name, before, this.count);
+    if (w.engine.tracing) w.engine.effect('fput', this.simId, F_COUNT, before, this.count);
     return this.count === 0;
   }
 
@@ -178,13 +181,33 @@ export class RefFile implements Traceable {
   }
 
   /** @internal */
-  simName(field: number): string {
-    const n = `file#${this.num}`;
+  simName(field: number, gen?: number): string {
+    const n = gen === undefined ? `file#${this.num}` : this.simLabel(gen);
     return field === F_COUNT ? `${n}.f_count` : field === F_POS ? `${n}.f_pos` : field === F_EP ? `${n}.f_ep` : `${n}.state`;
   }
 
   /** @internal */
   simCount(field: number): number | undefined {
     return field === F_COUNT ? this.count : field === F_POS ? this.pos : undefined;
+  }
+
+  /** @internal */
+  simKind(): 'file' {
+    return 'file';
+  }
+
+  /**
+   * The name of the incarnation of generation `gen` (`file#3@2`); without `gen`, of the
+   * object whatever it holds (`file#3`), as {@link simName} without `gen`. @internal
+   */
+  simLabel(gen?: number): string {
+    if (gen === undefined) return `file#${this.num}`;
+    const i = (gen + 1) >> 1;
+    return i > 1 ? `file#${this.num}@${i}` : `file#${this.num}`;
+  }
+
+  /** @internal */
+  simGen(): number {
+    return this.gen;
   }
 }

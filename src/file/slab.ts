@@ -5,7 +5,7 @@ import type { FileOperations } from './file-operations.js';
 import { fputTeardown } from './fput.js';
 import type { Inode } from './inode.js';
 import type { Mount } from './mount.js';
-import { RefFile } from './ref-file.js';
+import { F_COUNT, RefFile } from './ref-file.js';
 import type { FilePolicy } from './world.js';
 
 /**
@@ -66,6 +66,7 @@ export class FileSlab {
 
   /** Allocates an opened file with one reference (the caller's). */
   alloc(ops: FileOperations, inode: Inode, mount: Mount, mode: number, flags: number): RefFile {
+    this.engine.write(this.simId, 0);
     let f = this.freeList.pop();
     if (f === undefined) {
       f = new RefFile(-1, this.objects.length + 1, ops, inode, mount);
@@ -83,7 +84,7 @@ export class FileSlab {
     f.privateData = null;
     f.count = 1;
     this.allocated++;
-    if (this.engine.tracing) this.engine.effect('alloc_file', f.name, 0, 1, inode.path);
+    if (this.engine.tracing) this.engine.effect('alloc_file', f.simId, F_COUNT, 0, 1, { path: inode.path });
     return f;
   }
 
@@ -94,12 +95,13 @@ export class FileSlab {
 
   /** file_free(): the memory goes back to the cache. */
   free(f: RefFile): void {
+    this.engine.write(this.simId, 0);
     this.dying.delete(f);
     this.side.privateData.delete(f);
     f.gen++;
     this.allocated--;
     // gen is even now; the name still shows the incarnation that just ended.
-    if (this.engine.tracing) this.engine.effect('file_free', f.name, undefined, undefined, 'memory back to filp_cachep');
+    if (this.engine.tracing) this.engine.effect('file_free', f.simId, undefined, undefined, undefined, { note: 'memory back to filp_cachep' });
     if (this.policy.slabTypesafeByRcu) this.freeList.push(f);
     else this.engine.rcu.callRcu(() => this.freeList.push(f));
   }

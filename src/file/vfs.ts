@@ -3,7 +3,8 @@ import {
   FMODE_ATOMIC_POS, FMODE_LSEEK, FMODE_OPENED, FMODE_PATH, FMODE_READ, FMODE_WRITE,
   O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NONBLOCK, O_PATH, O_RDWR, O_TRUNC, O_WRONLY,
 } from './constants.js';
-import { anonFileOperations, directoryOperations, pipeOperations, regularFileOperations, type FileOperations } from './file-operations.js';
+import { anonFileOperations, directoryOperations, regularFileOperations, type FileOperations } from './file-operations.js';
+import { Pipe, pipeOperations } from './pipe.js';
 import { Inode, type InodeKind } from './inode.js';
 import { Mount } from './mount.js';
 import type { RefFile } from './ref-file.js';
@@ -86,7 +87,7 @@ export class Vfs {
     if (t === undefined || this.gone?.has(p)) return undefined;
     const ino = this.newInode(t.kind, p);
     if (t.kind === 'dir') ino.entries.push(...t.content);
-    else ino.data = t.content[0] ?? '';
+    else ino.initData(t.content[0] ?? '');
     this.nodes.set(p, ino);
     return ino;
   }
@@ -118,15 +119,20 @@ export class Vfs {
     return ino;
   }
 
-  /** Mounts a new empty filesystem on the directory `path`. EBUSY if already a mount point. */
-  mount(path: string, fstype = 'tmpfs'): Mount {
+  /**
+   * Mounts a new empty filesystem on the directory `path`. EBUSY if already a mount point.
+   * `opts.fileOperations` sets the operations of the regular files created on it (e.g.
+   * {@link kernfsFileOperations} for a sysfs-like filesystem whose files can be polled).
+   */
+  mount(path: string, fstype = 'tmpfs', opts: { readonly fileOperations?: FileOperations } = {}): Mount {
     const p = normalise(path);
     const { inode } = this.lookup(p);
     if (inode.kind !== 'dir') throw new KernelError('ENOTDIR', 'mount', path);
     if (this.mounts.has(p)) throw new KernelError('EBUSY', 'mount', `${path} is already a mount point`);
     const m = this.newMount(p, fstype, false);
+    if (opts.fileOperations !== undefined) m.fileOperations = opts.fileOperations;
     this.mounts.set(p, m);
-    if (this.world.engine.tracing) this.world.engine.effect('mount', `mnt:${p}`, undefined, 0, fstype);
+    if (this.world.engine.tracing) this.world.engine.effect('mount', m.simId, 0, undefined, 0, { note: fstype });
     return m;
   }
 
@@ -148,7 +154,7 @@ export class Vfs {
     for (const k of [...this.nodes.keys()]) if (k.startsWith(`${p}/`)) this.nodes.delete(k);
     for (const k of TEMPLATE.keys()) if (k.startsWith(`${p}/`)) (this.gone ??= new Set()).add(k);
     this.node(p)!.entries.length = 0;
-    if (this.world.engine.tracing) this.world.engine.effect('umount', `mnt:${p}`, 0, undefined);
+    if (this.world.engine.tracing) this.world.engine.effect('umount', m.simId, 0, 0, undefined);
   }
 
   /** Every mount: the root, the internal SB_NOUSER filesystems, and the mounted ones. */
@@ -201,20 +207,22 @@ export class Vfs {
     // do_open(): O_TRUNC truncates an existing regular file whatever the access mode
     // (O_RDONLY | O_TRUNC too); O_PATH drops O_TRUNC (build_open_flags()).
     if (flags & O_TRUNC && inode.kind === 'reg' && !(flags & O_PATH)) inode.data = '';
-    const ops = inode.kind === 'dir' ? directoryOperations : inode.kind === 'fifo' ? pipeOperations : regularFileOperations;
-    return this.openInode(inode, this.mountOf(p), ops, flags);
+    const mount = this.mountOf(p);
+    const ops = inode.kind === 'dir' ? directoryOperations : inode.kind === 'fifo' ? pipeOperations : (mount.fileOperations ?? regularFileOperations);
+    return this.openInode(inode, mount, ops, flags);
   }
 
   /** anon_inode_getfile(): a file on the internal anonymous-inode filesystem. */
   openAnon(name: string, ops: FileOperations = anonFileOperations, flags = O_RDWR): RefFile {
     const f = this.openInode(this.anonInode, this.anon, ops, flags);
-    if (this.world.engine.tracing) this.world.engine.effect('anon_inode_getfile', f.name, undefined, undefined, name);
+    if (this.world.engine.tracing) this.world.engine.effect('anon_inode_getfile', f.simId, undefined, undefined, undefined, { path: name });
     return f;
   }
 
   /** A new pipe inode and its two ends (create_pipe_files()): [read end, write end]. */
   openPipe(flags = 0): [RefFile, RefFile] {
     const inode = this.newInode('fifo', `pipe:[${this.nextIno}]`);
+    inode.pipe = new Pipe(this.world.engine, inode.path);
     return [this.openInode(inode, this.pipefs, pipeOperations, flags & ~3), this.openInode(inode, this.pipefs, pipeOperations, (flags & ~3) | O_WRONLY)];
   }
 
@@ -229,7 +237,7 @@ export class Vfs {
     }
     const before = mount.count;
     mount.count = before + 1;
-    if (this.world.engine.tracing) this.world.engine.effect('mntget', `mnt:${mount.path}`, before, mount.count);
+    if (this.world.engine.tracing) this.world.engine.effect('mntget', mount.simId, 0, before, mount.count);
     return this.world.slab.alloc(ops, inode, mount, mode, flags & ~O_CLOEXEC);
   }
 
@@ -248,6 +256,7 @@ export class Vfs {
   private newInode(kind: InodeKind, path: string): Inode {
     const ino = new Inode(this.nextIno++, kind, path);
     ino.simId = this.world.engine.register(ino);
+    ino.engine = this.world.engine;
     return ino;
   }
 

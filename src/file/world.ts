@@ -1,5 +1,6 @@
 import type { Engine } from '../sim/engine.js';
 import type { HookList } from '../sim/hooks.js';
+
 import type { FposWatch } from './fpos-watch.js';
 import type { RefFile } from './ref-file.js';
 import type { FileSlab } from './slab.js';
@@ -36,8 +37,12 @@ export interface FilePolicy {
  * ```
  */
 export interface FputHooks {
-  /** eventpoll_release(file): "should be the first called in the file cleanup chain". */
-  readonly eventpollRelease: HookList<(file: RefFile) => void>;
+  /**
+   * eventpoll_release(file): "should be the first called in the file cleanup chain". A
+   * hook may return a kernel path (anything else it returns is ignored), which the stepped `__fput()` runs as steps (it may
+   * sleep on a mutex) and the plain one runs to completion.
+   */
+  readonly eventpollRelease: HookList<(file: RefFile) => unknown>;
   /** locks_remove_file(file): OFD locks, flock locks, leases. */
   readonly locksRemoveFile: HookList<(file: RefFile) => void>;
 }

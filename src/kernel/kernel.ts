@@ -1,3 +1,4 @@
+import { EpollRegistry, type EpollWorld } from '../epoll/eventpoll.js';
 import { FposWatch } from '../file/fpos-watch.js';
 import type { Mount } from '../file/mount.js';
 import type { RefFile } from '../file/ref-file.js';
@@ -30,7 +31,11 @@ import { takeSnapshot, type KernelSnapshot } from './snapshot.js';
 export interface KernelOptions {
   /** Behaviour switches: a preset name, an object, or a list (default: the current kernel). */
   readonly policy?: PolicyInput;
-  /** Record the event log (default true; turn off to replay millions of calls). */
+  /**
+   * Record the event log in `engine.events` (default false: plain use keeps no history,
+   * so a million calls cost no memory). Scenarios run by `explore()` record it when a
+   * trace is read, and `replay()` always does.
+   */
   readonly trace?: boolean;
   /** RLIMIT_NOFILE soft limit of new processes (default 1024). */
   readonly rlimitNofile?: number;
@@ -106,7 +111,7 @@ function checkRunStrategy(s: unknown): void {
  * k.audit().ok;           // true: every reference has an owner
  * ```
  */
-export class Kernel implements TaskWorld {
+export class Kernel implements TaskWorld, EpollWorld {
   /** The step engine: threads, scheduler state, events, violations. */
   readonly engine: Engine;
   /** The resolved behaviour switches. */
@@ -121,6 +126,8 @@ export class Kernel implements TaskWorld {
   readonly fpos: FposWatch;
   /** Extra reference owners for the audit (plugins, subsystems). */
   readonly owners = new HookList<OwnerSource>();
+  /** The epoll layer's state (f_ep lists, per-user watches). */
+  readonly epoll: EpollRegistry;
   /** fs.nr_open. */
   readonly nrOpen: number;
   /** Default RLIMIT_NOFILE. */
@@ -137,9 +144,10 @@ export class Kernel implements TaskWorld {
     const policy = isResolvedPolicy(input) ? input : Object.freeze(resolvePolicy<KernelPolicy>(DEFAULT_POLICY, POLICY_PRESETS, input));
     checkPolicy(policy);
     this.policy = policy;
-    this.engine = new Engine(opts.trace ?? true);
+    this.engine = new Engine(opts.trace ?? false);
     this.slab = new FileSlab(this.engine, this.policy);
     this.fpos = new FposWatch(this.engine);
+    this.epoll = new EpollRegistry(this.engine);
     this.nrOpen = opts.nrOpen ?? 1024 * 1024;
     this.rlimitNofile = opts.rlimitNofile ?? 1024;
     this.vfs = new Vfs(this);
@@ -159,7 +167,7 @@ export class Kernel implements TaskWorld {
     const files = opts.files ? opts.files(filesName) : new Fdtable(this, filesName);
     const p = new Process(this, pid, { ...opts, name }, files);
     this.procs.set(pid, p);
-    if (this.engine.tracing) this.engine.effect('spawn', name, undefined, undefined, opts.parent ? `child of ${opts.parent.name}` : undefined);
+    if (this.engine.tracing) this.engine.effect('spawn', p.simId, undefined, undefined, undefined, opts.parent ? { parent: opts.parent.simId } : undefined);
     return p;
   }
 
@@ -255,6 +263,7 @@ export class Kernel implements TaskWorld {
       const n = perMount.get(m) ?? 0;
       if (m.count !== n) problems.push(`mount ${m.path}: mnt_count ${m.count} but ${n} live file(s) on it`);
     }
+    problems.push(...this.epoll.problems());
     return { ok: problems.length === 0, problems, files };
   }
 

@@ -1,5 +1,6 @@
 import { ModelError } from '../sim/model-error.js';
 import { checkIntOption, describeValue, hasOwnKey } from '../sim/validate.js';
+import type { EpollPolicy } from '../epoll/policy.js';
 import type { FdtablePolicy } from '../fdtable/policy.js';
 import type { FilePolicy } from '../file/world.js';
 import type { TaskPolicy } from '../task/policy.js';
@@ -15,7 +16,7 @@ import type { TaskPolicy } from '../task/policy.js';
  * k.policy.fdgetPos; // 'when-shared'
  * ```
  */
-export interface KernelPolicy extends FilePolicy, FdtablePolicy, TaskPolicy {}
+export interface KernelPolicy extends FilePolicy, FdtablePolicy, TaskPolicy, EpollPolicy {}
 
 /**
  * How to name a policy: a preset name, a partial object of switches, or a list of those
@@ -44,6 +45,8 @@ export const DEFAULT_POLICY: KernelPolicy = {
   execUnshare: 'after-de_thread',
   slabTypesafeByRcu: true,
   fileRefMax: Number.MAX_SAFE_INTEGER,
+  epollItemPoll: 'epi-fget',
+  epollMaxUserWatches: 1 << 20,
 };
 
 /**
@@ -58,6 +61,8 @@ export const DEFAULT_POLICY: KernelPolicy = {
  * - `linux-6.5`: reinstated for regular files, always for directories (797964253d35).
  * - `linux-6.6`: keyed on `->iterate_shared`.
  * - `linux-6.7`: struct file becomes SLAB_TYPESAFE_BY_RCU.
+ * - `linux-6.9`: epoll pins a file before polling it (epi_fget(), 4efaa5acf0a1); every
+ *   earlier preset polls the borrowed pointer (`epollItemPoll: 'borrow'`).
  * - `linux-6.15` / `current`: raw file_ref compare in fdget_pos().
  *
  * @example
@@ -67,14 +72,15 @@ export const DEFAULT_POLICY: KernelPolicy = {
  * ```
  */
 export const POLICY_PRESETS: Readonly<Record<PresetName, Partial<KernelPolicy>>> = {
-  'linux-3.14': { fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'before-de_thread', slabTypesafeByRcu: false },
-  'linux-5.11': { fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
-  'linux-5.16': { fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
-  'linux-6.4': { fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
-  'linux-6.5-rc': { fdgetPos: 'always', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
-  'linux-6.5': { fdgetPos: 'when-shared-or-dir', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
-  'linux-6.6': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false },
-  'linux-6.7': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true },
+  'linux-3.14': { fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'before-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-5.11': { fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-5.16': { fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-6.4': { fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-6.5-rc': { fdgetPos: 'always', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-6.5': { fdgetPos: 'when-shared-or-dir', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-6.6': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-6.7': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'borrow' },
+  'linux-6.9': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'epi-fget' },
   'linux-6.15': { ...DEFAULT_POLICY },
   current: { ...DEFAULT_POLICY },
 };
@@ -93,6 +99,7 @@ export const POLICY_VALUES: Readonly<Record<string, readonly string[]>> = {
   fdgetPos: ['when-shared', 'always', 'when-shared-or-dir', 'when-shared-or-iterate', 'raw-count-or-iterate'],
   fgetRecheck: ['none', 'slot', 'slot+fdt'],
   execUnshare: ['before-de_thread', 'after-de_thread'],
+  epollItemPoll: ['borrow', 'epi-fget', 'epi-fget-nouser'],
 };
 
 /**
@@ -113,6 +120,7 @@ export function checkPolicy(p: KernelPolicy): void {
   }
   if (typeof p.slabTypesafeByRcu !== 'boolean') throw new ModelError('bad-option', `bad value ${describeValue(p.slabTypesafeByRcu)} for policy slabTypesafeByRcu`);
   checkIntOption('policy fileRefMax', p.fileRefMax ?? NaN, 1, Number.MAX_SAFE_INTEGER);
+  if (!Number.isInteger(p.epollMaxUserWatches) || p.epollMaxUserWatches < 0) throw new ModelError('bad-option', `bad value ${describeValue(p.epollMaxUserWatches)} for policy epollMaxUserWatches`);
 }
 
 /**
@@ -150,5 +158,93 @@ export type PresetName =
   | 'linux-6.5'
   | 'linux-6.6'
   | 'linux-6.7'
+  | 'linux-6.9'
   | 'linux-6.15'
   | 'current';
+
+/**
+ * Where one value of a policy switch comes from: the kernel change that introduced the
+ * behaviour, the first release that has it, and the seed thread or report that discusses
+ * it. `commit` is the abbreviated mainline hash, or null where the model names the
+ * change by its patch title only.
+ *
+ * @example
+ * ```ts
+ * import { POLICY_HISTORY } from 'fdlab';
+ * const o = POLICY_HISTORY.fdgetPos.always;
+ * `${o.commit} ${o.title} (${o.since})`; // '20ea1e7d13c1 file: always lock position for FMODE_ATOMIC_POS (v6.5-rc)'
+ * ```
+ */
+export interface PolicyValueOrigin {
+  /** Abbreviated commit hash in mainline, or null if the model names the change by title only. */
+  readonly commit: string | null;
+  /** The commit's subject line (or the patch series). */
+  readonly title: string;
+  /** The first kernel release with this behaviour, as kernel.org tags it. */
+  readonly since: string;
+  /** The seed thread (shared/seeds) or report the behaviour is discussed in, if any. */
+  readonly seed?: string;
+}
+
+/**
+ * The shape of {@link POLICY_HISTORY}: for each versioned switch, each of its values and
+ * where it comes from.
+ *
+ * @example
+ * ```ts
+ * import type { PolicyHistory } from 'fdlab';
+ * const commitOf = (h: PolicyHistory) => h.execUnshare['after-de_thread'].commit; // null: named by title
+ * ```
+ */
+export interface PolicyHistory {
+  /** When fdget_pos() takes f_pos_lock. */
+  readonly fdgetPos: Readonly<Record<KernelPolicy['fdgetPos'], PolicyValueOrigin>>;
+  /** What fget rechecks after its speculative reference. */
+  readonly fgetRecheck: Readonly<Record<KernelPolicy['fgetRecheck'], PolicyValueOrigin>>;
+  /** Where exec unshares the fd table. */
+  readonly execUnshare: Readonly<Record<KernelPolicy['execUnshare'], PolicyValueOrigin>>;
+  /** Whether struct file memory is SLAB_TYPESAFE_BY_RCU (keys `'true'` and `'false'`). */
+  readonly slabTypesafeByRcu: Readonly<Record<'true' | 'false', PolicyValueOrigin>>;
+  /** How ep_item_poll() gets at the watched file. */
+  readonly epollItemPoll: Readonly<Record<KernelPolicy['epollItemPoll'], PolicyValueOrigin>>;
+}
+
+/**
+ * The documented origin of every value of every enumerated or boolean policy switch, as
+ * data: what `bisect()` reads to name the change that introduced or fixed a race.
+ * (`fileRefMax` is a model limit, not a kernel version switch.)
+ *
+ * @example
+ * ```ts
+ * import { POLICY_HISTORY } from 'fdlab';
+ * POLICY_HISTORY.fgetRecheck.slot.commit; // '054aa8d439b9' (CVE-2021-4083)
+ * POLICY_HISTORY.slabTypesafeByRcu.true.since; // 'v6.7'
+ * ```
+ */
+export const POLICY_HISTORY: PolicyHistory = {
+  fdgetPos: {
+    'when-shared': { commit: '9c225f2655e3', title: 'vfs: atomic f_pos accesses as per POSIX', since: 'v3.14', seed: 'seed 000: pidfd_getfd and f_pos_lock' },
+    always: { commit: '20ea1e7d13c1', title: 'file: always lock position for FMODE_ATOMIC_POS', since: 'v6.5-rc', seed: 'seed 000: pidfd_getfd and f_pos_lock' },
+    'when-shared-or-dir': { commit: '797964253d35', title: 'file: reinstate f_pos locking optimization for regular files', since: 'v6.5-rc', seed: 'seed 000: pidfd_getfd and f_pos_lock' },
+    'when-shared-or-iterate': { commit: '7d84d1b9af63', title: 'fs: rely on ->iterate_shared to determine f_pos locking', since: 'v6.5' },
+    'raw-count-or-iterate': { commit: '5370b43e4bcf', title: 'fs: reduce work in fdget_pos()', since: 'v6.15' },
+  },
+  fgetRecheck: {
+    none: { commit: null, title: '__fget_files(): inc-not-zero and return, no recheck', since: 'v3.14' },
+    slot: { commit: '054aa8d439b9', title: 'fget: check that the fd still exists after getting a ref to it', since: 'v5.16', seed: 'CVE-2021-4083' },
+    'slot+fdt': { commit: 'e386dfc56f83', title: 'fget: clarify and improve __fget_files() implementation', since: 'v5.16', seed: 'CVE-2021-4083' },
+  },
+  execUnshare: {
+    'before-de_thread': { commit: 'fd8328be874f', title: '[PATCH] sanitize handling of shared descriptor tables in failing execve()', since: 'v2.6.26', seed: 'seed 001: exec and POSIX locks' },
+    'after-de_thread': { commit: null, title: 'exec: Move unshare_files to fix posix file locking during exec (Eric W. Biederman)', since: 'v5.11', seed: 'seed 001: exec and POSIX locks' },
+  },
+  slabTypesafeByRcu: {
+    false: { commit: null, title: 'struct file freed with call_rcu() after a grace period', since: 'v3.14' },
+    true: { commit: '0ede61d8589c', title: 'file: convert to SLAB_TYPESAFE_BY_RCU', since: 'v6.7' },
+  },
+  epollItemPoll: {
+    borrow: { commit: null, title: 'ep_item_poll() on the epitem\'s borrowed struct file pointer', since: 'v3.14', seed: 'seed 002: epoll file lifetimes' },
+    'epi-fget': { commit: '4efaa5acf0a1', title: 'epoll: be better about file lifetimes', since: 'v6.9', seed: 'seed 002: epoll file lifetimes' },
+    'epi-fget-nouser': { commit: null, title: 'take the reference only on SB_NOUSER filesystems (proposed in the seed-002 thread, never merged)', since: 'v6.9-proposal', seed: 'seed 002: epoll file lifetimes' },
+  },
+};

@@ -4,15 +4,19 @@
  * the verdicts expected under each.
  *
  * @packageDocumentation
+ * @module fdlab/scenarios
  */
 import type { Scenario } from '../explore/scenario.js';
 import { coreStealFpos, fposThreadsShared } from './core-steal-fpos.js';
+import { epollForkShared, type EpollForkSharedContext } from './epoll-fork-shared.js';
+import { epollPollVsFput } from './epoll-poll-vs-fput.js';
+import { epollUmountBusy, type EpollUmountBusyContext } from './epoll-umount-busy.js';
 import { execPosixLocks, type ExecPosixLocksContext } from './exec-posix-locks.js';
 import { fgetStaleRecycle } from './fget-stale-recycle.js';
 import { pidfdGetfdFpos, pidfdGetfdFposRegular } from './pidfd-getfd-fpos.js';
 
-export type { ExecPosixLocksContext };
-export { coreStealFpos, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular };
+export type { EpollForkSharedContext, EpollUmountBusyContext, ExecPosixLocksContext };
+export { coreStealFpos, epollForkShared, epollPollVsFput, epollUmountBusy, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular };
 
 /**
  * All shipped scenarios, by name.
@@ -25,6 +29,6 @@ export { coreStealFpos, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pid
  */
 export const scenarios: Readonly<Record<string, Scenario<never>>> = Object.freeze(
   Object.fromEntries(
-    ([pidfdGetfdFpos, pidfdGetfdFposRegular, coreStealFpos, fposThreadsShared, execPosixLocks, fgetStaleRecycle] as Array<Scenario<never>>).map((s) => [s.name, s]),
+    ([pidfdGetfdFpos, pidfdGetfdFposRegular, coreStealFpos, fposThreadsShared, execPosixLocks, fgetStaleRecycle, epollPollVsFput, epollUmountBusy, epollForkShared] as Array<Scenario<never>>).map((s) => [s.name, s]),
   ),
 );

@@ -1,4 +1,4 @@
-import type { TraceEvent, TouchedObject } from './events.js';
+import { traceLog, type EffectDetail, type TraceLog, type TouchedObject } from './events.js';
 import { KernelError } from './kernel-error.js';
 import { ModelError } from './model-error.js';
 import { Rcu } from './rcu.js';
@@ -7,20 +7,46 @@ import { SimThread } from './thread.js';
 import { WHY, type Violation, type ViolationKind } from './violation.js';
 
 /**
+ * What a traced object is, so renderers and the reference tracker know it without
+ * parsing its name: a struct file, a files_struct (`fdtable`), the fd arrays of one
+ * table generation (`fdt`), a mount, an inode, a lock, a process (its thread group), or
+ * anything else.
+ *
+ * @example
+ * ```ts
+ * import type { TraceKind } from 'fdlab';
+ * const k: TraceKind = 'fdt';
+ * ```
+ */
+export type TraceKind = 'file' | 'fdtable' | 'fdt' | 'mount' | 'inode' | 'lock' | 'process' | 'other';
+
+/**
  * An object the engine can name in traces: anything that owns memory locations steps
- * touch (a file, an fd table, a lock).
+ * touch (a file, an fd table, a lock). Only `simName` is required; the optional methods
+ * let renderers draw the object (its kind, its own name, the object it belongs to) and
+ * let the engine snapshot its generation when it records an effect.
  *
  * @example
  * ```ts
  * import type { Traceable } from 'fdlab';
  * const counter: Traceable = { simName: () => 'counter', simCount: () => 0 };
+ * // A custom object whose names contain `#` and `[`: renderers never parse them.
+ * const ring: Traceable = { simName: (f) => `ring#1[${f}]`, simLabel: () => 'ring#1', simKind: () => 'other' };
  * ```
  */
 export interface Traceable {
-  /** Name of field `field` of the object (field 0 is the object itself). */
-  simName(field: number): string;
+  /** Name of field `field` of the object; with `gen`, of that generation of it (`file#3@2.f_count`). */
+  simName(field: number, gen?: number): string;
   /** The object's reference count where it has one. */
   simCount?(field: number): number | undefined;
+  /** What the object is (default `'other'`). */
+  simKind?(): TraceKind;
+  /** The object's own name, e.g. `file#3@2`, `P1.files` (default: the name of field 0). */
+  simLabel?(gen?: number): string;
+  /** Id of the object this one belongs to: an fd array's files_struct, f_pos_lock's file. */
+  simOwner?(): number | undefined;
+  /** The object's current generation, recorded with each effect on it (struct file). */
+  simGen?(): number;
 }
 
 /**
@@ -48,8 +74,6 @@ export class Engine {
   stepCount = 0;
   /** Whether steps and effects are written to {@link events}. */
   tracing: boolean;
-  /** The event log (empty when tracing is off). */
-  readonly events: TraceEvent[] = [];
   /** Every violation the detectors reported. */
   readonly violations: Violation[] = [];
   /** The thread chosen at each step so far. */
@@ -58,8 +82,25 @@ export class Engine {
   readonly disabled = new Set<string>();
   /** RCU state of this engine. */
   readonly rcu: Rcu;
+  /**
+   * Checked mode: a step that touches a location it did not declare, or a thread body
+   * that touches shared state outside a step, throws a {@link ModelError}. On by
+   * default; the explorer switches it off only when asked (benchmarks).
+   */
+  checked = true;
+  /**
+   * The accesses the running step has recorded so far (encoded as by `access()`), or
+   * null when nothing is recorded: plain calls and scenario setup run outside any step.
+   */
+  rec: number[] | null = null;
   private readonly objs: Traceable[] = [];
   private currentFn = '';
+  private readonly recBuf: number[] = [];
+  /** The declaration of the running step; null while a body runs before its first yield. */
+  private declared: Step | null = null;
+  /** The running step's declared accesses, as evaluated when it began. */
+  private declaredAcc: number | readonly number[] = [];
+  private log: TraceLog | null = null;
 
   /** @param tracing - record events (default true) */
   constructor(tracing = true) {
@@ -67,9 +108,19 @@ export class Engine {
     this.rcu = new Rcu(this);
   }
 
+  /** The event log (empty when tracing is off); its object table is this engine. */
+  get events(): TraceLog {
+    return (this.log ??= traceLog(this));
+  }
+
   /** The object registered under `id`. */
   objectAt(id: number): Traceable | undefined {
     return this.objs[id];
+  }
+
+  /** The name of thread `tid` (`setup` for -1). */
+  threadName(tid: number): string | undefined {
+    return tid === -1 ? this.setupThread.name : this.threads[tid]?.name;
   }
 
   /** Gives `obj` an object id; its fields are locations `id * 2^21 + field`. */
@@ -85,6 +136,79 @@ export class Engine {
     return o ? o.simName(loc % FIELDS) : `loc${loc}`;
   }
 
+  /**
+   * Records a read of field `field` of object `id` by the running step: the one API
+   * through which model state is observed, so the explorer's race analysis sees what
+   * steps actually did. Free outside steps (plain calls record nothing).
+   */
+  read(id: number, field: number): void {
+    const r = this.rec;
+    if (r !== null) this.record(r, (id * FIELDS + field) * 2);
+  }
+
+  /** Records a write (or read-modify-write) of field `field` of object `id` by the running step. */
+  write(id: number, field: number): void {
+    const r = this.rec;
+    if (r !== null) this.record(r, (id * FIELDS + field) * 2 + 1);
+  }
+
+  /** Records encoded accesses (as built by `access()`), e.g. a step claiming what it declared. */
+  touch(acc: number | readonly number[]): void {
+    const r = this.rec;
+    if (r === null) return;
+    if (typeof acc === 'number') this.record(r, acc);
+    else for (let i = 0; i < acc.length; i++) this.record(r, acc[i]!);
+  }
+
+  /**
+   * Runs `fn` without recording: for code that inspects state on behalf of a
+   * declaration or an assertion (a peek), never for a decision a step acts on.
+   */
+  peek<T>(fn: () => T): T {
+    const r = this.rec;
+    this.rec = null;
+    try {
+      return fn();
+    } finally {
+      this.rec = r;
+    }
+  }
+
+  private record(r: number[], a: number): void {
+    for (let i = r.length - 1; i >= 0; i--) if (r[i] === a) return;
+    r.push(a);
+    if (this.checked) this.checkAccess(a);
+  }
+
+  private checkAccess(a: number): void {
+    const t = this.current;
+    const d = this.declared;
+    const where = () => `${this.locationName(a)} (${accessIsWrite(a) ? 'write' : 'read'})`;
+    if (d === null) {
+      throw new ModelError('outside-step', `${t.name} touches ${where()} before its first step: a thread body may touch shared state only inside a step`);
+    }
+    if (t.user && t.inKernel === 0 && t.afterSyscall) {
+      throw new ModelError('outside-step', `${t.name} touches ${where()} in user space, between system calls (after step ${d.fn}): read shared state through a system call, or peek with engine.peek() for assertions`);
+    }
+    const acc = this.declaredAcc;
+    const loc = accessLocation(a);
+    const w = accessIsWrite(a);
+    if (typeof acc === 'number') {
+      if (accessLocation(acc) === loc && (!w || accessIsWrite(acc))) return;
+    } else {
+      for (let i = 0; i < acc.length; i++) {
+        const x = acc[i]!;
+        if (accessLocation(x) === loc && (!w || accessIsWrite(x))) return;
+      }
+    }
+    throw new ModelError('undeclared-access', `step ${d.fn} of ${t.name} touches ${where()}, which it did not declare`);
+  }
+
+  /** The accesses the last step recorded (valid until the next step). */
+  get lastAccesses(): readonly number[] {
+    return this.recBuf;
+  }
+
   /** Creates a thread with no body yet. */
   spawn(name: string): SimThread {
     const t = new SimThread(this.threads.length, name);
@@ -92,11 +216,23 @@ export class Engine {
     return t;
   }
 
-  /** Writes an effect event (if tracing): a state change made by the current thread. */
-  effect(fn: string, obj?: string, before?: number, after?: number, note?: string): void {
+  /**
+   * Writes an effect event (if tracing): a state change made by the current thread to
+   * field `field` of object `objId` (no field: the object as a whole). The object's
+   * generation is snapshotted; names are built only when the trace is rendered.
+   * @param op - the kernel function, e.g. `fd_install`
+   * @param objId - engine object id of the object changed
+   * @param field - the field changed (a file's F_COUNT, an fd number of a slot array)
+   * @param before - count before
+   * @param after - count after
+   * @param detail - structured values: the file installed, the table copied, ...
+   */
+  effect(op: string, objId: number, field?: number, before?: number, after?: number, detail?: EffectDetail): void {
     if (!this.tracing) return;
     const t = this.current;
-    this.events.push({ seq: this.events.length, step: this.stepCount, tid: t.id, thread: t.name, kind: 'effect', fn, obj, before, after, note });
+    const gen = this.objs[objId]?.simGen?.();
+    const ev = this.events;
+    ev.push({ seq: ev.length, step: this.stepCount, tid: t.id, thread: t.name, kind: 'effect', fn: op, objId, field, gen, before, after, detail });
   }
 
   /**
@@ -111,10 +247,12 @@ export class Engine {
     const t = this.current;
     const history: string[] = [];
     if (this.tracing && object !== '') {
-      for (let i = this.events.length - 1; i >= 0 && history.length < 8; i--) {
-        const e = this.events[i]!;
-        if (e.kind === 'effect' && e.obj !== undefined && (e.obj === object || e.obj.startsWith(`${object}.`))) {
-          history.unshift(`#${e.step} ${e.thread} ${e.fn}${e.before !== undefined ? ` ${e.before}→${e.after}` : ''}${e.note ? ` ${e.note}` : ''}`);
+      const ev = this.events;
+      for (let i = ev.length - 1; i >= 0 && history.length < 8; i--) {
+        const e = ev[i]!;
+        if (e.kind === 'effect' && e.objId !== undefined && this.concerns(e.objId, e.gen, object)) {
+          const note = e.detail?.note;
+          history.unshift(`#${e.step} ${e.thread} ${e.fn}${e.before !== undefined ? ` ${e.before}→${e.after}` : ''}${note ? ` ${note}` : ''}`);
         }
       }
     }
@@ -165,8 +303,19 @@ export class Engine {
     if (this.tracing) touched = this.touched(s);
     const prev = this.current;
     this.current = t;
-    t.advance(undefined);
-    this.current = prev;
+    const rec = this.recBuf;
+    rec.length = 0;
+    if (this.checked) this.declaredAcc = s.acc;
+    this.rec = rec;
+    this.declared = s;
+    t.afterSyscall = false;
+    try {
+      t.advance(undefined);
+    } finally {
+      this.rec = null;
+      this.declared = null;
+      this.current = prev;
+    }
     if (touched !== undefined) {
       for (let i = 0; i < touched.length; i++) touched[i]!.after = this.countOf(s, i);
       this.events.push({ seq: this.events.length, step: this.stepCount, tid, thread: t.name, kind: 'step', fn: s.fn, objs: touched });
@@ -177,9 +326,21 @@ export class Engine {
   /** Starts thread `t` on `gen`, running it to its first yield in its own context. */
   startThread(t: SimThread, gen: Generator<Step, unknown, unknown>): void {
     const prev = this.current;
+    const prevRec = this.rec;
+    const prevDecl = this.declared;
     this.current = t;
-    t.start(gen);
-    this.current = prev;
+    // Until its first yield a body runs at no scheduled point: it must touch nothing shared.
+    this.rec = [];
+    this.declared = null;
+    const prevAcc = this.declaredAcc;
+    try {
+      t.start(gen);
+    } finally {
+      this.rec = prevRec;
+      this.declared = prevDecl;
+      this.declaredAcc = prevAcc;
+      this.current = prev;
+    }
     if (t.done) this.threadDone(t);
   }
 
@@ -196,7 +357,11 @@ export class Engine {
       while (!r.done) {
         const b = r.value.blocker;
         if (b !== undefined && b.blocks(t)) {
-          throw new ModelError('would-block', `${r.value.fn} would wait for ${b.name} in a plain call; run it in a thread instead`);
+          const err = new ModelError('would-block', `${r.value.fn} would wait for ${b.name} in a plain call; run it in a thread instead`);
+          // Unwind the path so its cleanup runs (a waiter leaves the wait queue, fds are
+          // put, locks released): cleanup steps never wait.
+          for (let u = gen.return(undefined as T); !u.done; u = gen.next());
+          throw err;
         }
         r = gen.next();
       }
@@ -218,7 +383,20 @@ export class Engine {
 
   private touched(s: Step): TouchedObject[] {
     const accs = typeof s.acc === 'number' ? [s.acc] : s.acc;
-    return accs.map((a, i) => ({ name: this.locationName(a), write: accessIsWrite(a), before: this.countOf(s, i) }));
+    return accs.map((a, i) => {
+      const loc = accessLocation(a);
+      return { objId: Math.floor(loc / FIELDS), field: loc % FIELDS, write: accessIsWrite(a), before: this.countOf(s, i) };
+    });
+  }
+
+  /** True if an effect on object `id` (generation `gen`) concerns the object a detector named `name`: it or its owner. */
+  private concerns(id: number, gen: number | undefined, name: string): boolean {
+    const o = this.objs[id];
+    if (o === undefined) return false;
+    if ((o.simLabel ? o.simLabel(gen) : o.simName(0)) === name) return true;
+    const ownerId = o.simOwner?.();
+    const owner = ownerId === undefined ? undefined : this.objs[ownerId];
+    return owner !== undefined && (owner.simLabel ? owner.simLabel() : owner.simName(0)) === name;
   }
 
   private countOf(s: Step, i: number): number | undefined {

@@ -45,8 +45,12 @@ export const ERRNO = {
   ENFILE: 23,
   /** Too many open files (per process). */
   EMFILE: 24,
+  /** No space left on device (epoll: max_user_watches reached). */
+  ENOSPC: 28,
   /** Illegal seek. */
   ESPIPE: 29,
+  /** Broken pipe (write to a pipe with no readers). */
+  EPIPE: 32,
   /** Resource deadlock would occur. */
   EDEADLK: 35,
   /** Function not implemented. */

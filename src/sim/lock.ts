@@ -33,6 +33,7 @@ export class Lock implements Blocker {
   /** True for a sleeping mutex, false for a spinlock. */
   readonly sleeping: boolean;
   private readonly engine: Engine;
+  private readonly ownerId: number | undefined;
   private lockS: Step | null = null;
   private unlockS: Step | null = null;
 
@@ -40,11 +41,13 @@ export class Lock implements Blocker {
    * @param engine - the engine the lock lives in
    * @param name - display name
    * @param sleeping - true for a mutex, false for a spinlock
+   * @param ownerId - object id of what the lock protects (f_pos_lock: its file), for traces
    */
-  constructor(engine: Engine, name: string, sleeping: boolean) {
+  constructor(engine: Engine, name: string, sleeping: boolean, ownerId?: number) {
     this.engine = engine;
     this.name = name;
     this.sleeping = sleeping;
+    this.ownerId = ownerId;
     this.simId = engine.register(this);
   }
 
@@ -73,6 +76,7 @@ export class Lock implements Blocker {
   /** Takes the lock for the current thread (the pending lockStep made sure it is free). */
   lock(): void {
     const t = this.engine.current;
+    this.engine.write(this.simId, 0);
     if (this.owner === t) {
       this.engine.report('lock-misuse', `${t.name} takes ${this.name} which it already holds (self-deadlock)`, this.name);
       return;
@@ -91,11 +95,12 @@ export class Lock implements Blocker {
     }
     this.owner = t;
     t.held.push(this);
-    if (this.engine.tracing) this.engine.effect('lock', this.name, undefined, undefined, this.sleeping ? 'mutex_lock' : 'spin_lock');
+    if (this.engine.tracing) this.engine.effect('lock', this.simId, 0, undefined, undefined, { note: this.sleeping ? 'mutex_lock' : 'spin_lock' });
   }
 
   /** Tries once to take the lock; returns false if held (mutex_trylock). */
   tryLock(): boolean {
+    this.engine.write(this.simId, 0);
     if (this.owner !== null) return false;
     this.lock();
     return true;
@@ -104,6 +109,7 @@ export class Lock implements Blocker {
   /** Releases the lock; reports misuse if the current thread does not hold it. */
   unlock(): void {
     const t = this.engine.current;
+    this.engine.write(this.simId, 0);
     if (this.owner !== t) {
       this.engine.report('lock-misuse', `${t.name} releases ${this.name} held by ${this.owner ? this.owner.name : 'nobody'}`, this.name);
       return;
@@ -111,11 +117,21 @@ export class Lock implements Blocker {
     this.owner = null;
     const i = t.held.lastIndexOf(this);
     if (i >= 0) t.held.splice(i, 1);
-    if (this.engine.tracing) this.engine.effect('unlock', this.name, undefined, undefined, this.sleeping ? 'mutex_unlock' : 'spin_unlock');
+    if (this.engine.tracing) this.engine.effect('unlock', this.simId, 0, undefined, undefined, { note: this.sleeping ? 'mutex_unlock' : 'spin_unlock' });
   }
 
   /** For traces. @internal */
   simName(): string {
     return this.name;
+  }
+
+  /** For traces. @internal */
+  simKind(): 'lock' {
+    return 'lock';
+  }
+
+  /** For traces: what the lock protects. @internal */
+  simOwner(): number | undefined {
+    return this.ownerId;
   }
 }

@@ -90,6 +90,31 @@ export function accessLocation(a: number): number {
 }
 
 /**
+ * A step whose accesses depend on state it reads: `accesses()` is evaluated, without
+ * recording, whenever the explorer or checked mode asks — so it always describes what
+ * the step would touch if it ran now (e.g. `do_dup2` takes a reference on whatever file
+ * the old slot holds at that moment). `accesses()` must depend only on locations the step
+ * itself declares reading, so anything that changes its answer is a conflicting write.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, access, dynamicStep } from 'fdlab';
+ * const k = new Kernel();
+ * const s = dynamicStep(k.engine, 'demo', () => [access(1, 0, false)]);
+ * s.acc; // [access(1, 0, false)]
+ * ```
+ */
+export function dynamicStep(engine: { peek<T>(fn: () => T): T }, fn: string, accesses: () => number | readonly number[], blocker?: Blocker): Step {
+  return {
+    fn,
+    get acc() {
+      return engine.peek(accesses);
+    },
+    blocker,
+  };
+}
+
+/**
  * A kernel path: a generator that yields a {@link Step} before each atomic step and
  * returns the path's result.
  *

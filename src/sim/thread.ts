@@ -1,4 +1,5 @@
 import type { Lock } from './lock.js';
+import { ModelError } from './model-error.js';
 import type { KernelPath, Step } from './step.js';
 
 /**
@@ -53,6 +54,18 @@ export class SimThread {
   inKernel = 0;
   /** Set when another thread killed this one (de_thread, exit_group). */
   killed = false;
+  /**
+   * True for the thread of a user task, whose body is user code between system calls
+   * (checked mode then refuses shared-state accesses outside the kernel); false for
+   * kernel threads and bare engine threads, whose every step is kernel code.
+   */
+  user = false;
+  /**
+   * True from the moment a system call of this thread returns until its next step
+   * begins: the code running then is user code, which checked mode keeps away from
+   * shared state.
+   */
+  afterSyscall = false;
 
   /** @param id - index in the engine @param name - display name */
   constructor(id: number, name: string) {
@@ -75,13 +88,22 @@ export class SimThread {
     try {
       r = gen.next(input);
     } catch (e) {
+      // Model misuse (an undeclared access in checked mode, a plain call that would
+      // block) is the caller's bug, not the thread's outcome: let it out.
+      if (ModelError.is(e)) throw e;
       // A body that throws (usually a KernelError a syscall returned) ends the
       // thread; the engine decides whether the throw is a violation.
       this.finish(undefined, e === THREAD_EXIT ? undefined : e);
       return;
     }
     if (r.done) this.finish(r.value, undefined);
-    else this.pending = r.value;
+    else {
+      const v = r.value as Step | null | undefined;
+      if (v === null || typeof v !== 'object' || typeof v.fn !== 'string' || (typeof v.acc !== 'number' && !Array.isArray(v.acc))) {
+        throw new ModelError('bad-yield', `${this.name} yielded ${v === null ? 'null' : typeof v === 'object' ? 'an object that is not a step' : String(v)}: a thread body yields only steps, usually with yield* sys.call(...)`);
+      }
+      this.pending = v;
+    }
   }
 
   /** Marks the thread finished. @internal */

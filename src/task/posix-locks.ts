@@ -66,6 +66,7 @@ export interface Flock {
  * ```
  */
 export function posixLocksOf(inode: Inode): readonly PosixLock[] {
+  inode.engine?.read(inode.simId, 1);
   return (inode.locks as PosixLock[] | null) ?? [];
 }
 
@@ -91,6 +92,7 @@ export function posixLockFile(inode: Inode, owner: Fdtable, pid: number, type: n
     if (l.end > end) out.push({ ...l, start: end + 1 });
   }
   if (type !== F_UNLCK) out.push({ owner, pid, type, start, end });
+  inode.engine?.write(inode.simId, 1);
   inode.locks = out.length > 0 ? out : null;
 }
 
@@ -113,9 +115,10 @@ export function locksRemovePosix(file: RefFile, owner: Fdtable): number {
   const before = posixLocksOf(inode);
   if (before.length === 0) return 0;
   const kept = before.filter((l) => l.owner !== owner);
+  inode.engine?.write(inode.simId, 1);
   inode.locks = kept.length > 0 ? kept : null;
   const n = before.length - kept.length;
-  if (n > 0 && file.mount.world.engine.tracing) file.mount.world.engine.effect('locks_remove_posix', `inode:${inode.path}`, before.length, kept.length, `owner ${owner.name}`);
+  if (n > 0 && file.mount.world.engine.tracing) file.mount.world.engine.effect('locks_remove_posix', inode.simId, 1, before.length, kept.length, { owner: owner.simId });
   return n;
 }
 

@@ -1,16 +1,16 @@
 import type { RefFile } from '../file/ref-file.js';
-import { access, type KernelPath } from '../sim/step.js';
-import { FILES_ALLOC, FILES_COUNT } from '../fdtable/fdtable.js';
+import type { KernelPath } from '../sim/step.js';
 import { THREAD_EXIT } from '../sim/thread.js';
 import type { Flock } from './posix-locks.js';
 import type { Process, ThreadBody } from './process.js';
 import { syscallSteps } from './syscall.js';
-import { closeSteps, dup2Steps, dup3Steps, dupSteps, openSteps, pipe } from './syscalls/fd-calls.js';
+import { closeSteps, dup2Steps, dup3Steps, dupSteps, openSteps, pipeSteps } from './syscalls/fd-calls.js';
 import { fcntlSteps } from './syscalls/fcntl.js';
-import { closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSteps } from './syscalls/lifecycle.js';
+import { cloneSteps, closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSteps } from './syscalls/lifecycle.js';
 import { getdentsOp, lseekOp, posOpSteps, readOp, writeOp } from './syscalls/rw.js';
 import type { Task } from './task.js';
-import { allocStep } from './syscalls/steps.js';
+import { eventfdSteps } from './syscalls/eventfd.js';
+import { pollSteps, selectSteps, type PollFd, type PollResult, type SelectResult } from './syscalls/poll.js';
 import { checkBody, checkFcntlArgs } from './check-args.js';
 import { checkNumbers, checkString } from '../sim/validate.js';
 
@@ -117,16 +117,10 @@ export class Sys {
     return syscallSteps(this.task, posOpSteps(this.task, fd, getdentsOp(count)));
   }
 
-  /** pipe2(2): [read fd, write fd] (one atomic step). */
+  /** pipe2(2): [read fd, write fd]. */
   pipe(flags = 0): KernelPath<[number, number]> {
     checkNumbers('pipe2', 'flags', flags);
-    return this.pipeSteps(flags);
-  }
-
-  private *pipeSteps(flags: number): KernelPath<[number, number]> {
-    const alloc = allocStep(this.task.filesOrThrow('pipe2'));
-    yield { fn: alloc.fn, acc: [alloc.acc as number, this.task.world.slab.allocAccess()] };
-    return pipe(this.task, flags);
+    return syscallSteps(this.task, pipeSteps(this.task, flags));
   }
 
   /** fork(2): the child process (its main thread has no body until you give it one). */
@@ -141,16 +135,7 @@ export class Sys {
    */
   clone(body: ThreadBody, opts: { shareFiles?: boolean } = {}): KernelPath<Task> {
     checkBody('clone', body, opts);
-    return this.cloneSteps(body, opts);
-  }
-
-  private *cloneSteps(body: ThreadBody, opts: { shareFiles?: boolean }): KernelPath<Task> {
-    const share = opts.shareFiles !== false;
-    const files = this.task.filesOrThrow('clone');
-    yield { fn: share ? 'copy_files(CLONE_FILES)' : 'copy_files: dup_fd', acc: access(files.simId, share ? FILES_COUNT : FILES_ALLOC, share) };
-    const t = this.task.process.cloneTask(this.task, share);
-    t.world.engine.startThread(t.sim, body(t.sys));
-    return t;
+    return syscallSteps(this.task, cloneSteps(this.task, body, opts.shareFiles !== false));
   }
 
   /** unshare(2) with CLONE_FILES. */
@@ -168,6 +153,30 @@ export class Sys {
   *exit(): KernelPath<never> {
     yield* syscallSteps(this.task, exitSteps(this.task));
     throw THREAD_EXIT;
+  }
+
+  /**
+   * poll(2): revents per entry (`->poll() & (events | POLLERR | POLLHUP)`, POLLNVAL for
+   * a closed fd). `timeout` 0 polls once; negative (or positive: the model has no clock)
+   * sleeps until an fd is ready.
+   */
+  poll(fds: readonly PollFd[], timeout: number): KernelPath<PollResult> {
+    return syscallSteps(this.task, pollSteps(this.task, fds, timeout));
+  }
+
+  /** ppoll(2): poll(2) with a timespec (null: infinite) and a signal mask (not modelled). */
+  ppoll(fds: readonly PollFd[], timeout: number | null): KernelPath<PollResult> {
+    return syscallSteps(this.task, pollSteps(this.task, fds, timeout === null ? -1 : timeout));
+  }
+
+  /** select(2) over fd lists: the ready fds of each set (timeout as for poll). */
+  select(nfds: number, readfds: readonly number[], writefds: readonly number[], exceptfds: readonly number[], timeout: number): KernelPath<SelectResult> {
+    return syscallSteps(this.task, selectSteps(this.task, nfds, readfds, writefds, exceptfds, timeout));
+  }
+
+  /** eventfd2(2): an event counter fd (flags: EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE = 1). */
+  eventfd(initval: number, flags = 0): KernelPath<number> {
+    return syscallSteps(this.task, eventfdSteps(this.task, initval, flags));
   }
 
   /** getpid(2): one step that touches nothing shared. */

@@ -1,5 +1,5 @@
 import { runTaskWork, runTaskWorkSteps } from '../file/fput.js';
-import { access, type KernelPath } from '../sim/step.js';
+import { access, type KernelPath, type Step } from '../sim/step.js';
 import type { Task } from './task.js';
 
 /**
@@ -26,6 +26,22 @@ export function plainSyscall<T>(t: Task, body: () => T): T {
   }
 }
 
+/** `step` with one more declared access; a dynamic declaration stays dynamic. */
+function withAccess(step: Step, extra: number): Step {
+  if (Object.getOwnPropertyDescriptor(step, 'acc')?.get === undefined) {
+    const a = step.acc;
+    return { fn: step.fn, acc: typeof a === 'number' ? [a, extra] : [...a, extra], blocker: step.blocker };
+  }
+  return {
+    fn: step.fn,
+    get acc() {
+      const a = step.acc;
+      return typeof a === 'number' ? [a, extra] : [...a, extra];
+    },
+    blocker: step.blocker,
+  };
+}
+
 /**
  * Wraps a syscall's kernel path for a thread: marks the thread as inside the kernel
  * (so de_thread() waits for it) and runs its deferred work as steps before returning
@@ -46,17 +62,26 @@ export function* syscallSteps<T>(t: Task, body: KernelPath<T>): KernelPath<T> {
   if (r.done) return r.value;
   const first = r.value;
   const signal = access(t.process.simId, 0, false);
-  yield { ...first, acc: typeof first.acc === 'number' ? [first.acc, signal] : [...first.acc, signal] };
+  yield withAccess(first, signal);
+  t.world.engine.touch(signal);
   t.sim.inKernel++;
+  let open = true;
   try {
     r = body.next();
     while (!r.done) {
       yield r.value;
       r = body.next();
     }
+    open = false;
     return r.value;
+  } catch (e) {
+    open = false;
+    throw e;
   } finally {
+    // Unwound from outside (a plain call that would block): let the body clean up too.
+    if (open) for (let u = body.return(undefined as T); !u.done; u = body.next()) yield u.value;
     if (t.taskWork.length > 0) yield* runTaskWorkSteps(t);
     t.sim.inKernel--;
+    t.sim.afterSyscall = true;
   }
 }

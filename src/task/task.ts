@@ -54,6 +54,7 @@ export class Task implements LookupContext {
     this.process = process;
     this.tid = tid;
     this.sim = sim;
+    sim.user = true;
     this.files = files;
   }
 

@@ -45,14 +45,14 @@ export function quoteDot(s: string): string {
  * @example
  * ```ts
  * import { Kernel, renderDot } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * const p = k.spawnProcess();
  * p.dup(p.open('/srv', 0));
  * const dot = renderDot(k.engine.events); // 'digraph "fdlab" { ... }' — feed it to `dot -Tsvg`
  * ```
  */
 export function renderDot(events: readonly TraceEvent[], options: DotOptions = {}): string {
-  const snap = referencesAt(events, options.atStep);
+  const snap = referencesAt(events, options.atStep, options.objects);
   const q = quoteDot;
   const title = options.title ?? (options.atStep === undefined ? 'references at the end' : `references at step ${options.atStep}`);
   const out: string[] = [];
@@ -67,7 +67,7 @@ export function renderDot(events: readonly TraceEvent[], options: DotOptions = {
     out.push(`    style=${q('rounded')};`);
     if (t.slots.length === 0) out.push(`    ${q(`${t.name}:empty`)} [label=${q('no open fds')}, shape=${q('plaintext')}];`);
     for (const s of t.slots) {
-      const id = `${t.name}.fd[${s.fd}]`;
+      const id = s.name;
       if (s.file === undefined) out.push(`    ${q(id)} [label=${q(`fd ${s.fd}\nreserved`)}, shape=${q('box')}, style=${q('dashed')}];`);
       else out.push(`    ${q(id)} [label=${q(`fd ${s.fd}`)}, shape=${q('box')}];`);
     }
@@ -93,7 +93,7 @@ export function renderDot(events: readonly TraceEvent[], options: DotOptions = {
   }
   for (const t of snap.tables) {
     for (const s of t.slots) {
-      if (s.file !== undefined) out.push(`  ${q(`${t.name}.fd[${s.fd}]`)} -> ${q(s.file)};`);
+      if (s.file !== undefined) out.push(`  ${q(s.name)} -> ${q(s.file)};`);
     }
   }
   if (options.mounts === true) {
@@ -103,8 +103,7 @@ export function renderDot(events: readonly TraceEvent[], options: DotOptions = {
   }
   for (const l of snap.locks) {
     out.push(`  ${q(`lock:${l.name}`)} [label=${q(`${l.name}\nheld by ${l.holder}`)}, shape=${q('note')}];`);
-    const m = / of (file#\d+(?:@\d+)?)$/.exec(l.name);
-    if (m !== null) out.push(`  ${q(`lock:${l.name}`)} -> ${q(m[1]!)} [style=${q('dotted')}, arrowhead=${q('none')}];`);
+    if (l.file !== undefined) out.push(`  ${q(`lock:${l.name}`)} -> ${q(l.file)} [style=${q('dotted')}, arrowhead=${q('none')}];`);
   }
   out.push('}');
   return `${out.join('\n')}\n`;

@@ -1,4 +1,5 @@
-import type { TraceEvent } from '../sim/events.js';
+import type { TraceEvent, TraceObjects } from '../sim/events.js';
+import { effectName, NO_OBJECTS, threadLabel, traceName } from './names.js';
 
 /**
  * How counts and arrows are written in rendered traces.
@@ -12,27 +13,18 @@ import type { TraceEvent } from '../sim/events.js';
 export interface FormatOptions {
   /** ASCII only: `->` for `→`, `<-` for `←`, `inf` for a saturated count (default false). */
   ascii?: boolean | undefined;
+  /**
+   * The object table the events' ids refer to (default: the log's own, when it is a
+   * `TraceLog` such as `engine.events`).
+   */
+  objects?: TraceObjects | undefined;
 }
 
 /** Effects whose count change needs no function name: the name says it. */
 const IMPLIED = new Set(['get_file', 'file_ref_get', 'fput', 'f_pos']);
 
-/** A file's name: `file#3`, or `file#3@2` for the second incarnation of a recycled object. */
-const FILE_RE = /^file#\d+(?:@\d+)?$/;
-
-/**
- * True if `name` names a struct file (`file#3`, `file#3@2`).
- *
- * @example
- * ```ts
- * import { isFileName } from 'fdlab';
- * isFileName('file#3@2'); // true
- * isFileName('P1.files.fd[3]'); // false
- * ```
- */
-export function isFileName(name: string): boolean {
-  return FILE_RE.test(name);
-}
+/** posix_lock_file()'s lock types by number. */
+const LOCK_TYPES = ['F_RDLCK', 'F_WRLCK', 'F_UNLCK'];
 
 /**
  * Writes a count: `3`, `∞` for a saturated count, `?` when unknown.
@@ -51,86 +43,60 @@ export function formatCount(n: number | undefined, opts: FormatOptions = {}): st
   return String(n);
 }
 
-/**
- * A parsed fd-slot location name.
- *
- * @example
- * ```ts
- * import { parseSlot, type SlotName } from 'fdlab';
- * const s: SlotName | undefined = parseSlot('P1.files.fd[3]'); // { table: 'P1.files', fd: 3 }
- * ```
- */
-export interface SlotName {
-  /** The fd table's name, e.g. `P1.files`. */
-  readonly table: string;
-  /** The fd number. */
-  readonly fd: number;
-}
-
-/**
- * The slot an fd-table location names: `P1.files.fd[3]` → `{ table: 'P1.files', fd: 3 }`.
- *
- * @example
- * ```ts
- * import { parseSlot } from 'fdlab';
- * parseSlot('P1.files.fd[3]'); // { table: 'P1.files', fd: 3 }
- * parseSlot('file#1'); // undefined
- * ```
- */
-export function parseSlot(name: string): SlotName | undefined {
-  const m = /^(.*)\.fd\[(\d+)\]$/.exec(name);
-  return m === null ? undefined : { table: m[1]!, fd: Number(m[2]) };
-}
-
-/**
- * The object a location or effect target belongs to: `file#1.f_count` → `file#1`,
- * `P1.files.fd[3]` → `P1.files`, `f_pos_lock of file#1` → `file#1`; anything else is
- * its own object.
- *
- * @example
- * ```ts
- * import { objectOf } from 'fdlab';
- * objectOf('P1.files.fd[3]'); // 'P1.files'
- * objectOf('file#2@3.f_pos'); // 'file#2@3'
- * ```
- */
-export function objectOf(location: string): string {
-  const slot = parseSlot(location);
-  if (slot !== undefined) return slot.table;
-  const of = /^.* of (file#\d+(?:@\d+)?)$/.exec(location);
-  if (of !== null) return of[1]!;
-  const f = /^(file#\d+(?:@\d+)?)\./.exec(location);
-  if (f !== null) return f[1]!;
-  const field = /^(.+)\.(?:count|fdt|open_fds|file_lock)$/.exec(location);
-  if (field !== null) return field[1]!;
-  return location;
+/** The structured detail of an effect in words: `reserved`, `copy of P1.files`, `F_WRLCK by P1.files`. */
+function detailWords(e: TraceEvent, objects: TraceObjects): string[] {
+  const d = e.detail;
+  if (d === undefined) return [];
+  const out: string[] = [];
+  if (d.note !== undefined && d.note !== '') out.push(d.note);
+  if (d.path !== undefined) out.push(d.path);
+  if (d.file !== undefined) out.push(traceName(objects, d.file, undefined, d.fileGen));
+  if (d.from !== undefined) out.push(`copy of ${traceName(objects, d.from)}`);
+  const type = d.lockType === undefined ? undefined : (LOCK_TYPES[d.lockType] ?? String(d.lockType));
+  if (d.owner !== undefined) out.push(type !== undefined ? `${type} by ${traceName(objects, d.owner)}` : `owner ${traceName(objects, d.owner)}`);
+  else if (type !== undefined) out.push(type);
+  if (d.parent !== undefined) out.push(`child of ${traceName(objects, d.parent)}`);
+  if (d.thread !== undefined && e.fn !== 'de_thread') {
+    const t = threadLabel(objects, d.thread);
+    out.push(e.fn === 'exit' ? `last thread ${t} exited` : `thread ${t}`);
+  }
+  return out;
 }
 
 /**
  * One effect event in a few words: a count change as `file#1.f_count 1→2`, a slot change
- * as `fd_install P1.files.fd[3] ← file#1`, anything else as `fn obj (note)`.
+ * as `fd_install P1.files.fd[3] ← file#1`, anything else as `fn obj (detail)`. Names come
+ * from `opts.objects` (the object table the event's ids refer to; renderers pass the
+ * log's own).
  *
  * @example
  * ```ts
- * import { formatEffect } from 'fdlab';
- * formatEffect({ seq: 0, step: 1, tid: 0, thread: 'P1.T1', kind: 'effect', fn: 'get_file', obj: 'file#1', before: 1, after: 2 });
- * // 'file#1.f_count 1→2'
+ * import { Kernel, formatEffect } from 'fdlab';
+ * const k = new Kernel();
+ * const p = k.spawnProcess();
+ * p.dup(p.open('/srv', 0));
+ * const e = k.engine.events.find((x) => x.fn === 'get_file')!;
+ * formatEffect(e, { objects: k.engine }); // 'file#1.f_count 1→2'
  * ```
  */
 export function formatEffect(e: TraceEvent, opts: FormatOptions = {}): string {
+  const objects = opts.objects ?? NO_OBJECTS;
   const ascii = opts.ascii === true;
   const arrow = ascii ? '->' : '→';
-  const obj = e.obj ?? '';
+  const name = effectName(e, objects);
+  const words = detailWords(e, objects);
   if (e.before !== undefined || e.after !== undefined) {
-    const name = isFileName(obj) ? `${obj}.f_count` : obj;
-    const extra = [IMPLIED.has(e.fn) ? '' : e.fn, e.note ?? ''].filter((s) => s !== '').join(' ');
+    const extra = [IMPLIED.has(e.fn) ? '' : e.fn, ...words].filter((s) => s !== '').join(' ');
     const change = `${formatCount(e.before, opts)}${arrow}${formatCount(e.after, opts)}`;
     return `${name === '' ? '' : `${name} `}${change}${extra === '' ? '' : ` (${extra})`}`;
   }
-  if ((e.fn === 'fd_install' || e.fn === 'do_dup2') && e.note !== undefined) {
-    return `${e.fn} ${obj} ${ascii ? '<-' : '←'} ${e.note}`;
+  const d = e.detail;
+  if ((e.fn === 'fd_install' || e.fn === 'do_dup2') && d?.file !== undefined) {
+    return `${e.fn} ${name} ${ascii ? '<-' : '←'} ${traceName(objects, d.file, undefined, d.fileGen)}`;
   }
-  if ((e.fn === 'lock' || e.fn === 'unlock') && e.note !== undefined) return `${e.note} ${obj}`;
-  const parts = [e.fn, obj].filter((s) => s !== '').join(' ');
-  return e.note !== undefined && e.note !== '' ? `${parts} (${e.note})` : parts;
+  if ((e.fn === 'lock' || e.fn === 'unlock') && d?.note !== undefined) return `${d.note} ${name}`;
+  const subject = e.fn === 'de_thread' && d?.thread !== undefined ? threadLabel(objects, d.thread) : name;
+  const parts = [e.fn, subject].filter((s) => s !== '').join(' ');
+  if (e.kind === 'violation' && e.note !== undefined && e.note !== '') words.push(e.note);
+  return words.length > 0 ? `${parts} (${words.join(' ')})` : parts;
 }

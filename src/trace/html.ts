@@ -2,6 +2,7 @@ import type { TraceEvent } from '../sim/events.js';
 import type { Violation } from '../sim/violation.js';
 import { formatCount, formatEffect, type FormatOptions } from './format.js';
 import { eventToJson, type JsonValue } from './json.js';
+import { objectsFor } from './names.js';
 import { ReferenceTracker, type ReferenceSnapshot } from './refs.js';
 import { buildTimeline } from './timeline.js';
 import { explainViolation, violationOfEvent } from './why.js';
@@ -230,7 +231,7 @@ interface Row {
  * @example
  * ```ts
  * import { Kernel, O_DIRECTORY, runEngine, renderHtml } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * const p1 = k.spawnProcess();
  * const fd = p1.open('/srv', O_DIRECTORY);
  * p1.thread(function* (sys) { yield* sys.getdents(fd, 2); });
@@ -242,9 +243,11 @@ interface Row {
 export function renderHtml(events: readonly TraceEvent[], options: HtmlOptions = {}): string {
   const h = escapeHtml;
   const title = options.title ?? 'fdlab trace';
+  const objects = objectsFor(events, options.objects);
+  const fmt: FormatOptions = { ascii: options.ascii, objects };
   const tl = buildTimeline(events);
   const ncols = tl.threads.length;
-  const tracker = new ReferenceTracker();
+  const tracker = new ReferenceTracker(objects);
   const panels: string[] = [];
   const panelIndex = new Map<string, number>();
   const panelOf = (): number => {
@@ -282,7 +285,7 @@ export function renderHtml(events: readonly TraceEvent[], options: HtmlOptions =
       current = panelOf();
       rows.push({
         cls: 'plain',
-        cells: `<td class="n">${dot}</td><td colspan="${ncols + 1}">${h(`${e.thread}: ${formatEffect(e, options)}`)}</td>`,
+        cells: `<td class="n">${dot}</td><td colspan="${ncols + 1}">${h(`${e.thread}: ${formatEffect(e, fmt)}`)}</td>`,
         step: e.step,
         label: `after step ${e.step}, ${e.thread}: ${e.fn}`,
         panel: current,
@@ -292,7 +295,7 @@ export function renderHtml(events: readonly TraceEvent[], options: HtmlOptions =
     for (const e of r.effects) tracker.apply(e);
     current = panelOf();
     const cells = tl.threads.map((t) => (t.tid === r.tid ? `<td class="fn">${h(r.fn)}</td>` : '<td></td>')).join('');
-    const changes = r.effects.map((e) => `<div>${h(formatEffect(e, options))}</div>`).join('');
+    const changes = r.effects.map((e) => `<div>${h(formatEffect(e, fmt))}</div>`).join('');
     rows.push({
       cls: 'step',
       cells: `<td class="n">${r.step}</td>${cells}<td class="changes">${changes}</td>`,
@@ -334,7 +337,7 @@ export function renderHtml(events: readonly TraceEvent[], options: HtmlOptions =
     rows: rows.map((r) => ({ step: r.step, kind: r.cls, label: r.label, panel: r.panel })),
     panels,
     violations: list.map(({ v, row }) => ({ kind: v.kind, step: v.step, thread: v.thread, object: v.object, message: v.message, why: explainViolation(v), row: row ?? null })),
-    events: events.map(eventToJson),
+    events: events.map((e) => eventToJson(e, objects)),
   };
   if (schedule !== undefined) data['schedule'] = schedule;
 

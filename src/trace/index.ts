@@ -3,14 +3,17 @@ import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMermaid } from './mermaid.js';
 import { renderText } from './text.js';
+import { renderSvg } from './svg.js';
 
 export { renderDot, quoteDot, type DotOptions } from './dot.js';
 export { escapeHtml, renderHtml, scriptJson, type HtmlOptions } from './html.js';
 export { eventToJson, renderJson, TRACE_JSON_FORMAT, TRACE_JSON_VERSION, type JsonValue } from './json.js';
 export { escapeMermaid, renderMermaid, type MermaidOptions } from './mermaid.js';
 export { renderText, type TextOptions } from './text.js';
+export { renderSvg, type SvgInput, type SvgOptions, type SvgSource, type SvgState } from './svg.js';
 export { explainViolation, violationOfEvent } from './why.js';
-export { formatCount, formatEffect, isFileName, objectOf, parseSlot, type FormatOptions, type SlotName } from './format.js';
+export { formatCount, formatEffect, type FormatOptions } from './format.js';
+export { traceKindOf, traceName, traceRootOf } from './names.js';
 export { buildTimeline, type Timeline, type TimelinePlain, type TimelineRow, type TimelineStep, type TimelineThread } from './timeline.js';
 export {
   ReferenceTracker,
@@ -43,6 +46,8 @@ export interface Renderers {
   readonly json: typeof renderJson;
   /** A self-contained HTML page stepping through the trace: {@link renderHtml}. */
   readonly html: typeof renderHtml;
+  /** The three-table picture (fd tables → struct files → inodes and mounts) of a kernel, a snapshot or a trace: {@link renderSvg}. */
+  readonly svg: typeof renderSvg;
 }
 
 /**
@@ -52,7 +57,7 @@ export interface Renderers {
  * @example
  * ```ts
  * import { Kernel, render } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * k.spawnProcess().open('/srv', 0);
  * for (const [name, fn] of Object.entries(render)) console.log(name, fn(k.engine.events).length);
  * ```
@@ -63,4 +68,5 @@ export const render: Renderers = {
   dot: renderDot,
   json: renderJson,
   html: renderHtml,
+  svg: renderSvg,
 };

@@ -1,4 +1,6 @@
-import type { TraceEvent } from '../sim/events.js';
+import type { EffectDetail, TraceEvent, TraceObjects } from '../sim/events.js';
+import type { FormatOptions } from './format.js';
+import { effectName, NO_OBJECTS, objectsFor, traceKindOf, traceName } from './names.js';
 
 /**
  * A JSON value as {@link renderJson} writes it.
@@ -28,40 +30,109 @@ export const TRACE_JSON_FORMAT = 'fdlab-trace';
  * @example
  * ```ts
  * import { TRACE_JSON_VERSION } from 'fdlab';
- * TRACE_JSON_VERSION; // 1
+ * TRACE_JSON_VERSION; // 2
  * ```
  */
-export const TRACE_JSON_VERSION = 1;
+export const TRACE_JSON_VERSION = 2;
 
 /** A number JSON can carry: saturated counts (Infinity) become the string `'Infinity'`. */
 function num(n: number): number | string {
   return Number.isFinite(n) ? n : String(n);
 }
 
+/** A detail's values in a fixed key order, with the referenced file's name beside its id. */
+function detailToJson(d: EffectDetail, objects: TraceObjects): { [key: string]: JsonValue } {
+  const o: { [key: string]: JsonValue } = {};
+  if (d.file !== undefined) {
+    o['file'] = d.file;
+    if (d.fileGen !== undefined) o['fileGen'] = d.fileGen;
+    o['fileName'] = traceName(objects, d.file, undefined, d.fileGen);
+  }
+  if (d.from !== undefined) o['from'] = d.from;
+  if (d.owner !== undefined) o['owner'] = d.owner;
+  if (d.lockType !== undefined) o['lockType'] = d.lockType;
+  if (d.parent !== undefined) o['parent'] = d.parent;
+  if (d.thread !== undefined) o['thread'] = d.thread;
+  if (d.path !== undefined) o['path'] = d.path;
+  if (d.note !== undefined) o['note'] = d.note;
+  return o;
+}
+
 /**
- * One event as a plain JSON object with a fixed key order and no undefined fields.
+ * One event as a plain JSON object with a fixed key order and no undefined fields:
+ * `seq, step, tid, thread, kind, fn`, then for effects `objId, field, gen` and `name`
+ * (the changed field's or object's name, built from `objects`), `before, after`,
+ * `detail` (with `fileName` beside a `file` id); for violations `obj` and `note`; for
+ * steps `objs` (each `objId, field, name, write, before, after`).
  *
  * @example
  * ```ts
- * import { eventToJson } from 'fdlab';
- * eventToJson({ seq: 0, step: 0, tid: -1, thread: 'setup', kind: 'effect', fn: 'alloc_file', obj: 'file#1', before: 0, after: 1 });
+ * import { Kernel, eventToJson } from 'fdlab';
+ * const k = new Kernel();
+ * k.spawnProcess().open('/srv', 0);
+ * eventToJson(k.engine.events.find((e) => e.fn === 'alloc_file')!, k.engine);
+ * // { seq: .., kind: 'effect', fn: 'alloc_file', objId: .., field: 0, gen: 1, name: 'file#1.f_count', before: 0, after: 1, detail: { path: '/srv' } }
  * ```
  */
-export function eventToJson(e: TraceEvent): { [key: string]: JsonValue } {
+export function eventToJson(e: TraceEvent, objects: TraceObjects = NO_OBJECTS): { [key: string]: JsonValue } {
   const o: { [key: string]: JsonValue } = { seq: e.seq, step: e.step, tid: e.tid, thread: e.thread, kind: e.kind, fn: e.fn };
-  if (e.obj !== undefined) o['obj'] = e.obj;
+  if (e.objId !== undefined) {
+    o['objId'] = e.objId;
+    if (e.field !== undefined) o['field'] = e.field;
+    if (e.gen !== undefined) o['gen'] = e.gen;
+    o['name'] = effectName(e, objects);
+  }
   if (e.before !== undefined) o['before'] = num(e.before);
   if (e.after !== undefined) o['after'] = num(e.after);
+  if (e.detail !== undefined) o['detail'] = detailToJson(e.detail, objects);
+  if (e.obj !== undefined) o['obj'] = e.obj;
   if (e.note !== undefined) o['note'] = e.note;
   if (e.objs !== undefined) {
     o['objs'] = e.objs.map((t) => {
-      const x: { [key: string]: JsonValue } = { name: t.name, write: t.write };
+      const x: { [key: string]: JsonValue } = { objId: t.objId, field: t.field, name: traceName(objects, t.objId, t.field), write: t.write };
       if (t.before !== undefined) x['before'] = num(t.before);
       if (t.after !== undefined) x['after'] = num(t.after);
       return x;
     });
   }
   return o;
+}
+
+/** Every object id the events refer to, with the objects they belong to, sorted. */
+function referencedIds(events: readonly TraceEvent[], objects: TraceObjects): number[] {
+  const ids = new Set<number>();
+  const add = (id: number | undefined): void => {
+    for (let depth = 0; id !== undefined && !ids.has(id) && depth < 8; depth++) {
+      ids.add(id);
+      id = objects.objectAt(id)?.simOwner?.();
+    }
+  };
+  for (const e of events) {
+    add(e.objId);
+    const d = e.detail;
+    if (d !== undefined) {
+      add(d.file);
+      add(d.from);
+      add(d.owner);
+      add(d.parent);
+    }
+    if (e.objs !== undefined) for (const t of e.objs) add(t.objId);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+/**
+ * The object table of a JSON trace: one entry per object the events refer to, by id:
+ * `{ id, kind, name, owner? }` (`name` is the object's own name at the end of the run;
+ * a recycled file's incarnations are told apart by the events' `gen`).
+ */
+function objectsToJson(events: readonly TraceEvent[], objects: TraceObjects): JsonValue[] {
+  return referencedIds(events, objects).map((id) => {
+    const x: { [key: string]: JsonValue } = { id, kind: traceKindOf(objects, id), name: traceName(objects, id) };
+    const owner = objects.objectAt(id)?.simOwner?.();
+    if (owner !== undefined) x['owner'] = owner;
+    return x;
+  });
 }
 
 /** Copies `v` with object keys sorted, dropping undefined values, functions and cycles. */
@@ -101,26 +172,39 @@ function stable(v: unknown, seen: Set<object> = new Set()): JsonValue | undefine
 
 /**
  * Renders an event log as stable, pretty (2-space) JSON for tools:
- * `{ format: 'fdlab-trace', version: 1, meta?, events: [...] }`. Events keep a fixed key
- * order and omit undefined fields; `extra` (a schedule, violations, a scenario name ...)
- * is written under `meta` with its keys sorted; saturated counts are written as the
- * string `"Infinity"`. The same input always gives the same string.
+ * `{ format: 'fdlab-trace', version: 2, meta?, objects: [...], events: [...] }`.
+ *
+ * - `objects`: every object the events refer to, sorted by id, as
+ *   `{ id, kind, name, owner? }` — `kind` is a `TraceKind` (`file`, `fdtable`,
+ *   `fdt`, `mount`, ...), `owner` the id of the object it belongs to (an fd array's
+ *   files_struct, f_pos_lock's file).
+ * - `events`: see {@link eventToJson}. An effect is `objId`, `field` (absent for the
+ *   object as a whole), `gen` (struct files), `name`, `before`, `after` and `detail`; a
+ *   step's `objs` carry `objId`, `field` and `name`.
+ *
+ * Version 1 (before structured effects) had `obj` and `note` strings on effects and
+ * `name` only on touched objects. Events keep a fixed key order and omit undefined
+ * fields; `extra` (a schedule, violations, a scenario name ...) is written under `meta`
+ * with its keys sorted; saturated counts are written as the string `"Infinity"`. The
+ * same input always gives the same string.
  *
  * @example
  * ```ts
  * import { Kernel, renderJson } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * k.spawnProcess().open('/srv', 0);
  * const json = renderJson(k.engine.events, { scenario: 'open' });
  * JSON.parse(json).events.length > 0; // true
  * ```
  */
-export function renderJson(events: readonly TraceEvent[], extra?: object): string {
+export function renderJson(events: readonly TraceEvent[], extra?: object, options: FormatOptions = {}): string {
+  const objects = objectsFor(events, options.objects);
   const doc: { [key: string]: JsonValue } = { format: TRACE_JSON_FORMAT, version: TRACE_JSON_VERSION };
   if (extra !== undefined) {
     const meta = stable(extra);
     if (meta !== undefined) doc['meta'] = meta;
   }
-  doc['events'] = events.map(eventToJson);
+  doc['objects'] = objectsToJson(events, objects);
+  doc['events'] = events.map((e) => eventToJson(e, objects));
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

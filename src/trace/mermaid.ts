@@ -1,5 +1,6 @@
 import type { TraceEvent } from '../sim/events.js';
-import { formatEffect, objectOf, type FormatOptions } from './format.js';
+import { formatEffect, type FormatOptions } from './format.js';
+import { objectsFor, traceName, traceRootOf } from './names.js';
 import { buildTimeline } from './timeline.js';
 
 /**
@@ -35,7 +36,8 @@ export function escapeMermaid(s: string): string {
 
 /**
  * Renders an event log as a Mermaid `sequenceDiagram`. Participants are the threads and
- * the objects they touched (files, fd tables, mounts, ...); each scheduler step is an
+ * the objects they touched (files, fd tables, mounts, ...; an fd slot or a lock is drawn
+ * as the object it belongs to, following `simOwner`); each scheduler step is an
  * arrow from its thread to each object it touched (solid for writes, dashed for
  * reads), labelled with the step number, the kernel function and the count changes on
  * that object; violations are `Note over` lines.
@@ -43,7 +45,7 @@ export function escapeMermaid(s: string): string {
  * @example
  * ```ts
  * import { Kernel, O_DIRECTORY, runEngine, renderMermaid } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * const p1 = k.spawnProcess();
  * const fd = p1.open('/srv', O_DIRECTORY);
  * p1.thread(function* (sys) { yield* sys.getdents(fd, 2); });
@@ -53,7 +55,21 @@ export function escapeMermaid(s: string): string {
  */
 export function renderMermaid(events: readonly TraceEvent[], options: MermaidOptions = {}): string {
   const plain = options.plain !== false;
+  const objects = objectsFor(events, options.objects);
+  const fmt: FormatOptions = { ascii: options.ascii, objects };
   const tl = buildTimeline(events);
+  // Participant of object `id` (generation `gen`): the object it belongs to, keyed by its
+  // rendered name, so that a step's touched locations (which carry no generation) and its
+  // effects on the current incarnation meet in one participant. Each object's own name is
+  // an alias, so a violation naming it finds it.
+  const aliases = new Map<string, string>();
+  const participant = (id: number, gen: number | undefined): string => {
+    const root = traceRootOf(objects, id);
+    const name = traceName(objects, root, undefined, root === id ? gen : undefined);
+    const own = traceName(objects, id, undefined, gen);
+    if (!aliases.has(own)) aliases.set(own, name);
+    return name;
+  };
   const body: string[] = [];
   const threadIds = new Map<string, string>();
   const objectIds = new Map<string, string>();
@@ -75,7 +91,7 @@ export function renderMermaid(events: readonly TraceEvent[], options: MermaidOpt
   };
   const note = (v: TraceEvent): void => {
     const t = threadId(v);
-    const o = v.obj !== undefined && v.obj !== '' ? objectIds.get(objectOf(v.obj)) : undefined;
+    const o = v.obj !== undefined && v.obj !== '' ? objectIds.get(aliases.get(v.obj) ?? v.obj) : undefined;
     const over = o !== undefined && o !== t ? `${t},${o}` : t;
     body.push(`  Note over ${over}: ${escapeMermaid(`!! ${v.fn}: ${v.note ?? ''}`.trim())}`);
   };
@@ -88,24 +104,24 @@ export function renderMermaid(events: readonly TraceEvent[], options: MermaidOpt
       }
       if (!plain) continue;
       const from = threadId(e);
-      const to = e.obj !== undefined && e.obj !== '' ? objectId(objectOf(e.obj)) : from;
-      body.push(`  ${from}-)${to}: ${escapeMermaid(formatEffect(e, options))}`);
+      const to = e.objId !== undefined ? objectId(participant(e.objId, e.gen)) : from;
+      body.push(`  ${from}-)${to}: ${escapeMermaid(formatEffect(e, fmt))}`);
       continue;
     }
     const from = threadId(r);
     // Objects of the step in order: touched locations first, then effect targets.
     const targets = new Map<string, { write: boolean; changes: string[] }>();
     for (const o of r.objs) {
-      const name = objectOf(o.name);
+      const name = participant(o.objId, undefined);
       const t = targets.get(name);
       if (t === undefined) targets.set(name, { write: o.write, changes: [] });
       else t.write ||= o.write;
     }
     for (const e of r.effects) {
-      const name = e.obj !== undefined && e.obj !== '' ? objectOf(e.obj) : '';
+      const name = e.objId !== undefined ? participant(e.objId, e.gen) : '';
       let t = targets.get(name);
       if (t === undefined) targets.set(name, (t = { write: true, changes: [] }));
-      t.changes.push(formatEffect(e, options));
+      t.changes.push(formatEffect(e, fmt));
     }
     if (targets.size === 0) targets.set('', { write: false, changes: [] });
     for (const [name, t] of targets) {

@@ -1,5 +1,5 @@
-import type { TraceEvent } from '../sim/events.js';
-import { isFileName, objectOf, parseSlot } from './format.js';
+import type { TraceEvent, TraceObjects } from '../sim/events.js';
+import { NO_OBJECTS, objectsFor, traceKindOf, traceName, traceRootOf } from './names.js';
 
 /**
  * What a trace says about one struct file at some point: its count, the fd slots that
@@ -42,6 +42,8 @@ export interface FileRefs {
 export interface SlotRefs {
   /** The fd number. */
   readonly fd: number;
+  /** The slot's name, e.g. `P1.files.fd[3]` (as its fd array names it). */
+  readonly name: string;
   /** The installed file, undefined for a reserved slot. */
   readonly file: string | undefined;
 }
@@ -94,6 +96,8 @@ export interface LockRefs {
   readonly name: string;
   /** Thread holding it. */
   readonly holder: string;
+  /** The file the lock belongs to (f_pos_lock), if any. */
+  readonly file?: string | undefined;
 }
 
 /**
@@ -123,9 +127,16 @@ interface FileState {
   state: 'open' | 'dying' | 'freed';
 }
 
+interface LockState {
+  holder: string;
+  owner: number | undefined;
+}
+
 interface TableState {
   count: number | undefined;
   slots: Map<number, string | undefined>;
+  /** The fd array the latest slot effect of this table was on. */
+  slotArray: number | undefined;
 }
 
 /**
@@ -133,15 +144,17 @@ interface TableState {
  * `fd_install` / `do_dup2`, emptied by `file_close_fd`, reserved by `alloc_fd`, copied by
  * `dup_fd`), file counts (latest `before→after` of `alloc_file`, `get_file`,
  * `file_ref_get`, `fput`), file states (`__fput`, `file_free`), table and mount counts and
- * held locks. Step events are ignored; feed events in log order.
+ * held locks. It reads the structured records — object ids, kinds, fields, the file a
+ * slot received — and builds names through `objects` only to key and show them; no
+ * name is parsed. Step events are ignored; feed events in log order.
  *
  * @example
  * ```ts
  * import { Kernel, ReferenceTracker } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * const p = k.spawnProcess();
  * p.dup(p.open('/srv', 0));
- * const t = new ReferenceTracker();
+ * const t = new ReferenceTracker(k.engine);
  * for (const e of k.engine.events) t.apply(e);
  * t.snapshot().files.map((f) => `${f.name} ${f.count} ${f.slots.join(',')}`);
  * ```
@@ -150,53 +163,65 @@ export class ReferenceTracker {
   private readonly files = new Map<string, FileState>();
   private readonly tables = new Map<string, TableState>();
   private readonly mounts = new Map<string, number | undefined>();
-  private readonly locks = new Map<string, string>();
+  private readonly locks = new Map<string, LockState>();
+  /** Latest generation seen of each file object, to name the file a lock belongs to. */
+  private readonly fileGen = new Map<number, number | undefined>();
+  private readonly objects: TraceObjects;
+
+  /** @param objects - the object table the events' ids refer to (e.g. the engine) */
+  constructor(objects: TraceObjects = NO_OBJECTS) {
+    this.objects = objects;
+  }
 
   /** Applies one event (effects only; other kinds are ignored). */
   apply(e: TraceEvent): void {
-    if (e.kind !== 'effect') return;
-    const obj = e.obj ?? '';
-    const slot = parseSlot(obj);
-    if (slot !== undefined) {
-      this.applySlot(e, slot.table, slot.fd);
-      return;
-    }
-    if (isFileName(obj)) {
-      this.applyFile(e, obj);
-      return;
-    }
-    if (e.fn === 'f_pos' && obj.endsWith('.f_pos')) {
-      const f = this.file(obj.slice(0, -'.f_pos'.length));
-      f.pos = e.after;
-      return;
-    }
-    if (e.fn === 'lock') {
-      this.locks.set(obj, e.thread);
-      return;
-    }
-    if (e.fn === 'unlock') {
-      this.locks.delete(obj);
-      return;
-    }
-    if (e.fn === 'dup_fd') {
-      const copy = this.table(obj);
-      const m = /^copy of (.+)$/.exec(e.note ?? '');
-      const src = m === null ? undefined : this.tables.get(m[1]!);
-      if (src !== undefined) {
-        for (const [fd, file] of src.slots) if (file !== undefined) copy.slots.set(fd, file);
+    if (e.kind !== 'effect' || e.objId === undefined) return;
+    const o = this.objects;
+    const id = e.objId;
+    switch (traceKindOf(o, id)) {
+      case 'fdt':
+        if (e.field !== undefined) this.applySlot(e, traceName(o, traceRootOf(o, id)), id, e.field);
+        return;
+      case 'file': {
+        this.fileGen.set(id, e.gen);
+        const name = traceName(o, id, undefined, e.gen);
+        if (e.fn === 'f_pos') this.file(name).pos = e.after;
+        else this.applyFile(e, name);
+        return;
       }
-      return;
-    }
-    if (obj.startsWith('mnt:')) {
-      if (e.fn === 'umount') this.mounts.delete(obj);
-      else this.mounts.set(obj, e.after);
-      return;
-    }
-    if (obj.endsWith('.count') && e.after !== undefined) {
-      const name = objectOf(obj);
-      const t = this.table(name);
-      t.count = e.after;
-      if (e.after === 0 && [...t.slots.values()].every((f) => f === undefined)) this.tables.delete(name);
+      case 'lock': {
+        const name = traceName(o, id);
+        if (e.fn === 'lock') this.locks.set(name, { holder: e.thread, owner: o.objectAt(id)?.simOwner?.() });
+        else if (e.fn === 'unlock') this.locks.delete(name);
+        return;
+      }
+      case 'fdtable': {
+        const name = traceName(o, id);
+        if (e.fn === 'dup_fd') {
+          const copy = this.table(name);
+          const from = e.detail?.from;
+          const src = from === undefined ? undefined : this.tables.get(traceName(o, from));
+          if (src !== undefined) {
+            for (const [fd, file] of src.slots) if (file !== undefined) copy.slots.set(fd, file);
+          }
+          return;
+        }
+        // A change of a counted field (files_struct.count), not of files->fdt.
+        if (e.after !== undefined && e.field !== undefined && o.objectAt(id)?.simCount?.(e.field) !== undefined) {
+          const t = this.table(name);
+          t.count = e.after;
+          if (e.after === 0 && [...t.slots.values()].every((f) => f === undefined)) this.tables.delete(name);
+        }
+        return;
+      }
+      case 'mount': {
+        const name = traceName(o, id);
+        if (e.fn === 'umount') this.mounts.delete(name);
+        else this.mounts.set(name, e.after);
+        return;
+      }
+      default:
+        return;
     }
   }
 
@@ -205,12 +230,14 @@ export class ReferenceTracker {
     const holders = new Map<string, string[]>();
     const tables: TableRefs[] = [];
     for (const [name, t] of this.tables) {
-      const slots = [...t.slots].sort((a, b) => a[0] - b[0]).map(([fd, file]) => ({ fd, file }));
+      const arr = t.slotArray;
+      const slotName = (fd: number): string => (arr === undefined ? `${name}.fd[${fd}]` : traceName(this.objects, arr, fd));
+      const slots = [...t.slots].sort((a, b) => a[0] - b[0]).map(([fd, file]) => ({ fd, name: slotName(fd), file }));
       for (const s of slots) {
         if (s.file === undefined) continue;
         let h = holders.get(s.file);
         if (h === undefined) holders.set(s.file, (h = []));
-        h.push(`${name}.fd[${s.fd}]`);
+        h.push(s.name);
       }
       tables.push({ name, count: t.count, slots });
     }
@@ -235,7 +262,10 @@ export class ReferenceTracker {
       });
     }
     const mounts = [...this.mounts].map(([name, count]) => ({ name, count }));
-    const locks = [...this.locks].map(([name, holder]) => ({ name, holder }));
+    const locks = [...this.locks].map(([name, l]) => {
+      const file = l.owner !== undefined && traceKindOf(this.objects, l.owner) === 'file' ? traceName(this.objects, l.owner, undefined, this.fileGen.get(l.owner)) : undefined;
+      return { name, holder: l.holder, file };
+    });
     return { files, tables, mounts, locks };
   }
 
@@ -251,18 +281,20 @@ export class ReferenceTracker {
   private table(name: string): TableState {
     let t = this.tables.get(name);
     if (t === undefined) {
-      t = { count: undefined, slots: new Map() };
+      t = { count: undefined, slots: new Map(), slotArray: undefined };
       this.tables.set(name, t);
     }
     return t;
   }
 
-  private applySlot(e: TraceEvent, table: string, fd: number): void {
+  private applySlot(e: TraceEvent, table: string, arr: number, fd: number): void {
     const t = this.table(table);
+    t.slotArray = arr;
+    const d = e.detail;
     switch (e.fn) {
       case 'fd_install':
       case 'do_dup2':
-        if (e.note !== undefined) t.slots.set(fd, e.note);
+        if (d?.file !== undefined) t.slots.set(fd, traceName(this.objects, d.file, undefined, d.fileGen));
         break;
       case 'alloc_fd':
         t.slots.set(fd, undefined);
@@ -282,10 +314,10 @@ export class ReferenceTracker {
       case 'alloc_file':
         f.state = 'open';
         f.pos = 0;
-        if (e.note !== undefined) f.path = e.note;
+        if (e.detail?.path !== undefined) f.path = e.detail.path;
         break;
       case 'anon_inode_getfile':
-        if (e.note !== undefined) f.path = e.note;
+        if (e.detail?.path !== undefined) f.path = e.detail.path;
         break;
       case '__fput':
         if (f.state === 'open') f.state = 'dying';
@@ -302,19 +334,20 @@ export class ReferenceTracker {
 
 /**
  * Who references which file at the end of step `atStep` (default: the end of the trace):
- * the trace's effects with step number ≤ `atStep` replayed through a {@link ReferenceTracker}.
+ * the trace's effects with step number ≤ `atStep` replayed through a {@link ReferenceTracker}
+ * over `objects` (default: the log's own object table).
  *
  * @example
  * ```ts
  * import { Kernel, referencesAt } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * const p = k.spawnProcess();
  * p.dup(p.open('/srv', 0));
  * referencesAt(k.engine.events).files[0]?.slots; // ['P1.files.fd[0]', 'P1.files.fd[1]']
  * ```
  */
-export function referencesAt(events: readonly TraceEvent[], atStep?: number): ReferenceSnapshot {
-  const t = new ReferenceTracker();
+export function referencesAt(events: readonly TraceEvent[], atStep?: number, objects?: TraceObjects): ReferenceSnapshot {
+  const t = new ReferenceTracker(objectsFor(events, objects));
   for (const e of events) {
     if (atStep !== undefined && e.step > atStep) continue;
     t.apply(e);

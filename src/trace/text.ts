@@ -1,5 +1,7 @@
 import type { TraceEvent } from '../sim/events.js';
+import type { TraceObjects } from '../sim/events.js';
 import { formatCount, formatEffect, type FormatOptions } from './format.js';
+import { objectsFor, traceName } from './names.js';
 import { buildTimeline, type TimelineStep } from './timeline.js';
 
 /**
@@ -25,12 +27,12 @@ function cut(s: string, w: number, ascii: boolean): string {
   return ascii ? `${s.slice(0, Math.max(0, w - 1))}~` : `${s.slice(0, Math.max(0, w - 1))}…`;
 }
 
-function touchedList(r: TimelineStep, opts: FormatOptions): string {
+function touchedList(r: TimelineStep, opts: FormatOptions, objects: TraceObjects): string {
   if (r.objs.length === 0) return '';
   const arrow = opts.ascii === true ? '->' : '→';
   const parts = r.objs.map((o) => {
     const change = o.before !== undefined && o.after !== undefined && o.before !== o.after ? ` ${formatCount(o.before, opts)}${arrow}${formatCount(o.after, opts)}` : '';
-    return `${o.write ? 'w' : 'r'} ${o.name}${change}`;
+    return `${o.write ? 'w' : 'r'} ${traceName(objects, o.objId, o.field)}${change}`;
   });
   return `[${parts.join(', ')}]`;
 }
@@ -45,7 +47,7 @@ function touchedList(r: TimelineStep, opts: FormatOptions): string {
  * @example
  * ```ts
  * import { Kernel, O_DIRECTORY, runEngine, renderText } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * const p1 = k.spawnProcess();
  * const fd = p1.open('/srv', O_DIRECTORY);
  * p1.thread(function* (sys) { yield* sys.getdents(fd, 2); });
@@ -54,6 +56,8 @@ function touchedList(r: TimelineStep, opts: FormatOptions): string {
  * ```
  */
 export function renderText(events: readonly TraceEvent[], options: TextOptions = {}): string {
+  const objects = objectsFor(events, options.objects);
+  const fmt: FormatOptions = { ascii: options.ascii, objects };
   const ascii = options.ascii === true;
   const plain = options.plain !== false;
   const maxW = Math.max(4, options.maxColumnWidth ?? 40);
@@ -81,13 +85,13 @@ export function renderText(events: readonly TraceEvent[], options: TextOptions =
     if (r.kind === 'plain') {
       const e = r.event;
       if (e.kind === 'violation') out.push(violationLine(e));
-      else if (plain) out.push(`${dot.padStart(sw)}${gap}${e.thread}: ${formatEffect(e, options)}`);
+      else if (plain) out.push(`${dot.padStart(sw)}${gap}${e.thread}: ${formatEffect(e, fmt)}`);
       continue;
     }
     const cells = tl.threads.map((t) => (t.tid === r.tid ? r.fn : ''));
-    const changes = r.effects.map((e) => formatEffect(e, options));
+    const changes = r.effects.map((e) => formatEffect(e, fmt));
     if (options.touched === true) {
-      const t = touchedList(r, options);
+      const t = touchedList(r, fmt, objects);
       if (t !== '') changes.push(t);
     }
     out.push(line(String(r.step), cells, changes.join(', ')));

@@ -115,7 +115,7 @@ interface MutableStep {
  * @example
  * ```ts
  * import { Kernel, buildTimeline } from 'fdlab';
- * const k = new Kernel();
+ * const k = new Kernel({ trace: true });
  * k.spawnProcess().open('/srv', 0);
  * buildTimeline(k.engine.events).rows.every((r) => r.kind === 'plain'); // true: no step was scheduled
  * ```

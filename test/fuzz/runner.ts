@@ -5,7 +5,7 @@
  * (every task exits) nothing may be left: no live struct file, no table, no lock.
  */
 import fc from 'fast-check';
-import { Kernel, KernelError, plainSyscall, Random, type KernelPath, type Process, type Sys } from '../../src/index.js';
+import { Kernel, KernelError, ModelError, plainSyscall, Random, type KernelPath, type Process, type Sys } from '../../src/index.js';
 import { exitSteps } from '../../src/task/syscalls/lifecycle.js';
 import { quiescentInvariants, stepInvariants, watchFput } from './invariants.js';
 import { installPlugins, opArb, runPlainOp, runStepOp, type FuzzWorld, type Op } from './subsystems.js';
@@ -44,9 +44,10 @@ export interface FuzzStats {
   kernelErrors: number;
   threads: number;
   deadlocks: number;
+  wouldBlock: number;
 }
 
-export const freshStats = (): FuzzStats => ({ programs: 0, plainCalls: 0, steps: 0, kernelErrors: 0, threads: 0, deadlocks: 0 });
+export const freshStats = (): FuzzStats => ({ programs: 0, plainCalls: 0, steps: 0, kernelErrors: 0, threads: 0, deadlocks: 0, wouldBlock: 0 });
 
 class InvariantError extends Error {}
 
@@ -82,7 +83,9 @@ export function runProgram(prog: FuzzProgram, stats: FuzzStats = freshStats(), s
     try {
       runPlainOp(w, p, op);
     } catch (e) {
-      if (!KernelError.is(e)) throw e;
+      // A plain call that would sleep (a read of an empty pipe) is refused and changes nothing.
+      if (ModelError.is(e) && e.code === 'would-block') stats.wouldBlock++;
+      else if (!KernelError.is(e)) throw e;
       errors++;
     }
     stats.plainCalls++;

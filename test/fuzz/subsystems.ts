@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import {
   CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_RDLCK, F_SETFD,
-  F_SETLK, F_UNLCK, F_WRLCK, O_APPEND, O_CLOEXEC, O_CREAT, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
+  F_SETLK, F_UNLCK, F_WRLCK, O_APPEND, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
   type Kernel, type KernelPath, type Process, type Sys,
 } from '../../src/index.js';
 import { pidfd, type PidfdApi } from '../../src/plugins/pidfd/index.js';
@@ -52,6 +52,7 @@ const PATHS = ['/data/log', '/srv/a', '/srv', '/data/new', '/none', '/data'];
 const OPEN_FLAGS = [O_RDONLY, O_WRONLY, O_RDWR, O_RDWR | O_APPEND, O_RDONLY | O_CLOEXEC, O_PATH, O_WRONLY | O_CREAT, O_RDWR | O_CLOEXEC];
 const WHENCE = [SEEK_SET, SEEK_CUR, SEEK_END];
 const LOCK_TYPES = [F_RDLCK, F_WRLCK, F_UNLCK];
+const PIPE_FLAGS = [0, O_CLOEXEC, O_NONBLOCK, O_NONBLOCK | O_CLOEXEC];
 const CR_FLAGS = [0, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE];
 
 const fds: Subsystem = {
@@ -93,7 +94,8 @@ const fds: Subsystem = {
 const pipes: Subsystem = {
   name: 'pipes',
   ops: {
-    pipe: { args: [small(1)], plain: (_w, p, [c]) => p.pipe(c ? O_CLOEXEC : 0), steps: (_w, s, [c]) => s.pipe(c ? O_CLOEXEC : 0) },
+    // Half the pipes are O_NONBLOCK: a blocking read of an empty pipe parks the thread.
+    pipe: { args: [small(3)], plain: (_w, p, [c]) => p.pipe(PIPE_FLAGS[c!]!), steps: (_w, s, [c]) => s.pipe(PIPE_FLAGS[c!]!) },
   },
 };
 

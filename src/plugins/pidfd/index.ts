@@ -3,6 +3,7 @@
  * a plugin built on fdlab's public API.
  *
  * @packageDocumentation
+ * @module fdlab/pidfd
  */
 export { pidfd, type PidfdApi, type PidfdSys } from './plugin.js';
 export type { PidfdOptions } from './options.js';

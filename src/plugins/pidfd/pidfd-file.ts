@@ -1,4 +1,4 @@
-import type { FileOperations, Kernel, Process, RefFile, Task } from '../../index.js';
+import { EPOLLIN, EPOLLRDNORM, access, pollWait, type FileOperations, type Kernel, type Process, type RefFile, type Task } from '../../index.js';
 
 /**
  * What a pidfd's struct file refers to: the pid and whether it was opened with
@@ -30,7 +30,31 @@ export interface PidRef {
 export const pidfdFileOperations: FileOperations = {
   name: 'pidfd',
   stream: true,
+  // pidfd_poll(): readable once the thread group is exiting (or reaped); the model brings
+  // do_notify_pidfd() forward to PF_EXITING of the last thread.
+  poll: (file, pt) => {
+    const p = processOf(file);
+    if (p === null) return EPOLLIN | EPOLLRDNORM;
+    pollWait(file, p.exitWait, pt);
+    return p.allExiting ? EPOLLIN | EPOLLRDNORM : 0;
+  },
+  pollAccess: (file) => {
+    const p = processOf(file);
+    return p === null ? [] : [access(p.simId, 1, false)];
+  },
+  waitQueues: (file) => {
+    const p = processOf(file);
+    return p === null ? [] : [p.exitWait];
+  },
 };
+
+function processOf(file: RefFile): Process | null {
+  const ref = file.privateData as PidRef | null;
+  if (ref === null) return null;
+  const k = file.mount.world as unknown as Kernel;
+  for (const p of k.processes.values()) if (p.tasks.some((t) => t.tid === ref.pid)) return p;
+  return null;
+}
 
 /**
  * The PidRef of a pidfd file, or null if `file` is not a pidfd. Models pidfd_pid() in

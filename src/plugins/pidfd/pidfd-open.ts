@@ -1,4 +1,4 @@
-import { KernelError, O_RDWR, access, flagsWithin, type Kernel, type KernelPath, type Task } from '../../index.js';
+import { access, allocStep, flagsWithin, installStep, type Kernel, KernelError, type KernelPath, O_RDWR, type Task } from '../../index.js';
 import { PIDFD_NONBLOCK, PIDFD_THREAD } from './constants.js';
 import { findTask, pidfdFileOperations, type PidRef } from './pidfd-file.js';
 import type { PidfdOptions } from './options.js';
@@ -33,12 +33,12 @@ export function* pidfdOpenSteps(k: Kernel, opts: PidfdOptions, t: Task, pid: num
     throw new KernelError(opts.uapi === 'v6.9' ? 'EINVAL' : 'ENOENT', 'pidfd_open', `${pid} is not a thread-group leader (use PIDFD_THREAD)`);
   }
   const files = t.filesOrThrow('pidfd_open');
-  yield { fn: 'get_unused_fd_flags(O_CLOEXEC)', acc: access(files.simId, 2, true) };
+  yield { ...allocStep(files), fn: 'get_unused_fd_flags(O_CLOEXEC)' };
   const fd = files.allocFd(0, t.process.rlimitNofile, true);
   yield { fn: 'pidfs_alloc_file', acc: k.slab.allocAccess() };
   const file = k.vfs.openAnon('[pidfd]', pidfdFileOperations, O_RDWR | (flags & PIDFD_NONBLOCK));
   file.privateData = { pid, thread } satisfies PidRef;
-  yield { fn: 'fd_install', acc: access(files.fdt.simId, fd, true) };
+  yield installStep(files, fd);
   files.fdInstall(fd, file);
   return fd;
 }

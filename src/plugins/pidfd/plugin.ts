@@ -1,4 +1,4 @@
-import { KernelError, ModelError, checkNumbers, checkOptions, checkSameWorld, describeValue, plainSyscall, syscallSteps, type Kernel, type KernelPath, type Plugin, type Process, type Sys, type Task } from '../../index.js';
+import { KernelError, ModelError, checkNumbers, checkOptions, checkSameWorld, describeValue, plainSyscall, slotReadAccesses, syscallSteps, type Kernel, type KernelPath, type Plugin, type Process, type Sys, type Task } from '../../index.js';
 import type { PidfdOptions } from './options.js';
 import { pidfdGetfdSteps } from './pidfd-getfd.js';
 import { pidfdOpenSteps } from './pidfd-open.js';
@@ -103,6 +103,12 @@ export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
         if (!(f.privateData instanceof SeccompListener)) throw new KernelError('EINVAL', 'ioctl', `fd ${fd} is not a seccomp listener`);
         return f.privateData;
       };
+      // The ioctl's fdget() of the listener fd is a step of its own: the slot is shared state.
+      function* withListener<T>(t: Task, lfd: number, then: (l: SeccompListener) => KernelPath<T>): KernelPath<T> {
+        const files = t.filesOrThrow('ioctl');
+        yield { fn: 'fdget(listener)', acc: slotReadAccesses(files, lfd) };
+        return yield* then(listenerOf(t, lfd));
+      }
       const cold = <T>(p: Process, gen: KernelPath<T>): T => plainSyscall(p.main, () => k.engine.runPlain(p.main.sim, gen));
       const api: PidfdApi = {
         pidfdOpen(caller, pid, flags) {
@@ -140,9 +146,9 @@ export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
               if (!(l instanceof SeccompListener) || !listeners.includes(l)) throw new ModelError('foreign-object', 'seccompTrap needs a listener of this Kernel');
               return syscallSteps(t, seccompTrapSteps(l, t, String(syscall)));
             },
-            notifRecv: (lfd) => syscallSteps(t, notifRecvSteps(listenerOf(t, lfd))),
-            notifAddfd: (lfd, a) => syscallSteps(t, notifAddfdSteps(listenerOf(t, lfd), t, a)),
-            notifSend: (lfd, r) => syscallSteps(t, notifSendSteps(listenerOf(t, lfd), r)),
+            notifRecv: (lfd) => syscallSteps(t, withListener(t, lfd, (l) => notifRecvSteps(l))),
+            notifAddfd: (lfd, a) => syscallSteps(t, withListener(t, lfd, (l) => notifAddfdSteps(l, t, a))),
+            notifSend: (lfd, r) => syscallSteps(t, withListener(t, lfd, (l) => notifSendSteps(l, r))),
           };
         },
       };

@@ -2,7 +2,8 @@ import { FMODE_PATH, FMODE_READ, FMODE_WRITE } from '../../file/constants.js';
 import { fputDeferred } from '../../file/fput.js';
 import type { RefFile } from '../../file/ref-file.js';
 import { EMPTY_FD, FDPUT_FPUT } from '../../fdtable/fd-word.js';
-import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
+import { isFd, slotReadAccesses, type Fdtable } from '../../fdtable/fdtable.js';
+import { F_POS } from '../../file/ref-file.js';
 import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { ModelError } from '../../sim/model-error.js';
@@ -85,7 +86,7 @@ export function fcntl(t: Task, fd: number, cmd: number, arg: number | Flock = 0)
         throw new ModelError('would-block', 'F_SETLKW would wait for a conflicting lock in a plain call; run it in a thread instead');
       }
       posixLockFile(f.inode, files, t.process.pid, r.type, r.start, r.end);
-      if (t.world.engine.tracing) t.world.engine.effect('posix_lock_file', `inode:${f.inode.path}`, undefined, undefined, `${['F_RDLCK', 'F_WRLCK', 'F_UNLCK'][r.type]} by ${files.name}`);
+      if (t.world.engine.tracing) t.world.engine.effect('posix_lock_file', f.inode.simId, 1, undefined, undefined, { lockType: r.type, owner: files.simId });
       return 0;
     }
     if (typeof arg !== 'number') throw new KernelError('EINVAL', 'fcntl', 'argument must be a number');
@@ -112,12 +113,13 @@ export function* fcntlSteps(t: Task, fd: number, cmd: number, arg: number | Floc
   let result: number | Flock = 0;
   try {
     checkCmd(f, cmd);
-    const lockLoc = access(f.inode.simId, 1, cmd !== F_GETLK);
+    // flock_to_posix_lock() reads f_pos (SEEK_CUR) and i_size (SEEK_END) in the same step.
+    const lockLoc = [access(f.inode.simId, 1, cmd !== F_GETLK), access(f.simId, F_POS, false), access(f.inode.simId, 0, false)];
     if (cmd === F_GETLK) {
       yield { fn: 'posix_test_lock', acc: lockLoc };
       result = getlk(t, files, f, arg as Flock);
     } else if (cmd === F_SETLK || cmd === F_SETLKW) {
-      const r = lockArgs(f, arg as Flock, cmd);
+      const r = t.world.engine.peek(() => lockArgs(f, arg as Flock, cmd));
       const inode = f.inode;
       yield {
         fn: 'posix_lock_file',
@@ -126,13 +128,14 @@ export function* fcntlSteps(t: Task, fd: number, cmd: number, arg: number | Floc
           ? { name: `POSIX lock on ${inode.path}`, blocks: () => posixConflict(inode, files, r.type, r.start, r.end) !== null }
           : undefined,
       };
+      t.world.engine.touch([access(f.simId, F_POS, false), access(f.inode.simId, 0, false)]);
       if (r.type !== F_UNLCK && posixConflict(inode, files, r.type, r.start, r.end) !== null) {
         throw new KernelError('EAGAIN', 'fcntl', 'conflicting lock held');
       }
       posixLockFile(inode, files, t.process.pid, r.type, r.start, r.end);
-      if (t.world.engine.tracing) t.world.engine.effect('posix_lock_file', `inode:${inode.path}`, undefined, undefined, `${['F_RDLCK', 'F_WRLCK', 'F_UNLCK'][r.type]} by ${files.name}`);
+      if (t.world.engine.tracing) t.world.engine.effect('posix_lock_file', inode.simId, 1, undefined, undefined, { lockType: r.type, owner: files.simId });
       if (r.type !== F_UNLCK) {
-        yield { fn: 'fcntl_setlk:recheck fd', acc: [access(files.simId, 1, false), access(files.fdt.simId, fd, false)] };
+        yield { fn: 'fcntl_setlk:recheck fd', acc: [...slotReadAccesses(files, fd), access(inode.simId, 1, true)] };
         if (files.lookupRaw(fd) !== f) {
           locksRemovePosix(f, files);
           throw new KernelError('EBADF', 'fcntl', `fd ${fd} was closed while the lock was taken`);
@@ -140,7 +143,7 @@ export function* fcntlSteps(t: Task, fd: number, cmd: number, arg: number | Floc
       }
     } else {
       if (typeof arg !== 'number') throw new KernelError('EINVAL', 'fcntl', 'argument must be a number');
-      yield { fn: cmd === F_SETFD ? 'set_close_on_exec' : 'get_close_on_exec', acc: access(files.simId, 2, cmd === F_SETFD) };
+      yield { fn: cmd === F_SETFD ? 'set_close_on_exec' : 'get_close_on_exec', acc: [access(files.simId, 2, cmd === F_SETFD), access(files.simId, 1, false)] };
       result = simpleCmd(files, f, fd, cmd, arg);
     }
   } catch (e) {

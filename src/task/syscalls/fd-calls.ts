@@ -1,11 +1,12 @@
-import { O_CLOEXEC } from '../../file/constants.js';
+import { O_CLOEXEC, O_CREAT, O_TRUNC } from '../../file/constants.js';
 import { fputDeferred, fputTeardown, fputTeardownSteps } from '../../file/fput.js';
 import type { RefFile } from '../../file/ref-file.js';
-import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
+import { FILES_ALLOC, FILES_FDT, isFd, slotAccess, slotReadAccesses, type Fdtable } from '../../fdtable/fdtable.js';
+import { F_COUNT } from '../../file/ref-file.js';
 import { fgetSteps } from '../../fdtable/fget.js';
 import { KNOWN_OPEN_FLAGS } from '../../file/vfs.js';
 import { KernelError } from '../../sim/kernel-error.js';
-import { access, type KernelPath } from '../../sim/step.js';
+import { access, dynamicStep, type KernelPath } from '../../sim/step.js';
 import { plainSyscall } from '../syscall.js';
 import type { Task } from '../task.js';
 import { flagsWithin } from '../../sim/validate.js';
@@ -27,7 +28,24 @@ function checkOpenFlags(flags: number): void {
   }
 }
 
-const vfsStep = (t: Task, flags: number) => ({ fn: 'do_filp_open', acc: [access(t.world.vfs.simId, 0, (flags & 0o100) !== 0), t.world.slab.allocAccess()] });
+/**
+ * do_filp_open(): the namespace (written by O_CREAT), the slab, and — for O_TRUNC — the
+ * data of whatever inode the path names when the step runs (the lookup reads the
+ * namespace, which is what a create would change).
+ */
+const vfsStep = (t: Task, path: string, flags: number) => dynamicStep(t.world.engine, 'do_filp_open', () => {
+  const acc = [access(t.world.vfs.simId, 0, (flags & O_CREAT) !== 0), t.world.slab.allocAccess()];
+  if (flags & O_TRUNC) {
+    let ino: { simId: number } | undefined;
+    try {
+      ino = t.world.vfs.lookup(path).inode;
+    } catch {
+      ino = undefined;
+    }
+    if (ino !== undefined) acc.push(access(ino.simId, 0, true));
+  }
+  return acc;
+});
 
 /** open(2), plain. Models do_sys_openat2(): reserve an fd, open the file, fd_install(). @internal */
 export function open(t: Task, path: string, flags: number): number {
@@ -51,7 +69,7 @@ export function* openSteps(t: Task, path: string, flags: number): KernelPath<num
   const files = t.filesOrThrow('open');
   yield allocStep(files);
   const fd = files.allocFd(0, t.process.rlimitNofile, (flags & O_CLOEXEC) !== 0);
-  yield vfsStep(t, flags);
+  yield vfsStep(t, path, flags);
   let f: RefFile;
   try {
     f = t.world.vfs.openFile(path, flags);
@@ -192,11 +210,12 @@ export function dup3(t: Task, oldfd: number, newfd: number, flags: number): numb
 export function* dup3Steps(t: Task, oldfd: number, newfd: number, flags: number): KernelPath<number> {
   checkDup3(t, oldfd, newfd, flags);
   const files = t.filesOrThrow('dup3');
-  const fdt = files.fdt;
-  yield {
-    fn: 'do_dup2',
-    acc: [access(files.simId, 2, true), ...(isFd(oldfd) && oldfd < fdt.maxFds ? [access(fdt.simId, oldfd, false)] : []), ...(newfd < fdt.maxFds ? [access(fdt.simId, newfd, true)] : [])],
-  };
+  yield dynamicStep(t.world.engine, 'do_dup2', () => {
+    const acc = [access(files.simId, FILES_ALLOC, true), access(files.simId, FILES_FDT, true), slotAccess(files, oldfd, false), slotAccess(files, newfd, true)];
+    const f = isFd(oldfd) ? files.lookupRaw(oldfd) : null;
+    if (f !== null) acc.push(access(f.simId, F_COUNT, true));
+    return acc;
+  });
   const tofree = dup3Locked(files, oldfd, newfd, flags);
   if (tofree !== null) yield* filpCloseSteps(t, tofree, files);
   return newfd;
@@ -216,7 +235,7 @@ export function dup2(t: Task, oldfd: number, newfd: number): number {
 export function* dup2Steps(t: Task, oldfd: number, newfd: number): KernelPath<number> {
   if (oldfd === newfd) {
     const files = t.filesOrThrow('dup2');
-    yield { fn: 'files_lookup_fd_rcu', acc: access(files.simId, 1, false) };
+    yield { fn: 'files_lookup_fd_rcu', acc: slotReadAccesses(files, oldfd) };
     if (!isFd(oldfd) || files.lookupRaw(oldfd) === null) throw new KernelError('EBADF', 'dup2', `fd ${oldfd} is not installed`);
     return oldfd;
   }
@@ -258,7 +277,7 @@ export function* receiveFdSteps(t: Task, file: RefFile, oflags: number): KernelP
   const files = t.filesOrThrow('receive_fd');
   yield allocStep(files);
   const fd = files.allocFd(0, t.process.rlimitNofile, (oflags & O_CLOEXEC) !== 0);
-  yield { fn: 'fd_install(get_file)', acc: [access(files.fdt.simId, fd, true), access(file.simId, 0, true)] };
+  yield { fn: 'fd_install(get_file)', acc: [slotAccess(files, fd, true), access(files.simId, FILES_FDT, false), access(file.simId, F_COUNT, true)] };
   files.fdInstall(fd, file.getFile());
   return fd;
 }
@@ -303,16 +322,52 @@ export function receiveFdReplace(t: Task, newfd: number, file: RefFile, oflags: 
 export function* receiveFdReplaceSteps(t: Task, newfd: number, file: RefFile, oflags: number): KernelPath<number> {
   if (!isFd(newfd) || newfd >= t.process.rlimitNofile) throw new KernelError('EBADF', 'replace_fd', `fd ${newfd} not below RLIMIT_NOFILE`);
   const files = t.filesOrThrow('replace_fd');
-  yield { fn: 'replace_fd', acc: [access(files.simId, 2, true), ...(newfd < files.fdt.maxFds ? [access(files.fdt.simId, newfd, true)] : [])] };
+  yield { fn: 'replace_fd', acc: [access(files.simId, FILES_ALLOC, true), access(files.simId, FILES_FDT, true), slotAccess(files, newfd, true), access(file.simId, F_COUNT, true)] };
   files.expand(newfd);
   const tofree = files.doDup2(file, newfd, (oflags & O_CLOEXEC) !== 0);
   if (tofree !== null) yield* filpCloseSteps(t, tofree, files);
   return newfd;
 }
 
+function checkPipeFlags(flags: number): void {
+  if (!flagsWithin(flags, O_CLOEXEC | 0o4000)) throw new KernelError('EINVAL', 'pipe2', `bad flags ${flags}`);
+}
+
+/**
+ * pipe2(2) as a kernel path: do_pipe2() reserves both fds and creates the pipe files
+ * in one step (the model's __do_pipe_flags()), then installs each end in its own step.
+ *
+ * @example
+ * ```ts
+ * import { pipeSteps, syscallSteps, type Task } from 'fdlab';
+ * function* mkpipe(t: Task) { return yield* syscallSteps(t, pipeSteps(t, 0)); }
+ * ```
+ */
+export function* pipeSteps(t: Task, flags: number): KernelPath<[number, number]> {
+  checkPipeFlags(flags);
+  const files = t.filesOrThrow('pipe2');
+  const alloc = allocStep(files);
+  yield { fn: '__do_pipe_flags', acc: [...(alloc.acc as number[]), t.world.slab.allocAccess()] };
+  const cloexec = (flags & O_CLOEXEC) !== 0;
+  const r = files.allocFd(0, t.process.rlimitNofile, cloexec);
+  let w: number;
+  try {
+    w = files.allocFd(0, t.process.rlimitNofile, cloexec);
+  } catch (e) {
+    files.putUnusedFd(r);
+    throw e;
+  }
+  const [fr, fw] = t.world.vfs.openPipe(flags & ~O_CLOEXEC);
+  yield installStep(files, r);
+  files.fdInstall(r, fr);
+  yield installStep(files, w);
+  files.fdInstall(w, fw);
+  return [r, w];
+}
+
 /** pipe2(2), plain: two fds, read end first. @internal */
 export function pipe(t: Task, flags: number): [number, number] {
-  if (!flagsWithin(flags, O_CLOEXEC | 0o4000)) throw new KernelError('EINVAL', 'pipe2', `bad flags ${flags}`);
+  checkPipeFlags(flags);
   const files = t.filesOrThrow('pipe2');
   const cloexec = (flags & O_CLOEXEC) !== 0;
   const r = files.allocFd(0, t.process.rlimitNofile, cloexec);

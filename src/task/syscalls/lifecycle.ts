@@ -1,12 +1,14 @@
-import { FILES_ALLOC, FILES_COUNT, type Fdtable } from '../../fdtable/fdtable.js';
-import { setBit, testBit } from '../../fdtable/bitmap.js';
+import { FILES_ALLOC, FILES_COUNT, FILES_FDT, slotAccess, type Fdtable } from '../../fdtable/fdtable.js';
+import { F_COUNT } from '../../file/ref-file.js';
+import { setBit } from '../../fdtable/bitmap.js';
+import { EPOLLIN, EPOLLRDNORM } from '../../file/poll.js';
 import { KernelError } from '../../sim/kernel-error.js';
-import { access, type KernelPath } from '../../sim/step.js';
+import { access, dynamicStep, type KernelPath } from '../../sim/step.js';
 import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE } from '../constants.js';
-import type { Process } from '../process.js';
+import type { Process, ThreadBody } from '../process.js';
 import type { Task } from '../task.js';
 import { flagsWithin } from '../../sim/validate.js';
-import { closeSlotSteps } from './steps.js';
+import { filpCloseSteps } from './steps.js';
 
 /*
  * fork, unshare, exec, exit and close_range: the paths that create, swap and drop
@@ -16,38 +18,96 @@ import { closeSlotSteps } from './steps.js';
 
 const countAcc = (files: Fdtable, write: boolean) => access(files.simId, FILES_COUNT, write);
 
-/** filp_close() of every installed file: close_files() of a dying table. @internal */
-function* closeFilesSteps(t: Task, files: Fdtable): KernelPath {
-  for (const fd of files.installedFds()) {
-    yield* closeSlotSteps(t, files, fd);
+/**
+ * Closes, one at a time, the installed fds in `first..last` of `files` (those with
+ * FD_CLOEXEC set if `cloexecOnly`): each step scans from where the last one stopped and
+ * takes the next such file out of its slot, as __range_close(), do_close_on_exec() and
+ * close_files() do under file_lock; then filp_close() runs outside it. The scan is part
+ * of the step, so an fd installed meanwhile by another thread is seen or not, never
+ * read against stale state.
+ */
+function* closeEachSteps(t: Task, files: Fdtable, first: number, last: number, cloexecOnly: boolean, fn: string): KernelPath {
+  const e = t.world.engine;
+  let from = first;
+  for (;;) {
+    const start = from;
+    yield dynamicStep(e, fn, () => {
+      const top = Math.min(last, files.fdt.maxFds - 1);
+      const acc = [access(files.simId, FILES_ALLOC, true), access(files.simId, FILES_FDT, false)];
+      for (let fd = start; fd <= top; fd++) acc.push(slotAccess(files, fd, true));
+      return acc;
+    });
+    const fd = nextToClose(files, from, last, cloexecOnly);
+    if (fd < 0) return;
+    const f = files.closeFdLocked(fd)!;
+    yield* filpCloseSteps(t, f, files);
+    from = fd + 1;
   }
+}
+
+/** The lowest installed fd in `from..last` (with FD_CLOEXEC if asked), or -1; recorded reads. */
+function nextToClose(files: Fdtable, from: number, last: number, cloexecOnly: boolean): number {
+  const top = Math.min(last, files.fdt.maxFds - 1);
+  for (let fd = from; fd <= top; fd++) {
+    if (files.lookupRaw(fd) === null) continue;
+    if (cloexecOnly && !files.getCloexec(fd)) continue;
+    return fd;
+  }
+  return -1;
 }
 
 /** put_files_struct(): drop a task's use of a table; the last one closes every file. @internal */
 export function* putFilesStructSteps(t: Task, files: Fdtable): KernelPath {
   yield { fn: 'put_files_struct', acc: countAcc(files, true) };
+  t.world.engine.touch(countAcc(files, true));
   const before = files.count;
   files.count = before - 1;
-  if (t.world.engine.tracing) t.world.engine.effect('put_files_struct', `${files.name}.count`, before, files.count);
-  if (files.count === 0) yield* closeFilesSteps(t, files);
+  if (t.world.engine.tracing) t.world.engine.effect('put_files_struct', files.simId, FILES_COUNT, before, files.count);
+  if (files.count === 0) yield* closeEachSteps(t, files, 0, Infinity, false, 'close_files');
+}
+
+/** The declaration of dup_fd(): every slot, the allocation state, and the count of every file it will take a reference on. */
+function dupFdStep(t: Task, files: Fdtable, fn: string) {
+  return dynamicStep(t.world.engine, fn, () => {
+    const acc = files.scanAccesses();
+    for (let fd = 0; fd < files.fdt.maxFds; fd++) {
+      const f = files.fdt.fd[fd];
+      if (f) acc.push(access(f.simId, F_COUNT, true));
+    }
+    return acc;
+  });
 }
 
 /** fork(): copy_files() without CLONE_FILES → dup_fd(). Returns the child. @internal */
 export function* forkSteps(t: Task): KernelPath<Process> {
   const files = t.filesOrThrow('fork');
-  const fdt = files.fdt;
-  yield { fn: 'dup_fd', acc: [access(files.simId, FILES_ALLOC, false), ...files.installedFds().map((fd) => access(fdt.simId, fd, false))] };
+  yield dupFdStep(t, files, 'dup_fd');
   const p = t.process;
   const child = p.world.spawnProcess({ creds: p.creds, parent: p, files: (name) => files.dupFd(name), rlimitNofile: p.rlimitNofile });
   return child;
+}
+
+/**
+ * clone(CLONE_VM | CLONE_THREAD [| CLONE_FILES]) of a new thread running `body`: one
+ * step, copy_files() — a share (files->count + 1) or a dup_fd() copy. The new thread's
+ * body starts at once. @internal
+ */
+export function* cloneSteps(t: Task, body: ThreadBody, share: boolean): KernelPath<Task> {
+  const files = t.filesOrThrow('clone');
+  if (share) yield { fn: 'copy_files(CLONE_FILES)', acc: countAcc(files, true) };
+  else yield dupFdStep(t, files, 'copy_files: dup_fd');
+  const nt = t.process.cloneTask(t, share);
+  t.world.engine.startThread(nt.sim, body(nt.sys));
+  return nt;
 }
 
 /** unshare_files() / unshare(CLONE_FILES): a private copy if the table is shared. @internal */
 export function* unshareFilesSteps(t: Task): KernelPath {
   const files = t.filesOrThrow('unshare');
   yield { fn: 'unshare_fd:files->count', acc: countAcc(files, false) };
+  t.world.engine.touch(countAcc(files, false));
   if (files.count <= 1) return;
-  yield { fn: 'dup_fd', acc: access(files.simId, FILES_ALLOC, false) };
+  yield dupFdStep(t, files, 'dup_fd');
   const copy = files.dupFd(t.world.nextFilesName(t.process));
   yield { fn: 'task_lock: task->files = copy', acc: countAcc(copy, true) };
   t.files = copy;
@@ -64,8 +124,11 @@ export function* unshareSteps(t: Task, flags: number): KernelPath {
 
 /** exit_files() and the rest of do_exit() that concerns files. @internal */
 export function* exitSteps(t: Task): KernelPath {
-  yield { fn: 'exit_signals: PF_EXITING', acc: countAcc(t.filesOrThrow('exit'), false) };
+  const p = t.process;
+  yield { fn: 'exit_signals: PF_EXITING', acc: [countAcc(t.filesOrThrow('exit'), false), access(p.simId, 1, true), p.exitWait.writeAccess()] };
   t.exiting = true;
+  // do_notify_pidfd(), brought forward to PF_EXITING of the last thread: pidfds poll readable.
+  if (p.tasks.every((o) => o.exiting || o.exited)) p.exitWait.wakeUp(EPOLLIN | EPOLLRDNORM, Infinity);
   const files = t.files!;
   yield { fn: 'exit_files: task->files = NULL', acc: countAcc(files, false) };
   t.files = null;
@@ -90,12 +153,13 @@ function* deThreadSteps(t: Task): KernelPath {
     acc: [countAcc(t.filesOrThrow('execve'), false), access(t.process.simId, 0, true)],
     blocker: { name: 'de_thread: sibling threads leaving the kernel', blocks: () => others().some((o) => o.sim.inKernel > 0) },
   };
+  t.world.engine.touch(access(t.process.simId, 0, true));
   const killed = others();
   const tables: Fdtable[] = [];
   for (const o of killed) {
     o.sim.killed = true;
     if (!o.sim.done) o.sim.finish(undefined, undefined);
-    if (t.world.engine.tracing) t.world.engine.effect('de_thread', o.name, undefined, undefined, 'killed');
+    if (t.world.engine.tracing) t.world.engine.effect('de_thread', o.process.simId, undefined, undefined, undefined, { thread: o.sim.id, note: 'killed' });
     o.exiting = true;
     if (o.files !== null) tables.push(o.files);
     o.files = null;
@@ -111,11 +175,7 @@ function* deThreadSteps(t: Task): KernelPath {
 
 /** do_close_on_exec(): close every close-on-exec fd. */
 function* closeOnExecSteps(t: Task): KernelPath {
-  const files = t.filesOrThrow('execve');
-  for (const fd of files.installedFds()) {
-    if (!testBit(files.fdt.closeOnExec, fd)) continue;
-    yield* closeSlotSteps(t, files, fd);
-  }
+  yield* closeEachSteps(t, t.filesOrThrow('execve'), 0, Infinity, true, 'do_close_on_exec');
 }
 
 /**
@@ -143,20 +203,19 @@ export function* closeRangeSteps(t: Task, first: number, last: number, flags: nu
     yield* unshareFilesSteps(t);
     files = t.filesOrThrow('close_range');
   }
-  const top = Math.min(last, files.fdt.maxFds - 1);
   if (flags & CLOSE_RANGE_CLOEXEC) {
-    yield { fn: '__range_cloexec', acc: access(files.simId, FILES_ALLOC, true) };
+    yield { fn: '__range_cloexec', acc: [access(files.simId, FILES_ALLOC, true), access(files.simId, FILES_FDT, false)] };
+    const top = Math.min(last, files.fdt.maxFds - 1);
     // __range_cloexec(): bitmap_set() over the whole range — reserved slots too, so an
     // open() in progress ends up close-on-exec. Free slots get the bit silently (the
     // allocation that later takes them resets it), installed and reserved ones with an effect.
-    for (let fd = first; fd <= top; fd++) {
-      if (files.slotState(fd) !== 'free') files.setCloexec(fd, true);
-      else setBit(files.fdt.closeOnExec, fd);
-    }
+    t.world.engine.peek(() => {
+      for (let fd = first; fd <= top; fd++) {
+        if (files.slotState(fd) !== 'free') files.setCloexec(fd, true);
+        else setBit(files.fdt.closeOnExec, fd);
+      }
+    });
     return;
   }
-  for (let fd = first; fd <= Math.min(last, files.fdt.maxFds - 1); fd++) {
-    if (files.lookupRaw(fd) === null) continue;
-    yield* closeSlotSteps(t, files, fd);
-  }
+  yield* closeEachSteps(t, files, first, last, false, '__range_close');
 }

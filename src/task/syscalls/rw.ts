@@ -5,7 +5,10 @@ import { EMPTY_FD, FDPUT_FPUT, FDPUT_POS_UNLOCK } from '../../fdtable/fd-word.js
 import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
 import { fdgetPosSteps, fdputPosSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
+import { ModelError } from '../../sim/model-error.js';
 import { access, type KernelPath, type Step } from '../../sim/step.js';
+import { fileOpAccesses, type FileOpName } from '../../file/file-operations.js';
+import { WaitEntry, type WaitQueue } from '../../sim/wait-queue.js';
 import type { Task } from '../task.js';
 
 /*
@@ -23,8 +26,12 @@ interface PosOp<R> {
   usesPos(f: RefFile): boolean;
   /** The step label of the operation itself. */
   readonly opFn: string;
+  /** The file operation the op step calls (for its declared accesses). */
+  readonly fileOp: FileOpName;
   /** Runs the operation at `pos`; returns the result and the new position. */
   run(f: RefFile, pos: number): { result: R; pos: number };
+  /** The wait queue the operation would sleep on now (an empty pipe), or null. */
+  blocks?(f: RefFile): WaitQueue | null;
 }
 
 function fileSize(f: RefFile): number {
@@ -48,6 +55,8 @@ export function readOp(count: number): PosOp<string> {
     },
     usesPos: (f) => !f.ops.stream,
     opFn: 'vfs_read',
+    fileOp: 'read',
+    blocks: (f) => f.ops.readBlocks?.(f, count) ?? null,
     run(f, pos) {
       const data = f.ops.read!(f, pos, count);
       return { result: data, pos: pos + data.length };
@@ -67,6 +76,8 @@ export function writeOp(data: string): PosOp<number> {
     },
     usesPos: (f) => !f.ops.stream,
     opFn: 'vfs_write',
+    fileOp: 'write',
+    blocks: (f) => f.ops.writeBlocks?.(f, data) ?? null,
     run(f, pos) {
       const at = f.flags & O_APPEND ? fileSize(f) : pos;
       const n = f.ops.write!(f, at, data);
@@ -88,6 +99,7 @@ export function lseekOp(offset: number, whence: number): PosOp<number> {
     },
     usesPos: () => true,
     opFn: 'vfs_llseek',
+    fileOp: 'llseek',
     run(f, pos) {
       const np = f.ops.llseek ? f.ops.llseek(f, offset, whence) : (whence === SEEK_SET ? 0 : whence === SEEK_CUR ? pos : fileSize(f)) + offset;
       if (np < 0) throw new KernelError('EINVAL', 'lseek', `resulting offset ${np} is negative`);
@@ -111,6 +123,7 @@ export function getdentsOp(count: number): PosOp<string[]> {
     },
     usesPos: () => true,
     opFn: 'iterate_dir',
+    fileOp: 'iterate',
     run(f, pos) {
       const names = f.ops.iterateShared!(f, pos, count);
       return { result: names, pos: pos + names.length };
@@ -118,9 +131,16 @@ export function getdentsOp(count: number): PosOp<string[]> {
   };
 }
 
+/** Reads f_pos: a recorded access. */
+function readPos(t: Task, f: RefFile): number {
+  t.world.engine.read(f.simId, F_POS);
+  return f.pos;
+}
+
 function posEffect(t: Task, f: RefFile, before: number, after: number): void {
+  t.world.engine.write(f.simId, F_POS);
   f.pos = after;
-  if (t.world.engine.tracing) t.world.engine.effect('f_pos', `${f.name}.f_pos`, before, after);
+  if (t.world.engine.tracing) t.world.engine.effect('f_pos', f.simId, F_POS, before, after);
 }
 
 /** Runs a positioned op to completion (plain). @internal */
@@ -131,8 +151,12 @@ export function runPosOp<R>(t: Task, fd: number, op: PosOp<R>): R {
   const f = files.fileOfWord(w);
   try {
     op.check(f);
-    if (!op.usesPos(f)) return op.run(f, 0).result;
-    const before = f.pos;
+    if (!op.usesPos(f)) {
+      const q = op.blocks?.(f) ?? null;
+      if (q !== null) throw new ModelError('would-block', `${op.name} would sleep on ${q.name} in a plain call; run it in a thread instead`);
+      return op.run(f, 0).result;
+    }
+    const before = readPos(t, f);
     t.world.fpos.enter(f, t.posWhy);
     try {
       const r = op.run(f, before);
@@ -152,23 +176,49 @@ function fdputPosPlain(t: Task, files: Fdtable, w: number): void {
   if (w & FDPUT_FPUT) fputDeferred(t, f);
 }
 
+/**
+ * A stream op (pipe read or write) as steps: the op and its "would it block" test are one
+ * step (under pipe->mutex in the kernel); if it would, the same step queues the thread
+ * exclusively on the wait queue (prepare_to_wait_exclusive), the thread sleeps until a
+ * wake-up, and tries again. A fatal signal ends the sleep with EINTR.
+ */
+function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>): KernelPath<R> {
+  // A stream read consumes what it reads: it writes the buffer as a write does.
+  const acc = [access(f.inode.simId, 0, true)];
+  const qs = f.ops.waitQueues?.(f);
+  if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
+  const opStep: Step = { fn: op.opFn, acc };
+  for (;;) {
+    yield opStep;
+    const q = op.blocks?.(f) ?? null;
+    if (q === null) return op.run(f, 0).result;
+    const entry = new WaitEntry(q, t.sim, true);
+    q.add(entry);
+    try {
+      yield entry.sleepStep();
+    } finally {
+      q.remove(entry);
+    }
+    if (t.sim.killed) throw new KernelError('EINTR', op.name, 'fatal signal while waiting');
+  }
+}
+
 /** Runs a positioned op as a kernel path. @internal */
 export function* posOpSteps<R>(t: Task, fd: number, op: PosOp<R>): KernelPath<R> {
   const files = t.filesOrThrow(op.name);
   const w = isFd(fd) ? yield* fdgetPosSteps(t, files, fd) : EMPTY_FD;
   if (w === EMPTY_FD) throw new KernelError('EBADF', op.name, `fd ${fd} is not open`);
   const f = files.fileOfWord(w);
-  const opStep: Step = { fn: op.opFn, acc: access(f.inode.simId, 0, op.name === 'write') };
   let error: unknown;
   let result: R | undefined;
   try {
     op.check(f);
     if (!op.usesPos(f)) {
-      yield opStep;
-      result = op.run(f, 0).result;
+      result = yield* streamOpSteps(t, f, op);
     } else {
+      const opStep: Step = { fn: op.opFn, acc: fileOpAccesses(f, op.fileOp) };
       yield { fn: 'f_pos:read', acc: access(f.simId, F_POS, false) };
-      const before = f.pos;
+      const before = readPos(t, f);
       t.world.fpos.enter(f, t.posWhy);
       try {
         yield opStep;

@@ -1,28 +1,83 @@
 import { F_COUNT, F_STATE, type RefFile } from '../../file/ref-file.js';
-import { FILES_ALLOC, type Fdtable } from '../../fdtable/fdtable.js';
+import { FILES_ALLOC, FILES_FDT, slotAccess, type Fdtable } from '../../fdtable/fdtable.js';
 import { access, type KernelPath, type Step } from '../../sim/step.js';
 import { fputDeferred } from '../../file/fput.js';
 import { FMODE_PATH } from '../../file/constants.js';
+import { fileOpAccesses } from '../../file/file-operations.js';
 import { locksRemovePosix } from '../posix-locks.js';
 import type { Task } from '../task.js';
 
 /* Step descriptors shared by the syscall paths. */
 
-/** @internal */
-export const allocStep = (files: Fdtable): Step => ({ fn: 'get_unused_fd_flags', acc: access(files.simId, FILES_ALLOC, true) });
-/** @internal */
-export const installStep = (files: Fdtable, fd: number): Step => ({ fn: 'fd_install', acc: access(files.fdt.simId, fd, true) });
-/** @internal */
-export const putUnusedStep = (files: Fdtable): Step => ({ fn: 'put_unused_fd', acc: access(files.simId, FILES_ALLOC, true) });
-/** @internal */
+/**
+ * The step of get_unused_fd_flags(): writes the table's allocation state (and files->fdt, which a resize replaces).
+ *
+ * @example
+ * ```ts
+ * import { Kernel, allocStep } from 'fdlab';
+ * allocStep(new Kernel().spawnProcess().files).fn; // 'get_unused_fd_flags'
+ * ```
+ */
+export const allocStep = (files: Fdtable): Step => ({ fn: 'get_unused_fd_flags', acc: [access(files.simId, FILES_ALLOC, true), access(files.simId, FILES_FDT, true)] });
+/**
+ * The step of fd_install(): writes slot `fd` (through files->fdt).
+ *
+ * @example
+ * ```ts
+ * import { Kernel, installStep } from 'fdlab';
+ * installStep(new Kernel().spawnProcess().files, 3).fn; // 'fd_install'
+ * ```
+ */
+export const installStep = (files: Fdtable, fd: number): Step => ({ fn: 'fd_install', acc: [slotAccess(files, fd, true), access(files.simId, FILES_FDT, false)] });
+/**
+ * The step of put_unused_fd(): releases a reserved number (the allocation state).
+ *
+ * @example
+ * ```ts
+ * import { Kernel, putUnusedStep } from 'fdlab';
+ * putUnusedStep(new Kernel().spawnProcess().files).fn; // 'put_unused_fd'
+ * ```
+ */
+export const putUnusedStep = (files: Fdtable): Step => ({ fn: 'put_unused_fd', acc: [access(files.simId, FILES_ALLOC, true), access(files.simId, FILES_FDT, false)] });
+/**
+ * The step of file_close_fd(): empties slot `fd` and frees its number.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, closeSlotStep } from 'fdlab';
+ * closeSlotStep(new Kernel().spawnProcess().files, 0).fn; // 'file_close_fd'
+ * ```
+ */
 export const closeSlotStep = (files: Fdtable, fd: number): Step => ({
   fn: 'file_close_fd',
-  acc: fd < files.fdt.maxFds ? [access(files.fdt.simId, fd, true), access(files.simId, FILES_ALLOC, true)] : access(files.simId, FILES_ALLOC, true),
+  acc: [slotAccess(files, fd, true), access(files.simId, FILES_ALLOC, true), access(files.simId, FILES_FDT, false)],
 });
-/** @internal */
+/**
+ * A step that changes the f_count of `f` (get_file, fput), labelled `fn`.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY, countStep } from 'fdlab';
+ * const k = new Kernel();
+ * const f = k.vfs.openFile('/data/log', O_RDONLY);
+ * countStep('fput', f).fn; // 'fput'
+ * f.fput();
+ * ```
+ */
 export const countStep = (fn: string, f: RefFile): Step => ({ fn, acc: access(f.simId, F_COUNT, true) });
-/** @internal */
-export const flushStep = (f: RefFile): Step => ({ fn: 'filp_flush', acc: [access(f.simId, F_STATE, true), access(f.inode.simId, 1, true)] });
+/**
+ * The step of filp_flush(): ->flush and the removal of the closer's POSIX locks.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY, flushStep } from 'fdlab';
+ * const k = new Kernel();
+ * const f = k.vfs.openFile('/data/log', O_RDONLY);
+ * flushStep(f).fn; // 'filp_flush'
+ * f.fput();
+ * ```
+ */
+export const flushStep = (f: RefFile): Step => ({ fn: 'filp_flush', acc: [access(f.simId, F_STATE, true), access(f.simId, F_COUNT, false), access(f.inode.simId, 1, true), fileOpAccesses(f, 'flush')].flat() });
 
 /**
  * filp_flush(file, owner): ->flush, then (unless O_PATH) drop the POSIX locks `owner`
@@ -30,6 +85,7 @@ export const flushStep = (f: RefFile): Step => ({ fn: 'filp_flush', acc: [access
  */
 export function filpFlush(t: Task, f: RefFile, owner: Fdtable): void {
   const e = t.world.engine;
+  e.read(f.simId, F_COUNT);
   if (f.count === 0) e.report('use-after-free', `VFS: Close: file count is 0 (${f.name})`, f.name);
   f.ops.flush?.(f, owner);
   if (!(f.mode & FMODE_PATH)) locksRemovePosix(f, owner);

@@ -1,0 +1,77 @@
+/*
+ * bisect(): a scenario under every kernel preset, the ranges in which a violation kind
+ * existed, and the policy changes (with their commits) at each end of a range.
+ */
+import { describe, expect, it } from 'vitest';
+import { BISECT_PRESETS, bisect, DEFAULT_POLICY, defineScenario, POLICY_HISTORY, POLICY_PRESETS, POLICY_VALUES, policyChanges, scenarioPolicy } from '../src/index.js';
+import { execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular } from '../src/scenarios/index.js';
+
+describe('bisect', () => {
+  it('seed 000: the directory race exists from linux-3.14 to linux-6.4 and 20ea1e7d13c1 fixes it', () => {
+    const b = bisect(pidfdGetfdFpos);
+    expect(b.versions.map((v) => v.preset)).toEqual(BISECT_PRESETS);
+    expect(b.exhaustive).toBe(true);
+    expect(b.versions.filter((v) => v.verdict !== 'clean').map((v) => v.preset)).toEqual(['linux-3.14', 'linux-5.11', 'linux-5.16', 'linux-6.4']);
+    expect(b.ranges).toHaveLength(1);
+    expect(b.ranges[0]).toMatchObject({ kind: 'fpos-race', first: 'linux-3.14', last: 'linux-6.4', introducedAfter: null, introducedBy: [], fixedIn: 'linux-6.5-rc' });
+    expect(b.ranges[0]!.fixedBy).toEqual([{ key: 'fdgetPos', from: 'when-shared', to: 'always', origin: POLICY_HISTORY.fdgetPos.always }]);
+    expect(b.ranges[0]!.fixedBy[0]!.origin!.commit).toBe('20ea1e7d13c1');
+  });
+
+  it('a race that comes back: the regular-file steal returns with 797964253d35 and is still present', () => {
+    const b = bisect(pidfdGetfdFposRegular);
+    expect(b.ranges.map((r) => [r.first, r.last, r.fixedIn])).toEqual([['linux-3.14', 'linux-6.4', 'linux-6.5-rc'], ['linux-6.5', 'linux-6.15', null]]);
+    expect(b.ranges[1]!.introducedAfter).toBe('linux-6.5-rc');
+    expect(b.ranges[1]!.introducedBy.map((c) => c.origin?.commit)).toEqual(['797964253d35']);
+  });
+
+  it('seed 001: the exec lock loss is fixed in linux-5.11 by moving unshare_files() after de_thread()', () => {
+    const b = bisect(execPosixLocks);
+    expect(b.ranges).toHaveLength(1);
+    expect(b.ranges[0]).toMatchObject({ kind: 'assertion', first: 'linux-3.14', last: 'linux-3.14', fixedIn: 'linux-5.11' });
+    expect(b.ranges[0]!.fixedBy).toMatchObject([{ key: 'execUnshare', from: 'before-de_thread', to: 'after-de_thread' }]);
+  });
+
+  it('`with` holds a switch fixed: without the fget recheck, the stale file appears when struct file becomes SLAB_TYPESAFE_BY_RCU', () => {
+    expect(bisect(fgetStaleRecycle).ranges).toEqual([]);
+    const b = bisect(fgetStaleRecycle, { with: { fgetRecheck: 'none' } });
+    expect(b.ranges).toHaveLength(1);
+    expect(b.ranges[0]).toMatchObject({ kind: 'stale-file', first: 'linux-6.7', last: 'linux-6.15', fixedIn: null, introducedAfter: 'linux-6.6' });
+    expect(b.ranges[0]!.introducedBy.map((c) => [c.key, c.origin?.commit])).toEqual([['slabTypesafeByRcu', '0ede61d8589c']]);
+  });
+
+  it('versions with the same policy are searched once; a clean scenario has no ranges', () => {
+    const b = bisect(fposThreadsShared);
+    expect(b.ranges).toEqual([]);
+    const by = new Map(b.versions.map((v) => [v.preset, v]));
+    // linux-5.16 and linux-6.4 resolve to the same switches: one search, shared.
+    expect(by.get('linux-5.16')!.policy).toEqual(by.get('linux-6.4')!.policy);
+    expect(by.get('linux-5.16')!.result).toBe(by.get('linux-6.4')!.result);
+  });
+
+  it('a bounded search is reported as not exhaustive', () => {
+    const b = bisect(pidfdGetfdFpos, { presets: ['linux-6.4', 'linux-6.15'], maxRuns: 1 });
+    expect(b.versions.map((v) => v.preset)).toEqual(['linux-6.4', 'linux-6.15']);
+    expect(b.exhaustive).toBe(false);
+  });
+
+  it('rejects an empty or unknown preset list', () => {
+    expect(() => bisect(pidfdGetfdFpos, { presets: [] })).toThrow(RangeError);
+    expect(() => bisect(pidfdGetfdFpos, { presets: ['toString' as never] })).toThrow(/unknown preset 'toString'/);
+  });
+
+  it('every value of every versioned switch has a documented origin, and every preset boundary names one', () => {
+    for (const key of Object.keys(POLICY_VALUES)) {
+      const table = (POLICY_HISTORY as unknown as Record<string, Record<string, { title: string; since: string }>>)[key]!;
+      expect(Object.keys(table).sort()).toEqual([...POLICY_VALUES[key]!].sort());
+      for (const o of Object.values(table)) expect(o.title.length > 0 && /^v\d/.test(o.since)).toBe(true);
+    }
+    const s = defineScenario({ name: 'noop', title: 'noop', source: 'test', setup() {} });
+    for (let i = 1; i < BISECT_PRESETS.length; i++) {
+      const older = scenarioPolicy(s, BISECT_PRESETS[i - 1]!);
+      const newer = scenarioPolicy(s, BISECT_PRESETS[i]!);
+      for (const c of policyChanges(older, newer)) expect(c.origin, `${BISECT_PRESETS[i]} ${c.key}`).toBeDefined();
+    }
+    expect(POLICY_PRESETS.current).toEqual(DEFAULT_POLICY);
+  });
+});
