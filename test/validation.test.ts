@@ -108,6 +108,11 @@ const SLOTS: Slot[] = [
   { call: 'getdents64', arg: 'fd', numbers: always('EBADF'), plain: (p, v) => p.getdents(v), sys: (s, v) => s.getdents(v) },
   { call: 'getdents64', arg: 'count', numbers: sizeT, plain: (p, v) => p.getdents(1, v), sys: (s, v) => s.getdents(1, v), optional: true },
   { call: 'pipe2', arg: 'flags', numbers: always('EINVAL'), plain: (p, v) => p.pipe(v), sys: (s, v) => s.pipe(v), optional: true },
+  { call: 'eventfd2', arg: 'flags', numbers: always('EINVAL'), plain: (p, v) => p.eventfd(0, v), sys: (s, v) => s.eventfd(0, v), optional: true },
+  // poll() answers a bad fd with POLLNVAL in revents and select() ignores fds at or above
+  // nfds, not with an errno: only non-numbers are checked here.
+  { call: 'poll', arg: 'pollfd.fd', numbers: () => undefined, plain: (p, v) => p.poll([{ fd: v, events: 1 }], 0), sys: (s, v) => s.poll([{ fd: v, events: 1 }], 0) },
+  { call: 'select', arg: 'fd', numbers: () => undefined, plain: (p, v) => p.select(64, [v], [], [], 0), sys: (s, v) => s.select(64, [v], [], [], 0) },
   { call: 'unshare', arg: 'flags', numbers: always('EINVAL'), plain: (p, v) => p.unshare(v), sys: (s, v) => s.unshare(v) },
 ];
 

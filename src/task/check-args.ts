@@ -34,3 +34,23 @@ export function checkFcntlArgs(fd: unknown, cmd: unknown, arg: unknown): void {
     throw new ModelError('bad-argument', `fcntl: the argument of command ${cmd as number} must be a number, got ${describeValue(arg)}`);
   }
 }
+
+/** poll(fds, timeout): a list of { fd, events } numbers and a number. @internal */
+export function checkPollArgs(fds: unknown, timeout: unknown): void {
+  if (!Array.isArray(fds)) throw new ModelError('bad-argument', `poll: fds must be a list of { fd, events }, got ${describeValue(fds)}`);
+  for (const p of fds as unknown[]) {
+    if (typeof p !== 'object' || p === null) throw new ModelError('bad-argument', `poll: a pollfd must be { fd, events }, got ${describeValue(p)}`);
+    const { fd, events } = p as { fd?: unknown; events?: unknown };
+    checkNumbers('poll', 'pollfd.fd', fd, 'pollfd.events', events);
+  }
+  checkNumbers('poll', 'timeout', timeout);
+}
+
+/** select(nfds, readfds, writefds, exceptfds, timeout): numbers and lists of numbers. @internal */
+export function checkSelectArgs(nfds: unknown, sets: readonly unknown[], timeout: unknown): void {
+  checkNumbers('select', 'nfds', nfds, 'timeout', timeout);
+  for (const set of sets) {
+    if (!Array.isArray(set)) throw new ModelError('bad-argument', `select: an fd set must be a list of fds, got ${describeValue(set)}`);
+    for (const fd of set as unknown[]) checkNumbers('select', 'fd', fd);
+  }
+}

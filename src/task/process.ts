@@ -6,7 +6,7 @@ import type { KernelPath } from '../sim/step.js';
 import { makeCreds, type Creds } from './creds.js';
 import type { Flock } from './posix-locks.js';
 import { F_GETLK, F_SETLK, F_SETLKW } from './constants.js';
-import { checkBody, checkFcntlArgs } from './check-args.js';
+import { checkBody, checkFcntlArgs, checkPollArgs, checkSelectArgs } from './check-args.js';
 import { plainSyscall } from './syscall.js';
 import { checkNumbers, checkString } from '../sim/validate.js';
 import { close, dup, dup2, dup3, open, pipe } from './syscalls/fd-calls.js';
@@ -236,16 +236,19 @@ export class Process {
 
   /** poll(2) (plain: a call that would sleep is model misuse; poll with timeout 0). */
   poll(fds: readonly PollFd[], timeout = 0): PollResult {
+    checkPollArgs(fds, timeout);
     return this.runCold(pollSteps(this.main, fds, timeout));
   }
 
   /** select(2) (plain, as {@link poll}). */
   select(nfds: number, readfds: readonly number[], writefds: readonly number[], exceptfds: readonly number[], timeout = 0): SelectResult {
+    checkSelectArgs(nfds, [readfds, writefds, exceptfds], timeout);
     return this.runCold(selectSteps(this.main, nfds, readfds, writefds, exceptfds, timeout));
   }
 
   /** eventfd2(2). */
   eventfd(initval: number, flags = 0): number {
+    checkNumbers('eventfd2', 'initval', initval, 'flags', flags);
     return this.runCold(eventfdSteps(this.main, initval, flags));
   }
 

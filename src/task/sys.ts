@@ -11,7 +11,7 @@ import { getdentsOp, lseekOp, posOpSteps, readOp, writeOp } from './syscalls/rw.
 import type { Task } from './task.js';
 import { eventfdSteps } from './syscalls/eventfd.js';
 import { pollSteps, selectSteps, type PollFd, type PollResult, type SelectResult } from './syscalls/poll.js';
-import { checkBody, checkFcntlArgs } from './check-args.js';
+import { checkBody, checkFcntlArgs, checkPollArgs, checkSelectArgs } from './check-args.js';
 import { checkNumbers, checkString } from '../sim/validate.js';
 
 
@@ -161,21 +161,25 @@ export class Sys {
    * sleeps until an fd is ready.
    */
   poll(fds: readonly PollFd[], timeout: number): KernelPath<PollResult> {
+    checkPollArgs(fds, timeout);
     return syscallSteps(this.task, pollSteps(this.task, fds, timeout));
   }
 
   /** ppoll(2): poll(2) with a timespec (null: infinite) and a signal mask (not modelled). */
   ppoll(fds: readonly PollFd[], timeout: number | null): KernelPath<PollResult> {
+    checkPollArgs(fds, timeout ?? -1);
     return syscallSteps(this.task, pollSteps(this.task, fds, timeout === null ? -1 : timeout));
   }
 
   /** select(2) over fd lists: the ready fds of each set (timeout as for poll). */
   select(nfds: number, readfds: readonly number[], writefds: readonly number[], exceptfds: readonly number[], timeout: number): KernelPath<SelectResult> {
+    checkSelectArgs(nfds, [readfds, writefds, exceptfds], timeout);
     return syscallSteps(this.task, selectSteps(this.task, nfds, readfds, writefds, exceptfds, timeout));
   }
 
   /** eventfd2(2): an event counter fd (flags: EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE = 1). */
   eventfd(initval: number, flags = 0): KernelPath<number> {
+    checkNumbers('eventfd2', 'initval', initval, 'flags', flags);
     return syscallSteps(this.task, eventfdSteps(this.task, initval, flags));
   }
 
