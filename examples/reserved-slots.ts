@@ -32,8 +32,10 @@ p.thread(function* (sys) {
 });
 p.thread(function* (sys) {
   yield* attempt('dup2(0, 1)', sys.dup2(0, 1));
-  child = yield* sys.fork();
-  console.log(`  T2: fork() = ${child.name}; fd 1 in the child is ${child.files.slotState(1)}, in P1 ${p.files.slotState(1)}`);
+  const c = yield* sys.fork();
+  child = c;
+  const [inChild, inP1] = k.engine.peek(() => [c.files.slotState(1), p.files.slotState(1)]); // assertions peek
+  console.log(`  T2: fork() = ${c.name}; fd 1 in the child is ${inChild}, in P1 ${inP1}`);
   yield* attempt('close(1)', sys.close(1));
 });
 

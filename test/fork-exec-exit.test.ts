@@ -191,7 +191,7 @@ describe('exec (kernel-file.md §4.8, §5.4)', () => {
     });
     // T1 enters dup (inside the kernel), T2 reaches de_thread and must wait for T1.
     k.engine.step(t1.sim.id);
-    while (t2.sim.pending!.fn !== 'de_thread') k.engine.step(t2.sim.id);
+    while (t2.sim.pending!.fn !== 'de_thread: wait for the other threads to leave the kernel') k.engine.step(t2.sim.id);
     expect(k.engine.isEnabled(t2.sim.id)).toBe(false);
     while (t1.sim.inKernel > 0) k.engine.step(t1.sim.id);
     expect(k.engine.isEnabled(t2.sim.id)).toBe(true);

@@ -65,7 +65,7 @@ export class Epitem {
  * mutex that serialises ctl, event transfer and teardown, and the two wait queues.
  *
  * Models `struct eventpoll` in fs/eventpoll.c. Its memory locations are field
- * {@link EP_RBR} (interest set) and {@link EP_RDLLIST} (ready and overflow lists); `mtx`,
+ * `EP_RBR` (interest set) and `EP_RDLLIST` (ready and overflow lists); `mtx`,
  * `wq` (epoll_wait sleepers, exclusive) and `pollWait` (pollers of the epoll fd itself)
  * are objects of their own.
  *

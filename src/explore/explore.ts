@@ -161,8 +161,8 @@ export function searchWorlds(source: WorldSource, s: SearchSettings, onRun?: (se
   let exhaustive = false;
   // Preemption bounding runs exact bounded naive searches for bounds 0, 1, 2, ... (a
   // partial-order reduction inside a bound would skip traces reachable within it). With
-  // DPOR and an unlimited bound, the bounded passes stop after DPOR_AFTER and one
-  // unbounded DPOR pass completes the search.
+  // DPOR and a bound above DPOR_AFTER (Infinity included), the bounded passes stop after
+  // DPOR_AFTER and one unbounded DPOR pass completes the search.
   let bound = maxBound === undefined ? Infinity : 0;
   let reduce = maxBound === undefined && dpor;
   let lastBound: number | undefined;
@@ -202,7 +202,10 @@ export function searchWorlds(source: WorldSource, s: SearchSettings, onRun?: (se
       break;
     }
     if (stopped || maxBound === undefined || bound >= maxBound) break;
-    if (maxBound === Infinity && dpor && bound >= DPOR_AFTER) {
+    // Naive bounded passes grow exponentially with the bound. Past DPOR_AFTER one
+    // unbounded DPOR pass is cheaper than the next bounded one and covers every bound at
+    // once, so a finite bound above it ends too — with a proof over all schedules.
+    if (dpor && bound >= DPOR_AFTER) {
       bound = Infinity;
       reduce = true;
     } else bound++;

@@ -63,6 +63,7 @@ export class Inode {
     return this.contents;
   }
 
+  /** Replaces the contents (a recorded write of field 0). */
   set data(v: string) {
     this.engine?.write(this.simId, 0);
     this.contents = v;

@@ -42,6 +42,5 @@ export const epollPollVsFput = defineScenario({
     Epoll.ctl(p, ep, EPOLL_CTL_ADD, buf, { events: EPOLLIN, data: buf });
     p.thread((sys) => waiter(sys, ep));
     p.thread((sys) => closer(sys, buf));
-    return { p, ep };
   },
 });

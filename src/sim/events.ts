@@ -146,7 +146,10 @@ export interface TraceObjects {
  * log.objects === k.engine; // true
  * ```
  */
-export type TraceLog = TraceEvent[] & { readonly objects: TraceObjects };
+export type TraceLog = TraceEvent[] & {
+  /** The object table the events' ids refer to. */
+  readonly objects: TraceObjects;
+};
 
 /**
  * Makes `events` a {@link TraceLog} over `objects` (in place) and returns it.

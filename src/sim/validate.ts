@@ -128,8 +128,9 @@ export function hasOwnKey(obj: object, key: PropertyKey): boolean {
 export function checkOptions(what: string, opts: unknown, known: readonly string[]): void {
   if (opts === undefined) return;
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new ModelError('bad-option', `${what} must be an object, got ${describeValue(opts)}`);
-  for (const k of Object.keys(opts)) {
-    if (!known.includes(k)) throw new ModelError('bad-option', `unknown ${what} key ${JSON.stringify(k)} (known: ${known.join(', ')})`);
+  // for-in with an own-key test: no array per call (a kernel is built for every explored run).
+  for (const k in opts) {
+    if (hasOwnKey(opts, k) && !known.includes(k)) throw new ModelError('bad-option', `unknown ${what} key ${JSON.stringify(k)} (known: ${known.join(', ')})`);
   }
 }
 

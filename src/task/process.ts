@@ -68,6 +68,8 @@ export class Process {
   readonly world: TaskWorld;
   /** Engine object id of the thread group's signal state (field 0) and exit state (field 1). */
   readonly simId: number;
+  /** The thread running de_thread() for an exec of this group (signal->group_exec_task), or null. */
+  execing: Task | null = null;
   /** Woken when the last thread starts exiting: what pidfds poll (`pid->wait_pidfd`). */
   readonly exitWait: WaitQueue;
   private bodies = 0;

@@ -183,10 +183,13 @@ export class Sys {
     return syscallSteps(this.task, eventfdSteps(this.task, initval, flags));
   }
 
-  /** getpid(2): one step that touches nothing shared. */
-  *getpid(): KernelPath<number> {
-    yield { fn: 'getpid', acc: [] };
-    return this.task.process.pid;
+  /** getpid(2): one step that touches nothing shared but the entry's signal check. */
+  getpid(): KernelPath<number> {
+    const task = this.task;
+    return syscallSteps(task, (function* () {
+      yield { fn: 'getpid', acc: [] };
+      return task.process.pid;
+    })());
   }
 
   /** The file at `fd` right now (no reference taken, no step): for assertions in bodies. */

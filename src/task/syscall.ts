@@ -1,6 +1,7 @@
 import { runTaskWork, runTaskWorkSteps } from '../file/fput.js';
 import { access, type KernelPath, type Step } from '../sim/step.js';
 import type { Task } from './task.js';
+import { THREAD_EXIT } from '../sim/thread.js';
 
 /**
  * Runs a plain syscall body for task `t`: sets the engine's current thread to `t`,
@@ -64,6 +65,8 @@ export function* syscallSteps<T>(t: Task, body: KernelPath<T>): KernelPath<T> {
   const signal = access(t.process.simId, 0, false);
   yield withAccess(first, signal);
   t.world.engine.touch(signal);
+  // Killed by a sibling's exec while in user space: the thread never enters the kernel.
+  if (t.sim.killed) throw THREAD_EXIT;
   t.sim.inKernel++;
   let open = true;
   try {

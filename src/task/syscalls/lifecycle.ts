@@ -133,44 +133,55 @@ export function* exitSteps(t: Task): KernelPath {
   yield { fn: 'exit_files: task->files = NULL', acc: countAcc(files, false) };
   t.files = null;
   yield* putFilesStructSteps(t, files);
+  // exit_notify(): the task leaves the thread group, which de_thread() counts.
+  yield { fn: 'exit_notify', acc: access(p.simId, 0, true) };
+  t.world.engine.touch(access(p.simId, 0, true));
   t.exited = true;
   t.process.taskExited(t);
 }
 
 /**
- * de_thread(): kill the other threads, wait until they are out of the kernel, reap them.
- * The siblings are looked up when the step runs, not when the exec began (a thread cloned
- * in between is a sibling too), and zap_other_threads() kills them all at once under
- * siglock: only their tables are put in later steps. (Killing them one by one across
- * steps let a sibling enter the kernel in between and be killed mid-syscall, losing the
- * reference it held — found by the model-based fuzz.)
+ * de_thread(): signal every other thread at once (zap_other_threads()), wait until none
+ * is inside a system call, then reap them. A sibling inside the kernel finishes its call
+ * through its normal exit path (dropping what it holds); a killed thread never enters
+ * the kernel again (its next system call's entry reads the signal). The exec'ing thread
+ * releases the table use of each. A second exec in the group answers EAGAIN
+ * (signal_group_exit()).
  */
 function* deThreadSteps(t: Task): KernelPath {
-  const others = () => t.process.tasks.filter((o) => o !== t && !o.exited);
-  if (others().length === 0) return;
-  yield {
-    fn: 'de_thread',
-    acc: [countAcc(t.filesOrThrow('execve'), false), access(t.process.simId, 0, true)],
-    blocker: { name: 'de_thread: sibling threads leaving the kernel', blocks: () => others().some((o) => o.sim.inKernel > 0) },
-  };
-  t.world.engine.touch(access(t.process.simId, 0, true));
-  const killed = others();
-  const tables: Fdtable[] = [];
-  for (const o of killed) {
+  const p = t.process;
+  const e = t.world.engine;
+  const signal = access(p.simId, 0, true);
+  // The thread list is the group's signal state: exit_notify() writes it too.
+  yield { fn: 'de_thread: zap_other_threads', acc: [signal, countAcc(t.filesOrThrow('execve'), false)] };
+  e.touch(signal);
+  if (p.execing !== null && p.execing !== t) throw new KernelError('EAGAIN', 'execve', `${p.execing.name} is already exec'ing this thread group`);
+  const others = p.tasks.filter((o) => o !== t && !o.exited);
+  if (others.length === 0) return;
+  p.execing = t;
+  for (const o of others) {
     o.sim.killed = true;
+    if (e.tracing) e.effect('de_thread', o.process.simId, undefined, undefined, undefined, { thread: o.sim.id, note: 'killed' });
+  }
+  yield {
+    fn: 'de_thread: wait for the other threads to leave the kernel',
+    acc: signal,
+    blocker: { name: 'de_thread: sibling threads leaving the kernel', blocks: () => others.some((o) => o.sim.inKernel > 0) },
+  };
+  e.touch(signal);
+  for (const o of others) {
+    if (o.exited) continue;
     if (!o.sim.done) o.sim.finish(undefined, undefined);
-    if (t.world.engine.tracing) t.world.engine.effect('de_thread', o.process.simId, undefined, undefined, undefined, { thread: o.sim.id, note: 'killed' });
     o.exiting = true;
-    if (o.files !== null) tables.push(o.files);
+    const files = o.files;
     o.files = null;
-  }
-  for (const files of tables) yield* putFilesStructSteps(t, files);
-  for (const o of killed) {
+    if (files !== null) yield* putFilesStructSteps(t, files);
     o.exited = true;
-    t.process.taskExited(o);
+    p.taskExited(o);
   }
+  p.execing = null;
   // The exec'ing thread becomes the thread-group leader (de_thread() exchanges pids).
-  t.process.becomeLeader(t);
+  p.becomeLeader(t);
 }
 
 /** do_close_on_exec(): close every close-on-exec fd. */

@@ -184,7 +184,8 @@ function fdputPosPlain(t: Task, files: Fdtable, w: number): void {
  */
 function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>): KernelPath<R> {
   // A stream read consumes what it reads: it writes the buffer as a write does.
-  const acc = [access(f.inode.simId, 0, true)];
+  const own = fileOpAccesses(f, op.fileOp);
+  const acc = [access(f.inode.simId, 0, true), ...(typeof own === 'number' ? [own] : own)];
   const qs = f.ops.waitQueues?.(f);
   if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
   const opStep: Step = { fn: op.opFn, acc };
