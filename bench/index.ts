@@ -6,10 +6,12 @@
 import { runCore } from './core.js';
 import { runEpoll } from './epoll.js';
 import { runExplore } from './explore.js';
+import { runReliability } from './reliability.js';
 
 const groups: Array<[string, () => void | Promise<void>]> = [
   ['core', runCore],
   ['explore', runExplore],
+  ['reliability', runReliability],
   ['epoll', runEpoll],
 ];
 const only = process.argv.slice(2);

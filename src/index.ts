@@ -11,6 +11,9 @@
 export { ERRNO, type ErrnoName } from './sim/errno.js';
 export { KernelError } from './sim/kernel-error.js';
 export { ModelError, type ModelErrorCode } from './sim/model-error.js';
+export {
+  checkBoolOption, checkIntOption, checkNumbers, checkOptions, checkSameWorld, checkString, describeValue, flagsWithin, hasOwnKey,
+} from './sim/validate.js';
 export { access, accessIsWrite, accessLocation, dynamicStep, type Blocker, type KernelPath, type Step } from './sim/step.js';
 export { SimThread, THREAD_EXIT } from './sim/thread.js';
 export { Engine, type TraceKind, type Traceable } from './sim/engine.js';

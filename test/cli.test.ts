@@ -6,7 +6,7 @@
  * 3 run-time error, 4 nothing found by a search that was not exhaustive.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -89,7 +89,7 @@ describe('fdlab on the shipped scenarios', () => {
   });
 
   it('a bounded search that found nothing exits 4 and says it was not exhaustive', async () => {
-    const runs = await inProcess('explore', 'pidfd-getfd-fpos', '--max-runs', '0', '--policy', 'before');
+    const runs = await inProcess('explore', 'pidfd-getfd-fpos', '--max-runs', '1', '--policy', 'before');
     expect(runs.status).toBe(4);
     expect(runs.stdout).toMatch(/not exhaustive/);
     const time = await inProcess('explore', 'pidfd-getfd-fpos', '--policy', 'after', '--max-time', '0', '--json');
@@ -216,7 +216,7 @@ describe('fdlab bisect', () => {
     const clean = await inProcess('bisect', `${FIX}/scenarios.mjs#twoReaders`);
     expect(clean.status).toBe(0);
     expect(clean.stdout).toMatch(/no violation in any version, in every interleaving/);
-    const bounded = await inProcess('bisect', 'pidfd-getfd-fpos', '--max-runs', '0', '--json');
+    const bounded = await inProcess('bisect', 'pidfd-getfd-fpos', '--max-runs', '1', '--json');
     expect(bounded.status).toBe(4);
     expect(JSON.parse(bounded.stdout)).toMatchObject({ verdict: 'not-exhaustive', exhaustive: false });
   });
@@ -251,6 +251,17 @@ describe('fdlab usage errors', () => {
     [['replay', 'pidfd-getfd-fpos']],
     [['replay', 'pidfd-getfd-fpos', '0.x.1']],
     [['list', '--wat']],
+    [['explore', 'toString']],
+    [['explore', 'pidfd-getfd-fpos', '--policy', 'toString']],
+    [['explore', 'pidfd-getfd-fpos', '--policy', 'toString=1']],
+    [['explore', 'pidfd-getfd-fpos', '--policy', 'fileRefMax=1.5']],
+    [['explore', 'pidfd-getfd-fpos', '--workers', '0']],
+    [['explore', 'pidfd-getfd-fpos', '--shard', '2/2']],
+    [['explore', 'pidfd-getfd-fpos', '--shard', 'x']],
+    [['explore', 'pidfd-getfd-fpos', '--shard', '0/2', '--workers', '2']],
+    [['merge']],
+    [['merge', '/nonexistent/shard.json']],
+    [['explore', 'pidfd-getfd-fpos', '--max-runs', '0']],
     [['list', 'extra', 'words']],
     [['bisect']],
     [['bisect', 'pidfd-getfd-fpos', 'extra']],
@@ -282,6 +293,39 @@ describe('fdlab usage errors', () => {
 
   it('the progress line shows runs, rate, violations so far and elapsed time', () => {
     expect(progressLine({ runs: 1500, steps: 40_000, violations: 2, elapsedMs: 3000 })).toBe('1500 runs (500 runs/s), 2 violation(s), 3.0 s');
+  });
+
+  it('explore --workers 2 merges shards run in worker threads into the single-worker verdict', () => {
+    const one = JSON.parse(fdlab('explore', 'pidfd-getfd-fpos', '--policy', 'before', '--json').stdout) as { exhaustive: boolean; outcomes: Array<{ outcome: string }>; violations: Array<{ kind: string }> };
+    const r = fdlab('explore', 'pidfd-getfd-fpos', '--policy', 'before', '--workers', '2', '--json');
+    expect(r.status).toBe(1);
+    const two = JSON.parse(r.stdout) as typeof one & { shards: number };
+    expect(two.shards).toBe(2);
+    expect(two.exhaustive).toBe(one.exhaustive);
+    expect(two.outcomes.map((o) => o.outcome).sort()).toEqual(one.outcomes.map((o) => o.outcome).sort());
+    expect(two.violations.map((v) => v.kind)).toEqual(one.violations.map((v) => v.kind));
+  });
+
+  it('explore --shard i/n writes a part; merge combines parts made anywhere, and only a complete set', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fdlab-shards-'));
+    try {
+      const files = [0, 1, 2].map((i) => {
+        const r = fdlab('explore', 'pidfd-getfd-fpos', '--policy', 'after', '--shard', `${i}/3`);
+        expect(r.status).toBe(0);
+        const f = join(dir, `${i}.json`);
+        writeFileSync(f, r.stdout);
+        return f;
+      });
+      const m = fdlab('merge', ...files);
+      expect(m.status).toBe(0);
+      expect(m.stdout).toMatch(/3 shard\(s\) merged/);
+      expect(m.stdout).toMatch(/verdict: clean in every interleaving/);
+      const partial = fdlab('merge', files[0]!, files[2]!);
+      expect(partial.status).toBe(2);
+      expect(partial.stderr).toMatch(/need shards 0 … 2/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

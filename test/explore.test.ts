@@ -1,5 +1,5 @@
 import {
-  access, countPreemptions, defineScenario, explore, KernelError, matchesVerdict, O_RDWR, parseSchedule, Random, replay, scenarioPolicy,
+  access, countPreemptions, defineScenario, explore, KernelError, matchesVerdict, ModelError, O_RDWR, parseSchedule, Random, replay, scenarioPolicy,
   syscallSteps, verdictOf, type ExploreProgress, type KernelPath, type Plugin,
 } from 'fdlab';
 import { describe, expect, it } from 'vitest';
@@ -213,11 +213,11 @@ describe('explore: options', () => {
     expect(scenarioPolicy(stealFpos, 'before').fdgetPos).toBe('when-shared');
     expect(scenarioPolicy(stealFpos, 'linux-6.4').fdgetPos).toBe('when-shared');
     expect(scenarioPolicy(stealFpos, { fdgetPos: 'always' }).fdgetPos).toBe('always');
-    expect(() => explore(counter3(), { policy: 'before' })).toThrow(RangeError);
-    expect(() => explore(counter3(), { policy: 'linux-0.01' as never })).toThrow(RangeError);
-    expect(() => explore(counter3(), { strategy: 'bfs' as never })).toThrow(RangeError);
-    expect(() => explore(counter3(), { shard: { index: 2, count: 2 } })).toThrow(RangeError);
-    expect(() => explore(counter3(), { preemptionBound: -1 })).toThrow(RangeError);
+    expect(() => explore(counter3(), { policy: 'before' })).toThrow(ModelError);
+    expect(() => explore(counter3(), { policy: 'linux-0.01' as never })).toThrow(ModelError);
+    expect(() => explore(counter3(), { strategy: 'bfs' as never })).toThrow(ModelError);
+    expect(() => explore(counter3(), { shard: { index: 2, count: 2 } })).toThrow(ModelError);
+    expect(() => explore(counter3(), { preemptionBound: -1 })).toThrow(ModelError);
   });
 
   it('caps runs and time with an injectable clock', () => {

@@ -1,5 +1,5 @@
 import {
-  explore, parseSchedule, render, replay,
+  explore, ModelError, parseSchedule, render, replay,
   type ExploreProgress, type ExploreResult, type PolicyInput, type ReplayResult, type Scenario, type StrategyName, type TraceEvent, type Violation,
 } from '../index.js';
 import { scenarios } from '../scenarios/index.js';
@@ -94,6 +94,8 @@ export function atRunTime<T>(what: string, fn: () => T): T {
     return fn();
   } catch (e) {
     if (e instanceof UsageError || e instanceof RunError) throw e;
+    // An option the explorer refuses (maxRuns 0, an unknown preset) is bad usage.
+    if (ModelError.is(e) && e.code === 'bad-option') throw new UsageError(e.message);
     throw new RunError(`${what}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

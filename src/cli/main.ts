@@ -2,11 +2,15 @@ import { parseArgs, RunError, UsageError, type OptionSpec } from './args.js';
 import { EXPLORE_OPTIONS, exploreCommand, list, LIST_OPTIONS, REPLAY_OPTIONS, replayCommand, type CommandResult } from './commands.js';
 import { BISECT_OPTIONS, bisectCommand } from './bisect.js';
 import { loadScenario } from './load.js';
+import { MERGE_OPTIONS, mergeCommand, SHARD_OPTIONS, shardCommand, workersCommand } from './parallel.js';
 
 const USAGE = `usage:
   fdlab list [--json]
   fdlab explore <scenario> [--policy P] [--strategy dpor|dfs|random|pct] [--max-runs N] [--max-time MS]
                 [--seed N] [--preemption-bound N] [--json] [--render R [--out FILE]]
+                [--workers N | --shard INDEX/COUNT]
+  fdlab merge <shard.json>... [--json]
+                (the parts of a search made with --shard, on any machines, merged)
   fdlab replay <scenario> <schedule> [--policy P] [--json] [--render R [--out FILE]]
   fdlab bisect <scenario> [--with key=value,...] [--strategy S] [--max-runs N] [--max-time MS] [--json]
                 (the scenario under every kernel version, linux-3.14 to current: where a race
@@ -30,21 +34,28 @@ export interface CliIo {
   /** True if stderr is a terminal: then a progress line is drawn during long searches. */
   readonly tty: boolean;
   readonly writeFile: (path: string, content: string) => void;
+  /** The CLI entry module, which `explore --workers` starts in worker threads. */
+  readonly workerUrl?: URL;
 }
 
-const COMMANDS: Record<string, OptionSpec> = { list: LIST_OPTIONS, explore: EXPLORE_OPTIONS, replay: REPLAY_OPTIONS, bisect: BISECT_OPTIONS };
+const COMMANDS: Record<string, OptionSpec> = {
+  list: LIST_OPTIONS, explore: { ...EXPLORE_OPTIONS, ...SHARD_OPTIONS }, replay: REPLAY_OPTIONS, bisect: BISECT_OPTIONS, merge: MERGE_OPTIONS,
+};
 
 async function run(argv: readonly string[], io: CliIo): Promise<CommandResult | 'help'> {
   const cmd = argv[0];
-  if (cmd === undefined) throw new UsageError('missing command (list, explore, replay, bisect)');
+  if (cmd === undefined) throw new UsageError('missing command (list, explore, replay, bisect, merge)');
   if (cmd === 'help' || cmd === '--help' || cmd === '-h') return 'help';
-  if (!Object.hasOwn(COMMANDS, cmd)) throw new UsageError(`unknown command '${cmd}' (list, explore, replay, bisect)`);
+  if (!Object.hasOwn(COMMANDS, cmd)) throw new UsageError(`unknown command '${cmd}' (list, explore, replay, bisect, merge)`);
   const args = parseArgs(argv.slice(1), COMMANDS[cmd]!);
   if (args.opts['help'] === true) return 'help';
   const progress = io.tty ? (line: string) => io.stderr(`\r${line}\x1b[K`) : undefined;
   if (cmd === 'list') return list(args);
+  if (cmd === 'merge') return mergeCommand(args);
   const s = await loadScenario(args.words[0]);
   try {
+    if (cmd === 'explore' && args.opts['workers'] !== undefined) return await workersCommand(args, s, io.workerUrl);
+    if (cmd === 'explore' && args.opts['shard'] !== undefined) return shardCommand(args, s);
     if (cmd === 'explore') return exploreCommand(args, s, progress);
     if (cmd === 'bisect') return bisectCommand(args, s, progress);
     return replayCommand(args, s);

@@ -21,7 +21,7 @@ export function parsePolicy(text: string, scenario: { before?: PolicyInput | und
       let value: unknown = raw;
       if (typeof def === 'number') {
         value = Number(raw);
-        if (raw.trim() === '' || !Number.isFinite(value as number)) throw new UsageError(`policy ${key} needs a number`);
+        if (raw.trim() === '' || !Number.isSafeInteger(value as number)) throw new UsageError(`policy ${key} needs an integer`);
       } else if (typeof def === 'boolean') {
         if (raw !== 'true' && raw !== 'false') throw new UsageError(`policy ${key} needs true or false`);
         value = raw === 'true';

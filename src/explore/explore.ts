@@ -1,6 +1,7 @@
 import type { KernelPolicy } from '../kernel/policies.js';
 import { formatSchedule } from '../sim/schedule.js';
 import type { Violation } from '../sim/violation.js';
+import { checkExploreOptions } from './check-options.js';
 import { Collector, violationKey } from './collector.js';
 import { continueChoice, drive, type Chooser } from './drive.js';
 import type { ExploreOptions, Shard, StrategyName } from './options.js';
@@ -34,6 +35,7 @@ export interface SearchSettings {
 
 /** Applies the defaults of {@link ExploreOptions}. @internal */
 export function searchSettings(o: ExploreOptions): SearchSettings {
+  checkExploreOptions(o);
   const strategy = o.strategy ?? 'dpor';
   if (strategy !== 'dpor' && strategy !== 'dfs' && strategy !== 'random' && strategy !== 'pct') {
     throw new RangeError(`unknown strategy '${String(strategy)}' (known: dpor, dfs, random, pct)`);

@@ -8,6 +8,8 @@ export { defineScenario, type Scenario, type ScenarioExpectation, type Verdict }
 export type { ExploreOptions, ExploreProgress, Shard, StrategyName } from './options.js';
 export type { ExploreResult, FoundViolation, OutcomeCount } from './result.js';
 export { explore } from './explore.js';
+export { exploreShard, type ShardResult, type ShardViolation } from './parallel.js';
+export { mergeResults, type MergedResult } from './merge.js';
 export { replay, type ReplayOptions, type ReplayResult } from './replay.js';
 export { shrinkSchedule, type ShrinkOptions, type ShrinkResult } from './shrink.js';
 export { scenarioPolicy } from './policy.js';

@@ -2,6 +2,7 @@ import type { PolicyInput } from '../kernel/policies.js';
 import type { TraceEvent } from '../sim/events.js';
 import { formatSchedule, parseSchedule } from '../sim/schedule.js';
 import type { Violation } from '../sim/violation.js';
+import { checkRunOptions, checkSchedule } from './check-options.js';
 import { drive, scriptChooser } from './drive.js';
 import { scenarioPolicy } from './policy.js';
 import type { Scenario } from './scenario.js';
@@ -88,6 +89,8 @@ export function replayWorld(source: WorldSource, script: readonly number[], maxS
  * ```
  */
 export function replay<C>(scenario: Scenario<C>, schedule: string | readonly number[], options: ReplayOptions = {}): ReplayResult {
+  checkSchedule('replay', schedule);
+  checkRunOptions('replay options', options, ['policy', 'maxSteps']);
   const source = scenarioSource(scenario, scenarioPolicy(scenario, options.policy));
   const script = typeof schedule === 'string' ? parseSchedule(schedule) : schedule;
   return replayWorld(source, script, options.maxSteps ?? 10_000);

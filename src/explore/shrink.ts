@@ -1,6 +1,7 @@
 import type { PolicyInput } from '../kernel/policies.js';
 import { formatSchedule, parseSchedule } from '../sim/schedule.js';
 import type { Violation, ViolationKind } from '../sim/violation.js';
+import { checkRunOptions, checkSchedule } from './check-options.js';
 import { violationKey } from './collector.js';
 import { drive, scriptChooser } from './drive.js';
 import { scenarioPolicy } from './policy.js';
@@ -124,6 +125,8 @@ export interface ShrinkResult {
  * ```
  */
 export function shrinkSchedule<C>(scenario: Scenario<C>, schedule: string | readonly number[], options: ShrinkOptions = {}): ShrinkResult {
+  checkSchedule('shrinkSchedule', schedule);
+  checkRunOptions('shrink options', options, ['policy', 'kind', 'maxSteps', 'maxRuns']);
   const maxSteps = options.maxSteps ?? 10_000;
   const source = scenarioSource(scenario, scenarioPolicy(scenario, options.policy));
   const script = typeof schedule === 'string' ? parseSchedule(schedule) : schedule;

@@ -39,7 +39,9 @@ const O_TMPFILE_BIT = O_TMPFILE & ~O_DIRECTORY;
  * ```
  */
 export function buildOpenFlags(flags: number): number {
-  if (!Number.isInteger(flags)) throw new KernelError('EINVAL', 'open', `bad flags ${flags}`);
+  // flags is a C int: a JS value no int (or its unsigned reading) can hold is refused
+  // rather than silently truncated as a register would be (docs/reliability.md).
+  if (!Number.isInteger(flags) || flags < -0x80000000 || flags > 0xffffffff) throw new KernelError('EINVAL', 'open', `bad flags ${flags}`);
   let f = ((flags | O_LARGEFILE) >>> 0) & VALID_OPEN_FLAGS;
   if (f & O_PATH) f &= O_PATH_FLAGS;
   if ((f & (O_DIRECTORY | O_CREAT)) === (O_DIRECTORY | O_CREAT)) throw new KernelError('EINVAL', 'open', 'O_CREAT | O_DIRECTORY');

@@ -84,6 +84,9 @@ export class Vfs {
     if (n !== undefined) return n;
     const t = TEMPLATE.get(p);
     if (t === undefined || this.gone?.has(p)) return undefined;
+    // Materialise the parents first, so inodes get their ids in path order whichever
+    // lookup (a path walk, or a step's declaration) reaches a template file first.
+    if (p !== '/') this.node(dirname(p));
     const ino = this.newInode(t.kind, p);
     if (t.kind === 'dir') ino.entries.push(...t.content);
     else ino.initData(t.content[0] ?? '');

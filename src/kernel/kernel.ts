@@ -10,6 +10,8 @@ import { access } from '../sim/step.js';
 import { Engine } from '../sim/engine.js';
 import { HookList } from '../sim/hooks.js';
 import { resolvePolicy } from '../sim/policy.js';
+import { checkBoolOption, checkIntOption, checkNumbers, checkOptions, checkSameWorld, describeValue } from '../sim/validate.js';
+import { ModelError } from '../sim/model-error.js';
 import { runEngine, type RunResult, type Strategy } from '../sim/scheduler.js';
 import { Process } from '../task/process.js';
 import type { SpawnOptions, TaskWorld } from '../task/world.js';
@@ -40,6 +42,58 @@ export interface KernelOptions {
   readonly rlimitNofile?: number;
   /** fs.nr_open (default 1048576). */
   readonly nrOpen?: number;
+}
+
+const KERNEL_OPTIONS: readonly string[] = ['policy', 'trace', 'rlimitNofile', 'nrOpen'];
+/** The fd range of the model's access encoding (2^21 fields per object, docs/architecture.md). */
+const NR_OPEN_MAX = 2 ** 21;
+/** sysctl_nr_open_min (fs/file.c): BITS_PER_LONG. */
+const NR_OPEN_MIN = 64;
+
+/**
+ * Own keys only; integer limits. RLIMIT_NOFILE may exceed fs.nr_open (lowering the sysctl
+ * leaves existing limits alone), so the two are checked separately. The policy is
+ * checked by resolvePolicy/checkPolicy.
+ */
+function checkKernelOptions(opts: KernelOptions): void {
+  checkOptions('kernel options', opts, KERNEL_OPTIONS);
+  checkBoolOption('trace', opts.trace);
+  checkIntOption('nrOpen', opts.nrOpen, NR_OPEN_MIN, NR_OPEN_MAX);
+  checkIntOption('rlimitNofile', opts.rlimitNofile, 0, Number.MAX_SAFE_INTEGER);
+}
+
+const SPAWN_OPTIONS: readonly string[] = ['name', 'creds', 'rlimitNofile', 'rlimitNofileMax', 'parent', 'files'];
+const CREDS_KEYS: readonly string[] = ['uid', 'gid', 'caps', 'dumpable'];
+
+function checkSpawnOptions(k: Kernel, opts: SpawnOptions): void {
+  checkOptions('spawn options', opts, SPAWN_OPTIONS);
+  if (opts.name !== undefined && typeof opts.name !== 'string') throw new ModelError('bad-option', `spawn name must be a string, got ${describeValue(opts.name)}`);
+  checkIntOption('rlimitNofile', opts.rlimitNofile, 0, Number.MAX_SAFE_INTEGER);
+  if (opts.parent !== undefined) checkSameWorld(k, opts.parent, 'spawn parent');
+  if (opts.files !== undefined && typeof opts.files !== 'function') throw new ModelError('bad-option', `spawn files must be a function, got ${describeValue(opts.files)}`);
+  const c = opts.creds;
+  if (c === undefined) return;
+  if (c === null) throw new ModelError('bad-option', 'creds must be an object, got null');
+  checkOptions('creds', c, CREDS_KEYS);
+  // uid_t / gid_t: 32-bit, and (uid_t)-1 means "no change", never an identity.
+  checkIntOption('creds.uid', c.uid, 0, 0xfffffffe);
+  checkIntOption('creds.gid', c.gid, 0, 0xfffffffe);
+  checkBoolOption('creds.dumpable', c.dumpable);
+  if (c.caps !== undefined && !(Array.isArray(c.caps) && c.caps.every((x) => typeof x === 'string'))) {
+    throw new ModelError('bad-option', `creds.caps must be a list of capability names, got ${describeValue(c.caps)}`);
+  }
+}
+
+function checkRunStrategy(s: unknown): void {
+  if (typeof s === 'string') return;
+  const kind = typeof s === 'object' && s !== null ? (s as { kind?: unknown }).kind : undefined;
+  if (kind === 'sequential' || kind === 'round-robin') return;
+  if (kind === 'random') return checkIntOption('seed', (s as { seed?: unknown }).seed ?? NaN, 0, 0xffffffff);
+  if (kind === 'schedule') {
+    const sch = (s as { schedule?: unknown }).schedule;
+    if (typeof sch === 'string' || (Array.isArray(sch) && sch.every((x) => Number.isInteger(x) && x >= 0))) return;
+  }
+  throw new ModelError('bad-option', `run() needs a schedule string or a strategy { kind: 'sequential' | 'round-robin' | 'random' | 'schedule' }, got ${describeValue(s)}`);
 }
 
 /**
@@ -88,6 +142,7 @@ export class Kernel implements TaskWorld, EpollWorld {
 
   /** @param opts - policy, tracing and limits */
   constructor(opts: KernelOptions = {}) {
+    checkKernelOptions(opts);
     const input = opts.policy;
     const policy = isResolvedPolicy(input) ? input : Object.freeze(resolvePolicy<KernelPolicy>(DEFAULT_POLICY, POLICY_PRESETS, input));
     checkPolicy(policy);
@@ -117,6 +172,7 @@ export class Kernel implements TaskWorld, EpollWorld {
 
   /** Creates a process with an empty fd table (or a copy, for fork). */
   spawnProcess(opts: SpawnOptions = {}): Process {
+    checkSpawnOptions(this, opts);
     const pid = this.allocPid();
     const name = opts.name ?? `P${pid}`;
     const filesName = `${name}.files`;
@@ -129,6 +185,7 @@ export class Kernel implements TaskWorld, EpollWorld {
 
   /** The process with `pid`, if any. */
   process(pid: number): Process | undefined {
+    checkNumbers('process', 'pid', pid);
     return this.procs.get(pid);
   }
 
@@ -147,6 +204,9 @@ export class Kernel implements TaskWorld, EpollWorld {
 
   /** Installs a plugin once and returns its API. */
   use<Api>(plugin: Plugin<Api>): Api {
+    if (typeof plugin !== 'object' || plugin === null || typeof plugin.name !== 'string' || typeof plugin.install !== 'function') {
+      throw new ModelError('bad-argument', `use() needs a plugin { name, install }, got ${describeValue(plugin)}`);
+    }
     if (this.plugins.has(plugin.name)) return this.plugins.get(plugin.name) as Api;
     const api = plugin.install(this);
     this.plugins.set(plugin.name, api);
@@ -158,6 +218,8 @@ export class Kernel implements TaskWorld, EpollWorld {
    * preemption, lowest thread first) or an explicit schedule string.
    */
   run(strategy: Strategy | string = { kind: 'sequential' }, maxSteps?: number): RunResult {
+    checkRunStrategy(strategy);
+    checkIntOption('maxSteps', maxSteps, 1, Number.MAX_SAFE_INTEGER);
     const s: Strategy = typeof strategy === 'string' ? { kind: 'schedule', schedule: strategy } : strategy;
     return runEngine(this.engine, s, maxSteps);
   }

@@ -1,3 +1,5 @@
+import { ModelError } from '../sim/model-error.js';
+import { checkIntOption, describeValue, hasOwnKey } from '../sim/validate.js';
 import type { EpollPolicy } from '../epoll/policy.js';
 import type { FdtablePolicy } from '../fdtable/policy.js';
 import type { FilePolicy } from '../file/world.js';
@@ -111,8 +113,8 @@ export const POLICY_VALUES: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Throws a RangeError naming the key if a resolved policy holds a value the model does
- * not know.
+ * Throws a ModelError (`bad-option`) naming the key if a resolved policy holds a value
+ * the model does not know (`fileRefMax` must be an integer from 1 to 2^53 - 1).
  *
  * @example
  * ```ts
@@ -124,11 +126,11 @@ export function checkPolicy(p: KernelPolicy): void {
   // Called for every kernel an explorer builds: direct checks, no allocation.
   for (const k in POLICY_VALUES) {
     const v = (p as unknown as Record<string, unknown>)[k];
-    if (!POLICY_VALUES[k]!.includes(v as string)) throw new RangeError(`bad value ${JSON.stringify(v)} for policy ${k} (one of ${POLICY_VALUES[k]!.join(', ')})`);
+    if (!POLICY_VALUES[k]!.includes(v as string)) throw new ModelError('bad-option', `bad value ${describeValue(v)} for policy ${k} (one of ${POLICY_VALUES[k]!.join(', ')})`);
   }
-  if (typeof p.slabTypesafeByRcu !== 'boolean') throw new RangeError(`bad value ${JSON.stringify(p.slabTypesafeByRcu)} for policy slabTypesafeByRcu`);
-  if (typeof p.fileRefMax !== 'number' || !(p.fileRefMax >= 1)) throw new RangeError(`bad value ${p.fileRefMax} for policy fileRefMax`);
-  if (!Number.isInteger(p.epollMaxUserWatches) || p.epollMaxUserWatches < 0) throw new RangeError(`bad value ${p.epollMaxUserWatches} for policy epollMaxUserWatches`);
+  if (typeof p.slabTypesafeByRcu !== 'boolean') throw new ModelError('bad-option', `bad value ${describeValue(p.slabTypesafeByRcu)} for policy slabTypesafeByRcu`);
+  checkIntOption('policy fileRefMax', p.fileRefMax ?? NaN, 1, Number.MAX_SAFE_INTEGER);
+  if (!Number.isInteger(p.epollMaxUserWatches) || p.epollMaxUserWatches < 0) throw new ModelError('bad-option', `bad value ${describeValue(p.epollMaxUserWatches)} for policy epollMaxUserWatches`);
 }
 
 /**
@@ -144,7 +146,7 @@ export function checkPolicy(p: KernelPolicy): void {
  */
 export function isResolvedPolicy(input: unknown): input is KernelPolicy {
   if (typeof input !== 'object' || input === null || Array.isArray(input) || !Object.isFrozen(input)) return false;
-  for (const k in DEFAULT_POLICY) if (!(k in input)) return false;
+  for (const k in DEFAULT_POLICY) if (!hasOwnKey(input, k)) return false;
   return true;
 }
 

@@ -36,7 +36,8 @@ export class KernelError extends Error {
    * @param detail - optional explanation in kernel words
    */
   constructor(code: ErrnoName, syscall: string, detail?: string) {
-    super(`${syscall}: ${code}${detail ? ` (${detail})` : ''}`);
+    // String(): a Symbol in a template literal throws; an error message never may.
+    super(`${String(syscall)}: ${String(code)}${detail ? ` (${String(detail)})` : ''}`);
     this.name = 'KernelError';
     this.code = code;
     this.errno = ERRNO[code];

@@ -1,6 +1,12 @@
+import { ModelError } from './model-error.js';
+import { describeValue, hasOwnKey } from './validate.js';
+
 /**
  * Resolves a policy from defaults, named presets and overrides: `input` may be a preset
  * name, a partial object, or a list of those applied left to right.
+ *
+ * Throws ModelError `bad-option` for an unknown preset or key (own names only: not
+ * `toString`) and for anything that is not a string, an object or a list.
  *
  * Policies are how fdlab models kernel history: each key is a behaviour that changed
  * between kernel versions, each value names the change.
@@ -19,15 +25,18 @@ export function resolvePolicy<P extends object>(
 ): P {
   const out = { ...defaults };
   const parts = input === undefined ? [] : Array.isArray(input) ? input : [input];
-  for (const part of parts as Array<string | Partial<P>>) {
+  for (const part of parts as unknown[]) {
     if (typeof part === 'string') {
-      const preset = presets[part];
-      if (preset === undefined) throw new RangeError(`unknown policy preset '${part}' (known: ${Object.keys(presets).join(', ')})`);
-      Object.assign(out, preset);
+      // Own keys only: 'toString' or 'constructor' is not a preset.
+      if (!hasOwnKey(presets, part)) throw new ModelError('bad-option', `unknown policy preset ${JSON.stringify(part)} (known: ${Object.keys(presets).join(', ')})`);
+      Object.assign(out, presets[part]);
     } else {
+      if (typeof part !== 'object' || part === null || Array.isArray(part)) {
+        throw new ModelError('bad-option', `a policy is a preset name, an object of switches or a list of those, got ${describeValue(part)}`);
+      }
       for (const k of Object.keys(part) as Array<keyof P>) {
-        if (!(k in defaults)) throw new RangeError(`unknown policy key '${String(k)}'`);
-        const v = part[k];
+        if (!hasOwnKey(defaults, k)) throw new ModelError('bad-option', `unknown policy key ${JSON.stringify(k)} (known: ${Object.keys(defaults).join(', ')})`);
+        const v = (part as Partial<P>)[k];
         if (v !== undefined) out[k] = v as P[keyof P];
       }
     }

@@ -6,7 +6,9 @@ import type { KernelPath } from '../sim/step.js';
 import { makeCreds, type Creds } from './creds.js';
 import type { Flock } from './posix-locks.js';
 import { F_GETLK, F_SETLK, F_SETLKW } from './constants.js';
+import { checkBody, checkFcntlArgs, checkPollArgs, checkSelectArgs } from './check-args.js';
 import { plainSyscall } from './syscall.js';
+import { checkNumbers, checkString } from '../sim/validate.js';
 import { close, dup, dup2, dup3, open, pipe } from './syscalls/fd-calls.js';
 import { fcntl } from './syscalls/fcntl.js';
 import { closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSteps } from './syscalls/lifecycle.js';
@@ -128,6 +130,7 @@ export class Process {
    * CLONE_THREAD), which share the fd table (files_struct.count goes up).
    */
   thread(body: ThreadBody, opts: { shareFiles?: boolean } = {}): Task {
+    checkBody('thread', body, opts);
     const t = this.bodies === 0 && !this.main.exited ? this.main : this.cloneTask(this.main, opts.shareFiles !== false);
     this.bodies++;
     this.world.engine.startThread(t.sim, body(t.sys));
@@ -158,6 +161,7 @@ export class Process {
 
   /** The file installed at `fd` (no reference taken). Throws EBADF. */
   fileOf(fd: number): RefFile {
+    checkNumbers('fileOf', 'fd', fd);
     const f = this.files.lookupRaw(fd);
     if (f === null) throw new KernelError('EBADF', 'fileOf', `fd ${fd} is not installed in ${this.name}`);
     return f;
@@ -165,26 +169,32 @@ export class Process {
 
   /** open(2). */
   open(path: string, flags: number): number {
+    checkString('open', 'path', path);
+    checkNumbers('open', 'flags', flags);
     return plainSyscall(this.main, () => open(this.main, path, flags));
   }
 
   /** close(2). */
   close(fd: number): void {
+    checkNumbers('close', 'fd', fd);
     plainSyscall(this.main, () => close(this.main, fd));
   }
 
   /** dup(2). */
   dup(fd: number): number {
+    checkNumbers('dup', 'fd', fd);
     return plainSyscall(this.main, () => dup(this.main, fd));
   }
 
   /** dup2(2). */
   dup2(oldfd: number, newfd: number): number {
+    checkNumbers('dup2', 'oldfd', oldfd, 'newfd', newfd);
     return plainSyscall(this.main, () => dup2(this.main, oldfd, newfd));
   }
 
   /** dup3(2). */
   dup3(oldfd: number, newfd: number, flags: number): number {
+    checkNumbers('dup3', 'oldfd', oldfd, 'newfd', newfd, 'flags', flags);
     return plainSyscall(this.main, () => dup3(this.main, oldfd, newfd, flags));
   }
 
@@ -195,36 +205,43 @@ export class Process {
   /** fcntl(2) F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL. */
   fcntl(fd: number, cmd: number, arg?: number): number;
   fcntl(fd: number, cmd: number, arg?: number | Flock): number | Flock {
+    checkFcntlArgs(fd, cmd, arg);
     return plainSyscall(this.main, () => fcntl(this.main, fd, cmd, arg));
   }
 
   /** close_range(2). */
   closeRange(first: number, last: number, flags = 0): void {
+    checkNumbers('close_range', 'first', first, 'last', last, 'flags', flags);
     this.runCold(closeRangeSteps(this.main, first, last, flags));
   }
 
   /** read(2). */
   read(fd: number, count: number): string {
+    checkNumbers('read', 'fd', fd, 'count', count);
     return plainSyscall(this.main, () => runPosOp(this.main, fd, readOp(count)));
   }
 
   /** write(2). */
   write(fd: number, data: string): number {
+    checkNumbers('write', 'fd', fd);
     return plainSyscall(this.main, () => runPosOp(this.main, fd, writeOp(data)));
   }
 
   /** lseek(2). */
   lseek(fd: number, offset: number, whence: number): number {
+    checkNumbers('lseek', 'fd', fd, 'offset', offset, 'whence', whence);
     return plainSyscall(this.main, () => runPosOp(this.main, fd, lseekOp(offset, whence)));
   }
 
   /** getdents64(2): up to `count` names. */
   getdents(fd: number, count = 64): string[] {
+    checkNumbers('getdents64', 'fd', fd, 'count', count);
     return plainSyscall(this.main, () => runPosOp(this.main, fd, getdentsOp(count)));
   }
 
   /** pipe2(2): [read fd, write fd]. */
   pipe(flags = 0): [number, number] {
+    checkNumbers('pipe2', 'flags', flags);
     return plainSyscall(this.main, () => pipe(this.main, flags));
   }
 
@@ -247,16 +264,19 @@ export class Process {
 
   /** poll(2) (plain: a call that would sleep is model misuse; poll with timeout 0). */
   poll(fds: readonly PollFd[], timeout = 0): PollResult {
+    checkPollArgs(fds, timeout);
     return this.runCold(pollSteps(this.main, fds, timeout));
   }
 
   /** select(2) (plain, as {@link poll}). */
   select(nfds: number, readfds: readonly number[], writefds: readonly number[], exceptfds: readonly number[], timeout = 0): SelectResult {
+    checkSelectArgs(nfds, [readfds, writefds, exceptfds], timeout);
     return this.runCold(selectSteps(this.main, nfds, readfds, writefds, exceptfds, timeout));
   }
 
   /** eventfd2(2). */
   eventfd(initval: number, flags = 0): number {
+    checkNumbers('eventfd2', 'initval', initval, 'flags', flags);
     return this.runCold(eventfdSteps(this.main, initval, flags));
   }
 
@@ -267,6 +287,7 @@ export class Process {
 
   /** unshare(CLONE_FILES). */
   unshare(flags: number): void {
+    checkNumbers('unshare', 'flags', flags);
     this.runCold(unshareSteps(this.main, flags));
   }
 

@@ -11,6 +11,8 @@ import { getdentsOp, lseekOp, posOpSteps, readOp, writeOp } from './syscalls/rw.
 import type { Task } from './task.js';
 import { eventfdSteps } from './syscalls/eventfd.js';
 import { pollSteps, selectSteps, type PollFd, type PollResult, type SelectResult } from './syscalls/poll.js';
+import { checkBody, checkFcntlArgs, checkPollArgs, checkSelectArgs } from './check-args.js';
+import { checkNumbers, checkString } from '../sim/validate.js';
 
 
 /**
@@ -50,61 +52,74 @@ export class Sys {
 
   /** open(2): the lowest free fd for `path`. */
   open(path: string, flags: number): KernelPath<number> {
+    checkString('open', 'path', path);
+    checkNumbers('open', 'flags', flags);
     return syscallSteps(this.task, openSteps(this.task, path, flags));
   }
 
   /** close(2). */
   close(fd: number): KernelPath {
+    checkNumbers('close', 'fd', fd);
     return syscallSteps(this.task, closeSteps(this.task, fd));
   }
 
   /** dup(2). */
   dup(fd: number): KernelPath<number> {
+    checkNumbers('dup', 'fd', fd);
     return syscallSteps(this.task, dupSteps(this.task, fd));
   }
 
   /** dup2(2). */
   dup2(oldfd: number, newfd: number): KernelPath<number> {
+    checkNumbers('dup2', 'oldfd', oldfd, 'newfd', newfd);
     return syscallSteps(this.task, dup2Steps(this.task, oldfd, newfd));
   }
 
   /** dup3(2). */
   dup3(oldfd: number, newfd: number, flags: number): KernelPath<number> {
+    checkNumbers('dup3', 'oldfd', oldfd, 'newfd', newfd, 'flags', flags);
     return syscallSteps(this.task, dup3Steps(this.task, oldfd, newfd, flags));
   }
 
   /** fcntl(2): F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETLK, F_SETLKW, F_GETLK. */
   fcntl(fd: number, cmd: number, arg?: number | Flock): KernelPath<number | Flock> {
+    checkFcntlArgs(fd, cmd, arg);
     return syscallSteps(this.task, fcntlSteps(this.task, fd, cmd, arg));
   }
 
   /** close_range(2). */
   closeRange(first: number, last: number, flags = 0): KernelPath {
+    checkNumbers('close_range', 'first', first, 'last', last, 'flags', flags);
     return syscallSteps(this.task, closeRangeSteps(this.task, first, last, flags));
   }
 
   /** read(2): the bytes read, advancing f_pos. */
   read(fd: number, count: number): KernelPath<string> {
+    checkNumbers('read', 'fd', fd, 'count', count);
     return syscallSteps(this.task, posOpSteps(this.task, fd, readOp(count)));
   }
 
   /** write(2): bytes written, advancing f_pos. */
   write(fd: number, data: string): KernelPath<number> {
+    checkNumbers('write', 'fd', fd);
     return syscallSteps(this.task, posOpSteps(this.task, fd, writeOp(data)));
   }
 
   /** lseek(2): the new position. */
   lseek(fd: number, offset: number, whence: number): KernelPath<number> {
+    checkNumbers('lseek', 'fd', fd, 'offset', offset, 'whence', whence);
     return syscallSteps(this.task, posOpSteps(this.task, fd, lseekOp(offset, whence)));
   }
 
   /** getdents64(2): up to `count` entry names from the directory position. */
   getdents(fd: number, count = 64): KernelPath<string[]> {
+    checkNumbers('getdents64', 'fd', fd, 'count', count);
     return syscallSteps(this.task, posOpSteps(this.task, fd, getdentsOp(count)));
   }
 
   /** pipe2(2): [read fd, write fd]. */
   pipe(flags = 0): KernelPath<[number, number]> {
+    checkNumbers('pipe2', 'flags', flags);
     return syscallSteps(this.task, pipeSteps(this.task, flags));
   }
 
@@ -119,11 +134,13 @@ export class Sys {
    * new task; its body starts at once and is scheduled like any thread.
    */
   clone(body: ThreadBody, opts: { shareFiles?: boolean } = {}): KernelPath<Task> {
+    checkBody('clone', body, opts);
     return syscallSteps(this.task, cloneSteps(this.task, body, opts.shareFiles !== false));
   }
 
   /** unshare(2) with CLONE_FILES. */
   unshare(flags: number): KernelPath {
+    checkNumbers('unshare', 'flags', flags);
     return syscallSteps(this.task, unshareSteps(this.task, flags));
   }
 
@@ -144,21 +161,25 @@ export class Sys {
    * sleeps until an fd is ready.
    */
   poll(fds: readonly PollFd[], timeout: number): KernelPath<PollResult> {
+    checkPollArgs(fds, timeout);
     return syscallSteps(this.task, pollSteps(this.task, fds, timeout));
   }
 
   /** ppoll(2): poll(2) with a timespec (null: infinite) and a signal mask (not modelled). */
   ppoll(fds: readonly PollFd[], timeout: number | null): KernelPath<PollResult> {
+    checkPollArgs(fds, timeout ?? -1);
     return syscallSteps(this.task, pollSteps(this.task, fds, timeout === null ? -1 : timeout));
   }
 
   /** select(2) over fd lists: the ready fds of each set (timeout as for poll). */
   select(nfds: number, readfds: readonly number[], writefds: readonly number[], exceptfds: readonly number[], timeout: number): KernelPath<SelectResult> {
+    checkSelectArgs(nfds, [readfds, writefds, exceptfds], timeout);
     return syscallSteps(this.task, selectSteps(this.task, nfds, readfds, writefds, exceptfds, timeout));
   }
 
   /** eventfd2(2): an event counter fd (flags: EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE = 1). */
   eventfd(initval: number, flags = 0): KernelPath<number> {
+    checkNumbers('eventfd2', 'initval', initval, 'flags', flags);
     return syscallSteps(this.task, eventfdSteps(this.task, initval, flags));
   }
 
@@ -173,6 +194,7 @@ export class Sys {
 
   /** The file at `fd` right now (no reference taken, no step): for assertions in bodies. */
   fileOf(fd: number): RefFile | null {
+    checkNumbers('fileOf', 'fd', fd);
     return this.task.files?.lookupRaw(fd) ?? null;
   }
 }

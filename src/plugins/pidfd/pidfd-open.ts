@@ -1,4 +1,4 @@
-import { access, allocStep, installStep, type Kernel, KernelError, type KernelPath, O_RDWR, type Task } from '../../index.js';
+import { access, allocStep, flagsWithin, installStep, type Kernel, KernelError, type KernelPath, O_RDWR, type Task } from '../../index.js';
 import { PIDFD_NONBLOCK, PIDFD_THREAD } from './constants.js';
 import { findTask, pidfdFileOperations, type PidRef } from './pidfd-file.js';
 import type { PidfdOptions } from './options.js';
@@ -23,8 +23,9 @@ import type { PidfdOptions } from './options.js';
  * ```
  */
 export function* pidfdOpenSteps(k: Kernel, opts: PidfdOptions, t: Task, pid: number, flags: number): KernelPath<number> {
-  if (!Number.isInteger(flags) || (flags & ~(PIDFD_NONBLOCK | PIDFD_THREAD)) !== 0) throw new KernelError('EINVAL', 'pidfd_open', `bad flags ${flags}`);
-  if (!Number.isInteger(pid) || pid <= 0) throw new KernelError('EINVAL', 'pidfd_open', `bad pid ${pid}`);
+  if (!flagsWithin(flags, PIDFD_NONBLOCK | PIDFD_THREAD)) throw new KernelError('EINVAL', 'pidfd_open', `bad flags ${flags}`);
+  // pid_t is an int: a pid of 2^31 or more is no pid at all.
+  if (!Number.isInteger(pid) || pid <= 0 || pid > 0x7fffffff) throw new KernelError('EINVAL', 'pidfd_open', `bad pid ${pid}`);
   const thread = (flags & PIDFD_THREAD) !== 0;
   yield { fn: 'find_get_pid', acc: [access(k.vfs.simId, 0, false), k.pidNsAccess(false)] };
   const found = findTask(k, pid);

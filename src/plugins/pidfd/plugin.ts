@@ -1,4 +1,4 @@
-import { KernelError, plainSyscall, slotReadAccesses, syscallSteps, type SyscallSpec, type Kernel, type KernelPath, type Plugin, type Process, type Sys, type Task } from '../../index.js';
+import { KernelError, ModelError, checkNumbers, checkOptions, checkSameWorld, describeValue, plainSyscall, slotReadAccesses, syscallSteps, type Kernel, type KernelPath, type Plugin, type Process, type Sys, type SyscallSpec, type Task } from '../../index.js';
 import type { PidfdOptions } from './options.js';
 import { pidfdGetfdSteps } from './pidfd-getfd.js';
 import { pidfdOpenSteps } from './pidfd-open.js';
@@ -82,6 +82,11 @@ export interface PidfdApi {
  * ```
  */
 export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
+  checkOptions('pidfd options', opts, ['uapi', 'exitingErrno']);
+  if (opts.uapi !== undefined && opts.uapi !== 'current' && opts.uapi !== 'v6.9') throw new ModelError('bad-option', `pidfd uapi must be 'current' or 'v6.9', got ${describeValue(opts.uapi)}`);
+  if (opts.exitingErrno !== undefined && opts.exitingErrno !== 'ESRCH' && opts.exitingErrno !== 'EBADF') {
+    throw new ModelError('bad-option', `pidfd exitingErrno must be 'ESRCH' or 'EBADF', got ${describeValue(opts.exitingErrno)}`);
+  }
   return {
     name: 'pidfd',
     install(k: Kernel): PidfdApi {
@@ -90,6 +95,8 @@ export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
         for (const l of listeners) yield* l.heldFiles();
       });
       const listenerOf = (owner: Process | Task, fd: number): SeccompListener => {
+        checkSameWorld(k, owner, 'listener owner');
+        checkNumbers('ioctl', 'fd', fd);
         const task = 'main' in owner ? owner.main : owner;
         const f = task.files?.lookupRaw(fd) ?? null;
         if (f === null) throw new KernelError('EBADF', 'ioctl', `fd ${fd} is not open`);
@@ -104,20 +111,41 @@ export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
       }
       const cold = <T>(p: Process, gen: KernelPath<T>): T => plainSyscall(p.main, () => k.engine.runPlain(p.main.sim, gen));
       const api: PidfdApi = {
-        pidfdOpen: (caller, pid, flags) => cold(caller, pidfdOpenSteps(k, opts, caller.main, pid, flags)),
-        pidfdGetfd: (caller, pfd, fd, flags) => cold(caller, pidfdGetfdSteps(k, opts, caller.main, pfd, fd, flags)),
+        pidfdOpen(caller, pid, flags) {
+          checkSameWorld(k, caller, 'pidfd_open caller');
+          checkNumbers('pidfd_open', 'pid', pid, 'flags', flags);
+          return cold(caller, pidfdOpenSteps(k, opts, caller.main, pid, flags));
+        },
+        pidfdGetfd(caller, pfd, fd, flags) {
+          checkSameWorld(k, caller, 'pidfd_getfd caller');
+          checkNumbers('pidfd_getfd', 'pidfd', pfd, 'targetfd', fd, 'flags', flags);
+          return cold(caller, pidfdGetfdSteps(k, opts, caller.main, pfd, fd, flags));
+        },
         seccompListen(supervisor, target) {
+          checkSameWorld(k, supervisor, 'seccomp supervisor');
+          checkSameWorld(k, target, 'seccomp target');
           const { listener, fd } = plainSyscall(supervisor.main, () => createListener(k, supervisor.main, target));
           listeners.push(listener);
           return fd;
         },
         listener: listenerOf,
         on(sys) {
+          if (typeof sys !== 'object' || sys === null) throw new ModelError('bad-argument', `on() needs a thread's Sys, got ${describeValue(sys)}`);
           const t = sys.task;
+          checkSameWorld(k, t, 'Sys');
           return {
-            pidfdOpen: (pid, flags) => syscallSteps(t, pidfdOpenSteps(k, opts, t, pid, flags)),
-            pidfdGetfd: (pfd, fd, flags) => syscallSteps(t, pidfdGetfdSteps(k, opts, t, pfd, fd, flags)),
-            seccompTrap: (l, syscall) => syscallSteps(t, seccompTrapSteps(l, t, syscall)),
+            pidfdOpen: (pid, flags) => {
+              checkNumbers('pidfd_open', 'pid', pid, 'flags', flags);
+              return syscallSteps(t, pidfdOpenSteps(k, opts, t, pid, flags));
+            },
+            pidfdGetfd: (pfd, fd, flags) => {
+              checkNumbers('pidfd_getfd', 'pidfd', pfd, 'targetfd', fd, 'flags', flags);
+              return syscallSteps(t, pidfdGetfdSteps(k, opts, t, pfd, fd, flags));
+            },
+            seccompTrap: (l, syscall) => {
+              if (!(l instanceof SeccompListener) || !listeners.includes(l)) throw new ModelError('foreign-object', 'seccompTrap needs a listener of this Kernel');
+              return syscallSteps(t, seccompTrapSteps(l, t, String(syscall)));
+            },
             notifRecv: (lfd) => syscallSteps(t, withListener(t, lfd, (l) => notifRecvSteps(l))),
             notifAddfd: (lfd, a) => syscallSteps(t, withListener(t, lfd, (l) => notifAddfdSteps(l, t, a))),
             notifSend: (lfd, r) => syscallSteps(t, withListener(t, lfd, (l) => notifSendSteps(l, r))),

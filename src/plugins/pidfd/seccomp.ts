@@ -1,5 +1,5 @@
 import {
-  FMODE_PATH, KernelError, O_CLOEXEC, O_RDWR, access, fgetSteps, fputDeferredSteps, receiveFdReplaceSteps, receiveFdSteps,
+  ERRNO, FMODE_PATH, KernelError, ModelError, O_CLOEXEC, O_RDWR, access, checkNumbers, describeValue, flagsWithin, hasOwnKey, fgetSteps, fputDeferredSteps, receiveFdReplaceSteps, receiveFdSteps,
   type Blocker, type Kernel, type KernelPath, type Process, type RefFile, type Task,
 } from '../../index.js';
 import { SECCOMP_ADDFD_FLAG_SEND, SECCOMP_ADDFD_FLAG_SETFD } from './constants.js';
@@ -173,11 +173,14 @@ export function* notifRecvSteps(l: SeccompListener): KernelPath<number> {
  * ```
  */
 export function* notifAddfdSteps(l: SeccompListener, t: Task, a: SeccompAddfd): KernelPath<number> {
+  // copy_from_user() of struct seccomp_notif_addfd.
+  if (typeof a !== 'object' || a === null) throw new KernelError('EFAULT', 'SECCOMP_IOCTL_NOTIF_ADDFD', 'no struct seccomp_notif_addfd');
+  checkNumbers('SECCOMP_IOCTL_NOTIF_ADDFD', 'id', a.id, 'srcfd', a.srcfd, 'newfd', a.newfd ?? 0, 'newfdFlags', a.newfdFlags ?? 0, 'flags', a.flags ?? 0);
   const flags = a.flags ?? 0;
   const newfd = a.newfd ?? 0;
   const oflags = a.newfdFlags ?? 0;
-  if (!Number.isInteger(oflags) || (oflags & ~O_CLOEXEC) !== 0) throw new KernelError('EINVAL', 'SECCOMP_IOCTL_NOTIF_ADDFD', 'newfd_flags other than O_CLOEXEC');
-  if (!Number.isInteger(flags) || (flags & ~(SECCOMP_ADDFD_FLAG_SETFD | SECCOMP_ADDFD_FLAG_SEND)) !== 0) throw new KernelError('EINVAL', 'SECCOMP_IOCTL_NOTIF_ADDFD', `bad flags ${flags}`);
+  if (!flagsWithin(oflags, O_CLOEXEC)) throw new KernelError('EINVAL', 'SECCOMP_IOCTL_NOTIF_ADDFD', 'newfd_flags other than O_CLOEXEC');
+  if (!flagsWithin(flags, SECCOMP_ADDFD_FLAG_SETFD | SECCOMP_ADDFD_FLAG_SEND)) throw new KernelError('EINVAL', 'SECCOMP_IOCTL_NOTIF_ADDFD', `bad flags ${flags}`);
   if (newfd !== 0 && !(flags & SECCOMP_ADDFD_FLAG_SETFD)) throw new KernelError('EINVAL', 'SECCOMP_IOCTL_NOTIF_ADDFD', 'newfd without SECCOMP_ADDFD_FLAG_SETFD');
   const files = t.filesOrThrow('SECCOMP_IOCTL_NOTIF_ADDFD');
   // fget(), not fget_raw(): an O_PATH srcfd is EBADF.
@@ -215,6 +218,11 @@ export function* notifAddfdSteps(l: SeccompListener, t: Task, a: SeccompAddfd): 
  * ```
  */
 export function* notifSendSteps(l: SeccompListener, r: { id: number; val: number; error?: string }): KernelPath {
+  if (typeof r !== 'object' || r === null) throw new KernelError('EFAULT', 'SECCOMP_IOCTL_NOTIF_SEND', 'no struct seccomp_notif_resp');
+  checkNumbers('SECCOMP_IOCTL_NOTIF_SEND', 'id', r.id, 'val', r.val);
+  if (r.error !== undefined && !(typeof r.error === 'string' && hasOwnKey(ERRNO, r.error))) {
+    throw new ModelError('bad-argument', `SECCOMP_IOCTL_NOTIF_SEND: error must be an errno name, got ${describeValue(r.error)}`);
+  }
   yield { fn: 'SECCOMP_IOCTL_NOTIF_SEND', acc: notifAcc(l) };
   const n = l.notifs.get(r.id);
   if (n === undefined) throw new KernelError('ENOENT', 'SECCOMP_IOCTL_NOTIF_SEND', `no notification ${r.id}`);
@@ -225,6 +233,9 @@ export function* notifSendSteps(l: SeccompListener, r: { id: number; val: number
 
 /** Creates the listener file for `target`, installed in `supervisor`'s table. @internal */
 export function createListener(k: Kernel, supervisor: Task, target: Process): { listener: SeccompListener; fd: number } {
+  // The filter is installed by the target itself (seccomp(2)): a process that has
+  // exited installs nothing.
+  if (target.exited || target.exiting) throw new KernelError('ESRCH', 'seccomp', `${target.name} has exited`);
   const files = supervisor.filesOrThrow('seccomp');
   const fd = files.allocFd(0, supervisor.process.rlimitNofile, true);
   const file = k.vfs.openAnon('seccomp notify', { name: 'seccomp_notify', stream: true }, O_RDWR);

@@ -3,6 +3,7 @@ import { openEventfd } from '../../file/eventfd.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import type { KernelPath } from '../../sim/step.js';
 import type { Task } from '../task.js';
+import { flagsWithin } from '../../sim/validate.js';
 import { allocStep, installStep } from './steps.js';
 
 /** EFD_SEMAPHORE. @internal */
@@ -14,7 +15,7 @@ export const EFD_SEMAPHORE = 1;
  * fs/eventfd.c. @internal
  */
 export function* eventfdSteps(t: Task, initval: number, flags: number): KernelPath<number> {
-  if (!Number.isInteger(flags) || (flags & ~(O_CLOEXEC | O_NONBLOCK | EFD_SEMAPHORE)) !== 0) throw new KernelError('EINVAL', 'eventfd2', `bad flags ${flags}`);
+  if (!flagsWithin(flags, O_CLOEXEC | O_NONBLOCK | EFD_SEMAPHORE)) throw new KernelError('EINVAL', 'eventfd2', `bad flags ${flags}`);
   if (!Number.isSafeInteger(initval) || initval < 0 || initval > 0xffffffff) throw new KernelError('EINVAL', 'eventfd2', `bad initval ${initval}`);
   const files = t.filesOrThrow('eventfd2');
   yield allocStep(files, t.world.slab.allocAccess());

@@ -66,6 +66,8 @@ function checkCmd(f: RefFile, cmd: number): void {
 }
 
 function lockArgs(f: RefFile, l: Flock, cmd: number) {
+  // copy_from_user() of the struct flock: no struct is a bad address.
+  if (typeof l !== 'object' || l === null) throw new KernelError('EFAULT', 'fcntl', 'no struct flock');
   const r = flockRange(l, f.pos, f.inode.data.length);
   if (r === null) throw new KernelError('EINVAL', 'fcntl', 'bad struct flock');
   if (cmd !== F_GETLK) {

@@ -9,6 +9,7 @@ import { KernelError } from '../../sim/kernel-error.js';
 import { access, dynamicStep, type KernelPath } from '../../sim/step.js';
 import { plainSyscall } from '../syscall.js';
 import type { Task } from '../task.js';
+import { flagsWithin } from '../../sim/validate.js';
 import { allocStep, closeSlotStep, countStep, filpClose, filpCloseSteps, filpFlush, flushStep, installStep, putUnusedStep } from './steps.js';
 
 /*
@@ -198,7 +199,7 @@ function isCInt(x: number): boolean {
 }
 
 function checkDup3(t: Task, oldfd: number, newfd: number, flags: number): void {
-  if (!Number.isInteger(flags) || (flags & ~O_CLOEXEC) !== 0) throw new KernelError('EINVAL', 'dup3', `bad flags ${flags}`);
+  if (!flagsWithin(flags, O_CLOEXEC)) throw new KernelError('EINVAL', 'dup3', `bad flags ${flags}`);
   if (sameFd(oldfd, newfd)) throw new KernelError('EINVAL', 'dup3', 'oldfd equals newfd');
   if (!isFd(newfd) || newfd >= t.process.rlimitNofile) throw new KernelError('EBADF', 'dup3', `newfd ${newfd} not below RLIMIT_NOFILE`);
 }
@@ -356,7 +357,7 @@ export function* receiveFdReplaceSteps(t: Task, newfd: number, file: RefFile, of
 
 function checkPipeFlags(flags: number): void {
   // O_NOTIFICATION_PIPE (O_EXCL, CONFIG_WATCH_QUEUE) is not modelled: EINVAL, as without it.
-  if (!Number.isInteger(flags) || (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) !== 0) throw new KernelError('EINVAL', 'pipe2', `bad flags ${flags}`);
+  if (!flagsWithin(flags, O_CLOEXEC | O_NONBLOCK | O_DIRECT)) throw new KernelError('EINVAL', 'pipe2', `bad flags ${flags}`);
 }
 
 /**

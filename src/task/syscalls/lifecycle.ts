@@ -117,6 +117,8 @@ export function* unshareFilesSteps(t: Task): KernelPath {
 /** unshare(2) for CLONE_FILES (the only flag the model implements; others are EINVAL). @internal */
 export function* unshareSteps(t: Task, flags: number): KernelPath {
   if (flags !== CLONE_FILES && flags !== 0) throw new KernelError('EINVAL', 'unshare', `the model implements CLONE_FILES only (flags ${flags})`);
+  // A thread that has exited makes no more system calls, whatever the flags.
+  t.filesOrThrow('unshare');
   if (flags === CLONE_FILES) yield* unshareFilesSteps(t);
 }
 

@@ -1,0 +1,81 @@
+/*
+ * Child process of the `parallel` bench group (bench/parallel.ts runs it as an esbuild
+ * bundle): exhaustive search of a scenario with more than 10^5 runs, in one worker
+ * thread and split across two, through exploreShard + mergeResults. The bundle is also
+ * the workers' entry point.
+ */
+import { availableParallelism } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { access, defineScenario, exploreShard, mergeResults, type KernelPath, type Scenario, type ShardResult } from '../src/index.js';
+
+/** `n` threads increment a counter non-atomically, `k` times each: many Mazurkiewicz traces. */
+export function counters(n: number, k: number): Scenario<{ c: number }> {
+  return defineScenario({
+    name: `counter-${n}x${k}`,
+    title: `${n} threads, ${k} non-atomic increments each`,
+    source: 'synthetic',
+    setup(kernel) {
+      const e = kernel.engine;
+      const id = e.register({ simName: () => 'counter' });
+      const ctx = { c: 0 };
+      const inc = function* (): KernelPath<void> {
+        for (let i = 0; i < k; i++) {
+          yield { fn: 'load', acc: access(id, 0, false) };
+          const v = ctx.c;
+          yield { fn: 'store', acc: access(id, 0, true) };
+          ctx.c = v + 1;
+        }
+      };
+      for (let t = 0; t < n; t++) e.startThread(e.spawn(`T${t}`), inc());
+      return ctx;
+    },
+    outcome: (_k, c) => `c=${c.c}`,
+  });
+}
+
+interface Job { n: number; k: number; index: number; count: number }
+
+function shard(j: Job): ShardResult {
+  return exploreShard(counters(j.n, j.k), { strategy: 'dpor' }, j.index, j.count);
+}
+
+function inWorkers(n: number, k: number, count: number): Promise<ShardResult[]> {
+  return Promise.all(Array.from({ length: count }, (_, index) => new Promise<ShardResult>((resolve, reject) => {
+    const w = new Worker(new URL(import.meta.url), { workerData: { n, k, index, count } satisfies Job });
+    w.once('message', resolve);
+    w.once('error', reject);
+  })));
+}
+
+async function measure(): Promise<void> {
+  const [n, k] = [Number(process.argv[2] ?? 6), Number(process.argv[3] ?? 1)];
+  const time = async (count: number) => {
+    const t0 = performance.now();
+    const parts = await inWorkers(n, k, count);
+    return { ms: performance.now() - t0, merged: mergeResults(parts) };
+  };
+  await time(1); // warm the file cache and the JIT of the main thread
+  const one: number[] = [];
+  const two: number[] = [];
+  let a = (await time(1)).merged;
+  let b = (await time(2)).merged;
+  for (let i = 0; i < 2; i++) {
+    const x = await time(1);
+    const y = await time(2);
+    one.push(x.ms);
+    two.push(y.ms);
+    a = x.merged;
+    b = y.merged;
+  }
+  const same = a.exhaustive === b.exhaustive && JSON.stringify(a.outcomes.map((o) => o.outcome).sort()) === JSON.stringify(b.outcomes.map((o) => o.outcome).sort())
+    && JSON.stringify(a.violations.map((v) => v.kind)) === JSON.stringify(b.violations.map((v) => v.kind));
+  const med = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1]!;
+  console.log(JSON.stringify({ n, k, runs1: a.runs, runs2: b.runs, ms1: med(one), ms2: med(two), same, cores: availableParallelism() }));
+}
+
+if (isMainThread && process.argv[2] === 'count') {
+  const t0 = performance.now();
+  const r = exploreShard(counters(Number(process.argv[3]), Number(process.argv[4])), { strategy: 'dpor', maxRuns: 400_000 }, 0, 1);
+  console.log(JSON.stringify({ runs: r.runs, exhaustive: r.exhaustive, ms: performance.now() - t0 }));
+} else if (isMainThread) await measure();
+else parentPort!.postMessage(shard(workerData as Job));

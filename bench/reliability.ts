@@ -1,0 +1,102 @@
+/*
+ * The benchmark group of issue 13 (`npm run bench -- reliability`):
+ *
+ * - explore.parallel.speedup-2-workers: exhaustive DPOR search of a scenario with more
+ *   than 10^5 runs in one worker thread ÷ split across two (exploreShard +
+ *   mergeResults), the merged result checked equal to the single-worker result;
+ * - explore.seed-scenarios.after-runs: DPOR runs needed to prove every shipped
+ *   scenario's `after` policy clean (a regression guard as scenarios grow);
+ * - cli.cold.ratio-vs-node: `fdlab explore pidfd-getfd-fpos --policy after --json` as a
+ *   whole process (the built dist/cli.js) ÷ `node -e 0`.
+ *
+ * Measurements run in child processes on esbuild bundles (tsx's keepNames wrapping would
+ * slow the code down, see bench/explore.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { explore } from '../src/index.js';
+import { scenarios } from '../src/scenarios/index.js';
+import { median, record, type BenchEntry } from './results.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function lastJson(cmd: string, args: string[]): unknown {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`bench child ${args.join(' ')} failed:\n${r.stderr}`);
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!);
+}
+
+function wall(cmd: string, args: string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8' });
+  const ms = performance.now() - t0;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
+  return ms;
+}
+
+/** Runs the group and merges its figures into bench/results.json. */
+export async function runReliability(): Promise<void> {
+  const figures: BenchEntry[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'fdlab-bench-'));
+  try {
+    const bundle = join(dir, 'parallel-measure.mjs');
+    await build({
+      entryPoints: [join(root, 'bench/parallel-measure.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20',
+      outfile: bundle, tsconfig: join(root, 'tsconfig.json'), logLevel: 'warning',
+    });
+    const load = loadavg()[0]!;
+    const p = lastJson(process.execPath, [bundle, '6', '1']) as { runs1: number; runs2: number; ms1: number; ms2: number; same: boolean; cores: number };
+    if (!p.same) throw new Error('parallel bench: the merged result differs from the single-worker result');
+    figures.push({
+      name: 'explore.parallel.speedup-2-workers',
+      value: p.ms1 / p.ms2,
+      unit: 'x',
+      baseline: p.ms1,
+      ratio: p.ms1 / p.ms2,
+      target: '>= 1.7',
+      note: `counter-6x1 exhaustive DPOR, ${p.runs1} runs in 1 worker (${Math.round(p.ms1)} ms) vs ${p.runs2} runs in 2 (${Math.round(p.ms2)} ms), merged result equal; ${p.cores} cores, load average ${load.toFixed(1)} when started`,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // Runs to prove each seed scenario's fix: deterministic, so one exploration each.
+  const per: string[] = [];
+  let total = 0;
+  // Only scenarios whose fix is expected clean (pidfd-getfd-fpos-regular shows the race
+  // the current kernel still has).
+  for (const s of Object.values(scenarios)) {
+    if (s.after === undefined || s.expected?.after !== 'clean') continue;
+    const r = explore(s, { policy: 'after' });
+    if (!r.exhaustive || r.violations.length > 0) throw new Error(`${s.name}: 'after' is not proved clean`);
+    per.push(`${s.name} ${r.runs}`);
+    total += r.runs;
+  }
+  figures.push({ name: 'explore.seed-scenarios.after-runs', value: total, unit: 'runs', note: per.join(', ') });
+
+  // The CLI as a whole process, from the built bundle, against an empty node process.
+  const cli = join(root, 'dist/cli.js');
+  if (existsSync(cli)) {
+    const args = [cli, 'explore', 'pidfd-getfd-fpos', '--policy', 'after', '--json'];
+    wall(process.execPath, args);
+    const ours: number[] = [];
+    const node: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      ours.push(wall(process.execPath, args));
+      node.push(wall(process.execPath, ['-e', '0']));
+    }
+    const a = median(ours);
+    const b = median(node);
+    figures.push({ name: 'cli.cold.ratio-vs-node', value: a / b, unit: 'x', baseline: b, ratio: a / b, target: '<= 1.5', note: `median of 15: fdlab ${a.toFixed(1)} ms, node -e 0 ${b.toFixed(1)} ms (dist/cli.js)` });
+  } else {
+    console.log('cli.cold.ratio-vs-node skipped: run `npm run build` first');
+  }
+  record(figures);
+}
+
+

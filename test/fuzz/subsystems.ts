@@ -1,0 +1,162 @@
+/**
+ * The operations of the model-based fuzz, grouped by subsystem. Each subsystem lists
+ * its operations once: an arbitrary that generates one, and how to run it as a plain
+ * call (on a process, at a quiescent point) and as a stepped call (in a thread body).
+ *
+ * To fuzz a new subsystem (epoll, unix sockets with SCM_RIGHTS, io_uring fixed files),
+ * add one entry to SUBSYSTEMS, and if it holds references outside fd tables, make sure
+ * its OwnerSource is registered so the audit sees them; nothing else changes.
+ */
+import fc from 'fast-check';
+import {
+  CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_RDLCK, F_SETFD,
+  F_SETLK, F_UNLCK, F_WRLCK, O_APPEND, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
+  type Kernel, type KernelPath, type Process, type Sys,
+} from '../../src/index.js';
+import { pidfd, type PidfdApi } from '../../src/plugins/pidfd/index.js';
+
+/** One generated operation: a subsystem's op name and small integer arguments. */
+export interface Op {
+  readonly sub: string;
+  readonly op: string;
+  readonly a: readonly number[];
+}
+
+/** What an op runs against: the kernel, its processes, and plugin APIs. */
+export interface FuzzWorld {
+  readonly k: Kernel;
+  /** Processes in creation order (op arguments index into it). */
+  readonly procs: Process[];
+  readonly pf: PidfdApi;
+  /** The body of the `i`-th extra thread of the program (what clone starts). */
+  readonly body: (i: number) => (sys: Sys) => KernelPath<unknown>;
+}
+
+/** One operation kind. `args` are the arbitraries of its arguments. */
+interface OpDef {
+  readonly args: ReadonlyArray<fc.Arbitrary<number>>;
+  /** The plain call on process `p` (absent for ops that only exist in thread bodies). */
+  plain?(w: FuzzWorld, p: Process, a: readonly number[]): unknown;
+  /** The stepped call in a thread body. */
+  steps(w: FuzzWorld, sys: Sys, a: readonly number[]): KernelPath<unknown>;
+}
+
+interface Subsystem {
+  readonly name: string;
+  readonly ops: Readonly<Record<string, OpDef>>;
+}
+
+const fd = fc.integer({ min: -1, max: 9 });
+const small = (max: number) => fc.integer({ min: 0, max });
+const PATHS = ['/data/log', '/srv/a', '/srv', '/data/new', '/none', '/data'];
+const OPEN_FLAGS = [O_RDONLY, O_WRONLY, O_RDWR, O_RDWR | O_APPEND, O_RDONLY | O_CLOEXEC, O_PATH, O_WRONLY | O_CREAT, O_RDWR | O_CLOEXEC];
+const WHENCE = [SEEK_SET, SEEK_CUR, SEEK_END];
+const LOCK_TYPES = [F_RDLCK, F_WRLCK, F_UNLCK];
+const PIPE_FLAGS = [0, O_CLOEXEC, O_NONBLOCK, O_NONBLOCK | O_CLOEXEC];
+const CR_FLAGS = [0, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE];
+
+const fds: Subsystem = {
+  name: 'fds',
+  ops: {
+    open: { args: [small(PATHS.length - 1), small(OPEN_FLAGS.length - 1)], plain: (_w, p, [x, y]) => p.open(PATHS[x!]!, OPEN_FLAGS[y!]!), steps: (_w, s, [x, y]) => s.open(PATHS[x!]!, OPEN_FLAGS[y!]!) },
+    close: { args: [fd], plain: (_w, p, [a]) => p.close(a!), steps: (_w, s, [a]) => s.close(a!) },
+    dup: { args: [fd], plain: (_w, p, [a]) => p.dup(a!), steps: (_w, s, [a]) => s.dup(a!) },
+    dup2: { args: [fd, fd], plain: (_w, p, [a, b]) => p.dup2(a!, b!), steps: (_w, s, [a, b]) => s.dup2(a!, b!) },
+    dup3: { args: [fd, fd, small(1)], plain: (_w, p, [a, b, c]) => p.dup3(a!, b!, c ? O_CLOEXEC : 0), steps: (_w, s, [a, b, c]) => s.dup3(a!, b!, c ? O_CLOEXEC : 0) },
+    dupfd: {
+      args: [fd, small(6), small(1)],
+      plain: (_w, p, [a, b, c]) => p.fcntl(a!, c ? F_DUPFD_CLOEXEC : F_DUPFD, b!),
+      steps: (_w, s, [a, b, c]) => s.fcntl(a!, c ? F_DUPFD_CLOEXEC : F_DUPFD, b!),
+    },
+    cloexec: {
+      args: [fd, small(2)],
+      plain: (_w, p, [a, b]) => (b === 2 ? p.fcntl(a!, F_GETFD) : p.fcntl(a!, F_SETFD, b!)),
+      steps: (_w, s, [a, b]) => (b === 2 ? s.fcntl(a!, F_GETFD) : s.fcntl(a!, F_SETFD, b!)),
+    },
+    getfl: { args: [fd], plain: (_w, p, [a]) => p.fcntl(a!, F_GETFL), steps: (_w, s, [a]) => s.fcntl(a!, F_GETFL) },
+    lock: {
+      args: [fd, small(2), small(6), small(4), small(1)],
+      plain: (_w, p, [a, t, st, len, get]) => (get ? p.fcntl(a!, F_GETLK, { type: LOCK_TYPES[t!]!, start: st!, len: len! }) : p.fcntl(a!, F_SETLK, { type: LOCK_TYPES[t!]!, start: st!, len: len! })),
+      steps: (_w, s, [a, t, st, len, get]) => s.fcntl(a!, get ? F_GETLK : F_SETLK, { type: LOCK_TYPES[t!]!, start: st!, len: len! }),
+    },
+    read: { args: [fd, small(8)], plain: (_w, p, [a, n]) => p.read(a!, n!), steps: (_w, s, [a, n]) => s.read(a!, n!) },
+    write: { args: [fd, small(5)], plain: (_w, p, [a, n]) => p.write(a!, 'x'.repeat(n!)), steps: (_w, s, [a, n]) => s.write(a!, 'x'.repeat(n!)) },
+    lseek: { args: [fd, fc.integer({ min: -3, max: 12 }), small(2)], plain: (_w, p, [a, o, wh]) => p.lseek(a!, o!, WHENCE[wh!]!), steps: (_w, s, [a, o, wh]) => s.lseek(a!, o!, WHENCE[wh!]!) },
+    getdents: { args: [fd, small(4)], plain: (_w, p, [a, n]) => p.getdents(a!, n!), steps: (_w, s, [a, n]) => s.getdents(a!, n!) },
+    closeRange: {
+      args: [small(8), small(12), small(3)],
+      plain: (_w, p, [a, b, f]) => p.closeRange(a!, b!, CR_FLAGS[f!]!),
+      steps: (_w, s, [a, b, f]) => s.closeRange(a!, b!, CR_FLAGS[f!]!),
+    },
+  },
+};
+
+const pipes: Subsystem = {
+  name: 'pipes',
+  ops: {
+    // Half the pipes are O_NONBLOCK: a blocking read of an empty pipe parks the thread.
+    pipe: { args: [small(3)], plain: (_w, p, [c]) => p.pipe(PIPE_FLAGS[c!]!), steps: (_w, s, [c]) => s.pipe(PIPE_FLAGS[c!]!) },
+  },
+};
+
+const lifecycle: Subsystem = {
+  name: 'lifecycle',
+  ops: {
+    fork: {
+      args: [],
+      plain: (w, p) => w.procs.push(p.fork()),
+      *steps(w, s) {
+        w.procs.push(yield* s.fork());
+      },
+    },
+    unshare: { args: [small(1)], plain: (_w, p, [f]) => p.unshare(f ? CLONE_FILES : 0), steps: (_w, s, [f]) => s.unshare(f ? CLONE_FILES : 0) },
+    exec: { args: [], plain: (_w, p) => p.exec(), steps: (_w, s) => s.exec() },
+    exit: { args: [], plain: (_w, p) => p.exit(), steps: (_w, s) => s.exit() },
+    clone: { args: [small(1), small(3)], steps: (w, s, [share, i]) => s.clone(w.body(i!), { shareFiles: share === 1 }) },
+  },
+};
+
+const pidfds: Subsystem = {
+  name: 'pidfd',
+  ops: {
+    pidfdOpen: { args: [small(5)], plain: (w, p, [i]) => w.pf.pidfdOpen(p, pidOf(w, i!), 0), steps: (w, s, [i]) => w.pf.on(s).pidfdOpen(pidOf(w, i!), 0) },
+    pidfdGetfd: { args: [fd, fd], plain: (w, p, [a, b]) => w.pf.pidfdGetfd(p, a!, b!, 0), steps: (w, s, [a, b]) => w.pf.on(s).pidfdGetfd(a!, b!, 0) },
+  },
+};
+
+function pidOf(w: FuzzWorld, i: number): number {
+  return w.procs[i % w.procs.length]!.pid;
+}
+
+/** Every fuzzed subsystem: add epoll, unix sockets and io_uring here. */
+export const SUBSYSTEMS: readonly Subsystem[] = [fds, pipes, lifecycle, pidfds];
+
+/** Installs the plugins the subsystems use; returns the world's plugin APIs. */
+export function installPlugins(k: Kernel): { pf: PidfdApi } {
+  return { pf: k.use(pidfd()) };
+}
+
+const defs = new Map<string, OpDef>();
+for (const s of SUBSYSTEMS) for (const [name, d] of Object.entries(s.ops)) defs.set(`${s.name}.${name}`, d);
+
+/** An arbitrary op from every subsystem; `plain` leaves out ops with no plain form. */
+export function opArb(plain: boolean): fc.Arbitrary<Op> {
+  const arbs: Array<fc.Arbitrary<Op>> = [];
+  for (const s of SUBSYSTEMS) {
+    for (const [name, d] of Object.entries(s.ops)) {
+      if (plain && d.plain === undefined) continue;
+      arbs.push(fc.tuple(...d.args).map((a): Op => ({ sub: s.name, op: name, a })));
+    }
+  }
+  return fc.oneof(...arbs);
+}
+
+/** Runs an op as a plain call. */
+export function runPlainOp(w: FuzzWorld, p: Process, op: Op): unknown {
+  return defs.get(`${op.sub}.${op.op}`)!.plain!(w, p, op.a);
+}
+
+/** Runs an op as a stepped call. */
+export function runStepOp(w: FuzzWorld, sys: Sys, op: Op): KernelPath<unknown> {
+  return defs.get(`${op.sub}.${op.op}`)!.steps(w, sys, op.a);
+}
