@@ -343,7 +343,7 @@ describe('seed 001: POSIX locks lost on a multithreaded exec (kernel-file.md §5
     expect(k.run(SCHEDULE).completed).toBe(true);
     expect(stepLog(k).slice(10)).toEqual([
       'P1.T2:unshare_fd:files->count', 'P1.T2:dup_fd', 'P1.T2:task_lock: task->files = copy', 'P1.T2:put_files_struct',
-      'P1.T2:de_thread: zap_other_threads', 'P1.T2:de_thread: wait for the other threads to leave the kernel', 'P1.T2:put_files_struct', 'P1.T2:close_files', 'P1.T2:filp_flush', 'P1.T2:fput', 'P1.T2:close_files',
+      'P1.T2:de_thread: zap_other_threads', 'P1.T2:de_thread: wait for the other threads to leave the kernel', 'P1.T2:put_files_struct', 'P1.T2:close_files', 'P1.T2:filp_flush', 'P1.T2:fput', 'P1.T2:close_files', 'P1.T2:de_thread: release_task',
       'P1.T2:do_close_on_exec',
     ]);
     expect(posixLocksOf(inode)).toEqual([]); // lost, although POSIX says locks survive exec
@@ -354,7 +354,7 @@ describe('seed 001: POSIX locks lost on a multithreaded exec (kernel-file.md §5
   it("'after-de_thread' (v5.11 fix): the count is 1 after de_thread, no copy — the lock survives", () => {
     const { k, p, inode, t2 } = build('after-de_thread');
     expect(k.run(SCHEDULE).completed).toBe(true);
-    expect(stepLog(k).slice(10)).toEqual(['P1.T2:de_thread: zap_other_threads', 'P1.T2:de_thread: wait for the other threads to leave the kernel', 'P1.T2:put_files_struct', 'P1.T2:unshare_fd:files->count', 'P1.T2:do_close_on_exec']);
+    expect(stepLog(k).slice(10)).toEqual(['P1.T2:de_thread: zap_other_threads', 'P1.T2:de_thread: wait for the other threads to leave the kernel', 'P1.T2:put_files_struct', 'P1.T2:de_thread: release_task', 'P1.T2:unshare_fd:files->count', 'P1.T2:do_close_on_exec']);
     expect(posixLocksOf(inode).map((l) => [l.owner.name, l.pid])).toEqual([['P1.files', p.pid]]);
     expect(t2.files!.name).toBe('P1.files');
   });

@@ -192,6 +192,14 @@ function* deThreadSteps(t: Task): KernelPath {
     const files = o.files;
     o.files = null;
     if (files !== null) yield* putFilesStructSteps(t, files);
+  }
+  // release_task() of the reaped threads: they leave the thread group and the pid
+  // namespace (a concurrent pid lookup finds them or not).
+  const released = [access(p.simId, 0, true), t.world.pidNsAccess(true)];
+  yield { fn: 'de_thread: release_task', acc: released };
+  e.touch(released);
+  for (const o of others) {
+    if (o.exited) continue;
     o.exited = true;
     p.taskExited(o);
   }
