@@ -25,8 +25,11 @@ const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--i
 // measured size so that growth still fails CI. The open gap is recorded in the issue note.
 // Merging the conformance branch (host-verified open flags and path walk, the pipe's page
 // ring, F_SETFL, wait4/zombies, prlimit, POSIX lock merging) measured 337.7 kB and 29.7 kB.
-const PACKED_BUDGET_KB = 340;
-const CORE_BUDGET_KB = 30;
+// Input validation (src/sim/validate.ts and the per-call checks) and the sharded explorer
+// took them to 360.9 kB and 32.2 kB. Issue 12 stays open until the lean surface brings
+// the figures back under 300 kB / 20 kB; until then the guard sits just above them.
+const PACKED_BUDGET_KB = 365;
+const CORE_BUDGET_KB = 33;
 budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
 
 async function coreImport(names) {
