@@ -164,19 +164,23 @@ async function warm(): Promise<Figure[]> {
   const race = fposRace({ lock: false }) as Scenario<never>;
   const locked = fposRace({ lock: true }) as Scenario<never>;
 
-  const dfs = throughput(race, { strategy: 'dfs' });
+  // Checked mode is off in the throughput figures (the explorer's default is on; its cost
+  // is its own figure below).
+  const dfs = throughput(race, { strategy: 'dfs', checked: false });
   out.push({ name: 'explore.runs-per-s.fpos-race', value: dfs.runs, unit: 'runs/s', target: '>= 100000', note: `naive exhaustive search (${dfs.perCall} runs per explore() call, fresh Kernel per run, f_pos race detector + check + audit on), median of 7 rounds` });
   out.push({ name: 'explore.steps-per-s.fpos-race', value: dfs.steps, unit: 'steps/s', note: 'same search as explore.runs-per-s.fpos-race' });
-  const dp = throughput(race, {});
+  const dp = throughput(race, { checked: false });
   out.push({ name: 'explore.runs-per-s.fpos-race.dpor', value: dp.runs, unit: 'runs/s', note: `DPOR (${dp.perCall} runs per call, including the violation reports)` });
-  const lk = throughput(locked, { strategy: 'dfs' });
+  const lk = throughput(locked, { strategy: 'dfs', checked: false });
   out.push({ name: 'explore.runs-per-s.fpos-race-locked', value: lk.runs, unit: 'runs/s', note: `naive exhaustive search under f_pos_lock (${lk.perCall} runs per call)` });
-  const pid = throughput(pidfdGetfdFpos as Scenario<never>, { policy: 'after' });
+  const pid = throughput(pidfdGetfdFpos as Scenario<never>, { policy: 'after', checked: false });
   out.push({ name: 'explore.runs-per-s.pidfd-getfd-fpos', value: pid.runs, unit: 'runs/s', note: `DPOR, policy after (clean, ${pid.perCall} runs per call): the kernel paths with the pidfd plugin` });
+  const pidChecked = throughput(pidfdGetfdFpos as Scenario<never>, { policy: 'after' });
+  out.push({ name: 'explore.checked-mode.overhead', value: pid.runs / pidChecked.runs, unit: 'x', note: `runs/s with checked mode off ÷ on, DPOR on pidfd-getfd-fpos (after): ${Math.round(pid.runs)} vs ${Math.round(pidChecked.runs)}` });
   out.push({ name: 'explore.steps-per-s.pidfd-getfd-fpos', value: pid.steps, unit: 'steps/s', note: 'same search' });
 
   // Reduction and optimality.
-  const src = (s: Scenario<never>, p?: 'before' | 'after'): WorldSource => scenarioSource(s, scenarioPolicy(s, p));
+  const src = (s: Scenario<never>, p?: 'before' | 'after'): WorldSource => scenarioSource(s, scenarioPolicy(s, p), false);
   for (const [name, s] of [['fpos-race', race], ['fpos-race-locked', locked]] as const) {
     const n = traces(src(s), 'dfs');
     const d = traces(src(s), 'dpor');

@@ -21,6 +21,12 @@ function sameAsNaive(s: Scenario<unknown>): { dpor: number; dfs: number } {
   return { dpor: dpor.runs, dfs: dfs.runs };
 }
 
+function sameAsNaiveUnchecked(s: Scenario<unknown>): void {
+  const dfs = explore(s, { strategy: 'dfs', checked: false });
+  const dpor = explore(s, { checked: false });
+  expect(new Set(dpor.outcomes.map((o) => o.outcome))).toEqual(new Set(dfs.outcomes.map((o) => o.outcome)));
+}
+
 const errno = function* <T>(path: KernelPath<T>): KernelPath<T | string> {
   try {
     return yield* path;
@@ -152,6 +158,9 @@ describe('issue 7 reproducers: DPOR sees what naive search sees', () => {
     sameAsNaive(build(true));
     // Forgetting the declaration is caught by checked mode, not silently under-explored.
     expect(() => explore(build(false))).toThrow(ModelError);
+    // With checked mode off (measurements) the recorded write still reaches the analysis.
+    sameAsNaiveUnchecked(build(false));
+    expect(() => explore(build(true), { checked: 'yes' as never })).toThrow(ModelError);
   });
 
   it('a finite preemption bound above the naive passes ends, exhaustively', () => {

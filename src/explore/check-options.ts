@@ -11,7 +11,7 @@ const MAX = Number.MAX_SAFE_INTEGER;
 
 /** Every key of ExploreOptions: a new option must be added here. @internal */
 export const EXPLORE_OPTION_KEYS: readonly string[] = [
-  'policy', 'strategy', 'preemptionBound', 'seed', 'pctDepth', 'maxRuns', 'maxTimeMs', 'now', 'stopAtFirstViolation',
+  'policy', 'checked', 'strategy', 'preemptionBound', 'seed', 'pctDepth', 'maxRuns', 'maxTimeMs', 'now', 'stopAtFirstViolation',
   'portfolio', 'shard', 'maxSteps', 'shrink', 'shrinkRuns', 'onProgress', 'progressEveryMs',
 ];
 
@@ -51,6 +51,7 @@ export function checkExploreOptions(o: unknown): void {
   checkBoolOption('stopAtFirstViolation', x.stopAtFirstViolation);
   checkBoolOption('portfolio', x.portfolio);
   checkBoolOption('shrink', x.shrink);
+  checkBoolOption('checked', x.checked);
   checkIntOption('maxSteps', x.maxSteps, 1, MAX);
   checkIntOption('shrinkRuns', x.shrinkRuns, 0, MAX);
   checkFn('onProgress', x.onProgress);

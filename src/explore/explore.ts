@@ -325,7 +325,7 @@ export function explore<C>(scenario: Scenario<C>, options: ExploreOptions = {}):
   const s = searchSettings(options);
   const t0 = s.now();
   const policy: KernelPolicy = scenarioPolicy(scenario, options.policy);
-  const source = scenarioSource(scenario, policy);
+  const source = scenarioSource(scenario, policy, options.checked ?? true);
   const r = searchWorlds(source, s);
   const violations = reportViolations(source, r.collector, s);
   const outcomes = [...r.collector.outcomes].map(([outcome, count]) => ({ outcome, count }));

@@ -86,6 +86,11 @@ export interface ExploreOptions {
   readonly pctDepth?: number;
   /** Stop after this many runs (default: unlimited for exhaustive, 1000 for random and PCT). */
   readonly maxRuns?: number;
+  /**
+   * Checked mode in every explored run (default true): a step touching an undeclared
+   * location fails the search with a ModelError. Off only for measurements.
+   */
+  readonly checked?: boolean;
   /** Stop after this much time, measured with `now` (default: unlimited). */
   readonly maxTimeMs?: number;
   /** The clock for `maxTimeMs` and `elapsedMs` (default `Date.now`). */

@@ -99,11 +99,11 @@ function safeJson(v: unknown): string {
  * `kernel.audit()` (a failure is a `leak` violation).
  * @internal
  */
-export function scenarioSource<C>(scenario: Scenario<C>, policy: KernelPolicy): WorldSource {
+export function scenarioSource<C>(scenario: Scenario<C>, policy: KernelPolicy, checked = true): WorldSource {
   const plugins = scenario.plugins ?? [];
   return {
     start(tracing: boolean): RunWorld {
-      const k = new Kernel({ policy, trace: tracing });
+      const k = new Kernel({ policy, trace: tracing, checked });
       for (let i = 0; i < plugins.length; i++) k.use(plugins[i]!);
       const ctx = scenario.setup(k);
       const engine = k.engine;

@@ -42,9 +42,15 @@ export interface KernelOptions {
   readonly rlimitNofile?: number;
   /** fs.nr_open (default 1048576). */
   readonly nrOpen?: number;
+  /**
+   * Checked mode (default true): a step that touches a location it did not declare, or
+   * user code that touches shared state outside a step, throws a ModelError. Switch it
+   * off only to measure (benchmarks); recording, which the explorer needs, stays on.
+   */
+  readonly checked?: boolean;
 }
 
-const KERNEL_OPTIONS: readonly string[] = ['policy', 'trace', 'rlimitNofile', 'nrOpen'];
+const KERNEL_OPTIONS: readonly string[] = ['policy', 'trace', 'rlimitNofile', 'nrOpen', 'checked'];
 /** The fd range of the model's access encoding (2^21 fields per object, docs/architecture.md). */
 const NR_OPEN_MAX = 2 ** 21;
 /** sysctl_nr_open_min (fs/file.c): BITS_PER_LONG. */
@@ -148,6 +154,10 @@ export class Kernel implements TaskWorld, EpollWorld {
     checkPolicy(policy);
     this.policy = policy;
     this.engine = new Engine(opts.trace ?? false);
+    if (opts.checked !== undefined) {
+      if (typeof opts.checked !== 'boolean') throw new ModelError('bad-option', `kernel option checked must be a boolean, got ${describeValue(opts.checked)}`);
+      this.engine.checked = opts.checked;
+    }
     this.slab = new FileSlab(this.engine, this.policy);
     this.fpos = new FposWatch(this.engine);
     this.epoll = new EpollRegistry(this.engine);
