@@ -5,7 +5,7 @@
  * (every task exits) nothing may be left: no live struct file, no table, no lock.
  */
 import fc from 'fast-check';
-import { Kernel, KernelError, ModelError, plainSyscall, Random, type KernelPath, type Process, type Sys } from '../../src/index.js';
+import { Kernel, KernelError, ModelError, plainSyscall, POLICY_PRESETS, Random, type KernelPath, type PresetName, type Process, type Sys } from '../../src/index.js';
 import { exitSteps } from '../../src/task/syscalls/lifecycle.js';
 import { quiescentInvariants, stepInvariants, watchFput } from './invariants.js';
 import { installPlugins, opArb, runPlainOp, runStepOp, type FuzzWorld, type Op } from './subsystems.js';
@@ -57,7 +57,10 @@ function check(where: string, problems: readonly string[]): void {
 
 /** Runs one program; throws on a broken invariant, an untyped error or a leak. `sabotage` (tests of the checks) runs after the prelude. */
 export function runProgram(prog: FuzzProgram, stats: FuzzStats = freshStats(), sabotage?: (k: Kernel) => void): void {
-  const k = new Kernel({ trace: (globalThis as { FUZZ_TRACE?: boolean }).FUZZ_TRACE === true });
+  // Every preset in turn (chosen by the schedule seed): kernel history is part of the model.
+  const presets = Object.keys(POLICY_PRESETS) as PresetName[];
+  const policy = presets[prog.seed % presets.length]!;
+  const k = new Kernel({ policy, trace: (globalThis as { FUZZ_TRACE?: boolean }).FUZZ_TRACE === true });
   const fput = watchFput(k);
   const { pf } = installPlugins(k);
   const procs: Process[] = prog.procs.map((o, i) => k.spawnProcess({ name: `P${i}`, rlimitNofile: o.rlimit, creds: { uid: o.root ? 0 : 1000 } }));
