@@ -303,7 +303,7 @@ export class TreeSearch {
       }
       const pending = engine.threads[p]!.pending!;
       const declared = pending.acc;
-      engine.step(p);
+      engine.step(p, declared);
       // The event's accesses: what the step declared when it began, plus anything it
       // recorded beyond that (only possible with checked mode off, e.g. in benchmarks).
       const step = withRecorded(pending, declared, engine.lastAccesses);

@@ -292,8 +292,12 @@ export class Engine {
     return true;
   }
 
-  /** Runs the pending step of thread `tid` (which must be enabled). */
-  step(tid: number): void {
+  /**
+   * Runs the pending step of thread `tid` (which must be enabled). `declared` is the
+   * step's `acc` if the caller has already evaluated it (a dynamic declaration is then
+   * not computed twice).
+   */
+  step(tid: number, declared?: number | readonly number[]): void {
     const t = this.threads[tid]!;
     const s = t.pending as Step;
     this.stepCount++;
@@ -305,7 +309,7 @@ export class Engine {
     this.current = t;
     const rec = this.recBuf;
     rec.length = 0;
-    if (this.checked) this.declaredAcc = s.acc;
+    if (this.checked) this.declaredAcc = declared ?? s.acc;
     this.rec = rec;
     this.declared = s;
     t.afterSyscall = false;

@@ -361,6 +361,24 @@ function checkPipeFlags(flags: number): void {
 }
 
 /**
+ * __do_pipe_flags(): reserves the two fds (read end first) and creates the pipe's files;
+ * on EMFILE for the second fd the first is released. The caller installs both.
+ */
+function doPipeFlags(t: Task, files: Fdtable, flags: number): [number, number, RefFile, RefFile] {
+  const cloexec = (flags & O_CLOEXEC) !== 0;
+  const r = files.allocFd(0, t.process.rlimitNofile, cloexec);
+  let w: number;
+  try {
+    w = files.allocFd(0, t.process.rlimitNofile, cloexec);
+  } catch (e) {
+    files.putUnusedFd(r);
+    throw e;
+  }
+  const [fr, fw] = t.world.vfs.openPipe(flags & ~O_CLOEXEC);
+  return [r, w, fr, fw];
+}
+
+/**
  * pipe2(2) as a kernel path: do_pipe2() reserves both fds and creates the pipe files
  * in one step (the model's __do_pipe_flags()), then installs each end in its own step.
  *
@@ -374,16 +392,7 @@ export function* pipeSteps(t: Task, flags: number): KernelPath<[number, number]>
   checkPipeFlags(flags);
   const files = t.filesOrThrow('pipe2');
   yield { ...allocStep(files, t.world.slab.allocAccess()), fn: '__do_pipe_flags' };
-  const cloexec = (flags & O_CLOEXEC) !== 0;
-  const r = files.allocFd(0, t.process.rlimitNofile, cloexec);
-  let w: number;
-  try {
-    w = files.allocFd(0, t.process.rlimitNofile, cloexec);
-  } catch (e) {
-    files.putUnusedFd(r);
-    throw e;
-  }
-  const [fr, fw] = t.world.vfs.openPipe(flags & ~O_CLOEXEC);
+  const [r, w, fr, fw] = doPipeFlags(t, files, flags);
   yield installStep(files, r);
   files.fdInstall(r, fr);
   yield installStep(files, w);
@@ -395,16 +404,7 @@ export function* pipeSteps(t: Task, flags: number): KernelPath<[number, number]>
 export function pipe(t: Task, flags: number): [number, number] {
   checkPipeFlags(flags);
   const files = t.filesOrThrow('pipe2');
-  const cloexec = (flags & O_CLOEXEC) !== 0;
-  const r = files.allocFd(0, t.process.rlimitNofile, cloexec);
-  let w: number;
-  try {
-    w = files.allocFd(0, t.process.rlimitNofile, cloexec);
-  } catch (e) {
-    files.putUnusedFd(r);
-    throw e;
-  }
-  const [fr, fw] = t.world.vfs.openPipe(flags & ~O_CLOEXEC);
+  const [r, w, fr, fw] = doPipeFlags(t, files, flags);
   files.fdInstall(r, fr);
   files.fdInstall(w, fw);
   return [r, w];
