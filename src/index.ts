@@ -35,7 +35,7 @@ export * from './trace/index.js';
 export * from './file/constants.js';
 export { Inode, type InodeKind } from './file/inode.js';
 export { Mount } from './file/mount.js';
-export { RefFile, getFileActive } from './file/ref-file.js';
+export { RefFile, fileAccess, getFileActive } from './file/ref-file.js';
 export { FileSlab } from './file/slab.js';
 export { FposWatch } from './file/fpos-watch.js';
 export { Vfs, type PathTarget } from './file/vfs.js';
@@ -58,6 +58,8 @@ export { FdArrays } from './fdtable/fdt.js';
 export { EMPTY_FD, FDPUT_FPUT, FDPUT_POS_UNLOCK, fdWordId } from './fdtable/fd-word.js';
 export { fdgetPosSteps, fdgetSteps, fdputPosSteps, fdputSteps, fgetSteps, type LookupContext } from './fdtable/fget.js';
 export type { FdgetPosRule, FdtablePolicy, FgetRecheck } from './fdtable/policy.js';
+export { FixedFileTable, RsrcNode } from './fdtable/fixed-file-table.js';
+export type { UringFileRegistration, UringPolicy, UringPosLock } from './fdtable/uring-policy.js';
 export type { FdtableWorld } from './fdtable/world.js';
 
 // task: processes, threads, syscalls

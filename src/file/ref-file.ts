@@ -1,5 +1,6 @@
 import type { Traceable } from '../sim/engine.js';
 import { Lock } from '../sim/lock.js';
+import { access } from '../sim/step.js';
 import type { FileOperations } from './file-operations.js';
 import type { Inode } from './inode.js';
 import type { Mount } from './mount.js';
@@ -239,4 +240,26 @@ export function getFileActive(load: () => RefFile | null): RefFile | null {
   if (load() === f) return f;
   f.fput();
   return null;
+}
+
+/**
+ * The memory location of a field of a struct file as an encoded access (see `access()`),
+ * for code outside the core that declares and records its steps — a plugin's kernel path
+ * that reads or writes `f_pos` as io_uring's `offset == -1` requests do, or that changes
+ * the count. `'state'` is the file's teardown and flag state (f_flags, the `__fput`
+ * stages), `'f_ep'` epoll's list head.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY, accessIsWrite, fileAccess } from 'fdlab';
+ * const k = new Kernel();
+ * const f = k.vfs.openFile('/data/log', O_RDONLY);
+ * accessIsWrite(fileAccess(f, 'f_pos', true)); // true
+ * k.engine.touch(fileAccess(f, 'f_pos', false)); // records a read (inside a step)
+ * f.fput();
+ * ```
+ */
+export function fileAccess(file: RefFile, field: 'f_count' | 'f_pos' | 'f_ep' | 'state', write: boolean): number {
+  const n = field === 'f_count' ? F_COUNT : field === 'f_pos' ? F_POS : field === 'f_ep' ? F_EP : F_STATE;
+  return access(file.simId, n, write);
 }

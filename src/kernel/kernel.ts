@@ -133,6 +133,11 @@ export class Kernel implements TaskWorld, EpollWorld {
   readonly fpos: FposWatch;
   /** Extra reference owners for the audit (plugins, subsystems). */
   readonly owners = new HookList<OwnerSource>();
+  /**
+   * Extra invariant checks for the audit: each returns what is wrong, in words naming the
+   * owner (a plugin's table that points at freed memory, a node with no references).
+   */
+  readonly auditChecks = new HookList<() => Iterable<string>>();
   /** The epoll layer's state (f_ep lists, per-user watches). */
   readonly epoll: EpollRegistry;
   /** fs.nr_open. */
@@ -287,6 +292,7 @@ export class Kernel implements TaskWorld, EpollWorld {
       if (m.count !== n) problems.push(`mount ${m.path}: mnt_count ${m.count} but ${n} live file(s) on it`);
     }
     problems.push(...this.epoll.problems());
+    for (const check of this.auditChecks.list) problems.push(...check());
     return { ok: problems.length === 0, problems, files };
   }
 

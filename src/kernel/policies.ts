@@ -2,6 +2,7 @@ import { ModelError } from '../sim/model-error.js';
 import { checkIntOption, describeValue, hasOwnKey } from '../sim/validate.js';
 import type { EpollPolicy } from '../epoll/policy.js';
 import type { FdtablePolicy } from '../fdtable/policy.js';
+import type { UringPolicy } from '../fdtable/uring-policy.js';
 import type { FilePolicy } from '../file/world.js';
 import type { TaskPolicy } from '../task/policy.js';
 
@@ -16,7 +17,7 @@ import type { TaskPolicy } from '../task/policy.js';
  * k.policy.fdgetPos; // 'when-shared'
  * ```
  */
-export interface KernelPolicy extends FilePolicy, FdtablePolicy, TaskPolicy, EpollPolicy {}
+export interface KernelPolicy extends FilePolicy, FdtablePolicy, TaskPolicy, EpollPolicy, UringPolicy {}
 
 /**
  * How to name a policy: a preset name, a partial object of switches, or a list of those
@@ -48,6 +49,8 @@ export const DEFAULT_POLICY: KernelPolicy = {
   closeFput: 'sync',
   epollItemPoll: 'epi-fget',
   epollMaxUserWatches: 1 << 20,
+  uringPosLock: 'always',
+  uringFileRegistration: 'plain',
 };
 
 /**
@@ -69,7 +72,9 @@ export const DEFAULT_POLICY: KernelPolicy = {
  *   for regular files during the 6.5 cycle; 7d84d1b9af63 made it the `->iterate_shared`
  *   rule and is in v6.5; `'when-shared-or-dir'` remains as a switch).
  * - `linux-6.6`: close() runs the last `__fput()` synchronously (021a160abf62).
- * - `linux-6.7`: struct file becomes SLAB_TYPESAFE_BY_RCU.
+ * - `linux-6.7`: struct file becomes SLAB_TYPESAFE_BY_RCU; io_uring fds can no longer be
+ *   sent over unix sockets (`uringFileRegistration: 'plain'`; every earlier preset has the
+ *   merged `ring_sock` design, `'scm'`).
  * - `linux-6.9`: epoll pins a file before polling it (epi_fget(), 4efaa5acf0a1); every
  *   earlier preset polls the borrowed pointer (`epollItemPoll: 'borrow'`).
  * - `linux-6.15` / `current`: raw file_ref compare in fdget_pos().
@@ -81,13 +86,13 @@ export const DEFAULT_POLICY: KernelPolicy = {
  * ```
  */
 export const POLICY_PRESETS: Readonly<Record<PresetName, Partial<KernelPolicy>>> = {
-  'linux-3.14': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'before-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
-  'linux-5.11': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
-  'linux-5.16': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
-  'linux-6.4': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
-  'linux-6.5-rc': { closeFput: 'task_work', fdgetPos: 'always', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
-  'linux-6.5': { closeFput: 'task_work', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
-  'linux-6.6': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow' },
+  'linux-3.14': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'before-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', uringFileRegistration: 'scm' },
+  'linux-5.11': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', uringFileRegistration: 'scm' },
+  'linux-5.16': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', uringFileRegistration: 'scm' },
+  'linux-6.4': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', uringFileRegistration: 'scm' },
+  'linux-6.5-rc': { closeFput: 'task_work', fdgetPos: 'always', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', uringFileRegistration: 'scm' },
+  'linux-6.5': { closeFput: 'task_work', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', uringFileRegistration: 'scm' },
+  'linux-6.6': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', uringFileRegistration: 'scm' },
   'linux-6.7': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'borrow' },
   'linux-6.9': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'epi-fget' },
   'linux-6.15': { ...DEFAULT_POLICY },
@@ -110,6 +115,8 @@ export const POLICY_VALUES: Readonly<Record<string, readonly string[]>> = {
   execUnshare: ['before-de_thread', 'after-de_thread'],
   closeFput: ['sync', 'task_work'],
   epollItemPoll: ['borrow', 'epi-fget', 'epi-fget-nouser'],
+  uringPosLock: ['when-shared', 'always'],
+  uringFileRegistration: ['scm-as-posted', 'scm', 'plain'],
 };
 
 /**
@@ -219,6 +226,10 @@ export interface PolicyHistory {
   readonly closeFput: Readonly<Record<KernelPolicy['closeFput'], PolicyValueOrigin>>;
   /** How ep_item_poll() gets at the watched file. */
   readonly epollItemPoll: Readonly<Record<KernelPolicy['epollItemPoll'], PolicyValueOrigin>>;
+  /** When io_uring's (proposed) GETDENTS takes f_pos_lock. */
+  readonly uringPosLock: Readonly<Record<KernelPolicy['uringPosLock'], PolicyValueOrigin>>;
+  /** How io_uring holds registered files. */
+  readonly uringFileRegistration: Readonly<Record<KernelPolicy['uringFileRegistration'], PolicyValueOrigin>>;
 }
 
 /**
@@ -262,5 +273,14 @@ export const POLICY_HISTORY: PolicyHistory = {
     borrow: { commit: null, title: 'ep_item_poll() on the epitem\'s borrowed struct file pointer', since: 'v3.14', seed: 'seed 002: epoll file lifetimes' },
     'epi-fget': { commit: '4efaa5acf0a1', title: 'epoll: be better about file lifetimes', since: 'v6.9', seed: 'seed 002: epoll file lifetimes' },
     'epi-fget-nouser': { commit: null, title: 'take the reference only on SB_NOUSER filesystems (proposed in the seed-002 thread, never merged)', since: 'v6.9-proposal', seed: 'seed 002: epoll file lifetimes' },
+  },
+  uringPosLock: {
+    'when-shared': { commit: null, title: 'io_uring: add support for getdents (Hao Xu, trylock copied from __fdget_pos(); posted, never merged)', since: 'v6.5-proposal', seed: 'seed 000: pidfd_getfd and f_pos_lock' },
+    always: { commit: null, title: 'take f_pos_lock unconditionally for fixed files (Christian Brauner\'s review of the getdents series; never merged)', since: 'v6.5-proposal', seed: 'seed 000: pidfd_getfd and f_pos_lock' },
+  },
+  uringFileRegistration: {
+    'scm-as-posted': { commit: null, title: '[PATCH 14/19] io_uring: add file set registration (as posted, with the error paths Jann Horn reviewed)', since: 'v5.1-rc', seed: 'seed 003: io_uring file registration and the unix GC' },
+    scm: { commit: '6b06314c47e1', title: 'io_uring: add file set registration', since: 'v5.1', seed: 'seed 003: io_uring file registration and the unix GC' },
+    plain: { commit: '705318a99a13', title: 'io_uring/af_unix: disable sending io_uring over sockets', since: 'v6.7', seed: 'seed 003: io_uring file registration and the unix GC' },
   },
 };

@@ -11,7 +11,7 @@ import { plainSyscall } from './syscall.js';
 import { checkNumbers, checkString } from '../sim/validate.js';
 import { close, dup, dup2, dup3, open, pipe } from './syscalls/fd-calls.js';
 import { fcntl } from './syscalls/fcntl.js';
-import { closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSteps } from './syscalls/lifecycle.js';
+import { closeRangeSteps, execSteps, exitSteps, forkSteps, ioThreadAccesses, ioThreadLife, unshareSteps } from './syscalls/lifecycle.js';
 import { prlimitNofile } from './syscalls/prlimit.js';
 import { wait4 } from './syscalls/wait.js';
 import { getdentsOp, lseekOp, readOp, runPosOp, writeOp } from './syscalls/rw.js';
@@ -157,6 +157,39 @@ export class Process {
     const t = new Task(this.world, this, this.world.allocPid(), sim, tf);
     this.tasks.push(t);
     return t;
+  }
+
+  /**
+   * create_io_thread() (kernel/fork.c): a kernel thread of this process that shares
+   * `parent`'s fd table (CLONE_FILES: files_struct.count goes up) and never returns to
+   * user space — an io_uring io-wq worker. It runs `body` with its own task as the
+   * context (its deferred `__fput()`s run before it exits), then leaves: exit_files()
+   * drops its use of the table. Call it from inside a step that declared
+   * {@link ioThreadAccesses}; the new thread is scheduled like any other, so its steps
+   * interleave with the submitter's.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from 'fdlab';
+   * const k = new Kernel();
+   * const p = k.spawnProcess();
+   * const w = p.ioThread(p.main, 'iou-wrk', function* () { return 1; });
+   * k.run();
+   * w.sim.result; // 1
+   * ```
+   */
+  ioThread(parent: Task, name: string, body: (t: Task) => KernelPath<unknown>): Task {
+    if (parent.process !== this) throw new KernelError('EINVAL', 'create_io_thread', `${parent.name} is not a thread of ${this.name}`);
+    const t = this.cloneTask(parent, true);
+    t.sim.user = false;
+    t.sim.name = `${this.name}.${name}-${t.tid}`;
+    this.world.engine.startThread(t.sim, ioThreadLife(t, body));
+    return t;
+  }
+
+  /** What the step that calls {@link ioThread} must declare: the shared table's count and the pid namespace. */
+  ioThreadAccesses(parent: Task): number[] {
+    return ioThreadAccesses(parent);
   }
 
   /** The file installed at `fd` (no reference taken). Throws EBADF. */

@@ -8,6 +8,7 @@ import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE } from '../consta
 import type { Process, ThreadBody } from '../process.js';
 import type { Task } from '../task.js';
 import { filpCloseSteps } from './steps.js';
+import { runTaskWorkSteps } from '../../file/fput.js';
 
 /*
  * fork, unshare, exec, exit and close_range: the paths that create, swap and drop
@@ -274,4 +275,28 @@ export function* closeRangeSteps(t: Task, first: number, last: number, flags: nu
     t.files = copy;
     yield* putFilesStructSteps(t, cur);
   }
+}
+
+/**
+ * The declaration of the step that creates an io thread of `parent`'s process
+ * (create_io_thread()): the shared table's count and the pid namespace. @internal
+ */
+export function ioThreadAccesses(parent: Task): number[] {
+  return [countAcc(parent.filesOrThrow('create_io_thread'), true), parent.world.pidNsAccess(true)];
+}
+
+/**
+ * The life of an io thread: its work, the deferred `__fput()`s it queued, then the part
+ * of do_exit() that concerns files (PF_EXITING, exit_files()). @internal
+ */
+export function* ioThreadLife(t: Task, body: (t: Task) => KernelPath<unknown>): KernelPath<unknown> {
+  const r = yield* body(t);
+  if (t.taskWork.length > 0) yield* runTaskWorkSteps(t);
+  const files = t.filesOrThrow('exit_files');
+  yield { fn: 'io_worker_exit: exit_files', acc: countAcc(files, false) };
+  t.exiting = true;
+  t.files = null;
+  yield* putFilesStructSteps(t, files);
+  t.exited = true;
+  return r;
 }

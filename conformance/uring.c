@@ -1,0 +1,244 @@
+/*
+ * The io_uring part of the conformance harness: a fixed list of registration and
+ * direct-descriptor cases run on the host kernel with raw syscalls (no liburing), one line
+ * per case: `name result`, where result is a number, an errno name, or for an fd the
+ * number followed by `cloexec` / `nocloexec`. conformance/uring.ts runs the same cases on
+ * the model and compares. Exit status 2 (and the reason on stderr) when the host refuses
+ * io_uring_setup (kernel.io_uring_disabled, seccomp, an old kernel).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef IORING_OP_FIXED_FD_INSTALL
+#define IORING_OP_FIXED_FD_INSTALL 54
+#endif
+#ifndef IORING_FIXED_FD_NO_CLOEXEC
+#define IORING_FIXED_FD_NO_CLOEXEC (1U << 0)
+#endif
+
+static const char *ename(int e) {
+  switch (e) {
+  case EBADF: return "EBADF"; case EINVAL: return "EINVAL"; case EFAULT: return "EFAULT";
+  case EBUSY: return "EBUSY"; case ENXIO: return "ENXIO"; case EMFILE: return "EMFILE";
+  case ENFILE: return "ENFILE"; case ENOMEM: return "ENOMEM"; case EOPNOTSUPP: return "EOPNOTSUPP";
+  case EOVERFLOW: return "EOVERFLOW"; case EPERM: return "EPERM"; case ENOENT: return "ENOENT";
+  default: { static char b[32]; snprintf(b, sizeof b, "E%d", e); return b; }
+  }
+}
+
+static void report(const char *name, long r) {
+  if (r < 0) printf("%s %s\n", name, ename((int)-r));
+  else printf("%s %ld\n", name, r);
+  fflush(stdout);
+}
+
+static long sys_register(int fd, unsigned op, void *arg, unsigned nr) {
+  long r = syscall(__NR_io_uring_register, fd, op, arg, nr);
+  return r < 0 ? -errno : r;
+}
+
+struct ring {
+  int fd;
+  unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+  struct io_uring_sqe *sqes;
+  struct io_uring_cqe *cqes;
+};
+
+static int ring_init(struct ring *r) {
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  r->fd = (int)syscall(__NR_io_uring_setup, 8, &p);
+  if (r->fd < 0) return -errno;
+  size_t sqsz = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+  size_t cqsz = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  char *sq = mmap(0, sqsz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQ_RING);
+  char *cq = mmap(0, cqsz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_CQ_RING);
+  r->sqes = mmap(0, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
+  if (sq == MAP_FAILED || cq == MAP_FAILED || r->sqes == MAP_FAILED) return -ENOMEM;
+  r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
+  r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+  r->sq_array = (unsigned *)(sq + p.sq_off.array);
+  r->cq_head = (unsigned *)(cq + p.cq_off.head);
+  r->cq_tail = (unsigned *)(cq + p.cq_off.tail);
+  r->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+  r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+  return 0;
+}
+
+/* Submits one SQE and waits for its CQE; returns cqe->res. */
+static long submit1(struct ring *r, struct io_uring_sqe *in) {
+  unsigned tail = *r->sq_tail, idx = tail & *r->sq_mask;
+  r->sqes[idx] = *in;
+  r->sq_array[idx] = idx;
+  __atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
+  long s = syscall(__NR_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+  if (s < 0) return -1000 - errno;
+  unsigned head = *r->cq_head;
+  while (head == __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE)) {}
+  struct io_uring_cqe c = r->cqes[head & *r->cq_mask];
+  __atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
+  return c.res;
+}
+
+static void report_fd(const char *name, long r) {
+  if (r < 0) { report(name, r); return; }
+  int fl = fcntl((int)r, F_GETFD);
+  printf("%s %ld %s\n", name, r, (fl & FD_CLOEXEC) ? "cloexec" : "nocloexec");
+  fflush(stdout);
+  close((int)r);
+}
+
+int main(void) {
+  struct rlimit rl = { 1024, 4096 };
+  setrlimit(RLIMIT_NOFILE, &rl);
+  struct ring r;
+  int e = ring_init(&r);
+  if (e < 0) {
+    fprintf(stderr, "io_uring_setup: %s\n", strerror(-e));
+    return 2;
+  }
+  int file = open("data/log", O_RDWR);
+  int dir = open("srv", O_RDONLY | O_DIRECTORY);
+  if (file < 0 || dir < 0) { perror("open"); return 1; }
+  int bad = 999;
+  static int big[2000];
+  for (int i = 0; i < 2000; i++) big[i] = -1;
+
+  /* io_uring_register() on fds that are not rings */
+  report("register-bad-fd", sys_register(bad, IORING_REGISTER_FILES, &file, 1));
+  report("register-not-ring", sys_register(file, IORING_REGISTER_FILES, &file, 1));
+  report("register-unknown-opcode", sys_register(r.fd, 200, NULL, 0));
+
+  /* IORING_REGISTER_FILES */
+  report("files-null-arg", sys_register(r.fd, IORING_REGISTER_FILES, NULL, 1));
+  report("files-nr-0", sys_register(r.fd, IORING_REGISTER_FILES, &file, 0));
+  report("files-over-rlimit", sys_register(r.fd, IORING_REGISTER_FILES, big, 2000));
+  int withbad[2] = { file, bad };
+  report("files-bad-fd", sys_register(r.fd, IORING_REGISTER_FILES, withbad, 2));
+  int withring[2] = { file, r.fd };
+  report("files-ring-fd", sys_register(r.fd, IORING_REGISTER_FILES, withring, 2));
+  report("unregister-none", sys_register(r.fd, IORING_UNREGISTER_FILES, NULL, 0));
+  struct io_uring_rsrc_update up0 = { 0, 0, (uint64_t)(uintptr_t)&file };
+  report("update-none", sys_register(r.fd, IORING_REGISTER_FILES_UPDATE, &up0, 1));
+  struct io_uring_file_index_range rng0 = { 0, 1, 0 };
+  report("alloc-range-none", sys_register(r.fd, IORING_REGISTER_FILE_ALLOC_RANGE, &rng0, 0));
+  int two[3] = { file, -1, dir };
+  report("files-sparse-ok", sys_register(r.fd, IORING_REGISTER_FILES, two, 3));
+  report("files-twice", sys_register(r.fd, IORING_REGISTER_FILES, two, 3));
+  report("unregister-nr-1", sys_register(r.fd, IORING_UNREGISTER_FILES, NULL, 1));
+
+  /* IORING_REGISTER_FILES_UPDATE */
+  int upd[2] = { IORING_REGISTER_FILES_SKIP, file };
+  struct io_uring_rsrc_update up = { 1, 0, (uint64_t)(uintptr_t)upd };
+  report("update-skip-set", sys_register(r.fd, IORING_REGISTER_FILES_UPDATE, &up, 2));
+  up.offset = 2;
+  report("update-past-end", sys_register(r.fd, IORING_REGISTER_FILES_UPDATE, &up, 2));
+  int updbad[2] = { bad, file };
+  struct io_uring_rsrc_update up2 = { 0, 0, (uint64_t)(uintptr_t)updbad };
+  report("update-bad-first", sys_register(r.fd, IORING_REGISTER_FILES_UPDATE, &up2, 2));
+  int updbad2[2] = { -1, bad };
+  up2.data = (uint64_t)(uintptr_t)updbad2;
+  report("update-bad-second", sys_register(r.fd, IORING_REGISTER_FILES_UPDATE, &up2, 2));
+  int updring[1] = { r.fd };
+  up2.data = (uint64_t)(uintptr_t)updring;
+  report("update-ring-fd", sys_register(r.fd, IORING_REGISTER_FILES_UPDATE, &up2, 1));
+  report("update-nr-0", sys_register(r.fd, IORING_REGISTER_FILES_UPDATE, &up2, 0));
+
+  /* IORING_REGISTER_FILE_ALLOC_RANGE */
+  struct io_uring_file_index_range rng = { 1, 2, 0 };
+  report("alloc-range-nr-1", sys_register(r.fd, IORING_REGISTER_FILE_ALLOC_RANGE, &rng, 1));
+  rng.len = 3;
+  report("alloc-range-past-end", sys_register(r.fd, IORING_REGISTER_FILE_ALLOC_RANGE, &rng, 0));
+  rng.len = 2; rng.resv = 1;
+  report("alloc-range-resv", sys_register(r.fd, IORING_REGISTER_FILE_ALLOC_RANGE, &rng, 0));
+  rng.resv = 0; rng.off = 2; rng.len = 1;
+  report("alloc-range-ok", sys_register(r.fd, IORING_REGISTER_FILE_ALLOC_RANGE, &rng, 0));
+
+  /* Direct open into an allocated slot: the range [2, 3) holds dir, so it is full. */
+  struct io_uring_sqe sqe;
+  memset(&sqe, 0, sizeof sqe);
+  sqe.opcode = IORING_OP_OPENAT; sqe.fd = AT_FDCWD; sqe.addr = (uint64_t)(uintptr_t)"data/log";
+  sqe.open_flags = O_RDONLY; sqe.file_index = IORING_FILE_INDEX_ALLOC;
+  report("openat-alloc-full", submit1(&r, &sqe));
+  sqe.file_index = 2; sqe.open_flags = O_RDONLY | O_CLOEXEC;
+  report("openat-direct-cloexec", submit1(&r, &sqe));
+  sqe.file_index = 9; sqe.open_flags = O_RDONLY;
+  report("openat-direct-past-end", submit1(&r, &sqe));
+  sqe.file_index = 2;
+  report("openat-direct-slot1", submit1(&r, &sqe));
+  rng.off = 0; rng.len = 3;
+  report("alloc-range-all", sys_register(r.fd, IORING_REGISTER_FILE_ALLOC_RANGE, &rng, 0));
+  sqe.file_index = IORING_FILE_INDEX_ALLOC;
+  report("openat-alloc-full-again", submit1(&r, &sqe));
+
+  /* IORING_OP_CLOSE of a fixed slot */
+  memset(&sqe, 0, sizeof sqe);
+  sqe.opcode = IORING_OP_CLOSE; sqe.file_index = 2;
+  report("close-fixed", submit1(&r, &sqe));
+  report("close-fixed-empty", submit1(&r, &sqe));
+  sqe.file_index = 10;
+  report("close-fixed-past-end", submit1(&r, &sqe));
+  sqe.file_index = IORING_FILE_INDEX_ALLOC;
+  memset(&sqe, 0, sizeof sqe);
+  sqe.opcode = IORING_OP_OPENAT; sqe.fd = AT_FDCWD; sqe.addr = (uint64_t)(uintptr_t)"data/log";
+  sqe.open_flags = O_RDONLY; sqe.file_index = IORING_FILE_INDEX_ALLOC;
+  report("openat-alloc", submit1(&r, &sqe));
+
+  /* IORING_OP_FIXED_FD_INSTALL */
+  memset(&sqe, 0, sizeof sqe);
+  sqe.opcode = IORING_OP_FIXED_FD_INSTALL; sqe.fd = 0; sqe.flags = IOSQE_FIXED_FILE;
+  report_fd("install-default", submit1(&r, &sqe));
+  sqe.rw_flags = IORING_FIXED_FD_NO_CLOEXEC;
+  report_fd("install-no-cloexec", submit1(&r, &sqe));
+  sqe.rw_flags = 2;
+  report_fd("install-bad-flags", submit1(&r, &sqe));
+  sqe.rw_flags = 0; sqe.flags = 0; sqe.fd = file;
+  report_fd("install-not-fixed", submit1(&r, &sqe));
+  sqe.flags = IOSQE_FIXED_FILE; sqe.fd = 7;
+  report_fd("install-past-end", submit1(&r, &sqe));
+  struct io_uring_sqe cl;
+  memset(&cl, 0, sizeof cl);
+  cl.opcode = IORING_OP_CLOSE; cl.file_index = 1;
+  report("close-fixed-slot0", submit1(&r, &cl));
+  sqe.fd = 0;
+  report_fd("install-empty-slot", submit1(&r, &sqe));
+  sqe.fd = 2; sqe.off = 1;
+  report_fd("install-off-set", submit1(&r, &sqe));
+
+  /* NOP, then unregister twice */
+  memset(&sqe, 0, sizeof sqe);
+  sqe.opcode = IORING_OP_NOP;
+  report("nop", submit1(&r, &sqe));
+  report("unregister", sys_register(r.fd, IORING_UNREGISTER_FILES, NULL, 0));
+  report("unregister-again", sys_register(r.fd, IORING_UNREGISTER_FILES, NULL, 0));
+
+  /* IORING_REGISTER_FILES2 */
+  struct io_uring_rsrc_register rr = { 4, IORING_RSRC_REGISTER_SPARSE, 0, 0, 0 };
+  report("files2-bad-size", sys_register(r.fd, IORING_REGISTER_FILES2, &rr, 16));
+  rr.data = (uint64_t)(uintptr_t)two;
+  report("files2-sparse-with-data", sys_register(r.fd, IORING_REGISTER_FILES2, &rr, sizeof rr));
+  rr.data = 0; rr.flags = 2;
+  report("files2-unknown-flag", sys_register(r.fd, IORING_REGISTER_FILES2, &rr, sizeof rr));
+  rr.flags = IORING_RSRC_REGISTER_SPARSE; rr.resv2 = 1;
+  report("files2-resv2", sys_register(r.fd, IORING_REGISTER_FILES2, &rr, sizeof rr));
+  rr.resv2 = 0; rr.nr = 0;
+  report("files2-nr-0", sys_register(r.fd, IORING_REGISTER_FILES2, &rr, sizeof rr));
+  rr.nr = 4;
+  report("files2-sparse", sys_register(r.fd, IORING_REGISTER_FILES2, &rr, sizeof rr));
+  struct io_uring_rsrc_update2 u2 = { 3, 0, (uint64_t)(uintptr_t)&file, 0, 1, 0 };
+  report("update2-set", sys_register(r.fd, IORING_REGISTER_FILES_UPDATE2, &u2, sizeof u2));
+  report("update2-bad-size", sys_register(r.fd, IORING_REGISTER_FILES_UPDATE2, &u2, 8));
+  u2.offset = 4;
+  report("update2-past-end", sys_register(r.fd, IORING_REGISTER_FILES_UPDATE2, &u2, sizeof u2));
+  report("unregister-files2", sys_register(r.fd, IORING_UNREGISTER_FILES, NULL, 0));
+  return 0;
+}
