@@ -4,6 +4,7 @@ import { defineConfig } from 'tsup';
 const library = {
   index: 'src/index.ts',
   pidfd: 'src/plugins/pidfd/index.ts',
+  'io-uring': 'src/plugins/io-uring/index.ts',
   scenarios: 'src/scenarios/index.ts',
   testing: 'src/testing/index.ts',
 };

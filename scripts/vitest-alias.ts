@@ -9,6 +9,7 @@ const src = (path: string): string => fileURLToPath(new URL(`../src/${path}`, im
 export const fdlabAlias = [
   { find: /^fdlab$/, replacement: src('index.ts') },
   { find: /^fdlab\/pidfd$/, replacement: src('plugins/pidfd/index.ts') },
+  { find: /^fdlab\/io-uring$/, replacement: src('plugins/io-uring/index.ts') },
   { find: /^fdlab\/scenarios$/, replacement: src('scenarios/index.ts') },
   { find: /^fdlab\/testing$/, replacement: src('testing/index.ts') },
 ];

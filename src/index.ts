@@ -74,7 +74,7 @@ export { plainSyscall, syscallSteps } from './task/syscall.js';
 export { CORE_SYSCALLS, type SyscallArgKind, type SyscallSpec } from './task/syscall-catalogue.js';
 export type { PollFd, PollResult, SelectResult } from './task/syscalls/poll.js';
 export { pipeSteps, receiveFd, receiveFdReplace, receiveFdReplaceSteps, receiveFdSteps } from './task/syscalls/fd-calls.js';
-export { allocStep, closeSlotStep, countStep, flushStep, installStep, putUnusedStep } from './task/syscalls/steps.js';
+export { allocStep, closeSlotStep, countStep, filpCloseSteps, flushStep, installStep, putUnusedStep } from './task/syscalls/steps.js';
 export type { SpawnOptions, TaskWorld } from './task/world.js';
 
 // epoll: wait-queue based readiness over any file with ->poll

@@ -97,7 +97,17 @@ export function filpClose(t: Task, f: RefFile, owner: Fdtable): void {
   fputDeferred(t, f);
 }
 
-/** filp_close() as a kernel path: the flush step, then the (deferred) fput step. @internal */
+/**
+ * filp_close(file, owner) as a kernel path: the flush step (->flush, the owner's POSIX
+ * locks), then the deferred fput step — for subsystems that close a file they took out of
+ * a table themselves (io_uring's CLOSE after file_close_fd_locked()).
+ *
+ * @example
+ * ```ts
+ * import { filpCloseSteps, type Fdtable, type RefFile, type Task } from 'fdlab';
+ * function* closeIt(t: Task, f: RefFile, files: Fdtable) { yield* filpCloseSteps(t, f, files); }
+ * ```
+ */
 export function* filpCloseSteps(t: Task, f: RefFile, owner: Fdtable): KernelPath {
   yield flushStep(f);
   filpFlush(t, f, owner);

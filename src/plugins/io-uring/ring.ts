@@ -1,0 +1,336 @@
+import {
+  access, FixedFileTable, fileAccess, fputTeardownSteps, Lock,
+  type Blocker, type FileOperations, type FputContext, type Kernel, type KernelPath, type RefFile, type RsrcNode, type SimThread, type Traceable,
+} from '../../index.js';
+
+/** Field of a ring: the completion queue (CQ ring and its waiters). */
+const CQ = 0;
+/** Field of a ring: the context state (requests in flight, nr_user_files, ring_sock, user_files). */
+const CTX = 1;
+
+/**
+ * One submission queue entry, as user space fills it in (`struct io_uring_sqe`), with
+ * the fields the modelled ops read. Unset numeric fields are 0.
+ *
+ * @example
+ * ```ts
+ * import { IORING_OP_READ, IOSQE_FIXED_FILE, type Sqe } from 'fdlab/io-uring';
+ * const sqe: Sqe = { opcode: IORING_OP_READ, flags: IOSQE_FIXED_FILE, fd: 0, off: -1, len: 4, userData: 1 };
+ * ```
+ */
+export interface Sqe {
+  /** IORING_OP_*. */
+  readonly opcode: number;
+  /** IOSQE_* flags (IOSQE_FIXED_FILE, IOSQE_ASYNC). */
+  readonly flags?: number;
+  /** The fd, or with IOSQE_FIXED_FILE the slot. */
+  readonly fd?: number;
+  /** READ/WRITE/GETDENTS offset; -1 means the file position (f_pos). */
+  readonly off?: number;
+  /** READ: bytes; GETDENTS: entries. */
+  readonly len?: number;
+  /** WRITE: the data; OPENAT: the path. */
+  readonly addr?: string;
+  /** OPENAT: open(2) flags. */
+  readonly openFlags?: number;
+  /** OPENAT/CLOSE: 1-based fixed slot, or IORING_FILE_INDEX_ALLOC (OPENAT). */
+  readonly fileIndex?: number;
+  /** FIXED_FD_INSTALL: IORING_FIXED_FD_NO_CLOEXEC or 0. */
+  readonly installFdFlags?: number;
+  /** POLL_ADD: the events to wait for. */
+  readonly pollEvents?: number;
+  /** `buf_index`: must be 0 for the modelled ops. */
+  readonly bufIndex?: number;
+  /** Copied to the completion. */
+  readonly userData?: number;
+}
+
+/**
+ * One completion queue entry (`struct io_uring_cqe`): the request's `user_data`, its
+ * result (a negative errno on failure) and, for the model's convenience, what a READ or
+ * GETDENTS returned.
+ *
+ * @example
+ * ```ts
+ * import type { Cqe } from 'fdlab/io-uring';
+ * const ok = (c: Cqe) => c.res >= 0;
+ * ```
+ */
+export interface Cqe {
+  /** The SQE's `userData` (or a registration tag for a tag CQE). */
+  readonly userData: number;
+  /** The result: bytes, an fd, a slot, a poll mask, 0, or -errno. */
+  readonly res: number;
+  /** The errno name when `res` is negative. */
+  readonly error?: string;
+  /** READ: the bytes read; GETDENTS: the names listed. */
+  readonly data?: string | readonly string[];
+}
+
+/**
+ * An io_uring instance: `struct io_ring_ctx` with the parts file lifetime involves — its
+ * file (the ring fd), `uring_lock`, the fixed file table, the completion queue, the
+ * requests in flight, and for the SCM designs `ring_sock` (its skbs own the registered
+ * files) and `nr_user_files`.
+ *
+ * Models io_uring/io_uring.c and io_uring/rsrc.c. Created by io_uring_setup().
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * import { ioUring } from 'fdlab/io-uring';
+ * const k = new Kernel();
+ * const uring = k.use(ioUring());
+ * const p = k.spawnProcess();
+ * const fd = uring.setup(p, 8);
+ * uring.ring(p, fd).table.size; // 0: nothing registered
+ * ```
+ */
+export class Ring implements Traceable {
+  /** Engine object id: field 0 the CQ, field 1 the context state. */
+  readonly simId: number;
+  /** Display name, e.g. `ring#1`. */
+  readonly name: string;
+  /** The fixed file table (`ctx->file_table`). */
+  readonly table: FixedFileTable;
+  /** `ctx->uring_lock`: registration, inline issue and io-wq completions take it. */
+  readonly uringLock: Lock;
+  /** The completion queue: CQEs posted and not yet reaped. */
+  readonly cq: Cqe[] = [];
+  /** SQ entries (io_uring_setup's `entries`). */
+  readonly entries: number;
+  /** The kernel. */
+  readonly kernel: Kernel;
+  /** Requests submitted and not yet completed. */
+  inflight = 0;
+  /**
+   * `ctx->nr_user_files` of the SCM designs: bounds slot lookups. As posted in 2019
+   * (`'scm-as-posted'`) nothing resets it, so it grows with every registration.
+   */
+  nrUserFiles = 0;
+  /** `ring_sock->sk_receive_queue` of the SCM designs: each skb owns references to up to SCM_MAX_FD files. */
+  readonly skbs: Array<{ readonly id: number; readonly files: RefFile[] }> = [];
+  /** `ctx->user_files` while a registration of the SCM designs runs: the references fget() took. */
+  userFiles: RefFile[] = [];
+  /** References whose holder was freed without an fput (the 2019 error path): file and former owner. */
+  readonly leaked: Array<readonly [RefFile, string]> = [];
+  /** The ring's struct file, once io_uring_setup() made it. */
+  file: RefFile | null = null;
+  private nextSkb = 1;
+  private idle: Blocker | null = null;
+
+  /** @internal Made by io_uring_setup(). */
+  constructor(kernel: Kernel, num: number, entries: number) {
+    this.kernel = kernel;
+    this.entries = entries;
+    this.name = `ring#${num}`;
+    this.simId = kernel.engine.register(this);
+    this.table = new FixedFileTable(kernel, `${this.name}.file_table`);
+    this.uringLock = new Lock(kernel.engine, `${this.name}.uring_lock`, true, this.simId);
+    this.table.onNodeFree = (node) => this.nodeFreed(node);
+  }
+
+  /** The access of the completion queue. */
+  cqAccess(write: boolean): number {
+    return access(this.simId, CQ, write);
+  }
+
+  /** The access of the context state (in-flight count, nr_user_files, ring_sock). */
+  ctxAccess(write: boolean): number {
+    return access(this.simId, CTX, write);
+  }
+
+  /** The access of `uring_lock`'s word (a step that takes and releases it at once). */
+  lockAccess(): number {
+    return access(this.uringLock.simId, 0, true);
+  }
+
+  /** Posts a completion (io_req_complete_post / io_post_aux_cqe). */
+  post(cqe: Cqe): void {
+    const e = this.kernel.engine;
+    e.write(this.simId, CQ);
+    this.cq.push(cqe);
+    if (e.tracing) e.effect('io_post_cqe', this.simId, CQ, this.cq.length - 1, this.cq.length, { note: `user_data ${cqe.userData} res ${cqe.res}` });
+  }
+
+  /** Takes every posted completion off the CQ (user space advancing cq.head). */
+  reap(): Cqe[] {
+    this.kernel.engine.write(this.simId, CQ);
+    return this.cq.splice(0);
+  }
+
+  /** Blocks while requests are in flight (io_ring_exit_work() waits for them). */
+  get idleBlocker(): Blocker {
+    return (this.idle ??= { name: `${this.name} requests in flight`, blocks: (_t: SimThread) => this.inflight > 0 });
+  }
+
+  /**
+   * Creates one `ring_sock` skb owning references to `files` (the SCM designs'
+   * __io_sqe_files_scm(): get_file() + unix_inflight() per file, then fput() of the
+   * caller's reference: the skb's become the only ones).
+   */
+  queueSkb(files: RefFile[]): void {
+    this.kernel.engine.write(this.simId, CTX);
+    const skb = { id: this.nextSkb++, files };
+    this.skbs.push(skb);
+    const e = this.kernel.engine;
+    if (e.tracing) e.effect('__io_sqe_files_scm', this.simId, CTX, undefined, undefined, { note: `skb#${skb.id} owns ${files.map((f) => f.name).join(', ')}` });
+  }
+
+  /** The references the ring holds, one per owner: fixed slots, skbs, user_files during a registration. */
+  *heldFiles(): Generator<readonly [RefFile, string]> {
+    yield* this.table.heldFiles();
+    for (const skb of this.skbs) for (const f of skb.files) yield [f, `${this.name}.ring_sock skb#${skb.id}`];
+    for (let i = 0; i < this.userFiles.length; i++) yield [this.userFiles[i]!, `${this.name}.user_files[${i}]`];
+  }
+
+  /** What is wrong: table nodes over freed files, references leaked by a freed holder. */
+  problems(): string[] {
+    const out = this.table.problems();
+    for (const [f, who] of this.leaked) if (f.live) out.push(`${f.name}: a reference taken for ${who} was never put: leaked by io_sqe_files_unregister()`);
+    return out;
+  }
+
+  /**
+   * io_free_rsrc_node() for the SCM designs: the node borrowed its file from an skb; the
+   * skb entry for it goes with the node (io_sqe_file_unregister() unlinks it). Posts the
+   * tag CQE of a tagged node. @internal
+   */
+  nodeFreed(node: RsrcNode): void {
+    if (node.borrowed) {
+      for (let i = 0; i < this.skbs.length; i++) {
+        const skb = this.skbs[i]!;
+        const j = skb.files.indexOf(node.file);
+        if (j < 0) continue;
+        skb.files.splice(j, 1);
+        if (skb.files.length === 0) this.skbs.splice(i, 1);
+        if (node.fileValid) this.orphans.push(node.file);
+        break;
+      }
+    }
+    if (node.tag !== 0) this.post({ userData: node.tag, res: 0 });
+  }
+
+  /** Files whose skb reference a node free released: the caller fputs them. @internal */
+  readonly orphans: RefFile[] = [];
+
+  /** Drops the references {@link nodeFreed} released (the skb's kfree_skb → unix_destruct_scm → fput). @internal */
+  dropOrphans(ctx: FputContext): void {
+    for (let f = this.orphans.shift(); f !== undefined; f = this.orphans.shift()) {
+      this.kernel.engine.touch(fileAccess(f, 'f_count', true));
+      if (f.put()) ctx.taskWork.push(f);
+    }
+  }
+
+  /** @internal */
+  simName(field: number): string {
+    return field === CQ ? `${this.name}.cq` : `${this.name}.ctx`;
+  }
+
+  /** @internal */
+  simCount(field: number): number | undefined {
+    return field === CQ ? this.cq.length : this.inflight;
+  }
+
+  /** @internal */
+  simLabel(): string {
+    return this.name;
+  }
+}
+
+/**
+ * io_uring_fops: the ring file's operations. It cannot be read or written; its last
+ * `fput()` tears the ring down — io_ring_exit_work() waits for the requests in flight,
+ * then io_ring_ctx_free() unregisters the files (the model runs this inside the ring
+ * file's `__fput()`, not on a workqueue).
+ *
+ * @example
+ * ```ts
+ * import { uringFileOperations } from 'fdlab/io-uring';
+ * uringFileOperations.name; // 'io_uring'
+ * ```
+ */
+export const uringFileOperations: FileOperations = {
+  name: 'io_uring',
+  stream: true,
+  release: (file) => {
+    const ring = ringOfFile(file);
+    return ring === null ? undefined : ringExitSteps(ring);
+  },
+};
+
+/**
+ * io_is_uring_fops(): true for a ring file.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY } from 'fdlab';
+ * import { isUringFile } from 'fdlab/io-uring';
+ * isUringFile(new Kernel().vfs.openFile('/data/log', O_RDONLY)); // false
+ * ```
+ */
+export function isUringFile(file: RefFile): boolean {
+  return file.ops === uringFileOperations;
+}
+
+/**
+ * The Ring behind a ring file (its private_data), or null.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY } from 'fdlab';
+ * import { ringOfFile } from 'fdlab/io-uring';
+ * ringOfFile(new Kernel().vfs.openFile('/data/log', O_RDONLY)); // null
+ * ```
+ */
+export function ringOfFile(file: RefFile): Ring | null {
+  return isUringFile(file) && file.privateData instanceof Ring ? file.privateData : null;
+}
+
+/** io_ring_exit_work() + io_ring_ctx_free() for the ring's release. */
+function* ringExitSteps(ring: Ring): KernelPath {
+  yield { fn: 'io_ring_exit_work: wait for requests', acc: [ring.ctxAccess(false), ring.cqAccess(false)], blocker: ring.idleBlocker };
+  yield ring.uringLock.lockStep();
+  ring.uringLock.lock();
+  const ctx: FputContext = { taskWork: [] };
+  const k = ring.kernel;
+  const table = ring.table;
+  yield {
+    fn: 'io_ring_ctx_free: io_sqe_files_unregister',
+    get acc() {
+      return k.engine.peek(() => unregisterAccesses(ring));
+    },
+  };
+  if (table.size > 0) table.freeTables(ctx);
+  dropSkbs(ring, ctx);
+  ring.dropOrphans(ctx);
+  yield ring.uringLock.unlockStep();
+  ring.uringLock.unlock();
+  for (const f of ctx.taskWork.splice(0)) yield* fputTeardownSteps(f);
+}
+
+/** What freeing the table and the skbs touches: the table, every slot, every node and file, the skbs. @internal */
+export function unregisterAccesses(ring: Ring): number[] {
+  const t = ring.table;
+  const acc = [t.tableAccess(true), ring.ctxAccess(true), ring.cqAccess(true)];
+  const n = t.size;
+  for (let i = 0; i < n; i++) {
+    acc.push(t.slotAccess(i, true));
+    const node = t.lookup(i);
+    if (node !== null) acc.push(t.nodeAccess(node), fileAccess(node.file, 'f_count', true));
+  }
+  for (const skb of ring.skbs) for (const f of skb.files) acc.push(fileAccess(f, 'f_count', true));
+  return acc;
+}
+
+/** kfree_skb() of every ring_sock skb: unix_destruct_scm() puts each file. @internal */
+export function dropSkbs(ring: Ring, ctx: FputContext): void {
+  const e = ring.kernel.engine;
+  e.write(ring.simId, CTX);
+  for (const skb of ring.skbs.splice(0)) {
+    for (const f of skb.files) {
+      e.touch(fileAccess(f, 'f_count', true));
+      if (f.put()) ctx.taskWork.push(f);
+    }
+  }
+}
