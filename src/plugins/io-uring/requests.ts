@@ -41,6 +41,8 @@ interface Req {
   fileRef: boolean;
   /** True once io_assign_file() ran. */
   assigned: boolean;
+  /** POLL_ADD: the poll armed at issue. */
+  arm: PollArm | null;
   /** Issued by an io-wq worker. */
   async: boolean;
 }
@@ -134,7 +136,7 @@ function* submitSteps(k: Kernel, ring: Ring, t: Task, sqe: Sqe): KernelPath {
   yield { fn: 'io_submit_sqe', acc: [ring.ctxAccess(true), ring.cqAccess(true)] };
   k.engine.touch(ring.ctxAccess(true));
   ring.inflight++;
-  const req: Req = { ring, sqe, node: null, file: null, fileRef: false, assigned: false, async: false };
+  const req: Req = { ring, sqe, node: null, file: null, fileRef: false, assigned: false, async: false, arm: null };
   try {
     prep(sqe);
   } catch (e) {
@@ -551,29 +553,43 @@ function* closeSteps(k: Kernel, req: Req, t: Task): KernelPath<Issue> {
   return { res: 0 };
 }
 
-/** io_poll_add(): ->poll with a table; nothing ready inline → io-wq, whose worker waits for a wake-up and polls again. */
+/**
+ * io_poll_add(): ->poll with the request's poll table, armed at issue. Something ready
+ * completes it at once; otherwise it waits for a wake-up, which completes it with the
+ * wake-up's key (io_poll_wake() → io_poll_check_events(); a key-less wake-up polls
+ * again). The model does the waiting in an io-wq worker thread — the kernel completes
+ * from task work, with no thread — so the wait shows as the worker's step.
+ */
 function* pollSteps(k: Kernel, req: Req, t: Task): KernelPath<Issue> {
   const f = req.file!;
   const events = (req.sqe.pollEvents ?? 0) | EPOLLERR | EPOLLHUP;
-  if (!req.async) {
-    yield { fn: 'vfs_poll', acc: pollAccesses(f) };
-    const m = vfsPoll(f, null) & events;
-    return m !== 0 ? { res: m } : PUNT;
-  }
-  const armed = new PollArm();
-  try {
+  let armed = req.arm;
+  if (armed === null) {
+    armed = new PollArm(events);
     yield { fn: 'vfs_poll (arm)', acc: pollAccesses(f) };
-    let m = vfsPoll(f, armed.table(events, t)) & events;
-    while (m === 0) {
+    const m = vfsPoll(f, armed.table(t)) & events;
+    if (m !== 0) {
+      armed.disarm();
+      return { res: m };
+    }
+    if (!req.async) {
+      req.arm = armed;
+      return PUNT;
+    }
+  }
+  try {
+    for (;;) {
       yield { fn: 'io_poll_wait', acc: armed.queueAccesses(), blocker: armed };
+      if (armed.mask !== 0) return { res: armed.mask };
       if (t.sim.killed) throw new KernelError('EINTR', 'io_poll', 'fatal signal');
       armed.triggered = false;
-      yield { fn: 'vfs_poll', acc: pollAccesses(f) };
-      m = vfsPoll(f, null) & events;
+      yield { fn: 'vfs_poll', acc: [...pollAccesses(f), ...armed.queueAccesses()] };
+      const m = vfsPoll(f, null) & events;
+      if (m !== 0) return { res: m };
     }
-    return { res: m };
   } finally {
-    for (const e of armed.entries) e.queue.remove(e);
+    // The last step declared every queue the entries are on.
+    armed.disarm();
   }
 }
 
@@ -581,14 +597,23 @@ function* pollSteps(k: Kernel, req: Req, t: Task): KernelPath<Issue> {
 class PollArm implements Blocker {
   readonly name = 'io_poll_wake';
   triggered = false;
+  /** The events a keyed wake-up reported. */
+  mask = 0;
   readonly entries: WaitEntry[] = [];
   private readonly queues: WaitQueue[] = [];
+
+  constructor(private readonly events: number) {}
 
   blocks(t: SimThread): boolean {
     return !this.triggered && !t.killed;
   }
 
-  table(key: number, ctx: Task): PollTable {
+  disarm(): void {
+    for (const e of this.entries.splice(0)) e.queue.remove(e);
+  }
+
+  table(ctx: Task): PollTable {
+    const key = this.events;
     return {
       key,
       ctx,
@@ -596,6 +621,7 @@ class PollArm implements Blocker {
         const e = new WaitEntry(wq, null, false, (_e, k) => {
           if (k !== 0 && (k & key) === 0) return false;
           this.triggered = true;
+          this.mask |= k & key;
           return true;
         });
         wq.add(e);
