@@ -15,8 +15,10 @@ describe('every shipped scenario meets its expected verdicts', () => {
   it.each(cases)('%s under %s', (_name, policy, s) => {
     const r = expectVerdict(s as Scenario<unknown>, policy, s.expected![policy]!);
     expect(r.exhaustive).toBe(true);
-    // The end-of-run audit is part of every explored run: a leak would be a 'leak' violation.
-    expect(r.violations.filter((v) => v.kind === 'leak')).toEqual([]);
+    // The end-of-run audit is part of every explored run: a leak would be a 'leak' violation,
+    // unless the leak is the bug the scenario shows (seed 003's error path).
+    const leakExpected = s.expected![policy] !== 'clean' && s.expected![policy]!.includes('leak');
+    if (!leakExpected) expect(r.violations.filter((v) => v.kind === 'leak')).toEqual([]);
   });
 });
 

@@ -14,9 +14,16 @@ import { epollUmountBusy, type EpollUmountBusyContext } from './epoll-umount-bus
 import { execPosixLocks, type ExecPosixLocksContext } from './exec-posix-locks.js';
 import { fgetStaleRecycle } from './fget-stale-recycle.js';
 import { pidfdGetfdFpos, pidfdGetfdFposRegular } from './pidfd-getfd-fpos.js';
+import { uringFixedFpos } from './uring-fixed-fpos.js';
+import { uringFixedInstall, type UringFixedInstallContext } from './uring-fixed-install.js';
+import { uringHiddenPin, uringHiddenPinUnregister, type UringHiddenPinContext } from './uring-hidden-pin.js';
+import { uringRegisterErrorPath } from './uring-register-error-path.js';
 
-export type { EpollForkSharedContext, EpollUmountBusyContext, ExecPosixLocksContext };
-export { coreStealFpos, epollForkShared, epollPollVsFput, epollUmountBusy, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular };
+export type { EpollForkSharedContext, EpollUmountBusyContext, ExecPosixLocksContext, UringFixedInstallContext, UringHiddenPinContext };
+export {
+  coreStealFpos, epollForkShared, epollPollVsFput, epollUmountBusy, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular,
+  uringFixedFpos, uringFixedInstall, uringHiddenPin, uringHiddenPinUnregister, uringRegisterErrorPath,
+};
 
 /**
  * All shipped scenarios, by name.
@@ -29,6 +36,7 @@ export { coreStealFpos, epollForkShared, epollPollVsFput, epollUmountBusy, execP
  */
 export const scenarios: Readonly<Record<string, Scenario<never>>> = Object.freeze(
   Object.fromEntries(
-    ([pidfdGetfdFpos, pidfdGetfdFposRegular, coreStealFpos, fposThreadsShared, execPosixLocks, fgetStaleRecycle, epollPollVsFput, epollUmountBusy, epollForkShared] as Array<Scenario<never>>).map((s) => [s.name, s]),
+    ([pidfdGetfdFpos, pidfdGetfdFposRegular, coreStealFpos, fposThreadsShared, execPosixLocks, fgetStaleRecycle, epollPollVsFput, epollUmountBusy, epollForkShared,
+      uringFixedFpos, uringRegisterErrorPath, uringFixedInstall, uringHiddenPin, uringHiddenPinUnregister] as Array<Scenario<never>>).map((s) => [s.name, s]),
   ),
 );

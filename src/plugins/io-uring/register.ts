@@ -242,6 +242,9 @@ function* filesRegisterSteps(k: Kernel, t: Task, ring: Ring, fds: readonly numbe
   if (nr > IORING_MAX_FIXED_FILES) throw new KernelError('EMFILE', 'io_uring_register', `${nr} > IORING_MAX_FIXED_FILES`);
   if (nr > t.process.rlimitNofile) throw new KernelError('EMFILE', 'io_uring_register', `${nr} > RLIMIT_NOFILE ${t.process.rlimitNofile}`);
   table.allocTables(nr);
+  // The merged code sets nr_user_files to the table size; the 2019 patch counted each
+  // entry it processed and never reset the count (seed 003).
+  if (design === 'scm') ring.nrUserFiles = nr;
   let err: KernelError | null = null;
   for (let i = 0; i < nr && err === null; i++) {
     const tag = tags === null ? 0 : tags[i];
@@ -252,6 +255,7 @@ function* filesRegisterSteps(k: Kernel, t: Task, ring: Ring, fds: readonly numbe
     }
     if (fd === -1) {
       if (tag !== 0) err = new KernelError('EINVAL', 'io_uring_register', `tag on empty slot ${i}`);
+      else if (design === 'scm-as-posted') ring.nrUserFiles++;
       continue;
     }
     const file = yield* fgetAny(t, fd);
@@ -270,7 +274,7 @@ function* filesRegisterSteps(k: Kernel, t: Task, ring: Ring, fds: readonly numbe
       // ctx->user_files[i] = file: the reference is the ring's until io_sqe_files_scm()
       // hands it to an skb; the node borrows it from the start.
       ring.userFiles.push(file);
-      ring.nrUserFiles++;
+      if (design === 'scm-as-posted') ring.nrUserFiles++;
       table.install(i, file, tag, t, true);
     }
   }

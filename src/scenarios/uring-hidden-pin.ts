@@ -1,0 +1,109 @@
+import { KernelError, O_RDONLY, fileAccess, access, type Kernel, type KernelPath, type RefFile, type Sys, type Task } from '../index.js';
+import { defineScenario } from '../explore/scenario.js';
+import { IORING_REGISTER_FILES, IORING_UNREGISTER_FILES, ioUring, type UringApi } from '../plugins/io-uring/index.js';
+
+function* umount(sys: Sys, k: Kernel, file: RefFile): KernelPath<string> {
+  yield* sys.getpid();
+  // umount(2) reads the mount count, which only the __fput() of the one file on /mnt
+  // changes (its mntput stage writes the file's state): that is what it declares.
+  yield { fn: 'umount("/mnt")', acc: [access(k.vfs.simId, 0, true), fileAccess(file, 'state', false), fileAccess(file, 'f_count', false)] };
+  try {
+    k.vfs.umount('/mnt');
+    return 'umounted';
+  } catch (e) {
+    if (KernelError.is(e)) return e.code;
+    throw e;
+  }
+}
+
+function* letGo(sys: Sys, u: UringApi, ring: number, how: 'unregister' | 'close'): KernelPath<string> {
+  if (how === 'unregister') yield* u.on(sys).register(ring, IORING_UNREGISTER_FILES, null, 0);
+  else yield* sys.close(ring);
+  return how;
+}
+
+/**
+ * What the uring-hidden-pin scenario's setup hands its check.
+ *
+ * @example
+ * ```ts
+ * import type { UringHiddenPinContext } from 'fdlab/scenarios';
+ * const result = (c: UringHiddenPinContext) => c.manager.sim.result;
+ * ```
+ */
+export interface UringHiddenPinContext {
+  /** The service manager's thread: it unmounts /mnt. */
+  readonly manager: Task;
+  /** The thread that unregisters the files (or closes the ring). */
+  readonly owner: Task;
+  /** The file on /mnt. */
+  readonly file: RefFile;
+}
+
+function build(k: Kernel, how: 'unregister' | 'close'): UringHiddenPinContext {
+  const u = k.use(ioUring());
+  k.vfs.mount('/mnt', 'tmpfs');
+  k.vfs.writeFile('/mnt/state', '1');
+  const p = k.spawnProcess({ name: 'P1' });
+  const ring = u.setup(p, 8);
+  const fd = p.open('/mnt/state', O_RDONLY);
+  const file = p.fileOf(fd);
+  u.register(p, ring, IORING_REGISTER_FILES, [fd], 1);
+  p.close(fd); // every regular fd of the file is closed
+  const sm = k.spawnProcess({ name: 'SM', creds: { uid: 0 } });
+  const owner = p.thread((sys) => letGo(sys, u, ring, how));
+  const manager = sm.thread((sys) => umount(sys, k, file));
+  return { manager, owner, file };
+}
+
+/**
+ * Seed 004, Christian Brauner's doubt about fixed files: "fixed files let you completely
+ * hide files" — a process opens a file on a mountable filesystem, registers it in a ring
+ * and closes every regular fd; a service manager that sees no open fd unmounts and
+ * "fails inexplicably" with EBUSY. Here P1 then closes the ring fd, the last fd it has:
+ * every schedule where the umount comes first is EBUSY, and the check holds that a
+ * successful umount only happens once the ring's teardown released the slot
+ * ({@link uringHiddenPinUnregister} lets go by unregistering instead). No policy changes
+ * this — it is the design — so `before` and `after` are the same kernel.
+ *
+ * @example
+ * ```ts
+ * import { explore } from 'fdlab';
+ * import { uringHiddenPin } from 'fdlab/scenarios';
+ * explore(uringHiddenPin, { policy: 'before' }).outcomes.map((o) => o.outcome); // EBUSY and umounted
+ * ```
+ */
+export const uringHiddenPin = defineScenario<UringHiddenPinContext>({
+  name: 'uring-hidden-pin',
+  title: 'a registered file with no fd left keeps its filesystem busy (umount EBUSY)',
+  source: 'seed 004: Christian Brauner, "fixed files let you completely hide files"',
+  description: 'P1 registers /mnt/state and closes its fd; SM unmounts /mnt while P1 unregisters (or closes the ring): EBUSY until the slot lets go.',
+  plugins: [ioUring()],
+  before: 'current',
+  after: 'current',
+  expected: { before: 'clean', after: 'clean' },
+  setup: (k) => build(k, 'close'),
+  check(_k, { manager, file }) {
+    if (manager.sim.result === 'umounted' && file.live) throw new Error('umount succeeded while the fixed slot still held a file on /mnt');
+  },
+  outcome: (_k, { manager, owner }) => `${String(owner.sim.result)}: umount ${String(manager.sim.result)}`,
+});
+
+/**
+ * {@link uringHiddenPin} where P1 lets go of the file with IORING_UNREGISTER_FILES and
+ * keeps its ring: EBUSY until the unregister, then the umount succeeds.
+ *
+ * @example
+ * ```ts
+ * import { explore } from 'fdlab';
+ * import { uringHiddenPinUnregister } from 'fdlab/scenarios';
+ * explore(uringHiddenPinUnregister).exhaustive; // true
+ * ```
+ */
+export const uringHiddenPinUnregister = defineScenario<UringHiddenPinContext>({
+  ...uringHiddenPin,
+  name: 'uring-hidden-pin-unregister',
+  title: 'the hidden pin of a registered file goes with IORING_UNREGISTER_FILES',
+  description: 'As uring-hidden-pin, but P1 unregisters the files and keeps the ring open.',
+  setup: (k) => build(k, 'unregister'),
+});

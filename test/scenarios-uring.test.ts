@@ -1,0 +1,65 @@
+/*
+ * Issue 11's scenarios: seed 000's fixed-file f_pos race, seed 003's registration error
+ * paths, seed 004's FIXED_FD_INSTALL locking and hidden pin. The verdicts are also checked
+ * generically by scenarios-seed.test.ts; here are the specifics.
+ */
+import { describe, expect, it } from 'vitest';
+import { explore, replay, verdictOf } from '../src/index.js';
+import { uringFixedFpos, uringFixedInstall, uringHiddenPin, uringHiddenPinUnregister, uringRegisterErrorPath } from '../src/scenarios/index.js';
+
+const outcomes = (r: ReturnType<typeof explore>) => [...new Set(r.outcomes.map((o) => o.outcome))].sort();
+
+describe('uring-fixed-fpos (seed 000)', () => {
+  it("'when-shared': two io-wq workers iterate the directory without f_pos_lock; the minimal schedule replays", () => {
+    const r = explore(uringFixedFpos, { policy: 'before' });
+    expect(r.exhaustive).toBe(true);
+    expect(verdictOf(r)).toEqual(['fpos-race']);
+    const v = r.violations[0]!;
+    expect(v.message).toMatch(/iou-wrk-\d+ skipped f_pos_lock because f_count was 1 \(uringPosLock: when-shared/);
+    expect(replay(uringFixedFpos, v.minimalSchedule, { policy: 'before' }).violations.map((x) => x.kind)).toContain('fpos-race');
+  });
+
+  it("'always': exhaustive and clean", () => {
+    const r = explore(uringFixedFpos, { policy: 'after' });
+    expect(r.exhaustive && r.violations.length === 0).toBe(true);
+  });
+});
+
+describe('uring-register-error-path (seed 003)', () => {
+  it("'scm-as-posted': the leak names the holder the references were taken for, and the lookup reads past user_files", () => {
+    const r = explore(uringRegisterErrorPath, { policy: 'before' });
+    expect(verdictOf(r)).toEqual(['leak', 'out-of-bounds']);
+    const leak = r.violations.find((v) => v.kind === 'leak')!;
+    expect(leak.message).toMatch(/a reference taken for ring#1\.user_files\[0\] was never put/);
+    expect(r.violations.find((v) => v.kind === 'out-of-bounds')!.message).toMatch(/nr_user_files is 5 but user_files holds 1/);
+  });
+
+  it("'scm': the same calls are clean (EBADF for the slot past the table)", () => {
+    const r = explore(uringRegisterErrorPath, { policy: 'after' });
+    expect(r.exhaustive && r.violations.length === 0).toBe(true);
+    expect(outcomes(r)).toEqual(['[["EBADF",0,0,0,"EBADF"]]']);
+  });
+});
+
+describe('uring-fixed-install (seed 004)', () => {
+  it('clean under the old f_count > 1 rule and the current one; the worker and the installed fd share the position', () => {
+    for (const policy of ['before', 'after'] as const) {
+      const r = explore(uringFixedInstall, { policy });
+      expect(r.exhaustive && r.violations.length === 0).toBe(true);
+      // The GETDENTS on io-wq ran before or after getdents(2) on the installed fd.
+      expect(outcomes(r)).toEqual(['["a","b"]', '["c","d"]']);
+    }
+  });
+});
+
+describe('uring-hidden-pin (seed 004)', () => {
+  it('umount is EBUSY until the ring is closed or the files unregistered, never after', () => {
+    for (const s of [uringHiddenPin, uringHiddenPinUnregister]) {
+      const r = explore(s);
+      expect(r.exhaustive && r.violations.length === 0).toBe(true);
+      const o = outcomes(r);
+      expect(o.some((x) => x.endsWith('umount EBUSY'))).toBe(true);
+      expect(o.some((x) => x.endsWith('umount umounted'))).toBe(true);
+    }
+  });
+});
