@@ -41,7 +41,7 @@ export { FposWatch } from './file/fpos-watch.js';
 export { Vfs, type PathTarget } from './file/vfs.js';
 export { buildOpenFlags, getname } from './file/open-flags.js';
 export {
-  anonFileOperations, defaultFileOpAccesses, directoryOperations, fileOpAccesses, kernfsFileOperations, pipeOperations, regularFileOperations, type FileOperations, type FileOpName,
+  anonFileOperations, defaultFileOpAccesses, directoryOperations, fileOpAccesses, kernfsFileOperations, noopLlseek, pipeOperations, regularFileOperations, type FileOperations, type FileOpName,
 } from './file/file-operations.js';
 export { Pipe, PIPE_BUF, PIPE_CAPACITY } from './file/pipe.js';
 export { EventfdCtx, eventfdCtx, eventfdOperations, openEventfd } from './file/eventfd.js';

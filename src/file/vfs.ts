@@ -292,6 +292,7 @@ export class Vfs {
       if (acc === 0 || acc === O_RDWR) mode |= FMODE_READ;
       if (acc === O_WRONLY || acc === O_RDWR) mode |= FMODE_WRITE;
       if (!ops.stream) mode |= FMODE_LSEEK | FMODE_ATOMIC_POS;
+      else if (ops.llseek !== undefined) mode |= FMODE_LSEEK; // a stream with noop_llseek
     }
     const before = mount.count;
     mount.count = before + 1;
