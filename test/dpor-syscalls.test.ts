@@ -5,11 +5,11 @@
  */
 import { Random } from 'fdlab';
 import { describe, expect, it } from 'vitest';
-import { compareOnProgram, randomCallProgram } from './dpor-syscalls.js';
+import { compareOnProgram, randomCallProgram, URING_POOL } from './dpor-syscalls.js';
 
 const PROGRAMS = 500;
 
-describe('DPOR = naive DFS on random syscall scenarios (core, epoll, pidfd)', () => {
+describe('DPOR = naive DFS on random syscall scenarios (core, epoll, pidfd, io_uring)', () => {
   it(`${PROGRAMS} scenarios, zero mismatches`, () => {
     const r = new Random(20261130);
     let compared = 0;
@@ -29,5 +29,22 @@ describe('DPOR = naive DFS on random syscall scenarios (core, epoll, pidfd)', ()
     // Most scenarios are small enough for the naive reference; the comparison must not be vacuous.
     expect(compared).toBeGreaterThan(PROGRAMS * 0.4);
     expect(dporRuns).toBeLessThan(naiveRuns);
+  }, 600_000);
+});
+
+describe('DPOR = naive DFS on io_uring-heavy programs (rings, fixed files, io-wq workers)', () => {
+  it('150 scenarios, zero mismatches', () => {
+    const r = new Random(11);
+    let compared = 0;
+    const misses: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      const prog = randomCallProgram(r, URING_POOL);
+      const c = compareOnProgram(prog, 400);
+      if (!c.compared) continue;
+      compared++;
+      if (c.missing.length > 0) misses.push(`${JSON.stringify(prog)}: ${c.missing.join('; ')}`);
+    }
+    expect(misses).toEqual([]);
+    expect(compared).toBeGreaterThan(40);
   }, 600_000);
 });

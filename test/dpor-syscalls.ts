@@ -1,6 +1,6 @@
 /**
  * Random small scenarios over every listed system call (the core's CORE_SYSCALLS, epoll's
- * EPOLL_SYSCALLS, the pidfd plugin's PIDFD_SYSCALLS), for the DPOR-vs-naive-DFS soundness
+ * EPOLL_SYSCALLS, the pidfd plugin's PIDFD_SYSCALLS, the io_uring plugin's URING_SYSCALLS), for the DPOR-vs-naive-DFS soundness
  * property: 2–3 threads in 1–2 processes over a file, a directory and a pipe, each making
  * 1–2 calls with arguments drawn from small domains. A syscall listed where it is defined
  * joins these programs without anyone editing this file.
@@ -8,12 +8,22 @@
 import {
   CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, CORE_SYSCALLS, defineScenario, EPOLL_SYSCALLS, explore, F_DUPFD, F_GETFD, F_GETFL,
   F_SETFD, KernelError, O_CLOEXEC, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random,
-  type KernelPath, type Scenario, type Sys, type SyscallArgKind, type SyscallSpec,
+  type Kernel, type KernelPath, type Scenario, type Sys, type SyscallArgKind, type SyscallSpec,
 } from 'fdlab';
 import { pidfd, PIDFD_SYSCALLS, type PidfdApi } from 'fdlab/pidfd';
+import {
+  IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS, IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_READ, IORING_REGISTER_FILES,
+  IORING_REGISTER_FILES_UPDATE, IORING_UNREGISTER_FILES, IOSQE_ASYNC, IOSQE_FIXED_FILE, ioUring, URING_SYSCALLS,
+} from 'fdlab/io-uring';
+
+/** The io_uring calls, with the plugin's API taken from the calling thread's kernel (installed once per run). */
+const URING_CALLS: readonly SyscallSpec<PidfdApi>[] = URING_SYSCALLS.map((s) => ({ ...s, call: (sys: Sys, a: readonly unknown[]) => s.call(sys, a, (sys.process.world as Kernel).use(ioUring())) }));
+
+/** The io_uring calls with the core calls that race with them most (close, read, dup2, getdents). */
+export const URING_POOL: readonly SyscallSpec<PidfdApi>[] = [...URING_CALLS, ...URING_CALLS, ...CORE_SYSCALLS.filter((s) => ['close', 'read', 'dup2', 'getdents64'].includes(s.name))];
 
 /** Every call the generator may draw. */
-export const ALL_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = [...CORE_SYSCALLS, ...EPOLL_SYSCALLS, ...PIDFD_SYSCALLS];
+export const ALL_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = [...CORE_SYSCALLS, ...EPOLL_SYSCALLS, ...PIDFD_SYSCALLS, ...URING_CALLS];
 
 const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
   fd: [0, 1, 2, 3, 4, 5],
@@ -33,6 +43,15 @@ const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
   int: [0, 1],
   pid: [1, 2],
   epollOp: [1, 2, 3],
+  uringRegister: [[IORING_REGISTER_FILES, [0, -1], 2], [IORING_REGISTER_FILES_UPDATE, { offset: 0, data: [1] }, 1], [IORING_UNREGISTER_FILES, null, 0]],
+  uringSqe: [
+    { opcode: IORING_OP_READ, flags: IOSQE_FIXED_FILE | IOSQE_ASYNC, fd: 0, off: -1, len: 1 },
+    { opcode: IORING_OP_GETDENTS, flags: IOSQE_FIXED_FILE, fd: 1, len: 1 },
+    { opcode: IORING_OP_OPENAT, addr: '/data/log', fileIndex: 1 },
+    { opcode: IORING_OP_CLOSE, fileIndex: 2 },
+    { opcode: IORING_OP_FIXED_FD_INSTALL, flags: IOSQE_FIXED_FILE, fd: 0 },
+    { opcode: IORING_OP_NOP },
+  ],
 };
 
 /** One call of a generated program. */
@@ -47,8 +66,8 @@ export interface SyscallProgram {
   readonly threads: ReadonlyArray<{ readonly proc: 0 | 1; readonly calls: readonly Call[] }>;
 }
 
-/** A random program from `r`. */
-export function randomCallProgram(r: Random): SyscallProgram {
+/** A random program from `r`, drawing calls from `pool` (default: every listed call). */
+export function randomCallProgram(r: Random, pool: readonly SyscallSpec<PidfdApi>[] = ALL_SYSCALLS): SyscallProgram {
   const twoProcesses = r.below(2) === 1;
   const nThreads = r.below(4) === 0 ? 3 : 2;
   const threads: Array<{ proc: 0 | 1; calls: Call[] }> = [];
@@ -57,7 +76,7 @@ export function randomCallProgram(r: Random): SyscallProgram {
     // Three threads make one call each; two threads up to two (naive search must finish).
     const nCalls = nThreads === 3 ? 1 : 1 + r.below(2);
     for (let c = 0; c < nCalls; c++) {
-      const s = ALL_SYSCALLS[r.below(ALL_SYSCALLS.length)]!;
+      const s = pool[r.below(pool.length)]!;
       calls.push({ name: s.name, args: s.args.map((k) => DOMAINS[k][r.below(DOMAINS[k].length)]) });
     }
     threads.push({ proc: twoProcesses && t % 2 === 1 ? 1 : 0, calls });
@@ -66,6 +85,7 @@ export function randomCallProgram(r: Random): SyscallProgram {
 }
 
 const BY_NAME = new Map(ALL_SYSCALLS.map((s) => [s.name, s]));
+const URING_NAMES = new Set(URING_SYSCALLS.map((s) => s.name));
 
 function* body(sys: Sys, calls: readonly Call[], api: PidfdApi): KernelPath<unknown[]> {
   const out: unknown[] = [];
@@ -95,6 +115,12 @@ export function callScenario(prog: SyscallProgram): Scenario<unknown> {
       const [r, w] = p.pipe(0); // 2, 3
       p.write(w, 'ab');
       void r;
+      // A ring with /data/log and /srv in its two fixed slots, only for programs that use
+      // io_uring (at the lowest free fd, 4): its teardown adds steps to every run.
+      if (prog.threads.some((t) => t.calls.some((c) => URING_NAMES.has(c.name)))) {
+        const u = k.use(ioUring());
+        u.register(p, u.setup(p, 4), IORING_REGISTER_FILES, [0, 1], 2);
+      }
       const procs = [p, prog.twoProcesses ? p.fork() : p];
       for (const t of prog.threads) procs[t.proc]!.thread((sys) => body(sys, t.calls, api));
     },
