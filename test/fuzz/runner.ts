@@ -62,11 +62,11 @@ export function runProgram(prog: FuzzProgram, stats: FuzzStats = freshStats(), s
   const policy = presets[prog.seed % presets.length]!;
   const k = new Kernel({ policy, trace: (globalThis as { FUZZ_TRACE?: boolean }).FUZZ_TRACE === true });
   const fput = watchFput(k);
-  const { pf } = installPlugins(k);
+  const { pf, uring } = installPlugins(k);
   const procs: Process[] = prog.procs.map((o, i) => k.spawnProcess({ name: `P${i}`, rlimitNofile: o.rlimit, creds: { uid: o.root ? 0 : 1000 } }));
   let errors = 0;
   // A cloned thread does not clone again: the program stays finite.
-  const w: FuzzWorld = { k, procs, pf, body: (i) => bodyOf(prog.extra[i % prog.extra.length]!.filter((op) => op.op !== 'clone')) };
+  const w: FuzzWorld = { k, procs, pf, uring, body: (i) => bodyOf(prog.extra[i % prog.extra.length]!.filter((op) => op.op !== 'clone')) };
   function bodyOf(ops: readonly Op[]): (sys: Sys) => KernelPath<unknown> {
     return function* (sys) {
       for (const op of ops) {

@@ -14,6 +14,11 @@ import {
   type Kernel, type KernelPath, type Process, type Sys,
 } from '../../src/index.js';
 import { pidfd, type PidfdApi } from '../../src/plugins/pidfd/index.js';
+import {
+  IORING_FILE_INDEX_ALLOC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS, IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD,
+  IORING_OP_READ, IORING_OP_WRITE, IORING_REGISTER_FILE_ALLOC_RANGE, IORING_REGISTER_FILES, IORING_REGISTER_FILES_UPDATE, IORING_UNREGISTER_FILES,
+  IOSQE_ASYNC, IOSQE_FIXED_FILE, ioUring, type RegisterArg, type Sqe, type UringApi,
+} from '../../src/plugins/io-uring/index.js';
 
 /** One generated operation: a subsystem's op name and small integer arguments. */
 export interface Op {
@@ -28,6 +33,7 @@ export interface FuzzWorld {
   /** Processes in creation order (op arguments index into it). */
   readonly procs: Process[];
   readonly pf: PidfdApi;
+  readonly uring: UringApi;
   /** The body of the `i`-th extra thread of the program (what clone starts). */
   readonly body: (i: number) => (sys: Sys) => KernelPath<unknown>;
 }
@@ -124,16 +130,54 @@ const pidfds: Subsystem = {
   },
 };
 
+const REGISTER: ReadonlyArray<readonly [number, RegisterArg, number]> = [
+  [IORING_REGISTER_FILES, [0, 1, -1], 3],
+  [IORING_REGISTER_FILES_UPDATE, { offset: 1, data: [2] }, 1],
+  [IORING_UNREGISTER_FILES, null, 0],
+  [IORING_REGISTER_FILE_ALLOC_RANGE, { off: 1, len: 2 }, 0],
+];
+// Plain calls cannot wait: only requests that never go to io-wq.
+const PLAIN_SQES: readonly Sqe[] = [
+  { opcode: IORING_OP_OPENAT, addr: '/data/log', fileIndex: IORING_FILE_INDEX_ALLOC },
+  { opcode: IORING_OP_CLOSE, fileIndex: 1 },
+  { opcode: IORING_OP_FIXED_FD_INSTALL, flags: IOSQE_FIXED_FILE, fd: 0 },
+  { opcode: IORING_OP_NOP },
+];
+const SQES: readonly Sqe[] = [
+  ...PLAIN_SQES,
+  { opcode: IORING_OP_READ, flags: IOSQE_FIXED_FILE | IOSQE_ASYNC, fd: 0, off: -1, len: 2 },
+  { opcode: IORING_OP_WRITE, flags: IOSQE_FIXED_FILE, fd: 1, off: -1, addr: 'x' },
+  { opcode: IORING_OP_GETDENTS, flags: IOSQE_FIXED_FILE | IOSQE_ASYNC, fd: 2, len: 1 },
+  { opcode: IORING_OP_POLL_ADD, flags: IOSQE_FIXED_FILE, fd: 0, pollEvents: 1 },
+];
+
+const uring: Subsystem = {
+  name: 'uring',
+  ops: {
+    setup: { args: [], plain: (w, p) => w.uring.setup(p, 4), steps: (w, s) => w.uring.on(s).setup(4) },
+    register: {
+      args: [fd, small(REGISTER.length - 1)],
+      plain: (w, p, [a, o]) => w.uring.register(p, a!, ...REGISTER[o!]!),
+      steps: (w, s, [a, o]) => w.uring.on(s).register(a!, ...REGISTER[o!]!),
+    },
+    enter: {
+      args: [fd, small(SQES.length - 1)],
+      plain: (w, p, [a, i]) => w.uring.enter(p, a!, [PLAIN_SQES[i! % PLAIN_SQES.length]!]),
+      steps: (w, s, [a, i]) => w.uring.on(s).enter(a!, [SQES[i!]!]),
+    },
+  },
+};
+
 function pidOf(w: FuzzWorld, i: number): number {
   return w.procs[i % w.procs.length]!.pid;
 }
 
 /** Every fuzzed subsystem: add epoll, unix sockets and io_uring here. */
-export const SUBSYSTEMS: readonly Subsystem[] = [fds, pipes, lifecycle, pidfds];
+export const SUBSYSTEMS: readonly Subsystem[] = [fds, pipes, lifecycle, pidfds, uring];
 
 /** Installs the plugins the subsystems use; returns the world's plugin APIs. */
-export function installPlugins(k: Kernel): { pf: PidfdApi } {
-  return { pf: k.use(pidfd()) };
+export function installPlugins(k: Kernel): { pf: PidfdApi; uring: UringApi } {
+  return { pf: k.use(pidfd()), uring: k.use(ioUring()) };
 }
 
 const defs = new Map<string, OpDef>();

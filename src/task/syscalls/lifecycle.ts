@@ -287,16 +287,23 @@ export function ioThreadAccesses(parent: Task): number[] {
 
 /**
  * The life of an io thread: its work, the deferred `__fput()`s it queued, then the part
- * of do_exit() that concerns files (PF_EXITING, exit_files()). @internal
+ * of do_exit() that concerns files (PF_EXITING, exit_files()). It counts as inside the
+ * kernel from start to exit — it never returns to user space — so a sibling's exec
+ * (de_thread()) waits for it; the exit step writes the thread group's signal state that
+ * de_thread() reads. @internal
  */
 export function* ioThreadLife(t: Task, body: (t: Task) => KernelPath<unknown>): KernelPath<unknown> {
+  t.sim.inKernel = 1;
   const r = yield* body(t);
   if (t.taskWork.length > 0) yield* runTaskWorkSteps(t);
   const files = t.filesOrThrow('exit_files');
-  yield { fn: 'io_worker_exit: exit_files', acc: countAcc(files, false) };
+  const signal = access(t.process.simId, 0, true);
+  yield { fn: 'io_worker_exit: exit_files', acc: [countAcc(files, false), signal] };
+  t.world.engine.touch(signal);
   t.exiting = true;
   t.files = null;
-  yield* putFilesStructSteps(t, files);
   t.exited = true;
+  t.sim.inKernel = 0;
+  yield* putFilesStructSteps(t, files);
   return r;
 }
