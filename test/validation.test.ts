@@ -14,6 +14,7 @@ import {
   type Process, type Sys,
 } from '../src/index.js';
 import { pidfd, type PidfdApi } from '../src/plugins/pidfd/index.js';
+import { IORING_OP_NOP, IORING_REGISTER_FILES, ioUring, type UringApi } from '../src/plugins/io-uring/index.js';
 import { counter3, fposRace } from './explore-fixtures.js';
 import { newKernel, state } from './helpers.js';
 
@@ -390,6 +391,59 @@ describe('the pidfd plugin', () => {
 
   it.each([42, null, { uapi: 'v7' }, { exitingErrno: 'EPERM' }, { bogus: 1 }])('pidfd(%s) options are ModelError', (o) => {
     expect(runPlain(() => pidfd(o as never))).toEqual({ kind: 'model', code: 'bad-option' });
+  });
+});
+
+describe('the io_uring plugin', () => {
+  function world(): { k: KernelT; u: UringApi; me: Process; ring: number } {
+    const k = newKernel();
+    const u = k.use(ioUring());
+    const me = k.spawnProcess({ name: 'P' });
+    me.open('/data/log', O_RDWR);
+    const ring = u.setup(me, 4);
+    return { k, u, me, ring };
+  }
+  const foreignRing = (() => {
+    const u = other.use(ioUring());
+    return u.setup(foreignProcess, 4);
+  })();
+
+  it('rejects a Process, a Sys or a ring owner of another Kernel', () => {
+    const { k, u, ring } = world();
+    const before = state(k);
+    const foreign = { kind: 'model', code: 'foreign-object' };
+    expect(runPlain(() => u.setup(foreignProcess, 4))).toEqual(foreign);
+    expect(runPlain(() => u.register(foreignProcess, foreignRing, IORING_REGISTER_FILES, [0], 1))).toEqual(foreign);
+    expect(runPlain(() => u.enter(foreignProcess, foreignRing, [{ opcode: IORING_OP_NOP }]))).toEqual(foreign);
+    expect(runPlain(() => u.ring(foreignProcess, foreignRing))).toEqual(foreign);
+    expect(runPlain(() => u.on(foreignProcess.main.sys))).toEqual(foreign);
+    expect(runPlain(() => u.on(null as never))).toEqual({ kind: 'model', code: 'bad-argument' });
+    expect(runPlain(() => u.enter(null as never, ring, []))).toEqual({ kind: 'model', code: 'bad-argument' });
+    expect(state(k)).toBe(before);
+  });
+
+  it.each([42, null, 'x', [1], [{ op: 0 }], [{ opcode: 0, fd: '3' }], [{ opcode: 18, addr: 5 }], [{ opcode: 0, userData: 1n }]])('io_uring_enter with SQEs %s is ModelError', (sqes) => {
+    const { k, u, me, ring } = world();
+    const before = state(k);
+    expect(runPlain(() => u.enter(me, ring, sqes as never))).toEqual({ kind: 'model', code: 'bad-argument' });
+    expect(state(k)).toBe(before);
+  });
+
+  const ALL = Object.entries(VALUES).map(([n, v]) => [n, v] as const);
+  it.each(ALL)('io_uring_setup / register / enter arguments %s', (_n, v) => {
+    const { k, u, me, ring } = world();
+    const before = state(k);
+    const num = typeof v === 'number';
+    const model = { kind: 'model', code: 'bad-argument' };
+    const kernel = (code: string) => (num ? { kind: 'kernel', code } : model);
+    expect(runPlain(() => u.setup(me, v as number))).toEqual(kernel('EINVAL'));
+    // flags are optional: undefined is their default.
+    if (v !== undefined) expect(runPlain(() => u.setup(me, 4, v as number))).toEqual(kernel('EINVAL'));
+    expect(runPlain(() => u.register(me, v as number, IORING_REGISTER_FILES, [0], 1))).toEqual(kernel('EBADF'));
+    expect(runPlain(() => u.register(me, ring, v as number, [0], 1))).toEqual(kernel('EINVAL'));
+    expect(runPlain(() => u.enter(me, v as number, []))).toEqual(kernel('EBADF'));
+    if (v !== undefined) expect(runPlain(() => u.enter(me, ring, [], 0, v as number))).toEqual(kernel('EINVAL'));
+    expect(state(k)).toBe(before);
   });
 });
 

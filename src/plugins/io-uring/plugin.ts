@@ -69,9 +69,17 @@ export interface UringApi {
   on(sys: Sys): UringSys;
 }
 
+const SQE_NUMBERS = ['opcode', 'flags', 'fd', 'off', 'len', 'openFlags', 'fileIndex', 'installFdFlags', 'pollEvents', 'bufIndex', 'userData'] as const;
+
 function checkSqes(sqes: unknown): asserts sqes is readonly Sqe[] {
-  if (!Array.isArray(sqes) || !sqes.every((s) => typeof s === 'object' && s !== null && Number.isInteger((s as Sqe).opcode))) {
-    throw new ModelError('bad-argument', `io_uring_enter needs an array of SQEs { opcode, ... }, got ${describeValue(sqes)}`);
+  const ok = (s: unknown): boolean => {
+    if (typeof s !== 'object' || s === null || !Number.isInteger((s as Sqe).opcode)) return false;
+    const r = s as Record<string, unknown>;
+    if (r.addr !== undefined && typeof r.addr !== 'string') return false;
+    return SQE_NUMBERS.every((k) => r[k] === undefined || typeof r[k] === 'number');
+  };
+  if (!Array.isArray(sqes) || !sqes.every(ok)) {
+    throw new ModelError('bad-argument', `io_uring_enter needs an array of SQEs { opcode, ... } with numeric fields and a string addr, got ${describeValue(sqes)}`);
   }
 }
 

@@ -97,7 +97,7 @@ export function* ioUringEnterSteps(k: Kernel, t: Task, fd: number, sqes: readonl
   let result: EnterResult = { submitted: 0, cqes: [] };
   try {
     if (ring === null) throw new KernelError('EOPNOTSUPP', 'io_uring_enter', `fd ${fd} is not an io_uring`);
-    if (!Number.isInteger(flags) || (flags & ~IORING_ENTER_GETEVENTS) !== 0) throw new KernelError('EINVAL', 'io_uring_enter', `flags ${flags} (the model implements IORING_ENTER_GETEVENTS)`);
+    if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff || (flags & ~IORING_ENTER_GETEVENTS) !== 0) throw new KernelError('EINVAL', 'io_uring_enter', `flags ${flags} (the model implements IORING_ENTER_GETEVENTS)`);
     let submitted = 0;
     if (sqes.length > 0) {
       yield ring.uringLock.lockStep();
