@@ -28,13 +28,16 @@ const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--i
 // Input validation (src/sim/validate.ts and the per-call checks) and the sharded explorer
 // took them to 360.9 kB and 32.2 kB. Issue 12 stays open until the lean surface brings
 // the figures back under 300 kB / 20 kB; until then the guard sits just above them.
-const PACKED_BUDGET_KB = 365;
+// The io_uring plugin (fdlab/io-uring: its own ESM and CJS entries and declarations, and
+// the scenarios that use it) took the tarball from 365.9 kB to 425.9 kB; the core import
+// did not move (FixedFileTable is tree-shaken out of `{ Kernel }`).
+const PACKED_BUDGET_KB = 427;
 const CORE_BUDGET_KB = 33;
 budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
 
-async function coreImport(names) {
+async function coreImport(names, entry = './dist/index.js') {
   const r = await build({
-    stdin: { contents: `export { ${names.join(', ')} } from './dist/index.js';`, resolveDir: root, loader: 'js' },
+    stdin: { contents: `export { ${names.join(', ')} } from '${entry}';`, resolveDir: root, loader: 'js' },
     bundle: true,
     write: false,
     format: 'esm',
@@ -48,6 +51,8 @@ async function coreImport(names) {
 budgets.push({ name: 'import { Kernel } (min+gzip)', size: await coreImport(['Kernel']), budget: CORE_BUDGET_KB * KB, note: 'tree-shaken by esbuild' });
 // Informational: what the explorer adds.
 const explorer = await coreImport(['Kernel', 'explore', 'replay']);
+// Informational: what the io_uring plugin adds to a kernel.
+const uring = await coreImport(['ioUring'], './dist/io-uring.js');
 
 let over = 0;
 for (const b of budgets) {
@@ -56,4 +61,5 @@ for (const b of budgets) {
   console.log(`${ok ? 'ok  ' : 'OVER'} ${b.name.padEnd(30)} ${(b.size / KB).toFixed(1).padStart(7)} kB / ${(b.budget / KB).toFixed(0)} kB  (${b.note})`);
 }
 console.log(`     ${'import { Kernel, explore, replay }'.padEnd(30)} ${(explorer / KB).toFixed(1).padStart(7)} kB  (no budget)`);
+console.log(`     ${"import { ioUring } from 'fdlab/io-uring'".padEnd(30)} ${(uring / KB).toFixed(1).padStart(7)} kB  (no budget; with the core it needs)`);
 process.exit(over === 0 ? 0 : 1);
