@@ -68,6 +68,23 @@ export interface Cqe {
 }
 
 /**
+ * One skb on a ring's `ring_sock` (the SCM designs): its SCM_RIGHTS file list owns one
+ * reference to each file.
+ *
+ * @example
+ * ```ts
+ * import type { RingSkb } from 'fdlab/io-uring';
+ * const files = (skb: RingSkb) => skb.files.length; // at most SCM_MAX_FD
+ * ```
+ */
+export interface RingSkb {
+  /** Display number, `skb#<id>` in audits. */
+  readonly id: number;
+  /** The files it holds references to (`UNIXCB(skb).fp`). */
+  readonly files: RefFile[];
+}
+
+/**
  * An io_uring instance: `struct io_ring_ctx` with the parts file lifetime involves — its
  * file (the ring fd), `uring_lock`, the fixed file table, the completion queue, the
  * requests in flight, and for the SCM designs `ring_sock` (its skbs own the registered
@@ -109,7 +126,7 @@ export class Ring implements Traceable {
    */
   nrUserFiles = 0;
   /** `ring_sock->sk_receive_queue` of the SCM designs: each skb owns references to up to SCM_MAX_FD files. */
-  readonly skbs: Array<{ readonly id: number; readonly files: RefFile[] }> = [];
+  readonly skbs: RingSkb[] = [];
   /** `ctx->user_files` while a registration of the SCM designs runs: the references fget() took. */
   userFiles: RefFile[] = [];
   /** References whose holder was freed without an fput (the 2019 error path): file and former owner. */
