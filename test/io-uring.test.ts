@@ -110,6 +110,20 @@ describe('registration', () => {
     expect(errnoOf(() => u.register(p, ring, IORING_UNREGISTER_FILES, null, 0))).toBe('ENXIO');
   });
 
+  it('limits: IORING_MAX_FIXED_FILES (1 << 20) is EMFILE even under a higher RLIMIT_NOFILE; offsets that overflow u32 are EOVERFLOW', () => {
+    const k = newKernel({ nrOpen: 2 ** 21, rlimitNofile: 2 ** 21 });
+    const u = k.use(ioUring());
+    const p = k.spawnProcess();
+    const ring = u.setup(p, 4);
+    expect(errnoOf(() => u.register(p, ring, IORING_REGISTER_FILES2, { nr: (1 << 20) + 1, flags: IORING_RSRC_REGISTER_SPARSE, data: null }, 32))).toBe('EMFILE');
+    expect(u.register(p, ring, IORING_REGISTER_FILES2, { nr: 4, flags: IORING_RSRC_REGISTER_SPARSE, data: null }, 32)).toBe(0);
+    expect(errnoOf(() => u.register(p, ring, IORING_REGISTER_FILES_UPDATE, { offset: 0xffffffff, data: [-1, -1] }, 2))).toBe('EOVERFLOW');
+    expect(errnoOf(() => u.register(p, ring, IORING_REGISTER_FILE_ALLOC_RANGE, { off: 0xffffffff, len: 2 }, 0))).toBe('EOVERFLOW');
+    expect(errnoOf(() => u.register(p, ring, IORING_REGISTER_FILES_UPDATE, { offset: 0, data: [] }, 1))).toBe('EFAULT');
+    expect(u.register(p, ring, IORING_REGISTER_FILES_UPDATE, { offset: 0, data: [-1] }, 2)).toBe(1); // faults on the second entry: one done
+    expect(errnoOf(() => u.register(p, ring, 30, null, 0))).toBe('EINVAL');
+  });
+
   it('a ring cannot be registered in a ring (EBADF)', () => {
     const { u, p, ring } = world();
     const other = u.setup(p, 4);
