@@ -347,3 +347,22 @@ describe('registration designs (uringFileRegistration)', () => {
     expect(k.engine.violations.map((v) => v.kind)).toEqual(['out-of-bounds']);
   });
 });
+
+describe('ring teardown', () => {
+  it('the last fput of a ring with a request in flight leaves the files to the last completion (io_ring_exit_work)', () => {
+    const { k, u, p, ring } = world();
+    const fd = p.open('/data/log', O_RDONLY);
+    const f = p.fileOf(fd);
+    u.register(p, ring, IORING_REGISTER_FILES, [fd], 1);
+    p.close(fd);
+    const sub = p.thread(function* (sys) {
+      yield* u.on(sys).enter(ring, [{ opcode: IORING_OP_READ, flags: IOSQE_FIXED_FILE | IOSQE_ASYNC, fd: 0, off: 0, len: 1 }]);
+      yield* sys.close(ring);
+    });
+    stepToEnd(k, sub);
+    expect(u.rings[0]!.exiting).toBe(true);
+    expect(f.live).toBe(true);
+    finish(k);
+    expect(f.live).toBe(false);
+  });
+});

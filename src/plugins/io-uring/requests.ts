@@ -9,7 +9,7 @@ import {
   IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD, IORING_OP_READ, IORING_OP_WRITE, IOSQE_ASYNC, IOSQE_FIXED_FILE,
 } from './constants.js';
 import { installFixed } from './register.js';
-import { isUringFile, ringOfFile, type Cqe, type Ring, type Sqe } from './ring.js';
+import { isUringFile, ringFreeSteps, ringOfFile, type Cqe, type Ring, type Sqe } from './ring.js';
 
 /**
  * What io_uring_enter() returns in the model: how many SQEs it consumed and, with
@@ -295,6 +295,8 @@ function* completeSteps(k: Kernel, req: Req, t: Task, res: number, data?: string
   }
   if (req.fileRef && req.file !== null) fputDeferred(t, req.file);
   req.file = null;
+  // The ring's file is gone and this was the last request: io_ring_exit_work() frees it.
+  if (ring.exiting && ring.inflight === 0) yield* ringFreeSteps(ring);
 }
 
 function* opSteps(k: Kernel, req: Req, t: Task): KernelPath<Issue> {

@@ -1,6 +1,6 @@
 import {
   access, FixedFileTable, fileAccess, fputTeardownSteps, Lock,
-  type Blocker, type FileOperations, type FputContext, type Kernel, type KernelPath, type RefFile, type RsrcNode, type SimThread, type Traceable,
+  type FileOperations, type FputContext, type Kernel, type KernelPath, type RefFile, type RsrcNode, type Traceable,
 } from '../../index.js';
 
 /** Field of a ring: the completion queue (CQ ring and its waiters). */
@@ -134,7 +134,8 @@ export class Ring implements Traceable {
   /** The ring's struct file, once io_uring_setup() made it. */
   file: RefFile | null = null;
   private nextSkb = 1;
-  private idle: Blocker | null = null;
+  /** The ring file's last reference is gone: the context is freed when the last request completes. */
+  exiting = false;
 
   /** @internal Made by io_uring_setup(). */
   constructor(kernel: Kernel, num: number, entries: number) {
@@ -174,11 +175,6 @@ export class Ring implements Traceable {
   reap(): Cqe[] {
     this.kernel.engine.write(this.simId, CQ);
     return this.cq.splice(0);
-  }
-
-  /** Blocks while requests are in flight (io_ring_exit_work() waits for them). */
-  get idleBlocker(): Blocker {
-    return (this.idle ??= { name: `${this.name} requests in flight`, blocks: (_t: SimThread) => this.inflight > 0 });
   }
 
   /**
@@ -257,9 +253,9 @@ export class Ring implements Traceable {
 
 /**
  * io_uring_fops: the ring file's operations. It cannot be read or written; its last
- * `fput()` tears the ring down — io_ring_exit_work() waits for the requests in flight,
- * then io_ring_ctx_free() unregisters the files (the model runs this inside the ring
- * file's `__fput()`, not on a workqueue).
+ * `fput()` tears the ring down: io_ring_ctx_free() unregisters the files, at once if no
+ * request is in flight (inside the ring file's `__fput()`), else when the last one
+ * completes (the kernel's io_ring_exit_work() waits for them on a workqueue).
  *
  * @example
  * ```ts
@@ -304,9 +300,24 @@ export function ringOfFile(file: RefFile): Ring | null {
   return isUringFile(file) && file.privateData instanceof Ring ? file.privateData : null;
 }
 
-/** io_ring_exit_work() + io_ring_ctx_free() for the ring's release. */
+/**
+ * io_uring_release() → io_ring_ctx_wait_and_kill(): with requests in flight the context
+ * is freed by the last one's completion (io_ring_exit_work() waits for them on a
+ * workqueue, so the last fput does not); otherwise at once.
+ */
 function* ringExitSteps(ring: Ring): KernelPath {
-  yield { fn: 'io_ring_exit_work: wait for requests', acc: [ring.ctxAccess(false), ring.cqAccess(false)], blocker: ring.idleBlocker };
+  yield { fn: 'io_ring_ctx_wait_and_kill', acc: [ring.ctxAccess(true)] };
+  ring.kernel.engine.touch(ring.ctxAccess(true));
+  ring.exiting = true;
+  if (ring.inflight > 0) return;
+  yield* ringFreeSteps(ring);
+}
+
+/**
+ * io_ring_ctx_free(): under `uring_lock`, io_sqe_files_unregister() and the ring_sock
+ * skbs; the files whose last reference goes are torn down in this context. @internal
+ */
+export function* ringFreeSteps(ring: Ring): KernelPath {
   yield ring.uringLock.lockStep();
   ring.uringLock.lock();
   const ctx: FputContext = { taskWork: [] };
