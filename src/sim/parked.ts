@@ -13,10 +13,24 @@ import type { SimThread } from './thread.js';
  * - `lost-wakeup`: its wait condition already holds, yet no wake-up reached it;
  * - `killed`: a fatal signal is pending, which ends every wait the model has;
  * - `unknown`: the blocker does not say what it waits for.
+ *
+ * @example
+ * ```ts
+ * import type { ParkedReason } from 'fdlab';
+ * const r: ParkedReason = 'lost-wakeup';
+ * ```
  */
 export type ParkedReason = 'waits' | 'lock' | 'lock-cycle' | 'lost-wakeup' | 'killed' | 'unknown';
 
-/** One parked thread: where it is and why. */
+/**
+ * One parked thread: where it is and why.
+ *
+ * @example
+ * ```ts
+ * import type { ParkedThread } from 'fdlab';
+ * const p: ParkedThread = { thread: 'P1.T1', fn: 'schedule(pipe:[3].rd_wait)', waitsFor: 'wait on pipe:[3].rd_wait', reason: 'waits' };
+ * ```
+ */
 export interface ParkedThread {
   /** The thread's name. */
   readonly thread: string;
