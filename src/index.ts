@@ -25,6 +25,7 @@ export { Random } from './sim/random.js';
 export { resolvePolicy } from './sim/policy.js';
 export { countPreemptions, formatSchedule, parseSchedule } from './sim/schedule.js';
 export { runEngine, type RunResult, type Strategy } from './sim/scheduler.js';
+export { isProgramWait, parkedThreads, type ParkedReason, type ParkedThread } from './sim/parked.js';
 export { traceLog, traceObjectsOf, type EffectDetail, type TouchedObject, type TraceEvent, type TraceLog, type TraceObjects } from './sim/events.js';
 export type { Violation, ViolationKind } from './sim/violation.js';
 

@@ -237,7 +237,7 @@ function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>): KernelPath<R> {
     const q = op.blocks?.(f) ?? null;
     if (q === null) return op.run(f, 0, slept).result;
     op.partial?.(f);
-    const entry = new WaitEntry(q, t.sim, true);
+    const entry = new WaitEntry(q, t.sim, true, null, () => op.blocks?.(f) === null);
     q.add(entry);
     try {
       yield entry.sleepStep();
