@@ -29,7 +29,10 @@ export type UringPosLock = 'when-shared' | 'always';
  *   never reset, so repeated register/unregister grows it past the table.
  * - `'scm'`: the merged design (6b06314c47e1, v5.1 – v6.6): the same `ring_sock` skbs
  *   with the error paths fixed; the unix garbage collector sees the files in flight and
- *   may purge them (the classic collector: Jann Horn's use-after-free).
+ *   may purge them (the classic collector: Jann Horn's use-after-free). From v6.1 the
+ *   collector put io_uring skbs back instead of purging them (0091bfc81741,
+ *   CVE-2022-2602); the model does not tell that apart, so the presets `linux-6.4` to
+ *   `linux-6.6` show the v5.x behaviour here.
  * - `'plain'`: v6.7+ (705318a99a13 "io_uring/af_unix: disable sending io_uring over
  *   sockets"; the SCM code was removed in v6.8): each slot holds a plain `fget()`
  *   reference, and an io_uring fd cannot be sent with SCM_RIGHTS (EINVAL).
