@@ -55,7 +55,7 @@ describe('Lock: mutex and spinlock (kernel/locking)', () => {
     expect(r).toEqual({ completed: false, deadlock: true, steps: 2 });
     const v = violations(k, 'deadlock');
     expect(v).toHaveLength(1);
-    expect(v[0]!.message).toBe('all live threads are parked: P1.T1 waits in mutex_lock(lock_B) for lock_B; P2.T1 waits in mutex_lock(lock_A) for lock_A');
+    expect(v[0]!.message).toBe('all live threads are parked: P1.T1 waits in mutex_lock(lock_B) for lock_B (lock-cycle); P2.T1 waits in mutex_lock(lock_A) for lock_A (lock-cycle)');
   });
 
   it('the same two threads without the bad interleaving complete', () => {
