@@ -38,7 +38,7 @@ function* registerTwice(sys: Sys, u: UringApi, ring: number, fd: number): Kernel
  * ```ts
  * import { explore } from 'fdlab';
  * import { uringRegisterErrorPath } from 'fdlab/scenarios';
- * explore(uringRegisterErrorPath, { policy: 'before' }).violations.map((v) => v.kind); // ['leak', 'out-of-bounds']
+ * explore(uringRegisterErrorPath, { policy: 'before' }).violations.map((v) => v.kind); // ['out-of-bounds', 'leak']
  * ```
  */
 export const uringRegisterErrorPath = defineScenario({
