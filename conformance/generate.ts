@@ -1,4 +1,5 @@
-import { Eventpoll, fileCanPoll, Random } from '../src/index.js';
+import { Random } from '../src/index.js';
+import { Eventpoll, fileCanPoll } from '../src/extend.js';
 import { ModelRun } from './model.js';
 import type { Call, Program } from './program.js';
 

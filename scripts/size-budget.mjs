@@ -30,10 +30,11 @@ const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--i
 // the figures back under 300 kB / 20 kB; until then the guard sits just above them.
 // Epoll in the conformance harness, vfs.mknod, Process.receiveFd and the parked-thread
 // classification: 369.3 kB and 32.9 kB.
+// The fdlab/extend entry (its own declarations per format): 372.8 kB.
 // The io_uring plugin (fdlab/io-uring: its own ESM and CJS entries and declarations, and
 // the scenarios that use it) adds about 60 kB packed; the core import does not move
 // (FixedFileTable is tree-shaken out of `{ Kernel }`).
-const PACKED_BUDGET_KB = 434;
+const PACKED_BUDGET_KB = 440;
 const CORE_BUDGET_KB = 33;
 budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
 

@@ -12,4 +12,5 @@ export const fdlabAlias = [
   { find: /^fdlab\/io-uring$/, replacement: src('plugins/io-uring/index.ts') },
   { find: /^fdlab\/scenarios$/, replacement: src('scenarios/index.ts') },
   { find: /^fdlab\/testing$/, replacement: src('testing/index.ts') },
+  { find: /^fdlab\/extend$/, replacement: src('extend.ts') },
 ];

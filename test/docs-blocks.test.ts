@@ -85,7 +85,7 @@ describe('README and guide code blocks', () => {
       module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022,
       strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, noEmit: true, skipLibCheck: true, types: ['node'],
       baseUrl: ROOT,
-      paths: { fdlab: ['./src/index.ts'], 'fdlab/pidfd': ['./src/plugins/pidfd/index.ts'], 'fdlab/io-uring': ['./src/plugins/io-uring/index.ts'], 'fdlab/scenarios': ['./src/scenarios/index.ts'], 'fdlab/testing': ['./src/testing/index.ts'] },
+      paths: { fdlab: ['./src/index.ts'], 'fdlab/pidfd': ['./src/plugins/pidfd/index.ts'], 'fdlab/io-uring': ['./src/plugins/io-uring/index.ts'], 'fdlab/scenarios': ['./src/scenarios/index.ts'], 'fdlab/testing': ['./src/testing/index.ts'], 'fdlab/extend': ['./src/extend.ts'] },
     });
     const diags = ts.getPreEmitDiagnostics(program).filter((d) => d.file !== undefined && d.file.fileName.startsWith(OUT));
     expect(diags.map((d) => `${relative(ROOT, d.file!.fileName)}:${d.file!.getLineAndCharacterOfPosition(d.start!).line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`)).toEqual([]);

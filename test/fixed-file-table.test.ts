@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { access, FixedFileTable, O_RDONLY, type FputContext, type Kernel, type RefFile } from '../src/index.js';
+import { FixedFileTable, O_RDONLY, type Kernel, type RefFile } from '../src/index.js';
+import { access, type FputContext } from '../src/extend.js';
 import { errnoOf, expectLeak, newKernel } from './helpers.js';
 
 function world(nr = 4) {

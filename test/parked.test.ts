@@ -3,7 +3,8 @@
  * Linux) against a lost wake-up, a lock cycle and a kill that did not end a wait.
  */
 import { describe, expect, it } from 'vitest';
-import { Lock, WaitQueue, explore, isProgramWait, parkedThreads, type Scenario } from 'fdlab';
+import { explore, isProgramWait, parkedThreads, type Scenario } from 'fdlab';
+import { Lock, WaitQueue } from 'fdlab/extend';
 import { newKernel } from './helpers.js';
 
 describe('parkedThreads', () => {

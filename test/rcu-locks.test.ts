@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Lock, runEngine, type KernelPath, type Kernel } from '../src/index.js';
+import { runEngine, type KernelPath, type Kernel } from '../src/index.js';
+import { Lock } from '../src/extend.js';
 import { newKernel, stepToEnd, stepUntil, violations } from './helpers.js';
 
 function* locked(m: Lock, body: () => KernelPath<void>): KernelPath {

@@ -8,11 +8,8 @@
  * unchanged.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  describeValue, explore, F_DUPFD, F_GETLK, F_SETFD, F_SETLK, F_WRLCK, Kernel, KernelError, ModelError, O_CLOEXEC, O_PATH,
-  O_RDONLY, O_RDWR, replay, SEEK_CUR, SEEK_SET, shrinkSchedule, type ErrnoName, type Kernel as KernelT, type KernelPath,
-  type Process, type Sys,
-} from '../src/index.js';
+import { explore, F_DUPFD, F_GETLK, F_SETFD, F_SETLK, F_WRLCK, Kernel, KernelError, ModelError, O_CLOEXEC, O_PATH, O_RDONLY, O_RDWR, replay, SEEK_CUR, SEEK_SET, shrinkSchedule, type ErrnoName, type Kernel as KernelT, type KernelPath, type Process, type Sys } from '../src/index.js';
+import { describeValue } from '../src/extend.js';
 import { pidfd, type PidfdApi } from '../src/plugins/pidfd/index.js';
 import { IORING_OP_NOP, IORING_REGISTER_FILES, ioUring, type UringApi } from '../src/plugins/io-uring/index.js';
 import { counter3, fposRace } from './explore-fixtures.js';

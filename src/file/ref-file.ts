@@ -251,7 +251,8 @@ export function getFileActive(load: () => RefFile | null): RefFile | null {
  *
  * @example
  * ```ts
- * import { Kernel, O_RDONLY, accessIsWrite, fileAccess } from 'fdlab';
+ * import { Kernel, O_RDONLY } from 'fdlab';
+ * import { accessIsWrite, fileAccess } from 'fdlab/extend';
  * const k = new Kernel();
  * const f = k.vfs.openFile('/data/log', O_RDONLY);
  * accessIsWrite(fileAccess(f, 'f_pos', true)); // true

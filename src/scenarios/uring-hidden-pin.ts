@@ -1,4 +1,5 @@
-import { KernelError, O_RDONLY, fileAccess, access, type Kernel, type KernelPath, type RefFile, type Sys, type Task } from '../index.js';
+import { KernelError, O_RDONLY, type Kernel, type KernelPath, type RefFile, type Sys, type Task } from '../index.js';
+import { fileAccess, access } from '../extend.js';
 import { defineScenario } from '../explore/scenario.js';
 import { IORING_REGISTER_FILES, IORING_UNREGISTER_FILES, ioUring, type UringApi } from '../plugins/io-uring/index.js';
 

@@ -5,7 +5,8 @@
  * (every task exits) nothing may be left: no live struct file, no table, no lock.
  */
 import fc from 'fast-check';
-import { Kernel, KernelError, ModelError, plainSyscall, POLICY_PRESETS, Random, type KernelPath, type PresetName, type Process, type Sys } from '../../src/index.js';
+import { Kernel, KernelError, ModelError, POLICY_PRESETS, Random, type KernelPath, type PresetName, type Process, type Sys } from '../../src/index.js';
+import { plainSyscall } from '../../src/extend.js';
 import { formatParked, isProgramWait, parkedThreads } from '../../src/sim/parked.js';
 import { exitSteps } from '../../src/task/syscalls/lifecycle.js';
 import { quiescentInvariants, stepInvariants, watchFput } from './invariants.js';

@@ -1,7 +1,5 @@
-import {
-  KernelError, ModelError, checkNumbers, checkSameWorld, describeValue, plainSyscall, syscallSteps,
-  type Kernel, type KernelPath, type Plugin, type Process, type Sys, type SyscallSpec, type Task,
-} from '../../index.js';
+import { KernelError, ModelError, type Kernel, type KernelPath, type Plugin, type Process, type Sys, type Task } from '../../index.js';
+import { checkNumbers, checkSameWorld, describeValue, plainSyscall, syscallSteps, type SyscallSpec } from '../../extend.js';
 import { IORING_ENTER_GETEVENTS } from './constants.js';
 import { ioUringRegisterSteps, type RegisterArg } from './register.js';
 import { ioUringEnterSteps, type EnterResult } from './requests.js';

@@ -1,7 +1,5 @@
-import {
-  EMPTY_FD, FMODE_PATH, KernelError, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fputDeferredSteps,
-  type Kernel, type KernelPath, type RefFile, type Step, type Task,
-} from '../../index.js';
+import { FMODE_PATH, KernelError, type Kernel, type KernelPath, type RefFile, type Task } from '../../index.js';
+import { EMPTY_FD, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fputDeferredSteps, type Step } from '../../extend.js';
 import {
   IORING_MAX_FIXED_FILES, IORING_REGISTER_FILE_ALLOC_RANGE, IORING_REGISTER_FILES, IORING_REGISTER_FILES2, IORING_REGISTER_FILES_SKIP,
   IORING_REGISTER_FILES_UPDATE, IORING_REGISTER_FILES_UPDATE2, IORING_REGISTER_LAST, IORING_RSRC_REGISTER_SPARSE, IORING_UNREGISTER_FILES,

@@ -1,9 +1,5 @@
-import {
-  EMPTY_FD, EPOLLERR, EPOLLHUP, ERRNO, FMODE_ATOMIC_POS, FMODE_PATH, FMODE_READ, FMODE_WRITE, KernelError, O_APPEND, O_CLOEXEC, O_CREAT, O_TRUNC,
-  WaitEntry, access, allocStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps,
-  fputDeferred, installStep, putUnusedStep, receiveFdSteps, vfsPoll, pollAccesses,
-  type Blocker, type ErrnoName, type Kernel, type KernelPath, type PollTable, type RefFile, type RsrcNode, type SimThread, type Step, type Task, type WaitQueue,
-} from '../../index.js';
+import { EPOLLERR, EPOLLHUP, ERRNO, FMODE_ATOMIC_POS, FMODE_PATH, FMODE_READ, FMODE_WRITE, KernelError, O_APPEND, O_CLOEXEC, O_CREAT, O_TRUNC, type ErrnoName, type Kernel, type KernelPath, type PollTable, type RefFile, type RsrcNode, type SimThread, type Task } from '../../index.js';
+import { EMPTY_FD, WaitEntry, access, allocStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps, fputDeferred, installStep, putUnusedStep, receiveFdSteps, vfsPoll, pollAccesses, type Blocker, type Step, type WaitQueue } from '../../extend.js';
 import {
   IORING_ENTER_GETEVENTS, IORING_FILE_INDEX_ALLOC, IORING_FIXED_FD_NO_CLOEXEC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS,
   IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD, IORING_OP_READ, IORING_OP_WRITE, IOSQE_ASYNC, IOSQE_FIXED_FILE,

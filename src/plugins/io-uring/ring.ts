@@ -1,7 +1,5 @@
-import {
-  access, FixedFileTable, fileAccess, fputTeardownSteps, Lock,
-  type FileOperations, type FputContext, type Kernel, type KernelPath, type RefFile, type RsrcNode, type Traceable,
-} from '../../index.js';
+import { FixedFileTable, type FileOperations, type Kernel, type KernelPath, type RefFile, type RsrcNode, type Traceable } from '../../index.js';
+import { access, fileAccess, fputTeardownSteps, Lock, type FputContext } from '../../extend.js';
 
 /** Field of a ring: the completion queue (CQ ring and its waiters). */
 const CQ = 0;

@@ -1,4 +1,5 @@
-import { KernelError, O_CLOEXEC, O_RDWR, allocStep, installStep, type Kernel, type KernelPath, type Task } from '../../index.js';
+import { KernelError, O_CLOEXEC, O_RDWR, type Kernel, type KernelPath, type Task } from '../../index.js';
+import { allocStep, installStep } from '../../extend.js';
 import { IORING_MAX_ENTRIES } from './constants.js';
 import { Ring, uringFileOperations } from './ring.js';
 

@@ -104,7 +104,8 @@ export function filpClose(t: Task, f: RefFile, owner: Fdtable): void {
  *
  * @example
  * ```ts
- * import { filpCloseSteps, type Fdtable, type RefFile, type Task } from 'fdlab';
+ * import type { Fdtable, RefFile, Task } from 'fdlab';
+ * import { filpCloseSteps } from 'fdlab/extend';
  * function* closeIt(t: Task, f: RefFile, files: Fdtable) { yield* filpCloseSteps(t, f, files); }
  * ```
  */
