@@ -98,3 +98,13 @@ export type { Plugin } from './kernel/plugin.js';
 
 // explore: stateless model checking of scenarios
 export * from './explore/index.js';
+
+// unix: AF_UNIX sockets, SCM_RIGHTS and the garbage collector
+export { Unix, UnixGc, UNIX_SYSCALLS, type UnixSys } from './unix/index.js';
+export * from './unix/constants.js';
+export { Skb, UnixRegistry, UnixSock, unixSockOfFile, type Edge, type UnixGcReport, type UnixWorld } from './unix/sock.js';
+export { queueFilesInFlight, unixNotInflightSteps } from './unix/inflight.js';
+export { unixGcSteps } from './unix/gc.js';
+export { unixSocketOperations } from './unix/file-ops.js';
+export type { RecvResult } from './unix/recvmsg.js';
+export type { UnixGcKind, UnixPeekGcLock, UnixPolicy } from './unix/policy.js';

@@ -6,14 +6,14 @@
  * joins these programs without anyone editing this file.
  */
 import {
-  CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, CORE_SYSCALLS, defineScenario, EPOLL_SYSCALLS, explore, F_DUPFD, F_GETFD, F_GETFL,
+  CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, CORE_SYSCALLS, defineScenario, EPOLL_SYSCALLS, UNIX_SYSCALLS, explore, F_DUPFD, F_GETFD, F_GETFL,
   F_SETFD, KernelError, O_CLOEXEC, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random,
-  type KernelPath, type Scenario, type Sys, type SyscallArgKind, type SyscallSpec,
+  SOCK_DGRAM, Unix, type KernelPath, type Scenario, type Sys, type SyscallArgKind, type SyscallSpec,
 } from 'fdlab';
 import { pidfd, PIDFD_SYSCALLS, type PidfdApi } from 'fdlab/pidfd';
 
 /** Every call the generator may draw. */
-export const ALL_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = [...CORE_SYSCALLS, ...EPOLL_SYSCALLS, ...PIDFD_SYSCALLS];
+export const ALL_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = [...CORE_SYSCALLS, ...EPOLL_SYSCALLS, ...UNIX_SYSCALLS, ...PIDFD_SYSCALLS];
 
 const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
   fd: [0, 1, 2, 3, 4, 5],
@@ -33,6 +33,10 @@ const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
   int: [0, 1],
   pid: [1, 2],
   epollOp: [1, 2, 3],
+  sockType: [1, 2, 5],
+  fdList: [[], [3], [4], [3, 4]],
+  msgFlags: [0, 2],
+  sunPath: ['\0a', '/tmp/s'],
 };
 
 /** One call of a generated program. */
@@ -95,6 +99,7 @@ export function callScenario(prog: SyscallProgram): Scenario<unknown> {
       const [r, w] = p.pipe(0); // 2, 3
       p.write(w, 'ab');
       void r;
+      Unix.socketpair(p, SOCK_DGRAM); // 4, 5
       const procs = [p, prog.twoProcesses ? p.fork() : p];
       for (const t of prog.threads) procs[t.proc]!.thread((sys) => body(sys, t.calls, api));
     },

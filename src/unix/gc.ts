@@ -1,0 +1,108 @@
+import type { RefFile } from '../file/ref-file.js';
+import type { KernelPath } from '../sim/step.js';
+import { classicScan } from './gc-classic.js';
+import { sccScan } from './gc-scc.js';
+import { purgeSteps } from './purge.js';
+import { GC_STATE, unixSockOfFile, type UnixGcReport, type UnixSock, type UnixWorld } from './sock.js';
+
+/**
+ * The sockets reachable from a user: every file in a live fd table, and — through the
+ * messages queued on reachable sockets (and their embryos') — every file in flight
+ * there. An oracle independent of both collectors' bookkeeping (it reads fd tables and
+ * queues only), used as ghost state by the collector's detector. @internal
+ */
+export function reachableFromUsers(w: UnixWorld): Map<UnixSock, string> {
+  const out = new Map<UnixSock, string>();
+  const work: UnixSock[] = [];
+  const visit = (f: RefFile, how: string) => {
+    const s = unixSockOfFile(f);
+    if (s === null || out.has(s)) return;
+    out.set(s, how);
+    work.push(s);
+  };
+  const tables = new Set<{ readonly name: string; readonly fdt: { readonly maxFds: number; readonly fd: ReadonlyArray<RefFile | null> } }>();
+  for (const p of w.processes.values()) for (const t of p.tasks) if (t.files !== null) tables.add(t.files);
+  for (const tbl of tables) {
+    const fdt = tbl.fdt;
+    for (let fd = 0; fd < fdt.maxFds; fd++) {
+      const f = fdt.fd[fd];
+      if (f) visit(f, `${tbl.name} fd ${fd}`);
+    }
+  }
+  while (work.length > 0) {
+    const s = work.pop()!;
+    const how = out.get(s)!;
+    const queues = [s.queue, ...s.acceptQ.map((e) => e.queue)];
+    for (const q of queues) for (const skb of q) for (const f of skb.files) visit(f, `${how} → skb#${skb.id} on ${s.name}`);
+  }
+  return out;
+}
+
+/** The collector's detector: garbage still reachable from a user fd is a use-after-free to be. */
+function checkGarbage(w: UnixWorld, garbage: readonly UnixSock[], when: string, reported: Set<UnixSock>): void {
+  if (garbage.length === 0) return;
+  const e = w.engine;
+  const reach = e.peek(() => reachableFromUsers(w));
+  for (const u of garbage) {
+    const how = reach.get(u);
+    if (how === undefined || reported.has(u)) continue;
+    reported.add(u);
+    e.report(
+      'use-after-free',
+      `unix_gc ${when} ${u.name} as garbage, but it is reachable from ${how}: its queued messages and the files they carry are freed under a live socket`,
+      u.file?.name ?? u.name,
+      'the AF_UNIX collector may purge only sockets no user can reach (no fd, no reference gained after the candidate decision)',
+    );
+  }
+}
+
+/**
+ * One run of the AF_UNIX garbage collector (`unix_gc()`), under the `unixGc` policy, as
+ * steps: take unix_gc_lock (a run already in progress makes this one return), scan
+ * ('classic' or 'scc', each in its own steps), drop the lock, purge what was found.
+ * Models unix_gc() / __unix_gc() in net/unix/garbage.c. The report is also kept in
+ * `kernel.unix.lastGc` for the renderers.
+ *
+ * @example
+ * ```ts
+ * import { unixGcSteps, type UnixWorld } from 'fdlab';
+ * function* gc(w: UnixWorld) { return yield* unixGcSteps(w); }
+ * ```
+ */
+export function* unixGcSteps(w: UnixWorld): KernelPath<UnixGcReport> {
+  const reg = w.unix;
+  const kind = w.policy.unixGc;
+  yield reg.gcLock.lockStep();
+  reg.gcLock.lock();
+  yield { fn: 'gc_in_progress', acc: reg.acc(GC_STATE, true) };
+  w.engine.write(reg.simId, GC_STATE);
+  if (reg.gcInProgress) {
+    yield reg.gcLock.unlockStep();
+    reg.gcLock.unlock();
+    return { kind, components: [], collected: [], skipped: true };
+  }
+  reg.gcInProgress = true;
+  const scan = kind === 'classic' ? yield* classicScan(reg) : yield* sccScan(reg);
+  for (const u of scan.garbage) u.collected = true;
+  const reported = new Set<UnixSock>();
+  checkGarbage(w, scan.garbage, 'decided', reported);
+  yield reg.gcLock.unlockStep();
+  reg.gcLock.unlock();
+  if (scan.hitlist.length > 0) {
+    // The purge runs without the lock: a socket found dead may meanwhile have been handed out.
+    yield { fn: '__skb_queue_purge(hitlist)', acc: [] };
+    checkGarbage(w, scan.garbage, 'purges', reported);
+  }
+  yield* purgeSteps(reg, scan.hitlist);
+  yield { fn: 'gc_in_progress = false', acc: reg.acc(GC_STATE, true) };
+  w.engine.write(reg.simId, GC_STATE);
+  reg.gcInProgress = false;
+  const report: UnixGcReport = {
+    kind,
+    components: scan.components.map((c) => c.map((u) => u.name)),
+    collected: scan.garbage.map((u) => u.name),
+    skipped: false,
+  };
+  reg.lastGc = report;
+  return report;
+}

@@ -1,0 +1,178 @@
+import { O_CLOEXEC, O_NONBLOCK } from '../file/constants.js';
+import { fputDeferred } from '../file/fput.js';
+import { F_COUNT, F_STATE, type RefFile } from '../file/ref-file.js';
+import { KernelError } from '../sim/kernel-error.js';
+import { access, dynamicStep, type KernelPath } from '../sim/step.js';
+import { WaitEntry } from '../sim/wait-queue.js';
+import { flagsWithin } from '../sim/validate.js';
+import type { Task } from '../task/task.js';
+import { receiveFdSteps } from '../task/syscalls/fd-calls.js';
+import { MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, RCV_SHUTDOWN } from './constants.js';
+import { inflightAccesses, unixNotInflight } from './inflight.js';
+import { SK_QUEUE, SK_STATE, type Skb, type UnixSock } from './sock.js';
+import { sockfdLookup, sockfdPut, unixWorld } from './world.js';
+
+/**
+ * What recvmsg(2) returns: the bytes, the fds installed from SCM_RIGHTS, and msg_flags
+ * (MSG_CTRUNC when passed files did not fit or could not be installed, MSG_TRUNC when a
+ * datagram was cut).
+ *
+ * @example
+ * ```ts
+ * import type { RecvResult } from 'fdlab';
+ * const r: RecvResult = { data: 'x', fds: [4], flags: 0 };
+ * ```
+ */
+export interface RecvResult {
+  /** The bytes received ('' at end of stream). */
+  readonly data: string;
+  /** The fds the passed files were installed at, in order. */
+  readonly fds: readonly number[];
+  /** msg_flags. */
+  readonly flags: number;
+}
+
+/** The checks recvmsg(2) makes before touching any state. @internal */
+export function checkRecvmsgArgs(count: number, maxFds: number, flags: number): void {
+  if (!flagsWithin(flags, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) throw new KernelError('EOPNOTSUPP', 'recvmsg', `flags ${flags} are not modelled`);
+  if (!Number.isSafeInteger(count) || count < 0) throw new KernelError('EINVAL', 'recvmsg', `bad count ${count}`);
+  if (!Number.isSafeInteger(maxFds) || maxFds < 0) throw new KernelError('EINVAL', 'recvmsg', `bad fd room ${maxFds}`);
+}
+
+function headAccesses(s: UnixSock, peek: boolean): number[] {
+  const acc = [s.acc(SK_QUEUE, true), s.acc(SK_STATE, false), s.wq.writeAccess()];
+  const f = s.file;
+  if (f !== null) acc.push(access(f.simId, F_STATE, false));
+  const skb = s.queue[0];
+  if (peek && skb !== undefined) for (const x of skb.files) acc.push(access(x.simId, F_COUNT, true));
+  return acc;
+}
+
+/**
+ * recvmsg(fd, count, room for fds, flags) on an AF_UNIX socket as a kernel path: wait
+ * for a message (sleeping on the socket's queue; EAGAIN with O_NONBLOCK or
+ * MSG_DONTWAIT; end of stream after shutdown), then either
+ *
+ * - dequeue it and take its files out of flight under unix_gc_lock (unix_detach_fds() →
+ *   unix_notinflight()), the receive now owning the message's references, or
+ * - with MSG_PEEK, leave it queued and duplicate its file references (unix_peek_fds() →
+ *   scm_fp_dup()), followed — under `unixPeekGcLock: 'lock-unlock'` — by the
+ *   `spin_lock(&unix_gc_lock); spin_unlock(&unix_gc_lock);` handshake with a running
+ *   collector (cbcf01128d0a);
+ *
+ * then install each file with receive_fd() (MSG_CMSG_CLOEXEC: close-on-exec) while
+ * `maxFds` has room, stopping at the first that cannot be installed; MSG_CTRUNC if any
+ * was left; drop the receive's references (scm_destroy()); copy the data (a peeked
+ * message is read in place, so one the collector freed meanwhile is a use-after-free).
+ * A stream read takes at most `count` bytes of one message; a datagram or seqpacket
+ * read takes the whole message (MSG_TRUNC if longer than `count`).
+ * Models unix_stream_read_generic() / unix_dgram_recvmsg() with scm_recv() and
+ * scm_detach_fds() (net/core/scm.c). @internal
+ */
+export function* recvmsgSteps(t: Task, fd: number, count: number, maxFds: number, flags: number): KernelPath<RecvResult> {
+  checkRecvmsgArgs(count, maxFds, flags);
+  const w = unixWorld(t);
+  const reg = w.unix;
+  const e = w.engine;
+  const peek = (flags & MSG_PEEK) !== 0;
+  const [s, word] = yield* sockfdLookup(t, fd, 'recvmsg');
+  try {
+    let skb: Skb;
+    let scm: RefFile[];
+    for (;;) {
+      yield dynamicStep(e, peek ? 'unix_peek_fds' : 'skb_dequeue', () => headAccesses(s, peek));
+      e.write(s.simId, SK_QUEUE);
+      e.read(s.simId, SK_STATE);
+      const head = s.queue[0];
+      if (head !== undefined) {
+        skb = head;
+        if (s.collected) e.report('use-after-free', `recvmsg on ${s.name}, whose queue the collector purged`, s.name);
+        if (peek) {
+          scm = skb.files.map((f) => f.getFile());
+        } else {
+          // A stream read that leaves bytes behind keeps the message queued (its files are
+          // detached all the same); anything else dequeues it whole.
+          if (s.type !== 1 || skb.data.length <= count) {
+            s.queue.shift();
+            skb.owner = null;
+          }
+          scm = skb.files;
+        }
+        s.wq.wakeUp(4 | 0x100);
+        if (s.peer !== null) s.peer.wq.wakeUp(4 | 0x100);
+        break;
+      }
+      if (s.state === 'listening') throw new KernelError('EINVAL', 'recvmsg', `${s.name} is listening`);
+      if (s.shutdown & RCV_SHUTDOWN || (s.connOriented && s.peer === null && s.state !== 'unconnected')) return { data: '', fds: [], flags: 0 };
+      const f = s.file;
+      if (f !== null) e.read(f.simId, F_STATE);
+      if ((flags & MSG_DONTWAIT) !== 0 || (f !== null && f.flags & O_NONBLOCK)) throw new KernelError('EAGAIN', 'recvmsg', `${s.name}'s queue is empty`);
+      const entry = new WaitEntry(s.wq, t.sim, true);
+      s.wq.add(entry);
+      try {
+        yield entry.sleepStep();
+      } finally {
+        s.wq.remove(entry);
+      }
+      if (t.sim.killed) throw new KernelError('EINTR', 'recvmsg', 'fatal signal while waiting');
+    }
+    if (!peek && scm.length > 0) {
+      // unix_detach_fds(): the files leave flight; the receive owns their references.
+      const taken = skb;
+      yield reg.gcLock.lockStep();
+      reg.gcLock.lock();
+      yield { fn: 'unix_notinflight', acc: inflightAccesses(reg, taken.files) };
+      unixNotInflight(reg, taken);
+      taken.files = [];
+      yield reg.gcLock.unlockStep();
+      reg.gcLock.unlock();
+    }
+    if (peek && scm.length > 0 && w.policy.unixPeekGcLock === 'lock-unlock') {
+      yield reg.gcLock.lockStep();
+      reg.gcLock.lock();
+      yield reg.gcLock.unlockStep();
+      reg.gcLock.unlock();
+    }
+    let mflags = 0;
+    const fds: number[] = [];
+    const oflags = (flags & MSG_CMSG_CLOEXEC) !== 0 ? O_CLOEXEC : 0;
+    for (const f of scm) {
+      if (fds.length >= maxFds) {
+        mflags |= MSG_CTRUNC;
+        break;
+      }
+      try {
+        fds.push(yield* receiveFdSteps(t, f, oflags));
+      } catch (err) {
+        if (!KernelError.is(err)) throw err;
+        mflags |= MSG_CTRUNC;
+        break;
+      }
+    }
+    for (const f of scm) {
+      yield { fn: 'fput', acc: access(f.simId, F_COUNT, true) };
+      fputDeferred(t, f);
+    }
+    yield { fn: 'skb_copy_datagram_msg', acc: [s.acc(SK_QUEUE, peek ? false : true)] };
+    if (peek) e.read(s.simId, SK_QUEUE);
+    else e.write(s.simId, SK_QUEUE);
+    if (skb.freed) e.report('use-after-free', `recvmsg(MSG_PEEK) on ${s.name} reads skb#${skb.id} after the collector freed it`, s.name);
+    let data: string;
+    if (s.type === 1) {
+      data = skb.data.slice(0, count);
+      if (!peek) {
+        skb.data = skb.data.slice(data.length);
+        if (skb.owner === s && skb.data.length === 0 && s.queue[0] === skb) {
+          s.queue.shift();
+          skb.owner = null;
+        }
+      }
+    } else {
+      data = skb.data.slice(0, count);
+      if (skb.data.length > count) mflags |= MSG_TRUNC;
+    }
+    return { data, fds, flags: mflags };
+  } finally {
+    yield* sockfdPut(t, word);
+  }
+}
