@@ -14,9 +14,10 @@ import { epollUmountBusy, type EpollUmountBusyContext } from './epoll-umount-bus
 import { execPosixLocks, type ExecPosixLocksContext } from './exec-posix-locks.js';
 import { fgetStaleRecycle } from './fget-stale-recycle.js';
 import { pidfdGetfdFpos, pidfdGetfdFposRegular } from './pidfd-getfd-fpos.js';
+import { unixGcCloseRace, unixGcCycle, unixGcMsgPeek } from './unix-gc.js';
 
 export type { EpollForkSharedContext, EpollUmountBusyContext, ExecPosixLocksContext };
-export { coreStealFpos, epollForkShared, epollPollVsFput, epollUmountBusy, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular };
+export { coreStealFpos, epollForkShared, epollPollVsFput, epollUmountBusy, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular, unixGcCloseRace, unixGcCycle, unixGcMsgPeek };
 
 /**
  * All shipped scenarios, by name.
@@ -29,6 +30,6 @@ export { coreStealFpos, epollForkShared, epollPollVsFput, epollUmountBusy, execP
  */
 export const scenarios: Readonly<Record<string, Scenario<never>>> = Object.freeze(
   Object.fromEntries(
-    ([pidfdGetfdFpos, pidfdGetfdFposRegular, coreStealFpos, fposThreadsShared, execPosixLocks, fgetStaleRecycle, epollPollVsFput, epollUmountBusy, epollForkShared] as Array<Scenario<never>>).map((s) => [s.name, s]),
+    ([pidfdGetfdFpos, pidfdGetfdFposRegular, coreStealFpos, fposThreadsShared, execPosixLocks, fgetStaleRecycle, epollPollVsFput, epollUmountBusy, epollForkShared, unixGcCloseRace, unixGcMsgPeek, unixGcCycle] as Array<Scenario<never>>).map((s) => [s.name, s]),
   ),
 );

@@ -1,9 +1,10 @@
 import type { RefFile } from '../file/ref-file.js';
-import type { KernelPath } from '../sim/step.js';
+import { access, dynamicStep, type KernelPath } from '../sim/step.js';
+import { FILES_FDT, slotAccess } from '../fdtable/fdtable.js';
 import { classicScan } from './gc-classic.js';
 import { sccScan } from './gc-scc.js';
 import { purgeSteps } from './purge.js';
-import { GC_STATE, unixSockOfFile, type UnixGcReport, type UnixSock, type UnixWorld } from './sock.js';
+import { GC_STATE, SK_QUEUE, unixSockOfFile, type UnixGcReport, type UnixSock, type UnixWorld } from './sock.js';
 
 /**
  * The sockets reachable from a user: every file in a live fd table, and — through the
@@ -36,6 +37,23 @@ export function reachableFromUsers(w: UnixWorld): Map<UnixSock, string> {
     for (const q of queues) for (const skb of q) for (const f of skb.files) visit(f, `${how} → skb#${skb.id} on ${s.name}`);
   }
   return out;
+}
+
+/** What {@link reachableFromUsers} reads: every slot of every live table, every live socket's queue. */
+function oracleAccesses(w: UnixWorld): number[] {
+  const acc: number[] = [];
+  const seen = new Set<object>();
+  for (const p of w.processes.values()) {
+    for (const t of p.tasks) {
+      const files = t.files;
+      if (files === null || seen.has(files)) continue;
+      seen.add(files);
+      acc.push(access(files.simId, FILES_FDT, false));
+      for (let fd = 0; fd < files.fdt.maxFds; fd++) acc.push(slotAccess(files, fd, false));
+    }
+  }
+  for (const s of w.unix.socks) if (!s.dead) acc.push(s.acc(SK_QUEUE, false));
+  return acc;
 }
 
 /** The collector's detector: garbage still reachable from a user fd is a use-after-free to be. */
@@ -84,14 +102,14 @@ export function* unixGcSteps(w: UnixWorld): KernelPath<UnixGcReport> {
   reg.gcInProgress = true;
   const scan = kind === 'classic' ? yield* classicScan(reg) : yield* sccScan(reg);
   for (const u of scan.garbage) u.collected = true;
-  const reported = new Set<UnixSock>();
-  checkGarbage(w, scan.garbage, 'decided', reported);
   yield reg.gcLock.unlockStep();
   reg.gcLock.unlock();
-  if (scan.hitlist.length > 0) {
-    // The purge runs without the lock: a socket found dead may meanwhile have been handed out.
-    yield { fn: '__skb_queue_purge(hitlist)', acc: [] };
-    checkGarbage(w, scan.garbage, 'purges', reported);
+  if (scan.garbage.length > 0) {
+    // The detector reads every fd slot and every queue (ghost reads, declared so the
+    // explorer orders it against installs and receives): garbage a user can reach now
+    // was handed out after the decision, or never was garbage.
+    yield dynamicStep(w.engine, '__skb_queue_purge(hitlist)', () => oracleAccesses(w));
+    checkGarbage(w, scan.garbage, 'purges', new Set());
   }
   yield* purgeSteps(reg, scan.hitlist);
   yield { fn: 'gc_in_progress = false', acc: reg.acc(GC_STATE, true) };
