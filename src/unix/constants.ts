@@ -181,7 +181,23 @@ export const SHUT_WR = 1;
  * ```
  */
 export const SHUT_RDWR = 2;
-/** sk_shutdown bits. @internal */
+/**
+ * RCV_SHUTDOWN (include/net/sock.h): the sk_shutdown bit of a socket that receives no more.
+ *
+ * @example
+ * ```ts
+ * import { RCV_SHUTDOWN } from 'fdlab';
+ * RCV_SHUTDOWN; // 1
+ * ```
+ */
 export const RCV_SHUTDOWN = 1;
-/** @internal */
+/**
+ * SEND_SHUTDOWN: the sk_shutdown bit of a socket that sends no more.
+ *
+ * @example
+ * ```ts
+ * import { SEND_SHUTDOWN } from 'fdlab';
+ * SEND_SHUTDOWN; // 2
+ * ```
+ */
 export const SEND_SHUTDOWN = 2;

@@ -102,8 +102,9 @@ export function* recvmsgSteps(t: Task, fd: number, count: number, maxFds: number
         if (s.peer !== null) s.peer.wq.wakeUp(4 | 0x100);
         break;
       }
-      if (s.state === 'listening') throw new KernelError('EINVAL', 'recvmsg', `${s.name} is listening`);
-      if (s.shutdown & RCV_SHUTDOWN || (s.connOriented && s.peer === null && s.state !== 'unconnected')) return { data: '', fds: [], flags: 0 };
+      // Host: recv on an unconnected or listening stream socket is ENOTCONN.
+      if (s.connOriented && (s.state === 'listening' || s.state === 'unconnected')) throw new KernelError('ENOTCONN', 'recvmsg', `${s.name} is not connected`);
+      if (s.shutdown & RCV_SHUTDOWN || (s.connOriented && s.peer === null)) return { data: '', fds: [], flags: 0 };
       const f = s.file;
       if (f !== null) e.read(f.simId, F_STATE);
       if ((flags & MSG_DONTWAIT) !== 0 || (f !== null && f.flags & O_NONBLOCK)) throw new KernelError('EAGAIN', 'recvmsg', `${s.name}'s queue is empty`);
