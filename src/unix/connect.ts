@@ -120,7 +120,7 @@ export function* connectSteps(t: Task, fd: number, addr: string): KernelPath<num
  * in-flight files now count as its own); install. Models unix_accept(). @internal
  */
 export function* acceptSteps(t: Task, fd: number, flags: number): KernelPath<number> {
-  if (!Number.isInteger(flags) || (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) throw new KernelError('EINVAL', 'accept4', `bad flags ${flags}`);
+  if (!Number.isInteger(flags) || flags < 0 || flags > 0x7fffffff || (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) throw new KernelError('EINVAL', 'accept4', `bad flags ${flags}`);
   const w = unixWorld(t);
   const reg = w.unix;
   const [l, word] = yield* sockfdLookup(t, fd, 'accept4');

@@ -140,19 +140,50 @@ export const Unix = Object.freeze({
     if (s === null) throw new ModelError('bad-argument', `fd ${fd} of ${p.name} is not an AF_UNIX socket`);
     return s;
   },
-  /** The stepped calls of a thread body. */
+  /** The stepped calls of a thread body (arguments are checked as the plain calls check them). */
   on(sys: Sys): UnixSys {
     const t = sys.task;
     return {
-      socketpair: (type, protocol = 0) => syscallSteps(t, socketpairSteps(t, AF_UNIX, type, protocol)),
-      socket: (type, protocol = 0) => syscallSteps(t, socketSteps(t, AF_UNIX, type, protocol)),
-      bind: (fd, addr) => syscallSteps(t, bindSteps(t, fd, addr)),
-      listen: (fd, backlog) => syscallSteps(t, listenSteps(t, fd, backlog)),
-      connect: (fd, addr) => syscallSteps(t, connectSteps(t, fd, addr)),
-      accept: (fd, flags = 0) => syscallSteps(t, acceptSteps(t, fd, flags)),
-      sendmsg: (fd, data, fds, flags = 0) => syscallSteps(t, sendmsgSteps(t, fd, data, fds, flags)),
-      recvmsg: (fd, count, maxFds = SCM_MAX_FD, flags = 0) => syscallSteps(t, recvmsgSteps(t, fd, count, maxFds, flags)),
-      shutdown: (fd, how) => syscallSteps(t, shutdownSteps(t, fd, how)),
+      socketpair: (type, protocol = 0) => {
+        checkNumbers('socketpair', 'type', type, 'protocol', protocol);
+        return syscallSteps(t, socketpairSteps(t, AF_UNIX, type, protocol));
+      },
+      socket: (type, protocol = 0) => {
+        checkNumbers('socket', 'type', type, 'protocol', protocol);
+        return syscallSteps(t, socketSteps(t, AF_UNIX, type, protocol));
+      },
+      bind: (fd, addr) => {
+        checkNumbers('bind', 'fd', fd);
+        checkString('bind', 'addr', addr);
+        return syscallSteps(t, bindSteps(t, fd, addr));
+      },
+      listen: (fd, backlog) => {
+        checkNumbers('listen', 'fd', fd, 'backlog', backlog);
+        return syscallSteps(t, listenSteps(t, fd, backlog));
+      },
+      connect: (fd, addr) => {
+        checkNumbers('connect', 'fd', fd);
+        checkString('connect', 'addr', addr);
+        return syscallSteps(t, connectSteps(t, fd, addr));
+      },
+      accept: (fd, flags = 0) => {
+        checkNumbers('accept4', 'fd', fd, 'flags', flags);
+        return syscallSteps(t, acceptSteps(t, fd, flags));
+      },
+      sendmsg: (fd, data, fds, flags = 0) => {
+        checkNumbers('sendmsg', 'fd', fd, 'flags', flags);
+        checkString('sendmsg', 'data', data);
+        checkFdList('sendmsg', fds);
+        return syscallSteps(t, sendmsgSteps(t, fd, data, fds, flags));
+      },
+      recvmsg: (fd, count, maxFds = SCM_MAX_FD, flags = 0) => {
+        checkNumbers('recvmsg', 'fd', fd, 'count', count, 'maxFds', maxFds, 'flags', flags);
+        return syscallSteps(t, recvmsgSteps(t, fd, count, maxFds, flags));
+      },
+      shutdown: (fd, how) => {
+        checkNumbers('shutdown', 'fd', fd, 'how', how);
+        return syscallSteps(t, shutdownSteps(t, fd, how));
+      },
       gc: () => syscallSteps(t, unixGcSteps(hookUnix(t.world as UnixWorld))),
     };
   },

@@ -35,8 +35,9 @@ export interface RecvResult {
 /** The checks recvmsg(2) makes before touching any state. @internal */
 export function checkRecvmsgArgs(count: number, maxFds: number, flags: number): void {
   if (!flagsWithin(flags, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) throw new KernelError('EOPNOTSUPP', 'recvmsg', `flags ${flags} are not modelled`);
-  if (!Number.isSafeInteger(count) || count < 0) throw new KernelError('EINVAL', 'recvmsg', `bad count ${count}`);
-  if (!Number.isSafeInteger(maxFds) || maxFds < 0) throw new KernelError('EINVAL', 'recvmsg', `bad fd room ${maxFds}`);
+  // size_t: any non-negative integer is a valid length (the kernel clamps).
+  if (!Number.isInteger(count) || count < 0) throw new KernelError('EINVAL', 'recvmsg', `bad count ${count}`);
+  if (!Number.isInteger(maxFds) || maxFds < 0) throw new KernelError('EINVAL', 'recvmsg', `bad fd room ${maxFds}`);
 }
 
 function headAccesses(s: UnixSock, peek: boolean): number[] {

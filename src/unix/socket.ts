@@ -15,7 +15,7 @@ export function checkSocketArgs(call: string, domain: number, type: number, prot
   // __sys_socket()/__sys_socketpair(): flag bits beyond SOCK_NONBLOCK | SOCK_CLOEXEC are
   // EINVAL; unix_create(): a bad protocol is EPROTONOSUPPORT, SOCK_RAW is taken as
   // SOCK_DGRAM, other types are ESOCKTNOSUPPORT (host: socketpair(AF_UNIX, 99, 0) is EINVAL).
-  if (!Number.isInteger(type) || type < 0 || (type & ~0xf & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) throw new KernelError('EINVAL', call, `bad type ${type}`);
+  if (!Number.isInteger(type) || type < 0 || type > 0x7fffffff || (type & ~0xf & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) throw new KernelError('EINVAL', call, `bad type ${type}`);
   if (protocol !== 0 && protocol !== AF_UNIX) throw new KernelError('EPROTONOSUPPORT', call, `bad protocol ${protocol}`);
   let base = type & 0xf;
   if (base === 3) base = SOCK_DGRAM;

@@ -32,6 +32,7 @@ export function hookUnix(w: UnixWorld): UnixWorld {
  * is not a socket. Returns the socket and the packed struct fd to put. @internal
  */
 export function* sockfdLookup(t: Task, fd: number, call: string): KernelPath<[UnixSock, number]> {
+  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) throw new KernelError('EBADF', call, `fd ${fd} is no descriptor`);
   const files = t.filesOrThrow(call);
   const word = yield* fdgetSteps(t, files, fd, FMODE_PATH);
   if (word === EMPTY_FD) throw new KernelError('EBADF', call, `fd ${fd} is not open`);
