@@ -7,10 +7,11 @@
  * bind/listen/connect/accept errnos, embryo sockets holding in-flight files, poll and
  * epoll readiness, blocking send and receive through the wait queues.
  */
+import parseDot from 'dotparser';
 import { describe, expect, it } from 'vitest';
 import {
   Epoll, EPOLL_CTL_ADD, EPOLLIN, EPOLLOUT, F_GETFD, FD_CLOEXEC, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC,
-  O_RDONLY, SCM_MAX_FD, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, UNIX_QUEUE_MAX, Unix, UnixGc,
+  O_RDONLY, renderDot, SCM_MAX_FD, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, UNIX_QUEUE_MAX, Unix, UnixGc,
   type Process,
 } from '../src/index.js';
 import { errnoOf, newKernel } from './helpers.js';
@@ -284,5 +285,28 @@ describe('readiness and blocking', () => {
     k.run({ kind: 'sequential' });
     expect(sender.sim.result).toBe(4);
     expect(receiver.sim.result).toBe('last');
+  });
+});
+
+describe('the DOT picture of the in-flight graph', () => {
+  it('draws sockets, in-flight edges, the messages as owners, and the component the collector freed', () => {
+    const { k, p } = setup();
+    const [a, a2] = Unix.socketpair(p, SOCK_DGRAM);
+    const [b, b2] = Unix.socketpair(p, SOCK_DGRAM);
+    Unix.sendmsg(p, b2, 'x', [a]);
+    Unix.sendmsg(p, a2, 'y', [b]);
+    p.close(a);
+    p.close(b);
+    const before = renderDot(k.engine.events, { unix: UnixGc.graph(k) });
+    parseDot(before);
+    expect(before).toContain('"sock:unix#3" -> "sock:unix#1" [color="purple", label="in flight (skb#2)"]');
+    expect(before).toContain('"skb#1" -> "file#1" [label="SCM_RIGHTS"]');
+    expect(before).not.toContain('unowned refs');
+    expect(before).toMatch(/label="component";\n\s+style="dashed";\n\s+color="blue"/);
+    expect(k.unixGc().collected.sort()).toEqual(['unix#1', 'unix#3']);
+    const after = renderDot(k.engine.events, { unix: UnixGc.graph(k) });
+    parseDot(after);
+    expect(after).toContain('component (collected)');
+    expect(after).toMatch(/"sock:unix#1" \[label="unix#1\\nreleased"/);
   });
 });

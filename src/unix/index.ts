@@ -1,4 +1,5 @@
 import type { KernelPath } from '../sim/step.js';
+import type { DotUnixGraph } from '../trace/dot.js';
 import { ModelError } from '../sim/model-error.js';
 import { checkNumbers, describeValue } from '../sim/validate.js';
 import type { Process } from '../task/process.js';
@@ -218,6 +219,36 @@ export const UnixGc = Object.freeze({
   reachable: (w: UnixWorld): string[] => [...reachableFromUsers(w).keys()].map((s) => s.name),
   /** The strongly connected components of the in-flight graph right now, by socket name. */
   components: (w: UnixWorld): string[][] => tarjan(w.unix).map((c) => c.map((s) => s.name)),
+  /**
+   * The in-flight graph as plain data for `renderDot(events, { unix })`: every socket, an
+   * edge per in-flight copy, and the components — the last collector run's if one ran
+   * (with what it freed), else the cyclic components of the graph now.
+   */
+  graph(w: UnixWorld): DotUnixGraph {
+    const reg = w.unix;
+    const edges: Array<{ from: string; to: string; skb: string }> = [];
+    const held: Array<{ skb: string; on: string; file: string }> = [];
+    for (const s of reg.socks) {
+      for (const q of [s.queue, ...s.acceptQ.map((e) => e.queue)]) {
+        for (const skb of q) {
+          for (const f of skb.files) {
+            held.push({ skb: `skb#${skb.id}`, on: (skb.owner ?? s).name, file: f.name });
+            const u = unixSockOfFile(f);
+            if (u !== null) edges.push({ from: u.name, to: (skb.owner ?? s).name, skb: `skb#${skb.id}` });
+          }
+        }
+      }
+    }
+    const last = reg.lastGc;
+    const now = tarjan(reg).filter((c) => c.length > 1 || [...c[0]!.edges].some((e) => (e.to.listener ?? e.to) === c[0]));
+    return {
+      sockets: reg.socks.map((s) => ({ name: s.name, file: s.file?.name, inflight: s.inflight, dead: s.dead, listener: s.listener?.name })),
+      edges,
+      held,
+      components: last !== null && last.components.length > 0 ? last.components : now.map((c) => c.map((s) => s.name)),
+      collected: last?.collected ?? [],
+    };
+  },
 });
 
 const n = (v: unknown): number => v as number;
