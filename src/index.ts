@@ -102,9 +102,10 @@ export * from './explore/index.js';
 // unix: AF_UNIX sockets, SCM_RIGHTS and the garbage collector
 export { Unix, UnixGc, UNIX_SYSCALLS, type UnixSys } from './unix/index.js';
 export * from './unix/constants.js';
-export { Skb, UnixRegistry, UnixSock, unixSockOfFile, type Edge, type UnixGcReport, type UnixWorld } from './unix/sock.js';
+export { attachUnixSock, Skb, UnixRegistry, UnixSock, unixSockOfFile, type Edge, type UnixGcReport, type UnixWorld } from './unix/sock.js';
 export { queueFilesInFlight, unixNotInflightSteps } from './unix/inflight.js';
 export { unixGcSteps } from './unix/gc.js';
+export { unixReleaseSock as unixReleaseSockSteps } from './unix/release.js';
 export { unixSocketOperations } from './unix/file-ops.js';
 export type { RecvResult } from './unix/recvmsg.js';
 export type { UnixGcKind, UnixPeekGcLock, UnixPolicy } from './unix/policy.js';

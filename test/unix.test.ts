@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Epoll, EPOLL_CTL_ADD, EPOLLIN, EPOLLOUT, F_GETFD, FD_CLOEXEC, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC,
   O_RDONLY, renderDot, SCM_MAX_FD, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, UNIX_QUEUE_MAX, Unix, UnixGc,
-  type Process,
+  attachUnixSock, queueFilesInFlight, receiveFd, unixReleaseSockSteps, unixSockOfFile, type FileOperations, type Process,
 } from '../src/index.js';
 import { errnoOf, newKernel } from './helpers.js';
 
@@ -308,5 +308,29 @@ describe('the DOT picture of the in-flight graph', () => {
     parseDot(after);
     expect(after).toContain('component (collected)');
     expect(after).toMatch(/"sock:unix#1" \[label="unix#1\\nreleased"/);
+  });
+});
+
+describe('the interface for plugins (io_uring 2019 ring_sock)', () => {
+  it('files queued in flight on a socket attached to another file type are graph vertices the collector frees', () => {
+    const { k, p } = setup();
+    const ring: FileOperations = { name: 'ring', release: (f) => unixReleaseSockSteps(k, unixSockOfFile(f)!) };
+    const rf = k.vfs.openAnon('[io_uring]', ring);
+    const ringSock = attachUnixSock(k, rf, SOCK_DGRAM);
+    const ringFd = receiveFd(p.main, rf, 0);
+    rf.fput(); // the fd holds the ring now
+    const [s, s2] = Unix.socketpair(p, SOCK_DGRAM);
+    // Register socket s with the ring: the ring's socket holds it in flight (get_file() + unix_inflight()).
+    k.engine.runPlain(p.main.sim, queueFilesInFlight(k, ringSock, [p.fileOf(s).getFile()], 1000));
+    // Put the ring fd in flight in s's queue: a cycle ring -> s -> ring.
+    Unix.sendmsg(p, s2, 'ring', [ringFd]);
+    expect(UnixGc.components(k)).toContainEqual(expect.arrayContaining([ringSock.name, Unix.sockOf(p, s).name]));
+    p.close(ringFd);
+    p.close(s);
+    expect(k.unixGc().collected.sort()).toEqual([ringSock.name, 'unix#2'].sort());
+    expect(rf.live).toBe(false);
+    expect(ringSock.dead).toBe(true);
+    expect(k.unix.totInflight).toBe(0);
+    p.close(s2);
   });
 });

@@ -186,6 +186,11 @@ export class Kernel implements TaskWorld, EpollWorld, UnixWorld {
     return (this.unixReg ??= new UnixRegistry(this.engine));
   }
 
+  /** The AF_UNIX layer's state if anything created it, else null (lookups that must not create it). */
+  get unixIfAny(): UnixRegistry | null {
+    return this.unixReg;
+  }
+
   /**
    * Runs the AF_UNIX garbage collector once, to completion, outside any thread (the
    * policy's `unixGc` decides which collector). Models a call of unix_gc().

@@ -22,7 +22,14 @@ function releaseAccesses(sk: UnixSock): number[] {
  * unbound, its queue and — for a listener — its embryos are taken; then the messages are
  * purged (their files released, as steps) and, while anything is in flight, the
  * collector runs (≤ v6.8 `if (unix_tot_inflight) unix_gc()`; from v6.9 it is queued
- * work — the model runs it in the releasing thread either way). @internal
+ * work — the model runs it in the releasing thread either way). A socket file's
+ * `->release` runs it; a plugin runs it for a socket it attached to its own file.
+ *
+ * @example
+ * ```ts
+ * import { unixReleaseSockSteps, type UnixSock, type UnixWorld } from 'fdlab';
+ * function* release(w: UnixWorld, sock: UnixSock) { yield* unixReleaseSockSteps(w, sock); }
+ * ```
  */
 export function* unixReleaseSock(w: UnixWorld, sk: UnixSock): KernelPath {
   const reg = w.unix;
@@ -36,6 +43,7 @@ export function* unixReleaseSock(w: UnixWorld, sk: UnixSock): KernelPath {
   sk.state = 'closed';
   sk.dead = true;
   sk.shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
+  if (sk.file !== null) reg.fileSocks.delete(sk.file);
   sk.file = null;
   if (sk.addr !== null) {
     w.engine.write(reg.simId, UNIX_NAMES);

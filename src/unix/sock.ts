@@ -229,6 +229,8 @@ export class UnixRegistry implements Traceable {
   readonly userInflight = new Map<number, number>();
   /** gc_in_progress. */
   gcInProgress = false;
+  /** Sockets attached to files of other types (a plugin's in-kernel socket, io_uring's 2019 ring_sock). @internal */
+  readonly fileSocks = new Map<RefFile, UnixSock>();
   /** What the last collector run found. */
   lastGc: UnixGcReport | null = null;
   /** Files whose last reference a purge dropped, waiting for their __fput (delayed_fput). @internal */
@@ -317,7 +319,35 @@ export class UnixRegistry implements Traceable {
  */
 export function unixSockOfFile(f: RefFile): UnixSock | null {
   const s = f.privateData;
-  return s instanceof UnixSock ? s : null;
+  if (s instanceof UnixSock) return s;
+  const reg = (f.mount.world as { readonly unixIfAny?: UnixRegistry | null }).unixIfAny;
+  return reg?.fileSocks.get(f) ?? null;
+}
+
+/**
+ * Attaches a new in-kernel AF_UNIX socket to a file of another type, so that
+ * unix_get_socket() of that file returns it and the collector treats the file as a vertex
+ * whose queue it scans: io_uring's 2019 design, where `ctx->ring_sock` made every ring a
+ * node of the graph (seed 003). The plugin queues files on it with
+ * {@link queueFilesInFlight} and, from its file's `->release`, releases it with
+ * `unixReleaseSockSteps()`.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, SOCK_DGRAM, attachUnixSock, unixSockOfFile } from 'fdlab';
+ * const k = new Kernel();
+ * const f = k.vfs.openAnon('[io_uring]');
+ * const sock = attachUnixSock(k, f, SOCK_DGRAM);
+ * unixSockOfFile(f) === sock; // true
+ * f.fput();
+ * ```
+ */
+export function attachUnixSock(w: { readonly unix: UnixRegistry }, file: RefFile, type: number): UnixSock {
+  const reg = w.unix;
+  const s = reg.newSock(type);
+  s.file = file;
+  reg.fileSocks.set(file, s);
+  return s;
 }
 
 /**
