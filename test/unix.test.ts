@@ -303,7 +303,7 @@ describe('the DOT picture of the in-flight graph', () => {
     expect(before).toContain('"skb#1" -> "file#1" [label="SCM_RIGHTS"]');
     expect(before).not.toContain('unowned refs');
     expect(before).toMatch(/label="component";\n\s+style="dashed";\n\s+color="blue"/);
-    expect(k.unixGc().collected.sort()).toEqual(['unix#1', 'unix#3']);
+    expect([...k.unixGc().collected].sort()).toEqual(['unix#1', 'unix#3']);
     const after = renderDot(k.engine.events, { unix: UnixGc.graph(k) });
     parseDot(after);
     expect(after).toContain('component (collected)');
@@ -327,7 +327,7 @@ describe('the interface for plugins (io_uring 2019 ring_sock)', () => {
     expect(UnixGc.components(k)).toContainEqual(expect.arrayContaining([ringSock.name, Unix.sockOf(p, s).name]));
     p.close(ringFd);
     p.close(s);
-    expect(k.unixGc().collected.sort()).toEqual([ringSock.name, 'unix#2'].sort());
+    expect([...k.unixGc().collected].sort()).toEqual([ringSock.name, 'unix#2'].sort());
     expect(rf.live).toBe(false);
     expect(ringSock.dead).toBe(true);
     expect(k.unix.totInflight).toBe(0);
