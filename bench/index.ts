@@ -7,12 +7,14 @@ import { runCore } from './core.js';
 import { runEpoll } from './epoll.js';
 import { runExplore } from './explore.js';
 import { runReliability } from './reliability.js';
+import { runUnix } from './unix.js';
 
 const groups: Array<[string, () => void | Promise<void>]> = [
   ['core', runCore],
   ['explore', runExplore],
   ['reliability', runReliability],
   ['epoll', runEpoll],
+  ['unix', runUnix],
 ];
 const only = process.argv.slice(2);
 for (const [name, run] of groups) {

@@ -30,8 +30,10 @@ export function* drainDelayed(reg: UnixRegistry): KernelPath {
   if (reg.draining) return;
   reg.draining = true;
   try {
-    for (let f = reg.delayed.shift(); f !== undefined; f = reg.delayed.shift()) yield* fputTeardownSteps(f);
+    // An index, not shift(): a collector run may queue 10^5 files, and releasing each may queue more.
+    for (let i = 0; i < reg.delayed.length; i++) yield* fputTeardownSteps(reg.delayed[i]!);
   } finally {
+    reg.delayed.length = 0;
     reg.draining = false;
   }
 }
