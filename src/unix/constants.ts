@@ -141,16 +141,17 @@ export const SCM_MAX_FD = 253;
 export const UNIX_INFLIGHT_TRIGGER_GC = 16000;
 /**
  * The model's bound on a receive queue, in messages: a send to a full queue sleeps (or is
- * EAGAIN). The kernel bounds by bytes (sk_sndbuf) for streams and by
- * net.unix.max_dgram_qlen for datagrams; the model counts messages for all three types.
+ * EAGAIN). The kernel bounds what a sender has queued by bytes (sk_sndbuf, 212992 by
+ * default, each message charged its skb's truesize): on the host 278 one-byte messages
+ * fit, for socketpairs of all three types. The model counts messages of any size.
  *
  * @example
  * ```ts
  * import { UNIX_QUEUE_MAX } from 'fdlab';
- * UNIX_QUEUE_MAX; // 16
+ * UNIX_QUEUE_MAX; // 278
  * ```
  */
-export const UNIX_QUEUE_MAX = 16;
+export const UNIX_QUEUE_MAX = 278;
 /**
  * SHUT_RD, for shutdown(2).
  *

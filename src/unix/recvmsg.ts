@@ -105,10 +105,14 @@ export function* recvmsgSteps(t: Task, fd: number, count: number, maxFds: number
       }
       // Host: recv on an unconnected or listening stream socket is ENOTCONN.
       if (s.connOriented && (s.state === 'listening' || s.state === 'unconnected')) throw new KernelError('ENOTCONN', 'recvmsg', `${s.name} is not connected`);
-      if (s.shutdown & RCV_SHUTDOWN || (s.connOriented && s.peer === null)) return { data: '', fds: [], flags: 0 };
       const f = s.file;
       if (f !== null) e.read(f.simId, F_STATE);
-      if ((flags & MSG_DONTWAIT) !== 0 || (f !== null && f.flags & O_NONBLOCK)) throw new KernelError('EAGAIN', 'recvmsg', `${s.name}'s queue is empty`);
+      const nonblock = (flags & MSG_DONTWAIT) !== 0 || (f !== null && (f.flags & O_NONBLOCK) !== 0);
+      // Host: an empty stream or seqpacket socket that receives no more reads EOF; an empty
+      // datagram socket is EAGAIN when non-blocking even after SHUT_RD.
+      if (s.connOriented && (s.shutdown & RCV_SHUTDOWN || s.peer === null)) return { data: '', fds: [], flags: 0 };
+      if (!s.connOriented && s.shutdown & RCV_SHUTDOWN && !nonblock) return { data: '', fds: [], flags: 0 };
+      if (nonblock) throw new KernelError('EAGAIN', 'recvmsg', `${s.name}'s queue is empty`);
       const entry = new WaitEntry(s.wq, t.sim, true);
       s.wq.add(entry);
       try {

@@ -7,7 +7,7 @@ import { access, dynamicStep, type KernelPath } from '../sim/step.js';
 import { WaitEntry } from '../sim/wait-queue.js';
 import { flagsWithin } from '../sim/validate.js';
 import type { Task } from '../task/task.js';
-import { MSG_DONTWAIT, MSG_NOSIGNAL, SCM_MAX_FD, SEND_SHUTDOWN, UNIX_INFLIGHT_TRIGGER_GC } from './constants.js';
+import { MSG_DONTWAIT, MSG_NOSIGNAL, RCV_SHUTDOWN, SCM_MAX_FD, SEND_SHUTDOWN, UNIX_INFLIGHT_TRIGGER_GC } from './constants.js';
 import { writable } from './file-ops.js';
 import { unixGcSteps } from './gc.js';
 import { enqueue, inflightAccesses, unixInflight, unixNotInflight } from './inflight.js';
@@ -15,10 +15,8 @@ import { GC_STATE, GC_USERS, Skb, SK_GC, SK_QUEUE, SK_STATE, type UnixSock, type
 import { sockfdLookup, sockfdPut, unixWorld } from './world.js';
 
 /** The checks sendmsg(2) makes before touching any state. @internal */
-export function checkSendmsgArgs(fds: readonly number[], flags: number): void {
+export function checkSendmsgArgs(flags: number): void {
   if (!flagsWithin(flags, MSG_DONTWAIT | MSG_NOSIGNAL)) throw new KernelError('EOPNOTSUPP', 'sendmsg', `flags ${flags} are not modelled`);
-  // scm_fp_copy(): more than SCM_MAX_FD fds in the cmsg is EINVAL before any fget.
-  if (fds.length > SCM_MAX_FD) throw new KernelError('EINVAL', 'sendmsg', `${fds.length} fds in one SCM_RIGHTS message (at most ${SCM_MAX_FD})`);
 }
 
 /** too_many_unix_fds(): the user's in-flight count above RLIMIT_NOFILE, without CAP_SYS_RESOURCE or CAP_SYS_ADMIN. */
@@ -35,6 +33,8 @@ function target(s: UnixSock): UnixSock | 'EPIPE' | 'ENOTCONN' | 'ECONNREFUSED' {
   const p = s.peer;
   if (p === null) return s.connOriented && s.state !== 'closed' ? 'ENOTCONN' : s.connOriented ? 'EPIPE' : 'ENOTCONN';
   if (p.dead) return s.connOriented ? 'EPIPE' : 'ECONNREFUSED';
+  // Host: a send to a peer that shut down its receive side is EPIPE, for datagrams too.
+  if (p.shutdown & RCV_SHUTDOWN) return 'EPIPE';
   return p;
 }
 
@@ -67,13 +67,15 @@ function* dropAll(t: Task, files: readonly RefFile[]): KernelPath {
  * @internal
  */
 export function* sendmsgSteps(t: Task, fd: number, data: string, fds: readonly number[], flags: number): KernelPath<number> {
-  checkSendmsgArgs(fds, flags);
+  checkSendmsgArgs(flags);
   const w = unixWorld(t);
   const reg = w.unix;
   const [s, word] = yield* sockfdLookup(t, fd, 'sendmsg');
   const files = t.filesOrThrow('sendmsg');
   const scm: RefFile[] = [];
   try {
+    // scm_fp_copy(): more than SCM_MAX_FD fds in the cmsg is EINVAL before any fget (after the socket lookup).
+    if (fds.length > SCM_MAX_FD) throw new KernelError('EINVAL', 'sendmsg', `${fds.length} fds in one SCM_RIGHTS message (at most ${SCM_MAX_FD})`);
     for (const n of fds) {
       const f = Number.isInteger(n) && n >= 0 ? yield* fgetSteps(t, files, n, 0) : null;
       if (f === null) throw new KernelError('EBADF', 'sendmsg', `SCM_RIGHTS fd ${n} is not open`);
