@@ -79,6 +79,8 @@ export const ERRNO = {
   EAFNOSUPPORT: 97,
   /** Address already in use. */
   EADDRINUSE: 98,
+  /** Connection reset by peer. */
+  ECONNRESET: 104,
   /** Transport endpoint is already connected. */
   EISCONN: 106,
   /** Transport endpoint is not connected. */

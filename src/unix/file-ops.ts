@@ -47,8 +47,9 @@ export function unixPollAccess(s: UnixSock): number[] {
  * The file operations of an AF_UNIX socket (sockfs "socket:[N]"): a stream file whose
  * `->poll` reports readable while messages (or, for a listener, connections) wait and
  * writable while the peer's queue has room, registering on the socket's wait queue (so
- * poll(2), select(2) and epoll work on sockets); read and write are EINVAL in the model
- * (use sendmsg / recvmsg); release is unix_release_sock(). Models unix_stream_ops,
+ * poll(2), select(2) and epoll work on sockets); F_SETFL may set O_ASYNC (sock_fasync);
+ * read and write are EINVAL in the model (use sendmsg / recvmsg); release is
+ * unix_release_sock(). Models unix_stream_ops,
  * unix_dgram_ops and unix_seqpacket_ops behind socket_file_ops (net/socket.c,
  * net/unix/af_unix.c).
  *
@@ -76,6 +77,8 @@ export const unixSocketOperations: FileOperations = {
   },
   pollAccess: (file) => unixPollAccess(sockOf(file)),
   waitQueues: (file) => [sockOf(file).wq],
+  // sock_fasync(): sockets take O_ASYNC (the model sends no SIGIO).
+  fasync: () => undefined,
   accesses: (file) => {
     const s = sockOf(file);
     return [s.acc(SK_STATE, true), s.acc(SK_QUEUE, true)];

@@ -41,7 +41,7 @@ export function checkRecvmsgArgs(count: number, maxFds: number, flags: number): 
 }
 
 function headAccesses(s: UnixSock, peek: boolean): number[] {
-  const acc = [s.acc(SK_QUEUE, true), s.acc(SK_STATE, false), s.wq.writeAccess()];
+  const acc = [s.acc(SK_QUEUE, true), s.acc(SK_STATE, true), s.wq.writeAccess()];
   const f = s.file;
   if (f !== null) acc.push(access(f.simId, F_STATE, false));
   const skb = s.queue[0];
@@ -102,6 +102,13 @@ export function* recvmsgSteps(t: Task, fd: number, count: number, maxFds: number
         s.wq.wakeUp(4 | 0x100);
         if (s.peer !== null) s.peer.wq.wakeUp(4 | 0x100);
         break;
+      }
+      // sock_error(): a pending sk_err (ECONNRESET) is reported once, before end of stream.
+      if (s.skErr !== null) {
+        e.write(s.simId, SK_STATE);
+        const err = s.skErr;
+        s.skErr = null;
+        throw new KernelError(err, 'recvmsg', `${s.name}: the peer closed with unread data`);
       }
       // Host: recv on an unconnected or listening stream socket is ENOTCONN.
       if (s.connOriented && (s.state === 'listening' || s.state === 'unconnected')) throw new KernelError('ENOTCONN', 'recvmsg', `${s.name} is not connected`);

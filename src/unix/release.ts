@@ -55,6 +55,8 @@ export function* unixReleaseSock(w: UnixWorld, sk: UnixSock): KernelPath {
     w.engine.write(peer.simId, SK_STATE);
     if (sk.connOriented && peer.peer === sk) {
       peer.shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
+      // Closing with unread data (or an embryo never accepted) resets the connection.
+      if (sk.queue.length > 0 || sk.listener !== null) peer.skErr = 'ECONNRESET';
       peer.wq.wakeUp(EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLRDHUP | EPOLLERR, Infinity);
     }
   }
@@ -72,6 +74,7 @@ export function* unixReleaseSock(w: UnixWorld, sk: UnixSock): KernelPath {
     if (p !== null) {
       w.engine.write(p.simId, SK_STATE);
       p.shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
+      p.skErr = 'ECONNRESET';
       p.wq.wakeUp(EPOLLHUP, Infinity);
     }
     skbs.push(...emb.queue.splice(0));

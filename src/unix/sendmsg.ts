@@ -7,7 +7,7 @@ import { access, dynamicStep, type KernelPath } from '../sim/step.js';
 import { WaitEntry } from '../sim/wait-queue.js';
 import { flagsWithin } from '../sim/validate.js';
 import type { Task } from '../task/task.js';
-import { MSG_DONTWAIT, MSG_NOSIGNAL, RCV_SHUTDOWN, SCM_MAX_FD, SEND_SHUTDOWN, UNIX_INFLIGHT_TRIGGER_GC } from './constants.js';
+import { MSG_DONTWAIT, MSG_NOSIGNAL, RCV_SHUTDOWN, SCM_MAX_FD, SEND_SHUTDOWN, SOCK_SEQPACKET, UNIX_INFLIGHT_TRIGGER_GC } from './constants.js';
 import { writable } from './file-ops.js';
 import { unixGcSteps } from './gc.js';
 import { enqueue, inflightAccesses, unixInflight, unixNotInflight } from './inflight.js';
@@ -27,19 +27,29 @@ function tooManyUnixFds(t: Task, w: UnixWorld): boolean {
   return !caps.includes('CAP_SYS_RESOURCE') && !caps.includes('CAP_SYS_ADMIN');
 }
 
-/** The peer a message from `s` goes to (an embryo for a connection not yet accepted), or an errno. */
+/**
+ * The peer a message from `s` goes to (an embryo for a connection not yet accepted), or
+ * an errno. A datagram socket whose peer is dead disconnects (ECONNREFUSED once, then
+ * ENOTCONN, as unix_dgram_sendmsg() does); the caller's step declares a write of `s`'s state.
+ */
 function target(s: UnixSock): UnixSock | 'EPIPE' | 'ENOTCONN' | 'ECONNREFUSED' {
   if (s.shutdown & SEND_SHUTDOWN) return 'EPIPE';
   const p = s.peer;
   if (p === null) return s.connOriented && s.state !== 'closed' ? 'ENOTCONN' : s.connOriented ? 'EPIPE' : 'ENOTCONN';
-  if (p.dead) return s.connOriented ? 'EPIPE' : 'ECONNREFUSED';
+  if (p.dead) {
+    if (s.connOriented) return 'EPIPE';
+    s.engine.write(s.simId, SK_STATE);
+    s.peer = null;
+    s.state = 'unconnected';
+    return 'ECONNREFUSED';
+  }
   // Host: a send to a peer that shut down its receive side is EPIPE, for datagrams too.
   if (p.shutdown & RCV_SHUTDOWN) return 'EPIPE';
   return p;
 }
 
 function roomAccesses(s: UnixSock): number[] {
-  const acc = [s.acc(SK_STATE, false)];
+  const acc = [s.acc(SK_STATE, true)];
   const p = s.peer;
   if (p !== null) acc.push(p.acc(SK_STATE, false), p.acc(SK_QUEUE, false), p.wq.writeAccess());
   return acc;
@@ -74,6 +84,14 @@ export function* sendmsgSteps(t: Task, fd: number, data: string, fds: readonly n
   const files = t.filesOrThrow('sendmsg');
   const scm: RefFile[] = [];
   try {
+    if (s.type === SOCK_SEQPACKET) {
+      // unix_seqpacket_sendmsg(): sock_error() first.
+      yield { fn: 'sock_error', acc: s.acc(SK_STATE, true) };
+      w.engine.write(s.simId, SK_STATE);
+      const err = s.skErr;
+      s.skErr = null;
+      if (err !== null) throw new KernelError(err, 'sendmsg', `${s.name}: the peer closed with unread data`);
+    }
     // scm_fp_copy(): more than SCM_MAX_FD fds in the cmsg is EINVAL before any fget (after the socket lookup).
     if (fds.length > SCM_MAX_FD) throw new KernelError('EINVAL', 'sendmsg', `${fds.length} fds in one SCM_RIGHTS message (at most ${SCM_MAX_FD})`);
     for (const n of fds) {
@@ -128,7 +146,7 @@ export function* sendmsgSteps(t: Task, fd: number, data: string, fds: readonly n
     }
     yield dynamicStep(w.engine, 'skb_queue_tail', () => {
       const p = s.peer;
-      return p === null ? [s.acc(SK_STATE, false)] : [s.acc(SK_STATE, false), p.acc(SK_STATE, false), p.acc(SK_QUEUE, true), p.wq.writeAccess()];
+      return p === null ? [s.acc(SK_STATE, true)] : [s.acc(SK_STATE, true), p.acc(SK_STATE, false), p.acc(SK_QUEUE, true), p.wq.writeAccess()];
     });
     w.engine.read(s.simId, SK_STATE);
     const p = target(s);

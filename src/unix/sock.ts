@@ -98,6 +98,8 @@ export class UnixSock implements Traceable {
   state: 'unconnected' | 'listening' | 'connected' | 'closed' = 'unconnected';
   /** sk_shutdown: RCV_SHUTDOWN | SEND_SHUTDOWN. */
   shutdown = 0;
+  /** sk_err, reported once by the next receive on an empty queue (or seqpacket send): ECONNRESET when the peer closed with unread data. */
+  skErr: 'ECONNRESET' | null = null;
   /** The bound address (abstract names start with '\0'), if any. */
   addr: string | null = null;
   /** listen() backlog. */

@@ -11,11 +11,24 @@ import { unixWorld } from './world.js';
 
 /** The checks of socket(2) / socketpair(2) on (domain, type, protocol): returns the base type. @internal */
 export function checkSocketArgs(call: string, domain: number, type: number, protocol: number): number {
-  if (domain !== AF_UNIX) throw new KernelError('EAFNOSUPPORT', call, `address family ${domain} is not modelled (only AF_UNIX)`);
+  checkSocketFlags(call, type);
+  return checkSocketType(call, domain, type, protocol);
+}
+
+/** The flag bits of the type word: beyond SOCK_NONBLOCK | SOCK_CLOEXEC (or no C int) is EINVAL. @internal */
+export function checkSocketFlags(call: string, type: number): void {
   // __sys_socket()/__sys_socketpair(): flag bits beyond SOCK_NONBLOCK | SOCK_CLOEXEC are
-  // EINVAL; unix_create(): a bad protocol is EPROTONOSUPPORT, SOCK_RAW is taken as
-  // SOCK_DGRAM, other types are ESOCKTNOSUPPORT (host: socketpair(AF_UNIX, 99, 0) is EINVAL).
+  // EINVAL before anything else (host: socketpair(AF_UNIX, 99, 0) is EINVAL).
   if (!Number.isInteger(type) || type < 0 || type > 0x7fffffff || (type & ~0xf & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) throw new KernelError('EINVAL', call, `bad type ${type}`);
+}
+
+/**
+ * unix_create(): a family other than AF_UNIX is not modelled (EAFNOSUPPORT), a bad
+ * protocol is EPROTONOSUPPORT, SOCK_RAW is taken as SOCK_DGRAM, other types are
+ * ESOCKTNOSUPPORT. Returns the base type. @internal
+ */
+export function checkSocketType(call: string, domain: number, type: number, protocol: number): number {
+  if (domain !== AF_UNIX) throw new KernelError('EAFNOSUPPORT', call, `address family ${domain} is not modelled (only AF_UNIX)`);
   if (protocol !== 0 && protocol !== AF_UNIX) throw new KernelError('EPROTONOSUPPORT', call, `bad protocol ${protocol}`);
   let base = type & 0xf;
   if (base === 3) base = SOCK_DGRAM;
@@ -32,12 +45,13 @@ export function sockAllocFile(w: UnixWorld, s: UnixSock, type: number): RefFile 
 }
 
 /**
- * socketpair(AF_UNIX, type, protocol) as a kernel path: reserve both fds and create the
- * two connected sockets and their files in one step, then install each. Models
+ * socketpair(AF_UNIX, type, protocol) as a kernel path: EINVAL for bad flag bits; reserve
+ * both fds (EMFILE), check the family, protocol and type, and create the two connected
+ * sockets and their files in one step; then install each. Models
  * __sys_socketpair() (net/socket.c) and unix_socketpair() (net/unix/af_unix.c). @internal
  */
 export function* socketpairSteps(t: Task, domain: number, type: number, protocol: number): KernelPath<[number, number]> {
-  const base = checkSocketArgs('socketpair', domain, type, protocol);
+  checkSocketFlags('socketpair', type);
   const w = unixWorld(t);
   const files = t.filesOrThrow('socketpair');
   yield { ...allocStep(files, w.slab.allocAccess()), fn: 'socketpair' };
@@ -47,6 +61,15 @@ export function* socketpairSteps(t: Task, domain: number, type: number, protocol
   try {
     fd2 = files.allocFd(0, t.process.rlimitNofile, cloexec);
   } catch (e) {
+    files.putUnusedFd(fd1);
+    throw e;
+  }
+  // __sys_socketpair() reserves both fds before sock_create(): EMFILE comes first (host).
+  let base: number;
+  try {
+    base = checkSocketType('socketpair', domain, type, protocol);
+  } catch (e) {
+    files.putUnusedFd(fd2);
     files.putUnusedFd(fd1);
     throw e;
   }
