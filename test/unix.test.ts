@@ -10,7 +10,7 @@
 import parseDot from 'dotparser';
 import { describe, expect, it } from 'vitest';
 import {
-  Epoll, EPOLL_CTL_ADD, EPOLLIN, EPOLLOUT, F_GETFD, FD_CLOEXEC, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC,
+  Epoll, EPOLL_CTL_ADD, EPOLLIN, EPOLLOUT, F_GETFD, F_GETFL, F_SETFL, O_ASYNC, O_NONBLOCK, FD_CLOEXEC, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC,
   O_RDONLY, renderDot, SCM_MAX_FD, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, UNIX_QUEUE_MAX, Unix, UnixGc,
   attachUnixSock, queueFilesInFlight, receiveFd, unixReleaseSockSteps, unixSockOfFile, type FileOperations, type Process,
 } from '../src/index.js';
@@ -332,5 +332,44 @@ describe('the interface for plugins (io_uring 2019 ring_sock)', () => {
     expect(ringSock.dead).toBe(true);
     expect(k.unix.totInflight).toBe(0);
     p.close(s2);
+  });
+});
+
+describe('what the conformance harness found on the host', () => {
+  it('socketpair: bad flag bits are EINVAL first, EMFILE comes before a bad type', () => {
+    const { p } = setup({ rlimitNofile: 1 });
+    expect(errnoOf(() => Unix.socketpair(p, 1 | 0o100))).toBe('EINVAL');
+    expect(errnoOf(() => Unix.socketpair(p, 4))).toBe('EMFILE');
+    p.prlimit(8);
+    expect(errnoOf(() => Unix.socketpair(p, 4))).toBe('ESOCKTNOSUPPORT');
+    expect(Unix.sockOf(p, Unix.socketpair(p, 3)[0]).type).toBe(SOCK_DGRAM); // SOCK_RAW
+  });
+
+  it('ECONNRESET once after the peer closed with unread data; then end of stream', () => {
+    const { p } = setup();
+    const [a, b] = Unix.socketpair(p, SOCK_STREAM);
+    Unix.sendmsg(p, b, 'x');
+    p.close(a);
+    expect(errnoOf(() => Unix.recvmsg(p, b, 1, 0, MSG_DONTWAIT))).toBe('ECONNRESET');
+    expect(Unix.recvmsg(p, b, 1, 0, MSG_DONTWAIT).data).toBe('');
+    const [c, d] = Unix.socketpair(p, SOCK_SEQPACKET);
+    Unix.sendmsg(p, c, 'x');
+    p.close(d);
+    expect(errnoOf(() => Unix.sendmsg(p, c, 'y', [], MSG_DONTWAIT))).toBe('ECONNRESET');
+    expect(errnoOf(() => Unix.sendmsg(p, c, 'y', [], MSG_DONTWAIT))).toBe('EPIPE');
+  });
+
+  it('datagrams: ECONNREFUSED disconnects (then ENOTCONN); a peer after SHUT_RD makes sends EPIPE; O_ASYNC sticks', () => {
+    const { p } = setup();
+    const [a, b] = Unix.socketpair(p, SOCK_DGRAM);
+    p.close(a);
+    expect(errnoOf(() => Unix.sendmsg(p, b, 'x', [], MSG_DONTWAIT))).toBe('ECONNREFUSED');
+    expect(errnoOf(() => Unix.sendmsg(p, b, 'x', [], MSG_DONTWAIT))).toBe('ENOTCONN');
+    const [c, d] = Unix.socketpair(p, SOCK_DGRAM);
+    Unix.shutdown(p, d, 0);
+    expect(errnoOf(() => Unix.sendmsg(p, c, 'x', [], MSG_DONTWAIT))).toBe('EPIPE');
+    expect(empty(p, d)).toBe('EAGAIN');
+    p.fcntl(c, F_SETFL, O_ASYNC | O_NONBLOCK);
+    expect(p.fcntl(c, F_GETFL) & (O_ASYNC | O_NONBLOCK)).toBe(O_ASYNC | O_NONBLOCK);
   });
 });
