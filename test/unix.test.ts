@@ -373,3 +373,24 @@ describe('what the conformance harness found on the host', () => {
     expect(p.fcntl(c, F_GETFL) & (O_ASYNC | O_NONBLOCK)).toBe(O_ASYNC | O_NONBLOCK);
   });
 });
+
+describe('stream reads as the host does them', () => {
+  it('a read glues messages and stops after one with files; a peek reports the files of the first message that has any', () => {
+    const { p } = setup();
+    const [a, b] = Unix.socketpair(p, SOCK_STREAM);
+    const fd = p.open('/data/log', O_RDONLY);
+    Unix.sendmsg(p, a, 'abcde');
+    Unix.sendmsg(p, a, 'x');
+    Unix.sendmsg(p, a, 'y', [fd]);
+    Unix.sendmsg(p, a, 'z');
+    // Host (Linux 6.18): peek 1 → "a" with 1 fd; peek 64 → "abcdexy" with 1 fd; recv 2 → "ab"; recv 64 → "cdexy" with 1 fd; then "z".
+    const one = Unix.recvmsg(p, b, 1, 1, MSG_PEEK);
+    expect([one.data, one.fds.length]).toEqual(['a', 1]);
+    const all = Unix.recvmsg(p, b, 64, 1, MSG_PEEK);
+    expect([all.data, all.fds.length]).toEqual(['abcdexy', 1]);
+    expect(Unix.recvmsg(p, b, 2, 1)).toEqual({ data: 'ab', fds: [], flags: 0 });
+    const rest = Unix.recvmsg(p, b, 64, 1);
+    expect([rest.data, rest.fds.length]).toEqual(['cdexy', 1]);
+    expect(Unix.recvmsg(p, b, 64, 1).data).toBe('z');
+  });
+});

@@ -40,12 +40,25 @@ export function checkRecvmsgArgs(count: number, maxFds: number, flags: number): 
   if (!Number.isInteger(maxFds) || maxFds < 0) throw new KernelError('EINVAL', 'recvmsg', `bad fd room ${maxFds}`);
 }
 
+/**
+ * The message whose files a peek duplicates. For a stream, unix_stream_read_generic()
+ * with MSG_PEEK goes on to the following messages even when the buffer is full (`goto
+ * again` before the `while (size)` test) and peeks the files of the first one that has
+ * any ("It is questionable", says the kernel; the host shows it); a datagram or seqpacket
+ * peek takes the head's.
+ */
+function peekedSkb(s: UnixSock): Skb | undefined {
+  const head = s.queue[0];
+  if (s.type !== 1 || head === undefined) return head;
+  return s.queue.find((x) => x.files.length > 0) ?? head;
+}
+
 function headAccesses(s: UnixSock, peek: boolean): number[] {
   const acc = [s.acc(SK_QUEUE, true), s.acc(SK_STATE, true), s.wq.writeAccess()];
   const f = s.file;
   if (f !== null) acc.push(access(f.simId, F_STATE, false));
-  const skb = s.queue[0];
-  if (peek && skb !== undefined) for (const x of skb.files) acc.push(access(x.simId, F_COUNT, true));
+  const skb = peek ? peekedSkb(s) : undefined;
+  if (skb !== undefined) for (const x of skb.files) acc.push(access(x.simId, F_COUNT, true));
   return acc;
 }
 
@@ -65,8 +78,10 @@ function headAccesses(s: UnixSock, peek: boolean): number[] {
  * `maxFds` has room, stopping at the first that cannot be installed; MSG_CTRUNC if any
  * was left; drop the receive's references (scm_destroy()); copy the data (a peeked
  * message is read in place, so one the collector freed meanwhile is a use-after-free).
- * A stream read takes at most `count` bytes of one message; a datagram or seqpacket
- * read takes the whole message (MSG_TRUNC if longer than `count`).
+ * A stream read glues messages up to `count` bytes and stops after one that carries
+ * files (a peek goes on to the first message with files even with a full buffer, as the
+ * host does); a datagram or seqpacket read takes one whole message (MSG_TRUNC if longer
+ * than `count`).
  * Models unix_stream_read_generic() / unix_dgram_recvmsg() with scm_recv() and
  * scm_detach_fds() (net/core/scm.c). @internal
  */
@@ -79,7 +94,10 @@ export function* recvmsgSteps(t: Task, fd: number, count: number, maxFds: number
   const [s, word] = yield* sockfdLookup(t, fd, 'recvmsg');
   try {
     let skb: Skb;
+    let fdSkb: Skb;
     let scm: RefFile[];
+    let data = '';
+    let mflags = 0;
     for (;;) {
       yield dynamicStep(e, peek ? 'unix_peek_fds' : 'skb_dequeue', () => headAccesses(s, peek));
       e.write(s.simId, SK_QUEUE);
@@ -87,17 +105,45 @@ export function* recvmsgSteps(t: Task, fd: number, count: number, maxFds: number
       const head = s.queue[0];
       if (head !== undefined) {
         skb = head;
+        fdSkb = head;
         if (s.collected) e.report('use-after-free', `recvmsg on ${s.name}, whose queue the collector purged`, s.name);
-        if (peek) {
-          scm = skb.files.map((f) => f.getFile());
-        } else {
-          // A stream read that leaves bytes behind keeps the message queued (its files are
-          // detached all the same); anything else dequeues it whole.
-          if (s.type !== 1 || skb.data.length <= count) {
+        if (s.type !== 1) {
+          // A datagram or seqpacket: one message, cut to `count` (MSG_TRUNC).
+          data = head.data.slice(0, count);
+          if (head.data.length > count) mflags |= MSG_TRUNC;
+          if (peek) scm = head.files.map((f) => f.getFile());
+          else {
             s.queue.shift();
-            skb.owner = null;
+            head.owner = null;
+            scm = head.files;
           }
-          scm = skb.files;
+        } else if (peek) {
+          // unix_stream_read_generic() with MSG_PEEK: bytes of the following messages up to
+          // `count`, and the files of the first message that has any (see peekedSkb()).
+          fdSkb = peekedSkb(s)!;
+          for (const x of s.queue) {
+            data += x.data.slice(0, count - data.length);
+            if (x === fdSkb) break;
+          }
+          scm = fdSkb.files.map((f) => f.getFile());
+        } else {
+          // A stream read glues messages until `count` bytes are read, stopping after a
+          // message with files (whose files it takes) or at one it does not finish.
+          scm = [];
+          while (s.queue.length > 0 && data.length < count) {
+            const x = s.queue[0]!;
+            const take = x.data.slice(0, count - data.length);
+            data += take;
+            x.data = x.data.slice(take.length);
+            if (x.files.length > 0) {
+              fdSkb = x;
+              scm = x.files;
+            }
+            if (x.data.length > 0) break;
+            s.queue.shift();
+            x.owner = null;
+            if (scm.length > 0) break;
+          }
         }
         s.wq.wakeUp(4 | 0x100);
         if (s.peer !== null) s.peer.wq.wakeUp(4 | 0x100);
@@ -131,7 +177,7 @@ export function* recvmsgSteps(t: Task, fd: number, count: number, maxFds: number
     }
     if (!peek && scm.length > 0) {
       // unix_detach_fds(): the files leave flight; the receive owns their references.
-      const taken = skb;
+      const taken = fdSkb;
       yield reg.gcLock.lockStep();
       reg.gcLock.lock();
       yield { fn: 'unix_notinflight', acc: inflightAccesses(reg, taken.files) };
@@ -146,7 +192,6 @@ export function* recvmsgSteps(t: Task, fd: number, count: number, maxFds: number
       yield reg.gcLock.unlockStep();
       reg.gcLock.unlock();
     }
-    let mflags = 0;
     const fds: number[] = [];
     const oflags = (flags & MSG_CMSG_CLOEXEC) !== 0 ? O_CLOEXEC : 0;
     for (const f of scm) {
@@ -166,24 +211,12 @@ export function* recvmsgSteps(t: Task, fd: number, count: number, maxFds: number
       yield { fn: 'fput', acc: access(f.simId, F_COUNT, true) };
       fputDeferred(t, f);
     }
-    yield { fn: 'skb_copy_datagram_msg', acc: [s.acc(SK_QUEUE, peek ? false : true)] };
-    if (peek) e.read(s.simId, SK_QUEUE);
-    else e.write(s.simId, SK_QUEUE);
-    if (skb.freed) e.report('use-after-free', `recvmsg(MSG_PEEK) on ${s.name} reads skb#${skb.id} after the collector freed it`, s.name);
-    let data: string;
-    if (s.type === 1) {
-      data = skb.data.slice(0, count);
-      if (!peek) {
-        skb.data = skb.data.slice(data.length);
-        if (skb.owner === s && skb.data.length === 0 && s.queue[0] === skb) {
-          s.queue.shift();
-          skb.owner = null;
-        }
-      }
-    } else {
-      data = skb.data.slice(0, count);
-      if (skb.data.length > count) mflags |= MSG_TRUNC;
-    }
+    // The data was copied out under the queue lock in the first step; a peek goes on reading
+    // the message in place (u->iolock only), so one the collector freed meanwhile is a
+    // use-after-free.
+    yield { fn: 'skb_copy_datagram_msg', acc: [s.acc(SK_QUEUE, false)] };
+    e.read(s.simId, SK_QUEUE);
+    if (peek && (skb.freed || fdSkb.freed)) e.report('use-after-free', `recvmsg(MSG_PEEK) on ${s.name} reads skb#${(skb.freed ? skb : fdSkb).id} after the collector freed it`, s.name);
     return { data, fds, flags: mflags };
   } finally {
     yield* sockfdPut(t, word);
