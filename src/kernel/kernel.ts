@@ -20,7 +20,6 @@ import type { Plugin } from './plugin.js';
 import { checkPolicy, DEFAULT_POLICY, isResolvedPolicy, POLICY_PRESETS, type KernelPolicy, type PolicyInput } from './policies.js';
 import { takeSnapshot, type KernelSnapshot } from './snapshot.js';
 import { UnixRegistry, type UnixGcReport, type UnixWorld } from '../unix/sock.js';
-import { UnixGc } from '../unix/index.js';
 
 /**
  * Options of `new Kernel()`.
@@ -196,7 +195,11 @@ export class Kernel implements TaskWorld, EpollWorld, UnixWorld {
    * policy's `unixGc` decides which collector). Models a call of unix_gc().
    */
   unixGc(): UnixGcReport {
-    return UnixGc.run(this);
+    // The collector is registered by the AF_UNIX layer on first use: a kernel that never
+    // made a socket has nothing in flight, and `import { Kernel }` does not pull it in.
+    const run = this.unixReg?.collector;
+    if (run === undefined || run === null) return { kind: this.policy.unixGc, components: [], collected: [], skipped: false };
+    return this.engine.runPlain(this.engine.setupThread, run(this));
   }
 
   /** Live and exited processes by pid. */

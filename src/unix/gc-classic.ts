@@ -62,7 +62,12 @@ export function* classicScan(reg: UnixRegistry): KernelPath<GcScan> {
   }
   if (cands.length === 0) return { components: [], garbage: [], hitlist: [] };
   yield dynamicStep(e, 'scan_children', () => scanAccesses(reg, cands));
-  e.touch(scanAccesses(reg, cands));
+  e.write(reg.simId, GC_STATE);
+  for (const u of reg.inflightList) e.write(u.simId, SK_GC);
+  for (const u of cands) {
+    e.write(u.simId, SK_QUEUE);
+    for (const emb of u.acceptQ) e.write(emb.simId, SK_QUEUE);
+  }
   for (const u of cands) for (const v of children(u)) v.inflight--;
   const notCycle = new Set<UnixSock>();
   const work: UnixSock[] = [];

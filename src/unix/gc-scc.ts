@@ -5,9 +5,10 @@ import { queuesOf } from './gc-classic.js';
 import { GC_STATE, SK_GC, SK_QUEUE, type Skb, type UnixRegistry, type UnixSock } from './sock.js';
 
 /** unix_edge_successor(): an embryo's messages count as its listener's; null if the receiver is not in flight (a live root). */
-function successor(reg: UnixRegistry, to: UnixSock): UnixSock | null {
+function successor(_reg: UnixRegistry, to: UnixSock): UnixSock | null {
   const v = to.listener ?? to;
-  return reg.inflightList.has(v) ? v : null;
+  // A vertex exists exactly while the socket has a copy in flight (it is on inflightList).
+  return v.inflight > 0 ? v : null;
 }
 
 /**
@@ -23,39 +24,46 @@ export function tarjan(reg: UnixRegistry): UnixSock[][] {
   }
   const out: UnixSock[][] = [];
   const stack: UnixSock[] = [];
-  const frames: Array<{ v: UnixSock; it: Iterator<{ to: UnixSock }> }> = [];
+  // The explicit edge stack: the vertex and the position in its edge list.
+  const fv: UnixSock[] = [];
+  const fi: number[] = [];
   for (const root of reg.inflightList) {
     if (root.index !== 0) continue;
     root.index = root.lowlink = next++;
     root.onStack = true;
     stack.push(root);
-    frames.push({ v: root, it: root.edges.values() });
-    while (frames.length > 0) {
-      const fr = frames[frames.length - 1]!;
-      const r = fr.it.next();
-      if (!r.done) {
-        const w = successor(reg, r.value.to);
+    fv.push(root);
+    fi.push(0);
+    while (fv.length > 0) {
+      const top = fv.length - 1;
+      const v = fv[top]!;
+      const i = fi[top]!;
+      if (i < v.edges.length) {
+        fi[top] = i + 1;
+        const w = successor(reg, v.edges[i]!.to);
         if (w === null) continue;
         if (w.index === 0) {
           w.index = w.lowlink = next++;
           w.onStack = true;
           stack.push(w);
-          frames.push({ v: w, it: w.edges.values() });
-        } else if (w.onStack) {
-          fr.v.lowlink = Math.min(fr.v.lowlink, w.index);
+          fv.push(w);
+          fi.push(0);
+        } else if (w.onStack && w.index < v.lowlink) {
+          v.lowlink = w.index;
         }
         continue;
       }
-      frames.pop();
-      const v = fr.v;
-      const parent = frames[frames.length - 1];
-      if (parent !== undefined) parent.v.lowlink = Math.min(parent.v.lowlink, v.lowlink);
+      fv.pop();
+      fi.pop();
+      const parent = fv[fv.length - 1];
+      if (parent !== undefined && v.lowlink < parent.lowlink) parent.lowlink = v.lowlink;
       if (v.lowlink === v.index) {
         const scc: UnixSock[] = [];
         let w: UnixSock;
         do {
           w = stack.pop()!;
           w.onStack = false;
+          w.scc = v.index;
           scc.push(w);
         } while (w !== v);
         out.push(scc);
@@ -67,11 +75,11 @@ export function tarjan(reg: UnixRegistry): UnixSock[][] {
 
 /** True if no edge leaves `scc` (every copy of a member sits in a member's queue, or an embryo's of a member listener). */
 function closed(reg: UnixRegistry, scc: readonly UnixSock[]): boolean {
-  const set = new Set(scc);
+  const id = scc[0]!.scc;
   for (const v of scc) {
     for (const e of v.edges) {
       const w = successor(reg, e.to);
-      if (w === null || !set.has(w)) return false;
+      if (w === null || w.scc !== id) return false;
     }
   }
   return true;
@@ -111,19 +119,31 @@ function collectAccesses(scc: readonly UnixSock[]): number[] {
 export function* sccScan(reg: UnixRegistry): KernelPath<GcScan> {
   const e = reg.engine;
   yield dynamicStep(e, '__unix_walk_scc', () => walkAccesses(reg));
-  e.touch(walkAccesses(reg));
+  // What the walk reads, recorded in place (one null check each when nothing records).
+  e.write(reg.simId, GC_STATE);
+  for (const v of reg.inflightList) e.write(v.simId, SK_GC);
   const sccs = tarjan(reg);
   const components = sccs.filter((s) => cyclic(reg, s));
   const garbage: UnixSock[] = [];
   const hitlist: Skb[] = [];
   for (const scc of sccs) {
     if (!closed(reg, scc)) continue;
-    const counts = scc.map((v) => access(v.file!.simId, F_COUNT, false));
-    yield { fn: 'unix_vertex_dead', acc: counts };
-    e.touch(counts);
-    if (!scc.every((v) => v.file !== null && v.file.count === v.inflight)) continue;
-    yield { fn: 'unix_collect_skb', acc: collectAccesses(scc) };
-    e.touch(collectAccesses(scc));
+    yield dynamicStep(e, 'unix_vertex_dead', () => scc.map((v) => access(v.file!.simId, F_COUNT, false)));
+    let dead = true;
+    for (const v of scc) {
+      const f = v.file;
+      if (f !== null) e.read(f.simId, F_COUNT);
+      if (f === null || f.count !== v.inflight) {
+        dead = false;
+        break;
+      }
+    }
+    if (!dead) continue;
+    yield dynamicStep(e, 'unix_collect_skb', () => collectAccesses(scc));
+    for (const v of scc) {
+      e.write(v.simId, SK_QUEUE);
+      for (const emb of v.acceptQ) e.write(emb.simId, SK_QUEUE);
+    }
     for (const v of scc) {
       garbage.push(v);
       for (const q of queuesOf(v)) {

@@ -4,7 +4,7 @@ import { FILES_FDT, slotAccess } from '../fdtable/fdtable.js';
 import { classicScan } from './gc-classic.js';
 import { sccScan } from './gc-scc.js';
 import { purgeSteps } from './purge.js';
-import { GC_STATE, SK_QUEUE, unixSockOfFile, type UnixGcReport, type UnixSock, type UnixWorld } from './sock.js';
+import { GC_STATE, SK_QUEUE, unixSockOfFile, type Skb, type UnixGcReport, type UnixSock, type UnixWorld } from './sock.js';
 
 /**
  * The sockets reachable from a user: every file in a live fd table, and — through the
@@ -12,31 +12,69 @@ import { GC_STATE, SK_QUEUE, unixSockOfFile, type UnixGcReport, type UnixSock, t
  * there. An oracle independent of both collectors' bookkeeping (it reads fd tables and
  * queues only), used as ghost state by the collector's detector. @internal
  */
-export function reachableFromUsers(w: UnixWorld): Map<UnixSock, string> {
-  const out = new Map<UnixSock, string>();
+export function reachableFromUsers(w: UnixWorld): Set<UnixSock> {
+  markReachable(w);
+  return new Set(w.unix.socks.filter((s) => reached(w, s)));
+}
+
+/** The oracle's walk: stamps every reachable socket with a new epoch (ghost fields, no allocation per socket). @internal */
+export function markReachable(w: UnixWorld): void {
+  const reg = w.unix;
+  const epoch = ++reg.reachEpoch;
   const work: UnixSock[] = [];
-  const visit = (f: RefFile, how: string) => {
-    const s = unixSockOfFile(f);
-    if (s === null || out.has(s)) return;
-    out.set(s, how);
-    work.push(s);
-  };
   const tables = new Set<{ readonly name: string; readonly fdt: { readonly maxFds: number; readonly fd: ReadonlyArray<RefFile | null> } }>();
   for (const p of w.processes.values()) for (const t of p.tasks) if (t.files !== null) tables.add(t.files);
+  // Ghost fields on the sockets, not a map: the oracle runs on every collection that finds garbage.
   for (const tbl of tables) {
     const fdt = tbl.fdt;
     for (let fd = 0; fd < fdt.maxFds; fd++) {
       const f = fdt.fd[fd];
-      if (f) visit(f, `${tbl.name} fd ${fd}`);
+      if (!f) continue;
+      const s = unixSockOfFile(f);
+      if (s === null || s.reachEpoch === epoch) continue;
+      s.reachEpoch = epoch;
+      s.reachVia = null;
+      s.reachTable = tbl.name;
+      s.reachFd = fd;
+      work.push(s);
     }
   }
+  const scan = (s: UnixSock, q: readonly Skb[]) => {
+    for (const skb of q) {
+      for (const f of skb.files) {
+        const v = unixSockOfFile(f);
+        if (v === null || v.reachEpoch === epoch) continue;
+        v.reachEpoch = epoch;
+        v.reachVia = s;
+        v.reachSkb = skb.id;
+        work.push(v);
+      }
+    }
+  };
   while (work.length > 0) {
     const s = work.pop()!;
-    const how = out.get(s)!;
-    const queues = [s.queue, ...s.acceptQ.map((e) => e.queue)];
-    for (const q of queues) for (const skb of q) for (const f of skb.files) visit(f, `${how} → skb#${skb.id} on ${s.name}`);
+    scan(s, s.queue);
+    for (const e of s.acceptQ) scan(s, e.queue);
   }
-  return out;
+}
+
+/** The path by which the oracle's last run reached `s`, as text (built only for a report). @internal */
+export function describeReach(s: UnixSock): string {
+  const parts: string[] = [];
+  for (let cur: UnixSock | null = s, n = 0; cur !== null && n < 64; n++) {
+    if (cur.reachVia === null) {
+      parts.unshift(`${cur.reachTable} fd ${cur.reachFd}`);
+      break;
+    }
+    parts.unshift(`skb#${cur.reachSkb} on ${cur.reachVia.name}`);
+    cur = cur.reachVia;
+  }
+  return parts.join(' → ');
+}
+
+/** Whether the oracle's last run reached `s`. @internal */
+function reached(w: UnixWorld, s: UnixSock): boolean {
+  return s.reachEpoch === w.unix.reachEpoch;
 }
 
 /** What {@link reachableFromUsers} reads: every slot of every live table, every live socket's queue. */
@@ -60,10 +98,10 @@ function oracleAccesses(w: UnixWorld): number[] {
 function checkGarbage(w: UnixWorld, garbage: readonly UnixSock[], when: string, reported: Set<UnixSock>): void {
   if (garbage.length === 0) return;
   const e = w.engine;
-  const reach = e.peek(() => reachableFromUsers(w));
+  e.peek(() => markReachable(w));
   for (const u of garbage) {
-    const how = reach.get(u);
-    if (how === undefined || reported.has(u)) continue;
+    if (!reached(w, u) || reported.has(u)) continue;
+    const how = describeReach(u);
     reported.add(u);
     e.report(
       'use-after-free',

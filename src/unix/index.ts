@@ -85,7 +85,7 @@ function checkString(call: string, name: string, v: unknown): void {
  * p.fileOf(r.fds[0]!) === p.fileOf(fd); // true: the same struct file
  * ```
  */
-export const Unix = Object.freeze({
+export const Unix = /* @__PURE__ */ Object.freeze({
   /** socketpair(AF_UNIX, type, protocol) by `p`'s main thread. */
   socketpair: (p: Process, type: number, protocol = 0): [number, number] => {
     checkNumbers('socketpair', 'type', type, 'protocol', protocol);
@@ -207,7 +207,7 @@ export const Unix = Object.freeze({
  * UnixGc.run(k).collected;      // ['unix#1']
  * ```
  */
-export const UnixGc = Object.freeze({
+export const UnixGc = /* @__PURE__ */ Object.freeze({
   /** One collector run to completion outside any thread (kernel.unixGc()). */
   run(w: UnixWorld): UnixGcReport {
     hookUnix(w);
@@ -216,7 +216,7 @@ export const UnixGc = Object.freeze({
   /** One collector run as a kernel path (unix_gc()). */
   steps: (w: UnixWorld): KernelPath<UnixGcReport> => unixGcSteps(hookUnix(w)),
   /** Names of the sockets a user can reach (fds, and what their queues carry): the oracle the detector uses. */
-  reachable: (w: UnixWorld): string[] => [...reachableFromUsers(w).keys()].map((s) => s.name),
+  reachable: (w: UnixWorld): string[] => [...reachableFromUsers(w)].map((s) => s.name),
   /** The strongly connected components of the in-flight graph right now, by socket name. */
   components: (w: UnixWorld): string[][] => tarjan(w.unix).map((c) => c.map((s) => s.name)),
   /**
@@ -240,7 +240,7 @@ export const UnixGc = Object.freeze({
       }
     }
     const last = reg.lastGc;
-    const now = tarjan(reg).filter((c) => c.length > 1 || [...c[0]!.edges].some((e) => (e.to.listener ?? e.to) === c[0]));
+    const now = tarjan(reg).filter((c) => c.length > 1 || c[0]!.edges.some((e) => (e.to.listener ?? e.to) === c[0]));
     return {
       sockets: reg.socks.map((s) => ({ name: s.name, file: s.file?.name, inflight: s.inflight, dead: s.dead, listener: s.listener?.name })),
       edges,
@@ -263,7 +263,7 @@ const n = (v: unknown): number => v as number;
  * UNIX_SYSCALLS.map((s) => s.name).includes('sendmsg'); // true
  * ```
  */
-export const UNIX_SYSCALLS: readonly SyscallSpec[] = Object.freeze([
+export const UNIX_SYSCALLS: readonly SyscallSpec[] = /* @__PURE__ */ Object.freeze([
   { name: 'socketpair', method: 'socketpair', args: ['sockType'], call: (sys: Sys, a: readonly unknown[]) => Unix.on(sys).socketpair(n(a[0])) },
   { name: 'socket', method: 'socket', args: ['sockType'], call: (sys: Sys, a: readonly unknown[]) => Unix.on(sys).socket(n(a[0])) },
   { name: 'bind', method: 'bind', args: ['fd', 'sunPath'], call: (sys: Sys, a: readonly unknown[]) => Unix.on(sys).bind(n(a[0]), a[1] as string) },

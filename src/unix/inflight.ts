@@ -1,6 +1,7 @@
 import type { RefFile } from '../file/ref-file.js';
 import type { KernelPath } from '../sim/step.js';
-import { GC_STATE, GC_USERS, SK_GC, SK_QUEUE, Skb, unixSockOfFile, type UnixRegistry, type UnixSock } from './sock.js';
+import { GC_STATE, GC_USERS, SK_GC, SK_QUEUE, Skb, unixSockOfFile, type UnixRegistry, type UnixSock, type UnixWorld } from './sock.js';
+import { hookUnix } from './world.js';
 
 /** The accesses of an in-flight accounting step for `files` (unix_inflight/unix_notinflight, unix_add_edges/unix_del_edges). @internal */
 export function inflightAccesses(reg: UnixRegistry, files: readonly RefFile[]): number[] {
@@ -37,7 +38,7 @@ export function unixInflight(reg: UnixRegistry, skb: Skb, receiver: UnixSock): v
     const u = unixSockOfFile(f);
     if (u === null) continue;
     if (u.inflight++ === 0) reg.inflightList.add(u);
-    u.edges.add({ from: u, to: receiver, skb });
+    u.edges.push({ from: u, to: receiver, skb });
     reg.totInflight++;
   }
   reg.userInflight.set(skb.uid, reg.userCount(skb.uid) + skb.files.length);
@@ -51,12 +52,8 @@ export function unixNotInflight(reg: UnixRegistry, skb: Skb): void {
   for (const f of skb.files) {
     const u = unixSockOfFile(f);
     if (u === null) continue;
-    for (const e of u.edges) {
-      if (e.skb === skb) {
-        u.edges.delete(e);
-        break;
-      }
-    }
+    const i = u.edges.findIndex((e) => e.skb === skb);
+    if (i >= 0) u.edges.splice(i, 1);
     if (--u.inflight === 0) reg.inflightList.delete(u);
     reg.totInflight--;
   }
@@ -86,8 +83,8 @@ export function unixNotInflight(reg: UnixRegistry, skb: Skb): void {
  * sock.queue.length; // 1
  * ```
  */
-export function* queueFilesInFlight(w: { readonly unix: UnixRegistry }, sock: UnixSock, files: readonly RefFile[], uid: number): KernelPath<Skb> {
-  const reg = w.unix;
+export function* queueFilesInFlight(w: UnixWorld, sock: UnixSock, files: readonly RefFile[], uid: number): KernelPath<Skb> {
+  const reg = hookUnix(w).unix;
   const skb = new Skb(reg.nextSkb++, '', [...files], uid);
   yield reg.gcLock.lockStep();
   reg.gcLock.lock();

@@ -2,7 +2,7 @@ import type { RefFile } from '../file/ref-file.js';
 import type { Engine, Traceable } from '../sim/engine.js';
 import type { HookList } from '../sim/hooks.js';
 import { Lock } from '../sim/lock.js';
-import { access } from '../sim/step.js';
+import { access, type KernelPath } from '../sim/step.js';
 import { WaitQueue } from '../sim/wait-queue.js';
 import type { TaskWorld } from '../task/world.js';
 import type { UnixPolicy } from './policy.js';
@@ -109,7 +109,7 @@ export class UnixSock implements Traceable {
   /** In-flight copies of this socket's file: u->inflight (classic) / vertex->out_degree (scc). */
   inflight = 0;
   /** The scc collector's out-edges (one per in-flight copy): the receiving sockets. @internal */
-  readonly edges = new Set<Edge>();
+  readonly edges: Edge[] = [];
   /** Classic: UNIX_GC_CANDIDATE. @internal */
   gcCandidate = false;
   /** Classic: UNIX_GC_MAYBE_CYCLE. @internal */
@@ -120,6 +120,18 @@ export class UnixSock implements Traceable {
   lowlink = 0;
   /** @internal */
   onStack = false;
+  /** The component the last walk put the socket in (its root's index). @internal */
+  scc = 0;
+  /** Ghost state of the reachability oracle: the epoch it last reached the socket in, and how. @internal */
+  reachEpoch = 0;
+  /** @internal */
+  reachVia: UnixSock | null = null;
+  /** @internal */
+  reachTable = '';
+  /** @internal */
+  reachFd = -1;
+  /** @internal */
+  reachSkb = 0;
   /** Ghost state: the collector purged this socket as garbage. @internal */
   collected = false;
   /** Released (unix_release_sock() ran). */
@@ -241,8 +253,12 @@ export class UnixRegistry implements Traceable {
   draining = false;
   /** @internal */
   hooked = false;
+  /** The collector (unix_gc()), registered by the AF_UNIX layer on first use; `kernel.unixGc()` runs it. @internal */
+  collector: ((w: UnixWorld) => KernelPath<UnixGcReport>) | null = null;
   /** @internal */
   nextSkb = 1;
+  /** The reachability oracle's current epoch. @internal */
+  reachEpoch = 0;
   /** The engine. @internal */
   readonly engine: Engine;
 

@@ -4,6 +4,7 @@ import { FMODE_PATH } from '../file/constants.js';
 import { KernelError } from '../sim/kernel-error.js';
 import type { KernelPath } from '../sim/step.js';
 import type { Task } from '../task/task.js';
+import { unixGcSteps } from './gc.js';
 import { unixSockOfFile, type UnixSock, type UnixWorld } from './sock.js';
 
 /** The AF_UNIX world of a task's kernel; registers the audit's owner source on first use. @internal */
@@ -18,6 +19,7 @@ export function hookUnix(w: UnixWorld): UnixWorld {
   const reg = w.unix;
   if (!reg.hooked) {
     reg.hooked = true;
+    reg.collector = unixGcSteps;
     w.owners.add(function* () {
       for (const s of reg.socks) {
         for (const skb of s.queue) for (const f of skb.files) yield [f, `skb#${skb.id} on ${s.name}`] as const;
