@@ -40,8 +40,8 @@ export default defineConfig(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [{
-          regex: '^\\.\\./\\.\\./(?!index\\.js$)',
-          message: 'Plugins import only the public API: ../../index.js',
+          regex: '^\\.\\./\\.\\./(?!(index|extend)\\.js$)',
+          message: 'Plugins import only the public API: ../../index.js (fdlab) and ../../extend.js (fdlab/extend)',
         }],
       }],
     },

@@ -6,11 +6,12 @@ const library = {
   pidfd: 'src/plugins/pidfd/index.ts',
   scenarios: 'src/scenarios/index.ts',
   testing: 'src/testing/index.ts',
+  extend: 'src/extend.ts',
 };
 
 const common = {
   // One shared chunk per format, also for CJS: KernelError is ONE class across "fdlab",
-  // "fdlab/pidfd", "fdlab/scenarios" and "fdlab/testing" (tsup's default splits ESM only;
+  // "fdlab/pidfd", "fdlab/scenarios", "fdlab/testing" and "fdlab/extend" (tsup's default splits ESM only;
   // research gotcha G2).
   splitting: true,
   // No source maps in the package: dist/ is unminified ESM/CJS whose function names are the

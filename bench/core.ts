@@ -2,7 +2,8 @@
  * Core benchmarks of issue 2: each figure is a ratio measured within one run (paired
  * rounds, median), so it holds on a noisy machine. Writes bench/results.json.
  */
-import { Kernel, O_RDONLY, fdgetSteps, fdputSteps } from '../src/index.js';
+import { Kernel, O_RDONLY } from '../src/index.js';
+import { fdgetSteps, fdputSteps } from '../src/extend.js';
 import { median, nsPerOp, record, type BenchEntry } from './results.js';
 
 const ROUNDS = 9;

@@ -6,7 +6,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { access, defineScenario, exploreShard, mergeResults, type KernelPath, type Scenario, type ShardResult } from '../src/index.js';
+import { defineScenario, exploreShard, mergeResults, type KernelPath, type Scenario, type ShardResult } from '../src/index.js';
+import { access } from '../src/extend.js';
 
 /** `n` threads increment a counter non-atomically, `k` times each: many Mazurkiewicz traces. */
 export function counters(n: number, k: number): Scenario<{ c: number }> {

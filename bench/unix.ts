@@ -8,7 +8,8 @@
  * Run as part of `npm run bench` (group `unix`) or alone: `npx tsx bench/unix.ts`.
  */
 import { fileURLToPath } from 'node:url';
-import { Kernel, queueFilesInFlight, SOCK_DGRAM, Unix, UnixGc, type UnixGcReport } from 'fdlab';
+import { Kernel, SOCK_DGRAM, Unix, UnixGc, type UnixGcReport } from 'fdlab';
+import { queueFilesInFlight } from 'fdlab/extend';
 import { record, type BenchEntry } from './results.js';
 
 function ring(n: number, unixGc: 'classic' | 'scc', keepOne = false): Kernel {

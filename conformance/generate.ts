@@ -1,4 +1,5 @@
 import { Random, unixSockOfFile } from '../src/index.js';
+import { Eventpoll, fileCanPoll } from '../src/extend.js';
 import { ModelRun } from './model.js';
 import type { Call, Program } from './program.js';
 
@@ -47,6 +48,14 @@ export function generate(seed: number, length = 24): Program {
     const f = model.roles.get(role)!.main.files?.lookupRaw(fd);
     return f ? f.inode.kind : 'none';
   };
+  const epollEvents = (): number => {
+    let e = pick([0x1, 0x1, 0x4, 0x5, 0x2001, 0x19, 0]);
+    if (chance(0.3)) e |= 0x80000000; // EPOLLET
+    if (chance(0.2)) e |= 0x40000000; // EPOLLONESHOT
+    if (chance(0.1)) e |= 0x10000000; // EPOLLEXCLUSIVE
+    if (chance(0.05)) e |= 0x20000000; // EPOLLWAKEUP (cleared without CAP_BLOCK_SUSPEND)
+    return e >>> 0;
+  };
   const openFlags = (): number => {
     let f = rng.below(4) === 3 && chance(0.3) ? 3 : rng.below(3);
     const n = rng.below(4);
@@ -68,12 +77,36 @@ export function generate(seed: number, length = 24): Program {
     return { role, op: 'shutdown', args: [fdOf(role), pick([0, 1, 2, 3])] };
   };
 
+  // A burst of readiness calls queued together, so epoll_wait sees events come and go.
+  const pending: Call[] = [];
+  const burst = (role: number, epfd: number): void => {
+    const files = model.roles.get(role)!.main.files!;
+    const pipes = files.installedFds().filter((fd) => files.lookupRaw(fd)!.inode.kind === 'fifo');
+    if (pipes.length === 0) return;
+    const fd = pick(pipes);
+    const other = pick(pipes);
+    pending.push(
+      { role, op: 'epoll_ctl', args: [epfd, pick([1, 1, 3]), fd, epollEvents()] },
+      { role, op: 'write', args: [other, pick([1, 5, 4096]), rng.below(26)] },
+      { role, op: 'epoll_wait', args: [epfd, pick([1, 8])] },
+      { role, op: 'read', args: [other, pick([1, 100])] },
+      { role, op: 'epoll_wait', args: [epfd, 8] },
+    );
+  };
+
   for (let attempts = 0; calls.length < length && attempts < length * 6; attempts++) {
     const role = pick(alive);
-    const w = rng.below(116);
+    const w = rng.below(134);
     let c: Call;
-    if (w >= 100) c = unixCall(role, w - 100);
-    else if (w < 16) c = { role, op: 'open', args: [pick(PATHS), openFlags()] };
+    const queued = pending.shift();
+    if (queued !== undefined) {
+      if (!alive.includes(queued.role)) continue;
+      c = queued;
+    } else if (w >= 118) c = unixCall(role, w - 118);
+    else if (w >= 112 && epfdOf(model, role) !== undefined) {
+      burst(role, epfdOf(model, role)!);
+      continue;
+    } else if (w < 16) c = { role, op: 'open', args: [pick(PATHS), openFlags()] };
     else if (w < 22) c = { role, op: 'close', args: [fdOf(role)] };
     else if (w < 26) c = { role, op: 'dup', args: [fdOf(role)] };
     else if (w < 30) c = { role, op: 'dup2', args: [fdOf(role), fdOf(role)] };
@@ -105,8 +138,15 @@ export function generate(seed: number, length = 24): Program {
       c = { role, op: 'wait', args: [kids.length > 0 && chance(0.8) ? `%${pick(kids)}` : -1, chance(0.7) ? 1 : 0] };
     } else if (w < 95) c = { role, op: 'exec', args: [] };
     else if (w < 98) c = { role, op: 'pidfd_open', args: [`%${pick([...model.roles.keys()])}`, pick([0, 0, O.NONBLOCK, 1])] };
-    else c = { role, op: 'pidfd_getfd', args: [fdOf(role), rng.below(6), pick([0, 0, 0, 1])] };
-
+    else if (w < 100) c = { role, op: 'pidfd_getfd', args: [fdOf(role), rng.below(6), pick([0, 0, 0, 1])] };
+    else if (w < 102 || (epfdOf(model, role) === undefined && chance(0.8))) c = { role, op: 'epoll_create1', args: [pick([0, 0, 0, 0, O.CLOEXEC, O.CLOEXEC, O.CLOEXEC, 1, O.NONBLOCK])] };
+    else if (w < 109) {
+      const epfd = chance(0.95) ? epfdOf(model, role) ?? fdOf(role) : fdOf(role);
+      const op = pick([1, 1, 1, 1, 1, 2, 2, 3, 3, 0, 4]);
+      const ready = pollable(model, role).filter((fd) => fd !== epfd || chance(0.05));
+      if (ready.length === 0 && chance(0.7)) c = { role, op: 'pipe2', args: [pick([0, O.NONBLOCK])] }; // something to watch
+      else c = { role, op: 'epoll_ctl', args: [epfd, op, ready.length > 0 && chance(0.8) ? pick(ready) : fdOf(role), epollEvents()] };
+    } else c = { role, op: 'epoll_wait', args: [chance(0.95) ? epfdOf(model, role) ?? fdOf(role) : fdOf(role), pick([1, 2, 8, 8, 8, 0, -1])] };
     // Regular files stay below one block: no holes for SEEK_DATA/SEEK_HOLE to find.
     if (c.op === 'lseek' && kindOf(role, Number(c.args[0])) === 'reg' && Number(c.args[1]) > 200) continue;
     // Directory offsets are the filesystem's (hash cookies on ext4): only a rewind is portable.
@@ -127,6 +167,19 @@ export function generate(seed: number, length = 24): Program {
 function isSocket(model: ModelRun, role: number, fd: number): boolean {
   const f = model.roles.get(role)!.main.files?.lookupRaw(fd);
   return f !== null && f !== undefined && unixSockOfFile(f) !== null;
+}
+
+/** An epoll instance in `role`'s table, if it has one. */
+function epfdOf(model: ModelRun, role: number): number | undefined {
+  const files = model.roles.get(role)!.main.files;
+  const fds = files ? files.installedFds().filter((fd) => files.lookupRaw(fd)!.privateData instanceof Eventpoll) : [];
+  return fds.length > 0 ? fds[fds.length - 1] : undefined;
+}
+
+/** Fds of files with ->poll (pipes, epolls, pidfds) in `role`'s table. */
+function pollable(model: ModelRun, role: number): number[] {
+  const files = model.roles.get(role)!.main.files;
+  return files ? files.installedFds().filter((fd) => fileCanPoll(files.lookupRaw(fd)!)) : [];
 }
 
 /** Keeps regular files under 4 KiB (the block size: below it no filesystem reports a hole). */

@@ -1,4 +1,4 @@
-import { FMODE_PATH, F_GETFL, F_GETLK, Kernel, KernelError, MSG_CTRUNC, MSG_DONTWAIT, MSG_TRUNC, ModelError, Unix, type Flock, type Process } from '../src/index.js';
+import { Epoll, FMODE_PATH, F_GETFL, F_GETLK, Kernel, KernelError, ModelError, MSG_CTRUNC, MSG_DONTWAIT, MSG_TRUNC, Unix, type Flock, type Process } from '../src/index.js';
 import { pidfd, type PidfdApi } from '../src/plugins/pidfd/index.js';
 import { readExtra, writeData, type Call, type FdRow, type Obs } from './program.js';
 
@@ -101,6 +101,9 @@ export class ModelRun {
           break;
         }
         case 'shutdown': ret = Unix.shutdown(p, n(0), n(1)); break;
+        case 'epoll_create1': ret = Epoll.create1(p, n(0)); break;
+        case 'epoll_ctl': ret = Epoll.ctl(p, n(0), n(1), n(2), { events: n(3) >>> 0, data: n(2) }); break;
+        case 'epoll_wait': x = Epoll.wait(p, n(0), n(1), 0).map((e) => [e.data, e.events >>> 0]); ret = (x as unknown[]).length; break;
         case 'table': break;
         default: throw new Error(`unknown op ${c.op}`);
       }

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -359,6 +360,24 @@ static void run_call(char *line, int res_fd) {
   } else if (!strcmp(op, "shutdown")) {
     long fd = (long)num(&save), how = (long)num(&save);
     r = syscall(SYS_shutdown, fd, how);
+  } else if (!strcmp(op, "epoll_create1")) {
+    r = syscall(SYS_epoll_create1, (long)num(&save));
+  } else if (!strcmp(op, "epoll_ctl")) {
+    /* the event's data is the target fd, as the model's is */
+    long epfd = (long)num(&save), eop = (long)num(&save), fd = (long)num(&save), ev = (long)num(&save);
+    struct epoll_event e = {.events = (uint32_t)ev, .data = {.u64 = (uint64_t)fd}};
+    r = syscall(SYS_epoll_ctl, epfd, eop, fd, &e);
+  } else if (!strcmp(op, "epoll_wait")) {
+    /* timeout 0 only: a plain model call cannot sleep */
+    long epfd = (long)num(&save), maxev = (long)num(&save);
+    struct epoll_event evs[64];
+    r = syscall(SYS_epoll_pwait, epfd, evs, maxev > 64 ? 64 : maxev, 0, NULL, 8);
+    err = r < 0 ? errno : 0;
+    if (r >= 0) {
+      out(",\"x\":[");
+      for (long i = 0; i < r; i++) out("%s[%llu,%u]", i ? "," : "", (unsigned long long)evs[i].data.u64, evs[i].events);
+      out("]");
+    }
   } else if (!strcmp(op, "table")) {
     r = 0;
   } else {

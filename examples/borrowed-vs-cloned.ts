@@ -9,7 +9,8 @@
  *
  * Run: npx tsx examples/borrowed-vs-cloned.ts
  */
-import { FDPUT_FPUT, FDPUT_POS_UNLOCK, Kernel, O_RDONLY, renderText } from 'fdlab';
+import { Kernel, O_RDONLY, renderText } from 'fdlab';
+import { FDPUT_FPUT, FDPUT_POS_UNLOCK } from 'fdlab/extend';
 
 function show(title: string, threads: number): void {
   const k = new Kernel({ policy: 'linux-6.4', trace: true });

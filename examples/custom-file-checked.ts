@@ -7,7 +7,8 @@
  *
  * Run: npx tsx examples/custom-file-checked.ts
  */
-import { access, defineScenario, explore, ModelError, O_RDWR, receiveFd, type FileOperations, type RefFile, type Sys } from 'fdlab';
+import { defineScenario, explore, ModelError, O_RDWR, type FileOperations, type RefFile, type Sys } from 'fdlab';
+import { access, receiveFd } from 'fdlab/extend';
 
 function tokenScenario(declare: boolean) {
   return defineScenario({

@@ -5,7 +5,8 @@
  * rule and under the fix, and compare DPOR with naive search and with preemption
  * bounding.
  */
-import { defineScenario, explore, O_RDWR, receiveFdSteps, verdictOf } from 'fdlab';
+import { defineScenario, explore, O_RDWR, verdictOf } from 'fdlab';
+import { receiveFdSteps } from 'fdlab/extend';
 
 const steal = defineScenario({
   name: 'steal-while-reading',

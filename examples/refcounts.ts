@@ -7,7 +7,8 @@
  *
  * Run: npx tsx examples/refcounts.ts
  */
-import { Kernel, O_RDWR, formatEffect, type Process } from 'fdlab';
+import { Kernel, O_RDWR, type Process } from 'fdlab';
+import { formatEffect } from 'fdlab/extend';
 
 const k = new Kernel({ trace: true }); // record the event log: this example prints it
 const events = k.engine.events;

@@ -3,7 +3,8 @@
  * by explore() — or written by hand — reproduces the same trace, byte for byte. Here two
  * threads of one process race a close() against a dup() of the same fd.
  */
-import { defineScenario, explore, formatEffect, O_RDWR, render, replay, traceName, traceObjectsOf } from 'fdlab';
+import { defineScenario, explore, O_RDWR, render, replay, traceObjectsOf } from 'fdlab';
+import { formatEffect, traceName } from 'fdlab/extend';
 
 const closeVsDup = defineScenario({
   name: 'close-vs-dup',

@@ -28,8 +28,11 @@ const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--i
 // Input validation (src/sim/validate.ts and the per-call checks) and the sharded explorer
 // took them to 360.9 kB and 32.2 kB. Issue 12 stays open until the lean surface brings
 // the figures back under 300 kB / 20 kB; until then the guard sits just above them.
-const PACKED_BUDGET_KB = 420;
-const CORE_BUDGET_KB = 34;
+// Epoll in the conformance harness, vfs.mknod, Process.receiveFd and the parked-thread
+// classification: 369.3 kB and 32.9 kB.
+// The fdlab/extend entry (its own declarations per format): 372.8 kB.
+const PACKED_BUDGET_KB = 375;
+const CORE_BUDGET_KB = 33;
 budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
 
 async function coreImport(names) {

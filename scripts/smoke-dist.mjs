@@ -98,9 +98,9 @@ console.log('consumers:');
       const inst = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: dir, encoding: 'utf8' });
       check(inst.status === 0, `${type}: npm install fdlab.tgz${inst.status === 0 ? '' : `: ${inst.stderr}`}`);
       const program = type === 'module'
-        ? `import { Kernel, O_RDWR } from 'fdlab';\nimport { errnoOf } from 'fdlab/testing';\nimport { scenarios } from 'fdlab/scenarios';\n`
-        : `const { Kernel, O_RDWR } = require('fdlab');\nconst { errnoOf } = require('fdlab/testing');\nconst { scenarios } = require('fdlab/scenarios');\n`;
-      writeFileSync(join(dir, 'main.js'), `${program}const p = new Kernel().spawnProcess();\nconst fd = p.open('/data/log', O_RDWR);\nconsole.log(p.read(fd, 6), errnoOf(() => p.close(42)), Object.keys(scenarios).length > 0);\n`);
+        ? `import { Kernel, O_RDWR } from 'fdlab';\nimport { errnoOf } from 'fdlab/testing';\nimport { access } from 'fdlab/extend';\nimport { scenarios } from 'fdlab/scenarios';\n`
+        : `const { Kernel, O_RDWR } = require('fdlab');\nconst { errnoOf } = require('fdlab/testing');\nconst { access } = require('fdlab/extend');\nconst { scenarios } = require('fdlab/scenarios');\n`;
+      writeFileSync(join(dir, 'main.js'), `${program}const p = new Kernel().spawnProcess();\nconst fd = p.open('/data/log', O_RDWR);\nconsole.log(p.read(fd, 6), errnoOf(() => p.close(42)), Object.keys(scenarios).length > 0 && typeof access === 'function');\n`);
       const ran = spawnSync(process.execPath, ['main.js'], { cwd: dir, encoding: 'utf8' });
       check(ran.status === 0 && ran.stdout.trim() === 'line 1 EBADF true', `${type}: the README's first calls run (${(ran.stdout + ran.stderr).trim().split('\n')[0]})`);
     }

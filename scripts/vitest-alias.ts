@@ -11,4 +11,5 @@ export const fdlabAlias = [
   { find: /^fdlab\/pidfd$/, replacement: src('plugins/pidfd/index.ts') },
   { find: /^fdlab\/scenarios$/, replacement: src('scenarios/index.ts') },
   { find: /^fdlab\/testing$/, replacement: src('testing/index.ts') },
+  { find: /^fdlab\/extend$/, replacement: src('extend.ts') },
 ];

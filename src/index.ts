@@ -11,87 +11,67 @@
 export { ERRNO, type ErrnoName } from './sim/errno.js';
 export { KernelError } from './sim/kernel-error.js';
 export { ModelError, type ModelErrorCode } from './sim/model-error.js';
-export {
-  checkBoolOption, checkIntOption, checkNumbers, checkOptions, checkSameWorld, checkString, describeValue, flagsWithin, hasOwnKey,
-} from './sim/validate.js';
-export { access, accessIsWrite, accessLocation, dynamicStep, type Blocker, type KernelPath, type Step } from './sim/step.js';
-export { SimThread, THREAD_EXIT } from './sim/thread.js';
+
+export { type KernelPath } from './sim/step.js';
+export { SimThread } from './sim/thread.js';
 export { Engine, type TraceKind, type Traceable } from './sim/engine.js';
-export { Lock } from './sim/lock.js';
-export { WaitEntry, WaitQueue, type WakeFunction } from './sim/wait-queue.js';
-export { Rcu } from './sim/rcu.js';
-export { HookList } from './sim/hooks.js';
+
 export { Random } from './sim/random.js';
-export { resolvePolicy } from './sim/policy.js';
+
 export { countPreemptions, formatSchedule, parseSchedule } from './sim/schedule.js';
 export { runEngine, type RunResult, type Strategy } from './sim/scheduler.js';
+export { isProgramWait, parkedThreads, type ParkedReason, type ParkedThread } from './sim/parked.js';
 export { traceLog, traceObjectsOf, type EffectDetail, type TouchedObject, type TraceEvent, type TraceLog, type TraceObjects } from './sim/events.js';
 export type { Violation, ViolationKind } from './sim/violation.js';
 
 // trace: renderers over the event log
-export * from './trace/index.js';
+export { renderDot, type DotOptions, renderHtml, type HtmlOptions, renderJson, TRACE_JSON_FORMAT, TRACE_JSON_VERSION, type JsonValue, renderMermaid, type MermaidOptions, renderText, type TextOptions, renderSvg, type SvgInput, type SvgOptions, type SvgSource, type SvgState, explainViolation, type FormatOptions, type CountedRefs, type FileRefs, type LockRefs, type ReferenceSnapshot, type SlotRefs, type TableRefs, render, type Renderers } from './trace/index.js';
 
 // file: struct file
 export * from './file/constants.js';
 export { Inode, type InodeKind } from './file/inode.js';
 export { Mount } from './file/mount.js';
 export { RefFile, getFileActive } from './file/ref-file.js';
-export { FileSlab } from './file/slab.js';
-export { FposWatch } from './file/fpos-watch.js';
+
 export { Vfs, type PathTarget } from './file/vfs.js';
-export { buildOpenFlags, getname } from './file/open-flags.js';
-export {
-  anonFileOperations, defaultFileOpAccesses, directoryOperations, fileOpAccesses, kernfsFileOperations, pipeOperations, regularFileOperations, type FileOperations, type FileOpName,
-} from './file/file-operations.js';
+
+export { anonFileOperations, directoryOperations, kernfsFileOperations, noopLlseek, pipeOperations, regularFileOperations, type FileOperations, type FileOpName } from './file/file-operations.js';
 export { Pipe, PIPE_BUF, PIPE_CAPACITY } from './file/pipe.js';
 export { EventfdCtx, eventfdCtx, eventfdOperations, openEventfd } from './file/eventfd.js';
-export {
-  DEFAULT_POLLMASK, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM,
-  fileCanPoll, pollAccesses, pollWait, vfsPoll, type PollTable,
-} from './file/poll.js';
-export { fputDeferred, fputDeferredSteps, fputTeardown, fputTeardownSteps, runTaskWork, runTaskWorkSteps } from './file/fput.js';
-export type { FilePolicy, FileWorld, FputContext, FputHooks } from './file/world.js';
+export { DEFAULT_POLLMASK, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM, type PollTable } from './file/poll.js';
+
+export type { FilePolicy } from './file/world.js';
 
 // fdtable: files_struct
-export { Fdtable, fileNeedsPosLock, slotAccess, slotReadAccesses, type SlotState } from './fdtable/fdtable.js';
-export { FdArrays } from './fdtable/fdt.js';
-export { EMPTY_FD, FDPUT_FPUT, FDPUT_POS_UNLOCK, fdWordId } from './fdtable/fd-word.js';
-export { fdgetPosSteps, fdgetSteps, fdputPosSteps, fdputSteps, fgetSteps, type LookupContext } from './fdtable/fget.js';
+export { Fdtable, type SlotState } from './fdtable/fdtable.js';
+
 export type { FdgetPosRule, FdtablePolicy, FgetRecheck } from './fdtable/policy.js';
-export type { FdtableWorld } from './fdtable/world.js';
 
 // task: processes, threads, syscalls
 export * from './task/constants.js';
 export { makeCreds, type Creds } from './task/creds.js';
 export type { ExecUnshare, TaskPolicy } from './task/policy.js';
-export { locksRemovePosix, posixLocksOf, type Flock, type PosixLock } from './task/posix-locks.js';
+export { posixLocksOf, type Flock, type PosixLock } from './task/posix-locks.js';
 export { Process, type ThreadBody } from './task/process.js';
 export { Sys } from './task/sys.js';
 export { Task } from './task/task.js';
-export { plainSyscall, syscallSteps } from './task/syscall.js';
-export { CORE_SYSCALLS, type SyscallArgKind, type SyscallSpec } from './task/syscall-catalogue.js';
+
 export type { PollFd, PollResult, SelectResult } from './task/syscalls/poll.js';
-export { pipeSteps, receiveFd, receiveFdReplace, receiveFdReplaceSteps, receiveFdSteps } from './task/syscalls/fd-calls.js';
-export { allocStep, closeSlotStep, countStep, flushStep, installStep, putUnusedStep } from './task/syscalls/steps.js';
-export type { SpawnOptions, TaskWorld } from './task/world.js';
+
+export type { SpawnOptions } from './task/world.js';
 
 // epoll: wait-queue based readiness over any file with ->poll
-export { Epoll, EPOLL_SYSCALLS, type EpollSys } from './epoll/index.js';
-export {
-  EP_MAX_EVENTS, EP_MAX_NESTS, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLET, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLWAKEUP,
-} from './epoll/constants.js';
+export { Epoll, type EpollSys } from './epoll/index.js';
+export { EP_MAX_EVENTS, EP_MAX_NESTS, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLET, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLWAKEUP } from './epoll/constants.js';
 export type { EpollEvent } from './epoll/ctl.js';
-export { Epitem, EpollRegistry, Eventpoll, epollWorldOf, type EpollWorld } from './epoll/eventpoll.js';
+
 export { eventpollOperations } from './epoll/file-ops.js';
 export { DmaBuf, dmaBufOf, dmaBufOperations } from './epoll/dma-buf.js';
 export type { EpollItemPoll, EpollPolicy } from './epoll/policy.js';
 
 // kernel: the world
 export { Kernel, type KernelOptions } from './kernel/kernel.js';
-export {
-  checkPolicy, DEFAULT_POLICY, isResolvedPolicy, POLICY_HISTORY, POLICY_PRESETS, POLICY_VALUES,
-  type KernelPolicy, type PolicyHistory, type PolicyInput, type PolicyValueOrigin, type PresetName,
-} from './kernel/policies.js';
+export { checkPolicy, DEFAULT_POLICY, isResolvedPolicy, POLICY_HISTORY, POLICY_PRESETS, POLICY_VALUES, type KernelPolicy, type PolicyHistory, type PolicyInput, type PolicyValueOrigin, type PresetName } from './kernel/policies.js';
 export type { AuditEntry, AuditReport, OwnerSource } from './kernel/audit.js';
 export type { KernelSnapshot, SnapshotFile, SnapshotLock, SnapshotMount, SnapshotProcess, SnapshotTable } from './kernel/snapshot.js';
 export type { Plugin } from './kernel/plugin.js';
@@ -100,12 +80,9 @@ export type { Plugin } from './kernel/plugin.js';
 export * from './explore/index.js';
 
 // unix: AF_UNIX sockets, SCM_RIGHTS and the garbage collector
-export { Unix, UnixGc, UNIX_SYSCALLS, type UnixSys } from './unix/index.js';
+export { Unix, UnixGc, type UnixSys } from './unix/index.js';
 export * from './unix/constants.js';
-export { attachUnixSock, Skb, UnixRegistry, UnixSock, unixSockOfFile, type Edge, type UnixGcReport, type UnixWorld } from './unix/sock.js';
-export { queueFilesInFlight, unixNotInflightSteps } from './unix/inflight.js';
-export { unixGcSteps } from './unix/gc.js';
-export { unixReleaseSock as unixReleaseSockSteps } from './unix/release.js';
+export { UnixSock, unixSockOfFile, type UnixGcReport } from './unix/sock.js';
 export { unixSocketOperations } from './unix/file-ops.js';
 export type { RecvResult } from './unix/recvmsg.js';
 export type { UnixGcKind, UnixPeekGcLock, UnixPolicy } from './unix/policy.js';

@@ -6,7 +6,7 @@
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
-const ENTRIES = ['src/index.ts', 'src/plugins/pidfd/index.ts', 'src/scenarios/index.ts', 'src/testing/index.ts'];
+const ENTRIES = ['src/index.ts', 'src/extend.ts', 'src/plugins/pidfd/index.ts', 'src/scenarios/index.ts', 'src/testing/index.ts'];
 
 function undocumented(entry: string): string[] {
   const program = ts.createProgram([entry], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, strict: true, noEmit: true });

@@ -25,14 +25,17 @@ interface Block {
   readonly line: number;
   readonly lang: string;
   readonly code: string;
+  /** ```ts file=NAME.ts: saved as NAME.ts so a later block of the same page can import it. */
+  readonly file: string | undefined;
 }
 
 function blocks(doc: string): Block[] {
   const text = readFileSync(join(ROOT, doc), 'utf8');
   const out: Block[] = [];
-  const re = /^```(\w[\w-]*)?[^\n]*\n([\s\S]*?)^```$/gm;
+  const re = /^```(\w[\w-]*)?([^\n]*)\n([\s\S]*?)^```$/gm;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    out.push({ doc, line: text.slice(0, m.index).split('\n').length, lang: m[1] ?? '', code: m[2]! });
+    const file = /\bfile=([\w.-]+\.ts)\b/.exec(m[2]!)?.[1];
+    out.push({ doc, line: text.slice(0, m.index).split('\n').length, lang: m[1] ?? '', code: m[3]!, file });
   }
   return out;
 }
@@ -59,8 +62,9 @@ writeFileSync(join(OUT, 'claim.ts'), [
   '',
 ].join('\n'));
 for (const b of tsBlocks) {
-  const name = `${b.doc.replace(/[/.]/g, '_')}_L${b.line}.ts`;
+  const name = b.file ?? `${b.doc.replace(/[/.]/g, '_')}_L${b.line}.ts`;
   const body = withClaims(b.code);
+  if (b.file !== undefined && [...files.values()].includes(join(OUT, name))) throw new Error(`${b.doc}:${b.line}: file=${b.file} used twice`);
   writeFileSync(join(OUT, name), `${body.includes('__claim(') ? "import { __claim } from './claim.js';\n" : ''}${body}\nexport {};\n`);
   files.set(b, join(OUT, name));
 }
@@ -81,7 +85,7 @@ describe('README and guide code blocks', () => {
       module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022,
       strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, noEmit: true, skipLibCheck: true, types: ['node'],
       baseUrl: ROOT,
-      paths: { fdlab: ['./src/index.ts'], 'fdlab/pidfd': ['./src/plugins/pidfd/index.ts'], 'fdlab/scenarios': ['./src/scenarios/index.ts'], 'fdlab/testing': ['./src/testing/index.ts'] },
+      paths: { fdlab: ['./src/index.ts'], 'fdlab/pidfd': ['./src/plugins/pidfd/index.ts'], 'fdlab/scenarios': ['./src/scenarios/index.ts'], 'fdlab/testing': ['./src/testing/index.ts'], 'fdlab/extend': ['./src/extend.ts'] },
     });
     const diags = ts.getPreEmitDiagnostics(program).filter((d) => d.file !== undefined && d.file.fileName.startsWith(OUT));
     expect(diags.map((d) => `${relative(ROOT, d.file!.fileName)}:${d.file!.getLineAndCharacterOfPosition(d.start!).line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`)).toEqual([]);

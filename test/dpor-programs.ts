@@ -3,10 +3,8 @@
  * each thread runs a few steps that read and write shared locations (and, optionally,
  * take and release mutexes); the outcome is the final memory plus what each thread read.
  */
-import {
-  access, defineScenario, Engine, Epoll, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLET, EPOLLIN, EPOLLONESHOT, KernelError, Lock,
-  O_NONBLOCK, Random, type KernelPath, type PolicyInput, type Step, type Sys,
-} from 'fdlab';
+import { defineScenario, Engine, Epoll, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLET, EPOLLIN, EPOLLONESHOT, KernelError, O_NONBLOCK, Random, type KernelPath, type PolicyInput, type Sys } from 'fdlab';
+import { access, Lock, type Step } from 'fdlab/extend';
 import { scenarioSource, type RunWorld, type WorldSource } from '../src/explore/world.js';
 import { scenarioPolicy } from '../src/explore/policy.js';
 import { drive } from '../src/explore/drive.js';

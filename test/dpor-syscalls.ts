@@ -5,11 +5,8 @@
  * 1–2 calls with arguments drawn from small domains. A syscall listed where it is defined
  * joins these programs without anyone editing this file.
  */
-import {
-  CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, CORE_SYSCALLS, defineScenario, EPOLL_SYSCALLS, UNIX_SYSCALLS, explore, F_DUPFD, F_GETFD, F_GETFL,
-  F_SETFD, KernelError, O_CLOEXEC, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random,
-  SOCK_DGRAM, Unix, type KernelPath, type Scenario, type Sys, type SyscallArgKind, type SyscallSpec,
-} from 'fdlab';
+import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, defineScenario, explore, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, KernelError, O_CLOEXEC, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random, SOCK_DGRAM, Unix, type KernelPath, type Scenario, type Sys } from 'fdlab';
+import { CORE_SYSCALLS, EPOLL_SYSCALLS, UNIX_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
 import { pidfd, PIDFD_SYSCALLS, type PidfdApi } from 'fdlab/pidfd';
 
 /** Every call the generator may draw. */

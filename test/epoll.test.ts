@@ -390,3 +390,45 @@ describe('items, files and fds', () => {
     k.vfs.umount('/mnt');
   });
 });
+
+describe('found by the host-kernel conformance harness', () => {
+  it('a read that neither slept nor freed a full pipe wakes no one: EPOLLET reports the data once', () => {
+    const { p, ep } = setup();
+    const [r, w] = p.pipe(0);
+    p.write(w!, 'x'.repeat(4096));
+    Epoll.ctl(p, ep, EPOLL_CTL_ADD, r!, { events: EPOLLIN | EPOLLET, data: r! });
+    expect(Epoll.wait(p, ep, 8)).toEqual([{ events: EPOLLIN, data: r }]);
+    p.read(r!, 100);
+    expect(Epoll.wait(p, ep, 8)).toEqual([]);
+    p.write(w!, 'y'); // a write always wakes the readers' queue (epoll wants it)
+    expect(Epoll.wait(p, ep, 8)).toEqual([{ events: EPOLLIN, data: r }]);
+  });
+
+  it('reading a full pipe wakes its writers: EPOLLET on the write end sees EPOLLOUT again', () => {
+    const { p, ep } = setup();
+    const [r, w] = p.pipe(0);
+    Epoll.ctl(p, ep, EPOLL_CTL_ADD, w!, { events: EPOLLOUT | EPOLLET, data: w! });
+    expect(Epoll.wait(p, ep, 8)).toEqual([{ events: EPOLLOUT, data: w }]);
+    p.write(w!, 'x'.repeat(65536)); // full
+    expect(Epoll.wait(p, ep, 8)).toEqual([]);
+    p.read(r!, 4096);
+    expect(Epoll.wait(p, ep, 8)).toEqual([{ events: EPOLLOUT, data: w }]);
+  });
+
+  it('only ADD is loop-checked: an unknown op on a nested pair is EINVAL, not ELOOP', () => {
+    const { p, ep } = setup();
+    const outer = Epoll.create1(p, 0);
+    Epoll.ctl(p, outer, EPOLL_CTL_ADD, ep, IN);
+    expect(ctl(p, ep, 0, outer, IN)).toBe('EINVAL');
+    expect(ctl(p, ep, EPOLL_CTL_ADD, outer, IN)).toBe('ELOOP');
+  });
+
+  it('lseek on an epoll file is noop_llseek: it succeeds and returns 0', () => {
+    const { p, ep } = setup();
+    expect(p.lseek(ep, 5, 1)).toBe(0);
+    expect(p.lseek(ep, 5, 3)).toBe(0);
+    expect(errnoOf(() => p.lseek(ep, 0, 9))).toBe('EINVAL');
+    const [r] = p.pipe(0);
+    expect(errnoOf(() => p.lseek(r!, 0, 1))).toBe('ESPIPE');
+  });
+});

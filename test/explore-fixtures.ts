@@ -3,7 +3,8 @@
  * kernel's engine with hand-written steps (declared accesses + plain JS state), the
  * kernel ones on the real syscall paths.
  */
-import { access, defineScenario, Lock, O_RDWR, receiveFdSteps, syscallSteps, type Kernel, type KernelPath, type Scenario, type Step } from 'fdlab';
+import { defineScenario, O_RDWR, type Kernel, type KernelPath, type Scenario } from 'fdlab';
+import { access, Lock, receiveFdSteps, syscallSteps, type Step } from 'fdlab/extend';
 
 /** State of the synthetic f_pos race. */
 export interface FposState {

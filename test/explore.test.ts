@@ -1,7 +1,5 @@
-import {
-  access, countPreemptions, defineScenario, explore, KernelError, matchesVerdict, ModelError, O_RDWR, parseSchedule, Random, replay, scenarioPolicy,
-  syscallSteps, verdictOf, type ExploreProgress, type KernelPath, type Plugin,
-} from 'fdlab';
+import { countPreemptions, defineScenario, explore, KernelError, matchesVerdict, ModelError, O_RDWR, parseSchedule, Random, replay, scenarioPolicy, verdictOf, type ExploreProgress, type KernelPath, type Plugin } from 'fdlab';
+import { access, syscallSteps } from 'fdlab/extend';
 import { describe, expect, it } from 'vitest';
 import { searchSettings, searchWorlds } from '../src/explore/explore.js';
 import { traceKey } from '../src/explore/trace-key.js';

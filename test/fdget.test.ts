@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  EMPTY_FD, FDPUT_FPUT, FDPUT_POS_UNLOCK, O_PATH, O_RDONLY, O_RDWR, fdWordId, fdgetSteps, fdputSteps, fileNeedsPosLock, fputTeardown, syscallSteps,
-  type FdgetPosRule, type FileOperations, type Kernel, type Process, type RefFile,
-} from '../src/index.js';
+import { O_PATH, O_RDONLY, O_RDWR, type FdgetPosRule, type FileOperations, type Kernel, type Process, type RefFile } from '../src/index.js';
+import { EMPTY_FD, FDPUT_FPUT, FDPUT_POS_UNLOCK, fdWordId, fdgetSteps, fdputSteps, fileNeedsPosLock, fputTeardown, syscallSteps } from '../src/extend.js';
 import { newKernel, stepLog } from './helpers.js';
 
 const RULES: readonly FdgetPosRule[] = ['when-shared', 'always', 'when-shared-or-dir', 'when-shared-or-iterate', 'raw-count-or-iterate'];

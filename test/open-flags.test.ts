@@ -3,10 +3,8 @@
  * (each case run on the host by conformance/; the C checks are in docs/conformance.md).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  F_GETFL, F_SETFL, ModelError, O_APPEND, O_ASYNC, O_CLOEXEC, O_CREAT, O_DIRECT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOATIME,
-  O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_SYNC, O_TMPFILE, O_TRUNC, O_WRONLY, buildOpenFlags,
-} from '../src/index.js';
+import { F_GETFL, F_SETFL, ModelError, O_APPEND, O_ASYNC, O_CLOEXEC, O_CREAT, O_DIRECT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOATIME, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_SYNC, O_TMPFILE, O_TRUNC, O_WRONLY } from '../src/index.js';
+import { buildOpenFlags } from '../src/extend.js';
 import { errnoOf, newKernel, state } from './helpers.js';
 
 describe('open(2) flags', () => {

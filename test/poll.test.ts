@@ -6,10 +6,8 @@
  * through the public API; eventfds and pidfds; a blocking poll woken by a write.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_POLLMASK, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDNORM, EPOLLWRNORM, O_NONBLOCK, O_RDONLY,
-  WaitQueue, pollWait, type FileOperations,
-} from 'fdlab';
+import { DEFAULT_POLLMASK, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDNORM, EPOLLWRNORM, O_NONBLOCK, O_RDONLY, type FileOperations } from 'fdlab';
+import { WaitQueue, pollWait } from 'fdlab/extend';
 import { pidfd } from 'fdlab/pidfd';
 import { errnoOf, newKernel } from './helpers.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Lock, runEngine, type KernelPath, type Kernel } from '../src/index.js';
+import { runEngine, type KernelPath, type Kernel } from '../src/index.js';
+import { Lock } from '../src/extend.js';
 import { newKernel, stepToEnd, stepUntil, violations } from './helpers.js';
 
 function* locked(m: Lock, body: () => KernelPath<void>): KernelPath {
@@ -55,7 +56,7 @@ describe('Lock: mutex and spinlock (kernel/locking)', () => {
     expect(r).toEqual({ completed: false, deadlock: true, steps: 2 });
     const v = violations(k, 'deadlock');
     expect(v).toHaveLength(1);
-    expect(v[0]!.message).toBe('all live threads are parked: P1.T1 waits in mutex_lock(lock_B) for lock_B; P2.T1 waits in mutex_lock(lock_A) for lock_A');
+    expect(v[0]!.message).toBe('all live threads are parked: P1.T1 waits in mutex_lock(lock_B) for lock_B (lock-cycle); P2.T1 waits in mutex_lock(lock_A) for lock_A (lock-cycle)');
   });
 
   it('the same two threads without the bad interleaving complete', () => {

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  countStep, DEFAULT_POLICY, FMODE_OPENED, FMODE_PATH, O_PATH, O_RDONLY, O_RDWR, POLICY_PRESETS, fgetSteps, fputDeferred, fputTeardown, fputTeardownSteps, getFileActive, runTaskWork,
-  type FileOperations, type FputContext,
-} from '../src/index.js';
+import { DEFAULT_POLICY, FMODE_OPENED, FMODE_PATH, O_PATH, O_RDONLY, O_RDWR, POLICY_PRESETS, getFileActive, type FileOperations } from '../src/index.js';
+import { countStep, fgetSteps, fputDeferred, fputTeardown, fputTeardownSteps, runTaskWork, type FputContext } from '../src/extend.js';
 import { effects, expectLeak, newKernel, stepLog, violations } from './helpers.js';
 
 describe('RefFile reference counting (kernel-file.md §2, §7)', () => {

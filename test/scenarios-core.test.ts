@@ -3,10 +3,8 @@
  * thread id per scheduler step; after the string the run continues without preemption).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  F_SETLK, F_WRLCK, O_RDONLY, O_RDWR, formatSchedule, posixLocksOf, receiveFdSteps, runEngine,
-  type FdgetPosRule, type FgetRecheck, type Kernel, type Process,
-} from '../src/index.js';
+import { F_SETLK, F_WRLCK, O_RDONLY, O_RDWR, formatSchedule, posixLocksOf, runEngine, type FdgetPosRule, type FgetRecheck, type Kernel, type Process } from '../src/index.js';
+import { receiveFdSteps } from '../src/extend.js';
 import { catching, newKernel, stepLog, stepToEnd, stepUntil, violations } from './helpers.js';
 
 describe('reserved slots (kernel-file.md §1.2, §9.6)', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { O_RDONLY, O_RDWR, fgetSteps, formatEffect, renderText, type RefFile } from '../src/index.js';
+import { O_RDONLY, O_RDWR, renderText, type RefFile } from '../src/index.js';
+import { fgetSteps, formatEffect } from '../src/extend.js';
 import { effects, newKernel, stepUntil, stepToEnd, violations } from './helpers.js';
 
 describe('the filp slab (SLAB_TYPESAFE_BY_RCU, 0ede61d8589c)', () => {

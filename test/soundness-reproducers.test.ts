@@ -4,10 +4,8 @@
  * a test that DPOR and naive DFS see the same outcomes and violation kinds.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  access, defineScenario, explore, Kernel, KernelError, ModelError, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, receiveFd, syscallSteps,
-  type FileOperations, type KernelPath, type RefFile, type Scenario, type Sys,
-} from '../src/index.js';
+import { defineScenario, explore, Kernel, KernelError, ModelError, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, type FileOperations, type KernelPath, type RefFile, type Scenario, type Sys } from '../src/index.js';
+import { access, receiveFd, syscallSteps } from '../src/extend.js';
 
 function sameAsNaive(s: Scenario<unknown>): { dpor: number; dfs: number } {
   const dfs = explore(s, { strategy: 'dfs', maxRuns: 200_000 });

@@ -8,7 +8,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { explore, O_DIRECTORY, O_RDWR, referencesAt, render, renderSvg } from '../src/index.js';
+import { explore, O_DIRECTORY, O_RDWR, render, renderSvg } from '../src/index.js';
+import { referencesAt } from '../src/extend.js';
 import { pidfdGetfdFpos } from '../src/scenarios/index.js';
 import { newKernel } from './helpers.js';
 

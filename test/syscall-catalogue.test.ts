@@ -1,4 +1,5 @@
-import { CORE_SYSCALLS, Sys } from 'fdlab';
+import { Sys } from 'fdlab';
+import { CORE_SYSCALLS } from 'fdlab/extend';
 import { describe, expect, it } from 'vitest';
 
 /** Sys members that are not system calls with plain arguments. */

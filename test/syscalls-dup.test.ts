@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETLK, F_WRLCK, FD_CLOEXEC, O_APPEND, O_CLOEXEC,
-  O_LARGEFILE, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, posixLocksOf, receiveFd, receiveFdReplace,
-} from '../src/index.js';
+import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETLK, F_WRLCK, FD_CLOEXEC, O_APPEND, O_CLOEXEC, O_LARGEFILE, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, posixLocksOf } from '../src/index.js';
+import { receiveFd, receiveFdReplace } from '../src/extend.js';
 import { errnoOf, newKernel, state } from './helpers.js';
 
 describe('dup(2)', () => {

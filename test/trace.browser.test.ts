@@ -107,6 +107,16 @@ describe('renderHtml in a browser', () => {
     key('ArrowLeft');
     expect(current()).toBe(1);
 
+    // The three-table picture follows the current row.
+    const picture = (): string => doc.getElementById('picture')!.innerHTML;
+    expect(doc.querySelector('#picture svg')).not.toBeNull();
+    const early = picture();
+    key('End');
+    expect(picture()).not.toBe(early);
+    expect(picture()).toContain('f_count 2');
+    key('Home');
+    key('ArrowRight');
+
     // Walk to the step where P2's fget reference is held by no slot: the side panel says so.
     const steal = rows.findIndex((r) => (r.textContent ?? '').includes('file_ref_get'));
     expect(steal).toBeGreaterThan(0);

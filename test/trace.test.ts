@@ -517,6 +517,27 @@ describe('renderHtml', () => {
   });
 });
 
+describe('renderHtml pictures', () => {
+  it('draws the three-table picture of every step, highlighting what the step changed', () => {
+    const k = seed000();
+    const events = k.engine.events;
+    const html = renderHtml(events, { violations: k.engine.violations });
+    const data = JSON.parse(/id="fdlab-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as { rows: Array<{ step: number; picture: number }>; pictures: string[] };
+    expect(data.pictures.length).toBeGreaterThan(5);
+    expect(data.rows.every((r) => r.picture >= 0 && r.picture < data.pictures.length)).toBe(true);
+    // The step that takes pidfd_getfd()'s reference: its picture shows f_count 2, highlighted.
+    const bump = events.find((e) => e.kind === 'effect' && e.field === 0 && e.before === 1 && e.after === 2)!;
+    const pic = data.pictures[data.rows.find((r) => r.step === bump.step)!.picture]!;
+    expect(pic).toMatch(/^<svg /);
+    expect(pic).toContain('changed');
+    expect(pic).toContain('f_count 2');
+    expect(html).toContain('<details class="picture" open>');
+    const lean = renderHtml(events, { pictures: false });
+    expect(lean).not.toContain('<details class="picture"');
+    expect(lean.length).toBeLessThan(html.length);
+  });
+});
+
 describe('real kernel traces', () => {
   it('seed 000: the race appears in every picture', () => {
     const k = seed000();

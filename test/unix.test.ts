@@ -12,8 +12,9 @@ import { describe, expect, it } from 'vitest';
 import {
   Epoll, EPOLL_CTL_ADD, EPOLLIN, EPOLLOUT, F_GETFD, F_GETFL, F_SETFL, O_ASYNC, O_NONBLOCK, FD_CLOEXEC, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC,
   O_RDONLY, renderDot, SCM_MAX_FD, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, UNIX_QUEUE_MAX, Unix, UnixGc,
-  attachUnixSock, queueFilesInFlight, receiveFd, unixReleaseSockSteps, unixSockOfFile, type FileOperations, type Process,
+  unixSockOfFile, type FileOperations, type Process,
 } from '../src/index.js';
+import { attachUnixSock, queueFilesInFlight, receiveFd, unixReleaseSockSteps } from '../src/extend.js';
 import { errnoOf, newKernel } from './helpers.js';
 
 function setup(opts: Parameters<typeof newKernel>[0] = {}) {

@@ -8,11 +8,8 @@
  * unchanged.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  describeValue, explore, F_DUPFD, F_GETLK, F_SETFD, F_SETLK, F_WRLCK, Kernel, KernelError, ModelError, O_CLOEXEC, O_PATH,
-  MSG_DONTWAIT, O_RDONLY, O_RDWR, replay, SOCK_DGRAM, Unix, SEEK_CUR, SEEK_SET, shrinkSchedule, type ErrnoName, type Kernel as KernelT, type KernelPath,
-  type Process, type Sys,
-} from '../src/index.js';
+import { explore, F_DUPFD, F_GETLK, F_SETFD, F_SETLK, F_WRLCK, Kernel, KernelError, ModelError, MSG_DONTWAIT, O_CLOEXEC, O_PATH, O_RDONLY, O_RDWR, replay, SEEK_CUR, SEEK_SET, shrinkSchedule, SOCK_DGRAM, Unix, type ErrnoName, type Kernel as KernelT, type KernelPath, type Process, type Sys } from '../src/index.js';
+import { describeValue } from '../src/extend.js';
 import { pidfd, type PidfdApi } from '../src/plugins/pidfd/index.js';
 import { counter3, fposRace } from './explore-fixtures.js';
 import { newKernel, state } from './helpers.js';

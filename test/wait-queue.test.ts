@@ -6,9 +6,8 @@
  * wake-up against the sleep is checked.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  Engine, EPOLLIN, EPOLLOUT, explore, O_NONBLOCK, PIPE_CAPACITY, WaitEntry, WaitQueue, defineScenario, type KernelPath,
-} from 'fdlab';
+import { Engine, EPOLLIN, EPOLLOUT, explore, O_NONBLOCK, PIPE_CAPACITY, defineScenario, type KernelPath } from 'fdlab';
+import { WaitEntry, WaitQueue } from 'fdlab/extend';
 import { catching, errnoOf, newKernel } from './helpers.js';
 
 describe('WaitQueue', () => {

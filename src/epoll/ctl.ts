@@ -133,7 +133,8 @@ function* lockedCtlSteps(w: EpollWorld, t: Task, ep: Eventpoll, op: number, tf: 
   yield ep.mtx.lockStep();
   ep.mtx.lock();
   try {
-    if (tep !== null) {
+    // Only an ADD is loop-checked: MOD, DEL and an unknown op (EINVAL below) never are.
+    if (op === EPOLL_CTL_ADD && tep !== null) {
       yield { fn: 'ep_loop_check', acc: loopCheckAccesses(w, ep, tep) };
       const depth = downDepth(tep, ep, 0);
       if (depth > EP_MAX_NESTS || depth + 1 + upDepth(w, ep, 0) > EP_MAX_NESTS) {

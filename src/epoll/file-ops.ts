@@ -1,4 +1,4 @@
-import type { FileOperations } from '../file/file-operations.js';
+import { noopLlseek, type FileOperations } from '../file/file-operations.js';
 import { EPOLLIN, EPOLLRDNORM, pollAccesses, pollWait, vfsPoll } from '../file/poll.js';
 import { F_COUNT, type RefFile } from '../file/ref-file.js';
 import { access, type KernelPath } from '../sim/step.js';
@@ -80,6 +80,7 @@ function* clearAndPut(reg: EpollRegistry, ep: Eventpoll): KernelPath {
 export const eventpollOperations: FileOperations = {
   name: 'eventpoll',
   stream: true,
+  llseek: noopLlseek,
   poll: (file, pt) => {
     const ep = epOf(file);
     if (ep === null) return 0;

@@ -77,7 +77,7 @@ export function* epollWaitSteps(t: Task, epfd: number, maxevents: number, timeou
     if (!Number.isInteger(maxevents) || maxevents <= 0 || maxevents > EP_MAX_EVENTS) throw new KernelError('EINVAL', 'epoll_wait', `bad maxevents ${maxevents}`);
     const ep = files.fileOfWord(we).privateData;
     if (!(ep instanceof Eventpoll)) throw new KernelError('EINVAL', 'epoll_wait', `epfd ${epfd} is not an epoll`);
-    const entry = new WaitEntry(ep.wq, t.sim, true);
+    const entry = new WaitEntry(ep.wq, t.sim, true, null, () => ep.eventsAvailable);
     for (;;) {
       yield { fn: 'ep_poll', acc: ep.readyAccesses() };
       if (ep.eventsAvailable) {

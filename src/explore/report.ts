@@ -1,3 +1,4 @@
+import { formatParked, parkedThreads } from '../sim/parked.js';
 import type { Engine } from '../sim/engine.js';
 import { WHY, type Violation, type ViolationKind } from '../sim/violation.js';
 
@@ -23,16 +24,10 @@ export function addViolation(engine: Engine, kind: ViolationKind, message: strin
  * @internal
  */
 export function reportDeadlock(engine: Engine): void {
-  const waits: string[] = [];
-  const fns: string[] = [];
-  const objs: string[] = [];
-  for (const t of engine.threads) {
-    const p = t.pending;
-    if (p === null) continue;
-    waits.push(`${t.name} waits in ${p.fn}${p.blocker ? ` for ${p.blocker.name}` : ''}`);
-    fns.push(p.fn);
-    if (p.blocker) objs.push(p.blocker.name);
-  }
+  const parked = parkedThreads(engine);
+  const waits = parked.map(formatParked);
+  const fns = parked.map((p) => p.fn);
+  const objs = parked.map((p) => p.waitsFor);
   addViolation(engine, 'deadlock', `all live threads are parked: ${waits.join('; ')}`, fns.sort().join(' | '), [...new Set(objs)].sort().join(' | '));
 }
 

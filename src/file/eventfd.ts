@@ -1,7 +1,7 @@
 import { KernelError } from '../sim/kernel-error.js';
 import { WaitQueue } from '../sim/wait-queue.js';
 import { O_NONBLOCK } from './constants.js';
-import type { FileOperations } from './file-operations.js';
+import { noopLlseek, type FileOperations } from './file-operations.js';
 import { EPOLLERR, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM, pollWait } from './poll.js';
 import type { RefFile } from './ref-file.js';
 
@@ -73,6 +73,7 @@ function ctxOf(file: RefFile): EventfdCtx {
 export const eventfdOperations: FileOperations = {
   name: 'eventfd',
   stream: true,
+  llseek: noopLlseek,
   read: (file, _pos, count) => {
     const c = ctxOf(file);
     if (count < 8) throw new KernelError('EINVAL', 'read', 'eventfd reads need 8 bytes');

@@ -27,13 +27,17 @@ export { pipeOperations } from './pipe.js';
 export interface FileOperations {
   /** Type name for traces, e.g. `'ext4_file'`. */
   readonly name: string;
-  /** True for stream files (stream_open()): no f_pos, no FMODE_ATOMIC_POS, lseek is ESPIPE. */
+  /** True for stream files (stream_open()): no f_pos, no FMODE_ATOMIC_POS, lseek is ESPIPE unless the type has its own `llseek`. */
   readonly stream?: boolean;
-  /** ->read: returns the bytes read at `pos` (at most `count`). */
-  read?(file: RefFile, pos: number, count: number): string;
+  /**
+   * ->read: returns the bytes read at `pos` (at most `count`). `slept` is true when a
+   * blocking stream read slept on a wait queue before this attempt (pipe_read() passes
+   * the wake-up on to the next reader only then).
+   */
+  read?(file: RefFile, pos: number, count: number, slept?: boolean): string;
   /** ->write: writes `data` at `pos`, returns the number of bytes written. */
   write?(file: RefFile, pos: number, data: string): number;
-  /** ->llseek: returns the new position. Defaults to generic_file_llseek(). */
+  /** ->llseek: returns the new position. Defaults to generic_file_llseek(); {@link noopLlseek} for files whose position never moves. */
   llseek?(file: RefFile, offset: number, whence: number): number;
   /** ->iterate_shared: returns up to `count` directory entries starting at `pos`. */
   iterateShared?(file: RefFile, pos: number, count: number): string[];
@@ -200,3 +204,17 @@ export const anonFileOperations: FileOperations = {
     throw new KernelError('EINVAL', 'write');
   },
 };
+
+/**
+ * noop_llseek(): lseek succeeds and returns the current position without moving it (epoll
+ * and eventfd files: lseek(epfd, 5, SEEK_CUR) is 0 on Linux, where a pipe says ESPIPE).
+ *
+ * @example
+ * ```ts
+ * import { noopLlseek, type FileOperations } from 'fdlab';
+ * const ops: FileOperations = { name: 'counter', stream: true, llseek: noopLlseek };
+ * ```
+ */
+export function noopLlseek(file: RefFile): number {
+  return file.pos;
+}

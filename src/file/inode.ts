@@ -1,9 +1,11 @@
 import type { Engine } from '../sim/engine.js';
+import type { FileOperations } from './file-operations.js';
 import type { Pipe } from './pipe.js';
 
 /**
- * The kind of an inode: regular file, directory, FIFO (pipe), or an anonymous inode
- * with no path (pidfd, eventpoll, io_uring).
+ * The kind of an inode: regular file, directory, FIFO (pipe), character device (a node
+ * made with `vfs.mknod()`, opened with the operations given there), or an anonymous
+ * inode with no path (pidfd, eventpoll, io_uring).
  *
  * @example
  * ```ts
@@ -11,7 +13,7 @@ import type { Pipe } from './pipe.js';
  * const k: InodeKind = 'dir';
  * ```
  */
-export type InodeKind = 'reg' | 'dir' | 'fifo' | 'anon';
+export type InodeKind = 'reg' | 'dir' | 'fifo' | 'chr' | 'anon';
 
 /**
  * An inode: the object behind every open file of the same path. Holds the data a
@@ -45,6 +47,8 @@ export class Inode {
   locks: unknown[] | null = null;
   /** The pipe state of a FIFO inode (readers, writers, wait queues), else null. */
   pipe: Pipe | null = null;
+  /** The file operations a device node opens with (i_fop after chrdev_open()), else null. */
+  fops: FileOperations | null = null;
 
   /** @param ino - number @param kind - type @param path - creation path */
   constructor(ino: number, kind: InodeKind, path: string) {

@@ -126,9 +126,14 @@ function planWrite(p: Pipe, n: number): { merged: number; pages: number[]; rest:
  * does not fit is dropped) and ends the read. On an empty pipe: EOF (0) with no writers,
  * EAGAIN otherwise (a blocking reader sleeps before it gets here).
  */
-function pipeRead(file: RefFile, count: number): string {
+function pipeRead(file: RefFile, count: number, slept: boolean): string {
   if (count === 0) return '';
   const pipe = ringOf(file);
+  // Writers are woken only if the pipe was full when the read began, and the next reader
+  // only by a reader that slept and left something (pipe_read()'s was_full and
+  // wake_next_reader). A read that neither frees a full pipe nor slept wakes no one, so an
+  // edge-triggered epoll sees no new event for it.
+  const wasFull = pipe.full();
   if (pipe.bufs.length === 0) {
     if (pipe.writers === 0) return '';
     throw new KernelError('EAGAIN', 'read', `${file.inode.path} is empty`);
@@ -149,9 +154,8 @@ function pipeRead(file: RefFile, count: number): string {
     if (b.len === 0) pipe.bufs.shift();
   }
   file.inode.data = d.slice(at);
-  if (out.length > 0) pipe.wrWait.wakeUp(EPOLLOUT | EPOLLWRNORM);
-  // wake_next_reader: readers sleep exclusively, so pass on what is left.
-  if (pipe.bufs.length > 0) pipe.rdWait.wakeUp(EPOLLIN | EPOLLRDNORM);
+  if (wasFull) pipe.wrWait.wakeUp(EPOLLOUT | EPOLLWRNORM);
+  if (slept && pipe.bufs.length > 0) pipe.rdWait.wakeUp(EPOLLIN | EPOLLRDNORM);
   return out;
 }
 
@@ -201,7 +205,7 @@ function pipeWrite(file: RefFile, data: string): number {
 export const pipeOperations: FileOperations = {
   name: 'pipe',
   stream: true,
-  read: (file, _pos, count) => pipeRead(file, count),
+  read: (file, _pos, count, slept) => pipeRead(file, count, slept === true),
   write: (file, _pos, data) => pipeWrite(file, data),
   readBlocks: (file, count) => {
     const pipe = ringOf(file);

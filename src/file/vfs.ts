@@ -1,4 +1,5 @@
 import { KernelError } from '../sim/kernel-error.js';
+import { ModelError } from '../sim/model-error.js';
 import {
   FMODE_ATOMIC_POS, FMODE_LSEEK, FMODE_OPENED, FMODE_PATH, FMODE_READ, FMODE_WRITE,
   O_CLOEXEC, O_CREAT, O_DIRECT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NONBLOCK, O_PATH, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY,
@@ -109,6 +110,30 @@ export class Vfs {
   mkdir(path: string, entries: readonly string[] = []): Inode {
     const ino = this.create(path, 'dir');
     for (const e of entries) this.create(`${normalise(path)}/${e}`, 'reg');
+    return ino;
+  }
+
+  /**
+   * Creates a device node at `path` whose opens get `ops` — the way to reach a file type
+   * of your own by path: `open()`, `sys.open()`, dup, fork, exec and close treat its files
+   * like any other, and the audit counts them. Models mknod(2) of a character device
+   * together with the driver's registration (chrdev_open() installs the driver's
+   * file_operations as f_op). EEXIST if the path exists, ENOENT or ENOTDIR for the parent.
+   *
+   * @example
+   * ```ts
+   * import { Kernel, O_RDWR, type FileOperations } from 'fdlab';
+   * const counter: FileOperations = { name: 'counter', stream: true, read: () => '1' };
+   * const k = new Kernel();
+   * k.vfs.mknod('/tmp/counter', counter);
+   * const p = k.spawnProcess();
+   * p.read(p.open('/tmp/counter', O_RDWR), 8); // '1'
+   * ```
+   */
+  mknod(path: string, ops: FileOperations): Inode {
+    if (typeof ops !== 'object' || ops === null || typeof ops.name !== 'string') throw new ModelError('bad-argument', `mknod(${path}): ops must be FileOperations with a name`);
+    const ino = this.create(path, 'chr');
+    ino.fops = ops;
     return ino;
   }
 
@@ -229,7 +254,7 @@ export class Vfs {
       if (f & O_TRUNC && inode.kind === 'reg' && !created) inode.data = '';
     }
     const mount = this.mountOf(w.path);
-    const ops = inode.kind === 'dir' ? directoryOperations : inode.kind === 'fifo' ? pipeOperations : (mount.fileOperations ?? regularFileOperations);
+    const ops = inode.fops ?? (inode.kind === 'dir' ? directoryOperations : inode.kind === 'fifo' ? pipeOperations : (mount.fileOperations ?? regularFileOperations));
     // do_dentry_open(): f_flags lose O_CREAT, O_EXCL, O_NOCTTY and O_TRUNC.
     return this.openInode(inode, mount, ops, f & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
   }
@@ -292,6 +317,7 @@ export class Vfs {
       if (acc === 0 || acc === O_RDWR) mode |= FMODE_READ;
       if (acc === O_WRONLY || acc === O_RDWR) mode |= FMODE_WRITE;
       if (!ops.stream) mode |= FMODE_LSEEK | FMODE_ATOMIC_POS;
+      else if (ops.llseek !== undefined) mode |= FMODE_LSEEK; // a stream with noop_llseek
     }
     const before = mount.count;
     mount.count = before + 1;

@@ -1,4 +1,5 @@
-import { access, Epoll, EPOLL_CTL_ADD, EPOLLIN, KernelError, kernfsFileOperations, O_RDONLY, type Kernel, type KernelPath, type RefFile, type Sys, type Task } from '../index.js';
+import { Epoll, EPOLL_CTL_ADD, EPOLLIN, KernelError, kernfsFileOperations, O_RDONLY, type Kernel, type KernelPath, type RefFile, type Sys, type Task } from '../index.js';
+import { access } from '../extend.js';
 import { F_COUNT, F_STATE } from '../file/ref-file.js';
 import { defineScenario } from '../explore/scenario.js';
 

@@ -1,3 +1,4 @@
+import { formatParked, parkedThreads } from './parked.js';
 import type { Engine } from './engine.js';
 import { Random } from './random.js';
 import { parseSchedule } from './schedule.js';
@@ -109,8 +110,6 @@ export function runEngine(engine: Engine, strategy: Strategy, maxSteps = 100_000
 }
 
 function reportDeadlock(engine: Engine): void {
-  const waits = engine.threads
-    .filter((t) => t.pending !== null)
-    .map((t) => `${t.name} waits in ${t.pending!.fn}${t.pending!.blocker ? ` for ${t.pending!.blocker.name}` : ''}`);
+  const waits = parkedThreads(engine).map(formatParked);
   engine.report('deadlock', `all live threads are parked: ${waits.join('; ')}`);
 }

@@ -15,6 +15,13 @@ export interface Blocker {
   readonly name: string;
   /** True while thread `t` cannot take the step. */
   blocks(t: SimThread): boolean;
+  /**
+   * For a sleep: true if the event the thread waits for has already happened (its wait
+   * condition holds) although no wake-up reached it. Asked only when every live thread is
+   * parked, to tell a program that waits forever (false) from a lost wake-up (true);
+   * absent where the condition is not known.
+   */
+  satisfied?(t: SimThread): boolean;
 }
 
 /**

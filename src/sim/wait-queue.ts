@@ -48,6 +48,7 @@ export class WaitEntry implements Blocker {
   woken = false;
   /** True while the entry is on its queue. */
   queued = false;
+  private readonly condition: (() => boolean) | undefined;
   private sleepS: Step | null = null;
 
   /**
@@ -56,7 +57,12 @@ export class WaitEntry implements Blocker {
    * @param exclusive - WQ_FLAG_EXCLUSIVE
    * @param func - the wake-up callback of a callback entry
    */
-  constructor(queue: WaitQueue, thread: SimThread | null, exclusive: boolean, func: WakeFunction | null = null) {
+  /**
+   * @param condition - for a thread entry: the condition the thread waits for, if known
+   *   (reported by {@link satisfied} when every thread is parked)
+   */
+  constructor(queue: WaitQueue, thread: SimThread | null, exclusive: boolean, func: WakeFunction | null = null, condition?: () => boolean) {
+    this.condition = condition;
     this.queue = queue;
     this.thread = thread;
     this.exclusive = exclusive;
@@ -75,6 +81,11 @@ export class WaitEntry implements Blocker {
    */
   blocks(t: SimThread): boolean {
     return !this.woken && !t.killed;
+  }
+
+  /** True if the thread's wait condition already holds (a lost wake-up); false if unknown. */
+  satisfied(): boolean {
+    return this.condition !== undefined && this.queue.engine.peek(this.condition);
   }
 
   /** The thread's sleep step: `schedule()` until woken, then `finish_wait()`. */
@@ -121,7 +132,8 @@ export class WaitQueue implements Traceable {
   readonly name: string;
   /** The entries: non-exclusive ones first (added at the head), exclusive ones at the tail. */
   readonly entries: WaitEntry[] = [];
-  private readonly engine: Engine;
+  /** The engine the queue belongs to. */
+  readonly engine: Engine;
 
   /** @param engine - the engine @param name - display name */
   constructor(engine: Engine, name: string) {
@@ -198,7 +210,7 @@ export class WaitQueue implements Traceable {
    * @param exclusive - add the thread as an exclusive waiter
    */
   *waitEventSteps(t: SimThread, fn: string, condAcc: readonly number[], cond: () => boolean, exclusive = false): KernelPath {
-    const entry = new WaitEntry(this, t, exclusive);
+    const entry = new WaitEntry(this, t, exclusive, null, cond);
     const prep: Step = { fn: `prepare_to_wait:${fn}`, acc: [this.writeAccess(), ...condAcc] };
     for (;;) {
       yield prep;

@@ -8,8 +8,9 @@ import type { Flock } from './posix-locks.js';
 import { F_GETLK, F_SETLK, F_SETLKW } from './constants.js';
 import { checkBody, checkFcntlArgs, checkPollArgs, checkSelectArgs } from './check-args.js';
 import { plainSyscall } from './syscall.js';
-import { checkNumbers, checkString } from '../sim/validate.js';
-import { close, dup, dup2, dup3, open, pipe } from './syscalls/fd-calls.js';
+import { checkNumbers, checkSameWorld, checkString } from '../sim/validate.js';
+import { ModelError } from '../sim/model-error.js';
+import { close, dup, dup2, dup3, open, pipe, receiveFd, receiveFdReplace } from './syscalls/fd-calls.js';
 import { fcntl } from './syscalls/fcntl.js';
 import { closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSteps } from './syscalls/lifecycle.js';
 import { prlimitNofile } from './syscalls/prlimit.js';
@@ -237,6 +238,52 @@ export class Process {
   getdents(fd: number, count = 64): string[] {
     checkNumbers('getdents64', 'fd', fd, 'count', count);
     return plainSyscall(this.main, () => runPosOp(this.main, fd, getdentsOp(count)));
+  }
+
+  /**
+   * receive_fd(): installs its own reference to `file` at the lowest free fd (O_CLOEXEC in
+   * `oflags` sets close-on-exec) — what SCM_RIGHTS, pidfd_getfd() and seccomp add-fd do.
+   * The caller keeps its own reference and drops it when done.
+   *
+   * @example
+   * ```ts
+   * import { Kernel, O_RDONLY } from 'fdlab';
+   * const k = new Kernel();
+   * const p = k.spawnProcess();
+   * const f = k.vfs.openFile('/data/log', O_RDONLY);
+   * p.receiveFd(f); // 0
+   * f.fput();
+   * ```
+   */
+  receiveFd(file: RefFile, oflags = 0): number {
+    this.checkFile('receive_fd', file);
+    checkNumbers('receive_fd', 'oflags', oflags);
+    return plainSyscall(this.main, () => receiveFd(this.main, file, oflags));
+  }
+
+  /**
+   * receive_fd_replace(): installs its own reference to `file` at exactly `fd`, closing
+   * what was there (EBADF beyond RLIMIT_NOFILE, EBUSY on a reserved slot).
+   *
+   * @example
+   * ```ts
+   * import { Kernel, O_RDONLY } from 'fdlab';
+   * const k = new Kernel();
+   * const p = k.spawnProcess();
+   * const f = k.vfs.openFile('/data/log', O_RDONLY);
+   * p.receiveFdReplace(7, f); // 7
+   * f.fput();
+   * ```
+   */
+  receiveFdReplace(fd: number, file: RefFile, oflags = 0): number {
+    this.checkFile('receive_fd_replace', file);
+    checkNumbers('receive_fd_replace', 'fd', fd, 'oflags', oflags);
+    return plainSyscall(this.main, () => receiveFdReplace(this.main, fd, file, oflags));
+  }
+
+  private checkFile(call: string, file: unknown): void {
+    checkSameWorld(this.world, (file as { mount?: unknown } | null)?.mount ?? file, `${call}: file`);
+    if (!(file as RefFile).live || (file as RefFile).count === 0) throw new ModelError('bad-argument', `${call}: the file has no reference to share (it was released)`);
   }
 
   /** pipe2(2): [read fd, write fd]. */

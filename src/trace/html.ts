@@ -4,6 +4,7 @@ import { formatCount, formatEffect, type FormatOptions } from './format.js';
 import { eventToJson, type JsonValue } from './json.js';
 import { objectsFor } from './names.js';
 import { ReferenceTracker, type ReferenceSnapshot } from './refs.js';
+import { renderSvg } from './svg.js';
 import { buildTimeline } from './timeline.js';
 import { explainViolation, violationOfEvent } from './why.js';
 
@@ -23,6 +24,12 @@ export interface HtmlOptions extends FormatOptions {
   violations?: readonly Violation[] | undefined;
   /** The schedule that produced the trace, shown under the title (`'0.1.0'` or `[0, 1, 0]`). */
   schedule?: string | readonly number[] | undefined;
+  /**
+   * Draw the three-table picture ({@link renderSvg}) of every step in the side panel, with
+   * what the step changed highlighted (default true; false keeps the page small for very
+   * long traces: the panel then has the reference tables only).
+   */
+  pictures?: boolean | undefined;
 }
 
 /**
@@ -93,6 +100,9 @@ table.steps tr.violation.current td { background: #ffd8a8; }
 .panel tr.missing td.count { color: var(--bad); }
 .panel ul { margin: 2px 0; padding-left: 18px; }
 .panel .empty { color: var(--muted); }
+details.picture { margin: 8px 16px 0; }
+details.picture summary { color: var(--muted); cursor: pointer; }
+details.picture svg { max-width: 100%; height: auto; max-height: 45vh; background: #fff; border: 1px solid var(--line); border-radius: 6px; }
 small { color: var(--muted); }
 @media (max-width: 800px) { main { grid-template-columns: 1fr; } .panel { position: static; border-left: 0; border-top: 1px solid var(--line); } }
 `;
@@ -105,6 +115,7 @@ const SCRIPT = `
   var data = JSON.parse(dataEl ? dataEl.textContent || '{}' : '{}');
   var rows = Array.prototype.slice.call(document.querySelectorAll('#steps tbody tr'));
   var panel = document.getElementById('refs');
+  var picture = document.getElementById('picture');
   var at = document.getElementById('at');
   var status = document.getElementById('status');
   var prev = document.getElementById('prev');
@@ -134,6 +145,7 @@ const SCRIPT = `
     r.setAttribute('aria-current', 'step');
     var info = data.rows[i] || { step: 0, panel: 0, label: '' };
     if (panel) panel.innerHTML = data.panels[info.panel] || '';
+    if (picture && data.pictures) picture.innerHTML = data.pictures[info.picture] || '';
     if (at) at.textContent = info.label;
     if (status) status.textContent = 'row ' + (i + 1) + ' of ' + rows.length + ' \\u2014 ' + info.label;
     if (prev) prev.disabled = i === 0;
@@ -217,6 +229,28 @@ interface Row {
   readonly step: number;
   readonly label: string;
   readonly panel: number;
+}
+
+/** One picture per step, deduplicated (a step's rows share its picture). */
+function picturesOf(events: readonly TraceEvent[], rows: readonly Row[], fmt: FormatOptions): { pictures: string[]; index: number[] } {
+  const pictures: string[] = [];
+  const byText = new Map<string, number>();
+  const byStep = new Map<number, number>();
+  const index = rows.map((r) => {
+    let i = byStep.get(r.step);
+    if (i === undefined) {
+      const svg = renderSvg(events, { ...fmt, atStep: r.step });
+      i = byText.get(svg);
+      if (i === undefined) {
+        i = pictures.length;
+        pictures.push(svg);
+        byText.set(svg, i);
+      }
+      byStep.set(r.step, i);
+    }
+    return i;
+  });
+  return { pictures, index };
 }
 
 /**
@@ -331,11 +365,13 @@ export function renderHtml(events: readonly TraceEvent[], options: HtmlOptions =
   }
 
   const schedule = options.schedule === undefined ? undefined : typeof options.schedule === 'string' ? options.schedule : options.schedule.join('.');
+  const pics = options.pictures === false ? null : picturesOf(events, rows, fmt);
   const data: { [key: string]: JsonValue } = {
     title,
     threads: tl.threads.map((t) => ({ tid: t.tid, name: t.name })),
-    rows: rows.map((r) => ({ step: r.step, kind: r.cls, label: r.label, panel: r.panel })),
+    rows: rows.map((r, i) => ({ step: r.step, kind: r.cls, label: r.label, panel: r.panel, ...(pics === null ? {} : { picture: pics.index[i]! }) })),
     panels,
+    ...(pics === null ? {} : { pictures: pics.pictures }),
     violations: list.map(({ v, row }) => ({ kind: v.kind, step: v.step, thread: v.thread, object: v.object, message: v.message, why: explainViolation(v), row: row ?? null })),
     events: events.map((e) => eventToJson(e, objects)),
   };
@@ -360,7 +396,8 @@ ${schedule !== undefined ? `<p class="schedule">schedule: <code>${h(schedule ===
 <section id="violations">${vhtml.join('')}</section>
 </header>
 <nav aria-label="steps"><button id="first" type="button" title="first row (Home)">&#xAB; First</button><button id="prev" type="button" title="previous row (&#x2190;)">&#x25C0; Prev</button><button id="next" type="button" title="next row (&#x2192;)">Next &#x25B6;</button><button id="last" type="button" title="last row (End)">Last &#xBB;</button><span id="status" aria-live="polite">${rows.length} rows</span></nav>
-<main>
+${pics === null ? '' : `<details class="picture" open><summary>fd tables → open files → inodes → mounts at the current row (what the step changed is highlighted)</summary><div id="picture">${pics.pictures[pics.index[rows.length - 1] ?? 0] ?? ''}</div></details>
+`}<main>
 <div class="timeline"><table class="steps" id="steps"><thead>${head}</thead><tbody>
 ${body}
 </tbody></table></div>

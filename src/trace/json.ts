@@ -67,7 +67,8 @@ function detailToJson(d: EffectDetail, objects: TraceObjects): { [key: string]: 
  *
  * @example
  * ```ts
- * import { Kernel, eventToJson } from 'fdlab';
+ * import { Kernel } from 'fdlab';
+ * import { eventToJson } from 'fdlab/extend';
  * const k = new Kernel();
  * k.spawnProcess().open('/srv', 0);
  * eventToJson(k.engine.events.find((e) => e.fn === 'alloc_file')!, k.engine);

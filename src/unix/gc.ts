@@ -121,7 +121,7 @@ function checkGarbage(w: UnixWorld, garbage: readonly UnixSock[], when: string, 
  *
  * @example
  * ```ts
- * import { unixGcSteps, type UnixWorld } from 'fdlab';
+ * import { unixGcSteps, type UnixWorld } from 'fdlab/extend';
  * function* gc(w: UnixWorld) { return yield* unixGcSteps(w); }
  * ```
  */

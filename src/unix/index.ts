@@ -259,7 +259,7 @@ const n = (v: unknown): number => v as number;
  *
  * @example
  * ```ts
- * import { UNIX_SYSCALLS } from 'fdlab';
+ * import { UNIX_SYSCALLS } from 'fdlab/extend';
  * UNIX_SYSCALLS.map((s) => s.name).includes('sendmsg'); // true
  * ```
  */

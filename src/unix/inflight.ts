@@ -73,7 +73,8 @@ export function unixNotInflight(reg: UnixRegistry, skb: Skb): void {
  *
  * @example
  * ```ts
- * import { Kernel, Unix, SOCK_DGRAM, queueFilesInFlight } from 'fdlab';
+ * import { Kernel, Unix, SOCK_DGRAM } from 'fdlab';
+ * import { queueFilesInFlight } from 'fdlab/extend';
  * const k = new Kernel();
  * const p = k.spawnProcess();
  * const [a] = Unix.socketpair(p, SOCK_DGRAM);
@@ -104,7 +105,7 @@ export function* queueFilesInFlight(w: UnixWorld, sock: UnixSock, files: readonl
  *
  * @example
  * ```ts
- * import { unixNotInflightSteps, type Skb, type UnixRegistry } from 'fdlab';
+ * import { unixNotInflightSteps, type Skb, type UnixRegistry } from 'fdlab/extend';
  * function* drop(reg: UnixRegistry, skb: Skb) { yield* unixNotInflightSteps(reg, skb); }
  * ```
  */

@@ -27,7 +27,8 @@ function releaseAccesses(sk: UnixSock): number[] {
  *
  * @example
  * ```ts
- * import { unixReleaseSockSteps, type UnixSock, type UnixWorld } from 'fdlab';
+ * import type { UnixSock } from 'fdlab';
+ * import { unixReleaseSockSteps, type UnixWorld } from 'fdlab/extend';
  * function* release(w: UnixWorld, sock: UnixSock) { yield* unixReleaseSockSteps(w, sock); }
  * ```
  */

@@ -175,7 +175,7 @@ export class UnixSock implements Traceable {
  *
  * @example
  * ```ts
- * import type { Edge } from 'fdlab';
+ * import type { Edge } from 'fdlab/extend';
  * const name = (e: Edge) => `${e.from.name} -> ${e.to.name}`;
  * ```
  */
@@ -352,7 +352,8 @@ export function unixSockOfFile(f: RefFile): UnixSock | null {
  *
  * @example
  * ```ts
- * import { Kernel, SOCK_DGRAM, attachUnixSock, unixSockOfFile } from 'fdlab';
+ * import { Kernel, SOCK_DGRAM, unixSockOfFile } from 'fdlab';
+ * import { attachUnixSock } from 'fdlab/extend';
  * const k = new Kernel();
  * const f = k.vfs.openAnon('[io_uring]');
  * const sock = attachUnixSock(k, f, SOCK_DGRAM);
@@ -373,7 +374,8 @@ export function attachUnixSock(w: { readonly unix: UnixRegistry }, file: RefFile
  *
  * @example
  * ```ts
- * import { Kernel, type UnixWorld } from 'fdlab';
+ * import { Kernel } from 'fdlab';
+ * import type { UnixWorld } from 'fdlab/extend';
  * const w: UnixWorld = new Kernel();
  * ```
  */

@@ -5,7 +5,9 @@
  * (every task exits) nothing may be left: no live struct file, no table, no lock.
  */
 import fc from 'fast-check';
-import { Kernel, KernelError, ModelError, plainSyscall, POLICY_PRESETS, Random, type KernelPath, type PresetName, type Process, type Sys } from '../../src/index.js';
+import { Kernel, KernelError, ModelError, POLICY_PRESETS, Random, type KernelPath, type PresetName, type Process, type Sys } from '../../src/index.js';
+import { plainSyscall } from '../../src/extend.js';
+import { formatParked, isProgramWait, parkedThreads } from '../../src/sim/parked.js';
 import { exitSteps } from '../../src/task/syscalls/lifecycle.js';
 import { quiescentInvariants, stepInvariants, watchFput } from './invariants.js';
 import { installPlugins, opArb, runPlainOp, runStepOp, type FuzzWorld, type Op } from './subsystems.js';
@@ -43,11 +45,16 @@ export interface FuzzStats {
   steps: number;
   kernelErrors: number;
   threads: number;
+  /** Programs whose threads all ended parked, each waiting for an event that had not happened (as on Linux). */
+  waits: number;
+  /** Programs parked for any other reason (a lost wake-up, a kill that did not end a wait, a lock cycle): model bugs. */
   deadlocks: number;
+  /** The first few such parkings, described. */
+  deadlockSamples: string[];
   wouldBlock: number;
 }
 
-export const freshStats = (): FuzzStats => ({ programs: 0, plainCalls: 0, steps: 0, kernelErrors: 0, threads: 0, deadlocks: 0, wouldBlock: 0 });
+export const freshStats = (): FuzzStats => ({ programs: 0, plainCalls: 0, steps: 0, kernelErrors: 0, threads: 0, waits: 0, deadlocks: 0, deadlockSamples: [], wouldBlock: 0 });
 
 class InvariantError extends Error {}
 
@@ -113,7 +120,14 @@ export function runProgram(prog: FuzzProgram, stats: FuzzStats = freshStats(), s
     check(`after step ${steps}`, [...stepInvariants(k), ...fput.problems]);
   }
   for (const t of e.threads) if (t.error !== undefined && !KernelError.is(t.error)) throw t.error;
-  if (!e.allDone()) stats.deadlocks++;
+  if (!e.allDone()) {
+    const parked = parkedThreads(e);
+    if (isProgramWait(parked)) stats.waits++;
+    else {
+      stats.deadlocks++;
+      if (stats.deadlockSamples.length < 5) stats.deadlockSamples.push(parked.map(formatParked).join('; '));
+    }
+  }
   else check('at the end of the concurrent phase', [...quiescentInvariants(k), ...fput.problems]);
 
   stats.programs++;

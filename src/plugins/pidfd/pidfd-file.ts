@@ -1,4 +1,5 @@
-import { EPOLLIN, EPOLLRDNORM, access, pollWait, type FileOperations, type Kernel, type Process, type RefFile, type Task } from '../../index.js';
+import { EPOLLIN, EPOLLRDNORM, type FileOperations, type Kernel, type Process, type RefFile, type Task } from '../../index.js';
+import { access, pollWait } from '../../extend.js';
 
 /**
  * What a pidfd's struct file refers to: the pid and whether it was opened with

@@ -1,7 +1,5 @@
-import {
-  EMPTY_FD, KernelError, O_CLOEXEC, access, fdgetSteps, fdputSteps, fgetSteps, fputDeferredSteps, receiveFdSteps,
-  type Kernel, type KernelPath, type RefFile, type Task,
-} from '../../index.js';
+import { KernelError, O_CLOEXEC, type Kernel, type KernelPath, type RefFile, type Task } from '../../index.js';
+import { EMPTY_FD, access, fdgetSteps, fdputSteps, fgetSteps, fputDeferredSteps, receiveFdSteps } from '../../extend.js';
 import { findTask, pidfdPid } from './pidfd-file.js';
 import type { PidfdOptions } from './options.js';
 import { ptraceMayAccess } from './ptrace.js';

@@ -1,4 +1,5 @@
-import { access, allocStep, flagsWithin, installStep, type Kernel, KernelError, type KernelPath, O_RDWR, type Task } from '../../index.js';
+import { type Kernel, KernelError, type KernelPath, O_RDWR, type Task } from '../../index.js';
+import { access, allocStep, flagsWithin, installStep } from '../../extend.js';
 import { PIDFD_NONBLOCK, PIDFD_THREAD } from './constants.js';
 import { findTask, pidfdFileOperations, type PidRef } from './pidfd-file.js';
 import type { PidfdOptions } from './options.js';

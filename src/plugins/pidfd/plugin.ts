@@ -1,4 +1,5 @@
-import { KernelError, ModelError, checkNumbers, checkOptions, checkSameWorld, describeValue, plainSyscall, slotReadAccesses, syscallSteps, type Kernel, type KernelPath, type Plugin, type Process, type Sys, type SyscallSpec, type Task } from '../../index.js';
+import { KernelError, ModelError, type Kernel, type KernelPath, type Plugin, type Process, type Sys, type Task } from '../../index.js';
+import { checkNumbers, checkOptions, checkSameWorld, describeValue, plainSyscall, slotReadAccesses, syscallSteps, type SyscallSpec } from '../../extend.js';
 import type { PidfdOptions } from './options.js';
 import { pidfdGetfdSteps } from './pidfd-getfd.js';
 import { pidfdOpenSteps } from './pidfd-open.js';

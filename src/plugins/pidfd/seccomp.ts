@@ -1,7 +1,5 @@
-import {
-  ERRNO, FMODE_PATH, KernelError, ModelError, O_CLOEXEC, O_RDWR, access, checkNumbers, describeValue, flagsWithin, hasOwnKey, fgetSteps, fputDeferredSteps, receiveFdReplaceSteps, receiveFdSteps,
-  type Blocker, type Kernel, type KernelPath, type Process, type RefFile, type Task,
-} from '../../index.js';
+import { ERRNO, FMODE_PATH, KernelError, ModelError, O_CLOEXEC, O_RDWR, type Kernel, type KernelPath, type Process, type RefFile, type Task } from '../../index.js';
+import { access, checkNumbers, describeValue, flagsWithin, hasOwnKey, fgetSteps, fputDeferredSteps, receiveFdReplaceSteps, receiveFdSteps, type Blocker } from '../../extend.js';
 import { SECCOMP_ADDFD_FLAG_SEND, SECCOMP_ADDFD_FLAG_SETFD } from './constants.js';
 
 /**

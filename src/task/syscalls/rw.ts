@@ -28,8 +28,8 @@ interface PosOp<R> {
   readonly opFn: string;
   /** The file operation the op step calls (for its declared accesses). */
   readonly fileOp: FileOpName;
-  /** Runs the operation at `pos`; returns the result and the new position. */
-  run(f: RefFile, pos: number): { result: R; pos: number };
+  /** Runs the operation at `pos` (`slept`: a stream op slept before this attempt); returns the result and the new position. */
+  run(f: RefFile, pos: number, slept?: boolean): { result: R; pos: number };
   /** The wait queue the operation would sleep on now (an empty pipe, no room), or null. */
   blocks?(f: RefFile): WaitQueue | null;
   /**
@@ -64,8 +64,8 @@ export function readOp(count: number): PosOp<string> {
     opFn: 'vfs_read',
     fileOp: 'read',
     blocks: (f) => f.ops.readBlocks?.(f, count) ?? null,
-    run(f, pos) {
-      const data = f.ops.read!(f, pos, count);
+    run(f, pos, slept) {
+      const data = f.ops.read!(f, pos, count, slept);
       return { result: data, pos: pos + data.length };
     },
   };
@@ -115,7 +115,8 @@ export function lseekOp(offset: number, whence: number): PosOp<number> {
     // vfs_llseek()'s FMODE_LSEEK check (ESPIPE).
     check(f) {
       if (!Number.isInteger(whence) || whence < SEEK_SET || whence > SEEK_HOLE) throw new KernelError('EINVAL', 'lseek', `bad whence ${whence}`);
-      if (!(f.mode & FMODE_LSEEK) || f.ops.stream) throw new KernelError('ESPIPE', 'lseek', `${f.name} is not seekable`);
+      // A stream with its own ->llseek (noop_llseek on epoll and eventfd files) answers it.
+      if (!(f.mode & FMODE_LSEEK) || (f.ops.stream === true && f.ops.llseek === undefined)) throw new KernelError('ESPIPE', 'lseek', `${f.name} is not seekable`);
       if (!Number.isInteger(offset)) throw new KernelError('EINVAL', 'lseek', `bad offset ${offset}`);
     },
     usesPos: () => true,
@@ -229,19 +230,21 @@ function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>): KernelPath<R> {
   const qs = f.ops.waitQueues?.(f);
   if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
   const opStep: Step = { fn: op.opFn, acc };
+  let slept = false;
   for (;;) {
     yield opStep;
     t.world.engine.read(f.simId, F_STATE);
     const q = op.blocks?.(f) ?? null;
-    if (q === null) return op.run(f, 0).result;
+    if (q === null) return op.run(f, 0, slept).result;
     op.partial?.(f);
-    const entry = new WaitEntry(q, t.sim, true);
+    const entry = new WaitEntry(q, t.sim, true, null, () => op.blocks?.(f) === null);
     q.add(entry);
     try {
       yield entry.sleepStep();
     } finally {
       q.remove(entry);
     }
+    slept = true;
     if (t.sim.killed) {
       // A write interrupted after a partial write returns what it wrote.
       const done = op.progress?.();

@@ -1,0 +1,70 @@
+/*
+ * Why threads are parked when every live thread is: a program that waits forever (as on
+ * Linux) against a lost wake-up, a lock cycle and a kill that did not end a wait.
+ */
+import { describe, expect, it } from 'vitest';
+import { explore, isProgramWait, parkedThreads, type Scenario } from 'fdlab';
+import { Lock, WaitQueue } from 'fdlab/extend';
+import { newKernel } from './helpers.js';
+
+describe('parkedThreads', () => {
+  it('a read of an empty pipe whose write end the reader holds waits forever, as on Linux', () => {
+    const k = newKernel();
+    const p = k.spawnProcess();
+    const [r] = p.pipe(0);
+    p.thread(function* (sys) {
+      yield* sys.read(r!, 1);
+    });
+    const res = k.run();
+    expect(res.deadlock).toBe(true);
+    const parked = parkedThreads(k.engine);
+    expect(parked.map((x) => x.reason)).toEqual(['waits']);
+    expect(parked[0]!.waitsFor).toMatch(/rd_wait/);
+    expect(isProgramWait(parked)).toBe(true);
+    expect(k.engine.violations[0]!.message).toMatch(/\(waits\)/);
+    k.engine.violations.length = 0; // the deadlock is the point of this test
+  });
+
+  it('a condition that became true without a wake-up is a lost wake-up', () => {
+    const k = newKernel();
+    const q = new WaitQueue(k.engine, 'flag');
+    let flag = false;
+    const p = k.spawnProcess();
+    p.thread(function* (sys) {
+      yield* q.waitEventSteps(sys.task.sim, 'wait_flag', [], () => flag);
+    });
+    p.thread(function* () {
+      yield { fn: 'set_flag_without_wake_up', acc: [q.writeAccess()] };
+      flag = true;
+    });
+    k.run({ kind: 'schedule', schedule: [0, 1] });
+    const parked = parkedThreads(k.engine);
+    expect(parked.map((x) => x.reason)).toEqual(['lost-wakeup']);
+    expect(isProgramWait(parked)).toBe(false);
+    k.engine.violations.length = 0;
+  });
+
+  it('two locks taken in opposite orders are a lock cycle', () => {
+    const s: Scenario = {
+      name: 'abba',
+      title: 'two locks in opposite orders',
+      source: 'test',
+      setup: (k) => {
+        const a = new Lock(k.engine, 'A', true);
+        const b = new Lock(k.engine, 'B', true);
+        const p = k.spawnProcess();
+        const take = (x: Lock, y: Lock) => function* () {
+          yield x.lockStep(); x.lock();
+          yield y.lockStep(); y.lock();
+          yield y.unlockStep(); y.unlock();
+          yield x.unlockStep(); x.unlock();
+        };
+        p.thread(take(a, b));
+        p.thread(take(b, a));
+      },
+    };
+    const r = explore(s, { stopAtFirstViolation: true });
+    const v = r.violations.find((x) => x.kind === 'deadlock');
+    expect(v?.message).toMatch(/\(lock-cycle\).*\(lock-cycle\)/);
+  });
+});
