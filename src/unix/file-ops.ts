@@ -1,5 +1,5 @@
 import type { FileOperations } from '../file/file-operations.js';
-import { EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM, pollWait } from '../file/poll.js';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM, pollWait } from '../file/poll.js';
 import type { RefFile } from '../file/ref-file.js';
 import { KernelError } from '../sim/kernel-error.js';
 import { RCV_SHUTDOWN, SEND_SHUTDOWN, UNIX_QUEUE_MAX } from './constants.js';
@@ -20,19 +20,34 @@ export function writable(s: UnixSock): boolean {
   return !p.dead && p.queue.length < UNIX_QUEUE_MAX;
 }
 
-/** The poll mask of a socket (unix_poll() / unix_dgram_poll()). @internal */
+/**
+ * unix_writable(): what the sender has queued at its peer is under its send buffer; it
+ * looks neither at shutdown nor at the peer's death (a poll says EPOLLOUT on a socket
+ * whose peer is gone, and the send then fails).
+ */
+function unixWritable(s: UnixSock): boolean {
+  const p = s.peer;
+  return p === null || p.queue.length < UNIX_QUEUE_MAX;
+}
+
+/**
+ * The poll mask of a socket: unix_poll() for streams, unix_dgram_poll() for datagrams and
+ * seqpackets (checked against the host through epoll in the conformance harness). @internal
+ */
 export function unixPollMask(s: UnixSock): number {
   const e = s.engine;
   e.read(s.simId, SK_STATE);
   e.read(s.simId, SK_QUEUE);
   if (s.peer !== null) e.read(s.peer.simId, SK_QUEUE);
   let mask = 0;
-  if (s.shutdown === (RCV_SHUTDOWN | SEND_SHUTDOWN)) mask |= EPOLLHUP;
+  if (s.skErr !== null) mask |= EPOLLERR;
   if (s.shutdown & RCV_SHUTDOWN) mask |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
+  if (s.shutdown === (RCV_SHUTDOWN | SEND_SHUTDOWN)) mask |= EPOLLHUP;
   if (s.queue.length > 0 || s.acceptQ.length > 0) mask |= EPOLLIN | EPOLLRDNORM;
+  // TCP_CLOSE: a connection-based socket never connected (or disconnected) hangs up.
+  if (s.connOriented && (s.state === 'unconnected' || s.state === 'closed')) mask |= EPOLLHUP;
   if (s.state === 'listening') return mask;
-  if (s.connOriented && s.state !== 'connected' && s.shutdown === 0) return mask;
-  if (writable(s)) mask |= EPOLLOUT | EPOLLWRNORM;
+  if (unixWritable(s)) mask |= EPOLLOUT | EPOLLWRNORM;
   return mask;
 }
 
