@@ -11,7 +11,7 @@ import parseDot from 'dotparser';
 import { describe, expect, it } from 'vitest';
 import {
   Epoll, EPOLL_CTL_ADD, EPOLLIN, EPOLLOUT, F_GETFD, F_GETFL, F_SETFL, O_ASYNC, O_NONBLOCK, FD_CLOEXEC, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC,
-  O_RDONLY, renderDot, SCM_MAX_FD, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, UNIX_QUEUE_MAX, Unix, UnixGc,
+  O_RDONLY, renderDot, SCM_MAX_FD, UNIX_INFLIGHT_TRIGGER_GC, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, UNIX_QUEUE_MAX, Unix, UnixGc,
   unixSockOfFile, type FileOperations, type Process,
 } from '../src/index.js';
 import { attachUnixSock, queueFilesInFlight, receiveFd, unixReleaseSockSteps } from '../src/extend.js';
@@ -393,5 +393,38 @@ describe('stream reads as the host does them', () => {
     const rest = Unix.recvmsg(p, b, 64, 1);
     expect([rest.data, rest.fds.length]).toEqual(['cdexy', 1]);
     expect(Unix.recvmsg(p, b, 64, 1).data).toBe('z');
+  });
+});
+
+describe('when the collector runs', () => {
+  it('a send with files past UNIX_INFLIGHT_TRIGGER_GC in-flight sockets runs it first (wait_for_unix_gc)', () => {
+    const { k, p } = setup({ rlimitNofile: 1 << 16 });
+    const keep: number[] = [];
+    for (let i = 0; i <= UNIX_INFLIGHT_TRIGGER_GC; i++) {
+      const [a, b] = Unix.socketpair(p, SOCK_DGRAM);
+      k.engine.runPlain(p.main.sim, queueFilesInFlight(k, Unix.sockOf(p, a), [p.fileOf(a).getFile()], 1000));
+      p.close(a); // a is now only in its own queue: garbage
+      keep.push(b);
+    }
+    expect(k.unix.totInflight).toBe(UNIX_INFLIGHT_TRIGGER_GC + 1);
+    const [x, y] = Unix.socketpair(p, SOCK_DGRAM);
+    Unix.sendmsg(p, x, 'm', [x]);
+    // The collector ran before the message was queued: only the new copy is in flight.
+    expect(k.unix.totInflight).toBe(1);
+    expect(k.unix.lastGc!.collected).toHaveLength(UNIX_INFLIGHT_TRIGGER_GC + 1);
+    p.close(y);
+    p.close(x);
+    for (const b of keep) p.close(b);
+  }, 60_000);
+
+  it('the release of a socket runs it while anything is in flight', () => {
+    const { k, p } = setup();
+    const [a, a2] = Unix.socketpair(p, SOCK_DGRAM);
+    Unix.sendmsg(p, a2, 'x', [a]);
+    p.close(a); // a: in flight in its own queue only
+    expect(k.unix.lastGc).toBe(null);
+    p.close(a2); // releases a2 → unix_gc()
+    expect(k.unix.lastGc!.collected).toEqual(['unix#1']);
+    expect(k.unix.totInflight).toBe(0);
   });
 });
