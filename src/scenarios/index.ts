@@ -14,9 +14,9 @@ import { epollUmountBusy, type EpollUmountBusyContext } from './epoll-umount-bus
 import { execPosixLocks, type ExecPosixLocksContext } from './exec-posix-locks.js';
 import { fgetStaleRecycle } from './fget-stale-recycle.js';
 import { pidfdGetfdFpos, pidfdGetfdFposRegular } from './pidfd-getfd-fpos.js';
-import { unixGcCloseRace, unixGcCycle, unixGcMsgPeek } from './unix-gc.js';
+import { unixGcCloseRace, unixGcCycle, unixGcMsgPeek, type UnixGcCycleContext } from './unix-gc.js';
 
-export type { EpollForkSharedContext, EpollUmountBusyContext, ExecPosixLocksContext };
+export type { EpollForkSharedContext, EpollUmountBusyContext, ExecPosixLocksContext, UnixGcCycleContext };
 export { coreStealFpos, epollForkShared, epollPollVsFput, epollUmountBusy, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular, unixGcCloseRace, unixGcCycle, unixGcMsgPeek };
 
 /**

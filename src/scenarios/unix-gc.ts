@@ -1,4 +1,4 @@
-import { SOCK_DGRAM, MSG_PEEK, Unix, type KernelPath, type Sys } from '../index.js';
+import { SOCK_DGRAM, MSG_PEEK, Unix, type KernelPath, type Sys, type UnixSock } from '../index.js';
 import { defineScenario } from '../explore/scenario.js';
 
 function* dupper(sys: Sys, fd: number): KernelPath<number> {
@@ -102,6 +102,22 @@ export const unixGcMsgPeek = defineScenario({
 });
 
 /**
+ * What the unix-gc-cycle scenario's setup hands its check: the two sockets of the cycle.
+ *
+ * @example
+ * ```ts
+ * import type { UnixGcCycleContext } from 'fdlab/scenarios';
+ * const freed = (c: UnixGcCycleContext) => c.A.dead && c.B.dead;
+ * ```
+ */
+export interface UnixGcCycleContext {
+  /** The socket the user holds until T1 closes it. */
+  readonly A: UnixSock;
+  /** The socket only A's queue holds. */
+  readonly B: UnixSock;
+}
+
+/**
  * What each collector is for: A and B are in flight in each other's queue. While the
  * user holds `a`, nothing may be collected; once `a` is closed, the collector frees
  * both. T1 closes `a` and runs the collector; T2 runs the collector at any moment (a run
@@ -115,7 +131,7 @@ export const unixGcMsgPeek = defineScenario({
  * explore(unixGcCycle, { policy: 'before' }).violations.length; // 0
  * ```
  */
-export const unixGcCycle = defineScenario({
+export const unixGcCycle = defineScenario<UnixGcCycleContext>({
   name: 'unix-gc-cycle',
   title: 'a cycle of two in-flight sockets is kept while reachable and collected after the last close',
   source: 'net/unix/garbage.c: the classic collector (1fd05ba5a2f2, v2.6.23) and the graph collector (v6.10)',

@@ -44,12 +44,37 @@ export interface DotOptions extends FormatOptions {
  * ```
  */
 export interface DotUnixGraph {
-  /** Every socket: its name, its file's name (none for an embryo or a released socket), in-flight copies, released or not. */
-  readonly sockets: ReadonlyArray<{ readonly name: string; readonly file?: string | undefined; readonly inflight: number; readonly dead: boolean; readonly listener?: string | undefined }>;
-  /** One per in-flight copy: socket `from`'s file sits in message `skb` on `to`'s queue. */
-  readonly edges: ReadonlyArray<{ readonly from: string; readonly to: string; readonly skb: string }>;
-  /** Every file reference a queued message holds (any file type): which message, on which socket's queue. */
-  readonly held: ReadonlyArray<{ readonly skb: string; readonly on: string; readonly file: string }>;
+  /** Every socket. */
+  readonly sockets: ReadonlyArray<{
+    /** The socket's name, e.g. `unix#1`. */
+    readonly name: string;
+    /** Its file's name (none for an embryo or a released socket). */
+    readonly file?: string | undefined;
+    /** In-flight copies of its file. */
+    readonly inflight: number;
+    /** Released. */
+    readonly dead: boolean;
+    /** An embryo's listener. */
+    readonly listener?: string | undefined;
+  }>;
+  /** One per in-flight copy of a socket. */
+  readonly edges: ReadonlyArray<{
+    /** The socket whose file is in flight. */
+    readonly from: string;
+    /** The socket whose queue holds the message. */
+    readonly to: string;
+    /** The message, e.g. `skb#3`. */
+    readonly skb: string;
+  }>;
+  /** Every file reference a queued message holds (any file type). */
+  readonly held: ReadonlyArray<{
+    /** The message. */
+    readonly skb: string;
+    /** The socket whose queue it is on. */
+    readonly on: string;
+    /** The file's name. */
+    readonly file: string;
+  }>;
   /** Strongly connected components of the in-flight graph (or the last collector run's). */
   readonly components: ReadonlyArray<readonly string[]>;
   /** Sockets the last collector run freed. */

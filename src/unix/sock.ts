@@ -65,9 +65,9 @@ export class Skb {
  * what the garbage collector keeps on it. Models `struct unix_sock` (net/unix/af_unix.c,
  * include/net/af_unix.h) with its `struct sock`.
  *
- * Memory locations: {@link SK_QUEUE} (the receive queue and, for a listener, the
- * accept queue), {@link SK_STATE} (peer, shutdown, state), {@link SK_GC} (in-flight
- * count and collector marks, under unix_gc_lock).
+ * Memory locations: `SK_QUEUE` (the receive queue and, for a listener, the accept
+ * queue), `SK_STATE` (peer, shutdown, state), `SK_GC` (in-flight count and collector
+ * marks, under unix_gc_lock).
  *
  * @example
  * ```ts
@@ -227,7 +227,7 @@ export interface UnixGcReport {
  * ```
  */
 export class UnixRegistry implements Traceable {
-  /** Engine object id ({@link GC_STATE}, {@link GC_USERS}). */
+  /** Engine object id (fields: the collector's state, the per-user counters, the bound names). */
   readonly simId: number;
   /** unix_gc_lock. */
   readonly gcLock: Lock;
