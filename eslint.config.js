@@ -72,6 +72,10 @@ export default defineConfig(
     rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(kernel|explore|scenarios|plugins|cli)/', message: 'src/epoll must not import higher layers' }] }] },
   },
   {
+    files: ['src/unix/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(kernel|epoll|explore|scenarios|plugins|cli)/', message: 'src/unix must not import higher layers' }] }] },
+  },
+  {
     // Node-side code: configs, scripts, the CLI.
     files: ['*.js', '*.mjs', '*.cjs', 'scripts/**', 'src/cli/**'],
     languageOptions: { globals: { ...globals.node } },

@@ -7,6 +7,7 @@ import { runCore } from './core.js';
 import { runEpoll } from './epoll.js';
 import { runExplore } from './explore.js';
 import { runReliability } from './reliability.js';
+import { runUnix } from './unix.js';
 import { runUring } from './uring.js';
 
 const groups: Array<[string, () => void | Promise<void>]> = [
@@ -14,6 +15,7 @@ const groups: Array<[string, () => void | Promise<void>]> = [
   ['explore', runExplore],
   ['reliability', runReliability],
   ['epoll', runEpoll],
+  ['unix', runUnix],
   ['uring', runUring],
 ];
 const only = process.argv.slice(2);

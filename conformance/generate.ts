@@ -1,4 +1,4 @@
-import { Random } from '../src/index.js';
+import { Random, unixSockOfFile } from '../src/index.js';
 import { Eventpoll, fileCanPoll } from '../src/extend.js';
 import { ModelRun } from './model.js';
 import type { Call, Program } from './program.js';
@@ -64,6 +64,19 @@ export function generate(seed: number, length = 24): Program {
     return f >>> 0;
   };
 
+  /** AF_UNIX calls (issue 10): socket pairs, SCM_RIGHTS counts, room, cloexec, peek, shutdown. */
+  const unixCall = (role: number, w: number): Call => {
+    if (w < 3) return { role, op: 'socketpair', args: [pick([1, 2, 5, 1, 2, 5, 1 | O.NONBLOCK, 2 | O.CLOEXEC, 5 | O.CLOEXEC, 3, 4, 99, 1 | 0o100])] };
+    if (w < 9) {
+      const n = chance(0.05) ? pick([253, 254]) : pick([0, 1, 1, 1, 2, 3]);
+      const same = fdOf(role);
+      const fds = Array.from({ length: n }, () => (n > 3 ? same : fdOf(role)));
+      return { role, op: 'sendmsg', args: [fdOf(role), n, ...fds] };
+    }
+    if (w < 14) return { role, op: 'recvmsg', args: [fdOf(role), pick([0, 1, 1, 2, 3, 8]), pick([0, 0, 2, 0x40000000, 2 | 0x40000000])] };
+    return { role, op: 'shutdown', args: [fdOf(role), pick([0, 1, 2, 3])] };
+  };
+
   // A burst of readiness calls queued together, so epoll_wait sees events come and go.
   const pending: Call[] = [];
   const burst = (role: number, epfd: number): void => {
@@ -83,13 +96,14 @@ export function generate(seed: number, length = 24): Program {
 
   for (let attempts = 0; calls.length < length && attempts < length * 6; attempts++) {
     const role = pick(alive);
-    const w = rng.below(118);
+    const w = rng.below(134);
     let c: Call;
     const queued = pending.shift();
     if (queued !== undefined) {
       if (!alive.includes(queued.role)) continue;
       c = queued;
-    } else if (w >= 112 && epfdOf(model, role) !== undefined) {
+    } else if (w >= 118) c = unixCall(role, w - 118);
+    else if (w >= 112 && epfdOf(model, role) !== undefined) {
       burst(role, epfdOf(model, role)!);
       continue;
     } else if (w < 16) c = { role, op: 'open', args: [pick(PATHS), openFlags()] };
@@ -137,6 +151,8 @@ export function generate(seed: number, length = 24): Program {
     if (c.op === 'lseek' && kindOf(role, Number(c.args[0])) === 'reg' && Number(c.args[1]) > 200) continue;
     // Directory offsets are the filesystem's (hash cookies on ext4): only a rewind is portable.
     if (c.op === 'lseek' && kindOf(role, Number(c.args[0])) === 'dir') c = { role, op: 'lseek', args: [c.args[0]!, 0, 0] };
+    // read(2)/write(2) on AF_UNIX sockets are not modelled (EINVAL; docs/architecture.md).
+    if ((c.op === 'read' || c.op === 'write') && isSocket(model, role, Number(c.args[0]))) continue;
     const before = sizeGuard(model, c);
     if (!before) continue;
     const obs = model.call(c);
@@ -146,6 +162,11 @@ export function generate(seed: number, length = 24): Program {
     if (c.op === 'exit') alive.splice(alive.indexOf(role), 1);
   }
   return calls;
+}
+
+function isSocket(model: ModelRun, role: number, fd: number): boolean {
+  const f = model.roles.get(role)!.main.files?.lookupRaw(fd);
+  return f !== null && f !== undefined && unixSockOfFile(f) !== null;
 }
 
 /** An epoll instance in `role`'s table, if it has one. */

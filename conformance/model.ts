@@ -1,4 +1,4 @@
-import { Epoll, FMODE_PATH, F_GETFL, F_GETLK, Kernel, KernelError, ModelError, type Flock, type Process } from '../src/index.js';
+import { Epoll, FMODE_PATH, F_GETFL, F_GETLK, Kernel, KernelError, ModelError, MSG_CTRUNC, MSG_DONTWAIT, MSG_TRUNC, Unix, type Flock, type Process } from '../src/index.js';
 import { pidfd, type PidfdApi } from '../src/plugins/pidfd/index.js';
 import { readExtra, writeData, type Call, type FdRow, type Obs } from './program.js';
 
@@ -88,6 +88,19 @@ export class ModelRun {
         case 'exec': p.exec(); break;
         case 'pidfd_open': ret = this.pf.pidfdOpen(p, n(0), n(1)); break;
         case 'pidfd_getfd': ret = this.pf.pidfdGetfd(p, n(0), n(1), n(2)); break;
+        case 'socketpair': x = Unix.socketpair(p, n(0)); break;
+        case 'sendmsg': {
+          const count = n(1);
+          ret = Unix.sendmsg(p, n(0), 'm', c.args.slice(2, 2 + count).map(Number), MSG_DONTWAIT | 0x4000);
+          break;
+        }
+        case 'recvmsg': {
+          const r = Unix.recvmsg(p, n(0), 1, n(1), n(2) | MSG_DONTWAIT);
+          ret = r.data.length;
+          x = [r.data, r.fds, r.flags & (MSG_CTRUNC | MSG_TRUNC)];
+          break;
+        }
+        case 'shutdown': ret = Unix.shutdown(p, n(0), n(1)); break;
         case 'epoll_create1': ret = Epoll.create1(p, n(0)); break;
         case 'epoll_ctl': ret = Epoll.ctl(p, n(0), n(1), n(2), { events: n(3) >>> 0, data: n(2) }); break;
         case 'epoll_wait': x = Epoll.wait(p, n(0), n(1), 0).map((e) => [e.data, e.events >>> 0]); ret = (x as unknown[]).length; break;

@@ -31,11 +31,13 @@ const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--i
 // Epoll in the conformance harness, vfs.mknod, Process.receiveFd and the parked-thread
 // classification: 369.3 kB and 32.9 kB.
 // The fdlab/extend entry (its own declarations per format): 372.8 kB.
+// AF_UNIX sockets, SCM_RIGHTS and both collectors (issue 10; the Kernel keeps the registry,
+// the collector comes with the first socket): 428.4 kB and 33.8 kB.
 // The io_uring plugin (fdlab/io-uring: its own ESM and CJS entries and declarations, and
 // the scenarios that use it) adds about 60 kB packed; the core import does not move
 // (FixedFileTable is tree-shaken out of `{ Kernel }`).
-const PACKED_BUDGET_KB = 440;
-const CORE_BUDGET_KB = 33;
+const PACKED_BUDGET_KB = 500;
+const CORE_BUDGET_KB = 34;
 budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
 
 async function coreImport(names, entry = './dist/index.js') {

@@ -40,3 +40,8 @@ export { allocStep, closeSlotStep, countStep, filpCloseSteps, flushStep, install
 export type { TaskWorld } from './task/world.js';
 export { EPOLL_SYSCALLS } from './epoll/index.js';
 export { Epitem, EpollRegistry, Eventpoll, epollWorldOf, type EpollWorld } from './epoll/eventpoll.js';
+export { UNIX_SYSCALLS } from './unix/index.js';
+export { attachUnixSock, Skb, UnixRegistry, type Edge, type UnixWorld } from './unix/sock.js';
+export { queueFilesInFlight, unixNotInflightSteps } from './unix/inflight.js';
+export { unixGcSteps } from './unix/gc.js';
+export { unixReleaseSock as unixReleaseSockSteps } from './unix/release.js';

@@ -25,7 +25,7 @@ export { traceLog, traceObjectsOf, type EffectDetail, type TouchedObject, type T
 export type { Violation, ViolationKind } from './sim/violation.js';
 
 // trace: renderers over the event log
-export { renderDot, type DotOptions, renderHtml, type HtmlOptions, renderJson, TRACE_JSON_FORMAT, TRACE_JSON_VERSION, type JsonValue, renderMermaid, type MermaidOptions, renderText, type TextOptions, renderSvg, type SvgInput, type SvgOptions, type SvgSource, type SvgState, explainViolation, type FormatOptions, type CountedRefs, type FileRefs, type LockRefs, type ReferenceSnapshot, type SlotRefs, type TableRefs, render, type Renderers } from './trace/index.js';
+export { renderDot, type DotOptions, type DotUnixGraph, renderHtml, type HtmlOptions, renderJson, TRACE_JSON_FORMAT, TRACE_JSON_VERSION, type JsonValue, renderMermaid, type MermaidOptions, renderText, type TextOptions, renderSvg, type SvgInput, type SvgOptions, type SvgSource, type SvgState, explainViolation, type FormatOptions, type CountedRefs, type FileRefs, type LockRefs, type ReferenceSnapshot, type SlotRefs, type TableRefs, render, type Renderers } from './trace/index.js';
 
 // file: struct file
 export * from './file/constants.js';
@@ -80,3 +80,11 @@ export type { Plugin } from './kernel/plugin.js';
 
 // explore: stateless model checking of scenarios
 export * from './explore/index.js';
+
+// unix: AF_UNIX sockets, SCM_RIGHTS and the garbage collector
+export { Unix, UnixGc, type UnixSys } from './unix/index.js';
+export * from './unix/constants.js';
+export { UnixSock, unixSockOfFile, type UnixGcReport } from './unix/sock.js';
+export { unixSocketOperations } from './unix/file-ops.js';
+export type { RecvResult } from './unix/recvmsg.js';
+export type { UnixGcKind, UnixPeekGcLock, UnixPolicy } from './unix/policy.js';

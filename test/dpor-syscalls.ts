@@ -5,8 +5,8 @@
  * 1–2 calls with arguments drawn from small domains. A syscall listed where it is defined
  * joins these programs without anyone editing this file.
  */
-import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, defineScenario, explore, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, KernelError, O_CLOEXEC, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random, type Kernel, type KernelPath, type Scenario, type Sys } from 'fdlab';
-import { CORE_SYSCALLS, EPOLL_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
+import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, defineScenario, explore, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, KernelError, O_CLOEXEC, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random, SOCK_DGRAM, Unix, type Kernel, type KernelPath, type Scenario, type Sys } from 'fdlab';
+import { CORE_SYSCALLS, EPOLL_SYSCALLS, UNIX_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
 import { pidfd, PIDFD_SYSCALLS, type PidfdApi } from 'fdlab/pidfd';
 import {
   IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS, IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_READ, IORING_REGISTER_FILES,
@@ -20,7 +20,7 @@ const URING_CALLS: readonly SyscallSpec<PidfdApi>[] = URING_SYSCALLS.map((s) => 
 export const URING_POOL: readonly SyscallSpec<PidfdApi>[] = [...URING_CALLS, ...URING_CALLS, ...CORE_SYSCALLS.filter((s) => ['close', 'read', 'dup2', 'getdents64'].includes(s.name))];
 
 /** Every call the generator may draw. */
-export const ALL_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = [...CORE_SYSCALLS, ...EPOLL_SYSCALLS, ...PIDFD_SYSCALLS, ...URING_CALLS];
+export const ALL_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = [...CORE_SYSCALLS, ...EPOLL_SYSCALLS, ...UNIX_SYSCALLS, ...PIDFD_SYSCALLS, ...URING_CALLS];
 
 const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
   fd: [0, 1, 2, 3, 4, 5],
@@ -40,6 +40,10 @@ const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
   int: [0, 1],
   pid: [1, 2],
   epollOp: [1, 2, 3],
+  sockType: [1, 2, 5],
+  fdList: [[], [3], [4]],
+  msgFlags: [0, 2],
+  sunPath: ['\0a', '/tmp/s'],
   uringRegister: [[IORING_REGISTER_FILES, [0, -1], 2], [IORING_REGISTER_FILES_UPDATE, { offset: 0, data: [1] }, 1], [IORING_UNREGISTER_FILES, null, 0]],
   uringSqe: [
     { opcode: IORING_OP_READ, flags: IOSQE_FIXED_FILE | IOSQE_ASYNC, fd: 0, off: -1, len: 1 },
@@ -82,6 +86,7 @@ export function randomCallProgram(r: Random, pool: readonly SyscallSpec<PidfdApi
 }
 
 const BY_NAME = new Map(ALL_SYSCALLS.map((s) => [s.name, s]));
+const UNIX_NAMES = new Set(UNIX_SYSCALLS.map((s) => s.name));
 const URING_NAMES = new Set(URING_SYSCALLS.map((s) => s.name));
 
 function* body(sys: Sys, calls: readonly Call[], api: PidfdApi): KernelPath<unknown[]> {
@@ -112,6 +117,9 @@ export function callScenario(prog: SyscallProgram): Scenario<unknown> {
       const [r, w] = p.pipe(0); // 2, 3
       p.write(w, 'ab');
       void r;
+      // A socket pair only for programs that use sockets: closing it is several steps
+      // (release, purge, the collector), which would push other programs past naive search.
+      if (prog.threads.some((t) => t.calls.some((c) => UNIX_NAMES.has(c.name)))) Unix.socketpair(p, SOCK_DGRAM); // 4, 5
       // A ring with /data/log and /srv in its two fixed slots, only for programs that use
       // io_uring (at the lowest free fd, 4): its teardown adds steps to every run.
       if (prog.threads.some((t) => t.calls.some((c) => URING_NAMES.has(c.name)))) {

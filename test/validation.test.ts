@@ -8,7 +8,7 @@
  * unchanged.
  */
 import { describe, expect, it } from 'vitest';
-import { explore, F_DUPFD, F_GETLK, F_SETFD, F_SETLK, F_WRLCK, Kernel, KernelError, ModelError, O_CLOEXEC, O_PATH, O_RDONLY, O_RDWR, replay, SEEK_CUR, SEEK_SET, shrinkSchedule, type ErrnoName, type Kernel as KernelT, type KernelPath, type Process, type Sys } from '../src/index.js';
+import { explore, F_DUPFD, F_GETLK, F_SETFD, F_SETLK, F_WRLCK, Kernel, KernelError, ModelError, MSG_DONTWAIT, O_CLOEXEC, O_PATH, O_RDONLY, O_RDWR, replay, SEEK_CUR, SEEK_SET, shrinkSchedule, SOCK_DGRAM, Unix, type ErrnoName, type Kernel as KernelT, type KernelPath, type Process, type Sys } from '../src/index.js';
 import { describeValue } from '../src/extend.js';
 import { pidfd, type PidfdApi } from '../src/plugins/pidfd/index.js';
 import { IORING_OP_NOP, IORING_REGISTER_FILES, ioUring, type UringApi } from '../src/plugins/io-uring/index.js';
@@ -72,7 +72,7 @@ interface Slot {
 
 const LOCK = { type: F_WRLCK, start: 0, len: 1 };
 
-/** Fixture: fd 0 /data/log O_RDWR, fd 1 a directory, fds 2/3 a pipe, fd 4 O_PATH, RLIMIT_NOFILE 64. */
+/** Fixture: fd 0 /data/log O_RDWR, fd 1 a directory, fds 2/3 a pipe, fd 4 O_PATH, fds 5/6 a datagram socket pair, RLIMIT_NOFILE 64. */
 function fixture(): { k: KernelT; p: Process } {
   const k = newKernel({ rlimitNofile: 64 });
   const p = k.spawnProcess();
@@ -81,6 +81,7 @@ function fixture(): { k: KernelT; p: Process } {
   p.pipe();
   p.open('/data/log', O_PATH);
   p.read(0, 2);
+  Unix.socketpair(p, SOCK_DGRAM);
   return { k, p };
 }
 
@@ -118,6 +119,14 @@ const SLOTS: Slot[] = [
   // nfds, not with an errno: only non-numbers are checked here.
   { call: 'poll', arg: 'pollfd.fd', numbers: () => undefined, plain: (p, v) => p.poll([{ fd: v, events: 1 }], 0), sys: (s, v) => s.poll([{ fd: v, events: 1 }], 0) },
   { call: 'select', arg: 'fd', numbers: () => undefined, plain: (p, v) => p.select(64, [v], [], [], 0), sys: (s, v) => s.select(64, [v], [], [], 0) },
+  { call: 'socketpair', arg: 'type', numbers: always('EINVAL'), plain: (p, v) => Unix.socketpair(p, v), sys: (s, v) => Unix.on(s).socketpair(v) },
+  { call: 'socket', arg: 'type', numbers: always('EINVAL'), plain: (p, v) => Unix.socket(p, v), sys: (s, v) => Unix.on(s).socket(v) },
+  { call: 'sendmsg', arg: 'fd', numbers: always('EBADF'), plain: (p, v) => Unix.sendmsg(p, v, 'x'), sys: (s, v) => Unix.on(s).sendmsg(v, 'x', []) },
+  { call: 'sendmsg', arg: 'SCM_RIGHTS fd', numbers: always('EBADF'), plain: (p, v) => Unix.sendmsg(p, 5, 'x', [v]), sys: (s, v) => Unix.on(s).sendmsg(5, 'x', [v]) },
+  { call: 'recvmsg', arg: 'fd', numbers: always('EBADF'), plain: (p, v) => Unix.recvmsg(p, v, 1), sys: (s, v) => Unix.on(s).recvmsg(v, 1) },
+  { call: 'recvmsg', arg: 'count', numbers: sizeT, plain: (p, v) => Unix.recvmsg(p, 6, v, 1, MSG_DONTWAIT), sys: (s, v) => Unix.on(s).recvmsg(6, v, 1, MSG_DONTWAIT), optional: true },
+  { call: 'shutdown', arg: 'how', numbers: always('EINVAL'), plain: (p, v) => Unix.shutdown(p, 5, v), sys: (s, v) => Unix.on(s).shutdown(5, v) },
+  { call: 'accept4', arg: 'flags', numbers: always('EINVAL'), plain: (p, v) => Unix.accept(p, 5, v), sys: (s, v) => Unix.on(s).accept(5, v), optional: true },
   { call: 'unshare', arg: 'flags', numbers: always('EINVAL'), plain: (p, v) => p.unshare(v), sys: (s, v) => s.unshare(v) },
 ];
 

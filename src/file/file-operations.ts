@@ -55,6 +55,8 @@ export interface FileOperations {
   readBlocks?(file: RefFile, count: number): WaitQueue | null;
   /** The queue a write of `data` would sleep on now (no room), or null. */
   writeBlocks?(file: RefFile, data: string): WaitQueue | null;
+  /** ->fasync: F_SETFL turning O_ASYNC on or off; a type without it keeps O_ASYNC clear (setfl() in fs/fcntl.c). */
+  fasync?(file: RefFile, on: boolean): void;
   /** ->flush: called on every close of an fd referring to the file (filp_flush()). */
   flush?(file: RefFile, owner: object): void;
   /**

@@ -19,6 +19,7 @@ import type { AuditEntry, AuditReport, OwnerSource } from './audit.js';
 import type { Plugin } from './plugin.js';
 import { checkPolicy, DEFAULT_POLICY, isResolvedPolicy, POLICY_PRESETS, type KernelPolicy, type PolicyInput } from './policies.js';
 import { takeSnapshot, type KernelSnapshot } from './snapshot.js';
+import { UnixRegistry, type UnixGcReport, type UnixWorld } from '../unix/sock.js';
 
 /**
  * Options of `new Kernel()`.
@@ -118,7 +119,7 @@ function checkRunStrategy(s: unknown): void {
  * k.audit().ok;           // true: every reference has an owner
  * ```
  */
-export class Kernel implements TaskWorld, EpollWorld {
+export class Kernel implements TaskWorld, EpollWorld, UnixWorld {
   /** The step engine: threads, scheduler state, events, violations. */
   readonly engine: Engine;
   /** The resolved behaviour switches. */
@@ -150,6 +151,7 @@ export class Kernel implements TaskWorld, EpollWorld {
   /** Engine object id of the pid namespace (see {@link pidNsAccess}). */
   readonly pidNsId: number;
   private tableNames = new Map<Process, number>();
+  private unixReg: UnixRegistry | null = null;
 
   /** @param opts - policy, tracing and limits */
   constructor(opts: KernelOptions = {}) {
@@ -178,6 +180,31 @@ export class Kernel implements TaskWorld, EpollWorld {
    */
   pidNsAccess(write: boolean): number {
     return access(this.pidNsId, 0, write);
+  }
+
+  /**
+   * The AF_UNIX layer's state (sockets, bound names, the collector's lock and in-flight
+   * accounting), created on first use so kernels without sockets register nothing.
+   */
+  get unix(): UnixRegistry {
+    return (this.unixReg ??= new UnixRegistry(this.engine));
+  }
+
+  /** The AF_UNIX layer's state if anything created it, else null (lookups that must not create it). */
+  get unixIfAny(): UnixRegistry | null {
+    return this.unixReg;
+  }
+
+  /**
+   * Runs the AF_UNIX garbage collector once, to completion, outside any thread (the
+   * policy's `unixGc` decides which collector). Models a call of unix_gc().
+   */
+  unixGc(): UnixGcReport {
+    // The collector is registered by the AF_UNIX layer on first use: a kernel that never
+    // made a socket has nothing in flight, and `import { Kernel }` does not pull it in.
+    const run = this.unixReg?.collector;
+    if (run === undefined || run === null) return { kind: this.policy.unixGc, components: [], collected: [], skipped: false };
+    return this.engine.runPlain(this.engine.setupThread, run(this));
   }
 
   /** Live and exited processes by pid. */
@@ -292,6 +319,7 @@ export class Kernel implements TaskWorld, EpollWorld {
       if (m.count !== n) problems.push(`mount ${m.path}: mnt_count ${m.count} but ${n} live file(s) on it`);
     }
     problems.push(...this.epoll.problems());
+    if (this.unixReg !== null) problems.push(...this.unixReg.problems());
     for (const check of this.auditChecks.list) problems.push(...check());
     return { ok: problems.length === 0, problems, files };
   }

@@ -5,6 +5,7 @@ import type { FdtablePolicy } from '../fdtable/policy.js';
 import type { UringPolicy } from '../fdtable/uring-policy.js';
 import type { FilePolicy } from '../file/world.js';
 import type { TaskPolicy } from '../task/policy.js';
+import type { UnixPolicy } from '../unix/policy.js';
 
 /**
  * Every behaviour switch of the kernel model: one key per behaviour that changed in
@@ -17,7 +18,7 @@ import type { TaskPolicy } from '../task/policy.js';
  * k.policy.fdgetPos; // 'when-shared'
  * ```
  */
-export interface KernelPolicy extends FilePolicy, FdtablePolicy, TaskPolicy, EpollPolicy, UringPolicy {}
+export interface KernelPolicy extends FilePolicy, FdtablePolicy, TaskPolicy, EpollPolicy, UnixPolicy, UringPolicy {}
 
 /**
  * How to name a policy: a preset name, a partial object of switches, or a list of those
@@ -49,6 +50,8 @@ export const DEFAULT_POLICY: KernelPolicy = {
   closeFput: 'sync',
   epollItemPoll: 'epi-fget',
   epollMaxUserWatches: 1 << 20,
+  unixGc: 'scc',
+  unixPeekGcLock: 'none',
   uringPosLock: 'always',
   uringFileRegistration: 'plain',
 };
@@ -77,7 +80,10 @@ export const DEFAULT_POLICY: KernelPolicy = {
  *   merged `ring_sock` design, `'scm'`).
  * - `linux-6.9`: epoll pins a file before polling it (epi_fget(), 4efaa5acf0a1); every
  *   earlier preset polls the borrowed pointer (`epollItemPoll: 'borrow'`).
- * - `linux-6.15` / `current`: raw file_ref compare in fdget_pos().
+ * - `linux-6.15` / `current`: raw file_ref compare in fdget_pos(); the graph (scc) AF_UNIX
+ *   collector (v6.10), which dropped the MSG_PEEK lock dance (118f457da9ed). Up to
+ *   `linux-6.9` the classic collector runs; from `linux-5.16` with the MSG_PEEK
+ *   handshake (cbcf01128d0a, v5.14).
  *
  * @example
  * ```ts
@@ -86,15 +92,15 @@ export const DEFAULT_POLICY: KernelPolicy = {
  * ```
  */
 export const POLICY_PRESETS: Readonly<Record<PresetName, Partial<KernelPolicy>>> = {
-  'linux-3.14': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'before-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', uringFileRegistration: 'scm' },
-  'linux-5.11': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', uringFileRegistration: 'scm' },
-  'linux-5.16': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', uringFileRegistration: 'scm' },
-  'linux-6.4': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', uringFileRegistration: 'scm' },
-  'linux-6.5-rc': { closeFput: 'task_work', fdgetPos: 'always', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', uringFileRegistration: 'scm' },
-  'linux-6.5': { closeFput: 'task_work', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', uringFileRegistration: 'scm' },
-  'linux-6.6': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', uringFileRegistration: 'scm' },
-  'linux-6.7': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'borrow' },
-  'linux-6.9': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'epi-fget' },
+  'linux-3.14': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'before-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'none', uringFileRegistration: 'scm' },
+  'linux-5.11': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'none', uringFileRegistration: 'scm' },
+  'linux-5.16': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
+  'linux-6.4': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
+  'linux-6.5-rc': { closeFput: 'task_work', fdgetPos: 'always', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
+  'linux-6.5': { closeFput: 'task_work', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
+  'linux-6.6': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
+  'linux-6.7': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock' },
+  'linux-6.9': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'epi-fget', unixGc: 'classic', unixPeekGcLock: 'lock-unlock' },
   'linux-6.15': { ...DEFAULT_POLICY },
   current: { ...DEFAULT_POLICY },
 };
@@ -115,6 +121,8 @@ export const POLICY_VALUES: Readonly<Record<string, readonly string[]>> = {
   execUnshare: ['before-de_thread', 'after-de_thread'],
   closeFput: ['sync', 'task_work'],
   epollItemPoll: ['borrow', 'epi-fget', 'epi-fget-nouser'],
+  unixGc: ['classic', 'scc'],
+  unixPeekGcLock: ['none', 'lock-unlock'],
   uringPosLock: ['when-shared', 'always'],
   uringFileRegistration: ['scm-as-posted', 'scm', 'plain'],
 };
@@ -226,6 +234,10 @@ export interface PolicyHistory {
   readonly closeFput: Readonly<Record<KernelPolicy['closeFput'], PolicyValueOrigin>>;
   /** How ep_item_poll() gets at the watched file. */
   readonly epollItemPoll: Readonly<Record<KernelPolicy['epollItemPoll'], PolicyValueOrigin>>;
+  /** Which AF_UNIX garbage collector runs. */
+  readonly unixGc: Readonly<Record<KernelPolicy['unixGc'], PolicyValueOrigin>>;
+  /** Whether MSG_PEEK serialises with the collector. */
+  readonly unixPeekGcLock: Readonly<Record<KernelPolicy['unixPeekGcLock'], PolicyValueOrigin>>;
   /** When io_uring's (proposed) GETDENTS takes f_pos_lock. */
   readonly uringPosLock: Readonly<Record<KernelPolicy['uringPosLock'], PolicyValueOrigin>>;
   /** How io_uring holds registered files. */
@@ -273,6 +285,14 @@ export const POLICY_HISTORY: PolicyHistory = {
     borrow: { commit: null, title: 'ep_item_poll() on the epitem\'s borrowed struct file pointer', since: 'v3.14', seed: 'seed 002: epoll file lifetimes' },
     'epi-fget': { commit: '4efaa5acf0a1', title: 'epoll: be better about file lifetimes', since: 'v6.9', seed: 'seed 002: epoll file lifetimes' },
     'epi-fget-nouser': { commit: null, title: 'take the reference only on SB_NOUSER filesystems (proposed in the seed-002 thread, never merged)', since: 'v6.9-proposal', seed: 'seed 002: epoll file lifetimes' },
+  },
+  unixGc: {
+    classic: { commit: '1fd05ba5a2f2', title: '[AF_UNIX]: Rewrite garbage collector, fixes race. (Miklos Szeredi)', since: 'v2.6.23' },
+    scc: { commit: null, title: 'af_unix: Rework GC. (Kuniyuki Iwashima, 15-patch series: vertices and edges, iterative Tarjan SCC)', since: 'v6.10' },
+  },
+  unixPeekGcLock: {
+    none: { commit: null, title: 'unix_peek_fds() duplicates in-flight files with no handshake with the collector', since: 'v3.14', seed: 'CVE-2021-0920' },
+    'lock-unlock': { commit: 'cbcf01128d0a', title: 'af_unix: fix garbage collect vs MSG_PEEK', since: 'v5.14', seed: 'CVE-2021-0920' },
   },
   uringPosLock: {
     'when-shared': { commit: null, title: 'io_uring: add support for getdents (Hao Xu, trylock copied from __fdget_pos(); posted, never merged)', since: 'v6.5-proposal', seed: 'seed 000: pidfd_getfd and f_pos_lock' },

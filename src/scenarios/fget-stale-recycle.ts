@@ -12,8 +12,9 @@ import { defineScenario } from '../explore/scenario.js';
  * No released kernel had the `before` combination: the recheck (054aa8d439b9, v5.16)
  * came years before the filp cache became SLAB_TYPESAFE_BY_RCU, and until then a file
  * was freed by call_rcu, so an RCU reader could not see it recycled. CVE-2021-4083
- * itself was a different race — close() against the AF_UNIX garbage collector's
- * fget() — and joins the catalogue with AF_UNIX.
+ * itself was a different race — fget() against close() while the AF_UNIX garbage
+ * collector runs — which is the `unix-gc-close-race` scenario; the same `fgetRecheck`
+ * values fix both.
  *
  * @example
  * ```ts

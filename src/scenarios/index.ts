@@ -14,15 +14,16 @@ import { epollUmountBusy, type EpollUmountBusyContext } from './epoll-umount-bus
 import { execPosixLocks, type ExecPosixLocksContext } from './exec-posix-locks.js';
 import { fgetStaleRecycle } from './fget-stale-recycle.js';
 import { pidfdGetfdFpos, pidfdGetfdFposRegular } from './pidfd-getfd-fpos.js';
+import { unixGcCloseRace, unixGcCycle, unixGcMsgPeek, type UnixGcCycleContext } from './unix-gc.js';
 import { uringFixedFpos } from './uring-fixed-fpos.js';
 import { uringFixedInstall, type UringFixedInstallContext } from './uring-fixed-install.js';
 import { uringHiddenPin, uringHiddenPinUnregister, type UringHiddenPinContext } from './uring-hidden-pin.js';
 import { uringRegisterErrorPath } from './uring-register-error-path.js';
 
-export type { EpollForkSharedContext, EpollUmountBusyContext, ExecPosixLocksContext, UringFixedInstallContext, UringHiddenPinContext };
+export type { EpollForkSharedContext, EpollUmountBusyContext, ExecPosixLocksContext, UnixGcCycleContext, UringFixedInstallContext, UringHiddenPinContext };
 export {
   coreStealFpos, epollForkShared, epollPollVsFput, epollUmountBusy, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular,
-  uringFixedFpos, uringFixedInstall, uringHiddenPin, uringHiddenPinUnregister, uringRegisterErrorPath,
+  unixGcCloseRace, unixGcCycle, unixGcMsgPeek, uringFixedFpos, uringFixedInstall, uringHiddenPin, uringHiddenPinUnregister, uringRegisterErrorPath,
 };
 
 /**
@@ -36,7 +37,7 @@ export {
  */
 export const scenarios: Readonly<Record<string, Scenario<never>>> = Object.freeze(
   Object.fromEntries(
-    ([pidfdGetfdFpos, pidfdGetfdFposRegular, coreStealFpos, fposThreadsShared, execPosixLocks, fgetStaleRecycle, epollPollVsFput, epollUmountBusy, epollForkShared,
+    ([pidfdGetfdFpos, pidfdGetfdFposRegular, coreStealFpos, fposThreadsShared, execPosixLocks, fgetStaleRecycle, epollPollVsFput, epollUmountBusy, epollForkShared, unixGcCloseRace, unixGcMsgPeek, unixGcCycle,
       uringFixedFpos, uringRegisterErrorPath, uringFixedInstall, uringHiddenPin, uringHiddenPinUnregister] as Array<Scenario<never>>).map((s) => [s.name, s]),
   ),
 );

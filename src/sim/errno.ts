@@ -63,8 +63,32 @@ export const ERRNO = {
   ELOOP: 40,
   /** Value too large for defined data type. */
   EOVERFLOW: 75,
+  /** Socket operation on non-socket. */
+  ENOTSOCK: 88,
+  /** Destination address required. */
+  EDESTADDRREQ: 89,
+  /** Protocol wrong type for socket. */
+  EPROTOTYPE: 91,
+  /** Protocol not supported. */
+  EPROTONOSUPPORT: 93,
+  /** Socket type not supported. */
+  ESOCKTNOSUPPORT: 94,
   /** Operation not supported. */
   EOPNOTSUPP: 95,
+  /** Address family not supported by protocol. */
+  EAFNOSUPPORT: 97,
+  /** Address already in use. */
+  EADDRINUSE: 98,
+  /** Connection reset by peer. */
+  ECONNRESET: 104,
+  /** Transport endpoint is already connected. */
+  EISCONN: 106,
+  /** Transport endpoint is not connected. */
+  ENOTCONN: 107,
+  /** Too many references (SCM_RIGHTS beyond the per-user in-flight limit). */
+  ETOOMANYREFS: 109,
+  /** Connection refused. */
+  ECONNREFUSED: 111,
   /** Operation now in progress. */
   EINPROGRESS: 115,
 } as const;

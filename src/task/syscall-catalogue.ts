@@ -12,6 +12,8 @@ import type { Sys } from './sys.js';
  * - `count`: a byte or entry count; `data`: bytes to write; `offset`, `whence`: lseek's
  * - `fcntlCmd`: an fcntl command without a struct argument; `int`: a small integer
  * - `pid`: a process id; `epollOp`: an EPOLL_CTL_* operation
+ * - `sockType`: a socket type word; `fdList`: fds to pass with SCM_RIGHTS;
+ *   `msgFlags`: recvmsg flags; `sunPath`: a socket address
  * - `uringRegister`: an io_uring_register() opcode with its argument and nr_args;
  *   `uringSqe`: one io_uring submission queue entry (the `fdlab/io-uring` plugin)
  *
@@ -23,7 +25,8 @@ import type { Sys } from './sys.js';
  */
 export type SyscallArgKind =
   | 'fd' | 'path' | 'openFlags' | 'dupFlags' | 'pipeFlags' | 'closeRangeFlags' | 'unshareFlags' | 'eventfdFlags' | 'epollFlags'
-  | 'count' | 'data' | 'offset' | 'whence' | 'fcntlCmd' | 'int' | 'pid' | 'epollOp' | 'uringRegister' | 'uringSqe';
+  | 'count' | 'data' | 'offset' | 'whence' | 'fcntlCmd' | 'int' | 'pid' | 'epollOp'
+  | 'sockType' | 'fdList' | 'msgFlags' | 'sunPath' | 'uringRegister' | 'uringSqe';
 
 /**
  * One stepped system call as a generator of calls sees it: its kernel name, its argument

@@ -18,6 +18,107 @@ export interface DotOptions extends FormatOptions {
   mounts?: boolean | undefined;
   /** Graph label (default `references at step N` or `references at the end`). */
   title?: string | undefined;
+  /**
+   * AF_UNIX sockets to draw over the references: each socket beside its file, an edge per
+   * in-flight copy from the socket to the socket whose queue holds it, and the components
+   * the collector found as clusters (red for the ones it freed). Take it from the live
+   * kernel with `UnixGc.graph(kernel)`; it describes that moment, not `atStep`.
+   */
+  unix?: DotUnixGraph | undefined;
+}
+
+/**
+ * The AF_UNIX in-flight graph as plain data, for {@link renderDot} (`UnixGc.graph(k)`
+ * builds it).
+ *
+ * @example
+ * ```ts
+ * import type { DotUnixGraph } from 'fdlab';
+ * const g: DotUnixGraph = {
+ *   sockets: [{ name: 'unix#1', file: 'file#3', inflight: 1, dead: false }],
+ *   edges: [{ from: 'unix#1', to: 'unix#1', skb: 'skb#1' }],
+ *   held: [{ skb: 'skb#1', on: 'unix#1', file: 'file#3' }],
+ *   components: [['unix#1']],
+ *   collected: [],
+ * };
+ * ```
+ */
+export interface DotUnixGraph {
+  /** Every socket. */
+  readonly sockets: ReadonlyArray<{
+    /** The socket's name, e.g. `unix#1`. */
+    readonly name: string;
+    /** Its file's name (none for an embryo or a released socket). */
+    readonly file?: string | undefined;
+    /** In-flight copies of its file. */
+    readonly inflight: number;
+    /** Released. */
+    readonly dead: boolean;
+    /** An embryo's listener. */
+    readonly listener?: string | undefined;
+  }>;
+  /** One per in-flight copy of a socket. */
+  readonly edges: ReadonlyArray<{
+    /** The socket whose file is in flight. */
+    readonly from: string;
+    /** The socket whose queue holds the message. */
+    readonly to: string;
+    /** The message, e.g. `skb#3`. */
+    readonly skb: string;
+  }>;
+  /** Every file reference a queued message holds (any file type). */
+  readonly held: ReadonlyArray<{
+    /** The message. */
+    readonly skb: string;
+    /** The socket whose queue it is on. */
+    readonly on: string;
+    /** The file's name. */
+    readonly file: string;
+  }>;
+  /** Strongly connected components of the in-flight graph (or the last collector run's). */
+  readonly components: ReadonlyArray<readonly string[]>;
+  /** Sockets the last collector run freed. */
+  readonly collected: readonly string[];
+}
+
+function renderUnix(g: DotUnixGraph, out: string[]): void {
+  const q = quoteDot;
+  const collected = new Set(g.collected);
+  const inComponent = new Set<string>();
+  g.components.forEach((c, i) => {
+    const dead = c.every((n) => collected.has(n));
+    out.push(`  subgraph ${q(`cluster_unix_${i}`)} {`);
+    out.push(`    label=${q(dead ? 'component (collected)' : 'component')};`);
+    out.push(`    style=${q('dashed')};`);
+    out.push(`    color=${q(dead ? 'red' : 'blue')};`);
+    for (const n of c) {
+      inComponent.add(n);
+      out.push(`    ${q(`sock:${n}`)};`);
+    }
+    out.push('  }');
+  });
+  for (const s of g.sockets) {
+    const lines = [s.name];
+    if (s.inflight > 0) lines.push(`in flight: ${s.inflight}`);
+    if (s.listener !== undefined) lines.push(`embryo of ${s.listener}`);
+    if (s.dead) lines.push('released');
+    const attrs = [`shape=${q('component')}`];
+    if (s.dead) attrs.push(`style=${q('dashed')}`, `color=${q('grey50')}`, `fontcolor=${q('grey50')}`);
+    if (collected.has(s.name)) attrs.push(`color=${q('red')}`);
+    out.push(`  ${q(`sock:${s.name}`)} [label=${q(lines.join('\n'))}, ${attrs.join(', ')}];`);
+    if (s.file !== undefined) out.push(`  ${q(s.file)} -> ${q(`sock:${s.name}`)} [style=${q('dotted')}, arrowhead=${q('none')}, label=${q('private_data')}];`);
+    if (s.listener !== undefined) out.push(`  ${q(`sock:${s.listener}`)} -> ${q(`sock:${s.name}`)} [style=${q('dotted')}, label=${q('accept queue')}];`);
+  }
+  const skbs = new Set<string>();
+  for (const h of g.held) {
+    if (!skbs.has(h.skb)) {
+      skbs.add(h.skb);
+      out.push(`  ${q(h.skb)} [label=${q(`${h.skb}\non ${h.on}`)}, shape=${q('note')}];`);
+      out.push(`  ${q(`sock:${h.on}`)} -> ${q(h.skb)} [style=${q('dotted')}, label=${q('sk_receive_queue')}];`);
+    }
+    out.push(`  ${q(h.skb)} -> ${q(h.file)} [label=${q('SCM_RIGHTS')}];`);
+  }
+  for (const e of g.edges) out.push(`  ${q(`sock:${e.from}`)} -> ${q(`sock:${e.to}`)} [color=${q('purple')}, label=${q(`in flight (${e.skb})`)}];`);
 }
 
 /**
@@ -40,7 +141,8 @@ export function quoteDot(s: string): string {
  * its visible holders is marked `unowned refs: n` (references held by threads or kernel
  * objects, or leaked); a file with more slots than references `slots without refs: n`
  * (a use-after-free waiting to happen); `__fput` in progress and freed files are drawn
- * dashed and grey.
+ * dashed and grey. With `unix`, AF_UNIX sockets, their in-flight edges and the
+ * collector's components are drawn too.
  *
  * @example
  * ```ts
@@ -73,16 +175,20 @@ export function renderDot(events: readonly TraceEvent[], options: DotOptions = {
     }
     out.push('  }');
   });
+  const inFlight = new Map<string, number>();
+  for (const h of options.unix?.held ?? []) inFlight.set(h.file, (inFlight.get(h.file) ?? 0) + 1);
   for (const f of snap.files) {
     const lines = [f.name];
+    // References held by queued AF_UNIX messages have an owner: the message.
+    const unowned = f.unowned - (inFlight.get(f.name) ?? 0);
     if (f.path !== undefined) lines.push(f.path);
     lines.push(`f_count ${formatCount(f.count, options)}`);
     const attrs: string[] = [`shape=${q('ellipse')}`];
     if (f.state === 'freed') lines.push('freed');
     else if (f.state === 'dying') lines.push('__fput');
     if (f.state !== 'open') attrs.push(`style=${q('dashed')}`, `color=${q('grey50')}`, `fontcolor=${q('grey50')}`);
-    if (f.unowned > 0 && f.state === 'open') {
-      lines.push(`unowned refs: ${f.unowned}`);
+    if (unowned > 0 && f.state === 'open') {
+      lines.push(`unowned refs: ${unowned}`);
       attrs.push(`color=${q('darkorange')}`, `penwidth=${q('2')}`);
     }
     if (f.missing > 0) {
@@ -105,6 +211,7 @@ export function renderDot(events: readonly TraceEvent[], options: DotOptions = {
     out.push(`  ${q(`lock:${l.name}`)} [label=${q(`${l.name}\nheld by ${l.holder}`)}, shape=${q('note')}];`);
     if (l.file !== undefined) out.push(`  ${q(`lock:${l.name}`)} -> ${q(l.file)} [style=${q('dotted')}, arrowhead=${q('none')}];`);
   }
+  if (options.unix !== undefined) renderUnix(options.unix, out);
   out.push('}');
   return `${out.join('\n')}\n`;
 }

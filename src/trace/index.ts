@@ -5,7 +5,7 @@ import { renderMermaid } from './mermaid.js';
 import { renderText } from './text.js';
 import { renderSvg } from './svg.js';
 
-export { renderDot, quoteDot, type DotOptions } from './dot.js';
+export { renderDot, quoteDot, type DotOptions, type DotUnixGraph } from './dot.js';
 export { escapeHtml, renderHtml, scriptJson, type HtmlOptions } from './html.js';
 export { eventToJson, renderJson, TRACE_JSON_FORMAT, TRACE_JSON_VERSION, type JsonValue } from './json.js';
 export { escapeMermaid, renderMermaid, type MermaidOptions } from './mermaid.js';

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import {
   CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_RDLCK, F_SETFD,
   F_SETLK, F_UNLCK, F_WRLCK, O_APPEND, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
+  MSG_CMSG_CLOEXEC, MSG_DONTWAIT, MSG_PEEK, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, Unix,
   type Kernel, type KernelPath, type Process, type Sys,
 } from '../../src/index.js';
 import { pidfd, type PidfdApi } from '../../src/plugins/pidfd/index.js';
@@ -130,6 +131,46 @@ const pidfds: Subsystem = {
   },
 };
 
+const SOCK_TYPES = [SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM | SOCK_NONBLOCK];
+const RECV_FLAGS = [MSG_DONTWAIT, MSG_DONTWAIT | MSG_PEEK, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, 0];
+const NAMES = ['\0a', '/tmp/s'];
+
+const unixSockets: Subsystem = {
+  name: 'unix',
+  ops: {
+    socketpair: { args: [small(3)], plain: (_w, p, [t]) => Unix.socketpair(p, SOCK_TYPES[t!]!), steps: (_w, s, [t]) => Unix.on(s).socketpair(SOCK_TYPES[t!]!) },
+    listen: {
+      args: [small(1)],
+      plain: (_w, p, [n]) => {
+        const l = Unix.socket(p, SOCK_STREAM | SOCK_NONBLOCK);
+        Unix.bind(p, l, NAMES[n!]!);
+        return Unix.listen(p, l, 2);
+      },
+      *steps(_w, s, [n]) {
+        const u = Unix.on(s);
+        const l = yield* u.socket(SOCK_STREAM | SOCK_NONBLOCK);
+        yield* u.bind(l, NAMES[n!]!);
+        return yield* u.listen(l, 2);
+      },
+    },
+    connect: { args: [fd, small(1)], plain: (_w, p, [a, n]) => Unix.connect(p, a!, NAMES[n!]!), steps: (_w, s, [a, n]) => Unix.on(s).connect(a!, NAMES[n!]!) },
+    accept: { args: [fd], plain: (_w, p, [a]) => Unix.accept(p, a!), steps: (_w, s, [a]) => Unix.on(s).accept(a!) },
+    sendmsg: {
+      args: [fd, fd, fd],
+      plain: (_w, p, [a, b, c]) => Unix.sendmsg(p, a!, 'm', [b!, c!].filter((x) => x >= 0), MSG_DONTWAIT),
+      steps: (_w, s, [a, b, c]) => Unix.on(s).sendmsg(a!, 'm', [b!, c!].filter((x) => x >= 0), MSG_DONTWAIT),
+    },
+    recvmsg: {
+      args: [fd, small(3), small(2)],
+      // A plain call cannot sleep: it never blocks.
+      plain: (_w, p, [a, f, room]) => Unix.recvmsg(p, a!, 4, room!, RECV_FLAGS[f!]! | MSG_DONTWAIT),
+      steps: (_w, s, [a, f, room]) => Unix.on(s).recvmsg(a!, 4, room!, RECV_FLAGS[f!]!),
+    },
+    shutdown: { args: [fd, small(2)], plain: (_w, p, [a, h]) => Unix.shutdown(p, a!, h!), steps: (_w, s, [a, h]) => Unix.on(s).shutdown(a!, h!) },
+    gc: { args: [], plain: (w) => w.k.unixGc(), steps: (_w, s) => Unix.on(s).gc() },
+  },
+};
+
 const REGISTER: ReadonlyArray<readonly [number, RegisterArg, number]> = [
   [IORING_REGISTER_FILES, [0, 1, -1], 3],
   [IORING_REGISTER_FILES_UPDATE, { offset: 1, data: [2] }, 1],
@@ -173,7 +214,7 @@ function pidOf(w: FuzzWorld, i: number): number {
 }
 
 /** Every fuzzed subsystem: add epoll, unix sockets and io_uring here. */
-export const SUBSYSTEMS: readonly Subsystem[] = [fds, pipes, lifecycle, pidfds, uring];
+export const SUBSYSTEMS: readonly Subsystem[] = [fds, pipes, lifecycle, pidfds, unixSockets, uring];
 
 /** Installs the plugins the subsystems use; returns the world's plugin APIs. */
 export function installPlugins(k: Kernel): { pf: PidfdApi; uring: UringApi } {

@@ -25,13 +25,14 @@ const SETFL_MASK = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME;
 /**
  * setfl() in fs/fcntl.c: O_DIRECT needs a file that can do direct I/O (EINVAL; a pipe
  * takes it as packet mode); FASYNC follows the argument only for files with ->fasync
- * (pipes here); the rest of f_flags is kept. The argument is an `unsigned int`.
+ * (pipes, and types that define `fasync`); the rest of f_flags is kept. The argument is an `unsigned int`.
  */
 function setfl(f: RefFile, arg: number): number {
   const a = arg >>> 0;
   const fifo = f.inode.kind === 'fifo';
   if (!fifo && a & O_DIRECT && !(f.inode.kind === 'reg' && !(f.mode & FMODE_PATH))) throw new KernelError('EINVAL', 'fcntl', `F_SETFL O_DIRECT on ${f.name}`);
-  const keep = fifo ? SETFL_MASK | O_ASYNC : SETFL_MASK;
+  const keep = fifo || f.ops.fasync !== undefined ? SETFL_MASK | O_ASYNC : SETFL_MASK;
+  if (f.ops.fasync !== undefined && ((a ^ f.flags) & O_ASYNC) !== 0) f.ops.fasync(f, (a & O_ASYNC) !== 0);
   f.flags = (a & keep) | (f.flags & ~keep);
   return 0;
 }

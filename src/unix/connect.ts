@@ -1,0 +1,169 @@
+import { EPOLLIN, EPOLLRDNORM } from '../file/poll.js';
+import { F_STATE } from '../file/ref-file.js';
+import { O_NONBLOCK } from '../file/constants.js';
+import { KernelError } from '../sim/kernel-error.js';
+import { access, dynamicStep, type KernelPath } from '../sim/step.js';
+import { WaitEntry } from '../sim/wait-queue.js';
+import type { Task } from '../task/task.js';
+import { allocStep, installStep } from '../task/syscalls/steps.js';
+import { SOCK_CLOEXEC, SOCK_NONBLOCK } from './constants.js';
+import { sockAllocFile } from './socket.js';
+import { GC_STATE, SK_GC, SK_QUEUE, SK_STATE, UNIX_NAMES, type UnixSock } from './sock.js';
+import { sockfdLookup, sockfdPut, unixWorld } from './world.js';
+
+/** The checks of a socket address: an abstract name starts with '\0', a path with anything else; empty is EINVAL. @internal */
+export function checkSunPath(call: string, addr: string): void {
+  if (typeof addr !== 'string' || addr.length === 0) throw new KernelError('EINVAL', call, 'empty address');
+  // sizeof(sun_path) is 108, including the terminating NUL of a path name.
+  if (addr.length > (addr[0] === '\0' ? 108 : 107)) throw new KernelError('EINVAL', call, 'address longer than sun_path');
+}
+
+/**
+ * bind(fd, addr) as a kernel path: EINVAL if already bound, EADDRINUSE if the name is
+ * taken. Abstract names ('\0...') and path names share one table in the model (the
+ * kernel creates a socket inode for a path; the model does not create a file in its
+ * vfs). Models unix_bind(). @internal
+ */
+export function* bindSteps(t: Task, fd: number, addr: string): KernelPath<number> {
+  checkSunPath('bind', addr);
+  const w = unixWorld(t);
+  const reg = w.unix;
+  const [s, word] = yield* sockfdLookup(t, fd, 'bind');
+  try {
+    yield { fn: 'unix_bind', acc: [s.acc(SK_STATE, true), reg.acc(UNIX_NAMES, true)] };
+    w.engine.write(s.simId, SK_STATE);
+    w.engine.write(reg.simId, UNIX_NAMES);
+    if (s.addr !== null) throw new KernelError('EINVAL', 'bind', `${s.name} is already bound`);
+    if (reg.names.has(addr)) throw new KernelError('EADDRINUSE', 'bind', `${JSON.stringify(addr)} is in use`);
+    s.addr = addr;
+    reg.names.set(addr, s);
+    return 0;
+  } finally {
+    yield* sockfdPut(t, word);
+  }
+}
+
+/** listen(fd, backlog): EOPNOTSUPP for datagrams, EINVAL unless bound. Models unix_listen(). @internal */
+export function* listenSteps(t: Task, fd: number, backlog: number): KernelPath<number> {
+  const w = unixWorld(t);
+  const [s, word] = yield* sockfdLookup(t, fd, 'listen');
+  try {
+    yield { fn: 'unix_listen', acc: [s.acc(SK_STATE, true)] };
+    w.engine.write(s.simId, SK_STATE);
+    if (!s.connOriented) throw new KernelError('EOPNOTSUPP', 'listen', `${s.name} is a datagram socket`);
+    if (s.addr === null) throw new KernelError('EINVAL', 'listen', `${s.name} is not bound`);
+    if (s.state === 'connected') throw new KernelError('EINVAL', 'listen', `${s.name} is connected`);
+    s.state = 'listening';
+    s.backlog = Math.max(0, Math.min(backlog, 4096));
+    return 0;
+  } finally {
+    yield* sockfdPut(t, word);
+  }
+}
+
+function connectAccesses(s: UnixSock, addr: string, names: Map<string, UnixSock>, reg: { acc(f: number, w: boolean): number }): number[] {
+  const acc = [s.acc(SK_STATE, true), reg.acc(UNIX_NAMES, false)];
+  const l = names.get(addr);
+  if (l !== undefined) acc.push(l.acc(SK_STATE, true), l.acc(SK_QUEUE, true), l.wq.writeAccess());
+  return acc;
+}
+
+/**
+ * connect(fd, addr) as a kernel path. A stream or seqpacket socket: ECONNREFUSED unless
+ * `addr` names a listening socket, EISCONN if connected, EAGAIN while the listener's
+ * backlog is full; otherwise one step creates the embryo socket (a `struct sock` with no
+ * file), links the two as peers and queues the embryo on the listener, waking it —
+ * messages sent before accept() wait in the embryo's queue, where the collector sees
+ * them as the listener's. A datagram socket just takes `addr` as its peer. Models
+ * unix_stream_connect() / unix_dgram_connect(). @internal
+ */
+export function* connectSteps(t: Task, fd: number, addr: string): KernelPath<number> {
+  checkSunPath('connect', addr);
+  const w = unixWorld(t);
+  const reg = w.unix;
+  const [s, word] = yield* sockfdLookup(t, fd, 'connect');
+  try {
+    yield dynamicStep(w.engine, 'unix_stream_connect', () => connectAccesses(s, addr, reg.names, reg));
+    w.engine.write(s.simId, SK_STATE);
+    w.engine.read(reg.simId, UNIX_NAMES);
+    const l = reg.names.get(addr);
+    if (l === undefined || l.dead) throw new KernelError('ECONNREFUSED', 'connect', `nothing bound at ${JSON.stringify(addr)}`);
+    if (l.type !== s.type) throw new KernelError('EPROTOTYPE', 'connect', 'socket types differ');
+    w.engine.write(l.simId, SK_STATE);
+    w.engine.write(l.simId, SK_QUEUE);
+    if (!s.connOriented) {
+      s.peer = l;
+      return 0;
+    }
+    if (s.state === 'connected') throw new KernelError('EISCONN', 'connect', `${s.name} is connected`);
+    if (s.state === 'listening') throw new KernelError('EINVAL', 'connect', `${s.name} is listening`);
+    if (l.state !== 'listening') throw new KernelError('ECONNREFUSED', 'connect', `${l.name} is not listening`);
+    if (l.acceptQ.length > l.backlog) throw new KernelError('EAGAIN', 'connect', `${l.name}'s backlog is full`);
+    const emb = reg.newSock(s.type);
+    emb.state = 'connected';
+    emb.listener = l;
+    emb.peer = s;
+    s.peer = emb;
+    s.state = 'connected';
+    l.acceptQ.push(emb);
+    l.wq.wakeUp(EPOLLIN | EPOLLRDNORM);
+    return 0;
+  } finally {
+    yield* sockfdPut(t, word);
+  }
+}
+
+/**
+ * accept4(fd, flags) as a kernel path: EINVAL unless listening; wait for an embryo
+ * (EAGAIN non-blocking); reserve an fd; take the first embryo off the accept queue and
+ * give it a file; clear its listener link under unix_gc_lock (unix_update_edges(): its
+ * in-flight files now count as its own); install. Models unix_accept(). @internal
+ */
+export function* acceptSteps(t: Task, fd: number, flags: number): KernelPath<number> {
+  if (!Number.isInteger(flags) || flags < 0 || flags > 0x7fffffff || (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) throw new KernelError('EINVAL', 'accept4', `bad flags ${flags}`);
+  const w = unixWorld(t);
+  const reg = w.unix;
+  const [l, word] = yield* sockfdLookup(t, fd, 'accept4');
+  const files = t.filesOrThrow('accept4');
+  try {
+    for (;;) {
+      const lf = l.file;
+      yield { fn: 'skb_recv_datagram(accept)', acc: [l.acc(SK_STATE, false), l.acc(SK_QUEUE, false), l.wq.writeAccess(), ...(lf === null ? [] : [access(lf.simId, F_STATE, false)])] };
+      w.engine.read(l.simId, SK_STATE);
+      w.engine.read(l.simId, SK_QUEUE);
+      if (l.state !== 'listening') throw new KernelError('EINVAL', 'accept4', `${l.name} is not listening`);
+      if (l.acceptQ.length > 0) break;
+      if (lf !== null) w.engine.read(lf.simId, F_STATE);
+      if (lf !== null && lf.flags & O_NONBLOCK) throw new KernelError('EAGAIN', 'accept4', `no connection waits on ${l.name}`);
+      const entry = new WaitEntry(l.wq, t.sim, true);
+      l.wq.add(entry);
+      try {
+        yield entry.sleepStep();
+      } finally {
+        l.wq.remove(entry);
+      }
+      if (t.sim.killed) throw new KernelError('EINTR', 'accept4', 'fatal signal while waiting');
+    }
+    yield allocStep(files, w.slab.allocAccess(), l.acc(SK_QUEUE, true));
+    const nfd = files.allocFd(0, t.process.rlimitNofile, (flags & SOCK_CLOEXEC) !== 0);
+    w.engine.write(l.simId, SK_QUEUE);
+    const emb = l.acceptQ.shift();
+    if (emb === undefined) {
+      files.putUnusedFd(nfd);
+      throw new KernelError('EAGAIN', 'accept4', `the connection on ${l.name} went away`);
+    }
+    const f = sockAllocFile(w, emb, flags);
+    yield reg.gcLock.lockStep();
+    reg.gcLock.lock();
+    yield { fn: 'unix_update_edges', acc: [emb.acc(SK_STATE, true), emb.acc(SK_GC, true), reg.acc(GC_STATE, true)] };
+    w.engine.write(emb.simId, SK_STATE);
+    emb.listener = null;
+    yield reg.gcLock.unlockStep();
+    reg.gcLock.unlock();
+    yield installStep(files, nfd);
+    files.fdInstall(nfd, f);
+    return nfd;
+  } finally {
+    yield* sockfdPut(t, word);
+  }
+}

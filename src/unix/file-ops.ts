@@ -1,0 +1,105 @@
+import type { FileOperations } from '../file/file-operations.js';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM, pollWait } from '../file/poll.js';
+import type { RefFile } from '../file/ref-file.js';
+import { KernelError } from '../sim/kernel-error.js';
+import { RCV_SHUTDOWN, SEND_SHUTDOWN, UNIX_QUEUE_MAX } from './constants.js';
+import { unixReleaseSock } from './release.js';
+import { SK_QUEUE, SK_STATE, unixSockOfFile, type UnixSock, type UnixWorld } from './sock.js';
+
+function sockOf(file: RefFile): UnixSock {
+  const s = unixSockOfFile(file);
+  if (s === null) throw new KernelError('ENOTSOCK', 'socket', `${file.name} is not a socket`);
+  return s;
+}
+
+/** The peer a send would queue on, if it has room (unix_writable() and the peer's queue). @internal */
+export function writable(s: UnixSock): boolean {
+  if (s.shutdown & SEND_SHUTDOWN) return false;
+  const p = s.peer;
+  if (p === null) return !s.connOriented;
+  return !p.dead && p.queue.length < UNIX_QUEUE_MAX;
+}
+
+/**
+ * unix_writable(): what the sender has queued at its peer is under its send buffer; it
+ * looks neither at shutdown nor at the peer's death (a poll says EPOLLOUT on a socket
+ * whose peer is gone, and the send then fails).
+ */
+function unixWritable(s: UnixSock): boolean {
+  const p = s.peer;
+  return p === null || p.queue.length < UNIX_QUEUE_MAX;
+}
+
+/**
+ * The poll mask of a socket: unix_poll() for streams, unix_dgram_poll() for datagrams and
+ * seqpackets (checked against the host through epoll in the conformance harness). @internal
+ */
+export function unixPollMask(s: UnixSock): number {
+  const e = s.engine;
+  e.read(s.simId, SK_STATE);
+  e.read(s.simId, SK_QUEUE);
+  if (s.peer !== null) e.read(s.peer.simId, SK_QUEUE);
+  let mask = 0;
+  if (s.skErr !== null) mask |= EPOLLERR;
+  if (s.shutdown & RCV_SHUTDOWN) mask |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
+  if (s.shutdown === (RCV_SHUTDOWN | SEND_SHUTDOWN)) mask |= EPOLLHUP;
+  if (s.queue.length > 0 || s.acceptQ.length > 0) mask |= EPOLLIN | EPOLLRDNORM;
+  // TCP_CLOSE: a connection-based socket never connected (or disconnected) hangs up.
+  if (s.connOriented && (s.state === 'unconnected' || s.state === 'closed')) mask |= EPOLLHUP;
+  if (s.state === 'listening') return mask;
+  if (unixWritable(s)) mask |= EPOLLOUT | EPOLLWRNORM;
+  return mask;
+}
+
+/** The locations unixPollMask() reads. @internal */
+export function unixPollAccess(s: UnixSock): number[] {
+  const acc = [s.acc(SK_STATE, false), s.acc(SK_QUEUE, false)];
+  if (s.peer !== null) acc.push(s.peer.acc(SK_QUEUE, false));
+  return acc;
+}
+
+/**
+ * The file operations of an AF_UNIX socket (sockfs "socket:[N]"): a stream file whose
+ * `->poll` reports readable while messages (or, for a listener, connections) wait and
+ * writable while the peer's queue has room, registering on the socket's wait queue (so
+ * poll(2), select(2) and epoll work on sockets); F_SETFL may set O_ASYNC (sock_fasync);
+ * read and write are EINVAL in the model (use sendmsg / recvmsg); release is
+ * unix_release_sock(). Models unix_stream_ops,
+ * unix_dgram_ops and unix_seqpacket_ops behind socket_file_ops (net/socket.c,
+ * net/unix/af_unix.c).
+ *
+ * @example
+ * ```ts
+ * import { Kernel, Unix, SOCK_STREAM, unixSocketOperations } from 'fdlab';
+ * const p = new Kernel().spawnProcess();
+ * const [a] = Unix.socketpair(p, SOCK_STREAM);
+ * p.fileOf(a).ops === unixSocketOperations; // true
+ * ```
+ */
+export const unixSocketOperations: FileOperations = {
+  name: 'unix_socket',
+  stream: true,
+  read: () => {
+    throw new KernelError('EINVAL', 'read', 'the model reads sockets with recvmsg');
+  },
+  write: () => {
+    throw new KernelError('EINVAL', 'write', 'the model writes sockets with sendmsg');
+  },
+  poll: (file, pt) => {
+    const s = sockOf(file);
+    pollWait(file, s.wq, pt);
+    return unixPollMask(s);
+  },
+  pollAccess: (file) => unixPollAccess(sockOf(file)),
+  waitQueues: (file) => [sockOf(file).wq],
+  // sock_fasync(): sockets take O_ASYNC (the model sends no SIGIO).
+  fasync: () => undefined,
+  accesses: (file) => {
+    const s = sockOf(file);
+    return [s.acc(SK_STATE, true), s.acc(SK_QUEUE, true)];
+  },
+  release: (file) => {
+    const s = unixSockOfFile(file);
+    return s === null ? undefined : unixReleaseSock(file.mount.world as unknown as UnixWorld, s);
+  },
+};

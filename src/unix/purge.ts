@@ -1,0 +1,39 @@
+import { fputTeardownSteps } from '../file/fput.js';
+import { F_COUNT } from '../file/ref-file.js';
+import { access, type KernelPath } from '../sim/step.js';
+import { unixNotInflightSteps } from './inflight.js';
+import type { Skb, UnixRegistry } from './sock.js';
+
+/**
+ * __skb_queue_purge() of messages taken off their queues: per message, its files leave
+ * flight (unix_destruct_scm() → unix_notinflight(), under unix_gc_lock), then the message
+ * is freed and each file's reference dropped in one step. Files whose last reference
+ * goes are torn down afterwards, one `__fput()` after another (the kernel defers them to
+ * task work or delayed_fput(), so a chain of sockets is released iteratively, never
+ * recursively). @internal
+ */
+export function* purgeSteps(reg: UnixRegistry, skbs: readonly Skb[]): KernelPath {
+  for (const skb of skbs) {
+    if (skb.inflight) yield* unixNotInflightSteps(reg, skb);
+    yield { fn: 'kfree_skb', acc: skb.files.map((f) => access(f.simId, F_COUNT, true)) };
+    skb.freed = true;
+    skb.owner = null;
+    const files = skb.files;
+    skb.files = [];
+    for (const f of files) if (f.put()) reg.delayed.push(f);
+  }
+  yield* drainDelayed(reg);
+}
+
+/** Runs the queued `__fput()`s unless an outer path is already draining them. @internal */
+export function* drainDelayed(reg: UnixRegistry): KernelPath {
+  if (reg.draining) return;
+  reg.draining = true;
+  try {
+    // An index, not shift(): a collector run may queue 10^5 files, and releasing each may queue more.
+    for (let i = 0; i < reg.delayed.length; i++) yield* fputTeardownSteps(reg.delayed[i]!);
+  } finally {
+    reg.delayed.length = 0;
+    reg.draining = false;
+  }
+}

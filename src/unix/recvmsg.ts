@@ -1,0 +1,224 @@
+import { O_CLOEXEC, O_NONBLOCK } from '../file/constants.js';
+import { fputDeferred } from '../file/fput.js';
+import { F_COUNT, F_STATE, type RefFile } from '../file/ref-file.js';
+import { KernelError } from '../sim/kernel-error.js';
+import { access, dynamicStep, type KernelPath } from '../sim/step.js';
+import { WaitEntry } from '../sim/wait-queue.js';
+import { flagsWithin } from '../sim/validate.js';
+import type { Task } from '../task/task.js';
+import { receiveFdSteps } from '../task/syscalls/fd-calls.js';
+import { MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, RCV_SHUTDOWN } from './constants.js';
+import { inflightAccesses, unixNotInflight } from './inflight.js';
+import { SK_QUEUE, SK_STATE, type Skb, type UnixSock } from './sock.js';
+import { sockfdLookup, sockfdPut, unixWorld } from './world.js';
+
+/**
+ * What recvmsg(2) returns: the bytes, the fds installed from SCM_RIGHTS, and msg_flags
+ * (MSG_CTRUNC when passed files did not fit or could not be installed, MSG_TRUNC when a
+ * datagram was cut).
+ *
+ * @example
+ * ```ts
+ * import type { RecvResult } from 'fdlab';
+ * const r: RecvResult = { data: 'x', fds: [4], flags: 0 };
+ * ```
+ */
+export interface RecvResult {
+  /** The bytes received ('' at end of stream). */
+  readonly data: string;
+  /** The fds the passed files were installed at, in order. */
+  readonly fds: readonly number[];
+  /** msg_flags. */
+  readonly flags: number;
+}
+
+/** The checks recvmsg(2) makes before touching any state. @internal */
+export function checkRecvmsgArgs(count: number, maxFds: number, flags: number): void {
+  if (!flagsWithin(flags, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) throw new KernelError('EOPNOTSUPP', 'recvmsg', `flags ${flags} are not modelled`);
+  // size_t: any non-negative integer is a valid length (the kernel clamps).
+  if (!Number.isInteger(count) || count < 0) throw new KernelError('EINVAL', 'recvmsg', `bad count ${count}`);
+  if (!Number.isInteger(maxFds) || maxFds < 0) throw new KernelError('EINVAL', 'recvmsg', `bad fd room ${maxFds}`);
+}
+
+/**
+ * The message whose files a peek duplicates. For a stream, unix_stream_read_generic()
+ * with MSG_PEEK goes on to the following messages even when the buffer is full (`goto
+ * again` before the `while (size)` test) and peeks the files of the first one that has
+ * any ("It is questionable", says the kernel; the host shows it); a datagram or seqpacket
+ * peek takes the head's.
+ */
+function peekedSkb(s: UnixSock): Skb | undefined {
+  const head = s.queue[0];
+  if (s.type !== 1 || head === undefined) return head;
+  return s.queue.find((x) => x.files.length > 0) ?? head;
+}
+
+function headAccesses(s: UnixSock, peek: boolean): number[] {
+  const acc = [s.acc(SK_QUEUE, true), s.acc(SK_STATE, true), s.wq.writeAccess()];
+  const f = s.file;
+  if (f !== null) acc.push(access(f.simId, F_STATE, false));
+  const skb = peek ? peekedSkb(s) : undefined;
+  if (skb !== undefined) for (const x of skb.files) acc.push(access(x.simId, F_COUNT, true));
+  return acc;
+}
+
+/**
+ * recvmsg(fd, count, room for fds, flags) on an AF_UNIX socket as a kernel path: wait
+ * for a message (sleeping on the socket's queue; EAGAIN with O_NONBLOCK or
+ * MSG_DONTWAIT; end of stream after shutdown), then either
+ *
+ * - dequeue it and take its files out of flight under unix_gc_lock (unix_detach_fds() →
+ *   unix_notinflight()), the receive now owning the message's references, or
+ * - with MSG_PEEK, leave it queued and duplicate its file references (unix_peek_fds() →
+ *   scm_fp_dup()), followed — under `unixPeekGcLock: 'lock-unlock'` — by the
+ *   `spin_lock(&unix_gc_lock); spin_unlock(&unix_gc_lock);` handshake with a running
+ *   collector (cbcf01128d0a);
+ *
+ * then install each file with receive_fd() (MSG_CMSG_CLOEXEC: close-on-exec) while
+ * `maxFds` has room, stopping at the first that cannot be installed; MSG_CTRUNC if any
+ * was left; drop the receive's references (scm_destroy()); copy the data (a peeked
+ * message is read in place, so one the collector freed meanwhile is a use-after-free).
+ * A stream read glues messages up to `count` bytes and stops after one that carries
+ * files (a peek goes on to the first message with files even with a full buffer, as the
+ * host does); a datagram or seqpacket read takes one whole message (MSG_TRUNC if longer
+ * than `count`).
+ * Models unix_stream_read_generic() / unix_dgram_recvmsg() with scm_recv() and
+ * scm_detach_fds() (net/core/scm.c). @internal
+ */
+export function* recvmsgSteps(t: Task, fd: number, count: number, maxFds: number, flags: number): KernelPath<RecvResult> {
+  checkRecvmsgArgs(count, maxFds, flags);
+  const w = unixWorld(t);
+  const reg = w.unix;
+  const e = w.engine;
+  const peek = (flags & MSG_PEEK) !== 0;
+  const [s, word] = yield* sockfdLookup(t, fd, 'recvmsg');
+  try {
+    let skb: Skb;
+    let fdSkb: Skb;
+    let scm: RefFile[];
+    let data = '';
+    let mflags = 0;
+    for (;;) {
+      yield dynamicStep(e, peek ? 'unix_peek_fds' : 'skb_dequeue', () => headAccesses(s, peek));
+      e.write(s.simId, SK_QUEUE);
+      e.read(s.simId, SK_STATE);
+      const head = s.queue[0];
+      if (head !== undefined) {
+        skb = head;
+        fdSkb = head;
+        if (s.collected) e.report('use-after-free', `recvmsg on ${s.name}, whose queue the collector purged`, s.name);
+        if (s.type !== 1) {
+          // A datagram or seqpacket: one message, cut to `count` (MSG_TRUNC).
+          data = head.data.slice(0, count);
+          if (head.data.length > count) mflags |= MSG_TRUNC;
+          if (peek) scm = head.files.map((f) => f.getFile());
+          else {
+            s.queue.shift();
+            head.owner = null;
+            scm = head.files;
+          }
+        } else if (peek) {
+          // unix_stream_read_generic() with MSG_PEEK: bytes of the following messages up to
+          // `count`, and the files of the first message that has any (see peekedSkb()).
+          fdSkb = peekedSkb(s)!;
+          for (const x of s.queue) {
+            data += x.data.slice(0, count - data.length);
+            if (x === fdSkb) break;
+          }
+          scm = fdSkb.files.map((f) => f.getFile());
+        } else {
+          // A stream read glues messages until `count` bytes are read, stopping after a
+          // message with files (whose files it takes) or at one it does not finish.
+          scm = [];
+          while (s.queue.length > 0 && data.length < count) {
+            const x = s.queue[0]!;
+            const take = x.data.slice(0, count - data.length);
+            data += take;
+            x.data = x.data.slice(take.length);
+            if (x.files.length > 0) {
+              fdSkb = x;
+              scm = x.files;
+            }
+            if (x.data.length > 0) break;
+            s.queue.shift();
+            x.owner = null;
+            if (scm.length > 0) break;
+          }
+        }
+        s.wq.wakeUp(4 | 0x100);
+        if (s.peer !== null) s.peer.wq.wakeUp(4 | 0x100);
+        break;
+      }
+      // sock_error(): a pending sk_err (ECONNRESET) is reported once, before end of stream.
+      if (s.skErr !== null) {
+        e.write(s.simId, SK_STATE);
+        const err = s.skErr;
+        s.skErr = null;
+        throw new KernelError(err, 'recvmsg', `${s.name}: the peer closed with unread data`);
+      }
+      // Host: recv on an unconnected or listening stream socket is ENOTCONN.
+      if (s.connOriented && (s.state === 'listening' || s.state === 'unconnected')) throw new KernelError('ENOTCONN', 'recvmsg', `${s.name} is not connected`);
+      const f = s.file;
+      if (f !== null) e.read(f.simId, F_STATE);
+      const nonblock = (flags & MSG_DONTWAIT) !== 0 || (f !== null && (f.flags & O_NONBLOCK) !== 0);
+      // Host: an empty stream or seqpacket socket that receives no more reads EOF; an empty
+      // datagram socket is EAGAIN when non-blocking even after SHUT_RD.
+      if (s.connOriented && (s.shutdown & RCV_SHUTDOWN || s.peer === null)) return { data: '', fds: [], flags: 0 };
+      if (!s.connOriented && s.shutdown & RCV_SHUTDOWN && !nonblock) return { data: '', fds: [], flags: 0 };
+      if (nonblock) throw new KernelError('EAGAIN', 'recvmsg', `${s.name}'s queue is empty`);
+      const entry = new WaitEntry(s.wq, t.sim, true);
+      s.wq.add(entry);
+      try {
+        yield entry.sleepStep();
+      } finally {
+        s.wq.remove(entry);
+      }
+      if (t.sim.killed) throw new KernelError('EINTR', 'recvmsg', 'fatal signal while waiting');
+    }
+    if (!peek && scm.length > 0) {
+      // unix_detach_fds(): the files leave flight; the receive owns their references.
+      const taken = fdSkb;
+      yield reg.gcLock.lockStep();
+      reg.gcLock.lock();
+      yield { fn: 'unix_notinflight', acc: inflightAccesses(reg, taken.files) };
+      unixNotInflight(reg, taken);
+      taken.files = [];
+      yield reg.gcLock.unlockStep();
+      reg.gcLock.unlock();
+    }
+    if (peek && scm.length > 0 && w.policy.unixPeekGcLock === 'lock-unlock') {
+      yield reg.gcLock.lockStep();
+      reg.gcLock.lock();
+      yield reg.gcLock.unlockStep();
+      reg.gcLock.unlock();
+    }
+    const fds: number[] = [];
+    const oflags = (flags & MSG_CMSG_CLOEXEC) !== 0 ? O_CLOEXEC : 0;
+    for (const f of scm) {
+      if (fds.length >= maxFds) {
+        mflags |= MSG_CTRUNC;
+        break;
+      }
+      try {
+        fds.push(yield* receiveFdSteps(t, f, oflags));
+      } catch (err) {
+        if (!KernelError.is(err)) throw err;
+        mflags |= MSG_CTRUNC;
+        break;
+      }
+    }
+    for (const f of scm) {
+      yield { fn: 'fput', acc: access(f.simId, F_COUNT, true) };
+      fputDeferred(t, f);
+    }
+    // The data was copied out under the queue lock in the first step; a peek goes on reading
+    // the message in place (u->iolock only), so one the collector freed meanwhile is a
+    // use-after-free.
+    yield { fn: 'skb_copy_datagram_msg', acc: [s.acc(SK_QUEUE, false)] };
+    e.read(s.simId, SK_QUEUE);
+    if (peek && (skb.freed || fdSkb.freed)) e.report('use-after-free', `recvmsg(MSG_PEEK) on ${s.name} reads skb#${(skb.freed ? skb : fdSkb).id} after the collector freed it`, s.name);
+    return { data, fds, flags: mflags };
+  } finally {
+    yield* sockfdPut(t, word);
+  }
+}

@@ -1,0 +1,94 @@
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP } from '../file/poll.js';
+import { dynamicStep, type KernelPath } from '../sim/step.js';
+import { RCV_SHUTDOWN, SEND_SHUTDOWN } from './constants.js';
+import { unixGcSteps } from './gc.js';
+import { drainDelayed, purgeSteps } from './purge.js';
+import { GC_STATE, SK_QUEUE, SK_STATE, UNIX_NAMES, type Skb, type UnixSock, type UnixWorld } from './sock.js';
+
+function releaseAccesses(sk: UnixSock): number[] {
+  const acc = [sk.acc(SK_STATE, true), sk.acc(SK_QUEUE, true), sk.wq.writeAccess()];
+  const peer = sk.peer;
+  if (peer !== null) acc.push(peer.acc(SK_STATE, true), peer.wq.writeAccess());
+  for (const e of sk.acceptQ) {
+    acc.push(e.acc(SK_STATE, true), e.acc(SK_QUEUE, true), e.wq.writeAccess());
+    if (e.peer !== null) acc.push(e.peer.acc(SK_STATE, true), e.peer.wq.writeAccess());
+  }
+  return acc;
+}
+
+/**
+ * unix_release_sock(): in one step (under unix_state_lock) the socket is marked dead, its
+ * peer sees both directions shut down (stream and seqpacket) and is woken, its name is
+ * unbound, its queue and — for a listener — its embryos are taken; then the messages are
+ * purged (their files released, as steps) and, while anything is in flight, the
+ * collector runs (≤ v6.8 `if (unix_tot_inflight) unix_gc()`; from v6.9 it is queued
+ * work — the model runs it in the releasing thread either way). A socket file's
+ * `->release` runs it; a plugin runs it for a socket it attached to its own file.
+ *
+ * @example
+ * ```ts
+ * import type { UnixSock } from 'fdlab';
+ * import { unixReleaseSockSteps, type UnixWorld } from 'fdlab/extend';
+ * function* release(w: UnixWorld, sock: UnixSock) { yield* unixReleaseSockSteps(w, sock); }
+ * ```
+ */
+export function* unixReleaseSock(w: UnixWorld, sk: UnixSock): KernelPath {
+  const reg = w.unix;
+  yield dynamicStep(w.engine, 'unix_release_sock', () => {
+    const acc = releaseAccesses(sk);
+    if (sk.addr !== null) acc.push(reg.acc(UNIX_NAMES, true));
+    return acc;
+  });
+  w.engine.write(sk.simId, SK_STATE);
+  w.engine.write(sk.simId, SK_QUEUE);
+  sk.state = 'closed';
+  sk.dead = true;
+  sk.shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
+  if (sk.file !== null) reg.fileSocks.delete(sk.file);
+  sk.file = null;
+  if (sk.addr !== null) {
+    w.engine.write(reg.simId, UNIX_NAMES);
+    if (reg.names.get(sk.addr) === sk) reg.names.delete(sk.addr);
+  }
+  const peer = sk.peer;
+  sk.peer = null;
+  if (peer !== null) {
+    w.engine.write(peer.simId, SK_STATE);
+    if (sk.connOriented && peer.peer === sk) {
+      peer.shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
+      // Closing with unread data (or an embryo never accepted) resets the connection.
+      if (sk.queue.length > 0 || sk.listener !== null) peer.skErr = 'ECONNRESET';
+      peer.wq.wakeUp(EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLRDHUP | EPOLLERR, Infinity);
+    }
+  }
+  sk.wq.wakeUp(EPOLLHUP, Infinity);
+  const skbs: Skb[] = sk.queue.splice(0);
+  const embryos = sk.acceptQ.splice(0);
+  for (const emb of embryos) {
+    w.engine.write(emb.simId, SK_STATE);
+    w.engine.write(emb.simId, SK_QUEUE);
+    emb.state = 'closed';
+    emb.dead = true;
+    emb.listener = null;
+    const p = emb.peer;
+    emb.peer = null;
+    if (p !== null) {
+      w.engine.write(p.simId, SK_STATE);
+      p.shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
+      p.skErr = 'ECONNRESET';
+      p.wq.wakeUp(EPOLLHUP, Infinity);
+    }
+    skbs.push(...emb.queue.splice(0));
+  }
+  const draining = reg.draining;
+  reg.draining = true;
+  try {
+    yield* purgeSteps(reg, skbs);
+  } finally {
+    reg.draining = draining;
+  }
+  yield { fn: 'unix_tot_inflight', acc: reg.acc(GC_STATE, false) };
+  w.engine.read(reg.simId, GC_STATE);
+  if (reg.totInflight > 0) yield* unixGcSteps(w);
+  yield* drainDelayed(reg);
+}

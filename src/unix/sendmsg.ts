@@ -1,0 +1,176 @@
+import { O_NONBLOCK } from '../file/constants.js';
+import { fputDeferred } from '../file/fput.js';
+import { F_COUNT, F_STATE, type RefFile } from '../file/ref-file.js';
+import { fgetSteps } from '../fdtable/fget.js';
+import { KernelError } from '../sim/kernel-error.js';
+import { access, dynamicStep, type KernelPath } from '../sim/step.js';
+import { WaitEntry } from '../sim/wait-queue.js';
+import { flagsWithin } from '../sim/validate.js';
+import type { Task } from '../task/task.js';
+import { MSG_DONTWAIT, MSG_NOSIGNAL, RCV_SHUTDOWN, SCM_MAX_FD, SEND_SHUTDOWN, SOCK_SEQPACKET, UNIX_INFLIGHT_TRIGGER_GC } from './constants.js';
+import { writable } from './file-ops.js';
+import { unixGcSteps } from './gc.js';
+import { enqueue, inflightAccesses, unixInflight, unixNotInflight } from './inflight.js';
+import { GC_STATE, GC_USERS, Skb, SK_GC, SK_QUEUE, SK_STATE, type UnixSock, type UnixWorld } from './sock.js';
+import { sockfdLookup, sockfdPut, unixWorld } from './world.js';
+
+/** The checks sendmsg(2) makes before touching any state. @internal */
+export function checkSendmsgArgs(flags: number): void {
+  if (!flagsWithin(flags, MSG_DONTWAIT | MSG_NOSIGNAL)) throw new KernelError('EOPNOTSUPP', 'sendmsg', `flags ${flags} are not modelled`);
+}
+
+/** too_many_unix_fds(): the user's in-flight count above RLIMIT_NOFILE, without CAP_SYS_RESOURCE or CAP_SYS_ADMIN. */
+function tooManyUnixFds(t: Task, w: UnixWorld): boolean {
+  w.engine.read(w.unix.simId, GC_USERS);
+  if (w.unix.userCount(t.process.creds.uid) <= t.process.rlimitNofile) return false;
+  const caps = t.process.creds.caps;
+  return !caps.includes('CAP_SYS_RESOURCE') && !caps.includes('CAP_SYS_ADMIN');
+}
+
+/**
+ * The peer a message from `s` goes to (an embryo for a connection not yet accepted), or
+ * an errno. A datagram socket whose peer is dead disconnects (ECONNREFUSED once, then
+ * ENOTCONN, as unix_dgram_sendmsg() does); the caller's step declares a write of `s`'s state.
+ */
+function target(s: UnixSock): UnixSock | 'EPIPE' | 'ENOTCONN' | 'ECONNREFUSED' {
+  if (s.shutdown & SEND_SHUTDOWN) return 'EPIPE';
+  const p = s.peer;
+  if (p === null) return s.connOriented && s.state !== 'closed' ? 'ENOTCONN' : s.connOriented ? 'EPIPE' : 'ENOTCONN';
+  if (p.dead) {
+    if (s.connOriented) return 'EPIPE';
+    s.engine.write(s.simId, SK_STATE);
+    s.peer = null;
+    s.state = 'unconnected';
+    return 'ECONNREFUSED';
+  }
+  // Host: a send to a peer that shut down its receive side is EPIPE, for datagrams too.
+  if (p.shutdown & RCV_SHUTDOWN) return 'EPIPE';
+  return p;
+}
+
+function roomAccesses(s: UnixSock): number[] {
+  const acc = [s.acc(SK_STATE, true)];
+  const p = s.peer;
+  if (p !== null) acc.push(p.acc(SK_STATE, false), p.acc(SK_QUEUE, false), p.wq.writeAccess());
+  return acc;
+}
+
+function* dropAll(t: Task, files: readonly RefFile[]): KernelPath {
+  for (const f of files) {
+    yield { fn: 'fput', acc: access(f.simId, F_COUNT, true) };
+    fputDeferred(t, f);
+  }
+}
+
+/**
+ * sendmsg(fd, data, SCM_RIGHTS fds, flags) on an AF_UNIX socket as a kernel path:
+ * sockfd lookup; scm_fp_copy() takes a reference on each passed file with fget_raw(),
+ * one step per load and increment as in fget (EBADF drops those taken); if more than
+ * UNIX_INFLIGHT_TRIGGER_GC sockets are in flight the collector runs (wait_for_unix_gc);
+ * then, while the peer's queue is full, the sender sleeps (EAGAIN with O_NONBLOCK or
+ * MSG_DONTWAIT); unix_attach_fds() checks the user's in-flight count against
+ * RLIMIT_NOFILE (ETOOMANYREFS) and takes the message's own references (scm_fp_dup());
+ * the files go in flight under unix_gc_lock and the message is queued on the peer
+ * (an embryo for a connection not accepted yet), waking its readers; the sender's own
+ * references are dropped (scm_destroy()). Returns the bytes sent.
+ * Models unix_stream_sendmsg() / unix_dgram_sendmsg() with scm_send() (net/core/scm.c).
+ * @internal
+ */
+export function* sendmsgSteps(t: Task, fd: number, data: string, fds: readonly number[], flags: number): KernelPath<number> {
+  checkSendmsgArgs(flags);
+  const w = unixWorld(t);
+  const reg = w.unix;
+  const [s, word] = yield* sockfdLookup(t, fd, 'sendmsg');
+  const files = t.filesOrThrow('sendmsg');
+  const scm: RefFile[] = [];
+  try {
+    if (s.type === SOCK_SEQPACKET) {
+      // unix_seqpacket_sendmsg(): sock_error() first.
+      yield { fn: 'sock_error', acc: s.acc(SK_STATE, true) };
+      w.engine.write(s.simId, SK_STATE);
+      const err = s.skErr;
+      s.skErr = null;
+      if (err !== null) throw new KernelError(err, 'sendmsg', `${s.name}: the peer closed with unread data`);
+    }
+    // scm_fp_copy(): more than SCM_MAX_FD fds in the cmsg is EINVAL before any fget (after the socket lookup).
+    if (fds.length > SCM_MAX_FD) throw new KernelError('EINVAL', 'sendmsg', `${fds.length} fds in one SCM_RIGHTS message (at most ${SCM_MAX_FD})`);
+    for (const n of fds) {
+      const f = Number.isInteger(n) && n >= 0 ? yield* fgetSteps(t, files, n, 0) : null;
+      if (f === null) throw new KernelError('EBADF', 'sendmsg', `SCM_RIGHTS fd ${n} is not open`);
+      scm.push(f);
+    }
+    if (scm.length > 0) {
+      yield { fn: 'wait_for_unix_gc', acc: reg.acc(GC_STATE, false) };
+      w.engine.read(reg.simId, GC_STATE);
+      if (reg.totInflight > UNIX_INFLIGHT_TRIGGER_GC && !reg.gcInProgress) yield* unixGcSteps(w);
+    }
+    const nonblock = (flags & MSG_DONTWAIT) !== 0;
+    for (;;) {
+      const f = s.file;
+      yield dynamicStep(w.engine, 'unix_wait_for_peer', () => (f === null ? roomAccesses(s) : [...roomAccesses(s), access(f.simId, F_STATE, false)]));
+      w.engine.read(s.simId, SK_STATE);
+      const p = target(s);
+      if (typeof p === 'string') throw new KernelError(p, 'sendmsg', `${s.name} cannot send (${p})`);
+      w.engine.read(p.simId, SK_STATE);
+      w.engine.read(p.simId, SK_QUEUE);
+      if (writable(s)) break;
+      if (f !== null) w.engine.read(f.simId, F_STATE);
+      if (nonblock || (f !== null && f.flags & O_NONBLOCK)) throw new KernelError('EAGAIN', 'sendmsg', `${p.name}'s queue is full`);
+      const entry = new WaitEntry(p.wq, t.sim, true);
+      p.wq.add(entry);
+      try {
+        yield entry.sleepStep();
+      } finally {
+        p.wq.remove(entry);
+      }
+      if (t.sim.killed) throw new KernelError('EINTR', 'sendmsg', 'fatal signal while waiting');
+    }
+    let skb: Skb | null = null;
+    if (scm.length > 0) {
+      yield { fn: 'unix_attach_fds', acc: [reg.acc(GC_USERS, false), ...scm.map((f) => access(f.simId, F_COUNT, true))] };
+      if (tooManyUnixFds(t, w)) throw new KernelError('ETOOMANYREFS', 'sendmsg', `uid ${t.process.creds.uid} has ${reg.userCount(t.process.creds.uid)} files in flight (RLIMIT_NOFILE ${t.process.rlimitNofile})`);
+      skb = new Skb(reg.nextSkb++, data, scm.map((f) => f.getFile()), t.process.creds.uid);
+    } else {
+      skb = new Skb(reg.nextSkb++, data, [], t.process.creds.uid);
+    }
+    if (skb.files.length > 0) {
+      yield reg.gcLock.lockStep();
+      reg.gcLock.lock();
+      yield dynamicStep(w.engine, 'unix_inflight', () => {
+        const p = s.peer;
+        return p === null ? inflightAccesses(reg, skb.files) : [...inflightAccesses(reg, skb.files), p.acc(SK_GC, false)];
+      });
+      unixInflight(reg, skb, s.peer ?? s);
+      yield reg.gcLock.unlockStep();
+      reg.gcLock.unlock();
+    }
+    yield dynamicStep(w.engine, 'skb_queue_tail', () => {
+      const p = s.peer;
+      return p === null ? [s.acc(SK_STATE, true)] : [s.acc(SK_STATE, true), p.acc(SK_STATE, false), p.acc(SK_QUEUE, true), p.wq.writeAccess()];
+    });
+    w.engine.read(s.simId, SK_STATE);
+    const p = target(s);
+    if (typeof p === 'string') {
+      // The peer died after the wait: the message is freed again.
+      const back = skb;
+      if (back.files.length > 0) {
+        yield reg.gcLock.lockStep();
+        reg.gcLock.lock();
+        yield { fn: 'unix_notinflight', acc: inflightAccesses(reg, back.files) };
+        unixNotInflight(reg, back);
+        yield reg.gcLock.unlockStep();
+        reg.gcLock.unlock();
+      }
+      const held = back.files;
+      back.files = [];
+      yield* dropAll(t, held);
+      throw new KernelError(p, 'sendmsg', `${s.name}'s peer went away`);
+    }
+    w.engine.read(p.simId, SK_STATE);
+    enqueue(p, skb);
+    return data.length;
+  } finally {
+    yield* dropAll(t, scm);
+    yield* sockfdPut(t, word);
+  }
+}

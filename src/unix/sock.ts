@@ -1,0 +1,389 @@
+import type { RefFile } from '../file/ref-file.js';
+import type { Engine, Traceable } from '../sim/engine.js';
+import type { HookList } from '../sim/hooks.js';
+import { Lock } from '../sim/lock.js';
+import { access, type KernelPath } from '../sim/step.js';
+import { WaitQueue } from '../sim/wait-queue.js';
+import type { TaskWorld } from '../task/world.js';
+import type { UnixPolicy } from './policy.js';
+
+/** Field of a UnixSock: sk_receive_queue and its lock (for a listener also the accept queue). @internal */
+export const SK_QUEUE = 0;
+/** Field of a UnixSock: connection state — peer, sk_shutdown, state, listener link (unix_state_lock). @internal */
+export const SK_STATE = 1;
+/** Field of a UnixSock: what the collector owns — u->inflight / the vertex, GC flags (unix_gc_lock). @internal */
+export const SK_GC = 2;
+/** Field of the registry: the collector's global state (gc_inflight_list / the graph, unix_tot_inflight, gc_in_progress). @internal */
+export const GC_STATE = 0;
+/** Field of the registry: the per-user in-flight counters (user->unix_inflight). @internal */
+export const GC_USERS = 1;
+/** Field of the registry: the table of bound names (unix_table). @internal */
+export const UNIX_NAMES = 2;
+
+/**
+ * One queued message: its bytes and the files it carries with SCM_RIGHTS, one reference
+ * each (`UNIXCB(skb).fp`, a `struct scm_fp_list`). Models `struct sk_buff` as AF_UNIX
+ * uses it.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, Unix, SOCK_DGRAM } from 'fdlab';
+ * const p = new Kernel().spawnProcess();
+ * const [a, b] = Unix.socketpair(p, SOCK_DGRAM);
+ * Unix.sendmsg(p, a, 'hi', [a]);
+ * Unix.sockOf(p, b).queue[0]!.files.length; // 1
+ * ```
+ */
+export class Skb {
+  /** Sequence number, for names. */
+  readonly id: number;
+  /** The message bytes not yet read (a stream read consumes from the front). */
+  data: string;
+  /** The passed files (fpl->fp[]), one reference each; emptied when received or purged. */
+  files: RefFile[];
+  /** The sender's uid (fpl->user), charged for the in-flight files. */
+  readonly uid: number;
+  /** Freed (kfree_skb): set when received whole, or purged. */
+  freed = false;
+  /** fpl->inflight: the files are counted in flight (classic) / the edges are in the graph (scc). */
+  inflight = false;
+  /** The queue the message is on, or null once dequeued. */
+  owner: UnixSock | null = null;
+
+  /** @internal */
+  constructor(id: number, data: string, files: RefFile[], uid: number) {
+    this.id = id;
+    this.data = data;
+    this.files = files;
+    this.uid = uid;
+  }
+}
+
+/**
+ * An AF_UNIX socket: its type, peer, receive queue of messages, shutdown bits, the
+ * accept queue of a listener (embryo sockets, which have no file until accept()), and
+ * what the garbage collector keeps on it. Models `struct unix_sock` (net/unix/af_unix.c,
+ * include/net/af_unix.h) with its `struct sock`.
+ *
+ * Memory locations: `SK_QUEUE` (the receive queue and, for a listener, the accept
+ * queue), `SK_STATE` (peer, shutdown, state), `SK_GC` (in-flight count and collector
+ * marks, under unix_gc_lock).
+ *
+ * @example
+ * ```ts
+ * import { Kernel, Unix, SOCK_STREAM } from 'fdlab';
+ * const p = new Kernel().spawnProcess();
+ * const [a] = Unix.socketpair(p, SOCK_STREAM);
+ * Unix.sockOf(p, a).peer !== null; // true
+ * ```
+ */
+export class UnixSock implements Traceable {
+  /** Engine object id. */
+  readonly simId: number;
+  /** Display name, e.g. `unix#2`. */
+  readonly name: string;
+  /** SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET. */
+  readonly type: number;
+  /** The socket's file (sock->file), or null for an embryo not yet accepted. */
+  file: RefFile | null = null;
+  /** unix_peer(sk). */
+  peer: UnixSock | null = null;
+  /** sk_receive_queue, oldest first. */
+  readonly queue: Skb[] = [];
+  /** The listener's queue of embryo sockets (connected, not yet accepted). */
+  readonly acceptQ: UnixSock[] = [];
+  /** An embryo's listener (u->listener, cleared at accept()). */
+  listener: UnixSock | null = null;
+  /** sk_state. */
+  state: 'unconnected' | 'listening' | 'connected' | 'closed' = 'unconnected';
+  /** sk_shutdown: RCV_SHUTDOWN | SEND_SHUTDOWN. */
+  shutdown = 0;
+  /** sk_err, reported once by the next receive on an empty queue (or seqpacket send): ECONNRESET when the peer closed with unread data. */
+  skErr: 'ECONNRESET' | null = null;
+  /** The bound address (abstract names start with '\0'), if any. */
+  addr: string | null = null;
+  /** listen() backlog. */
+  backlog = 0;
+  /** sk->sk_wq: readers and writers sleep here, pollers register here. */
+  readonly wq: WaitQueue;
+  /** In-flight copies of this socket's file: u->inflight (classic) / vertex->out_degree (scc). */
+  inflight = 0;
+  /** The scc collector's out-edges (one per in-flight copy): the receiving sockets. @internal */
+  readonly edges: Edge[] = [];
+  /** Classic: UNIX_GC_CANDIDATE. @internal */
+  gcCandidate = false;
+  /** Classic: UNIX_GC_MAYBE_CYCLE. @internal */
+  gcMaybeCycle = false;
+  /** Tarjan index and lowlink (scc). @internal */
+  index = 0;
+  /** @internal */
+  lowlink = 0;
+  /** @internal */
+  onStack = false;
+  /** The component the last walk put the socket in (its root's index). @internal */
+  scc = 0;
+  /** Ghost state of the reachability oracle: the epoch it last reached the socket in, and how. @internal */
+  reachEpoch = 0;
+  /** @internal */
+  reachVia: UnixSock | null = null;
+  /** @internal */
+  reachTable = '';
+  /** @internal */
+  reachFd = -1;
+  /** @internal */
+  reachSkb = 0;
+  /** Ghost state: the collector purged this socket as garbage. @internal */
+  collected = false;
+  /** Released (unix_release_sock() ran). */
+  dead = false;
+  /** The engine the socket lives in. @internal */
+  readonly engine: Engine;
+
+  /** @internal */
+  constructor(engine: Engine, num: number, type: number) {
+    this.engine = engine;
+    this.type = type;
+    this.name = `unix#${num}`;
+    this.simId = engine.register(this);
+    this.wq = new WaitQueue(engine, `${this.name}.wq`);
+  }
+
+  /** An access to one of the socket's fields. */
+  acc(field: number, write: boolean): number {
+    return access(this.simId, field, write);
+  }
+
+  /** True for SOCK_STREAM and SOCK_SEQPACKET (connection-oriented). */
+  get connOriented(): boolean {
+    return this.type !== 2;
+  }
+
+  /** @internal */
+  simName(field: number): string {
+    return `${this.name}.${field === SK_QUEUE ? 'sk_receive_queue' : field === SK_STATE ? 'state' : 'inflight'}`;
+  }
+
+  /** @internal */
+  simLabel(): string {
+    return this.name;
+  }
+}
+
+/**
+ * One edge of the scc collector's graph: an in-flight copy of `from`'s file sitting in a
+ * message on `to`'s queue. Models `struct unix_edge` (net/unix/garbage.c, v6.10+).
+ *
+ * @example
+ * ```ts
+ * import type { Edge } from 'fdlab/extend';
+ * const name = (e: Edge) => `${e.from.name} -> ${e.to.name}`;
+ * ```
+ */
+export interface Edge {
+  /** The in-flight socket (edge->predecessor). */
+  readonly from: UnixSock;
+  /** The socket whose queue holds the message (edge->successor). */
+  readonly to: UnixSock;
+  /** The message. */
+  readonly skb: Skb;
+}
+
+/**
+ * What one collector run found: the in-flight sockets it looked at, the components
+ * (scc) or candidate set (classic), and what it purged. Kept for the DOT renderer and
+ * tests.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * const k = new Kernel();
+ * k.unixGc().collected; // []
+ * ```
+ */
+export interface UnixGcReport {
+  /** Which collector ran. */
+  readonly kind: 'classic' | 'scc';
+  /** Components (scc: strongly connected components of size > 1 or with a loop; classic: the candidate set), by socket name. */
+  readonly components: readonly (readonly string[])[];
+  /** The sockets found dead, by name. */
+  readonly collected: readonly string[];
+  /** True if another run was in progress and this one did nothing. */
+  readonly skipped: boolean;
+}
+
+/**
+ * The per-kernel state of the AF_UNIX layer: every socket, the bound names, the
+ * collector's lock and lists, the in-flight counters. Models the globals of
+ * net/unix/af_unix.c and net/unix/garbage.c (unix_gc_lock, gc_inflight_list,
+ * unix_tot_inflight, gc_in_progress, user->unix_inflight).
+ *
+ * @example
+ * ```ts
+ * import { Kernel, Unix, SOCK_STREAM } from 'fdlab';
+ * const k = new Kernel();
+ * const p = k.spawnProcess();
+ * Unix.socketpair(p, SOCK_STREAM);
+ * k.unix.socks.length; // 2
+ * ```
+ */
+export class UnixRegistry implements Traceable {
+  /** Engine object id (fields: the collector's state, the per-user counters, the bound names). */
+  readonly simId: number;
+  /** unix_gc_lock. */
+  readonly gcLock: Lock;
+  /** Every socket created (live and released). */
+  readonly socks: UnixSock[] = [];
+  /** Bound names (abstract and path). */
+  readonly names = new Map<string, UnixSock>();
+  /** gc_inflight_list (classic) / the vertices (scc): sockets with a copy in flight, in order. */
+  readonly inflightList = new Set<UnixSock>();
+  /** unix_tot_inflight: in-flight copies of AF_UNIX socket files. */
+  totInflight = 0;
+  /** user->unix_inflight: in-flight files of any type, per uid. */
+  readonly userInflight = new Map<number, number>();
+  /** gc_in_progress. */
+  gcInProgress = false;
+  /** Sockets attached to files of other types (a plugin's in-kernel socket, io_uring's 2019 ring_sock). @internal */
+  readonly fileSocks = new Map<RefFile, UnixSock>();
+  /** What the last collector run found. */
+  lastGc: UnixGcReport | null = null;
+  /** Files whose last reference a purge dropped, waiting for their __fput (delayed_fput). @internal */
+  readonly delayed: RefFile[] = [];
+  /** A path is draining {@link delayed}. @internal */
+  draining = false;
+  /** @internal */
+  hooked = false;
+  /** The collector (unix_gc()), registered by the AF_UNIX layer on first use; `kernel.unixGc()` runs it. @internal */
+  collector: ((w: UnixWorld) => KernelPath<UnixGcReport>) | null = null;
+  /** @internal */
+  nextSkb = 1;
+  /** The reachability oracle's current epoch. @internal */
+  reachEpoch = 0;
+  /** The engine. @internal */
+  readonly engine: Engine;
+
+  /** @internal */
+  constructor(engine: Engine) {
+    this.engine = engine;
+    this.simId = engine.register(this);
+    this.gcLock = new Lock(engine, 'unix_gc_lock', false);
+  }
+
+  /** A new socket of `type`. @internal */
+  newSock(type: number): UnixSock {
+    const s = new UnixSock(this.engine, this.socks.length + 1, type);
+    this.socks.push(s);
+    return s;
+  }
+
+  /** An access to one of the registry's fields. */
+  acc(field: number, write: boolean): number {
+    return access(this.simId, field, write);
+  }
+
+  /** The in-flight count of `uid`. */
+  userCount(uid: number): number {
+    return this.userInflight.get(uid) ?? 0;
+  }
+
+  /**
+   * The invariants of the in-flight accounting, as audit problems: every socket's
+   * in-flight count equals the copies of its file in live messages, and each user's
+   * count the files it has in flight; no freed message still sits on a queue.
+   */
+  problems(): string[] {
+    const out: string[] = [];
+    const copies = new Map<UnixSock, number>();
+    const perUser = new Map<number, number>();
+    let tot = 0;
+    const scan = (s: UnixSock) => {
+      for (const skb of s.queue) {
+        if (skb.freed) out.push(`freed skb#${skb.id} still on ${s.name}'s queue`);
+        if (!skb.inflight) continue;
+        perUser.set(skb.uid, (perUser.get(skb.uid) ?? 0) + skb.files.length);
+        for (const f of skb.files) {
+          const u = unixSockOfFile(f);
+          if (u !== null) {
+            copies.set(u, (copies.get(u) ?? 0) + 1);
+            tot++;
+          }
+        }
+      }
+    };
+    for (const s of this.socks) scan(s);
+    for (const s of this.socks) {
+      const n = copies.get(s) ?? 0;
+      if (s.inflight !== n) out.push(`${s.name}: in-flight count ${s.inflight} but ${n} copies queued`);
+    }
+    if (tot !== this.totInflight) out.push(`unix_tot_inflight ${this.totInflight} but ${tot} socket copies queued`);
+    for (const [uid, n] of this.userInflight) if (n !== (perUser.get(uid) ?? 0)) out.push(`uid ${uid}: unix_inflight ${n} but ${perUser.get(uid) ?? 0} files queued`);
+    return out;
+  }
+
+  /** @internal */
+  simName(field: number): string {
+    return field === GC_STATE ? 'unix_gc_state' : field === GC_USERS ? 'user->unix_inflight' : 'unix_table';
+  }
+}
+
+/**
+ * The socket behind a file (unix_get_socket()), or null for other files.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY, unixSockOfFile } from 'fdlab';
+ * unixSockOfFile(new Kernel().vfs.openFile('/data/log', O_RDONLY)); // null
+ * ```
+ */
+export function unixSockOfFile(f: RefFile): UnixSock | null {
+  const s = f.privateData;
+  if (s instanceof UnixSock) return s;
+  const reg = (f.mount.world as { readonly unixIfAny?: UnixRegistry | null }).unixIfAny;
+  return reg?.fileSocks.get(f) ?? null;
+}
+
+/**
+ * Attaches a new in-kernel AF_UNIX socket to a file of another type, so that
+ * unix_get_socket() of that file returns it and the collector treats the file as a vertex
+ * whose queue it scans: io_uring's 2019 design, where `ctx->ring_sock` made every ring a
+ * node of the graph (seed 003). The plugin queues files on it with
+ * {@link queueFilesInFlight} and, from its file's `->release`, releases it with
+ * `unixReleaseSockSteps()`.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, SOCK_DGRAM, unixSockOfFile } from 'fdlab';
+ * import { attachUnixSock } from 'fdlab/extend';
+ * const k = new Kernel();
+ * const f = k.vfs.openAnon('[io_uring]');
+ * const sock = attachUnixSock(k, f, SOCK_DGRAM);
+ * unixSockOfFile(f) === sock; // true
+ * f.fput();
+ * ```
+ */
+export function attachUnixSock(w: { readonly unix: UnixRegistry }, file: RefFile, type: number): UnixSock {
+  const reg = w.unix;
+  const s = reg.newSock(type);
+  s.file = file;
+  reg.fileSocks.set(file, s);
+  return s;
+}
+
+/**
+ * What the AF_UNIX layer needs from its world. `Kernel` implements it.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * import type { UnixWorld } from 'fdlab/extend';
+ * const w: UnixWorld = new Kernel();
+ * ```
+ */
+export interface UnixWorld extends TaskWorld {
+  /** Behaviour switches, including the AF_UNIX ones. */
+  readonly policy: TaskWorld['policy'] & UnixPolicy;
+  /** The AF_UNIX layer's per-kernel state. */
+  readonly unix: UnixRegistry;
+  /** Reference owners for the audit. */
+  readonly owners: HookList<() => Iterable<readonly [RefFile, string]>>;
+}
