@@ -9,6 +9,7 @@ import { Fdtable } from '../fdtable/fdtable.js';
 import { access } from '../sim/step.js';
 import { Engine } from '../sim/engine.js';
 import { HookList } from '../sim/hooks.js';
+import type { ErrnoName } from '../sim/errno.js';
 import { resolvePolicy } from '../sim/policy.js';
 import { checkBoolOption, checkIntOption, checkNumbers, checkOptions, checkSameWorld, describeValue } from '../sim/validate.js';
 import { ModelError } from '../sim/model-error.js';
@@ -139,6 +140,12 @@ export class Kernel implements TaskWorld, EpollWorld, UnixWorld {
    * owner (a plugin's table that points at freed memory, a node with no references).
    */
   readonly auditChecks = new HookList<() => Iterable<string>>();
+  /**
+   * Checks scm_fp_copy() makes on each file passed with SCM_RIGHTS: the first errno a hook
+   * returns refuses the message (the io_uring plugin refuses ring files under
+   * `uringFileRegistration: 'plain'`, as v6.7 does).
+   */
+  readonly scmRightsChecks = new HookList<(file: RefFile) => ErrnoName | null>();
   /** The epoll layer's state (f_ep lists, per-user watches). */
   readonly epoll: EpollRegistry;
   /** fs.nr_open. */

@@ -98,6 +98,11 @@ export function* sendmsgSteps(t: Task, fd: number, data: string, fds: readonly n
       const f = Number.isInteger(n) && n >= 0 ? yield* fgetSteps(t, files, n, 0) : null;
       if (f === null) throw new KernelError('EBADF', 'sendmsg', `SCM_RIGHTS fd ${n} is not open`);
       scm.push(f);
+      // scm_fp_copy() refuses some files outright (io_uring's from v6.7): the ones taken so far are dropped.
+      for (const check of w.scmRightsChecks.list) {
+        const errno = check(f);
+        if (errno !== null) throw new KernelError(errno, 'sendmsg', `${f.name} cannot be passed with SCM_RIGHTS`);
+      }
     }
     if (scm.length > 0) {
       yield { fn: 'wait_for_unix_gc', acc: reg.acc(GC_STATE, false) };

@@ -4,6 +4,7 @@ import type { HookList } from '../sim/hooks.js';
 import { Lock } from '../sim/lock.js';
 import { access, type KernelPath } from '../sim/step.js';
 import { WaitQueue } from '../sim/wait-queue.js';
+import type { ErrnoName } from '../sim/errno.js';
 import type { TaskWorld } from '../task/world.js';
 import type { UnixPolicy } from './policy.js';
 
@@ -386,4 +387,9 @@ export interface UnixWorld extends TaskWorld {
   readonly unix: UnixRegistry;
   /** Reference owners for the audit. */
   readonly owners: HookList<() => Iterable<readonly [RefFile, string]>>;
+  /**
+   * Checks scm_fp_copy() makes on each file passed with SCM_RIGHTS: the first errno a hook
+   * returns refuses the message (io_uring's files from v6.7, 705318a99a13: EINVAL).
+   */
+  readonly scmRightsChecks: HookList<(file: RefFile) => ErrnoName | null>;
 }
