@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EPOLLIN, F_GETFD, FD_CLOEXEC, O_CLOEXEC, O_DIRECTORY, O_RDONLY, O_RDWR, type Kernel, type KernelPath, type Process, type Sys } from '../src/index.js';
+import { EPOLLIN, unixSockOfFile, F_GETFD, FD_CLOEXEC, O_CLOEXEC, O_DIRECTORY, O_RDONLY, O_RDWR, type Kernel, type KernelPath, type Process, type Sys } from '../src/index.js';
 import {
   IORING_ENTER_GETEVENTS, IORING_FILE_INDEX_ALLOC, IORING_FIXED_FD_NO_CLOEXEC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS,
   IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD, IORING_OP_READ, IORING_OP_WRITE, IORING_REGISTER_FILE_ALLOC_RANGE, IORING_REGISTER_FILES,
@@ -319,7 +319,9 @@ describe('registration designs (uringFileRegistration)', () => {
     expect(failing(p, u, ring, fd)).toBe('EBADF');
     expect(f.count).toBe(1);
     u.register(p, ring, IORING_REGISTER_FILES, [fd], 1);
-    expect(owners(k, f.name)).toEqual(['P1.files fd 1', 'ring#1.ring_sock skb#1']);
+    // The ring's ring_sock is an AF_UNIX socket attached to the ring file: its message owns the file.
+    expect(owners(k, f.name)).toEqual(['P1.files fd 1', 'skb#1 on unix#1']);
+    expect(unixSockOfFile(p.fileOf(ring))).toBe(u.ring(p, ring).sock);
     expect(u.ring(p, ring).nrUserFiles).toBe(1);
     u.register(p, ring, IORING_UNREGISTER_FILES, null, 0);
     expect(u.ring(p, ring).nrUserFiles).toBe(0);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { explore, replay, verdictOf } from '../src/index.js';
-import { uringFixedFpos, uringFixedInstall, uringHiddenPin, uringHiddenPinUnregister, uringRegisterErrorPath } from '../src/scenarios/index.js';
+import { uringFixedFpos, uringFixedInstall, uringHiddenPin, uringHiddenPinUnregister, uringRegisterErrorPath, uringScmGcUaf } from '../src/scenarios/index.js';
 
 const outcomes = (r: ReturnType<typeof explore>) => [...new Set(r.outcomes.map((o) => o.outcome))].sort();
 
@@ -61,5 +61,24 @@ describe('uring-hidden-pin (seed 004)', () => {
       expect(o.some((x) => x.endsWith('umount EBUSY'))).toBe(true);
       expect(o.some((x) => x.endsWith('umount umounted'))).toBe(true);
     }
+  });
+});
+
+describe('uring-scm-gc-uaf (seed 003)', () => {
+  it("'scm' with the classic collector: the collector purges ring_sock's message while the worker still uses fixed slot 0", () => {
+    const r = explore(uringScmGcUaf, { policy: 'before' });
+    expect(r.exhaustive).toBe(true);
+    expect(verdictOf(r)).toEqual(['use-after-free']);
+    const v = r.violations[0]!;
+    expect(v.message).toMatch(/ring#1 request uses file#\d+ of fixed slot 0 after it was freed \(the slot's node borrowed the reference\)/);
+    expect(replay(uringScmGcUaf, v.minimalSchedule, { policy: 'before' }).violations.map((x) => x.kind)).toContain('use-after-free');
+    // Some schedules collect the ring and the socket (2), others nothing (the worker or the fds still hold them).
+    expect(outcomes(r)).toEqual(['[1,0,null]', '[1,2,null]']);
+  });
+
+  it("'plain' (v6.7+): the ring fd cannot be sent (EINVAL), the cycle is never built, every schedule is clean", () => {
+    const r = explore(uringScmGcUaf, { policy: 'after' });
+    expect(r.exhaustive && r.violations.length === 0).toBe(true);
+    expect(outcomes(r)).toEqual(['[1,0,null]']);
   });
 });

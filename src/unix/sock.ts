@@ -7,6 +7,7 @@ import { WaitQueue } from '../sim/wait-queue.js';
 import type { ErrnoName } from '../sim/errno.js';
 import type { TaskWorld } from '../task/world.js';
 import type { UnixPolicy } from './policy.js';
+import { hookUnix } from './world.js';
 
 /** Field of a UnixSock: sk_receive_queue and its lock (for a listener also the accept queue). @internal */
 export const SK_QUEUE = 0;
@@ -362,7 +363,9 @@ export function unixSockOfFile(f: RefFile): UnixSock | null {
  * f.fput();
  * ```
  */
-export function attachUnixSock(w: { readonly unix: UnixRegistry }, file: RefFile, type: number): UnixSock {
+export function attachUnixSock(w: UnixWorld, file: RefFile, type: number): UnixSock {
+  // The socket's queue holds references the audit must see, and the collector must run.
+  hookUnix(w);
   const reg = w.unix;
   const s = reg.newSock(type);
   s.file = file;

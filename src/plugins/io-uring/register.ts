@@ -230,6 +230,11 @@ export function installFixed(ring: Ring, t: Task, slot: number, file: RefFile, t
   ring.dropOrphans(t);
 }
 
+/** The ring_sock work after a step that changed the table (see `Ring.syncSteps`). @internal */
+export function syncSteps(ring: Ring, t: Task): KernelPath {
+  return ring.syncSteps(t, t.process.creds.uid);
+}
+
 /** io_sqe_files_register() (and, for the SCM designs, io_sqe_files_scm()). */
 function* filesRegisterSteps(k: Kernel, t: Task, ring: Ring, fds: readonly number[] | null, tags: readonly number[] | null, nr: number): KernelPath<number> {
   const design = k.policy.uringFileRegistration;
@@ -286,6 +291,7 @@ function* filesRegisterSteps(k: Kernel, t: Task, ring: Ring, fds: readonly numbe
       ring.queueSkb(chunk);
     }
     ring.userFiles = [];
+    yield* syncSteps(ring, t);
   }
   if (err !== null) {
     yield { fn: 'io_sqe_files_unregister (error path)', get acc() { return k.engine.peek(() => [...unregisterAccesses(ring), ...ring.userFiles.map((f) => fileAccess(f, 'f_count', true))]); } };
@@ -301,6 +307,7 @@ function* filesRegisterSteps(k: Kernel, t: Task, ring: Ring, fds: readonly numbe
     }
     table.freeTables(t);
     ring.dropOrphans(t);
+    yield* syncSteps(ring, t);
     throw err;
   }
   yield { fn: 'io_file_table_set_alloc_range', acc: table.tableAccess(true) };
@@ -320,6 +327,7 @@ function* filesUnregisterSteps(k: Kernel, t: Task, ring: Ring): KernelPath<numbe
   ring.table.freeTables(t);
   ring.dropOrphans(t);
   dropSkbs(ring, t);
+  yield* syncSteps(ring, t);
   // The merged code resets nr_user_files; the 2019 patch as posted never did (seed 003).
   if (k.policy.uringFileRegistration !== 'scm-as-posted') ring.nrUserFiles = 0;
   return 0;
@@ -350,6 +358,7 @@ function* filesUpdateSteps(k: Kernel, t: Task, ring: Ring, up: RsrcUpdate, tags:
     yield slotStep(k, ring, 'io_reset_rsrc_node', i);
     if (table.lookup(i) !== null) table.remove(i, t);
     ring.dropOrphans(t);
+    yield* syncSteps(ring, t);
     if (fd === -1) continue;
     const file = yield* fgetAny(t, fd);
     if (file === null) {
@@ -363,6 +372,7 @@ function* filesUpdateSteps(k: Kernel, t: Task, ring: Ring, up: RsrcUpdate, tags:
     }
     yield slotStep(k, ring, 'io_fixed_file_set', i);
     installFixed(ring, t, i, file, tag);
+    yield* syncSteps(ring, t);
   }
   if (done > 0) return done;
   if (err !== null) throw err;

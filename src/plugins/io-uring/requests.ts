@@ -4,7 +4,7 @@ import {
   IORING_ENTER_GETEVENTS, IORING_FILE_INDEX_ALLOC, IORING_FIXED_FD_NO_CLOEXEC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS,
   IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD, IORING_OP_READ, IORING_OP_WRITE, IOSQE_ASYNC, IOSQE_FIXED_FILE,
 } from './constants.js';
-import { installFixed } from './register.js';
+import { installFixed, syncSteps } from './register.js';
 import { isUringFile, ringFreeSteps, ringOfFile, type Cqe, type Ring, type Sqe } from './ring.js';
 
 /**
@@ -288,6 +288,7 @@ function* completeSteps(k: Kernel, req: Req, t: Task, res: number, data?: string
     ring.table.putNode(req.node, t);
     ring.dropOrphans(t);
     req.node = null;
+    yield* syncSteps(ring, t);
   }
   if (req.fileRef && req.file !== null) fputDeferred(t, req.file);
   req.file = null;
@@ -514,6 +515,7 @@ function* openatSteps(k: Kernel, req: Req, t: Task): KernelPath<Issue> {
   try {
     const slot = alloc ? ring.table.allocSlot() : sqe.fileIndex! - 1;
     installFixed(ring, t, slot, f, 0);
+    yield* syncSteps(ring, t);
     return { res: alloc ? slot : 0 };
   } catch (e) {
     k.engine.touch(fileAccess(f, 'f_count', true));
@@ -538,6 +540,7 @@ function* closeSteps(k: Kernel, req: Req, t: Task): KernelPath<Issue> {
     }, req.async ? ring.uringLock : undefined);
     ring.table.remove(slot, t);
     ring.dropOrphans(t);
+    yield* syncSteps(ring, t);
     return { res: 0 };
   }
   const files = t.filesOrThrow('io_close');

@@ -1,5 +1,7 @@
-import { FixedFileTable, type FileOperations, type Kernel, type KernelPath, type RefFile, type RsrcNode, type Traceable } from '../../index.js';
-import { access, fileAccess, fputTeardownSteps, Lock, type FputContext } from '../../extend.js';
+import { FixedFileTable, SOCK_DGRAM, type FileOperations, type Kernel, type KernelPath, type RefFile, type RsrcNode, type Traceable, type UnixSock } from '../../index.js';
+import {
+  access, attachUnixSock, fileAccess, fputTeardownSteps, Lock, queueFilesInFlight, unixNotInflightSteps, unixReleaseSockSteps, type FputContext, type Skb,
+} from '../../extend.js';
 
 /** Field of a ring: the completion queue (CQ ring and its waiters). */
 const CQ = 0;
@@ -131,6 +133,16 @@ export class Ring implements Traceable {
   readonly leaked: Array<readonly [RefFile, string]> = [];
   /** The ring's struct file, once io_uring_setup() made it. */
   file: RefFile | null = null;
+  /**
+   * `ctx->ring_sock` of the SCM designs: an in-kernel AF_UNIX socket attached to the ring
+   * file, so the unix collector sees the ring as a vertex and the registered files as in
+   * flight on it (one message per file in the model; the kernel batched SCM_MAX_FD).
+   */
+  sock: UnixSock | null = null;
+  /** Files handed to ring_sock in this step, queued in flight by {@link syncSteps}. @internal */
+  readonly toQueue: RefFile[] = [];
+  /** ring_sock messages whose slot's node was freed: dequeued and dropped by {@link syncSteps}. @internal */
+  readonly toDrop: Skb[] = [];
   private nextSkb = 1;
   /** The ring file's last reference is gone: the context is freed when the last request completes. */
   exiting = false;
@@ -144,6 +156,11 @@ export class Ring implements Traceable {
     this.table = new FixedFileTable(kernel, `${this.name}.file_table`);
     this.uringLock = new Lock(kernel.engine, `${this.name}.uring_lock`, true, this.simId);
     this.table.onNodeFree = (node) => this.nodeFreed(node);
+  }
+
+  /** Gives the ring its `ring_sock` (io_uring_setup() of the SCM designs: sock_create_kern()). @internal */
+  attachSock(file: RefFile): void {
+    this.sock = attachUnixSock(this.kernel, file, SOCK_DGRAM);
   }
 
   /** The access of the completion queue. */
@@ -181,6 +198,10 @@ export class Ring implements Traceable {
    * caller's reference: the skb's become the only ones).
    */
   queueSkb(files: RefFile[]): void {
+    if (this.sock !== null) {
+      this.toQueue.push(...files);
+      return;
+    }
     this.kernel.engine.write(this.simId, CTX);
     const skb = { id: this.nextSkb++, files };
     this.skbs.push(skb);
@@ -192,6 +213,7 @@ export class Ring implements Traceable {
   *heldFiles(): Generator<readonly [RefFile, string]> {
     yield* this.table.heldFiles();
     for (const skb of this.skbs) for (const f of skb.files) yield [f, `${this.name}.ring_sock skb#${skb.id}`];
+    for (const f of this.toQueue) yield [f, `${this.name}.ring_sock (being queued)`];
     for (let i = 0; i < this.userFiles.length; i++) yield [this.userFiles[i]!, `${this.name}.user_files[${i}]`];
   }
 
@@ -208,7 +230,10 @@ export class Ring implements Traceable {
    * tag CQE of a tagged node. @internal
    */
   nodeFreed(node: RsrcNode): void {
-    if (node.borrowed) {
+    if (node.borrowed && this.sock !== null) {
+      const skb = this.sock.queue.find((m) => m.files.length === 1 && m.files[0] === node.file && !this.toDrop.includes(m));
+      if (skb !== undefined) this.toDrop.push(skb);
+    } else if (node.borrowed) {
       for (let i = 0; i < this.skbs.length; i++) {
         const skb = this.skbs[i]!;
         const j = skb.files.indexOf(node.file);
@@ -230,6 +255,46 @@ export class Ring implements Traceable {
     for (let f = this.orphans.shift(); f !== undefined; f = this.orphans.shift()) {
       this.kernel.engine.touch(fileAccess(f, 'f_count', true));
       if (f.put()) ctx.taskWork.push(f);
+    }
+  }
+
+  /**
+   * The ring_sock work the last step left: queue the files handed to it in flight
+   * (queueFilesInFlight(), under unix_gc_lock), and for a freed slot dequeue its message,
+   * take its file out of flight and drop the reference (io_sqe_file_unregister()). @internal
+   */
+  *syncSteps(ctx: FputContext, uid: number): KernelPath {
+    const sock = this.sock;
+    if (sock === null) return;
+    const reg = this.kernel.unix;
+    for (let f = this.toQueue.shift(); f !== undefined; f = this.toQueue.shift()) {
+      const file = f;
+      this.toQueue.unshift(file);
+      const gen = queueFilesInFlight(this.kernel, sock, [file], uid);
+      // The reference stays listed as the ring's until the message holds it.
+      let r = gen.next();
+      if (!r.done) this.toQueue.shift();
+      while (!r.done) {
+        yield r.value;
+        r = gen.next();
+      }
+    }
+    for (let skb = this.toDrop.shift(); skb !== undefined; skb = this.toDrop.shift()) {
+      const m = skb;
+      yield { fn: 'io_sqe_file_unregister: skb_unlink', acc: sock.acc(0, true) };
+      this.kernel.engine.write(sock.simId, 0);
+      const i = sock.queue.indexOf(m);
+      if (i < 0) continue; // the collector took it meanwhile
+      sock.queue.splice(i, 1);
+      m.owner = null;
+      yield* unixNotInflightSteps(reg, m);
+      const files = m.files.splice(0);
+      yield { fn: 'kfree_skb: fput', acc: files.map((f) => fileAccess(f, 'f_count', true)) };
+      for (const f of files) {
+        this.kernel.engine.touch(fileAccess(f, 'f_count', true));
+        if (f.put()) ctx.taskWork.push(f);
+      }
+      m.freed = true;
     }
   }
 
@@ -330,8 +395,11 @@ export function* ringFreeSteps(ring: Ring): KernelPath {
   if (table.size > 0) table.freeTables(ctx);
   dropSkbs(ring, ctx);
   ring.dropOrphans(ctx);
+  yield* ring.syncSteps(ctx, 0);
   yield ring.uringLock.unlockStep();
   ring.uringLock.unlock();
+  // sock_release(ctx->ring_sock): whatever is still queued on it is purged.
+  if (ring.sock !== null) yield* unixReleaseSockSteps(k, ring.sock);
   for (const f of ctx.taskWork.splice(0)) yield* fputTeardownSteps(f);
 }
 

@@ -32,6 +32,7 @@ export function* ioUringSetupSteps(k: Kernel, t: Task, entries: number, flags: n
   const file = k.vfs.openAnon('[io_uring]', uringFileOperations, O_RDWR | O_CLOEXEC);
   file.privateData = ring;
   ring.file = file;
+  if (k.policy.uringFileRegistration !== 'plain') ring.attachSock(file);
   rings.push(ring);
   yield installStep(files, fd);
   files.fdInstall(fd, file);
