@@ -305,5 +305,8 @@ export function* ioThreadLife(t: Task, body: (t: Task) => KernelPath<unknown>): 
   t.exited = true;
   t.sim.inKernel = 0;
   yield* putFilesStructSteps(t, files);
+  // The last user of the table closed its files: their final __fput()s (delayed_fput for a
+  // kernel thread) run here.
+  if (t.taskWork.length > 0) yield* runTaskWorkSteps(t);
   return r;
 }
