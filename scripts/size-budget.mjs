@@ -37,7 +37,9 @@ const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--i
 // the scenarios that use it) adds about 60 kB packed; the core import does not move
 // (FixedFileTable is tree-shaken out of `{ Kernel }`).
 const PACKED_BUDGET_KB = 500;
-const CORE_BUDGET_KB = 34;
+// The io_uring policy keys (part of every preset) and the kernel's audit and SCM_RIGHTS
+// hooks took the core import from 33.8 kB to 34.1 kB.
+const CORE_BUDGET_KB = 34.5;
 budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
 
 async function coreImport(names, entry = './dist/index.js') {

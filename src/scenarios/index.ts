@@ -19,9 +19,9 @@ import { uringFixedFpos } from './uring-fixed-fpos.js';
 import { uringFixedInstall, type UringFixedInstallContext } from './uring-fixed-install.js';
 import { uringHiddenPin, uringHiddenPinUnregister, type UringHiddenPinContext } from './uring-hidden-pin.js';
 import { uringRegisterErrorPath } from './uring-register-error-path.js';
-import { uringScmGcUaf } from './uring-scm-gc-uaf.js';
+import { uringScmGcUaf, type UringScmGcUafContext } from './uring-scm-gc-uaf.js';
 
-export type { EpollForkSharedContext, EpollUmountBusyContext, ExecPosixLocksContext, UnixGcCycleContext, UringFixedInstallContext, UringHiddenPinContext };
+export type { EpollForkSharedContext, EpollUmountBusyContext, ExecPosixLocksContext, UnixGcCycleContext, UringFixedInstallContext, UringHiddenPinContext, UringScmGcUafContext };
 export {
   coreStealFpos, epollForkShared, epollPollVsFput, epollUmountBusy, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular,
   unixGcCloseRace, unixGcCycle, unixGcMsgPeek, uringFixedFpos, uringFixedInstall, uringHiddenPin, uringHiddenPinUnregister, uringRegisterErrorPath, uringScmGcUaf,

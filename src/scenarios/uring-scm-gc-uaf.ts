@@ -15,8 +15,18 @@ function* collect(sys: Sys): KernelPath<number> {
   return report.collected.length;
 }
 
-/** What the uring-scm-gc-uaf scenario's setup found: whether the cycle could be built. */
-interface Built {
+/**
+ * What the uring-scm-gc-uaf scenario's setup hands its check: what sending the ring fd
+ * over the socket returned (1 byte, or the errno: EINVAL under `'plain'`).
+ *
+ * @example
+ * ```ts
+ * import type { UringScmGcUafContext } from 'fdlab/scenarios';
+ * const refused = (c: UringScmGcUafContext) => c.sent === 'EINVAL';
+ * ```
+ */
+export interface UringScmGcUafContext {
+  /** sendmsg()'s result for the ring fd: the bytes sent, or the errno name. */
   readonly sent: number | string;
 }
 
@@ -37,7 +47,7 @@ interface Built {
  * explore(uringScmGcUaf, { policy: 'before' }).violations.some((v) => v.kind === 'use-after-free'); // true
  * ```
  */
-export const uringScmGcUaf = defineScenario<Built>({
+export const uringScmGcUaf = defineScenario<UringScmGcUafContext>({
   name: 'uring-scm-gc-uaf',
   title: 'the unix collector frees a registered socket the ring still uses (ring ⇄ socket cycle)',
   source: 'seed 003: Jann Horn, "the GC is just going to go through unix_destruct_scm() and drop references on your files"',
