@@ -288,7 +288,7 @@ export const POLICY_HISTORY: PolicyHistory = {
   },
   unixGc: {
     classic: { commit: '1fd05ba5a2f2', title: '[AF_UNIX]: Rewrite garbage collector, fixes race. (Miklos Szeredi)', since: 'v2.6.23' },
-    scc: { commit: null, title: 'af_unix: Rework GC. (Kuniyuki Iwashima, 15-patch series: vertices and edges, iterative Tarjan SCC)', since: 'v6.10' },
+    scc: { commit: '4090fa373f0e', title: 'af_unix: Replace garbage collection algorithm. (Kuniyuki Iwashima, the last of the 15-patch "af_unix: Rework GC." series: vertices and edges, iterative Tarjan SCC)', since: 'v6.10' },
   },
   unixPeekGcLock: {
     none: { commit: null, title: 'unix_peek_fds() duplicates in-flight files with no handshake with the collector', since: 'v3.14', seed: 'CVE-2021-0920' },
