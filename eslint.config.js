@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['dist/', 'coverage/', 'reports/', '.stryker-tmp/', 'docs/api/', 'docs/api-md/', 'node_modules/', '**/*.tgz', 'test/.docs-blocks/']),
+  globalIgnores(['dist/', 'coverage/', 'reports/', '.stryker-tmp/', 'docs/api/', 'docs/api-md/', 'node_modules/', '**/*.tgz', 'test/.docs-blocks/', 'bench/.bench.mjs']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -1,5 +1,7 @@
 import { access } from '../sim/step.js';
-import type { WaitQueue } from '../sim/wait-queue.js';
+import type { Blocker } from '../sim/step.js';
+import type { SimThread } from '../sim/thread.js';
+import { WaitEntry, type WaitQueue } from '../sim/wait-queue.js';
 import type { RefFile } from './ref-file.js';
 import type { FputContext } from './world.js';
 
@@ -128,4 +130,78 @@ export function pollAccesses(file: RefFile): number[] {
   const qs = file.ops.waitQueues?.(file);
   if (qs !== undefined) for (const q of qs) out.push(q.writeAccess());
   return out;
+}
+
+/**
+ * `struct poll_wqueues`: the wait entries one poller registered through its poll tables,
+ * and the `triggered` flag (with the keys of the wake-ups, in `mask`) their wake
+ * callbacks set — `__pollwait()` and `pollwake()`, which poll(2), select(2) and io_uring's
+ * POLL_ADD share. It is the blocker of the poller's sleep step, which declares a write of
+ * every queue it registered on ({@link queueAccesses}): only wake-ups of those queues can
+ * set `triggered`. A fatal signal also ends the wait.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_NONBLOCK } from 'fdlab';
+ * import { PollWaiters, vfsPoll } from 'fdlab/extend';
+ * const k = new Kernel();
+ * const p = k.spawnProcess();
+ * const [r] = p.pipe(O_NONBLOCK);
+ * const w = new PollWaiters('demo');
+ * vfsPoll(p.fileOf(r), w.table(1, p.main)); // 0: empty, and now registered on rd_wait
+ * w.queueAccesses().length; // 1
+ * w.removeAll();
+ * ```
+ */
+export class PollWaiters implements Blocker {
+  /** For traces and deadlock reports. */
+  readonly name: string;
+  /** Set by a wake-up whose key matches (or carries no key). */
+  triggered = false;
+  /** The keys of the matching wake-ups, OR'ed. */
+  mask = 0;
+  /** The callback entries, one per registration. */
+  readonly entries: WaitEntry[] = [];
+  /** The distinct queues registered on. */
+  readonly queues: WaitQueue[] = [];
+
+  /** @param name - the blocker's name (the kernel function that sleeps) */
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  /** True while the poller must keep sleeping: no matching wake-up and no fatal signal. */
+  blocks(t: SimThread): boolean {
+    return !this.triggered && !t.killed;
+  }
+
+  /** The poll table of one `->poll` call for the events in `key`: __pollwait() as its queue procedure. */
+  table(key: number, ctx?: FputContext): PollTable {
+    return {
+      key,
+      ...(ctx === undefined ? {} : { ctx }),
+      queue: (_file, wq, pt) => {
+        const want = pt.key;
+        const e = new WaitEntry(wq, null, false, (_e, k) => {
+          if (k !== 0 && (k & want) === 0) return false;
+          this.triggered = true;
+          this.mask |= k & want;
+          return true;
+        });
+        wq.add(e);
+        this.entries.push(e);
+        if (!this.queues.includes(wq)) this.queues.push(wq);
+      },
+    };
+  }
+
+  /** Writes of every queue registered on: what the sleep step, and the step that removes the entries, declare. */
+  queueAccesses(): number[] {
+    return this.queues.map((q) => q.writeAccess());
+  }
+
+  /** poll_freewait(): takes every entry off its queue. */
+  removeAll(): void {
+    for (const e of this.entries.splice(0)) e.queue.remove(e);
+  }
 }

@@ -206,6 +206,21 @@ function* fgetAny(t: Task, fd: number): KernelPath<RefFile | null> {
   return yield* fgetSteps(t, files, fd, FMODE_PATH);
 }
 
+/**
+ * The fget() of a file to register: EBADF if `fd` is not open, and EBADF for an io_uring
+ * file (a ring cannot hold itself or another ring), whose reference is dropped again.
+ * Returns the error rather than throwing it: the callers stop and report what they did.
+ */
+function* fgetRegistrable(t: Task, fd: number): KernelPath<RefFile | KernelError> {
+  const file = yield* fgetAny(t, fd);
+  if (file === null) return new KernelError('EBADF', 'io_uring_register', `fd ${fd} is not open`);
+  if (isUringFile(file)) {
+    yield* fputDeferredSteps(t, file);
+    return new KernelError('EBADF', 'io_uring_register', `fd ${fd} is an io_uring`);
+  }
+  return file;
+}
+
 /** The step that puts a file in slot `i`: the table, the slot, whatever the slot holds now, the skbs and CQ (SCM designs, tags). */
 function slotStep(k: Kernel, ring: Ring, fn: string, i: number): Step {
   return dynamicStep(k.engine, fn, () => {
@@ -261,14 +276,9 @@ function* filesRegisterSteps(k: Kernel, t: Task, ring: Ring, fds: readonly numbe
       else if (design === 'scm-as-posted') ring.nrUserFiles++;
       continue;
     }
-    const file = yield* fgetAny(t, fd);
-    if (file === null) {
-      err = new KernelError('EBADF', 'io_uring_register', `fd ${fd} is not open`);
-      break;
-    }
-    if (isUringFile(file)) {
-      yield* fputDeferredSteps(t, file);
-      err = new KernelError('EBADF', 'io_uring_register', `fd ${fd} is an io_uring`);
+    const file = yield* fgetRegistrable(t, fd);
+    if (file instanceof KernelError) {
+      err = file;
       break;
     }
     yield slotStep(k, ring, 'io_fixed_file_set', i);
@@ -360,14 +370,9 @@ function* filesUpdateSteps(k: Kernel, t: Task, ring: Ring, up: RsrcUpdate, tags:
     ring.dropOrphans(t);
     yield* syncSteps(ring, t);
     if (fd === -1) continue;
-    const file = yield* fgetAny(t, fd);
-    if (file === null) {
-      err = new KernelError('EBADF', 'io_uring_register', `fd ${fd} is not open`);
-      break;
-    }
-    if (isUringFile(file)) {
-      yield* fputDeferredSteps(t, file);
-      err = new KernelError('EBADF', 'io_uring_register', `fd ${fd} is an io_uring`);
+    const file = yield* fgetRegistrable(t, fd);
+    if (file instanceof KernelError) {
+      err = file;
       break;
     }
     yield slotStep(k, ring, 'io_fixed_file_set', i);

@@ -1,5 +1,5 @@
-import { EPOLLERR, EPOLLHUP, ERRNO, FMODE_ATOMIC_POS, FMODE_PATH, FMODE_READ, FMODE_WRITE, KernelError, O_APPEND, O_CLOEXEC, O_CREAT, O_TRUNC, type ErrnoName, type Kernel, type KernelPath, type PollTable, type RefFile, type RsrcNode, type SimThread, type Task } from '../../index.js';
-import { EMPTY_FD, WaitEntry, access, allocStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps, fputDeferred, installStep, putUnusedStep, receiveFdSteps, vfsPoll, pollAccesses, type Blocker, type Step, type WaitQueue } from '../../extend.js';
+import { EPOLLERR, EPOLLHUP, ERRNO, FMODE_ATOMIC_POS, FMODE_PATH, FMODE_READ, FMODE_WRITE, KernelError, O_APPEND, O_CLOEXEC, O_CREAT, O_TRUNC, type ErrnoName, type Kernel, type KernelPath, type RefFile, type RsrcNode, type SimThread, type Task } from '../../index.js';
+import { EMPTY_FD, PollWaiters, WaitEntry, access, allocStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps, fputDeferred, installStep, putUnusedStep, receiveFdSteps, vfsPoll, pollAccesses, type Blocker, type Step, type WaitQueue } from '../../extend.js';
 import {
   IORING_ENTER_GETEVENTS, IORING_FILE_INDEX_ALLOC, IORING_FIXED_FD_NO_CLOEXEC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS,
   IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD, IORING_OP_READ, IORING_OP_WRITE, IOSQE_ASYNC, IOSQE_FIXED_FILE,
@@ -38,7 +38,7 @@ interface Req {
   /** True once io_assign_file() ran. */
   assigned: boolean;
   /** POLL_ADD: the poll armed at issue. */
-  arm: PollArm | null;
+  arm: PollWaiters | null;
   /** Issued by an io-wq worker. */
   async: boolean;
 }
@@ -566,11 +566,11 @@ function* pollSteps(k: Kernel, req: Req, t: Task): KernelPath<Issue> {
   const events = (req.sqe.pollEvents ?? 0) | EPOLLERR | EPOLLHUP;
   let armed = req.arm;
   if (armed === null) {
-    armed = new PollArm(events);
+    armed = new PollWaiters('io_poll_wake');
     yield { fn: 'vfs_poll (arm)', acc: pollAccesses(f) };
-    const m = vfsPoll(f, armed.table(t)) & events;
+    const m = vfsPoll(f, armed.table(events, t)) & events;
     if (m !== 0) {
-      armed.disarm();
+      armed.removeAll();
       return { res: m };
     }
     if (!req.async) {
@@ -590,49 +590,7 @@ function* pollSteps(k: Kernel, req: Req, t: Task): KernelPath<Issue> {
     }
   } finally {
     // The last step declared every queue the entries are on.
-    armed.disarm();
+    armed.removeAll();
   }
 }
 
-/** The poll request's wait entries and the flag their wake callbacks set (io_poll_wake()). */
-class PollArm implements Blocker {
-  readonly name = 'io_poll_wake';
-  triggered = false;
-  /** The events a keyed wake-up reported. */
-  mask = 0;
-  readonly entries: WaitEntry[] = [];
-  private readonly queues: WaitQueue[] = [];
-
-  constructor(private readonly events: number) {}
-
-  blocks(t: SimThread): boolean {
-    return !this.triggered && !t.killed;
-  }
-
-  disarm(): void {
-    for (const e of this.entries.splice(0)) e.queue.remove(e);
-  }
-
-  table(ctx: Task): PollTable {
-    const key = this.events;
-    return {
-      key,
-      ctx,
-      queue: (_f, wq) => {
-        const e = new WaitEntry(wq, null, false, (_e, k) => {
-          if (k !== 0 && (k & key) === 0) return false;
-          this.triggered = true;
-          this.mask |= k & key;
-          return true;
-        });
-        wq.add(e);
-        this.entries.push(e);
-        if (!this.queues.includes(wq)) this.queues.push(wq);
-      },
-    };
-  }
-
-  queueAccesses(): number[] {
-    return this.queues.map((q) => q.writeAccess());
-  }
-}

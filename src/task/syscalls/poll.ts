@@ -1,12 +1,10 @@
 import { EMPTY_FD } from '../../fdtable/fd-word.js';
 import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
 import { FILES_ALLOC, FILES_FDT, slotAccess } from '../../fdtable/fdtable.js';
-import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDNORM, EPOLLWRNORM, pollAccesses, vfsPoll, type PollTable } from '../../file/poll.js';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDNORM, EPOLLWRNORM, PollWaiters, pollAccesses, vfsPoll } from '../../file/poll.js';
 import type { RefFile } from '../../file/ref-file.js';
 import { KernelError } from '../../sim/kernel-error.js';
-import { access, type Blocker, type KernelPath } from '../../sim/step.js';
-import type { SimThread } from '../../sim/thread.js';
-import { WaitEntry, type WaitQueue } from '../../sim/wait-queue.js';
+import { access, type KernelPath } from '../../sim/step.js';
 import type { Task } from '../task.js';
 
 /**
@@ -69,47 +67,6 @@ const POLLIN_SET = EPOLLRDNORM | 0x80 | EPOLLIN | EPOLLHUP | EPOLLERR;
 const POLLOUT_SET = 0x200 | EPOLLWRNORM | EPOLLOUT | EPOLLERR;
 const POLLEX_SET = EPOLLPRI;
 
-/**
- * `struct poll_wqueues`: the wait entries one poll(2)/select(2) call registered and the
- * `triggered` flag their `pollwake()` sets. It is the blocker of the caller's sleep step,
- * which declares a write of every queue it registered on — the only steps that can set
- * `triggered` are wake-ups of those queues.
- */
-class PollWqueues implements Blocker {
-  readonly name = 'poll_schedule_timeout';
-  triggered = false;
-  readonly entries: WaitEntry[] = [];
-  readonly queues: WaitQueue[] = [];
-
-  blocks(t: SimThread): boolean {
-    return !this.triggered && !t.killed;
-  }
-
-  /** The poll table of one ->poll call: __pollwait() as queue procedure while registering. */
-  table(key: number, register: boolean, ctx: Task): PollTable {
-    if (!register) return { key, queue: null, ctx };
-    return {
-      key,
-      ctx,
-      queue: (_file, wq, pt) => {
-        const want = pt.key;
-        const e = new WaitEntry(wq, null, false, (_e, k) => {
-          if (k !== 0 && (k & want) === 0) return false;
-          this.triggered = true;
-          return true;
-        });
-        wq.add(e);
-        this.entries.push(e);
-        if (!this.queues.includes(wq)) this.queues.push(wq);
-      },
-    };
-  }
-
-  queueAccesses(): number[] {
-    return this.queues.map((q) => q.writeAccess());
-  }
-}
-
 interface Item {
   readonly fd: number;
   readonly key: number;
@@ -124,7 +81,7 @@ interface Item {
  */
 function* pollLoopSteps(t: Task, items: readonly Item[], timeout: number, name: string): KernelPath<number[]> {
   const files = t.filesOrThrow(name);
-  const pw = new PollWqueues();
+  const pw = new PollWaiters('poll_schedule_timeout');
   let register = timeout !== 0;
   const masks: number[] = new Array<number>(items.length).fill(0);
   let freed = false;
@@ -142,7 +99,7 @@ function* pollLoopSteps(t: Task, items: readonly Item[], timeout: number, name: 
         }
         const f: RefFile = files.fileOfWord(w);
         yield { fn: 'vfs_poll', acc: pollAccesses(f) };
-        const m = vfsPoll(f, pw.table(key, register, t)) & key;
+        const m = vfsPoll(f, register ? pw.table(key, t) : { key, queue: null, ctx: t }) & key;
         masks[i] = m;
         yield* fdputSteps(t, files, w);
         if (m !== 0) {
@@ -159,14 +116,14 @@ function* pollLoopSteps(t: Task, items: readonly Item[], timeout: number, name: 
     }
     if (pw.entries.length > 0) {
       yield { fn: 'poll_freewait', acc: pw.queueAccesses() };
-      for (const e of pw.entries) e.queue.remove(e);
+      pw.removeAll();
     }
     freed = true;
     return masks;
   } finally {
     // Left early (EINTR, or a plain call unwound): unregister without a step of its own —
     // the last step declared every queue. No yield here: this generator runs under yield*.
-    if (!freed) for (const e of pw.entries) e.queue.remove(e);
+    if (!freed) pw.removeAll();
   }
 }
 
