@@ -35,7 +35,7 @@ export type { FdtableWorld } from './fdtable/world.js';
 export { locksRemovePosix } from './task/posix-locks.js';
 export { plainSyscall, syscallSteps } from './task/syscall.js';
 export { CORE_SYSCALLS, type SyscallArgKind, type SyscallSpec } from './task/syscall-catalogue.js';
-export { pipeSteps, receiveFd, receiveFdReplace, receiveFdReplaceSteps, receiveFdSteps } from './task/syscalls/fd-calls.js';
+export { openSteps, pipeSteps, receiveFd, receiveFdReplace, receiveFdReplaceSteps, receiveFdSteps, vfsOpenStep } from './task/syscalls/fd-calls.js';
 export { allocStep, closeSlotStep, countStep, filpCloseSteps, flushStep, installStep, putUnusedStep } from './task/syscalls/steps.js';
 export type { TaskWorld } from './task/world.js';
 export { EPOLL_SYSCALLS } from './epoll/index.js';

@@ -1,5 +1,5 @@
-import { EPOLLERR, EPOLLHUP, ERRNO, FMODE_ATOMIC_POS, FMODE_PATH, FMODE_READ, FMODE_WRITE, KernelError, O_APPEND, O_CLOEXEC, O_CREAT, O_TRUNC, type ErrnoName, type Kernel, type KernelPath, type RefFile, type RsrcNode, type SimThread, type Task } from '../../index.js';
-import { EMPTY_FD, PollWaiters, WaitEntry, access, allocStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps, fputDeferred, installStep, putUnusedStep, receiveFdSteps, vfsPoll, pollAccesses, type Blocker, type Step, type WaitQueue } from '../../extend.js';
+import { EPOLLERR, EPOLLHUP, ERRNO, FMODE_ATOMIC_POS, FMODE_PATH, FMODE_READ, FMODE_WRITE, KernelError, O_APPEND, O_CLOEXEC, type ErrnoName, type Kernel, type KernelPath, type RefFile, type RsrcNode, type SimThread, type Task } from '../../index.js';
+import { EMPTY_FD, PollWaiters, WaitEntry, access, openSteps, vfsOpenStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps, fputDeferred, receiveFdSteps, vfsPoll, pollAccesses, type Blocker, type Step, type WaitQueue } from '../../extend.js';
 import {
   IORING_ENTER_GETEVENTS, IORING_FILE_INDEX_ALLOC, IORING_FIXED_FD_NO_CLOEXEC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS,
   IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD, IORING_OP_READ, IORING_OP_WRITE, IOSQE_ASYNC, IOSQE_FIXED_FILE,
@@ -456,20 +456,6 @@ function* getdentsSteps(k: Kernel, req: Req): KernelPath<Issue> {
   }
 }
 
-/** do_filp_open()'s declaration, as open(2)'s: the namespace, the slab, an O_TRUNC target's data. */
-function openStep(k: Kernel, path: string, flags: number): Step {
-  return dynamicStep(k.engine, 'do_filp_open', () => {
-    const acc = [access(k.vfs.simId, 0, (flags & O_CREAT) !== 0), k.slab.allocAccess()];
-    if (flags & O_TRUNC) {
-      try {
-        acc.push(access(k.vfs.lookup(path).inode.simId, 0, true));
-      } catch {
-        // nothing to truncate
-      }
-    }
-    return acc;
-  });
-}
 
 /** io_openat2(): a normal fd, or a direct descriptor through io_fixed_fd_install(). */
 function* openatSteps(k: Kernel, req: Req, t: Task): KernelPath<Issue> {
@@ -477,24 +463,9 @@ function* openatSteps(k: Kernel, req: Req, t: Task): KernelPath<Issue> {
   const path = sqe.addr!;
   const flags = sqe.openFlags ?? 0;
   const ring = req.ring;
-  if (!sqe.fileIndex) {
-    const files = t.filesOrThrow('io_openat2');
-    yield allocStep(files);
-    const fd = files.allocFd(0, t.process.rlimitNofile, (flags & O_CLOEXEC) !== 0);
-    yield openStep(k, path, flags);
-    let f: RefFile;
-    try {
-      f = k.vfs.openFile(path, flags);
-    } catch (e) {
-      yield putUnusedStep(files);
-      files.putUnusedFd(fd);
-      throw e;
-    }
-    yield installStep(files, fd);
-    files.fdInstall(fd, f);
-    return { res: fd };
-  }
-  yield openStep(k, path, flags);
+  // Into a normal fd: what open(2) does after its checks (done at prep).
+  if (!sqe.fileIndex) return { res: yield* openSteps(t, path, flags) };
+  yield vfsOpenStep(t, path, flags);
   const f = k.vfs.openFile(path, flags);
   const alloc = sqe.fileIndex === IORING_FILE_INDEX_ALLOC;
   // io_fixed_fd_install(): io_ring_submit_lock() — a worker takes uring_lock here.

@@ -6,7 +6,7 @@ import { F_COUNT } from '../../file/ref-file.js';
 import { fgetSteps } from '../../fdtable/fget.js';
 import { buildOpenFlags, getname } from '../../file/open-flags.js';
 import { KernelError } from '../../sim/kernel-error.js';
-import { access, dynamicStep, type KernelPath } from '../../sim/step.js';
+import { access, dynamicStep, type KernelPath, type Step } from '../../sim/step.js';
 import { plainSyscall } from '../syscall.js';
 import type { Task } from '../task.js';
 import { flagsWithin } from '../../sim/validate.js';
@@ -29,11 +29,19 @@ function checkOpenFlags(path: string, flags: number): number {
 }
 
 /**
- * do_filp_open(): the namespace (written by O_CREAT), the slab, and — for O_TRUNC — the
- * data of whatever inode the path names when the step runs (the lookup reads the
- * namespace, which is what a create would change).
+ * The step of do_filp_open(): it declares the namespace (written by O_CREAT), the slab,
+ * and — for O_TRUNC — the data of whatever inode the path names when the step runs (the
+ * lookup reads the namespace, which is what a create would change).
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY } from 'fdlab';
+ * import { vfsOpenStep } from 'fdlab/extend';
+ * const p = new Kernel().spawnProcess();
+ * vfsOpenStep(p.main, '/data/log', O_RDONLY).fn; // 'do_filp_open'
+ * ```
  */
-const vfsStep = (t: Task, path: string, flags: number) => dynamicStep(t.world.engine, 'do_filp_open', () => {
+export const vfsOpenStep = (t: Task, path: string, flags: number): Step => dynamicStep(t.world.engine, 'do_filp_open', () => {
   const acc = [access(t.world.vfs.simId, 0, (flags & O_CREAT) !== 0), t.world.slab.allocAccess()];
   if (flags & O_TRUNC) {
     let ino: { simId: number } | undefined;
@@ -63,13 +71,25 @@ export function open(t: Task, path: string, flags: number): number {
   return fd;
 }
 
-/** open(2) as a kernel path: the fd stays RESERVED across do_filp_open. @internal */
+/**
+ * open(2) as a kernel path — do_sys_openat2(): build_open_flags() and getname() (EINVAL,
+ * ENOENT, ENAMETOOLONG before EMFILE), reserve the lowest free fd, do_filp_open() (the fd
+ * stays reserved across it; on failure it is put back), fd_install(). Also the body of
+ * io_uring's IORING_OP_OPENAT into a normal fd.
+ *
+ * @example
+ * ```ts
+ * import { O_RDONLY, type Sys } from 'fdlab';
+ * import { openSteps } from 'fdlab/extend';
+ * function* body(sys: Sys) { return yield* openSteps(sys.task, '/data/log', O_RDONLY); }
+ * ```
+ */
 export function* openSteps(t: Task, path: string, flags: number): KernelPath<number> {
   flags = checkOpenFlags(path, flags);
   const files = t.filesOrThrow('open');
   yield allocStep(files);
   const fd = files.allocFd(0, t.process.rlimitNofile, (flags & O_CLOEXEC) !== 0);
-  yield vfsStep(t, path, flags);
+  yield vfsOpenStep(t, path, flags);
   let f: RefFile;
   try {
     f = t.world.vfs.openFile(path, flags);
