@@ -6,7 +6,7 @@
  * @module fdlab/io-uring
  */
 export { ioUring, URING_SYSCALLS, type UringApi, type UringSys } from './plugin.js';
-export { Ring, isUringFile, ringOfFile, uringFileOperations, type Cqe, type RingSkb, type Sqe } from './ring.js';
+export { Ring, isUringFile, ringOfFile, uringFileOperations, type Cqe, type Sqe } from './ring.js';
 export { ioUringSetupSteps } from './setup.js';
 export { ioUringRegisterSteps, type FileIndexRange, type RegisterArg, type RsrcRegister, type RsrcUpdate } from './register.js';
 export { ioUringEnterSteps, type EnterResult } from './requests.js';

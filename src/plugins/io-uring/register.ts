@@ -5,7 +5,7 @@ import {
   IORING_REGISTER_FILES_UPDATE, IORING_REGISTER_FILES_UPDATE2, IORING_REGISTER_LAST, IORING_RSRC_REGISTER_SPARSE, IORING_UNREGISTER_FILES,
   RSRC_STRUCT_SIZE, SCM_MAX_FD,
 } from './constants.js';
-import { dropSkbs, isUringFile, ringOfFile, unregisterAccesses, type Ring } from './ring.js';
+import { isUringFile, ringOfFile, unregisterAccesses, type Ring } from './ring.js';
 
 /**
  * `struct io_uring_rsrc_update` / `io_uring_rsrc_update2`: the argument of
@@ -336,7 +336,6 @@ function* filesUnregisterSteps(k: Kernel, t: Task, ring: Ring): KernelPath<numbe
   if (ring.table.size === 0) throw new KernelError('ENXIO', 'io_uring_register', 'no files registered');
   ring.table.freeTables(t);
   ring.dropOrphans(t);
-  dropSkbs(ring, t);
   yield* syncSteps(ring, t);
   // The merged code resets nr_user_files; the 2019 patch as posted never did (seed 003).
   if (k.policy.uringFileRegistration !== 'scm-as-posted') ring.nrUserFiles = 0;

@@ -68,23 +68,6 @@ export interface Cqe {
 }
 
 /**
- * One skb on a ring's `ring_sock` (the SCM designs): its SCM_RIGHTS file list owns one
- * reference to each file.
- *
- * @example
- * ```ts
- * import type { RingSkb } from 'fdlab/io-uring';
- * const files = (skb: RingSkb) => skb.files.length; // at most SCM_MAX_FD
- * ```
- */
-export interface RingSkb {
-  /** Display number, `skb#<id>` in audits. */
-  readonly id: number;
-  /** The files it holds references to (`UNIXCB(skb).fp`). */
-  readonly files: RefFile[];
-}
-
-/**
  * An io_uring instance: `struct io_ring_ctx` with the parts file lifetime involves — its
  * file (the ring fd), `uring_lock`, the fixed file table, the completion queue, the
  * requests in flight, and for the SCM designs `ring_sock` (its skbs own the registered
@@ -125,8 +108,6 @@ export class Ring implements Traceable {
    * (`'scm-as-posted'`) nothing resets it, so it grows with every registration.
    */
   nrUserFiles = 0;
-  /** `ring_sock->sk_receive_queue` of the SCM designs: each skb owns references to up to SCM_MAX_FD files. */
-  readonly skbs: RingSkb[] = [];
   /** `ctx->user_files` while a registration of the SCM designs runs: the references fget() took. */
   userFiles: RefFile[] = [];
   /** References whose holder was freed without an fput (the 2019 error path): file and former owner. */
@@ -143,7 +124,6 @@ export class Ring implements Traceable {
   readonly toQueue: RefFile[] = [];
   /** ring_sock messages whose slot's node was freed: dequeued and dropped by {@link syncSteps}. @internal */
   readonly toDrop: Skb[] = [];
-  private nextSkb = 1;
   /** The ring file's last reference is gone: the context is freed when the last request completes. */
   exiting = false;
 
@@ -198,21 +178,13 @@ export class Ring implements Traceable {
    * caller's reference: the skb's become the only ones).
    */
   queueSkb(files: RefFile[]): void {
-    if (this.sock !== null) {
-      this.toQueue.push(...files);
-      return;
-    }
-    this.kernel.engine.write(this.simId, CTX);
-    const skb = { id: this.nextSkb++, files };
-    this.skbs.push(skb);
-    const e = this.kernel.engine;
-    if (e.tracing) e.effect('__io_sqe_files_scm', this.simId, CTX, undefined, undefined, { note: `skb#${skb.id} owns ${files.map((f) => f.name).join(', ')}` });
+    // The SCM designs attach ring_sock at io_uring_setup(), before any registration.
+    this.toQueue.push(...files);
   }
 
   /** The references the ring holds, one per owner: fixed slots, skbs, user_files during a registration. */
   *heldFiles(): Generator<readonly [RefFile, string]> {
     yield* this.table.heldFiles();
-    for (const skb of this.skbs) for (const f of skb.files) yield [f, `${this.name}.ring_sock skb#${skb.id}`];
     for (const f of this.toQueue) yield [f, `${this.name}.ring_sock (being queued)`];
     for (let i = 0; i < this.userFiles.length; i++) yield [this.userFiles[i]!, `${this.name}.user_files[${i}]`];
   }
@@ -233,16 +205,6 @@ export class Ring implements Traceable {
     if (node.borrowed && this.sock !== null) {
       const skb = this.sock.queue.find((m) => m.files.length === 1 && m.files[0] === node.file && !this.toDrop.includes(m));
       if (skb !== undefined) this.toDrop.push(skb);
-    } else if (node.borrowed) {
-      for (let i = 0; i < this.skbs.length; i++) {
-        const skb = this.skbs[i]!;
-        const j = skb.files.indexOf(node.file);
-        if (j < 0) continue;
-        skb.files.splice(j, 1);
-        if (skb.files.length === 0) this.skbs.splice(i, 1);
-        if (node.fileValid) this.orphans.push(node.file);
-        break;
-      }
     }
     if (node.tag !== 0) this.post({ userData: node.tag, res: 0 });
   }
@@ -393,7 +355,6 @@ export function* ringFreeSteps(ring: Ring): KernelPath {
     },
   };
   if (table.size > 0) table.freeTables(ctx);
-  dropSkbs(ring, ctx);
   ring.dropOrphans(ctx);
   yield* ring.syncSteps(ctx, 0);
   yield ring.uringLock.unlockStep();
@@ -403,7 +364,7 @@ export function* ringFreeSteps(ring: Ring): KernelPath {
   for (const f of ctx.taskWork.splice(0)) yield* fputTeardownSteps(f);
 }
 
-/** What freeing the table and the skbs touches: the table, every slot, every node and file, the skbs. @internal */
+/** What freeing the table touches: the table, every slot, every node and file. @internal */
 export function unregisterAccesses(ring: Ring): number[] {
   const t = ring.table;
   const acc = [t.tableAccess(true), ring.ctxAccess(true), ring.cqAccess(true)];
@@ -413,18 +374,6 @@ export function unregisterAccesses(ring: Ring): number[] {
     const node = t.lookup(i);
     if (node !== null) acc.push(t.nodeAccess(node), fileAccess(node.file, 'f_count', true));
   }
-  for (const skb of ring.skbs) for (const f of skb.files) acc.push(fileAccess(f, 'f_count', true));
   return acc;
 }
 
-/** kfree_skb() of every ring_sock skb: unix_destruct_scm() puts each file. @internal */
-export function dropSkbs(ring: Ring, ctx: FputContext): void {
-  const e = ring.kernel.engine;
-  e.write(ring.simId, CTX);
-  for (const skb of ring.skbs.splice(0)) {
-    for (const f of skb.files) {
-      e.touch(fileAccess(f, 'f_count', true));
-      if (f.put()) ctx.taskWork.push(f);
-    }
-  }
-}
