@@ -8,7 +8,7 @@
  * Run: npx tsx examples/custom-file-checked.ts
  */
 import { defineScenario, explore, ModelError, O_RDWR, type FileOperations, type RefFile, type Sys } from 'fdlab';
-import { access, receiveFd } from 'fdlab/extend';
+import { access } from 'fdlab/extend';
 
 function tokenScenario(declare: boolean) {
   return defineScenario({
@@ -28,10 +28,9 @@ function tokenScenario(declare: boolean) {
         },
         ...(declare ? { accesses: () => access(store.id, 0, true) } : {}),
       };
+      k.vfs.mknod('/tmp/token', ops); // a device node: open() returns files of this type
       const p = k.spawnProcess();
-      const f = k.vfs.openAnon('token', ops, O_RDWR);
-      const fd = receiveFd(p.main, f, 0);
-      f.fput();
+      const fd = p.open('/tmp/token', O_RDWR);
       const child = p.fork();
       p.thread(function* (sys: Sys) { return yield* sys.read(fd, 1); });
       child.thread(function* (sys: Sys) { return yield* sys.read(fd, 1); });

@@ -46,6 +46,8 @@ describe('vfs.mknod', () => {
     expect(f.live).toBe(false);
   });
 
+  // Checked on the host (Linux 6.18): mkfifo() of an existing path EEXIST, under a missing
+  // directory ENOENT, under a regular file ENOTDIR; open(O_DIRECTORY) of the node ENOTDIR.
   it('reports EEXIST, ENOENT and ENOTDIR as mknod(2) does, and O_DIRECTORY on the node is ENOTDIR', () => {
     const k = newKernel();
     k.vfs.mknod('/tmp/dev', counterOps());

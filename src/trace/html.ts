@@ -4,7 +4,7 @@ import { formatCount, formatEffect, type FormatOptions } from './format.js';
 import { eventToJson, type JsonValue } from './json.js';
 import { objectsFor } from './names.js';
 import { ReferenceTracker, type ReferenceSnapshot } from './refs.js';
-import { renderSvg } from './svg.js';
+import { renderSvgChange } from './svg.js';
 import { buildTimeline } from './timeline.js';
 import { explainViolation, violationOfEvent } from './why.js';
 
@@ -229,29 +229,10 @@ interface Row {
   readonly step: number;
   readonly label: string;
   readonly panel: number;
+  /** The picture of the state after the row, with what the row changed highlighted; -1 without pictures. */
+  readonly picture: number;
 }
 
-/** One picture per step, deduplicated (a step's rows share its picture). */
-function picturesOf(events: readonly TraceEvent[], rows: readonly Row[], fmt: FormatOptions): { pictures: string[]; index: number[] } {
-  const pictures: string[] = [];
-  const byText = new Map<string, number>();
-  const byStep = new Map<number, number>();
-  const index = rows.map((r) => {
-    let i = byStep.get(r.step);
-    if (i === undefined) {
-      const svg = renderSvg(events, { ...fmt, atStep: r.step });
-      i = byText.get(svg);
-      if (i === undefined) {
-        i = pictures.length;
-        pictures.push(svg);
-        byText.set(svg, i);
-      }
-      byStep.set(r.step, i);
-    }
-    return i;
-  });
-  return { pictures, index };
-}
 
 /**
  * Renders an event log as a self-contained HTML page (inline CSS and JS, no network, no
@@ -284,8 +265,9 @@ export function renderHtml(events: readonly TraceEvent[], options: HtmlOptions =
   const tracker = new ReferenceTracker(objects);
   const panels: string[] = [];
   const panelIndex = new Map<string, number>();
+  let snap = tracker.snapshot();
   const panelOf = (): number => {
-    const p = panelHtml(tracker.snapshot(), options);
+    const p = panelHtml(snap, options);
     let i = panelIndex.get(p);
     if (i === undefined) {
       i = panels.length;
@@ -298,6 +280,26 @@ export function renderHtml(events: readonly TraceEvent[], options: HtmlOptions =
   const violationRows: Array<{ e: TraceEvent; row: number }> = [];
   const dot = options.ascii === true ? '.' : '·';
   let current = panelOf();
+  // One picture per row that changes something, built from the tracker's snapshots before
+  // and after the row (no replay of the trace per picture); identical pictures are shared.
+  const pictures: string[] = [];
+  const pictureIndex = new Map<string, number>();
+  let picture = -1;
+  const advance = (): void => {
+    const before = snap;
+    snap = tracker.snapshot();
+    current = panelOf();
+    if (options.pictures === false) return;
+    const svg = renderSvgChange(snap, before, fmt);
+    let i = pictureIndex.get(svg);
+    if (i === undefined) {
+      i = pictures.length;
+      pictures.push(svg);
+      pictureIndex.set(svg, i);
+    }
+    picture = i;
+  };
+  if (options.pictures !== false) advance(); // the picture of the initial state
   const pushViolation = (v: TraceEvent): void => {
     violationRows.push({ e: v, row: rows.length });
     rows.push({
@@ -306,6 +308,7 @@ export function renderHtml(events: readonly TraceEvent[], options: HtmlOptions =
       step: v.step,
       label: `${v.fn} at step ${v.step} (${v.thread})`,
       panel: current,
+      picture,
     });
   };
   for (const r of tl.rows) {
@@ -316,18 +319,19 @@ export function renderHtml(events: readonly TraceEvent[], options: HtmlOptions =
         continue;
       }
       tracker.apply(e);
-      current = panelOf();
+      advance();
       rows.push({
         cls: 'plain',
         cells: `<td class="n">${dot}</td><td colspan="${ncols + 1}">${h(`${e.thread}: ${formatEffect(e, fmt)}`)}</td>`,
         step: e.step,
         label: `after step ${e.step}, ${e.thread}: ${e.fn}`,
         panel: current,
+        picture,
       });
       continue;
     }
     for (const e of r.effects) tracker.apply(e);
-    current = panelOf();
+    advance();
     const cells = tl.threads.map((t) => (t.tid === r.tid ? `<td class="fn">${h(r.fn)}</td>` : '<td></td>')).join('');
     const changes = r.effects.map((e) => `<div>${h(formatEffect(e, fmt))}</div>`).join('');
     rows.push({
@@ -336,6 +340,7 @@ export function renderHtml(events: readonly TraceEvent[], options: HtmlOptions =
       step: r.step,
       label: `step ${r.step}: ${r.thread} ${r.fn}`,
       panel: current,
+      picture,
     });
     for (const v of r.violations) pushViolation(v);
   }
@@ -365,13 +370,12 @@ export function renderHtml(events: readonly TraceEvent[], options: HtmlOptions =
   }
 
   const schedule = options.schedule === undefined ? undefined : typeof options.schedule === 'string' ? options.schedule : options.schedule.join('.');
-  const pics = options.pictures === false ? null : picturesOf(events, rows, fmt);
   const data: { [key: string]: JsonValue } = {
     title,
     threads: tl.threads.map((t) => ({ tid: t.tid, name: t.name })),
-    rows: rows.map((r, i) => ({ step: r.step, kind: r.cls, label: r.label, panel: r.panel, ...(pics === null ? {} : { picture: pics.index[i]! }) })),
+    rows: rows.map((r) => ({ step: r.step, kind: r.cls, label: r.label, panel: r.panel, ...(r.picture < 0 ? {} : { picture: r.picture }) })),
     panels,
-    ...(pics === null ? {} : { pictures: pics.pictures }),
+    ...(options.pictures === false ? {} : { pictures }),
     violations: list.map(({ v, row }) => ({ kind: v.kind, step: v.step, thread: v.thread, object: v.object, message: v.message, why: explainViolation(v), row: row ?? null })),
     events: events.map((e) => eventToJson(e, objects)),
   };
@@ -396,7 +400,7 @@ ${schedule !== undefined ? `<p class="schedule">schedule: <code>${h(schedule ===
 <section id="violations">${vhtml.join('')}</section>
 </header>
 <nav aria-label="steps"><button id="first" type="button" title="first row (Home)">&#xAB; First</button><button id="prev" type="button" title="previous row (&#x2190;)">&#x25C0; Prev</button><button id="next" type="button" title="next row (&#x2192;)">Next &#x25B6;</button><button id="last" type="button" title="last row (End)">Last &#xBB;</button><span id="status" aria-live="polite">${rows.length} rows</span></nav>
-${pics === null ? '' : `<details class="picture" open><summary>fd tables → open files → inodes → mounts at the current row (what the step changed is highlighted)</summary><div id="picture">${pics.pictures[pics.index[rows.length - 1] ?? 0] ?? ''}</div></details>
+${options.pictures === false ? '' : `<details class="picture" open><summary>fd tables → open files → inodes → mounts at the current row (what the step changed is highlighted)</summary><div id="picture">${pictures[picture] ?? ''}</div></details>
 `}<main>
 <div class="timeline"><table class="steps" id="steps"><thead>${head}</thead><tbody>
 ${body}

@@ -196,6 +196,19 @@ interface Box {
  */
 export function renderSvg(input: SvgInput, options: SvgOptions = {}): string {
   const { now, before } = modelOf(input, options.atStep);
+  return draw(now, before, options);
+}
+
+/**
+ * The picture of `now` with what changed since `before` highlighted, for a caller that
+ * tracks references incrementally (the HTML page: one picture per step without replaying
+ * the trace from the start for each). @internal
+ */
+export function renderSvgChange(now: ReferenceSnapshot, before: ReferenceSnapshot | null, options: SvgOptions = {}): string {
+  return draw(fromRefs(now), before === null ? null : fromRefs(before), options);
+}
+
+function draw(now: Model, before: Model | null, options: SvgOptions): string {
   const esc = escapeHtml;
   const changed = new Set<string>();
   if (before !== null) {

@@ -115,8 +115,9 @@ export function lseekOp(offset: number, whence: number): PosOp<number> {
     // vfs_llseek()'s FMODE_LSEEK check (ESPIPE).
     check(f) {
       if (!Number.isInteger(whence) || whence < SEEK_SET || whence > SEEK_HOLE) throw new KernelError('EINVAL', 'lseek', `bad whence ${whence}`);
-      // A stream with its own ->llseek (noop_llseek on epoll and eventfd files) answers it.
-      if (!(f.mode & FMODE_LSEEK) || (f.ops.stream === true && f.ops.llseek === undefined)) throw new KernelError('ESPIPE', 'lseek', `${f.name} is not seekable`);
+      // FMODE_LSEEK is set at open for seekable files and for streams with their own
+      // ->llseek (noop_llseek on epoll and eventfd files), as do_dentry_open() does.
+      if (!(f.mode & FMODE_LSEEK)) throw new KernelError('ESPIPE', 'lseek', `${f.name} is not seekable`);
       if (!Number.isInteger(offset)) throw new KernelError('EINVAL', 'lseek', `bad offset ${offset}`);
     },
     usesPos: () => true,
