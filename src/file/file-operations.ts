@@ -37,8 +37,12 @@ export interface FileOperations {
   read?(file: RefFile, pos: number, count: number, slept?: boolean): string;
   /** ->write: writes `data` at `pos`, returns the number of bytes written. */
   write?(file: RefFile, pos: number, data: string): number;
-  /** ->llseek: returns the new position. Defaults to generic_file_llseek(); {@link noopLlseek} for files whose position never moves. */
-  llseek?(file: RefFile, offset: number, whence: number): number;
+  /**
+   * ->llseek: returns the new position. `pos` is f_pos as the call's own step read it (its
+   * read is the recorded one). Defaults to generic_file_llseek(); {@link noopLlseek} for
+   * files whose position never moves.
+   */
+  llseek?(file: RefFile, offset: number, whence: number, pos: number): number;
   /** ->iterate_shared: returns up to `count` directory entries starting at `pos`. */
   iterateShared?(file: RefFile, pos: number, count: number): string[];
   /**
@@ -215,6 +219,6 @@ export const anonFileOperations: FileOperations = {
  * const ops: FileOperations = { name: 'counter', stream: true, llseek: noopLlseek };
  * ```
  */
-export function noopLlseek(file: RefFile): number {
-  return file.pos;
+export function noopLlseek(_file: RefFile, _offset: number, _whence: number, pos: number): number {
+  return pos;
 }

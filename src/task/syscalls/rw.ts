@@ -124,7 +124,7 @@ export function lseekOp(offset: number, whence: number): PosOp<number> {
     opFn: 'vfs_llseek',
     fileOp: 'llseek',
     run(f, pos) {
-      const np = f.ops.llseek ? f.ops.llseek(f, offset, whence) : genericLlseek(f, pos, offset, whence);
+      const np = f.ops.llseek ? f.ops.llseek(f, offset, whence, pos) : genericLlseek(f, pos, offset, whence);
       if (np < 0) throw new KernelError('EINVAL', 'lseek', `resulting offset ${np} is negative`);
       // vfs_setpos(): beyond the file system's s_maxbytes is EINVAL. The model's maximum
       // file size is the largest exact integer, 2^53 - 1 (ext4 allows 2^44, tmpfs 2^63 - 1).
