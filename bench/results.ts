@@ -9,7 +9,16 @@ export interface BenchEntry {
   baseline?: number;
   ratio?: number;
   target?: string;
+  /** False when the figure misses its target (computed by {@link record}). */
+  met?: boolean;
   note?: string;
+}
+
+/** Whether a figure meets a target written `>= N` or `<= N` (undefined for other targets). */
+export function meets(value: number, target: string | undefined): boolean | undefined {
+  const m = /^(>=|<=)\s*([0-9.e+]+)$/.exec(target ?? '');
+  if (m === null) return undefined;
+  return m[1] === '>=' ? value >= Number(m[2]) : value <= Number(m[2]);
 }
 
 const FILE = fileURLToPath(new URL('./results.json', import.meta.url));
@@ -18,10 +27,15 @@ const FILE = fileURLToPath(new URL('./results.json', import.meta.url));
 export function record(entries: BenchEntry[]): void {
   const old: BenchEntry[] = existsSync(FILE) ? (JSON.parse(readFileSync(FILE, 'utf8')) as BenchEntry[]) : [];
   const byName = new Map(old.map((e) => [e.name, e]));
-  for (const e of entries) byName.set(e.name, e);
+  for (const e of entries) {
+    const met = meets(e.value, e.target);
+    if (met === undefined) delete e.met;
+    else e.met = met;
+    byName.set(e.name, e);
+  }
   const out = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   writeFileSync(FILE, `${JSON.stringify(out, null, 2)}\n`);
-  for (const e of entries) console.log(`${e.name.padEnd(48)} ${String(Number(e.value.toPrecision(4))).padStart(12)} ${e.unit}${e.target ? `   (target ${e.target})` : ''}`);
+  for (const e of entries) console.log(`${e.name.padEnd(48)} ${String(Number(e.value.toPrecision(4))).padStart(12)} ${e.unit}${e.target ? `   (target ${e.target}${e.met === false ? ': MISSED' : ''})` : ''}`);
 }
 
 /** Median of a list. */

@@ -18,29 +18,15 @@ const budgets = [];
 execFileSync(process.execPath, [join(root, 'scripts/changelog.mjs')], { cwd: root, stdio: 'ignore' });
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
-// Issue 12's targets are 300 kB packed and 20 kB for { Kernel }. Merging epoll (the
-// Kernel now carries the epoll registry and the poll/wait-queue core) took the measured
-// figures to 320 kB and 27.2 kB; until the lean-surface work (fdlab/extend, epoll out of
-// the Kernel's static imports) brings them back, the guard holds the line just above the
-// measured size so that growth still fails CI. The open gap is recorded in the issue note.
-// Merging the conformance branch (host-verified open flags and path walk, the pipe's page
-// ring, F_SETFL, wait4/zombies, prlimit, POSIX lock merging) measured 337.7 kB and 29.7 kB.
-// Input validation (src/sim/validate.ts and the per-call checks) and the sharded explorer
-// took them to 360.9 kB and 32.2 kB. Issue 12 stays open until the lean surface brings
-// the figures back under 300 kB / 20 kB; until then the guard sits just above them.
-// Epoll in the conformance harness, vfs.mknod, Process.receiveFd and the parked-thread
-// classification: 369.3 kB and 32.9 kB.
-// The fdlab/extend entry (its own declarations per format): 372.8 kB.
-// AF_UNIX sockets, SCM_RIGHTS and both collectors (issue 10; the Kernel keeps the registry,
-// the collector comes with the first socket): 428.4 kB and 33.8 kB.
-// The io_uring plugin (fdlab/io-uring: its own ESM and CJS entries and declarations, and
-// the scenarios that use it) adds about 60 kB packed; the core import does not move
-// (FixedFileTable is tree-shaken out of `{ Kernel }`).
-const PACKED_BUDGET_KB = 500;
-// The io_uring policy keys (part of every preset) and the kernel's audit and SCM_RIGHTS
-// hooks took the core import from 33.8 kB to 34.1 kB.
+// Issue 12's targets are 300 kB packed and 20 kB for { Kernel }; the package has grown past
+// both with the scope that landed since (docs/packaging.md, "Where the budgets stand", says
+// where the bytes are and what meeting the targets would take). Until the budgets are
+// revisited, the guard sits just above the measured figures (497.4 kB and 34.1 kB) so that
+// growth still fails CI; the CHANGELOG generated from pending changesets is part of the
+// tarball, hence a few kB of room.
+const PACKED_BUDGET_KB = 505;
 const CORE_BUDGET_KB = 34.5;
-budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
+budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, target: 300 * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
 
 async function coreImport(names, entry = './dist/index.js') {
   const r = await build({
@@ -55,7 +41,7 @@ async function coreImport(names, entry = './dist/index.js') {
   });
   return gzipSync(r.outputFiles[0].contents, { level: 9 }).length;
 }
-budgets.push({ name: 'import { Kernel } (min+gzip)', size: await coreImport(['Kernel']), budget: CORE_BUDGET_KB * KB, note: 'tree-shaken by esbuild' });
+budgets.push({ name: 'import { Kernel } (min+gzip)', size: await coreImport(['Kernel']), budget: CORE_BUDGET_KB * KB, target: 20 * KB, note: 'tree-shaken by esbuild' });
 // Informational: what the explorer adds.
 const explorer = await coreImport(['Kernel', 'explore', 'replay']);
 // Informational: what the io_uring plugin adds to a kernel.
@@ -65,7 +51,7 @@ let over = 0;
 for (const b of budgets) {
   const ok = b.size <= b.budget;
   if (!ok) over++;
-  console.log(`${ok ? 'ok  ' : 'OVER'} ${b.name.padEnd(30)} ${(b.size / KB).toFixed(1).padStart(7)} kB / ${(b.budget / KB).toFixed(0)} kB  (${b.note})`);
+  console.log(`${ok ? 'ok  ' : 'OVER'} ${b.name.padEnd(30)} ${(b.size / KB).toFixed(1).padStart(7)} kB / ${(b.budget / KB).toFixed(1)} kB guard; issue 12's target ${(b.target / KB).toFixed(0)} kB ${b.size <= b.target ? 'met' : 'MISSED'}  (${b.note})`);
 }
 console.log(`     ${'import { Kernel, explore, replay }'.padEnd(30)} ${(explorer / KB).toFixed(1).padStart(7)} kB  (no budget)`);
 console.log(`     ${"import { ioUring } from 'fdlab/io-uring'".padEnd(30)} ${(uring / KB).toFixed(1).padStart(7)} kB  (no budget; with the core it needs)`);
