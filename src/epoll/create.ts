@@ -4,7 +4,8 @@ import type { KernelPath } from '../sim/step.js';
 import type { Task } from '../task/task.js';
 import { allocStep, installStep } from '../task/syscalls/steps.js';
 import { EPOLL_CLOEXEC } from './constants.js';
-import { Eventpoll, type EpollWorld } from './eventpoll.js';
+import type { RefFile } from '../file/ref-file.js';
+import { Eventpoll, type EpollRegistry, type EpollWorld } from './eventpoll.js';
 import { eventpollOperations } from './file-ops.js';
 import { eventpollReleaseFile } from './release-file.js';
 
@@ -16,9 +17,7 @@ export function epollWorld(t: Task): EpollWorld {
   if (!ew.epoll.hooked) {
     ew.epoll.hooked = true;
     ew.fputHooks.eventpollRelease.add((f) => eventpollReleaseFile(ew.epoll, f));
-    ew.owners.add(function* () {
-      for (const [f, who] of ew.epoll.held) for (const h of who) yield [f, h] as const;
-    });
+    ew.owners.add(() => epollHeldFiles(ew.epoll));
   }
   return ew;
 }
@@ -42,4 +41,11 @@ export function* epollCreateSteps(t: Task, flags: number): KernelPath<number> {
   yield installStep(files, fd);
   files.fdInstall(fd, f);
   return fd;
+}
+// A module-level generator, not one written inside the function that registers it: V8 gives
+// every generator-function closure its own initial map on first call, an old-space object
+// pointing back at the closure and its context, so a closure made per kernel would keep the
+// whole kernel alive through minor GCs (see docs/architecture.md, "Generator closures").
+function* epollHeldFiles(reg: EpollRegistry): Generator<readonly [RefFile, string]> {
+  for (const [f, who] of reg.held) for (const h of who) yield [f, h] as const;
 }

@@ -5,7 +5,8 @@ import { KernelError } from '../sim/kernel-error.js';
 import type { KernelPath } from '../sim/step.js';
 import type { Task } from '../task/task.js';
 import { unixGcSteps } from './gc.js';
-import { unixSockOfFile, type UnixSock, type UnixWorld } from './sock.js';
+import type { RefFile } from '../file/ref-file.js';
+import { unixSockOfFile, type UnixRegistry, type UnixSock, type UnixWorld } from './sock.js';
 
 /** The AF_UNIX world of a task's kernel; registers the audit's owner source on first use. @internal */
 export function unixWorld(t: Task): UnixWorld {
@@ -20,11 +21,7 @@ export function hookUnix(w: UnixWorld): UnixWorld {
   if (!reg.hooked) {
     reg.hooked = true;
     reg.collector = unixGcSteps;
-    w.owners.add(function* () {
-      for (const s of reg.socks) {
-        for (const skb of s.queue) for (const f of skb.files) yield [f, `skb#${skb.id} on ${s.name}`] as const;
-      }
-    });
+    w.owners.add(() => inFlightFiles(reg));
   }
   return w;
 }
@@ -49,4 +46,13 @@ export function* sockfdLookup(t: Task, fd: number, call: string): KernelPath<[Un
 /** fdput() of a sockfdLookup(). @internal */
 export function* sockfdPut(t: Task, word: number): KernelPath {
   yield* fdputSteps(t, t.filesOrThrow('fdput'), word);
+}
+// A module-level generator, not one written inside the function that registers it: V8 gives
+// every generator-function closure its own initial map on first call, an old-space object
+// pointing back at the closure and its context, so a closure made per kernel would keep the
+// whole kernel alive through minor GCs (see docs/architecture.md, "Generator closures").
+function* inFlightFiles(reg: UnixRegistry): Generator<readonly [RefFile, string]> {
+  for (const s of reg.socks) {
+    for (const skb of s.queue) for (const f of skb.files) yield [f, `skb#${skb.id} on ${s.name}`] as const;
+  }
 }

@@ -1,4 +1,4 @@
-import { KernelError, ModelError, type Kernel, type KernelPath, type Plugin, type Process, type Sys, type Task } from '../../index.js';
+import { KernelError, ModelError, type Kernel, type KernelPath, type Plugin, type Process, type RefFile, type Sys, type Task } from '../../index.js';
 import { checkNumbers, checkSameWorld, describeValue, plainSyscall, syscallSteps, type SyscallSpec } from '../../extend.js';
 import { IORING_ENTER_GETEVENTS } from './constants.js';
 import { ioUringRegisterSteps, type RegisterArg } from './register.js';
@@ -107,9 +107,7 @@ export function ioUring(): Plugin<UringApi> {
     name: 'io-uring',
     install(k: Kernel): UringApi {
       const rings: Ring[] = [];
-      k.owners.add(function* () {
-        for (const r of rings) yield* r.heldFiles();
-      });
+      k.owners.add(() => ringsHeldFiles(rings));
       k.auditChecks.add(() => rings.flatMap((r) => r.problems()));
       // v6.7 (705318a99a13): scm_fp_copy() refuses io_uring files, so a ring can no longer
       // be put in flight and be part of a reference cycle.
@@ -192,3 +190,10 @@ export const URING_SYSCALLS: readonly SyscallSpec<UringApi>[] = Object.freeze([
     call: (sys: Sys, a: readonly unknown[], api: UringApi) => api.on(sys).enter(a[0] as number, [a[1] as Sqe]),
   },
 ] satisfies SyscallSpec<UringApi>[]);
+// A module-level generator, not one written inside the function that registers it: V8 gives
+// every generator-function closure its own initial map on first call, an old-space object
+// pointing back at the closure and its context, so a closure made per kernel would keep the
+// whole kernel alive through minor GCs (see docs/architecture.md, "Generator closures").
+function* ringsHeldFiles(rings: readonly Ring[]): Generator<readonly [RefFile, string]> {
+  for (const r of rings) yield* r.heldFiles();
+}

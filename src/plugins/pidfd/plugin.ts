@@ -1,4 +1,4 @@
-import { KernelError, ModelError, type Kernel, type KernelPath, type Plugin, type Process, type Sys, type Task } from '../../index.js';
+import { KernelError, ModelError, type Kernel, type KernelPath, type Plugin, type Process, type RefFile, type Sys, type Task } from '../../index.js';
 import { checkNumbers, checkOptions, checkSameWorld, describeValue, plainSyscall, slotReadAccesses, syscallSteps, type SyscallSpec } from '../../extend.js';
 import type { PidfdOptions } from './options.js';
 import { pidfdGetfdSteps } from './pidfd-getfd.js';
@@ -92,9 +92,7 @@ export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
     name: 'pidfd',
     install(k: Kernel): PidfdApi {
       const listeners: SeccompListener[] = [];
-      k.owners.add(function* () {
-        for (const l of listeners) yield* l.heldFiles();
-      });
+      k.owners.add(() => listenersHeldFiles(listeners));
       const listenerOf = (owner: Process | Task, fd: number): SeccompListener => {
         checkSameWorld(k, owner, 'listener owner');
         checkNumbers('ioctl', 'fd', fd);
@@ -173,3 +171,10 @@ export const PIDFD_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = Object.freeze([
   { name: 'pidfd_open', method: 'pidfdOpen', args: ['pid', 'int'], call: (sys: Sys, a: readonly unknown[], api: PidfdApi) => api.on(sys).pidfdOpen(a[0] as number, (a[1] as number) & 0) },
   { name: 'pidfd_getfd', method: 'pidfdGetfd', args: ['fd', 'fd'], call: (sys: Sys, a: readonly unknown[], api: PidfdApi) => api.on(sys).pidfdGetfd(a[0] as number, a[1] as number, 0) },
 ] satisfies SyscallSpec<PidfdApi>[]);
+// A module-level generator, not one written inside the function that registers it: V8 gives
+// every generator-function closure its own initial map on first call, an old-space object
+// pointing back at the closure and its context, so a closure made per kernel would keep the
+// whole kernel alive through minor GCs (see docs/architecture.md, "Generator closures").
+function* listenersHeldFiles(listeners: readonly SeccompListener[]): Generator<readonly [RefFile, string]> {
+  for (const l of listeners) yield* l.heldFiles();
+}
