@@ -9,7 +9,21 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { defineScenario, exploreShard, mergeResults, type KernelPath, type Scenario, type ShardResult } from '../src/index.js';
 import { access } from '../src/extend.js';
 
-/** `n` threads increment a counter non-atomically, `k` times each: many Mazurkiewicz traces. */
+/** One thread's `k` non-atomic increments of the counter at engine object `id`. */
+function* incrementer(id: number, ctx: { c: number }, k: number): KernelPath<void> {
+  for (let i = 0; i < k; i++) {
+    yield { fn: 'load', acc: access(id, 0, false) };
+    const v = ctx.c;
+    yield { fn: 'store', acc: access(id, 0, true) };
+    ctx.c = v + 1;
+  }
+}
+
+/**
+ * `n` threads increment a counter non-atomically, `k` times each: many Mazurkiewicz traces.
+ * The body is a module-level generator (docs/writing-a-scenario.md, "Writing cheap
+ * scenarios"), as the shipped scenarios' are.
+ */
 export function counters(n: number, k: number): Scenario<{ c: number }> {
   return defineScenario({
     name: `counter-${n}x${k}`,
@@ -19,15 +33,7 @@ export function counters(n: number, k: number): Scenario<{ c: number }> {
       const e = kernel.engine;
       const id = e.register({ simName: () => 'counter' });
       const ctx = { c: 0 };
-      const inc = function* (): KernelPath<void> {
-        for (let i = 0; i < k; i++) {
-          yield { fn: 'load', acc: access(id, 0, false) };
-          const v = ctx.c;
-          yield { fn: 'store', acc: access(id, 0, true) };
-          ctx.c = v + 1;
-        }
-      };
-      for (let t = 0; t < n; t++) e.startThread(e.spawn(`T${t}`), inc());
+      for (let t = 0; t < n; t++) e.startThread(e.spawn(`T${t}`), incrementer(id, ctx, k));
       return ctx;
     },
     outcome: (_k, c) => `c=${c.c}`,

@@ -42,10 +42,7 @@ export function* epollCreateSteps(t: Task, flags: number): KernelPath<number> {
   files.fdInstall(fd, f);
   return fd;
 }
-// A module-level generator, not one written inside the function that registers it: V8 gives
-// every generator-function closure its own initial map on first call, an old-space object
-// pointing back at the closure and its context, so a closure made per kernel would keep the
-// whole kernel alive through minor GCs (see docs/architecture.md, "Generator closures").
+// Module-level, not a generator closure per kernel (docs/architecture.md, "Generator closures").
 function* epollHeldFiles(reg: EpollRegistry): Generator<readonly [RefFile, string]> {
   for (const [f, who] of reg.held) for (const h of who) yield [f, h] as const;
 }

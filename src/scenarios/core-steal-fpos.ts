@@ -1,5 +1,14 @@
-import { O_DIRECTORY } from '../index.js';
+import { O_DIRECTORY, type KernelPath, type Sys } from '../index.js';
 import { defineScenario } from '../explore/scenario.js';
+
+// Thread bodies here are arrows returning a system call's path, or module-level generators:
+// an inline function* would be a new generator closure per explored run, which V8 keeps
+// alive through minor GCs (docs/writing-a-scenario.md, "Writing cheap scenarios").
+
+function* dupThenGetdents(sys: Sys, fd: number): KernelPath<unknown> {
+  const copy = yield* sys.dup(fd);
+  return yield* sys.getdents(copy, 2);
+}
 
 /**
  * The invariant the f_count optimisation relied on: with core syscalls only (fork,
@@ -27,16 +36,9 @@ export const coreStealFpos = defineScenario({
     const p1 = k.spawnProcess({ name: 'P1' });
     const fd = p1.open('/srv', O_DIRECTORY);
     const child = p1.fork();
-    p1.thread(function* (sys) {
-      return yield* sys.getdents(fd, 2);
-    });
-    p1.thread(function* (sys) {
-      const copy = yield* sys.dup(fd);
-      return yield* sys.getdents(copy, 2);
-    });
-    child.thread(function* (sys) {
-      return yield* sys.getdents(fd, 2);
-    });
+    p1.thread((sys) => sys.getdents(fd, 2));
+    p1.thread((sys) => dupThenGetdents(sys, fd));
+    child.thread((sys) => sys.getdents(fd, 2));
   },
 });
 
@@ -62,11 +64,7 @@ export const fposThreadsShared = defineScenario({
   setup(k) {
     const p = k.spawnProcess({ name: 'P1' });
     const fd = p.open('/data/log', 0);
-    p.thread(function* (sys) {
-      return yield* sys.read(fd, 7);
-    });
-    p.thread(function* (sys) {
-      return yield* sys.read(fd, 7);
-    });
+    p.thread((sys) => sys.read(fd, 7));
+    p.thread((sys) => sys.read(fd, 7));
   },
 });

@@ -1,5 +1,10 @@
-import { O_DIRECTORY, O_RDONLY } from '../index.js';
+import { O_DIRECTORY, O_RDONLY, type KernelPath, type Sys } from '../index.js';
 import { defineScenario } from '../explore/scenario.js';
+
+/** A thread that closes `fd` (a module-level generator: see docs/writing-a-scenario.md, "Writing cheap scenarios"). */
+function* closeBody(sys: Sys, fd: number): KernelPath<void> {
+  yield* sys.close(fd);
+}
 
 /**
  * A counterfactual: what fget()'s recheck protects against since v6.7. Thread T1 of a
@@ -34,14 +39,8 @@ export const fgetStaleRecycle = defineScenario({
     const p1 = k.spawnProcess({ name: 'P1' });
     const fd = p1.open('/data/log', O_RDONLY);
     const p2 = k.spawnProcess({ name: 'P2' });
-    p1.thread(function* (sys) {
-      return yield* sys.dup(fd);
-    });
-    p1.thread(function* (sys) {
-      yield* sys.close(fd);
-    });
-    p2.thread(function* (sys) {
-      return yield* sys.open('/srv', O_DIRECTORY);
-    });
+    p1.thread((sys) => sys.dup(fd));
+    p1.thread((sys) => closeBody(sys, fd));
+    p2.thread((sys) => sys.open('/srv', O_DIRECTORY));
   },
 });

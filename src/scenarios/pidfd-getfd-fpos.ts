@@ -19,7 +19,7 @@ function stealAndRead(k: Kernel, path: string, flags: number, dir: boolean): voi
   const fd = p1.open(path, flags);
   const p2 = k.spawnProcess({ name: 'P2', creds: { uid: 0 } });
   // Bodies are module-level generators called from arrows (see docs/writing-a-scenario.md,
-  // "Fast scenarios"): an inline function* is a new generator closure per explored run.
+  // "Writing cheap scenarios"): an inline function* is a new generator closure per explored run.
   p1.thread((sys) => readIt(sys, fd, dir));
   p2.thread((sys) => stealThenRead(sys, pf, p1.pid, fd, dir));
 }

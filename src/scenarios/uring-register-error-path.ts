@@ -2,17 +2,20 @@ import { KernelError, O_RDONLY, type KernelPath, type Sys } from '../index.js';
 import { defineScenario } from '../explore/scenario.js';
 import { IORING_OP_READ, IORING_REGISTER_FILES, IORING_UNREGISTER_FILES, IOSQE_FIXED_FILE, ioUring, type UringApi } from '../plugins/io-uring/index.js';
 
+/** Runs `p` and records its result, or the errno it failed with. */
+function* pushOutcome(out: unknown[], p: KernelPath<unknown>): KernelPath<void> {
+  try {
+    out.push(yield* p);
+  } catch (e) {
+    if (!KernelError.is(e)) throw e;
+    out.push(e.code);
+  }
+}
+
 function* registerTwice(sys: Sys, u: UringApi, ring: number, fd: number): KernelPath<unknown[]> {
   const s = u.on(sys);
   const out: unknown[] = [];
-  const call = function* (p: KernelPath<unknown>): KernelPath<void> {
-    try {
-      out.push(yield* p);
-    } catch (e) {
-      if (!KernelError.is(e)) throw e;
-      out.push(e.code);
-    }
-  };
+  const call = (p: KernelPath<unknown>): KernelPath<void> => pushOutcome(out, p);
   // fget() succeeds twice, then fd 99 is not open: the error path.
   yield* call(s.register(ring, IORING_REGISTER_FILES, [fd, fd, 99], 3));
   yield* call(s.register(ring, IORING_REGISTER_FILES, [fd, fd], 2));

@@ -186,10 +186,7 @@ export class Sys {
   /** getpid(2): one step that touches nothing shared but the entry's signal check. */
   getpid(): KernelPath<number> {
     const task = this.task;
-    return syscallSteps(task, (function* () {
-      yield { fn: 'getpid', acc: [] };
-      return task.process.pid;
-    })());
+    return syscallSteps(task, getpidSteps(task));
   }
 
   /** The file at `fd` right now (no reference taken, no step): for assertions in bodies. */
@@ -197,4 +194,9 @@ export class Sys {
     checkNumbers('fileOf', 'fd', fd);
     return this.task.files?.lookupRaw(fd) ?? null;
   }
+}
+
+function* getpidSteps(task: Task): KernelPath<number> {
+  yield { fn: 'getpid', acc: [] };
+  return task.process.pid;
 }

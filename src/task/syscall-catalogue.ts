@@ -87,7 +87,7 @@ export const CORE_SYSCALLS: readonly SyscallSpec[] = Object.freeze([
     return child.pid;
   }),
   spec('clone', 'clone', [], function* (s) {
-    const t = yield* s.clone(function* (s2) { return yield* s2.getpid(); });
+    const t = yield* s.clone((s2) => s2.getpid());
     return t.tid;
   }),
   spec('unshare', 'unshare', ['unshareFlags'], (s, a) => s.unshare(n(a[0]))),

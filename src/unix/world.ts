@@ -47,10 +47,7 @@ export function* sockfdLookup(t: Task, fd: number, call: string): KernelPath<[Un
 export function* sockfdPut(t: Task, word: number): KernelPath {
   yield* fdputSteps(t, t.filesOrThrow('fdput'), word);
 }
-// A module-level generator, not one written inside the function that registers it: V8 gives
-// every generator-function closure its own initial map on first call, an old-space object
-// pointing back at the closure and its context, so a closure made per kernel would keep the
-// whole kernel alive through minor GCs (see docs/architecture.md, "Generator closures").
+// Module-level, not a generator closure per kernel (docs/architecture.md, "Generator closures").
 function* inFlightFiles(reg: UnixRegistry): Generator<readonly [RefFile, string]> {
   for (const s of reg.socks) {
     for (const skb of s.queue) for (const f of skb.files) yield [f, `skb#${skb.id} on ${s.name}`] as const;

@@ -190,10 +190,7 @@ export const URING_SYSCALLS: readonly SyscallSpec<UringApi>[] = Object.freeze([
     call: (sys: Sys, a: readonly unknown[], api: UringApi) => api.on(sys).enter(a[0] as number, [a[1] as Sqe]),
   },
 ] satisfies SyscallSpec<UringApi>[]);
-// A module-level generator, not one written inside the function that registers it: V8 gives
-// every generator-function closure its own initial map on first call, an old-space object
-// pointing back at the closure and its context, so a closure made per kernel would keep the
-// whole kernel alive through minor GCs (see docs/architecture.md, "Generator closures").
+// Module-level, not a generator closure per kernel (docs/architecture.md, "Generator closures").
 function* ringsHeldFiles(rings: readonly Ring[]): Generator<readonly [RefFile, string]> {
   for (const r of rings) yield* r.heldFiles();
 }

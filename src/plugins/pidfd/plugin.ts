@@ -102,12 +102,7 @@ export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
         if (!(f.privateData instanceof SeccompListener)) throw new KernelError('EINVAL', 'ioctl', `fd ${fd} is not a seccomp listener`);
         return f.privateData;
       };
-      // The ioctl's fdget() of the listener fd is a step of its own: the slot is shared state.
-      function* withListener<T>(t: Task, lfd: number, then: (l: SeccompListener) => KernelPath<T>): KernelPath<T> {
-        const files = t.filesOrThrow('ioctl');
-        yield { fn: 'fdget(listener)', acc: slotReadAccesses(files, lfd) };
-        return yield* then(listenerOf(t, lfd));
-      }
+      const withListener = <T>(t: Task, lfd: number, then: (l: SeccompListener) => KernelPath<T>): KernelPath<T> => listenerSteps(t, lfd, listenerOf, then);
       const cold = <T>(p: Process, gen: KernelPath<T>): T => plainSyscall(p.main, () => k.engine.runPlain(p.main.sim, gen));
       const api: PidfdApi = {
         pidfdOpen(caller, pid, flags) {
@@ -171,10 +166,14 @@ export const PIDFD_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = Object.freeze([
   { name: 'pidfd_open', method: 'pidfdOpen', args: ['pid', 'int'], call: (sys: Sys, a: readonly unknown[], api: PidfdApi) => api.on(sys).pidfdOpen(a[0] as number, (a[1] as number) & 0) },
   { name: 'pidfd_getfd', method: 'pidfdGetfd', args: ['fd', 'fd'], call: (sys: Sys, a: readonly unknown[], api: PidfdApi) => api.on(sys).pidfdGetfd(a[0] as number, a[1] as number, 0) },
 ] satisfies SyscallSpec<PidfdApi>[]);
-// A module-level generator, not one written inside the function that registers it: V8 gives
-// every generator-function closure its own initial map on first call, an old-space object
-// pointing back at the closure and its context, so a closure made per kernel would keep the
-// whole kernel alive through minor GCs (see docs/architecture.md, "Generator closures").
+// Module-level, not a generator closure per kernel (docs/architecture.md, "Generator closures").
 function* listenersHeldFiles(listeners: readonly SeccompListener[]): Generator<readonly [RefFile, string]> {
   for (const l of listeners) yield* l.heldFiles();
+}
+
+// The ioctl's fdget() of the listener fd is a step of its own: the slot is shared state.
+function* listenerSteps<T>(t: Task, lfd: number, listenerOf: (t: Task, fd: number) => SeccompListener, then: (l: SeccompListener) => KernelPath<T>): KernelPath<T> {
+  const files = t.filesOrThrow('ioctl');
+  yield { fn: 'fdget(listener)', acc: slotReadAccesses(files, lfd) };
+  return yield* then(listenerOf(t, lfd));
 }
