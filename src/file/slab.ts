@@ -1,7 +1,9 @@
 import type { Engine } from '../sim/engine.js';
+import { KernelError } from '../sim/kernel-error.js';
 import { access } from '../sim/step.js';
 import type { Lock } from '../sim/lock.js';
 import type { FileOperations } from './file-operations.js';
+import { FileTarget } from './file-target.js';
 import { fputTeardown } from './fput.js';
 import type { Inode } from './inode.js';
 import type { Mount } from './mount.js';
@@ -35,8 +37,31 @@ export class FileSlab {
   readonly side = { posLock: new Map<RefFile, Lock>(), privateData: new Map<RefFile, unknown>() };
   /** Files currently allocated. */
   allocated = 0;
-  /** Every object the slab ever created, by `num - 1`. */
+  /**
+   * Every object the slab ever created, by `num - 1`; the object with engine id
+   * `base + i` is `objects[i]` (the engine resolves the slab's id range here and keeps no
+   * entry per file).
+   */
   readonly objects: RefFile[] = [];
+  /** Engine id of `objects[0]`: the first id of the slab's range. @internal */
+  readonly base: number;
+  /**
+   * The numeric fields of the struct files, by `simId - base` (struct-of-arrays: no
+   * 8-byte field per number in each object). Replaced by larger copies as the slab grows,
+   * so read them through the slab each time. f_count needs doubles (it counts to 2^53-1,
+   * then saturates at Infinity), as does f_pos (a 64-bit offset); generation, FMODE_* and
+   * O_* bits are int32 (every flag the model sets is below 2^31, and f_flags is built
+   * with bitwise operators). @internal
+   */
+  gens: Int32Array;
+  /** @internal */
+  counts: Float64Array;
+  /** @internal */
+  modes: Int32Array;
+  /** @internal */
+  flagWords: Int32Array;
+  /** @internal */
+  positions: Float64Array;
   private readonly freeList: RefFile[] = [];
   /**
    * Engine object id of the cache's free list. Allocation and free write it; a lookup
@@ -52,6 +77,14 @@ export class FileSlab {
     this.engine = engine;
     this.policy = policy;
     this.simId = engine.register({ simName: () => 'filp_cachep' });
+    this.base = engine.registerRange((i) => this.objects[i]);
+    // Eight files' worth: typed arrays this small live on the JS heap, cheap to make for
+    // the explorer's fresh kernel per run.
+    this.gens = new Int32Array(8);
+    this.counts = new Float64Array(8);
+    this.modes = new Int32Array(8);
+    this.flagWords = new Int32Array(8);
+    this.positions = new Float64Array(8);
   }
 
   /** The access an allocating or freeing step declares. */
@@ -67,25 +100,58 @@ export class FileSlab {
   /** Allocates an opened file with one reference (the caller's). */
   alloc(ops: FileOperations, inode: Inode, mount: Mount, mode: number, flags: number): RefFile {
     this.engine.write(this.simId, 0);
+    const t = this.target(ops, inode, mount);
     let f = this.freeList.pop();
     if (f === undefined) {
-      f = new RefFile(-1, this.objects.length + 1, ops, inode, mount);
-      (f as { simId: number }).simId = this.engine.register(f);
+      const n = this.objects.length;
+      if (n === this.engine.rangeSize) throw new KernelError('ENFILE', 'alloc_empty_file', `the model's limit of ${n} struct file objects`);
+      if (n === this.gens.length) this.grow();
+      f = new RefFile(this.base + n, t);
       this.objects.push(f);
     } else {
-      f.ops = ops;
-      f.inode = inode;
-      f.mount = mount;
+      f.t = t;
     }
-    f.gen++;
-    f.mode = mode;
-    f.flags = flags;
-    f.pos = 0;
+    const i = f.simId - this.base;
+    this.gens[i]!++;
+    this.modes[i] = mode;
+    this.flagWords[i] = flags;
+    this.positions[i] = 0;
     f.privateData = null;
-    f.count = 1;
+    this.counts[i] = 1;
     this.allocated++;
     if (this.engine.tracing) this.engine.effect('alloc_file', f.simId, F_COUNT, 0, 1, { path: inode.path });
     return f;
+  }
+
+  /**
+   * The shared {@link FileTarget} for a file opened on `inode` through `mount` with
+   * `ops`: the inode's last one if it matches, else a new one the inode then keeps.
+   * @internal
+   */
+  target(ops: FileOperations, inode: Inode, mount: Mount): FileTarget {
+    const c = inode.fileTarget;
+    if (c !== null && c.ops === ops && c.mount === mount && c.slab === this) return c;
+    return (inode.fileTarget = new FileTarget(ops, inode, mount, this));
+  }
+
+  /** Doubles the field arrays. */
+  private grow(): void {
+    const n = this.gens.length * 2;
+    const gens = new Int32Array(n);
+    gens.set(this.gens);
+    this.gens = gens;
+    const counts = new Float64Array(n);
+    counts.set(this.counts);
+    this.counts = counts;
+    const modes = new Int32Array(n);
+    modes.set(this.modes);
+    this.modes = modes;
+    const flagWords = new Int32Array(n);
+    flagWords.set(this.flagWords);
+    this.flagWords = flagWords;
+    const positions = new Float64Array(n);
+    positions.set(this.positions);
+    this.positions = positions;
   }
 
   /** `__fput()` to completion. */
@@ -98,7 +164,7 @@ export class FileSlab {
     this.engine.write(this.simId, 0);
     this.dying.delete(f);
     this.side.privateData.delete(f);
-    f.gen++;
+    this.gens[f.simId - this.base]!++;
     this.allocated--;
     // gen is even now; the name still shows the incarnation that just ended.
     if (this.engine.tracing) this.engine.effect('file_free', f.simId, undefined, undefined, undefined, { note: 'memory back to filp_cachep' });
