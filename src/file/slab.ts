@@ -10,6 +10,9 @@ import type { Mount } from './mount.js';
 import { F_COUNT, RefFile } from './ref-file.js';
 import type { FilePolicy } from './world.js';
 
+/** Files registered with the engine one by one before the slab's id range takes over. */
+const LOW_FILES = 256;
+
 /**
  * The `filp` cache: allocates struct file objects and takes them back, re-using freed
  * objects (last freed, first reused, as SLUB does).
@@ -37,31 +40,31 @@ export class FileSlab {
   readonly side = { posLock: new Map<RefFile, Lock>(), privateData: new Map<RefFile, unknown>() };
   /** Files currently allocated. */
   allocated = 0;
-  /**
-   * Every object the slab ever created, by `num - 1`; the object with engine id
-   * `base + i` is `objects[i]` (the engine resolves the slab's id range here and keeps no
-   * entry per file).
-   */
+  /** Every object the slab ever created, by `num - 1`. */
   readonly objects: RefFile[] = [];
-  /** Engine id of `objects[0]`: the first id of the slab's range. @internal */
-  readonly base: number;
   /**
-   * The numeric fields of the struct files, by `simId - base` (struct-of-arrays: no
-   * 8-byte field per number in each object). Replaced by larger copies as the slab grows,
-   * so read them through the slab each time. f_count needs doubles (it counts to 2^53-1,
-   * then saturates at Infinity), as does f_pos (a 64-bit offset); generation, FMODE_* and
-   * O_* bits are int32 (every flag the model sets is below 2^31, and f_flags is built
-   * with bitwise operators). @internal
+   * Engine ids of the first {@link LOW_FILES} objects, registered with the engine as any
+   * object is: small kernels (the explorer's) keep small ids, whose memory locations are
+   * small integers in V8. Object `i` from then on has id `base + i` in the slab's own id
+   * range, which the engine resolves here: no registry entry per file.
    */
-  gens: Int32Array;
+  private readonly lowIds: number[] = [];
+  /** First id of the slab's engine id range. */
+  private readonly base: number;
+  /**
+   * The numeric fields of the struct files, struct-of-arrays (an object field would cost
+   * 8 bytes per number): f_count and f_pos of the file at index `i` (`num - 1`) are
+   * `f64[2i]` and `f64[2i + 1]` — doubles, since f_count counts to 2^53-1 and saturates at
+   * Infinity, and f_pos is a 64-bit offset. Its generation, FMODE_* bits and f_flags are
+   * `i32[3i]`, `i32[3i + 1]`, `i32[3i + 2]`: every mode and flag bit is below 2^31, and
+   * f_flags is built with bitwise operators, so int32 holds each exactly. Two arrays, not
+   * five, because the explorer builds a kernel per run and each typed array costs ~30 ns
+   * to make. Replaced by larger copies as the slab grows: read them through the slab
+   * each time. @internal
+   */
+  f64: Float64Array;
   /** @internal */
-  counts: Float64Array;
-  /** @internal */
-  modes: Int32Array;
-  /** @internal */
-  flagWords: Int32Array;
-  /** @internal */
-  positions: Float64Array;
+  i32: Int32Array;
   private readonly freeList: RefFile[] = [];
   /**
    * Engine object id of the cache's free list. Allocation and free write it; a lookup
@@ -77,14 +80,11 @@ export class FileSlab {
     this.engine = engine;
     this.policy = policy;
     this.simId = engine.register({ simName: () => 'filp_cachep' });
-    this.base = engine.registerRange((i) => this.objects[i]);
-    // Eight files' worth: typed arrays this small live on the JS heap, cheap to make for
-    // the explorer's fresh kernel per run.
-    this.gens = new Int32Array(8);
-    this.counts = new Float64Array(8);
-    this.modes = new Int32Array(8);
-    this.flagWords = new Int32Array(8);
-    this.positions = new Float64Array(8);
+    this.base = engine.registerRange((i) => (i >= LOW_FILES ? this.objects[i] : undefined));
+    // Four files' worth: typed arrays of at most 64 bytes live on the JS heap, the
+    // cheapest kind to make.
+    this.f64 = new Float64Array(2 * 4);
+    this.i32 = new Int32Array(3 * 4);
   }
 
   /** The access an allocating or freeing step declares. */
@@ -105,22 +105,29 @@ export class FileSlab {
     if (f === undefined) {
       const n = this.objects.length;
       if (n === this.engine.rangeSize) throw new KernelError('ENFILE', 'alloc_empty_file', `the model's limit of ${n} struct file objects`);
-      if (n === this.gens.length) this.grow();
-      f = new RefFile(this.base + n, t);
+      if (2 * n === this.f64.length) this.grow();
+      f = new RefFile(n, t);
+      if (n < LOW_FILES) this.lowIds.push(this.engine.register(f));
       this.objects.push(f);
     } else {
       f.t = t;
     }
-    const i = f.simId - this.base;
-    this.gens[i]!++;
-    this.modes[i] = mode;
-    this.flagWords[i] = flags;
-    this.positions[i] = 0;
+    const i = f.slabIndex;
+    const ints = this.i32;
+    ints[3 * i]!++;
+    ints[3 * i + 1] = mode;
+    ints[3 * i + 2] = flags;
+    this.f64[2 * i + 1] = 0;
     f.privateData = null;
-    this.counts[i] = 1;
+    this.f64[2 * i] = 1;
     this.allocated++;
     if (this.engine.tracing) this.engine.effect('alloc_file', f.simId, F_COUNT, 0, 1, { path: inode.path });
     return f;
+  }
+
+  /** The engine id of the object at index `i`. @internal */
+  idOf(i: number): number {
+    return i < LOW_FILES ? this.lowIds[i]! : this.base + i;
   }
 
   /**
@@ -136,22 +143,12 @@ export class FileSlab {
 
   /** Doubles the field arrays. */
   private grow(): void {
-    const n = this.gens.length * 2;
-    const gens = new Int32Array(n);
-    gens.set(this.gens);
-    this.gens = gens;
-    const counts = new Float64Array(n);
-    counts.set(this.counts);
-    this.counts = counts;
-    const modes = new Int32Array(n);
-    modes.set(this.modes);
-    this.modes = modes;
-    const flagWords = new Int32Array(n);
-    flagWords.set(this.flagWords);
-    this.flagWords = flagWords;
-    const positions = new Float64Array(n);
-    positions.set(this.positions);
-    this.positions = positions;
+    const f64 = new Float64Array(this.f64.length * 2);
+    f64.set(this.f64);
+    this.f64 = f64;
+    const i32 = new Int32Array(this.i32.length * 2);
+    i32.set(this.i32);
+    this.i32 = i32;
   }
 
   /** `__fput()` to completion. */
@@ -164,7 +161,7 @@ export class FileSlab {
     this.engine.write(this.simId, 0);
     this.dying.delete(f);
     this.side.privateData.delete(f);
-    this.gens[f.simId - this.base]!++;
+    this.i32[3 * f.slabIndex]!++;
     this.allocated--;
     // gen is even now; the name still shows the incarnation that just ended.
     if (this.engine.tracing) this.engine.effect('file_free', f.simId, undefined, undefined, undefined, { note: 'memory back to filp_cachep' });

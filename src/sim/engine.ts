@@ -8,13 +8,15 @@ import { WHY, type Violation, type ViolationKind } from './violation.js';
 
 /**
  * First object id of the ranges {@link Engine.registerRange} hands out; ids below it are
- * the registry's own. Kept low enough that a struct fd word (`id * 4` plus two flag bits)
- * of any id in a range is still a small integer (below 2^31).
+ * the registry's own. Ranges are 10^8 ids apart from 100000001, so object `i` of the first
+ * (the struct file slab: `file#1`, `file#2`, ...) reads as id 100000001 + i in traces, and
+ * a struct fd word (`id * 4` plus two flag bits) of any of them is below 2^31, a small
+ * integer in V8.
  */
-const RANGE_BASE = 2 ** 28;
-/** Ids per range: 2^25 objects, 8 ranges. */
-const RANGE_SIZE = 2 ** 25;
-const MAX_RANGES = 8;
+const RANGE_BASE = 100_000_001;
+/** Ids per range. */
+const RANGE_SIZE = 100_000_000;
+const MAX_RANGES = 4;
 
 /**
  * What a traced object is, so renderers and the reference tracker know it without
@@ -145,7 +147,7 @@ export class Engine {
   }
 
   /**
-   * Reserves a range of {@link rangeSize} object ids for a collection that keeps its own
+   * Reserves a range of {@link rangeSize} (10^8) object ids for a collection that keeps its own
    * objects, so that the registry holds no entry per object: object `i` of the collection
    * has id `base + i`, and `objectAt(base + i)` is `resolve(i)`. The struct file slab
    * registers this way (a million open files, one range). Returns `base`.
