@@ -75,7 +75,7 @@ export class RefFile implements Traceable {
 
   set gen(v: number) {
     const s = this.t.slab;
-    s.i32[3 * this.slabIndex] = v;
+    s.i32[3 * this.slabIndex] = v | 0;
   }
 
   /** Reference count (f_count). `Infinity` once saturated. */
@@ -97,7 +97,7 @@ export class RefFile implements Traceable {
 
   set mode(v: number) {
     const s = this.t.slab;
-    s.i32[3 * this.slabIndex + 1] = v;
+    s.i32[3 * this.slabIndex + 1] = v | 0;
   }
 
   /** O_* flags given to open (f_flags). */
@@ -108,7 +108,7 @@ export class RefFile implements Traceable {
 
   set flags(v: number) {
     const s = this.t.slab;
-    s.i32[3 * this.slabIndex + 2] = v;
+    s.i32[3 * this.slabIndex + 2] = v | 0;
   }
 
   /** File position (f_pos). */

@@ -57,14 +57,14 @@ export class FileSlab {
    * `f64[2i]` and `f64[2i + 1]` — doubles, since f_count counts to 2^53-1 and saturates at
    * Infinity, and f_pos is a 64-bit offset. Its generation, FMODE_* bits and f_flags are
    * `i32[3i]`, `i32[3i + 1]`, `i32[3i + 2]`: every mode and flag bit is below 2^31, and
-   * f_flags is built with bitwise operators, so int32 holds each exactly. Two arrays, not
-   * five, because the explorer builds a kernel per run and each typed array costs ~30 ns
-   * to make. Replaced by larger copies as the slab grows: read them through the slab
-   * each time. @internal
+   * f_flags is built with bitwise operators, so int32 holds each exactly. The first four
+   * files' fields are in plain arrays: the explorer builds a kernel per run, and a typed
+   * array costs ~50 ns to make, several array literals' worth. Replaced by larger (typed)
+   * copies as the slab grows: read them through the slab each time. @internal
    */
-  f64: Float64Array;
+  f64: Float64Array | number[];
   /** @internal */
-  i32: Int32Array;
+  i32: Int32Array | number[];
   private readonly freeList: RefFile[] = [];
   /**
    * Engine object id of the cache's free list. Allocation and free write it; a lookup
@@ -81,10 +81,8 @@ export class FileSlab {
     this.policy = policy;
     this.simId = engine.register({ simName: () => 'filp_cachep' });
     this.base = engine.registerRange((i) => (i >= LOW_FILES ? this.objects[i] : undefined));
-    // Four files' worth: typed arrays of at most 64 bytes live on the JS heap, the
-    // cheapest kind to make.
-    this.f64 = new Float64Array(2 * 4);
-    this.i32 = new Int32Array(3 * 4);
+    this.f64 = [0, 0, 0, 0, 0, 0, 0, 0];
+    this.i32 = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   }
 
   /** The access an allocating or freeing step declares. */
@@ -141,7 +139,7 @@ export class FileSlab {
     return (inode.fileTarget = new FileTarget(ops, inode, mount, this));
   }
 
-  /** Doubles the field arrays. */
+  /** Doubles the field arrays, as typed arrays. */
   private grow(): void {
     const f64 = new Float64Array(this.f64.length * 2);
     f64.set(this.f64);
