@@ -25,9 +25,9 @@ export const F_STATE = 3;
  *
  * The object is slab memory (SLAB_TYPESAFE_BY_RCU): after the last put it can be handed
  * to a later open as a different file with a new generation ({@link gen}), while a
- * stale pointer still refers to it. The object holds only its id and a pointer to what
- * it is open on; the numeric fields live in the slab's typed arrays, so that a million
- * open files fit in a modest heap.
+ * stale pointer still refers to it. The object holds only its slab index and a pointer
+ * to what it is open on; the numeric fields live in the slab's arrays, so that a million
+ * open files fit in a modest heap (docs/architecture.md, "struct file memory").
  *
  * @example
  * ```ts
@@ -44,8 +44,8 @@ export const F_STATE = 3;
 export class RefFile implements Traceable {
   /**
    * The object's index in its slab (`num - 1`): its numeric fields live in the slab's
-   * typed arrays at this index rather than in the object, where ten fields made 104
-   * bytes per file. @internal
+   * arrays at this index rather than in the object, where ten fields made 104 bytes per
+   * file. @internal
    */
   readonly slabIndex: number;
   /** What the file is open on (f_op, f_inode, f_path.mnt), and the slab. @internal */
