@@ -75,19 +75,30 @@ function openClose(nOpen: number, iters: number): number {
   return median(xs);
 }
 
-function heapPerMillion(): BenchEntry {
+/**
+ * Memory for 10^6 open files with their fds. Counts ArrayBuffer memory too: the struct
+ * file fields live in typed arrays, whose backing stores beyond 64 bytes sit outside the
+ * V8 heap (`heapUsed`). Exported so the figure can be refreshed alone.
+ */
+export function heapPerMillion(): BenchEntry {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return { name: 'heap.1e6-files.mb', value: NaN, unit: 'MB', target: '<= 150', note: 'run with node --expose-gc' };
-  gc();
-  const before = process.memoryUsage().heapUsed;
+  if (!gc) return { name: 'heap.1e6-files.mb', value: NaN, unit: 'MB', target: '<= 100', note: 'run with node --expose-gc' };
+  // Two collections: V8 may sweep freed ArrayBuffers (the typed arrays outgrown on the
+  // way to 10^6) concurrently after one, and count them until the next.
+  const used = () => {
+    gc();
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const before = used();
   const k = new Kernel({ trace: false, nrOpen: 1 << 21, rlimitNofile: 1 << 21 });
   const p = k.spawnProcess({ rlimitNofile: 1 << 21 });
   for (let i = 0; i < 1_000_000; i++) p.open('/data/log', O_RDONLY);
-  gc();
-  const after = process.memoryUsage().heapUsed;
+  const after = used();
   const mb = (after - before) / 1e6;
   if (p.files.installedFds().length !== 1_000_000) throw new Error('heap bench: wrong fd count');
-  return { name: 'heap.1e6-files.mb', value: mb, unit: 'MB', target: '<= 150', note: `${((after - before) / 1e6).toFixed(0)} bytes per open file with its fd` };
+  return { name: 'heap.1e6-files.mb', value: mb, unit: 'MB', target: '<= 100', note: `${((after - before) / 1e6).toFixed(0)} bytes per open file with its fd (V8 heap plus ArrayBuffers)` };
 }
 
 export function runCore(): void {

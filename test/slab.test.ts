@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { O_RDONLY, O_RDWR, renderText, type RefFile } from '../src/index.js';
-import { fgetSteps, formatEffect } from '../src/extend.js';
+import { fgetSteps, fileAccess, formatEffect } from '../src/extend.js';
 import { effects, newKernel, stepUntil, stepToEnd, violations } from './helpers.js';
 
 describe('the filp slab (SLAB_TYPESAFE_BY_RCU, 0ede61d8589c)', () => {
@@ -118,5 +118,86 @@ describe('the filp slab (SLAB_TYPESAFE_BY_RCU, 0ede61d8589c)', () => {
     expect(v[0]!.thread).toBe('P1.T1');
     old.fput(); // the stale holder drops its reference
     other.close(ofd);
+  });
+
+  describe('storage: fields in the slab\'s arrays, ids from its range beyond 256 files', () => {
+    it('every file keeps its own fields while the arrays grow from plain to typed and double', () => {
+      const k = newKernel({ trace: false, policy: { fileRefMax: 2 ** 40 } });
+      const p = k.spawnProcess({ rlimitNofile: 4096 });
+      const fds = Array.from({ length: 600 }, (_, i) => p.open(i % 2 ? '/data/log' : '/srv/a', i % 3 ? O_RDONLY : O_RDWR));
+      const files = fds.map((fd) => p.fileOf(fd));
+      files.forEach((f, i) => {
+        f.pos = i * 2 ** 33 + 0.5; // beyond int32: the position is a double
+        for (let j = 0; j < i % 5; j++) f.getFile();
+      });
+      files.forEach((f, i) => {
+        expect([f.num, f.gen, f.pos, f.count, f.inode.path, f.flags & 3]).toEqual([i + 1, 1, i * 2 ** 33 + 0.5, 1 + (i % 5), i % 2 ? '/data/log' : '/srv/a', i % 3 ? O_RDONLY : O_RDWR]);
+        expect(p.fileOf(fds[i]!)).toBe(f);
+        for (let j = 0; j < i % 5; j++) f.fput();
+      });
+    });
+
+    it('files beyond the first 256 resolve through the engine by id, in fd words and traces', () => {
+      const k = newKernel();
+      const p = k.spawnProcess({ rlimitNofile: 1024 });
+      const fds = Array.from({ length: 300 }, () => p.open('/data/log', O_RDONLY));
+      const low = p.fileOf(fds[255]!);
+      const high = p.fileOf(fds[256]!);
+      expect([low.name, high.name]).toEqual(['file#256', 'file#257']);
+      expect(p.fileOf(fds[257]!).simId).toBe(high.simId + 1);
+      for (const f of [low, high]) {
+        expect(k.engine.objectAt(f.simId)).toBe(f);
+        const w = p.files.fdget(fds[f.num - 1]!);
+        expect(p.files.fileOfWord(w)).toBe(f);
+        p.files.fdput(w);
+        expect(k.engine.locationName(fileAccess(f, 'f_pos', false))).toBe(`${f.name}.f_pos`);
+      }
+      const text = k.engine.events.filter((e) => e.kind === 'effect').map((e) => formatEffect(e, { objects: k.engine }));
+      expect(text).toContain('file#257.f_count 0→1 (alloc_file /data/log)');
+      // A freed high object is reused as any other, under the same id.
+      p.close(fds[256]!);
+      const again = p.fileOf(p.open('/srv', O_RDONLY));
+      expect(again).toBe(high);
+      expect([again.name, k.engine.objectAt(again.simId)]).toEqual(['file#257@2', high]);
+    });
+
+    it('saturation stores Infinity in a grown (typed) count array', () => {
+      const k = newKernel({ policy: { fileRefMax: 3 } });
+      const fs = Array.from({ length: 9 }, () => k.vfs.openFile('/data/log', O_RDONLY));
+      const f = fs[8]!;
+      f.getFile();
+      f.getFile();
+      f.getFile();
+      expect(f.count).toBe(Infinity);
+      f.fput();
+      expect(f.count).toBe(Infinity);
+      expect(violations(k, 'refcount-saturated')).toHaveLength(1);
+      for (const g of fs.slice(0, 8)) g.fput();
+    });
+
+    it('files opened the same way share what they are open on, yet changing one file\'s f_op leaves the others alone', () => {
+      const k = newKernel();
+      const a = k.vfs.openFile('/data/log', O_RDONLY);
+      const b = k.vfs.openFile('/data/log', O_RDONLY);
+      const ops = { ...a.ops, name: 'other' };
+      a.ops = ops;
+      expect([a.ops, b.ops === ops, a.inode, a.mount]).toEqual([ops, false, b.inode, b.mount]);
+      a.fput();
+      b.fput();
+    });
+
+    it('the registry lets go of fd arrays replaced by expand_files(), and still names them', () => {
+      const k = newKernel();
+      const p = k.spawnProcess({ rlimitNofile: 1024 });
+      const fd = p.open('/data/log', O_RDONLY);
+      const first = p.files.fdt;
+      expect(k.engine.objectAt(first.simId)?.simCount?.(fd)).toBe(1);
+      for (let i = 0; i < 64; i++) p.open('/data/log', O_RDONLY);
+      expect(p.files.fdt).not.toBe(first);
+      const old = k.engine.objectAt(first.simId);
+      expect([old?.simLabel?.(), old?.simName(fd), old?.simCount?.(fd)]).toEqual(['P1.files.fdt', `P1.files.fd[${fd}]`, undefined]);
+      expect(first.fd[fd]).toBe(p.fileOf(fd)); // a reader that loaded the old arrays still reads them
+      expect(k.engine.objectAt(p.files.fdt.simId)?.simCount?.(fd)).toBe(1);
+    });
   });
 });

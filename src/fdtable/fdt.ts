@@ -32,6 +32,7 @@ export class FdArrays implements Traceable {
   readonly fullFdsBits: number[];
   private readonly owner: string;
   private readonly ownerId: number | undefined;
+  private readonly handle: FdtHandle;
 
   /**
    * @param engine - engine to register with
@@ -48,7 +49,18 @@ export class FdArrays implements Traceable {
     this.openFds = newBitmap(words);
     this.closeOnExec = newBitmap(words);
     this.fullFdsBits = newBitmap(Math.ceil(words / WORD));
-    this.simId = engine.register(this);
+    this.handle = new FdtHandle(this, owner, ownerId);
+    this.simId = engine.register(this.handle);
+  }
+
+  /**
+   * The table was replaced by a larger one (expand_files()): the engine's registry lets
+   * go of these arrays, as free_fdtable_rcu() frees them in the kernel. Readers that
+   * loaded them still hold them; only their trace counts stop being reported.
+   * @internal
+   */
+  retire(): void {
+    this.handle.arrays = null;
   }
 
   /** @internal */
@@ -73,6 +85,43 @@ export class FdArrays implements Traceable {
   }
 
   /** The files_struct these arrays belong to. @internal */
+  simOwner(): number | undefined {
+    return this.ownerId;
+  }
+}
+
+/**
+ * What the engine's registry holds for an {@link FdArrays}: its names, and the arrays
+ * only until a larger table replaces them — otherwise every table generation a growing
+ * process ever had (64, 128, ... 2^19 slots before a 2^20-slot table) would stay alive.
+ */
+class FdtHandle implements Traceable {
+  arrays: FdArrays | null;
+  private readonly owner: string;
+  private readonly ownerId: number | undefined;
+
+  constructor(arrays: FdArrays, owner: string, ownerId: number | undefined) {
+    this.arrays = arrays;
+    this.owner = owner;
+    this.ownerId = ownerId;
+  }
+
+  simName(field: number): string {
+    return `${this.owner}.fd[${field}]`;
+  }
+
+  simCount(field: number): number | undefined {
+    return this.arrays?.simCount(field);
+  }
+
+  simKind(): 'fdt' {
+    return 'fdt';
+  }
+
+  simLabel(): string {
+    return `${this.owner}.fdt`;
+  }
+
   simOwner(): number | undefined {
     return this.ownerId;
   }

@@ -359,6 +359,7 @@ export class Fdtable implements Traceable {
       for (let i = 0; i < old.maxFds; i++) e.read(this.simId, FILES_SLOT0 + i);
     }
     this.fdt = t;
+    old.retire();
     if (this.world.engine.tracing) this.world.engine.effect('expand_fdtable', this.simId, FILES_FDT, old.maxFds, size);
   }
 

@@ -1,5 +1,6 @@
 import type { Engine } from '../sim/engine.js';
 import type { FileOperations } from './file-operations.js';
+import type { FileTarget } from './file-target.js';
 import type { Pipe } from './pipe.js';
 
 /**
@@ -49,6 +50,8 @@ export class Inode {
   pipe: Pipe | null = null;
   /** The file operations a device node opens with (i_fop after chrdev_open()), else null. */
   fops: FileOperations | null = null;
+  /** The target the last file opened on this inode shares (see FileTarget). @internal */
+  fileTarget: FileTarget | null = null;
 
   /** @param ino - number @param kind - type @param path - creation path */
   constructor(ino: number, kind: InodeKind, path: string) {

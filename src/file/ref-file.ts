@@ -2,6 +2,7 @@ import type { Traceable } from '../sim/engine.js';
 import { Lock } from '../sim/lock.js';
 import { access } from '../sim/step.js';
 import type { FileOperations } from './file-operations.js';
+import type { FileTarget } from './file-target.js';
 import type { Inode } from './inode.js';
 import type { Mount } from './mount.js';
 
@@ -24,8 +25,9 @@ export const F_STATE = 3;
  *
  * The object is slab memory (SLAB_TYPESAFE_BY_RCU): after the last put it can be handed
  * to a later open as a different file with a new generation ({@link gen}), while a
- * stale pointer still refers to it. Fields are plain so that a million open files fit
- * in a modest heap.
+ * stale pointer still refers to it. The object holds only its slab index and a pointer
+ * to what it is open on; the numeric fields live in the slab's arrays, so that a million
+ * open files fit in a modest heap (docs/architecture.md, "struct file memory").
  *
  * @example
  * ```ts
@@ -40,39 +42,117 @@ export const F_STATE = 3;
  * ```
  */
 export class RefFile implements Traceable {
-  /** Engine object id (stable across reuse: it is the same memory). */
-  readonly simId: number;
-  /** Display number of the slab object, `file#<num>`. */
-  readonly num: number;
-  /** Allocation generation: odd while allocated, even while free. */
-  gen = 0;
-  /** Reference count (f_count). `Infinity` once saturated. */
-  count = 0;
-  /** FMODE_* bits. */
-  mode = 0;
-  /** O_* flags given to open (f_flags). */
-  flags = 0;
-  /** File position (f_pos). */
-  pos = 0;
-  /** File operations (f_op). */
-  ops: FileOperations;
-  /** The inode (f_inode). */
-  inode: Inode;
-  /** The mount the file pins (f_path.mnt). */
-  mount: Mount;
+  /**
+   * The object's index in its slab (`num - 1`): its numeric fields live in the slab's
+   * arrays at this index rather than in the object, where ten fields made 104 bytes per
+   * file. @internal
+   */
+  readonly slabIndex: number;
+  /** What the file is open on (f_op, f_inode, f_path.mnt), and the slab. @internal */
+  t: FileTarget;
 
   /** @internal Created by the slab only. */
-  constructor(simId: number, num: number, ops: FileOperations, inode: Inode, mount: Mount) {
-    this.simId = simId;
-    this.num = num;
-    this.ops = ops;
-    this.inode = inode;
-    this.mount = mount;
+  constructor(slabIndex: number, t: FileTarget) {
+    this.slabIndex = slabIndex;
+    this.t = t;
+  }
+
+  /** Engine object id (stable across reuse: it is the same memory). */
+  get simId(): number {
+    return this.t.slab.idOf(this.slabIndex);
+  }
+
+  /** Display number of the slab object, `file#<num>`. */
+  get num(): number {
+    return this.slabIndex + 1;
+  }
+
+  /** Allocation generation: odd while allocated, even while free. */
+  get gen(): number {
+    const s = this.t.slab;
+    return s.i32[3 * this.slabIndex]!;
+  }
+
+  set gen(v: number) {
+    const s = this.t.slab;
+    s.i32[3 * this.slabIndex] = v | 0;
+  }
+
+  /** Reference count (f_count). `Infinity` once saturated. */
+  get count(): number {
+    const s = this.t.slab;
+    return s.f64[2 * this.slabIndex]!;
+  }
+
+  set count(v: number) {
+    const s = this.t.slab;
+    s.f64[2 * this.slabIndex] = v;
+  }
+
+  /** FMODE_* bits. */
+  get mode(): number {
+    const s = this.t.slab;
+    return s.i32[3 * this.slabIndex + 1]!;
+  }
+
+  set mode(v: number) {
+    const s = this.t.slab;
+    s.i32[3 * this.slabIndex + 1] = v | 0;
+  }
+
+  /** O_* flags given to open (f_flags). */
+  get flags(): number {
+    const s = this.t.slab;
+    return s.i32[3 * this.slabIndex + 2]!;
+  }
+
+  set flags(v: number) {
+    const s = this.t.slab;
+    s.i32[3 * this.slabIndex + 2] = v | 0;
+  }
+
+  /** File position (f_pos). */
+  get pos(): number {
+    const s = this.t.slab;
+    return s.f64[2 * this.slabIndex + 1]!;
+  }
+
+  set pos(v: number) {
+    const s = this.t.slab;
+    s.f64[2 * this.slabIndex + 1] = v;
+  }
+
+  /** File operations (f_op). */
+  get ops(): FileOperations {
+    return this.t.ops;
+  }
+
+  set ops(v: FileOperations) {
+    this.t = this.t.slab.target(v, this.t.inode, this.t.mount);
+  }
+
+  /** The inode (f_inode). */
+  get inode(): Inode {
+    return this.t.inode;
+  }
+
+  set inode(v: Inode) {
+    this.t = this.t.slab.target(this.t.ops, v, this.t.mount);
+  }
+
+  /** The mount the file pins (f_path.mnt). */
+  get mount(): Mount {
+    return this.t.mount;
+  }
+
+  set mount(v: Mount) {
+    this.t = this.t.slab.target(this.t.ops, this.t.inode, v);
   }
 
   /** True while the object holds a file (between allocation and free). */
   get live(): boolean {
-    return (this.gen & 1) === 1;
+    const s = this.t.slab;
+    return (s.i32[3 * this.slabIndex]! & 1) === 1;
   }
 
   /** Which file this object holds: 1 for its first allocation, 2 after one reuse, ... */
@@ -92,26 +172,26 @@ export class RefFile implements Traceable {
    * not pay for a million locks.
    */
   get posLock(): Lock {
-    const side = this.mount.world.slab.side;
+    const side = this.t.slab.side;
     let l = side.posLock.get(this);
-    if (l === undefined) side.posLock.set(this, (l = new Lock(this.mount.world.engine, `f_pos_lock of file#${this.num}`, true, this.simId)));
+    if (l === undefined) side.posLock.set(this, (l = new Lock(this.t.mount.world.engine, `f_pos_lock of file#${this.num}`, true, this.simId)));
     return l;
   }
 
   /** True if f_pos_lock exists and is held by someone. */
   get posLocked(): boolean {
-    const l = this.mount.world.slab.side.posLock.get(this);
+    const l = this.t.slab.side.posLock.get(this);
     return l !== undefined && l.owner !== null;
   }
 
   /** Per-type data (private_data), e.g. the pid of a pidfd. Kept beside the object, as posLock is. */
   get privateData(): unknown {
-    return this.mount.world.slab.side.privateData.get(this) ?? null;
+    return this.t.slab.side.privateData.get(this) ?? null;
   }
 
   /** Sets the per-type data; null removes it. */
   set privateData(v: unknown) {
-    const m = this.mount.world.slab.side.privateData;
+    const m = this.t.slab.side.privateData;
     if (v === null || v === undefined) m.delete(this);
     else m.set(this, v);
   }
@@ -122,12 +202,14 @@ export class RefFile implements Traceable {
    * ("f_count incremented from zero; use-after-free condition present!").
    */
   getFile(): this {
-    const w = this.mount.world;
+    const w = this.t.mount.world;
     w.engine.write(this.simId, F_COUNT);
-    const before = this.count;
-    if (!this.live) w.engine.report('use-after-free', `get_file on freed ${this.name}`, this.name);
+    const s = this.t.slab;
+    const i = this.slabIndex;
+    const before = s.f64[2 * i]!;
+    if ((s.i32[3 * i]! & 1) !== 1) w.engine.report('use-after-free', `get_file on freed ${this.name}`, this.name);
     else if (before === 0) w.engine.report('refcount-inc-on-zero', `get_file on ${this.name} whose f_count is 0`, this.name);
-    this.inc(before);
+    this.inc(before, i);
     if (w.engine.tracing) w.engine.effect('get_file', this.simId, F_COUNT, before, this.count);
     return this;
   }
@@ -139,14 +221,16 @@ export class RefFile implements Traceable {
    * is what {@link getFileActive} adds.
    */
   fileRefGet(): boolean {
-    const w = this.mount.world;
+    const w = this.t.mount.world;
     w.engine.write(this.simId, F_COUNT);
-    const before = this.count;
+    const s = this.t.slab;
+    const i = this.slabIndex;
+    const before = s.f64[2 * i]!;
     if (before === 0) {
       if (w.engine.tracing) w.engine.effect('file_ref_get', this.simId, F_COUNT, 0, 0, { note: 'failed: count is 0' });
       return false;
     }
-    this.inc(before);
+    this.inc(before, i);
     if (w.engine.tracing) w.engine.effect('file_ref_get', this.simId, F_COUNT, before, this.count);
     return true;
   }
@@ -156,29 +240,35 @@ export class RefFile implements Traceable {
    * reference: the caller must then run `__fput()` (see fput, or the deferred paths).
    */
   put(): boolean {
-    const w = this.mount.world;
+    const w = this.t.mount.world;
     w.engine.write(this.simId, F_COUNT);
-    const before = this.count;
+    const s = this.t.slab;
+    const i = 2 * this.slabIndex;
+    const before = s.f64[i]!;
     if (before === 0) {
       w.engine.report(this.live ? 'refcount-underflow' : 'use-after-free', `fput on ${this.live ? '' : 'freed '}${this.name} whose f_count is 0`, this.name);
       return false;
     }
-    if (before !== Infinity) this.count = before - 1;
-    if (w.engine.tracing) w.engine.effect('fput', this.simId, F_COUNT, before, this.count);
-    return this.count === 0;
+    const after = before === Infinity ? before : before - 1;
+    s.f64[i] = after;
+    if (w.engine.tracing) w.engine.effect('fput', this.simId, F_COUNT, before, after);
+    return after === 0;
   }
 
   /** fput() run to completion: the last reference runs `__fput()` at once. */
   fput(): void {
-    if (this.put()) this.mount.world.slab.release(this);
+    if (this.put()) this.t.slab.release(this);
   }
 
-  private inc(before: number): void {
-    if (before >= this.mount.world.policy.fileRefMax && before !== Infinity) {
-      this.count = Infinity;
-      this.mount.world.engine.report('refcount-saturated', `f_count of ${this.name} saturated at ${before}`, this.name);
-    } else if (before !== Infinity) {
-      this.count = before + 1;
+  /** The increment of get_file()/file_ref_get() on the file at slab index `i`. */
+  private inc(before: number, i: number): void {
+    if (before === Infinity) return;
+    const s = this.t.slab;
+    if (before >= this.t.mount.world.policy.fileRefMax) {
+      s.f64[2 * i] = Infinity;
+      this.t.mount.world.engine.report('refcount-saturated', `f_count of ${this.name} saturated at ${before}`, this.name);
+    } else {
+      s.f64[2 * i] = before + 1;
     }
   }
 

@@ -7,6 +7,18 @@ import { SimThread } from './thread.js';
 import { WHY, type Violation, type ViolationKind } from './violation.js';
 
 /**
+ * First object id of the ranges {@link Engine.registerRange} hands out; ids below it are
+ * the registry's own. Ranges are 10^8 ids apart from 100000001, so object `i` of the first
+ * (the struct file slab: `file#1`, `file#2`, ...) reads as id 100000001 + i in traces, and
+ * a struct fd word (`id * 4` plus two flag bits) of any of them is below 2^31, a small
+ * integer in V8.
+ */
+const RANGE_BASE = 100_000_001;
+/** Ids per range. */
+const RANGE_SIZE = 100_000_000;
+const MAX_RANGES = 4;
+
+/**
  * What a traced object is, so renderers and the reference tracker know it without
  * parsing its name: a struct file, a files_struct (`fdtable`), the fd arrays of one
  * table generation (`fdt`), a mount, an inode, a lock, a process (its thread group), or
@@ -94,6 +106,7 @@ export class Engine {
    */
   rec: number[] | null = null;
   private readonly objs: Traceable[] = [];
+  private readonly ranges: Array<(i: number) => Traceable | undefined> = [];
   private currentFn = '';
   private readonly recBuf: number[] = [];
   /** The declaration of the running step; null while a body runs before its first yield. */
@@ -115,7 +128,10 @@ export class Engine {
 
   /** The object registered under `id`. */
   objectAt(id: number): Traceable | undefined {
-    return this.objs[id];
+    if (id < RANGE_BASE) return this.objs[id];
+    const r = Math.floor((id - RANGE_BASE) / RANGE_SIZE);
+    const resolve = this.ranges[r];
+    return resolve === undefined ? undefined : resolve(id - RANGE_BASE - r * RANGE_SIZE);
   }
 
   /** The name of thread `tid` (`setup` for -1). */
@@ -125,14 +141,32 @@ export class Engine {
 
   /** Gives `obj` an object id; its fields are locations `id * 2^21 + field`. */
   register(obj: Traceable): number {
+    if (this.objs.length === RANGE_BASE) throw new ModelError('internal', `more than ${RANGE_BASE} registered objects`);
     this.objs.push(obj);
     return this.objs.length - 1;
+  }
+
+  /**
+   * Reserves a range of {@link rangeSize} (10^8) object ids for a collection that keeps its own
+   * objects, so that the registry holds no entry per object: object `i` of the collection
+   * has id `base + i`, and `objectAt(base + i)` is `resolve(i)`. The struct file slab
+   * registers this way (a million open files, one range). Returns `base`.
+   */
+  registerRange(resolve: (i: number) => Traceable | undefined): number {
+    if (this.ranges.length === MAX_RANGES) throw new ModelError('internal', `more than ${MAX_RANGES} object id ranges`);
+    this.ranges.push(resolve);
+    return RANGE_BASE + (this.ranges.length - 1) * RANGE_SIZE;
+  }
+
+  /** Ids in a range handed out by {@link registerRange}. */
+  get rangeSize(): number {
+    return RANGE_SIZE;
   }
 
   /** Name of an encoded access's location, e.g. `file#1.f_pos`. */
   locationName(acc: number): string {
     const loc = accessLocation(acc);
-    const o = this.objs[Math.floor(loc / FIELDS)];
+    const o = this.objectAt(Math.floor(loc / FIELDS));
     return o ? o.simName(loc % FIELDS) : `loc${loc}`;
   }
 
@@ -230,7 +264,7 @@ export class Engine {
   effect(op: string, objId: number, field?: number, before?: number, after?: number, detail?: EffectDetail): void {
     if (!this.tracing) return;
     const t = this.current;
-    const gen = this.objs[objId]?.simGen?.();
+    const gen = this.objectAt(objId)?.simGen?.();
     const ev = this.events;
     ev.push({ seq: ev.length, step: this.stepCount, tid: t.id, thread: t.name, kind: 'effect', fn: op, objId, field, gen, before, after, detail });
   }
@@ -395,11 +429,11 @@ export class Engine {
 
   /** True if an effect on object `id` (generation `gen`) concerns the object a detector named `name`: it or its owner. */
   private concerns(id: number, gen: number | undefined, name: string): boolean {
-    const o = this.objs[id];
+    const o = this.objectAt(id);
     if (o === undefined) return false;
     if ((o.simLabel ? o.simLabel(gen) : o.simName(0)) === name) return true;
     const ownerId = o.simOwner?.();
-    const owner = ownerId === undefined ? undefined : this.objs[ownerId];
+    const owner = ownerId === undefined ? undefined : this.objectAt(ownerId);
     return owner !== undefined && (owner.simLabel ? owner.simLabel() : owner.simName(0)) === name;
   }
 
@@ -407,7 +441,7 @@ export class Engine {
     const a = typeof s.acc === 'number' ? s.acc : s.acc[i];
     if (a === undefined) return undefined;
     const loc = accessLocation(a);
-    const o = this.objs[Math.floor(loc / FIELDS)];
+    const o = this.objectAt(Math.floor(loc / FIELDS));
     return o?.simCount ? o.simCount(loc % FIELDS) : undefined;
   }
 }
