@@ -1,7 +1,7 @@
 import { F_COUNT } from '../file/ref-file.js';
+import type { Engine } from '../sim/engine.js';
 import { access, dynamicStep, type KernelPath } from '../sim/step.js';
 import type { GcScan } from './gc-classic.js';
-import { queuesOf } from './gc-classic.js';
 import { GC_STATE, SK_GC, SK_QUEUE, type Skb, type UnixRegistry, type UnixSock } from './sock.js';
 
 /** unix_edge_successor(): an embryo's messages count as its listener's; null if the receiver is not in flight (a live root). */
@@ -11,26 +11,48 @@ function successor(_reg: UnixRegistry, to: UnixSock): UnixSock | null {
   return v.inflight > 0 ? v : null;
 }
 
+/** What one walk found: the components in completion order, and for each whether no edge leaves it and whether it is cyclic. @internal */
+export interface SccWalk {
+  readonly sccs: UnixSock[][];
+  readonly closed: boolean[];
+  readonly cyclic: boolean[];
+}
+
 /**
  * Tarjan's strongly connected components over the in-flight sockets, iteratively (an
  * explicit stack of vertices and of edge iterators, as __unix_walk_scc() does), in the
  * order components complete. @internal
  */
 export function tarjan(reg: UnixRegistry): UnixSock[][] {
-  let next = 1;
-  for (const v of reg.inflightList) {
-    v.index = 0;
-    v.onStack = false;
-  }
-  const out: UnixSock[][] = [];
+  return walkScc(reg, null).sccs;
+}
+
+/**
+ * The walk itself. Each vertex is touched when it is first reached and when its
+ * component is popped, nothing more: a vertex is unvisited if its index is below this
+ * walk's first index (the kernel's unix_vertex_unvisited_index, so no pass resets the
+ * marks), on the stack if visited and not yet given a component, and whether an edge
+ * leaves a component is noted as the walk goes (an edge to a finished component, to a
+ * receiver not in flight, or a tree edge whose child finished a component of its own) —
+ * at 10^5 vertices every extra pass over the sockets is a cache miss per socket. With an
+ * engine, records the walk's writes (the graph state and every vertex) as it goes.
+ * @internal
+ */
+export function walkScc(reg: UnixRegistry, e: Engine | null): SccWalk {
+  const base = reg.walkBase;
+  let next = base;
+  if (e !== null) e.write(reg.simId, GC_STATE);
+  const sccs: UnixSock[][] = [];
+  const closedOut: boolean[] = [];
+  const cyclicOut: boolean[] = [];
   const stack: UnixSock[] = [];
   // The explicit edge stack: the vertex and the position in its edge list.
   const fv: UnixSock[] = [];
   const fi: number[] = [];
   for (const root of reg.inflightList) {
-    if (root.index !== 0) continue;
+    if (root.index >= base) continue;
+    if (e !== null) e.write(root.simId, SK_GC);
     root.index = root.lowlink = next++;
-    root.onStack = true;
     stack.push(root);
     fv.push(root);
     fi.push(0);
@@ -41,54 +63,52 @@ export function tarjan(reg: UnixRegistry): UnixSock[][] {
       if (i < v.edges.length) {
         fi[top] = i + 1;
         const w = successor(reg, v.edges[i]!.to);
-        if (w === null) continue;
-        if (w.index === 0) {
+        if (w === null) {
+          v.leaves = base;
+        } else if (w.index < base) {
+          if (e !== null) e.write(w.simId, SK_GC);
           w.index = w.lowlink = next++;
-          w.onStack = true;
           stack.push(w);
           fv.push(w);
           fi.push(0);
-        } else if (w.onStack && w.index < v.lowlink) {
-          v.lowlink = w.index;
+        } else if (w.scc < base) {
+          // On the stack: in v's component.
+          if (w.index < v.lowlink) v.lowlink = w.index;
+        } else {
+          v.leaves = base;
         }
         continue;
       }
       fv.pop();
       fi.pop();
-      const parent = fv[fv.length - 1];
-      if (parent !== undefined && v.lowlink < parent.lowlink) parent.lowlink = v.lowlink;
       if (v.lowlink === v.index) {
         const scc: UnixSock[] = [];
+        let closed = true;
         let w: UnixSock;
         do {
           w = stack.pop()!;
-          w.onStack = false;
           w.scc = v.index;
+          if (w.leaves === base) closed = false;
           scc.push(w);
         } while (w !== v);
-        out.push(scc);
+        sccs.push(scc);
+        closedOut.push(closed);
+        cyclicOut.push(scc.length > 1 || selfLoop(reg, v));
+      }
+      const parent = fv[fv.length - 1];
+      if (parent !== undefined) {
+        // A child that finished a component of its own: the parent's edge to it leaves the parent's.
+        if (v.scc >= base) parent.leaves = base;
+        else if (v.lowlink < parent.lowlink) parent.lowlink = v.lowlink;
       }
     }
   }
-  return out;
+  reg.walkBase = next;
+  return { sccs, closed: closedOut, cyclic: cyclicOut };
 }
 
-/** True if no edge leaves `scc` (every copy of a member sits in a member's queue, or an embryo's of a member listener). */
-function closed(reg: UnixRegistry, scc: readonly UnixSock[]): boolean {
-  const id = scc[0]!.scc;
-  for (const v of scc) {
-    for (const e of v.edges) {
-      const w = successor(reg, e.to);
-      if (w === null || w.scc !== id) return false;
-    }
-  }
-  return true;
-}
-
-/** unix_scc_cyclic(): more than one vertex, or a vertex with an edge to itself. */
-function cyclic(reg: UnixRegistry, scc: readonly UnixSock[]): boolean {
-  if (scc.length > 1) return true;
-  const v = scc[0]!;
+/** unix_scc_cyclic() of a one-vertex component: an edge to itself. */
+function selfLoop(reg: UnixRegistry, v: UnixSock): boolean {
   for (const e of v.edges) if (successor(reg, e.to) === v) return true;
   return false;
 }
@@ -119,15 +139,15 @@ function collectAccesses(scc: readonly UnixSock[]): number[] {
 export function* sccScan(reg: UnixRegistry): KernelPath<GcScan> {
   const e = reg.engine;
   yield dynamicStep(e, '__unix_walk_scc', () => walkAccesses(reg));
-  // What the walk reads, recorded in place (one null check each when nothing records).
-  e.write(reg.simId, GC_STATE);
-  for (const v of reg.inflightList) e.write(v.simId, SK_GC);
-  const sccs = tarjan(reg);
-  const components = sccs.filter((s) => cyclic(reg, s));
+  // What the walk writes is recorded as it goes (one null check each when nothing records).
+  const walk = walkScc(reg, e);
+  const sccs = walk.sccs;
+  const components = sccs.filter((_, i) => walk.cyclic[i]);
   const garbage: UnixSock[] = [];
   const hitlist: Skb[] = [];
-  for (const scc of sccs) {
-    if (!closed(reg, scc)) continue;
+  for (let c = 0; c < sccs.length; c++) {
+    if (!walk.closed[c]) continue;
+    const scc = sccs[c]!;
     yield dynamicStep(e, 'unix_vertex_dead', () => scc.map((v) => access(v.file!.simId, F_COUNT, false)));
     let dead = true;
     for (const v of scc) {
@@ -142,17 +162,22 @@ export function* sccScan(reg: UnixRegistry): KernelPath<GcScan> {
     yield dynamicStep(e, 'unix_collect_skb', () => collectAccesses(scc));
     for (const v of scc) {
       e.write(v.simId, SK_QUEUE);
-      for (const emb of v.acceptQ) e.write(emb.simId, SK_QUEUE);
-    }
-    for (const v of scc) {
       garbage.push(v);
-      for (const q of queuesOf(v)) {
-        for (const skb of q.splice(0)) {
-          skb.owner = null;
-          hitlist.push(skb);
-        }
+      takeQueue(v.queue, hitlist);
+      for (const emb of v.acceptQ) {
+        e.write(emb.simId, SK_QUEUE);
+        takeQueue(emb.queue, hitlist);
       }
     }
   }
   return { components, garbage, hitlist };
+}
+
+/** Splices a whole queue onto the hitlist (skb_queue_splice_init()). */
+function takeQueue(q: Skb[], hitlist: Skb[]): void {
+  for (const skb of q) {
+    skb.owner = null;
+    hitlist.push(skb);
+  }
+  q.length = 0;
 }

@@ -22,6 +22,10 @@ export const GC_USERS = 1;
 /** Field of the registry: the table of bound names (unix_table). @internal */
 export const UNIX_NAMES = 2;
 
+/** The edge list of a message with none in the graph (shared, never written). */
+/** The edge list of a message with none in the graph (shared, never written). @internal */
+export const NO_EDGES: readonly Edge[] = [];
+
 /**
  * One queued message: its bytes and the files it carries with SCM_RIGHTS, one reference
  * each (`UNIXCB(skb).fp`, a `struct scm_fp_list`). Models `struct sk_buff` as AF_UNIX
@@ -43,6 +47,8 @@ export class Skb {
   data: string;
   /** The passed files (fpl->fp[]), one reference each; emptied when received or purged. */
   files: RefFile[];
+  /** fpl->edges: the graph's edges for the AF_UNIX sockets among the files, while in flight. @internal */
+  edges: readonly Edge[] = NO_EDGES;
   /** The sender's uid (fpl->user), charged for the in-flight files. */
   readonly uid: number;
   /** Freed (kfree_skb): set when received whole, or purged. */
@@ -120,10 +126,10 @@ export class UnixSock implements Traceable {
   index = 0;
   /** @internal */
   lowlink = 0;
-  /** @internal */
-  onStack = false;
-  /** The component the last walk put the socket in (its root's index). @internal */
+  /** The component the last walk put the socket in (its root's index); below the walk's first index while on its stack. @internal */
   scc = 0;
+  /** The first index of the last walk that saw an edge leave the socket's component from here. @internal */
+  leaves = 0;
   /** Ghost state of the reachability oracle: the epoch it last reached the socket in, and how. @internal */
   reachEpoch = 0;
   /** @internal */
@@ -136,6 +142,10 @@ export class UnixSock implements Traceable {
   reachSkb = 0;
   /** Ghost state: the collector purged this socket as garbage. @internal */
   collected = false;
+  /** Ghost state: the collector run that found the socket dead (the registry's gcRuns then), and where in that run's garbage. @internal */
+  garbageRun = 0;
+  /** @internal */
+  garbagePos = 0;
   /** Released (unix_release_sock() ran). */
   dead = false;
   /** The engine the socket lives in. @internal */
@@ -259,8 +269,12 @@ export class UnixRegistry implements Traceable {
   collector: ((w: UnixWorld) => KernelPath<UnixGcReport>) | null = null;
   /** @internal */
   nextSkb = 1;
+  /** The scc walk's next index: indices below it belong to earlier walks (unix_vertex_unvisited_index). @internal */
+  walkBase = 1;
   /** The reachability oracle's current epoch. @internal */
   reachEpoch = 0;
+  /** Collector runs that got past gc_in_progress (ghost: stamps a run's garbage for the detector). @internal */
+  gcRuns = 0;
   /** The engine. @internal */
   readonly engine: Engine;
 
