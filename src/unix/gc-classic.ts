@@ -28,7 +28,7 @@ function* children(u: UnixSock): Generator<UnixSock> {
 
 function scanAccesses(reg: UnixRegistry, cands: readonly UnixSock[]): number[] {
   const acc = [reg.acc(GC_STATE, true)];
-  for (const u of reg.inflightList) acc.push(u.acc(SK_GC, true));
+  for (const u of reg.vertices) if (u !== null) acc.push(u.acc(SK_GC, true));
   for (const u of cands) {
     acc.push(u.acc(SK_QUEUE, true));
     for (const e of u.acceptQ) acc.push(e.acc(SK_QUEUE, true));
@@ -48,7 +48,7 @@ function scanAccesses(reg: UnixRegistry, cands: readonly UnixSock[]): number[] {
 export function* classicScan(reg: UnixRegistry): KernelPath<GcScan> {
   const e = reg.engine;
   const cands: UnixSock[] = [];
-  for (const u of [...reg.inflightList]) {
+  for (const u of reg.inflightSocks()) {
     const f = u.file;
     if (f === null) continue;
     yield { fn: 'unix_gc: total_refs == inflight', acc: [access(f.simId, F_COUNT, false), u.acc(SK_GC, true)] };
@@ -63,7 +63,7 @@ export function* classicScan(reg: UnixRegistry): KernelPath<GcScan> {
   if (cands.length === 0) return { components: [], garbage: [], hitlist: [] };
   yield dynamicStep(e, 'scan_children', () => scanAccesses(reg, cands));
   e.write(reg.simId, GC_STATE);
-  for (const u of reg.inflightList) e.write(u.simId, SK_GC);
+  for (const u of reg.vertices) if (u !== null) e.write(u.simId, SK_GC);
   for (const u of cands) {
     e.write(u.simId, SK_QUEUE);
     for (const emb of u.acceptQ) e.write(emb.simId, SK_QUEUE);

@@ -2,12 +2,12 @@ import { F_COUNT } from '../file/ref-file.js';
 import type { Engine } from '../sim/engine.js';
 import { access, dynamicStep, type KernelPath } from '../sim/step.js';
 import type { GcScan } from './gc-classic.js';
-import { GC_STATE, SK_GC, SK_QUEUE, type Skb, type UnixRegistry, type UnixSock } from './sock.js';
+import { GC_STATE, SK_GC, SK_QUEUE, type GraphEdge, type Skb, type UnixRegistry, type UnixSock } from './sock.js';
 
 /** unix_edge_successor(): an embryo's messages count as its listener's; null if the receiver is not in flight (a live root). */
 function successor(_reg: UnixRegistry, to: UnixSock): UnixSock | null {
   const v = to.listener ?? to;
-  // A vertex exists exactly while the socket has a copy in flight (it is on inflightList).
+  // A vertex exists exactly while the socket has a copy in flight (it is in the vertex list).
   return v.inflight > 0 ? v : null;
 }
 
@@ -28,78 +28,88 @@ export function tarjan(reg: UnixRegistry): UnixSock[][] {
 }
 
 /**
- * The walk itself. Each vertex is touched when it is first reached and when its
- * component is popped, nothing more: a vertex is unvisited if its index is below this
- * walk's first index (the kernel's unix_vertex_unvisited_index, so no pass resets the
- * marks), on the stack if visited and not yet given a component, and whether an edge
+ * The walk itself. A vertex is its slot in the registry's vertex list, and the walk's
+ * state lives in typed arrays over the slots ({@link WalkArrays}), not on the sockets:
+ * at 10^5 vertices every pass over the sockets misses the CPU caches on each one, so the
+ * walk reads a socket only when it reaches it (its edges, and each successor's in-flight
+ * count) and finishing a component touches none. A slot is unvisited if its index is
+ * below this walk's first index (the kernel's unix_vertex_unvisited_index: no pass resets
+ * the marks), on the stack if visited and not yet given a component; whether an edge
  * leaves a component is noted as the walk goes (an edge to a finished component, to a
- * receiver not in flight, or a tree edge whose child finished a component of its own) —
- * at 10^5 vertices every extra pass over the sockets is a cache miss per socket. With an
- * engine, records the walk's writes (the graph state and every vertex) as it goes.
- * @internal
+ * receiver not in flight, or a tree edge whose child finished a component of its own).
+ * With an engine, records the walk's writes (the graph state and every vertex) as it
+ * goes. @internal
  */
 export function walkScc(reg: UnixRegistry, e: Engine | null): SccWalk {
+  const vs = reg.vertices;
+  const nv = vs.length;
+  const count = reg.vertexCount;
+  const a = walkArrays(reg, nv, count);
+  const { index, low, comp, leaves, stack, fv } = a;
+  const fe = a.fe;
   const base = reg.walkBase;
   let next = base;
   if (e !== null) e.write(reg.simId, GC_STATE);
   const sccs: UnixSock[][] = [];
   const closedOut: boolean[] = [];
   const cyclicOut: boolean[] = [];
-  const stack: UnixSock[] = [];
-  // The explicit edge stack: the vertex and the position in its edge list.
-  const fv: UnixSock[] = [];
-  const fi: number[] = [];
-  for (const root of reg.inflightList) {
-    if (root.index >= base) continue;
+  let sp = 0;
+  // The explicit edge stack: the vertex and its next edge to follow.
+  let fp = 0;
+  for (let r = 0; r < nv && next - base < count; r++) {
+    const root = vs[r];
+    if (root === null || root === undefined || index[r]! >= base) continue;
     if (e !== null) e.write(root.simId, SK_GC);
-    root.index = root.lowlink = next++;
-    stack.push(root);
-    fv.push(root);
-    fi.push(0);
-    while (fv.length > 0) {
-      const top = fv.length - 1;
+    index[r] = low[r] = next++;
+    stack[sp++] = r;
+    fv[fp] = r;
+    fe[fp++] = root.firstEdge;
+    while (fp > 0) {
+      const top = fp - 1;
       const v = fv[top]!;
-      const i = fi[top]!;
-      if (i < v.edges.length) {
-        fi[top] = i + 1;
-        const w = successor(reg, v.edges[i]!.to);
-        if (w === null) {
-          v.leaves = base;
-        } else if (w.index < base) {
-          if (e !== null) e.write(w.simId, SK_GC);
-          w.index = w.lowlink = next++;
-          stack.push(w);
-          fv.push(w);
-          fi.push(0);
-        } else if (w.scc < base) {
+      const edge = fe[top]!;
+      if (edge !== null) {
+        fe[top] = edge.next;
+        const ws = successor(reg, edge.to);
+        if (ws === null) {
+          leaves[v] = base;
+          continue;
+        }
+        const w = ws.vertexPos;
+        if (index[w]! < base) {
+          if (e !== null) e.write(ws.simId, SK_GC);
+          index[w] = low[w] = next++;
+          stack[sp++] = w;
+          fv[fp] = w;
+          fe[fp++] = ws.firstEdge;
+        } else if (comp[w]! < base) {
           // On the stack: in v's component.
-          if (w.index < v.lowlink) v.lowlink = w.index;
+          if (index[w]! < low[v]!) low[v] = index[w]!;
         } else {
-          v.leaves = base;
+          leaves[v] = base;
         }
         continue;
       }
-      fv.pop();
-      fi.pop();
-      if (v.lowlink === v.index) {
+      fe[--fp] = null;
+      if (low[v] === index[v]) {
         const scc: UnixSock[] = [];
         let closed = true;
-        let w: UnixSock;
+        let w: number;
         do {
-          w = stack.pop()!;
-          w.scc = v.index;
-          if (w.leaves === base) closed = false;
-          scc.push(w);
+          w = stack[--sp]!;
+          comp[w] = index[v]!;
+          if (leaves[w] === base) closed = false;
+          scc.push(vs[w]!);
         } while (w !== v);
         sccs.push(scc);
         closedOut.push(closed);
-        cyclicOut.push(scc.length > 1 || selfLoop(reg, v));
+        cyclicOut.push(scc.length > 1 || selfLoop(reg, vs[v]!));
       }
-      const parent = fv[fv.length - 1];
-      if (parent !== undefined) {
+      if (fp > 0) {
+        const parent = fv[fp - 1]!;
         // A child that finished a component of its own: the parent's edge to it leaves the parent's.
-        if (v.scc >= base) parent.leaves = base;
-        else if (v.lowlink < parent.lowlink) parent.lowlink = v.lowlink;
+        if (comp[v]! >= base) leaves[parent] = base;
+        else if (low[v]! < low[parent]!) low[parent] = low[v]!;
       }
     }
   }
@@ -107,15 +117,53 @@ export function walkScc(reg: UnixRegistry, e: Engine | null): SccWalk {
   return { sccs, closed: closedOut, cyclic: cyclicOut };
 }
 
+/**
+ * The walk's state over vertex slots, kept on the registry between walks (indices of
+ * earlier walks are below the next walk's first index, so nothing is cleared): Tarjan's
+ * index and lowlink, the component (its root's index), the last walk that saw an edge
+ * leave the slot's component from it, and the two stacks. @internal
+ */
+export interface WalkArrays {
+  index: Int32Array;
+  low: Int32Array;
+  comp: Int32Array;
+  leaves: Int32Array;
+  stack: Int32Array;
+  fv: Int32Array;
+  fe: Array<GraphEdge | null>;
+}
+
+/** The registry's walk arrays, grown to `nv` slots; starts the indices over before they would overflow. */
+function walkArrays(reg: UnixRegistry, nv: number, count: number): WalkArrays {
+  let a = reg.walkArrays;
+  if (a === null || a.index.length < nv) {
+    const cap = Math.max(nv, 2 * (a?.index.length ?? 8));
+    const grow = (old: Int32Array | undefined): Int32Array => {
+      const x = new Int32Array(cap);
+      if (old !== undefined) x.set(old);
+      return x;
+    };
+    a = { index: grow(a?.index), low: new Int32Array(cap), comp: grow(a?.comp), leaves: grow(a?.leaves), stack: new Int32Array(cap), fv: new Int32Array(cap), fe: a?.fe ?? [] };
+    reg.walkArrays = a;
+  }
+  if (reg.walkBase + count >= 0x7fffffff) {
+    a.index.fill(0);
+    a.comp.fill(0);
+    a.leaves.fill(0);
+    reg.walkBase = 1;
+  }
+  return a;
+}
+
 /** unix_scc_cyclic() of a one-vertex component: an edge to itself. */
 function selfLoop(reg: UnixRegistry, v: UnixSock): boolean {
-  for (const e of v.edges) if (successor(reg, e.to) === v) return true;
+  for (let e = v.firstEdge; e !== null; e = e.next) if (successor(reg, e.to) === v) return true;
   return false;
 }
 
 function walkAccesses(reg: UnixRegistry): number[] {
   const acc = [reg.acc(GC_STATE, true)];
-  for (const v of reg.inflightList) acc.push(v.acc(SK_GC, true));
+  for (const v of reg.vertices) if (v !== null) acc.push(v.acc(SK_GC, true));
   return acc;
 }
 

@@ -1,6 +1,6 @@
 import type { RefFile } from '../file/ref-file.js';
 import type { KernelPath } from '../sim/step.js';
-import { GC_STATE, GC_USERS, NO_EDGES, SK_GC, SK_QUEUE, Skb, unixSockOfFile, type Edge, type UnixRegistry, type UnixSock, type UnixWorld } from './sock.js';
+import { GC_STATE, GC_USERS, GraphEdge, SK_GC, SK_QUEUE, Skb, unixSockOfFile, type UnixRegistry, type UnixSock, type UnixWorld } from './sock.js';
 import { hookUnix } from './world.js';
 
 /** The accesses of an in-flight accounting step for `files` (unix_inflight/unix_notinflight, unix_add_edges/unix_del_edges). @internal */
@@ -21,7 +21,7 @@ export function inflightAccesses(reg: UnixRegistry, files: readonly RefFile[]): 
 export function notInflightAccesses(reg: UnixRegistry, skb: Skb): number[] {
   if (!skb.inflight) return inflightAccesses(reg, skb.files);
   const acc = [reg.acc(GC_STATE, true), reg.acc(GC_USERS, true)];
-  for (const e of skb.edges) acc.push(e.from.acc(SK_GC, true));
+  for (let e = skb.edges; e !== null; e = e.skbNext) acc.push(e.from.acc(SK_GC, true));
   return acc;
 }
 
@@ -30,7 +30,7 @@ function record(reg: UnixRegistry, skb: Skb): void {
   eng.write(reg.simId, GC_STATE);
   eng.write(reg.simId, GC_USERS);
   if (skb.inflight) {
-    for (const e of skb.edges) eng.write(e.from.simId, SK_GC);
+    for (let e = skb.edges; e !== null; e = e.skbNext) eng.write(e.from.simId, SK_GC);
     return;
   }
   for (const f of skb.files) {
@@ -50,17 +50,18 @@ export function unixInflight(reg: UnixRegistry, skb: Skb, receiver: UnixSock): v
   if (skb.inflight) return;
   record(reg, skb);
   skb.inflight = true;
-  const edges: Edge[] = [];
+  let last: GraphEdge | null = null;
   for (const f of skb.files) {
     const u = unixSockOfFile(f);
     if (u === null) continue;
-    if (u.inflight++ === 0) reg.inflightList.add(u);
-    const edge: Edge = { from: u, to: receiver, skb };
-    u.edges.push(edge);
-    edges.push(edge);
+    if (u.inflight++ === 0) reg.addVertex(u);
+    const edge = new GraphEdge(u, receiver, skb);
+    edge.link();
+    if (last === null) skb.edges = edge;
+    else last.skbNext = edge;
+    last = edge;
     reg.totInflight++;
   }
-  if (edges.length > 0) skb.edges = edges;
   reg.userInflight.set(skb.uid, reg.userCount(skb.uid) + skb.files.length);
 }
 
@@ -69,16 +70,16 @@ export function unixNotInflight(reg: UnixRegistry, skb: Skb): void {
   if (!skb.inflight) return;
   record(reg, skb);
   skb.inflight = false;
-  const edges = skb.edges;
-  skb.edges = NO_EDGES;
-  for (const edge of edges) {
+  let edge = skb.edges;
+  skb.edges = null;
+  while (edge !== null) {
     const u = edge.from;
-    // The socket's edges are in send order and messages mostly leave in it: the first, as a rule.
-    const i = u.edges.indexOf(edge);
-    if (i === 0) u.edges.shift();
-    else if (i > 0) u.edges.splice(i, 1);
-    if (--u.inflight === 0) reg.inflightList.delete(u);
+    edge.unlink();
+    if (--u.inflight === 0) reg.removeVertex(u);
     reg.totInflight--;
+    const next = edge.skbNext;
+    edge.skbNext = null;
+    edge = next;
   }
   const n = reg.userCount(skb.uid) - skb.files.length;
   if (n === 0) reg.userInflight.delete(skb.uid);
