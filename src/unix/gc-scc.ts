@@ -2,7 +2,7 @@ import { F_COUNT } from '../file/ref-file.js';
 import type { Engine } from '../sim/engine.js';
 import { access, dynamicStep, type KernelPath } from '../sim/step.js';
 import type { GcScan } from './gc-classic.js';
-import { GC_STATE, SK_GC, SK_QUEUE, type GraphEdge, type Skb, type UnixRegistry, type UnixSock } from './sock.js';
+import { GC_STATE, SK_GC, SK_QUEUE, type Skb, type UnixRegistry, type UnixSock } from './sock.js';
 
 /** unix_edge_successor(): an embryo's messages count as its listener's; null if the receiver is not in flight (a live root). */
 function successor(_reg: UnixRegistry, to: UnixSock): UnixSock | null {
@@ -28,60 +28,73 @@ export function tarjan(reg: UnixRegistry): UnixSock[][] {
 }
 
 /**
- * The walk itself. A vertex is its slot in the registry's vertex list, and the walk's
- * state lives in typed arrays over the slots ({@link WalkArrays}), not on the sockets:
- * at 10^5 vertices every pass over the sockets misses the CPU caches on each one, so the
- * walk reads a socket only when it reaches it (its edges, and each successor's in-flight
- * count) and finishing a component touches none. A slot is unvisited if its index is
- * below this walk's first index (the kernel's unix_vertex_unvisited_index: no pass resets
- * the marks), on the stack if visited and not yet given a component; whether an edge
- * leaves a component is noted as the walk goes (an edge to a finished component, to a
- * receiver not in flight, or a tree edge whose child finished a component of its own).
- * With an engine, records the walk's writes (the graph state and every vertex) as it
- * goes. @internal
+ * The walk itself, in two parts. First one pass over the vertex list lays the graph out
+ * flat — for each vertex slot, the slots of its edges' successors (-1 for a receiver not
+ * in flight) — and records the walk's writes (the graph state and every vertex). Then
+ * Tarjan runs over those arrays and never touches a socket: at 10^5 vertices each socket
+ * read misses the CPU caches, and a depth-first walk chases them one after another,
+ * while the pass reads them in list order, where the CPU overlaps the misses. The state
+ * lives in typed arrays over the slots ({@link WalkArrays}): a slot is unvisited if its
+ * index is below this walk's first index (the kernel's unix_vertex_unvisited_index: no
+ * pass resets the marks), on the stack if visited and not yet given a component; whether
+ * an edge leaves a component is noted as the walk goes (an edge to a finished component,
+ * to a receiver not in flight, or a tree edge whose child finished a component of its
+ * own). @internal
  */
 export function walkScc(reg: UnixRegistry, e: Engine | null): SccWalk {
   const vs = reg.vertices;
   const nv = vs.length;
   const count = reg.vertexCount;
   const a = walkArrays(reg, nv, count);
-  const { index, low, comp, leaves, stack, fv } = a;
-  const fe = a.fe;
+  if (e !== null) e.write(reg.simId, GC_STATE);
+  const off = a.off;
+  let tgt = a.tgt;
+  let m = 0;
+  for (let s = 0; s < nv; s++) {
+    off[s] = m;
+    const v = vs[s];
+    if (v === null || v === undefined) continue;
+    if (e !== null) e.write(v.simId, SK_GC);
+    for (let edge = v.firstEdge; edge !== null; edge = edge.next) {
+      if (m === tgt.length) {
+        const t = new Int32Array(2 * m + 8);
+        t.set(tgt);
+        a.tgt = tgt = t;
+      }
+      const w = successor(reg, edge.to);
+      tgt[m++] = w === null ? -1 : w.vertexPos;
+    }
+  }
+  off[nv] = m;
+  const { index, low, comp, leaves, stack, fv, fi } = a;
   const base = reg.walkBase;
   let next = base;
-  if (e !== null) e.write(reg.simId, GC_STATE);
   const sccs: UnixSock[][] = [];
   const closedOut: boolean[] = [];
   const cyclicOut: boolean[] = [];
   let sp = 0;
-  // The explicit edge stack: the vertex and its next edge to follow.
+  // The explicit edge stack: the vertex and the position of its next edge in tgt.
   let fp = 0;
   for (let r = 0; r < nv && next - base < count; r++) {
-    const root = vs[r];
-    if (root === null || root === undefined || index[r]! >= base) continue;
-    if (e !== null) e.write(root.simId, SK_GC);
+    if (vs[r] === null || index[r]! >= base) continue;
     index[r] = low[r] = next++;
     stack[sp++] = r;
     fv[fp] = r;
-    fe[fp++] = root.firstEdge;
+    fi[fp++] = off[r]!;
     while (fp > 0) {
       const top = fp - 1;
       const v = fv[top]!;
-      const edge = fe[top]!;
-      if (edge !== null) {
-        fe[top] = edge.next;
-        const ws = successor(reg, edge.to);
-        if (ws === null) {
+      const i = fi[top]!;
+      if (i < off[v + 1]!) {
+        fi[top] = i + 1;
+        const w = tgt[i]!;
+        if (w < 0) {
           leaves[v] = base;
-          continue;
-        }
-        const w = ws.vertexPos;
-        if (index[w]! < base) {
-          if (e !== null) e.write(ws.simId, SK_GC);
+        } else if (index[w]! < base) {
           index[w] = low[w] = next++;
           stack[sp++] = w;
           fv[fp] = w;
-          fe[fp++] = ws.firstEdge;
+          fi[fp++] = off[w]!;
         } else if (comp[w]! < base) {
           // On the stack: in v's component.
           if (index[w]! < low[v]!) low[v] = index[w]!;
@@ -90,7 +103,7 @@ export function walkScc(reg: UnixRegistry, e: Engine | null): SccWalk {
         }
         continue;
       }
-      fe[--fp] = null;
+      fp--;
       if (low[v] === index[v]) {
         const scc: UnixSock[] = [];
         let closed = true;
@@ -103,7 +116,10 @@ export function walkScc(reg: UnixRegistry, e: Engine | null): SccWalk {
         } while (w !== v);
         sccs.push(scc);
         closedOut.push(closed);
-        cyclicOut.push(scc.length > 1 || selfLoop(reg, vs[v]!));
+        // unix_scc_cyclic(): more than one vertex, or an edge to itself.
+        let cyclic = scc.length > 1;
+        for (let j = off[v]!; !cyclic && j < off[v + 1]!; j++) cyclic = tgt[j] === v;
+        cyclicOut.push(cyclic);
       }
       if (fp > 0) {
         const parent = fv[fp - 1]!;
@@ -119,18 +135,21 @@ export function walkScc(reg: UnixRegistry, e: Engine | null): SccWalk {
 
 /**
  * The walk's state over vertex slots, kept on the registry between walks (indices of
- * earlier walks are below the next walk's first index, so nothing is cleared): Tarjan's
- * index and lowlink, the component (its root's index), the last walk that saw an edge
- * leave the slot's component from it, and the two stacks. @internal
+ * earlier walks are below the next walk's first index, so nothing is cleared): the flat
+ * graph (slot s's successors are tgt[off[s] .. off[s + 1])), Tarjan's index and lowlink,
+ * the component (its root's index), the last walk that saw an edge leave the slot's
+ * component from it, and the two stacks. @internal
  */
 export interface WalkArrays {
+  off: Int32Array;
+  tgt: Int32Array;
   index: Int32Array;
   low: Int32Array;
   comp: Int32Array;
   leaves: Int32Array;
   stack: Int32Array;
   fv: Int32Array;
-  fe: Array<GraphEdge | null>;
+  fi: Int32Array;
 }
 
 /** The registry's walk arrays, grown to `nv` slots; starts the indices over before they would overflow. */
@@ -143,7 +162,17 @@ function walkArrays(reg: UnixRegistry, nv: number, count: number): WalkArrays {
       if (old !== undefined) x.set(old);
       return x;
     };
-    a = { index: grow(a?.index), low: new Int32Array(cap), comp: grow(a?.comp), leaves: grow(a?.leaves), stack: new Int32Array(cap), fv: new Int32Array(cap), fe: a?.fe ?? [] };
+    a = {
+      off: new Int32Array(cap + 1),
+      tgt: a?.tgt ?? new Int32Array(cap),
+      index: grow(a?.index),
+      low: new Int32Array(cap),
+      comp: grow(a?.comp),
+      leaves: grow(a?.leaves),
+      stack: new Int32Array(cap),
+      fv: new Int32Array(cap),
+      fi: new Int32Array(cap),
+    };
     reg.walkArrays = a;
   }
   if (reg.walkBase + count >= 0x7fffffff) {
@@ -153,12 +182,6 @@ function walkArrays(reg: UnixRegistry, nv: number, count: number): WalkArrays {
     reg.walkBase = 1;
   }
   return a;
-}
-
-/** unix_scc_cyclic() of a one-vertex component: an edge to itself. */
-function selfLoop(reg: UnixRegistry, v: UnixSock): boolean {
-  for (let e = v.firstEdge; e !== null; e = e.next) if (successor(reg, e.to) === v) return true;
-  return false;
 }
 
 function walkAccesses(reg: UnixRegistry): number[] {
