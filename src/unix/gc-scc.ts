@@ -244,11 +244,12 @@ export function* sccScan(reg: UnixRegistry): KernelPath<GcScan> {
   return { components, garbage, hitlist };
 }
 
-/** Splices a whole queue onto the hitlist (skb_queue_splice_init()). */
+/**
+ * Splices a whole queue onto the hitlist (skb_queue_splice_init(), which moves the list
+ * without touching a message): the messages' `owner` is cleared when the purge frees
+ * them, since nothing reaches a hitlist message through its owner meanwhile.
+ */
 function takeQueue(q: Skb[], hitlist: Skb[]): void {
-  for (const skb of q) {
-    skb.owner = null;
-    hitlist.push(skb);
-  }
+  for (let i = 0; i < q.length; i++) hitlist.push(q[i]!);
   q.length = 0;
 }
