@@ -40,20 +40,36 @@ function apply(p: Process, o: Op, names: string[]): void {
   const fds = openFds(p);
   const pick = (i: number): number => fds[i % fds.length]!;
   try {
-    if (o.op === 'socket') Unix.socket(p, SOCK_DGRAM);
-    else if (o.op === 'pair') Unix.socketpair(p, SOCK_STREAM);
-    else if (o.op === 'listen') {
-      const l = Unix.socket(p, SOCK_STREAM | SOCK_NONBLOCK);
-      names.push(`\0w${names.length}`);
-      Unix.bind(p, l, names[names.length - 1]!);
-      Unix.listen(p, l, 4);
-    } else if (o.op === 'connect') {
-      if (names.length > 0) Unix.connect(p, Unix.socket(p, SOCK_STREAM), names[o.to % names.length]!);
-    } else if (fds.length === 0) return;
-    else if (o.op === 'accept') Unix.accept(p, pick(o.fd));
-    else if (o.op === 'recv') Unix.recvmsg(p, pick(o.fd), 4, 2, MSG_DONTWAIT);
-    else if (o.op === 'close') p.close(pick(o.fd));
-    else Unix.sendmsg(p, pick(o.fd), 'm', o.pass.map(pick), MSG_DONTWAIT);
+    switch (o.op) {
+      case 'socket':
+        Unix.socket(p, SOCK_DGRAM);
+        break;
+      case 'pair':
+        Unix.socketpair(p, SOCK_STREAM);
+        break;
+      case 'listen': {
+        const l = Unix.socket(p, SOCK_STREAM | SOCK_NONBLOCK);
+        names.push(`\0w${names.length}`);
+        Unix.bind(p, l, names[names.length - 1]!);
+        Unix.listen(p, l, 4);
+        break;
+      }
+      case 'connect':
+        if (names.length > 0) Unix.connect(p, Unix.socket(p, SOCK_STREAM), names[o.to % names.length]!);
+        break;
+      case 'accept':
+        if (fds.length > 0) Unix.accept(p, pick(o.fd));
+        break;
+      case 'recv':
+        if (fds.length > 0) Unix.recvmsg(p, pick(o.fd), 4, 2, MSG_DONTWAIT);
+        break;
+      case 'close':
+        if (fds.length > 0) p.close(pick(o.fd));
+        break;
+      case 'send':
+        if (fds.length > 0) Unix.sendmsg(p, pick(o.fd), 'm', o.pass.map(pick), MSG_DONTWAIT);
+        break;
+    }
   } catch (e) {
     if (!KernelError.is(e)) throw e;
   }
