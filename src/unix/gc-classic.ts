@@ -9,26 +9,59 @@ export interface GcScan {
   readonly hitlist: Skb[];
 }
 
-/** The queues scan_children() walks: the socket's own, and for a listener each embryo's. @internal */
-export function queuesOf(u: UnixSock): Skb[][] {
-  if (u.acceptQ.length === 0) return [u.queue];
-  return [u.queue, ...u.acceptQ.map((e) => e.queue)];
+/**
+ * scan_children(): the candidates in flight in `u`'s queue and its embryos', into `out`
+ * (emptied first; no generator or array per call, it runs once per candidate and per
+ * restored socket). A message in flight names its sockets by its edges; only one out of
+ * flight (none is queued in the model) needs each file's socket looked up.
+ */
+function childrenOf(u: UnixSock, out: UnixSock[]): UnixSock[] {
+  out.length = 0;
+  queueChildren(u.queue, out);
+  for (const emb of u.acceptQ) queueChildren(emb.queue, out);
+  return out;
 }
 
-function* children(u: UnixSock): Generator<UnixSock> {
-  for (const q of queuesOf(u)) {
-    for (const skb of q) {
-      for (const f of skb.files) {
-        const v = unixSockOfFile(f);
-        if (v !== null && v.gcCandidate) yield v;
-      }
+function queueChildren(q: readonly Skb[], out: UnixSock[]): void {
+  for (const skb of q) skbChildren(skb, out);
+}
+
+function skbChildren(skb: Skb, out: UnixSock[]): void {
+  if (skb.inflight) {
+    for (let e = skb.edges; e !== null; e = e.skbNext) if (e.from.gcCandidate) out.push(e.from);
+    return;
+  }
+  for (const f of skb.files) {
+    const v = unixSockOfFile(f);
+    if (v !== null && v.gcCandidate) out.push(v);
+  }
+}
+
+/**
+ * scan_children(inc_inflight, hitlist) over one queue: every message carrying a candidate
+ * leaves the queue for the hitlist, the rest stay in order (compacted in place, not
+ * spliced out one by one).
+ */
+function hitQueue(q: Skb[], hitlist: Skb[], buf: UnixSock[]): void {
+  let keep = 0;
+  for (let i = 0; i < q.length; i++) {
+    const skb = q[i]!;
+    buf.length = 0;
+    skbChildren(skb, buf);
+    for (const v of buf) v.inflight++;
+    if (buf.length > 0) {
+      skb.owner = null;
+      hitlist.push(skb);
+    } else {
+      q[keep++] = skb;
     }
   }
+  q.length = keep;
 }
 
 function scanAccesses(reg: UnixRegistry, cands: readonly UnixSock[]): number[] {
   const acc = [reg.acc(GC_STATE, true)];
-  for (const u of reg.inflightList) acc.push(u.acc(SK_GC, true));
+  for (const u of reg.vertices) if (u !== null) acc.push(u.acc(SK_GC, true));
   for (const u of cands) {
     acc.push(u.acc(SK_QUEUE, true));
     for (const e of u.acceptQ) acc.push(e.acc(SK_QUEUE, true));
@@ -48,7 +81,7 @@ function scanAccesses(reg: UnixRegistry, cands: readonly UnixSock[]): number[] {
 export function* classicScan(reg: UnixRegistry): KernelPath<GcScan> {
   const e = reg.engine;
   const cands: UnixSock[] = [];
-  for (const u of [...reg.inflightList]) {
+  for (const u of reg.inflightSocks()) {
     const f = u.file;
     if (f === null) continue;
     yield { fn: 'unix_gc: total_refs == inflight', acc: [access(f.simId, F_COUNT, false), u.acc(SK_GC, true)] };
@@ -63,12 +96,13 @@ export function* classicScan(reg: UnixRegistry): KernelPath<GcScan> {
   if (cands.length === 0) return { components: [], garbage: [], hitlist: [] };
   yield dynamicStep(e, 'scan_children', () => scanAccesses(reg, cands));
   e.write(reg.simId, GC_STATE);
-  for (const u of reg.inflightList) e.write(u.simId, SK_GC);
+  for (const u of reg.vertices) if (u !== null) e.write(u.simId, SK_GC);
   for (const u of cands) {
     e.write(u.simId, SK_QUEUE);
     for (const emb of u.acceptQ) e.write(emb.simId, SK_QUEUE);
   }
-  for (const u of cands) for (const v of children(u)) v.inflight--;
+  const buf: UnixSock[] = [];
+  for (const u of cands) for (const v of childrenOf(u, buf)) v.inflight--;
   const notCycle = new Set<UnixSock>();
   const work: UnixSock[] = [];
   for (const u of cands) {
@@ -80,7 +114,7 @@ export function* classicScan(reg: UnixRegistry): KernelPath<GcScan> {
   while (work.length > 0) {
     const u = work.pop()!;
     u.gcMaybeCycle = false;
-    for (const v of children(u)) {
+    for (const v of childrenOf(u, buf)) {
       v.inflight++;
       if (!notCycle.has(v)) {
         notCycle.add(v);
@@ -91,24 +125,8 @@ export function* classicScan(reg: UnixRegistry): KernelPath<GcScan> {
   const garbage = cands.filter((u) => !notCycle.has(u));
   const hitlist: Skb[] = [];
   for (const u of garbage) {
-    for (const q of queuesOf(u)) {
-      for (let i = 0; i < q.length; i++) {
-        const skb = q[i]!;
-        let hit = false;
-        for (const f of skb.files) {
-          const v = unixSockOfFile(f);
-          if (v !== null && v.gcCandidate) {
-            hit = true;
-            v.inflight++;
-          }
-        }
-        if (hit) {
-          q.splice(i--, 1);
-          skb.owner = null;
-          hitlist.push(skb);
-        }
-      }
-    }
+    hitQueue(u.queue, hitlist, buf);
+    for (const emb of u.acceptQ) hitQueue(emb.queue, hitlist, buf);
   }
   for (const u of cands) {
     u.gcCandidate = false;

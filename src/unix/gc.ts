@@ -17,10 +17,11 @@ export function reachableFromUsers(w: UnixWorld): Set<UnixSock> {
   return new Set(w.unix.socks.filter((s) => reached(w, s)));
 }
 
-/** The oracle's walk: stamps every reachable socket with a new epoch (ghost fields, no allocation per socket). @internal */
-export function markReachable(w: UnixWorld): void {
+/** The oracle's walk: stamps every reachable socket with a new epoch (ghost fields, no allocation per socket) and returns them. @internal */
+export function markReachable(w: UnixWorld): UnixSock[] {
   const reg = w.unix;
   const epoch = ++reg.reachEpoch;
+  const seen: UnixSock[] = [];
   const work: UnixSock[] = [];
   const tables = new Set<{ readonly name: string; readonly fdt: { readonly maxFds: number; readonly fd: ReadonlyArray<RefFile | null> } }>();
   for (const p of w.processes.values()) for (const t of p.tasks) if (t.files !== null) tables.add(t.files);
@@ -37,6 +38,7 @@ export function markReachable(w: UnixWorld): void {
       s.reachTable = tbl.name;
       s.reachFd = fd;
       work.push(s);
+      seen.push(s);
     }
   }
   const scan = (s: UnixSock, q: readonly Skb[]) => {
@@ -48,6 +50,7 @@ export function markReachable(w: UnixWorld): void {
         v.reachVia = s;
         v.reachSkb = skb.id;
         work.push(v);
+        seen.push(v);
       }
     }
   };
@@ -56,6 +59,7 @@ export function markReachable(w: UnixWorld): void {
     scan(s, s.queue);
     for (const e of s.acceptQ) scan(s, e.queue);
   }
+  return seen;
 }
 
 /** The path by which the oracle's last run reached `s`, as text (built only for a report). @internal */
@@ -94,18 +98,21 @@ function oracleAccesses(w: UnixWorld): number[] {
   return acc;
 }
 
-/** The collector's detector: garbage still reachable from a user fd is a use-after-free to be. */
-function checkGarbage(w: UnixWorld, garbage: readonly UnixSock[], when: string, reported: Set<UnixSock>): void {
-  if (garbage.length === 0) return;
+/**
+ * The collector's detector: garbage still reachable from a user fd is a use-after-free to
+ * be. It looks the run's garbage up among the reachable sockets (stamped with the run),
+ * not the other way round: users reach few sockets, and a run may free 10^5.
+ */
+function checkGarbage(w: UnixWorld, run: number): void {
   const e = w.engine;
-  e.peek(() => markReachable(w));
-  for (const u of garbage) {
-    if (!reached(w, u) || reported.has(u)) continue;
+  const hits = e.peek(() => markReachable(w)).filter((u) => u.garbageRun === run);
+  // In the order the run found them.
+  hits.sort((a, b) => a.garbagePos - b.garbagePos);
+  for (const u of hits) {
     const how = describeReach(u);
-    reported.add(u);
     e.report(
       'use-after-free',
-      `unix_gc ${when} ${u.name} as garbage, but it is reachable from ${how}: its queued messages and the files they carry are freed under a live socket`,
+      `unix_gc purges ${u.name} as garbage, but it is reachable from ${how}: its queued messages and the files they carry are freed under a live socket`,
       u.file?.name ?? u.name,
       'the AF_UNIX collector may purge only sockets no user can reach (no fd, no reference gained after the candidate decision)',
     );
@@ -139,7 +146,13 @@ export function* unixGcSteps(w: UnixWorld): KernelPath<UnixGcReport> {
   }
   reg.gcInProgress = true;
   const scan = kind === 'classic' ? yield* classicScan(reg) : yield* sccScan(reg);
-  for (const u of scan.garbage) u.collected = true;
+  const run = ++reg.gcRuns;
+  for (let i = 0; i < scan.garbage.length; i++) {
+    const u = scan.garbage[i]!;
+    u.collected = true;
+    u.garbageRun = run;
+    u.garbagePos = i;
+  }
   yield reg.gcLock.unlockStep();
   reg.gcLock.unlock();
   if (scan.garbage.length > 0) {
@@ -147,7 +160,7 @@ export function* unixGcSteps(w: UnixWorld): KernelPath<UnixGcReport> {
     // explorer orders it against installs and receives): garbage a user can reach now
     // was handed out after the decision, or never was garbage.
     yield dynamicStep(w.engine, '__skb_queue_purge(hitlist)', () => oracleAccesses(w));
-    checkGarbage(w, scan.garbage, 'purges', new Set());
+    checkGarbage(w, run);
   }
   yield* purgeSteps(reg, scan.hitlist);
   yield { fn: 'gc_in_progress = false', acc: reg.acc(GC_STATE, true) };

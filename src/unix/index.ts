@@ -9,7 +9,7 @@ import type { SyscallSpec } from '../task/syscall-catalogue.js';
 import { AF_UNIX, SCM_MAX_FD } from './constants.js';
 import { acceptSteps, bindSteps, connectSteps, listenSteps } from './connect.js';
 import { unixGcSteps, reachableFromUsers } from './gc.js';
-import { tarjan } from './gc-scc.js';
+import { tarjan, walkScc } from './gc-scc.js';
 import { recvmsgSteps, type RecvResult } from './recvmsg.js';
 import { sendmsgSteps } from './sendmsg.js';
 import { shutdownSteps } from './shutdown.js';
@@ -240,7 +240,8 @@ export const UnixGc = /* @__PURE__ */ Object.freeze({
       }
     }
     const last = reg.lastGc;
-    const now = tarjan(reg).filter((c) => c.length > 1 || c[0]!.edges.some((e) => (e.to.listener ?? e.to) === c[0]));
+    const walk = walkScc(reg, null);
+    const now = walk.sccs.filter((_, i) => walk.cyclic[i]);
     return {
       sockets: reg.socks.map((s) => ({ name: s.name, file: s.file?.name, inflight: s.inflight, dead: s.dead, listener: s.listener?.name })),
       edges,

@@ -1,6 +1,6 @@
 import type { RefFile } from '../file/ref-file.js';
 import type { KernelPath } from '../sim/step.js';
-import { GC_STATE, GC_USERS, SK_GC, SK_QUEUE, Skb, unixSockOfFile, type UnixRegistry, type UnixSock, type UnixWorld } from './sock.js';
+import { GC_STATE, GC_USERS, GraphEdge, SK_GC, SK_QUEUE, Skb, unixSockOfFile, type UnixRegistry, type UnixSock, type UnixWorld } from './sock.js';
 import { hookUnix } from './world.js';
 
 /** The accesses of an in-flight accounting step for `files` (unix_inflight/unix_notinflight, unix_add_edges/unix_del_edges). @internal */
@@ -13,10 +13,26 @@ export function inflightAccesses(reg: UnixRegistry, files: readonly RefFile[]): 
   return acc;
 }
 
+/**
+ * The same for taking `skb` out of flight: while it is in flight its edges name its
+ * sockets (fpl->edges, as unix_del_edges() walks them), so no file is looked up again.
+ * @internal
+ */
+export function notInflightAccesses(reg: UnixRegistry, skb: Skb): number[] {
+  if (!skb.inflight) return inflightAccesses(reg, skb.files);
+  const acc = [reg.acc(GC_STATE, true), reg.acc(GC_USERS, true)];
+  for (let e = skb.edges; e !== null; e = e.skbNext) acc.push(e.from.acc(SK_GC, true));
+  return acc;
+}
+
 function record(reg: UnixRegistry, skb: Skb): void {
   const eng = reg.engine;
   eng.write(reg.simId, GC_STATE);
   eng.write(reg.simId, GC_USERS);
+  if (skb.inflight) {
+    for (let e = skb.edges; e !== null; e = e.skbNext) eng.write(e.from.simId, SK_GC);
+    return;
+  }
   for (const f of skb.files) {
     const u = unixSockOfFile(f);
     if (u !== null) eng.write(u.simId, SK_GC);
@@ -34,11 +50,16 @@ export function unixInflight(reg: UnixRegistry, skb: Skb, receiver: UnixSock): v
   if (skb.inflight) return;
   record(reg, skb);
   skb.inflight = true;
+  let last: GraphEdge | null = null;
   for (const f of skb.files) {
     const u = unixSockOfFile(f);
     if (u === null) continue;
-    if (u.inflight++ === 0) reg.inflightList.add(u);
-    u.edges.push({ from: u, to: receiver, skb });
+    if (u.inflight++ === 0) reg.addVertex(u);
+    const edge = new GraphEdge(u, receiver, skb);
+    edge.link();
+    if (last === null) skb.edges = edge;
+    else last.skbNext = edge;
+    last = edge;
     reg.totInflight++;
   }
   reg.userInflight.set(skb.uid, reg.userCount(skb.uid) + skb.files.length);
@@ -49,13 +70,16 @@ export function unixNotInflight(reg: UnixRegistry, skb: Skb): void {
   if (!skb.inflight) return;
   record(reg, skb);
   skb.inflight = false;
-  for (const f of skb.files) {
-    const u = unixSockOfFile(f);
-    if (u === null) continue;
-    const i = u.edges.findIndex((e) => e.skb === skb);
-    if (i >= 0) u.edges.splice(i, 1);
-    if (--u.inflight === 0) reg.inflightList.delete(u);
+  let edge = skb.edges;
+  skb.edges = null;
+  while (edge !== null) {
+    const u = edge.from;
+    edge.unlink();
+    if (--u.inflight === 0) reg.removeVertex(u);
     reg.totInflight--;
+    const next = edge.skbNext;
+    edge.skbNext = null;
+    edge = next;
   }
   const n = reg.userCount(skb.uid) - skb.files.length;
   if (n === 0) reg.userInflight.delete(skb.uid);
@@ -112,7 +136,7 @@ export function* queueFilesInFlight(w: UnixWorld, sock: UnixSock, files: readonl
 export function* unixNotInflightSteps(reg: UnixRegistry, skb: Skb): KernelPath {
   yield reg.gcLock.lockStep();
   reg.gcLock.lock();
-  yield { fn: 'unix_notinflight', acc: inflightAccesses(reg, skb.files) };
+  yield { fn: 'unix_notinflight', acc: notInflightAccesses(reg, skb) };
   unixNotInflight(reg, skb);
   yield reg.gcLock.unlockStep();
   reg.gcLock.unlock();

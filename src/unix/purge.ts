@@ -1,7 +1,7 @@
 import { fputTeardownSteps } from '../file/fput.js';
 import { F_COUNT } from '../file/ref-file.js';
 import { access, type KernelPath } from '../sim/step.js';
-import { unixNotInflightSteps } from './inflight.js';
+import { notInflightAccesses, unixNotInflight } from './inflight.js';
 import type { Skb, UnixRegistry } from './sock.js';
 
 /**
@@ -13,14 +13,24 @@ import type { Skb, UnixRegistry } from './sock.js';
  * recursively). @internal
  */
 export function* purgeSteps(reg: UnixRegistry, skbs: readonly Skb[]): KernelPath {
+  const lock = reg.gcLock;
   for (const skb of skbs) {
-    if (skb.inflight) yield* unixNotInflightSteps(reg, skb);
-    yield { fn: 'kfree_skb', acc: skb.files.map((f) => access(f.simId, F_COUNT, true)) };
+    if (skb.inflight) {
+      // unixNotInflightSteps(), inlined: a hitlist may hold 10^5 messages.
+      yield lock.lockStep();
+      lock.lock();
+      yield { fn: 'unix_notinflight', acc: notInflightAccesses(reg, skb) };
+      unixNotInflight(reg, skb);
+      yield lock.unlockStep();
+      lock.unlock();
+    }
+    const files = skb.files;
+    yield { fn: 'kfree_skb', acc: files.length === 1 ? access(files[0]!.simId, F_COUNT, true) : files.map((f) => access(f.simId, F_COUNT, true)) };
     skb.freed = true;
     skb.owner = null;
-    const files = skb.files;
-    skb.files = [];
     for (const f of files) if (f.put()) reg.delayed.push(f);
+    // Emptied in place: the message owns its array, and a new one per message is garbage the purge of 10^5 would make.
+    files.length = 0;
   }
   yield* drainDelayed(reg);
 }

@@ -6,6 +6,7 @@ import { access, type KernelPath } from '../sim/step.js';
 import { WaitQueue } from '../sim/wait-queue.js';
 import type { ErrnoName } from '../sim/errno.js';
 import type { TaskWorld } from '../task/world.js';
+import type { WalkArrays } from './gc-scc.js';
 import type { UnixPolicy } from './policy.js';
 import { hookUnix } from './world.js';
 
@@ -22,6 +23,7 @@ export const GC_USERS = 1;
 /** Field of the registry: the table of bound names (unix_table). @internal */
 export const UNIX_NAMES = 2;
 
+/** The edge list of a message with none in the graph (shared, never written). */
 /**
  * One queued message: its bytes and the files it carries with SCM_RIGHTS, one reference
  * each (`UNIXCB(skb).fp`, a `struct scm_fp_list`). Models `struct sk_buff` as AF_UNIX
@@ -43,6 +45,8 @@ export class Skb {
   data: string;
   /** The passed files (fpl->fp[]), one reference each; emptied when received or purged. */
   files: RefFile[];
+  /** fpl->edges: the first of the graph's edges for the AF_UNIX sockets among the files (chained by `skbNext`), while in flight. @internal */
+  edges: GraphEdge | null = null;
   /** The sender's uid (fpl->user), charged for the in-flight files. */
   readonly uid: number;
   /** Freed (kfree_skb): set when received whole, or purged. */
@@ -80,22 +84,40 @@ export class Skb {
  * ```
  */
 export class UnixSock implements Traceable {
+  // The collector's fields first. V8 lays an object's fields out in declaration order,
+  // and at 10^5 in-flight sockets every pass of a collection misses the CPU caches on
+  // every socket: what the walk, the dead check, the collect step and the purge touch
+  // shares the object's first cache lines.
+  /** In-flight copies of this socket's file: u->inflight (classic) / vertex->out_degree (scc). */
+  inflight = 0;
+  /** The scc collector's out-edges (vertex->edges, one per in-flight copy, in send order): the first, or null. @internal */
+  firstEdge: GraphEdge | null = null;
+  /** The last out-edge. @internal */
+  lastEdge: GraphEdge | null = null;
+  /** The socket's slot in the registry's vertex list while it has a copy in flight. @internal */
+  vertexPos = -1;
+  /** An embryo's listener (u->listener, cleared at accept()). */
+  listener: UnixSock | null = null;
   /** Engine object id. */
   readonly simId: number;
-  /** Display name, e.g. `unix#2`. */
-  readonly name: string;
-  /** SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET. */
-  readonly type: number;
   /** The socket's file (sock->file), or null for an embryo not yet accepted. */
   file: RefFile | null = null;
-  /** unix_peer(sk). */
-  peer: UnixSock | null = null;
   /** sk_receive_queue, oldest first. */
   readonly queue: Skb[] = [];
   /** The listener's queue of embryo sockets (connected, not yet accepted). */
   readonly acceptQ: UnixSock[] = [];
-  /** An embryo's listener (u->listener, cleared at accept()). */
-  listener: UnixSock | null = null;
+  /** Ghost state: the collector purged this socket as garbage. @internal */
+  collected = false;
+  /** Ghost state: the collector run that found the socket dead (the registry's gcRuns then), and where in that run's garbage. @internal */
+  garbageRun = 0;
+  /** @internal */
+  garbagePos = 0;
+  /** Display name, e.g. `unix#2`. */
+  readonly name: string;
+  /** SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET. */
+  readonly type: number;
+  /** unix_peer(sk). */
+  peer: UnixSock | null = null;
   /** sk_state. */
   state: 'unconnected' | 'listening' | 'connected' | 'closed' = 'unconnected';
   /** sk_shutdown: RCV_SHUTDOWN | SEND_SHUTDOWN. */
@@ -108,22 +130,10 @@ export class UnixSock implements Traceable {
   backlog = 0;
   /** sk->sk_wq: readers and writers sleep here, pollers register here. */
   readonly wq: WaitQueue;
-  /** In-flight copies of this socket's file: u->inflight (classic) / vertex->out_degree (scc). */
-  inflight = 0;
-  /** The scc collector's out-edges (one per in-flight copy): the receiving sockets. @internal */
-  readonly edges: Edge[] = [];
   /** Classic: UNIX_GC_CANDIDATE. @internal */
   gcCandidate = false;
   /** Classic: UNIX_GC_MAYBE_CYCLE. @internal */
   gcMaybeCycle = false;
-  /** Tarjan index and lowlink (scc). @internal */
-  index = 0;
-  /** @internal */
-  lowlink = 0;
-  /** @internal */
-  onStack = false;
-  /** The component the last walk put the socket in (its root's index). @internal */
-  scc = 0;
   /** Ghost state of the reachability oracle: the epoch it last reached the socket in, and how. @internal */
   reachEpoch = 0;
   /** @internal */
@@ -134,8 +144,6 @@ export class UnixSock implements Traceable {
   reachFd = -1;
   /** @internal */
   reachSkb = 0;
-  /** Ghost state: the collector purged this socket as garbage. @internal */
-  collected = false;
   /** Released (unix_release_sock() ran). */
   dead = false;
   /** The engine the socket lives in. @internal */
@@ -191,6 +199,47 @@ export interface Edge {
 }
 
 /**
+ * The graph's own edge: an {@link Edge} linked into its socket's out-edges
+ * (edge->vertex_entry, a list, so a receive unlinks it in O(1)) and into its message's
+ * edges (fpl->edges). @internal
+ */
+export class GraphEdge implements Edge {
+  readonly from: UnixSock;
+  readonly to: UnixSock;
+  readonly skb: Skb;
+  /** The next and previous out-edge of `from`. */
+  next: GraphEdge | null = null;
+  prev: GraphEdge | null = null;
+  /** The next edge of the same message. */
+  skbNext: GraphEdge | null = null;
+
+  constructor(from: UnixSock, to: UnixSock, skb: Skb) {
+    this.from = from;
+    this.to = to;
+    this.skb = skb;
+  }
+
+  /** Appends the edge to its socket's out-edges. */
+  link(): void {
+    const u = this.from;
+    this.prev = u.lastEdge;
+    if (u.lastEdge === null) u.firstEdge = this;
+    else u.lastEdge.next = this;
+    u.lastEdge = this;
+  }
+
+  /** Takes the edge off its socket's out-edges. */
+  unlink(): void {
+    const u = this.from;
+    if (this.prev === null) u.firstEdge = this.next;
+    else this.prev.next = this.next;
+    if (this.next === null) u.lastEdge = this.prev;
+    else this.next.prev = this.prev;
+    this.prev = this.next = null;
+  }
+}
+
+/**
  * What one collector run found: the in-flight sockets it looked at, the components
  * (scc) or candidate set (classic), and what it purged. Kept for the DOT renderer and
  * tests.
@@ -237,8 +286,15 @@ export class UnixRegistry implements Traceable {
   readonly socks: UnixSock[] = [];
   /** Bound names (abstract and path). */
   readonly names = new Map<string, UnixSock>();
-  /** gc_inflight_list (classic) / the vertices (scc): sockets with a copy in flight, in order. */
-  readonly inflightList = new Set<UnixSock>();
+  /**
+   * gc_inflight_list (classic) / the vertices (scc): sockets with a copy in flight, in
+   * order, as a flat array with holes where sockets left (`vertexPos` is a socket's slot),
+   * compacted when half of it is holes: removal is one store, and a walk reads the
+   * array in order. @internal
+   */
+  readonly vertices: Array<UnixSock | null> = [];
+  /** Holes in {@link vertices}. @internal */
+  vertexHoles = 0;
   /** unix_tot_inflight: in-flight copies of AF_UNIX socket files. */
   totInflight = 0;
   /** user->unix_inflight: in-flight files of any type, per uid. */
@@ -259,8 +315,14 @@ export class UnixRegistry implements Traceable {
   collector: ((w: UnixWorld) => KernelPath<UnixGcReport>) | null = null;
   /** @internal */
   nextSkb = 1;
+  /** The scc walk's next index: indices below it belong to earlier walks (unix_vertex_unvisited_index). @internal */
+  walkBase = 1;
+  /** The scc walk's state over vertex slots (created by the first walk). @internal */
+  walkArrays: WalkArrays | null = null;
   /** The reachability oracle's current epoch. @internal */
   reachEpoch = 0;
+  /** Collector runs that got past gc_in_progress (ghost: stamps a run's garbage for the detector). @internal */
+  gcRuns = 0;
   /** The engine. @internal */
   readonly engine: Engine;
 
@@ -269,6 +331,55 @@ export class UnixRegistry implements Traceable {
     this.engine = engine;
     this.simId = engine.register(this);
     this.gcLock = new Lock(engine, 'unix_gc_lock', false);
+  }
+
+  /** gc_inflight_list / the vertices: a copy of the sockets with a copy in flight, in order. */
+  get inflightList(): ReadonlySet<UnixSock> {
+    return new Set(this.inflightSocks());
+  }
+
+  /** The sockets with a copy in flight, in order (a new array). @internal */
+  inflightSocks(): UnixSock[] {
+    const out: UnixSock[] = [];
+    for (const u of this.vertices) if (u !== null) out.push(u);
+    return out;
+  }
+
+  /** How many sockets have a copy in flight. @internal */
+  get vertexCount(): number {
+    return this.vertices.length - this.vertexHoles;
+  }
+
+  /** Adds `u` to the vertex list (its first copy went in flight). @internal */
+  addVertex(u: UnixSock): void {
+    u.vertexPos = this.vertices.length;
+    this.vertices.push(u);
+  }
+
+  /**
+   * Removes `u` from the vertex list (its last copy left flight). Holes at the end are
+   * dropped at once; the rest are compacted away only once they outnumber the live
+   * vertices three to one, since compacting renumbers (touches) every live socket.
+   * @internal
+   */
+  removeVertex(u: UnixSock): void {
+    const vs = this.vertices;
+    vs[u.vertexPos] = null;
+    u.vertexPos = -1;
+    this.vertexHoles++;
+    while (vs.length > 0 && vs[vs.length - 1] === null) {
+      vs.pop();
+      this.vertexHoles--;
+    }
+    if (this.vertexHoles <= 3 * (vs.length - this.vertexHoles) + 32) return;
+    let n = 0;
+    for (const v of vs) {
+      if (v === null) continue;
+      v.vertexPos = n;
+      vs[n++] = v;
+    }
+    vs.length = n;
+    this.vertexHoles = 0;
   }
 
   /** A new socket of `type`. @internal */
