@@ -17,7 +17,7 @@ import { newBitmap, WORD } from './bitmap.js';
  * t.maxFds; // 64 (NR_OPEN_DEFAULT on 64-bit)
  * ```
  */
-export class FdArrays implements Traceable {
+export class FdArrays {
   /** Engine object id; slot `fd` is field `fd` of this object. */
   readonly simId: number;
   /** Number of slots (max_fds). */
@@ -30,8 +30,6 @@ export class FdArrays implements Traceable {
   readonly closeOnExec: number[];
   /** full_fds_bits: one bit per entirely used word of open_fds. */
   readonly fullFdsBits: number[];
-  private readonly owner: string;
-  private readonly ownerId: number | undefined;
   private readonly handle: FdtHandle;
 
   /**
@@ -41,8 +39,6 @@ export class FdArrays implements Traceable {
    * @param ownerId - object id of the files_struct, for traces
    */
   constructor(engine: Engine, owner: string, maxFds: number, ownerId?: number) {
-    this.owner = owner;
-    this.ownerId = ownerId;
     this.maxFds = maxFds;
     this.fd = new Array<RefFile | null>(maxFds).fill(null);
     const words = Math.ceil(maxFds / WORD);
@@ -61,32 +57,6 @@ export class FdArrays implements Traceable {
    */
   retire(): void {
     this.handle.arrays = null;
-  }
-
-  /** @internal */
-  simName(field: number): string {
-    return `${this.owner}.fd[${field}]`;
-  }
-
-  /** @internal */
-  simCount(field: number): number | undefined {
-    const f = this.fd[field];
-    return f ? f.count : undefined;
-  }
-
-  /** @internal */
-  simKind(): 'fdt' {
-    return 'fdt';
-  }
-
-  /** @internal */
-  simLabel(): string {
-    return `${this.owner}.fdt`;
-  }
-
-  /** The files_struct these arrays belong to. @internal */
-  simOwner(): number | undefined {
-    return this.ownerId;
   }
 }
 
@@ -111,7 +81,8 @@ class FdtHandle implements Traceable {
   }
 
   simCount(field: number): number | undefined {
-    return this.arrays?.simCount(field);
+    const f = this.arrays?.fd[field];
+    return f ? f.count : undefined;
   }
 
   simKind(): 'fdt' {
