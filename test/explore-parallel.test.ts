@@ -63,7 +63,8 @@ describe('parallel exploration: exploreShard + mergeResults', () => {
     expect(() => mergeResults([a, b, { ...c, strategy: 'dfs' }])).toThrow(/another search/);
     expect(() => mergeResults([])).toThrow(ModelError);
     expect(() => mergeResults([{ runs: 3 } as never])).toThrow(/not a shard result/);
+    for (const junk of [null, 42, 'fdlab-shard/1', undefined]) expect(() => mergeResults([junk as never])).toThrow(/not a shard result/);
     expect(mergeResults([c, a, b]).shards).toBe(3);
-    expect(() => exploreShard(s, { shard: { index: 0, count: 2 } }, 0, 2)).toThrow(ModelError);
+    expect(() => exploreShard(s, { shard: { index: 0, count: 2 } }, 0, 2)).toThrow(/give the shard as arguments/);
   });
 });

@@ -142,6 +142,23 @@ describe('explore: kernel scenarios and verdicts', () => {
     expect(r.outcomes).toEqual([{ outcome: '["took"]', count: 1 }]);
   });
 
+  it('labels a thread result that refers to itself without looping', () => {
+    const s = defineScenario({
+      name: 'cyclic-result',
+      title: 'a thread returns an object that contains itself',
+      source: 'test',
+      setup(k) {
+        k.spawnProcess().thread(function* (sys) {
+          const fd = yield* sys.getpid();
+          const o: { fd: number; self?: unknown } = { fd };
+          o.self = o;
+          return o;
+        });
+      },
+    });
+    expect(explore(s).outcomes.map((o) => o.outcome)).toEqual(['[{"fd":1,"self":"[cycle]"}]']);
+  });
+
   it('labels failed syscalls by errno and records thrown exceptions', () => {
     const s = defineScenario({
       name: 'errors',

@@ -307,6 +307,23 @@ describe('requests', () => {
   });
 });
 
+describe('recorded accesses of the fixed-file table', () => {
+  it('a request on a high slot records a read of that slot, within its declaration (checked mode)', () => {
+    const { k, u, p, ring } = world();
+    const fd = p.open('/data/log', O_RDONLY);
+    u.register(p, ring, IORING_REGISTER_FILES, [fd, fd, fd, fd], 4);
+    const t = p.thread((sys) => readSlot(sys, u, ring, 3));
+    finish(k);
+    expect(k.engine.violations).toEqual([]);
+    expect(t.sim.result).toEqual(['line']);
+  });
+});
+
+function* readSlot(sys: Sys, u: UringApi, ring: number, slot: number): KernelPath<unknown> {
+  const r = yield* u.on(sys).enter(ring, [{ opcode: IORING_OP_READ, flags: IOSQE_FIXED_FILE, fd: slot, off: 0, len: 4, userData: 1 }], 1);
+  return r.cqes.map((c) => c.data ?? c.res);
+}
+
 describe('registration designs (uringFileRegistration)', () => {
   function failing(p: Process, u: UringApi, ring: number, fd: number) {
     return errnoOf(() => u.register(p, ring, IORING_REGISTER_FILES, [fd, fd, 99], 3));

@@ -125,6 +125,20 @@ describe('eventfd and pidfd readiness', () => {
     expect(t.sim.result).toBe('5');
   });
 
+  it('eventfd: writable only while one more count fits (the counter full is not EPOLLOUT)', () => {
+    // eventfd_poll(): EPOLLOUT while ULLONG_MAX - 1 > count; the model's ceiling is
+    // Number.MAX_SAFE_INTEGER - 1 (an exact double, src/file/eventfd.ts), with the same boundary.
+    const k = newKernel();
+    const p = k.spawnProcess();
+    const fd = p.eventfd(0, O_NONBLOCK);
+    const max = Number.MAX_SAFE_INTEGER - 1;
+    p.write(fd, String(max - 1));
+    expect(p.poll([{ fd, events: EPOLLIN | EPOLLOUT }]).revents).toEqual([EPOLLIN | EPOLLOUT]);
+    p.write(fd, '1');
+    expect(p.poll([{ fd, events: EPOLLIN | EPOLLOUT }]).revents).toEqual([EPOLLIN]);
+    expect(errnoOf(() => p.write(fd, '1'))).toBe('EAGAIN');
+  });
+
   it('pidfd: readable once the process exits; a blocking poll is woken by the exit', () => {
     const k = newKernel();
     const pf = k.use(pidfd());

@@ -507,4 +507,18 @@ describe('explore, replay and shrink options', () => {
     expect(explore(s, { maxRuns: Infinity, preemptionBound: Infinity, maxTimeMs: Infinity }).exhaustive).toBe(true);
     expect(replay(s, [0, 0], { maxSteps: 1000 }).completed).toBe(true);
   });
+
+  it('zero milliseconds is a valid time budget and progress interval (the bound is inclusive)', () => {
+    let calls = 0;
+    expect(explore(s, { maxRuns: 3, progressEveryMs: 0, onProgress: () => calls++ }).runs).toBe(3);
+    expect(calls).toBeGreaterThan(0);
+    expect(() => explore(s, { maxTimeMs: 0 })).not.toThrow();
+  });
+
+  it('describes objects by their class in error messages', () => {
+    expect(describeValue(new Kernel())).toBe('a Kernel');
+    expect(describeValue({ a: 1 })).toBe('an object');
+    expect(describeValue(Object.create(null))).toBe('an object');
+    expect(describeValue([1, 2])).toBe('array(2)');
+  });
 });
