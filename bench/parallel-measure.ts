@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { defineScenario, exploreShard, mergeResults, type KernelPath, type Scenario, type ShardResult } from '../src/index.js';
 import { access } from '../src/extend.js';
+import { runShardPool, servePool, SHARDS_PER_WORKER } from '../src/cli/shard-pool.js';
 
 /** One thread's `k` non-atomic increments of the counter at engine object `id`. */
 function* incrementer(id: number, ctx: { c: number }, k: number): KernelPath<void> {
@@ -40,18 +41,13 @@ export function counters(n: number, k: number): Scenario<{ c: number }> {
   });
 }
 
-interface Job { n: number; k: number; index: number; count: number }
+interface Job { n: number; k: number; count: number }
 
-function shard(j: Job): ShardResult {
-  return exploreShard(counters(j.n, j.k), { strategy: 'dpor' }, j.index, j.count);
-}
-
-function inWorkers(n: number, k: number, count: number): Promise<ShardResult[]> {
-  return Promise.all(Array.from({ length: count }, (_, index) => new Promise<ShardResult>((resolve, reject) => {
-    const w = new Worker(new URL(import.meta.url), { workerData: { n, k, index, count } satisfies Job });
-    w.once('message', resolve);
-    w.once('error', reject);
-  })));
+/** `workers` worker threads sharing the shards of one search as `explore --workers` does. */
+async function inWorkers(n: number, k: number, workers: number): Promise<ShardResult[]> {
+  const count = workers === 1 ? 1 : workers * SHARDS_PER_WORKER;
+  const ws = Array.from({ length: workers }, () => new Worker(new URL(import.meta.url), { workerData: { n, k, count } satisfies Job }));
+  return runShardPool(ws, count);
 }
 
 async function measure(): Promise<void> {
@@ -85,4 +81,7 @@ if (isMainThread && process.argv[2] === 'count') {
   const r = exploreShard(counters(Number(process.argv[3]), Number(process.argv[4])), { strategy: 'dpor', maxRuns: 400_000 }, 0, 1);
   console.log(JSON.stringify({ runs: r.runs, exhaustive: r.exhaustive, ms: performance.now() - t0 }));
 } else if (isMainThread) await measure();
-else parentPort!.postMessage(shard(workerData as Job));
+else {
+  const j = workerData as Job;
+  servePool(parentPort!, (index) => exploreShard(counters(j.n, j.k), { strategy: 'dpor' }, index, j.count));
+}

@@ -13,6 +13,6 @@ if (isMainThread) {
     workerUrl: new URL(import.meta.url),
   });
 } else {
-  // A worker thread of `explore --workers`: run one shard and post it back.
-  await workerMain(workerData as ShardJob, (r) => parentPort!.postMessage(r));
+  // A worker thread of `explore --workers`: run the shards the main thread hands out.
+  await workerMain(workerData as ShardJob, parentPort!);
 }

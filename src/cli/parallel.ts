@@ -6,6 +6,7 @@ import { flag, int, maxWords, RunError, str, UsageError, type Args, type OptionS
 import { type CommandResult, searchOptions } from './commands.js';
 import { loadScenario } from './load.js';
 import { parsePolicy } from './policy-arg.js';
+import { runShardPool, servePool, SHARDS_PER_WORKER } from './shard-pool.js';
 
 /*
  * Sharded exploration from the command line: `--shard i/n` runs one part and prints it
@@ -23,7 +24,7 @@ export interface ShardJob {
   readonly word: string;
   readonly cwd: string;
   readonly options: ExploreOptions;
-  readonly index: number;
+  /** Shards in all; the pool hands out their indices. */
   readonly count: number;
 }
 
@@ -68,29 +69,33 @@ export async function workersCommand(args: Args, s: Scenario<unknown>, workerUrl
   if (n === 1) return formatMerged(mergeResults([runShard(s, options, 0, 1)]), flag(args, 'json'));
   if (workerUrl === undefined) throw new UsageError('--workers needs the CLI entry point (run the fdlab command)');
   const word = args.words[0]!;
-  const parts = await Promise.all(
-    Array.from({ length: n }, (_, index) => new Promise<ShardResult>((resolve, reject) => {
-      const job: ShardJob = { word, cwd: process.cwd(), options, index, count: n };
-      // An eval'd bootstrap that imports the CLI entry. Run from source (a .ts URL), it
-      // first registers tsx in the worker: loader hooks are per thread.
-      const href = JSON.stringify(workerUrl.href);
-      const boot = workerUrl.pathname.endsWith('.ts') ? `import('tsx/esm/api').then((m) => m.register()).then(() => import(${href}))` : `import(${href})`;
-      const w = new Worker(boot, { eval: true, workerData: job, execArgv: process.execArgv });
-      w.once('message', (r: ShardResult | { error: string }) => ('error' in r ? reject(new RunError(r.error)) : resolve(r)));
-      w.once('error', (e) => reject(new RunError(`worker ${index}: ${e.message}`)));
-    })),
-  );
-  return formatMerged(mergeResults(parts), flag(args, 'json'));
+  const count = n * SHARDS_PER_WORKER;
+  const job: ShardJob = { word, cwd: process.cwd(), options, count };
+  // An eval'd bootstrap that imports the CLI entry. Run from source (a .ts URL), it first
+  // registers tsx in the worker: loader hooks are per thread.
+  const href = JSON.stringify(workerUrl.href);
+  const boot = workerUrl.pathname.endsWith('.ts') ? `import('tsx/esm/api').then((m) => m.register()).then(() => import(${href}))` : `import(${href})`;
+  const workers = Array.from({ length: n }, () => new Worker(boot, { eval: true, workerData: job, execArgv: process.execArgv }));
+  try {
+    return formatMerged(mergeResults(await runShardPool(workers, count)), flag(args, 'json'));
+  } catch (e) {
+    throw new RunError(`worker: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
-/** The worker thread's side: load the scenario, run the shard in `job`, post the result. */
-export async function workerMain(job: ShardJob, post: (r: unknown) => void): Promise<void> {
+/** The worker thread's side: load the scenario, then run every shard the pool hands it. */
+export async function workerMain(job: ShardJob, port: Parameters<typeof servePool>[0]): Promise<void> {
+  let s: Scenario<unknown>;
   try {
-    const s = await loadScenario(job.word, job.cwd);
-    post(exploreShard(s, job.options, job.index, job.count));
+    s = await loadScenario(job.word, job.cwd);
   } catch (e) {
-    post({ error: e instanceof Error ? e.message : String(e) });
+    const error = e instanceof Error ? e.message : String(e);
+    servePool(port, () => {
+      throw new Error(error);
+    });
+    return;
   }
+  servePool(port, (index) => exploreShard(s, job.options, index, job.count));
 }
 
 /** `fdlab merge a.json b.json ...`: merges shard results made by `--shard` anywhere. */

@@ -1,0 +1,63 @@
+import type { Worker } from 'node:worker_threads';
+import type { ShardResult } from '../index.js';
+
+/**
+ * Shards per worker thread in `explore --workers N`: the search is split into 4N shards
+ * that the N workers take one at a time, so a worker whose shards were small takes more
+ * and no core idles while another finishes a large one (a static one-shard-per-worker
+ * split of counter-6x1 came out 52/48).
+ */
+export const SHARDS_PER_WORKER = 4;
+
+/** What a pool worker posts back: a shard's result, or why it could not run it. */
+export type PoolReply = ShardResult | { readonly error: string };
+
+/**
+ * Runs shards 0 … count − 1 on `workers`, each taking the next index when it posts its
+ * previous result (a shard index, then `null` when none is left). Resolves with the
+ * results in index order; rejects on the first error.
+ */
+export function runShardPool(workers: readonly Worker[], count: number): Promise<ShardResult[]> {
+  return new Promise((resolve, reject) => {
+    const results: ShardResult[] = new Array<ShardResult>(count);
+    let next = 0;
+    let done = 0;
+    let failed = false;
+    const fail = (e: Error): void => {
+      if (failed) return;
+      failed = true;
+      for (const w of workers) void w.terminate();
+      reject(e);
+    };
+    const feed = (w: Worker): void => {
+      if (next < count) w.postMessage(next++);
+      else w.postMessage(null);
+    };
+    for (const w of workers) {
+      w.on('message', (r: PoolReply) => {
+        if ('error' in r) return fail(new Error(r.error));
+        results[r.index] = r;
+        done++;
+        if (done === count) resolve(results);
+        feed(w);
+      });
+      w.once('error', fail);
+      feed(w);
+    }
+  });
+}
+
+/**
+ * The worker thread's side of the pool: runs `shard(index)` for every index the main
+ * thread sends and posts the result, until it is sent `null`.
+ */
+export function servePool(port: { on(ev: 'message', f: (i: number | null) => void): unknown; postMessage(r: PoolReply): void; close(): void }, shard: (index: number) => ShardResult): void {
+  port.on('message', (i) => {
+    if (i === null) return port.close();
+    try {
+      port.postMessage(shard(i));
+    } catch (e) {
+      port.postMessage({ error: e instanceof Error ? e.message : String(e) });
+    }
+  });
+}
