@@ -21,11 +21,12 @@ const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--i
 // Issue 12's targets are 300 kB packed and 20 kB for { Kernel }; the package has grown past
 // both with the scope that landed since (docs/packaging.md, "Where the budgets stand", says
 // where the bytes are and what meeting the targets would take). Until the budgets are
-// revisited, the guard sits just above the measured figures (497.4 kB and 34.1 kB) so that
-// growth still fails CI; the CHANGELOG generated from pending changesets is part of the
-// tarball, hence a few kB of room.
-const PACKED_BUDGET_KB = 505;
-const CORE_BUDGET_KB = 34.5;
+// revisited, the guard sits just above the measured figures so that growth still fails CI;
+// the CHANGELOG generated from pending changesets is part of the tarball, hence a few kB
+// of room. 497.4 kB and 34.1 kB before the struct-of-arrays file storage, the collectors'
+// flat graph and the shard pool; 511.6 kB and 35.0 kB after.
+const PACKED_BUDGET_KB = 518;
+const CORE_BUDGET_KB = 35.5;
 budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, target: 300 * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
 
 async function coreImport(names, entry = './dist/index.js') {
