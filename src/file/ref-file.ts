@@ -73,6 +73,7 @@ export class RefFile implements Traceable {
     return s.i32[3 * this.slabIndex]!;
   }
 
+  /** Sets the allocation generation (the slab does, on alloc and free). */
   set gen(v: number) {
     const s = this.t.slab;
     s.i32[3 * this.slabIndex] = v | 0;
@@ -84,6 +85,7 @@ export class RefFile implements Traceable {
     return s.f64[2 * this.slabIndex]!;
   }
 
+  /** Sets f_count directly (models and tests; kernel paths use getFile, fileRefGet and put). */
   set count(v: number) {
     const s = this.t.slab;
     s.f64[2 * this.slabIndex] = v;
@@ -95,6 +97,7 @@ export class RefFile implements Traceable {
     return s.i32[3 * this.slabIndex + 1]!;
   }
 
+  /** Sets the FMODE_* bits (a 32-bit value). */
   set mode(v: number) {
     const s = this.t.slab;
     s.i32[3 * this.slabIndex + 1] = v | 0;
@@ -106,6 +109,7 @@ export class RefFile implements Traceable {
     return s.i32[3 * this.slabIndex + 2]!;
   }
 
+  /** Sets f_flags (a 32-bit value), as F_SETFL does. */
   set flags(v: number) {
     const s = this.t.slab;
     s.i32[3 * this.slabIndex + 2] = v | 0;
@@ -117,6 +121,7 @@ export class RefFile implements Traceable {
     return s.f64[2 * this.slabIndex + 1]!;
   }
 
+  /** Sets f_pos. */
   set pos(v: number) {
     const s = this.t.slab;
     s.f64[2 * this.slabIndex + 1] = v;
@@ -127,6 +132,7 @@ export class RefFile implements Traceable {
     return this.t.ops;
   }
 
+  /** Points the file at other file operations (replace_fops()). */
   set ops(v: FileOperations) {
     this.t = this.t.slab.target(v, this.t.inode, this.t.mount);
   }
@@ -136,6 +142,7 @@ export class RefFile implements Traceable {
     return this.t.inode;
   }
 
+  /** Points the file at another inode. */
   set inode(v: Inode) {
     this.t = this.t.slab.target(this.t.ops, v, this.t.mount);
   }
@@ -145,6 +152,7 @@ export class RefFile implements Traceable {
     return this.t.mount;
   }
 
+  /** Points the file at another mount. */
   set mount(v: Mount) {
     this.t = this.t.slab.target(this.t.ops, this.t.inode, v);
   }
