@@ -194,6 +194,16 @@ describe('direct descriptors', () => {
   });
 });
 
+/** A ring whose slot 0 holds /data/log, every regular fd of it closed: `f` is the file. */
+function hiddenFile() {
+  const w = world();
+  const fd = w.p.open('/data/log', O_RDONLY);
+  const f = w.p.fileOf(fd);
+  w.u.register(w.p, w.ring, IORING_REGISTER_FILES, [fd], 1);
+  w.p.close(fd);
+  return { ...w, f };
+}
+
 function* readFixed(sys: Sys, u: UringApi, ring: number, flags: number): KernelPath<unknown> {
   const r = yield* u.on(sys).enter(ring, [{ opcode: IORING_OP_READ, flags: IOSQE_FIXED_FILE | flags, fd: 0, off: -1, len: 4, userData: 1 }], 1);
   return r.cqes.map((c) => c.data ?? c.res);
@@ -227,14 +237,8 @@ describe('requests', () => {
   });
 
   it('releases a replaced file only when the in-flight request using it completes', () => {
-    const { k, u, p, ring } = world();
-    const fd = p.open('/data/log', O_RDONLY);
-    const f = p.fileOf(fd);
-    u.register(p, ring, IORING_REGISTER_FILES, [fd], 1);
-    p.close(fd);
-    const sub = p.thread(function* (sys) {
-      return yield* u.on(sys).enter(ring, [{ opcode: IORING_OP_READ, flags: IOSQE_FIXED_FILE | IOSQE_ASYNC, fd: 0, off: 0, len: 2, userData: 1 }]);
-    });
+    const { k, u, p, ring, f } = hiddenFile();
+    const sub = p.thread((sys) => u.on(sys).enter(ring, [{ opcode: IORING_OP_READ, flags: IOSQE_FIXED_FILE | IOSQE_ASYNC, fd: 0, off: 0, len: 2, userData: 1 }]));
     stepToEnd(k, sub);
     const worker = k.engine.threads.find((th) => th.name.includes('iou-wrk'))!;
     stepUntil(k, worker, 'io_read: ->read_iter');
@@ -369,11 +373,7 @@ describe('registration designs (uringFileRegistration)', () => {
 
 describe('ring teardown', () => {
   it('the last fput of a ring with a request in flight leaves the files to the last completion (io_ring_exit_work)', () => {
-    const { k, u, p, ring } = world();
-    const fd = p.open('/data/log', O_RDONLY);
-    const f = p.fileOf(fd);
-    u.register(p, ring, IORING_REGISTER_FILES, [fd], 1);
-    p.close(fd);
+    const { k, u, p, ring, f } = hiddenFile();
     const sub = p.thread(function* (sys) {
       yield* u.on(sys).enter(ring, [{ opcode: IORING_OP_READ, flags: IOSQE_FIXED_FILE | IOSQE_ASYNC, fd: 0, off: 0, len: 1 }]);
       yield* sys.close(ring);

@@ -1,7 +1,6 @@
-import { Epoll, EPOLL_CTL_ADD, EPOLLIN, KernelError, kernfsFileOperations, O_RDONLY, type Kernel, type KernelPath, type RefFile, type Sys, type Task } from '../index.js';
-import { access } from '../extend.js';
-import { F_COUNT, F_STATE } from '../file/ref-file.js';
+import { Epoll, EPOLL_CTL_ADD, EPOLLIN, kernfsFileOperations, O_RDONLY, type Kernel, type KernelPath, type RefFile, type Sys, type Task } from '../index.js';
 import { defineScenario } from '../explore/scenario.js';
+import { umountStep } from './umount-step.js';
 
 function* waiter(sys: Sys, ep: number): KernelPath<number> {
   const got = yield* Epoll.on(sys).wait(ep, 4, 0);
@@ -10,16 +9,7 @@ function* waiter(sys: Sys, ep: number): KernelPath<number> {
 
 function* closeAndUmount(sys: Sys, k: Kernel, fd: number, file: RefFile): KernelPath<string> {
   yield* sys.close(fd);
-  // umount(2) reads the mount count, which only the __fput() of the one file on /mnt
-  // changes (its mntput stage writes the file's state field): that is what it declares.
-  yield { fn: 'umount("/mnt")', acc: [access(k.vfs.simId, 0, true), access(file.simId, F_STATE, false), access(file.simId, F_COUNT, false)] };
-  try {
-    k.vfs.umount('/mnt');
-    return 'umounted';
-  } catch (e) {
-    if (KernelError.is(e)) return e.code;
-    throw e;
-  }
+  return yield* umountStep(k, '/mnt', file);
 }
 
 /**

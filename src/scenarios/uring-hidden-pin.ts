@@ -1,20 +1,11 @@
-import { KernelError, O_RDONLY, type Kernel, type KernelPath, type RefFile, type Sys, type Task } from '../index.js';
-import { fileAccess, access } from '../extend.js';
+import { O_RDONLY, type Kernel, type KernelPath, type RefFile, type Sys, type Task } from '../index.js';
 import { defineScenario } from '../explore/scenario.js';
+import { umountStep } from './umount-step.js';
 import { IORING_REGISTER_FILES, IORING_UNREGISTER_FILES, ioUring, type UringApi } from '../plugins/io-uring/index.js';
 
 function* umount(sys: Sys, k: Kernel, file: RefFile): KernelPath<string> {
   yield* sys.getpid();
-  // umount(2) reads the mount count, which only the __fput() of the one file on /mnt
-  // changes (its mntput stage writes the file's state): that is what it declares.
-  yield { fn: 'umount("/mnt")', acc: [access(k.vfs.simId, 0, true), fileAccess(file, 'state', false), fileAccess(file, 'f_count', false)] };
-  try {
-    k.vfs.umount('/mnt');
-    return 'umounted';
-  } catch (e) {
-    if (KernelError.is(e)) return e.code;
-    throw e;
-  }
+  return yield* umountStep(k, '/mnt', file);
 }
 
 function* letGo(sys: Sys, u: UringApi, ring: number, how: 'unregister' | 'close'): KernelPath<string> {
