@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { O_CREAT, O_RDONLY, O_RDWR } from '../src/index.js';
+import { defineScenario, explore, KernelError, O_CREAT, O_RDONLY, O_RDWR, type Kernel, type KernelPath, type Scenario, type Sys } from '../src/index.js';
+import { access, accessIsWrite } from '../src/extend.js';
+import { scenarioPolicy } from '../src/explore/policy.js';
+import { scenarioSource } from '../src/explore/world.js';
+import { searchTraces } from './dpor-programs.js';
 import { errnoOf, newKernel, stepUntil, stepToEnd } from './helpers.js';
 
 describe('mounts: a file pins its mount (mntget in do_dentry_open, mntput in __fput)', () => {
@@ -117,3 +121,114 @@ describe('mounts: a file pins its mount (mntget in do_dentry_open, mntput in __f
     f.fput();
   });
 });
+
+/** umount of /mnt as one step declaring only the namespace and the mount's check. */
+function* umountMnt(k: Kernel): KernelPath<string> {
+  const m = k.vfs.mountAt('/mnt')!;
+  yield { fn: 'umount', acc: [access(k.vfs.simId, 0, true), m.countAccess(false)] };
+  try {
+    k.vfs.umount('/mnt');
+    return 'umounted';
+  } catch (e) {
+    if (KernelError.is(e)) return e.code;
+    throw e;
+  }
+}
+
+function* openOn(sys: Sys, path: string): KernelPath<string> {
+  try {
+    const fd = yield* sys.open(path, O_RDONLY);
+    yield* sys.close(fd);
+    return 'opened';
+  } catch (e) {
+    if (KernelError.is(e)) return e.code;
+    throw e;
+  }
+}
+
+function* closeIt(sys: Sys, fd: number): KernelPath<string> {
+  yield* sys.close(fd);
+  return 'closed';
+}
+
+/**
+ * umount of /mnt racing, in another thread, either the close of the only fd of a file on
+ * it (its __fput ends in mntput) or an open of a file on it (mntget). Nothing names a
+ * file in umount's declaration: only mnt_count connects it to the other thread.
+ */
+const umountRace = (other: 'close' | 'open') => defineScenario({
+  name: `umount-vs-${other}`,
+  title: `umount racing ${other === 'close' ? 'a final fput' : 'an open'} on the same mount`,
+  source: 'test',
+  setup(k) {
+    k.vfs.mount('/mnt');
+    k.vfs.writeFile('/mnt/a', 'a');
+    const p = k.spawnProcess();
+    const fd = other === 'close' ? p.open('/mnt/a', O_RDONLY) : -1;
+    return [p.thread((sys) => (other === 'close' ? closeIt(sys, fd) : openOn(sys, '/mnt/a'))), p.thread(() => umountMnt(k))];
+  },
+  outcome: (_k, ts) => ts.map((t) => String(t.sim.result)).join(' '),
+});
+
+describe('the explorer sees mnt_count (mntget, mntput, umount)', () => {
+  const cases: Array<['close' | 'open', string[]]> = [
+    // umount before the close's mntput: EBUSY; after it: unmounted.
+    ['close', ['closed EBUSY', 'closed umounted']],
+    // umount before the open's walk (ENOENT: /mnt is empty), after its mntget (EBUSY), or
+    // after the open's own close dropped the pin again.
+    ['open', ['ENOENT umounted', 'opened EBUSY', 'opened umounted']],
+  ];
+  for (const [other, outcomes] of cases) {
+    it(`DPOR reaches every outcome and trace class naive search does: umount vs ${other}`, () => {
+      const s = umountRace(other) as Scenario<never>;
+      const src = scenarioSource(s, scenarioPolicy(s));
+      const naive = searchTraces(src, 'dfs');
+      const dpor = searchTraces(src, 'dpor');
+      expect(naive.exhaustive && dpor.exhaustive).toBe(true);
+      expect([...dpor.outcomes].sort()).toEqual([...naive.outcomes].sort());
+      expect([...naive.traces].filter((t) => !dpor.traces.has(t))).toEqual([]);
+      expect([...dpor.outcomes].sort()).toEqual(outcomes);
+    });
+  }
+
+  it('pins and unpins are shared accesses of mnt_count, the check an exclusive one', () => {
+    // So an open and a final fput on one mount are not ordered by the mount (they commute,
+    // as the kernel's per-CPU count does), and each is ordered against umount.
+    const k = newKernel();
+    const m = k.vfs.mount('/mnt');
+    expect(accessIsWrite(m.countAccess(true))).toBe(false);
+    expect(accessIsWrite(m.countAccess(false))).toBe(true);
+  });
+
+  it('checked mode catches a step that pins or checks a mount it did not declare', () => {
+    const pinner = defineScenario({
+      name: 'undeclared-mntget',
+      title: 'a step opens an anonymous file declaring only filp_cachep',
+      source: 'test',
+      setup(k) {
+        k.spawnProcess().thread(() => anonWithoutMount(k));
+      },
+    });
+    expect(() => explore(pinner)).toThrow(/touches mnt:anon_inode: \(read\), which it did not declare/);
+    const checker = defineScenario({
+      name: 'undeclared-umount-check',
+      title: 'a step unmounts declaring only the namespace',
+      source: 'test',
+      setup(k) {
+        k.vfs.mount('/mnt');
+        k.spawnProcess().thread(() => umountNamespaceOnly(k));
+      },
+    });
+    expect(() => explore(checker)).toThrow(/touches mnt:\/mnt \(write\), which it did not declare/);
+  });
+});
+
+function* anonWithoutMount(k: Kernel): KernelPath<void> {
+  yield { fn: 'anon_inode_getfile', acc: k.slab.allocAccess() };
+  k.vfs.openAnon('test').fput();
+}
+
+function* umountNamespaceOnly(k: Kernel): KernelPath<void> {
+  yield { fn: 'umount', acc: access(k.vfs.simId, 0, true) };
+  k.vfs.umount('/mnt');
+}

@@ -31,7 +31,7 @@ export function* epollCreateSteps(t: Task, flags: number): KernelPath<number> {
   if (!Number.isInteger(flags) || (flags & ~EPOLL_CLOEXEC) !== 0) throw new KernelError('EINVAL', 'epoll_create1', `bad flags ${flags}`);
   const w = epollWorld(t);
   const files = t.filesOrThrow('epoll_create1');
-  yield allocStep(files, w.slab.allocAccess());
+  yield allocStep(files, ...w.vfs.anonFileAccesses());
   const fd = files.allocFd(0, t.process.rlimitNofile, (flags & EPOLL_CLOEXEC) !== 0);
   const ep = new Eventpoll(w.engine, ++w.epoll.count, t.process.creds.uid);
   w.epoll.instances.push(ep);

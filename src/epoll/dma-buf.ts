@@ -136,7 +136,7 @@ export const dmaBufOperations: FileOperations = {
 export function* dmaBufExportSteps(t: Task, fence: boolean): KernelPath<number> {
   const w = epollWorld(t);
   const files = t.filesOrThrow('dma_buf_fd');
-  yield allocStep(files, w.slab.allocAccess());
+  yield allocStep(files, ...w.vfs.anonFileAccesses());
   const fd = files.allocFd(0, t.process.rlimitNofile, true);
   const f = w.vfs.openAnon('dmabuf', dmaBufOperations, O_RDWR);
   f.privateData = new DmaBuf(w.engine, w.epoll, f, fence);

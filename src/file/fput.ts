@@ -51,11 +51,7 @@ const STAGES: readonly Stage[] = [
     return undefined;
   }],
   ['mntput', F_STATE, (f) => {
-    if (!opened(f)) return;
-    const m = f.mount;
-    const before = m.count;
-    m.count = before - 1;
-    if (m.world.engine.tracing) m.world.engine.effect('mntput', m.simId, 0, before, m.count);
+    if (opened(f)) f.mount.mntput();
   }],
   ['file_free', F_STATE, (f) => f.mount.world.slab.free(f)],
 ];
@@ -115,6 +111,7 @@ export function* fputTeardownSteps(f: RefFile): KernelPath {
 function stageAccess(f: RefFile, fn: string, field: number): number | number[] {
   const own = access(f.simId, field, true);
   if (fn === 'file_free') return [own, f.mount.world.slab.allocAccess()];
+  if (fn === 'mntput') return [own, f.mount.countAccess(true)];
   const qs = fn === 'f_op->release' ? f.ops.waitQueues?.(f) : undefined;
   if (qs !== undefined) {
     // A type with wait queues has readiness state its ->release changes (a pipe's writer

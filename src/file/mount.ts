@@ -1,6 +1,10 @@
 import type { Traceable } from '../sim/engine.js';
+import { access } from '../sim/step.js';
 import type { FileOperations } from './file-operations.js';
 import type { FileWorld } from './world.js';
+
+/** Field of a mount's engine object: mnt_count. */
+export const MNT_COUNT = 0;
 
 /**
  * A mounted filesystem. Every open file pins the mount it lives on, so umount fails
@@ -23,7 +27,7 @@ import type { FileWorld } from './world.js';
  * ```
  */
 export class Mount implements Traceable {
-  /** Engine object id (field 0: mnt_count). */
+  /** Engine object id (field {@link MNT_COUNT}: mnt_count). */
   readonly simId: number;
   /** Mount id. */
   readonly id: number;
@@ -33,7 +37,10 @@ export class Mount implements Traceable {
   readonly fstype: string;
   /** True for an internal filesystem that user space cannot mount or unmount (SB_NOUSER). */
   readonly nouser: boolean;
-  /** Files currently pinning the mount. */
+  /**
+   * Files currently pinning the mount. A kernel path reads it only through
+   * {@link busy}; tests, the audit and the renderers read it directly.
+   */
   count = 0;
   /** False once unmounted. */
   mounted = true;
@@ -56,6 +63,50 @@ export class Mount implements Traceable {
     this.fstype = fstype;
     this.nouser = nouser;
     this.simId = world.engine.register(this);
+  }
+
+  /**
+   * The access a step declares on mnt_count: `pin` for mntget() and mntput(), otherwise
+   * the check of umount (see {@link busy} for why the two are swapped).
+   */
+  countAccess(pin: boolean): number {
+    return access(this.simId, MNT_COUNT, !pin);
+  }
+
+  /** Models mntget(): a new file pins the mount. */
+  mntget(): void {
+    const e = this.world.engine;
+    e.read(this.simId, MNT_COUNT);
+    const before = this.count;
+    this.count = before + 1;
+    if (e.tracing) e.effect('mntget', this.simId, MNT_COUNT, before, this.count);
+  }
+
+  /** Models mntput(): the last reference to a file on the mount is gone (in __fput()). */
+  mntput(): void {
+    const e = this.world.engine;
+    e.read(this.simId, MNT_COUNT);
+    const before = this.count;
+    this.count = before - 1;
+    if (e.tracing) e.effect('mntput', this.simId, MNT_COUNT, before, this.count);
+  }
+
+  /**
+   * True while a file pins the mount: the check of umount (do_umount()'s
+   * propagate_mount_busy()). The one way a kernel path may look at the count.
+   *
+   * mnt_count is a counter whose updates commute: the kernel's is per-CPU, and
+   * mntget() and mntput() never look at the value. Only this check does. So the
+   * recorded accesses are swapped, as a reader-writer lock's modes are: a pin or an
+   * unpin records a *shared* access of the location (encoded as a read) and the check
+   * an *exclusive* one (a write). Pins and unpins then commute with each other — as they
+   * do in the kernel; declaring them as writes made the explorer order every open
+   * against every final fput on the same mount, a quarter more runs for nothing — and
+   * each is ordered against every check, which is what the explorer must see.
+   */
+  busy(): boolean {
+    this.world.engine.write(this.simId, MNT_COUNT);
+    return this.count > 0;
   }
 
   /** @internal */

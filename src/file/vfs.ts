@@ -81,6 +81,7 @@ export class Vfs {
    * hundreds of thousands) costs almost nothing until it touches a path.
    */
   private node(p: string): Inode | undefined {
+    this.world.engine.read(this.simId, 0);
     const n = this.nodes.get(p);
     if (n !== undefined) return n;
     const t = TEMPLATE.get(p);
@@ -156,6 +157,7 @@ export class Vfs {
     const { inode } = this.lookup(p);
     if (inode.kind !== 'dir') throw new KernelError('ENOTDIR', 'mount', path);
     if (this.mounts.has(p)) throw new KernelError('EBUSY', 'mount', `${path} is already a mount point`);
+    this.world.engine.write(this.simId, 0);
     const m = this.newMount(p, fstype, false);
     if (opts.fileOperations !== undefined) m.fileOperations = opts.fileOperations;
     this.mounts.set(p, m);
@@ -172,10 +174,11 @@ export class Vfs {
     const p = normalise(path);
     const m = this.mounts.get(p);
     if (m === undefined || m === this.root) throw new KernelError('EINVAL', 'umount', `${path} is not an unmountable mount point`);
-    if (m.count > 0) throw new KernelError('EBUSY', 'umount', `${m.count} open file(s) pin ${path}`);
+    if (m.busy()) throw new KernelError('EBUSY', 'umount', `${m.count} open file(s) pin ${path}`);
     for (const q of this.mounts.keys()) {
       if (q !== p && q.startsWith(`${p}/`)) throw new KernelError('EBUSY', 'umount', `${q} is mounted below ${path}`);
     }
+    this.world.engine.write(this.simId, 0);
     this.mounts.delete(p);
     m.mounted = false;
     for (const k of [...this.nodes.keys()]) if (k.startsWith(`${p}/`)) this.nodes.delete(k);
@@ -197,6 +200,7 @@ export class Vfs {
   /** The mount a path lives on (longest mount-point prefix). */
   mountOf(path: string): Mount {
     let p = normalise(path);
+    this.world.engine.read(this.simId, 0);
     for (;;) {
       const m = this.mounts.get(p);
       if (m !== undefined) return m;
@@ -288,6 +292,19 @@ export class Vfs {
     return { path: dir, dir, last: null, trailingSlash };
   }
 
+  /**
+   * What a step that calls {@link openAnon} declares: the allocation from filp_cachep and
+   * the mntget() of the anonymous-inode mount.
+   */
+  anonFileAccesses(): [number, number] {
+    return [this.world.slab.allocAccess(), this.anon.countAccess(true)];
+  }
+
+  /** What a step that calls {@link openPipe} declares (two files from filp_cachep on pipefs). */
+  pipeFileAccesses(): [number, number] {
+    return [this.world.slab.allocAccess(), this.pipefs.countAccess(true)];
+  }
+
   /** anon_inode_getfile(): a file on the internal anonymous-inode filesystem. */
   openAnon(name: string, ops: FileOperations = anonFileOperations, flags = O_RDWR): RefFile {
     const f = this.openInode(this.anonInode, this.anon, ops, flags);
@@ -319,14 +336,13 @@ export class Vfs {
       if (!ops.stream) mode |= FMODE_LSEEK | FMODE_ATOMIC_POS;
       else if (ops.llseek !== undefined) mode |= FMODE_LSEEK; // a stream with noop_llseek
     }
-    const before = mount.count;
-    mount.count = before + 1;
-    if (this.world.engine.tracing) this.world.engine.effect('mntget', mount.simId, 0, before, mount.count);
+    mount.mntget();
     return this.world.slab.alloc(ops, inode, mount, mode, flags & ~O_CLOEXEC);
   }
 
   private create(path: string, kind: InodeKind): Inode {
     const p = normalise(path);
+    this.world.engine.write(this.simId, 0);
     if (this.node(p) !== undefined) throw new KernelError('EEXIST', 'create', path);
     const parent = this.node(dirname(p));
     if (parent === undefined) throw new KernelError('ENOENT', 'create', path);

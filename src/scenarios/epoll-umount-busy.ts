@@ -1,4 +1,4 @@
-import { Epoll, EPOLL_CTL_ADD, EPOLLIN, kernfsFileOperations, O_RDONLY, type Kernel, type KernelPath, type RefFile, type Sys, type Task } from '../index.js';
+import { Epoll, EPOLL_CTL_ADD, EPOLLIN, kernfsFileOperations, O_RDONLY, type Kernel, type KernelPath, type Sys, type Task } from '../index.js';
 import { defineScenario } from '../explore/scenario.js';
 import { umountStep } from './umount-step.js';
 
@@ -7,9 +7,9 @@ function* waiter(sys: Sys, ep: number): KernelPath<number> {
   return got.length;
 }
 
-function* closeAndUmount(sys: Sys, k: Kernel, fd: number, file: RefFile): KernelPath<string> {
+function* closeAndUmount(sys: Sys, k: Kernel, fd: number): KernelPath<string> {
   yield* sys.close(fd);
-  return yield* umountStep(k, '/mnt', file);
+  return yield* umountStep(k, '/mnt');
 }
 
 /**
@@ -56,9 +56,8 @@ export const epollUmountBusy = defineScenario<EpollUmountBusyContext>({
     const ep = Epoll.create1(p, 0);
     const fd = p.open('/mnt/state', O_RDONLY);
     Epoll.ctl(p, ep, EPOLL_CTL_ADD, fd, { events: EPOLLIN, data: fd });
-    const file = p.fileOf(fd);
     p.thread((sys) => waiter(sys, ep));
-    const unmounter = p.thread((sys) => closeAndUmount(sys, k, fd, file));
+    const unmounter = p.thread((sys) => closeAndUmount(sys, k, fd));
     return { unmounter };
   },
   check(_k, { unmounter }) {

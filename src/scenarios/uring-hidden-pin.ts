@@ -3,9 +3,9 @@ import { defineScenario } from '../explore/scenario.js';
 import { umountStep } from './umount-step.js';
 import { IORING_REGISTER_FILES, IORING_UNREGISTER_FILES, ioUring, type UringApi } from '../plugins/io-uring/index.js';
 
-function* umount(sys: Sys, k: Kernel, file: RefFile): KernelPath<string> {
+function* umount(sys: Sys, k: Kernel): KernelPath<string> {
   yield* sys.getpid();
-  return yield* umountStep(k, '/mnt', file);
+  return yield* umountStep(k, '/mnt');
 }
 
 function* letGo(sys: Sys, u: UringApi, ring: number, how: 'unregister' | 'close'): KernelPath<string> {
@@ -44,7 +44,7 @@ function build(k: Kernel, how: 'unregister' | 'close'): UringHiddenPinContext {
   p.close(fd); // every regular fd of the file is closed
   const sm = k.spawnProcess({ name: 'SM', creds: { uid: 0 } });
   const owner = p.thread((sys) => letGo(sys, u, ring, how));
-  const manager = sm.thread((sys) => umount(sys, k, file));
+  const manager = sm.thread((sys) => umount(sys, k));
   return { manager, owner, file };
 }
 

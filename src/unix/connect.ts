@@ -144,7 +144,7 @@ export function* acceptSteps(t: Task, fd: number, flags: number): KernelPath<num
       }
       if (t.sim.killed) throw new KernelError('EINTR', 'accept4', 'fatal signal while waiting');
     }
-    yield allocStep(files, w.slab.allocAccess(), l.acc(SK_QUEUE, true));
+    yield allocStep(files, ...w.vfs.anonFileAccesses(), l.acc(SK_QUEUE, true));
     const nfd = files.allocFd(0, t.process.rlimitNofile, (flags & SOCK_CLOEXEC) !== 0);
     w.engine.write(l.simId, SK_QUEUE);
     const emb = l.acceptQ.shift();

@@ -54,7 +54,7 @@ export function* socketpairSteps(t: Task, domain: number, type: number, protocol
   checkSocketFlags('socketpair', type);
   const w = unixWorld(t);
   const files = t.filesOrThrow('socketpair');
-  yield { ...allocStep(files, w.slab.allocAccess()), fn: 'socketpair' };
+  yield { ...allocStep(files, ...w.vfs.anonFileAccesses()), fn: 'socketpair' };
   const cloexec = (type & SOCK_CLOEXEC) !== 0;
   const fd1 = files.allocFd(0, t.process.rlimitNofile, cloexec);
   let fd2: number;
@@ -95,7 +95,7 @@ export function* socketSteps(t: Task, domain: number, type: number, protocol: nu
   const base = checkSocketArgs('socket', domain, type, protocol);
   const w = unixWorld(t);
   const files = t.filesOrThrow('socket');
-  yield { ...allocStep(files, w.slab.allocAccess()), fn: 'sock_create' };
+  yield { ...allocStep(files, ...w.vfs.anonFileAccesses()), fn: 'sock_create' };
   const fd = files.allocFd(0, t.process.rlimitNofile, (type & SOCK_CLOEXEC) !== 0);
   const s = w.unix.newSock(base);
   const f = sockAllocFile(w, s, type);

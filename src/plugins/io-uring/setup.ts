@@ -26,7 +26,7 @@ export function* ioUringSetupSteps(k: Kernel, t: Task, entries: number, flags: n
   if (!Number.isInteger(entries) || entries <= 0 || entries > IORING_MAX_ENTRIES) throw new KernelError('EINVAL', 'io_uring_setup', `entries ${entries}`);
   if (flags !== 0) throw new KernelError('EINVAL', 'io_uring_setup', `setup flags ${flags} are not modelled`);
   const files = t.filesOrThrow('io_uring_setup');
-  yield { ...allocStep(files, k.slab.allocAccess()), fn: 'io_uring_create: get_unused_fd_flags, io_uring_get_file' };
+  yield { ...allocStep(files, ...k.vfs.anonFileAccesses()), fn: 'io_uring_create: get_unused_fd_flags, io_uring_get_file' };
   const fd = files.allocFd(0, t.process.rlimitNofile, true);
   const ring = new Ring(k, rings.length + 1, entries);
   const file = k.vfs.openAnon('[io_uring]', uringFileOperations, O_RDWR | O_CLOEXEC);

@@ -39,7 +39,7 @@ export function* pidfdOpenSteps(k: Kernel, opts: PidfdOptions, t: Task, pid: num
   const files = t.filesOrThrow('pidfd_open');
   yield { ...allocStep(files), fn: 'get_unused_fd_flags(O_CLOEXEC)' };
   const fd = files.allocFd(0, t.process.rlimitNofile, true);
-  yield { fn: 'pidfs_alloc_file', acc: k.slab.allocAccess() };
+  yield { fn: 'pidfs_alloc_file', acc: k.vfs.anonFileAccesses() };
   const file = k.vfs.openAnon('[pidfd]', pidfdFileOperations, O_RDWR | (flags & PIDFD_NONBLOCK));
   file.privateData = { pid, thread } satisfies PidRef;
   yield installStep(files, fd);

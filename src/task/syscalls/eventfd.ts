@@ -18,7 +18,7 @@ export function* eventfdSteps(t: Task, initval: number, flags: number): KernelPa
   if (!flagsWithin(flags, O_CLOEXEC | O_NONBLOCK | EFD_SEMAPHORE)) throw new KernelError('EINVAL', 'eventfd2', `bad flags ${flags}`);
   if (!Number.isSafeInteger(initval) || initval < 0 || initval > 0xffffffff) throw new KernelError('EINVAL', 'eventfd2', `bad initval ${initval}`);
   const files = t.filesOrThrow('eventfd2');
-  yield allocStep(files, t.world.slab.allocAccess());
+  yield allocStep(files, ...t.world.vfs.anonFileAccesses());
   const fd = files.allocFd(0, t.process.rlimitNofile, (flags & O_CLOEXEC) !== 0);
   const f = openEventfd(t.world.vfs, initval, (flags & EFD_SEMAPHORE) !== 0, O_RDWR | (flags & O_NONBLOCK));
   yield installStep(files, fd);

@@ -30,8 +30,10 @@ function checkOpenFlags(path: string, flags: number): number {
 
 /**
  * The step of do_filp_open(): it declares the namespace (written by O_CREAT), the slab,
- * and — for O_TRUNC — the data of whatever inode the path names when the step runs (the
- * lookup reads the namespace, which is what a create would change).
+ * the mnt_count of the mount the path is on when the step runs (do_dentry_open() pins
+ * it; which mount that is depends on the namespace, which the step reads), and — for
+ * O_TRUNC — the data of whatever inode the path names when the step runs (the lookup
+ * reads the namespace, which is what a create would change).
  *
  * @example
  * ```ts
@@ -42,11 +44,13 @@ function checkOpenFlags(path: string, flags: number): number {
  * ```
  */
 export const vfsOpenStep = (t: Task, path: string, flags: number): Step => dynamicStep(t.world.engine, 'do_filp_open', () => {
-  const acc = [access(t.world.vfs.simId, 0, (flags & O_CREAT) !== 0), t.world.slab.allocAccess()];
+  const vfs = t.world.vfs;
+  const acc = [access(vfs.simId, 0, (flags & O_CREAT) !== 0), t.world.slab.allocAccess()];
+  if (path.charCodeAt(0) === 47) acc.push(vfs.mountOf(path).countAccess(true));
   if (flags & O_TRUNC) {
     let ino: { simId: number } | undefined;
     try {
-      ino = t.world.vfs.lookup(path).inode;
+      ino = vfs.lookup(path).inode;
     } catch {
       ino = undefined;
     }
@@ -411,7 +415,7 @@ function doPipeFlags(t: Task, files: Fdtable, flags: number): [number, number, R
 export function* pipeSteps(t: Task, flags: number): KernelPath<[number, number]> {
   checkPipeFlags(flags);
   const files = t.filesOrThrow('pipe2');
-  yield { ...allocStep(files, t.world.slab.allocAccess()), fn: '__do_pipe_flags' };
+  yield { ...allocStep(files, ...t.world.vfs.pipeFileAccesses()), fn: '__do_pipe_flags' };
   const [r, w, fr, fw] = doPipeFlags(t, files, flags);
   yield installStep(files, r);
   files.fdInstall(r, fr);
