@@ -32,13 +32,15 @@ export default defineConfig([
     ...common,
     entry: { ...library, cli: 'src/cli/bin.ts' },
     format: ['esm'],
-    dts: { entry: library },
+    // No declarations here: the CJS build's `.d.cts` are the one copy, and scripts/dts-shims.mjs
+    // (run after tsup by `npm run build`) writes each ESM `.d.ts` as a re-export of them.
+    dts: false,
     target: ['node20', 'es2022'],
     platform: 'neutral',
     // The CLI's Node built-ins; library code imports none (tsconfig.lib.json has no Node types).
     external: [/^node:/],
   },
-  // CJS: the library only.
+  // CJS: the library only, with the package's declarations (with their TSDoc) in CJS form.
   {
     ...common,
     entry: library,

@@ -24,8 +24,9 @@ const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--i
 // revisited, the guard sits just above the measured figures so that growth still fails CI;
 // the CHANGELOG generated from pending changesets is part of the tarball, hence a few kB
 // of room. 497.4 kB and 34.1 kB before the struct-of-arrays file storage, the collectors'
-// flat graph and the shard pool; 511.6 kB and 35.0 kB after.
-const PACKED_BUDGET_KB = 518;
+// flat graph and the shard pool; 511.6 kB and 35.0 kB after; 403.5 kB once the declarations
+// shipped once (the ESM `.d.ts` re-export the `.d.cts`, scripts/dts-shims.mjs).
+const PACKED_BUDGET_KB = 410;
 const CORE_BUDGET_KB = 35.5;
 budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, target: 300 * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
 

@@ -6,9 +6,12 @@
 //  - the root exports KernelError, and every subpath that re-exports KernelError hands out the very
 //    same class object as the root of the same format (one shared chunk; research gotcha G2).
 //    ESM and CJS copies differ from each other by nature (dual-package hazard); not checked.
-// Also checks that the CLI bin exists, starts with a shebang and parses.
+// Also checks that the CLI bin exists, starts with a shebang and parses, and (with the repository's
+// TypeScript, strict, skipLibCheck off) that the installed tarball type-checks in scratch consumers
+// under nodenext (ESM and CJS), bundler and node10 resolution, each subpath's exported names being
+// the same from `import` and `require` and covering every name the runtime module has as a value.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +25,7 @@ const subpaths = Object.keys(pkg.exports)
   .sort((a, b) => (a === '.' ? -1 : b === '.' ? 1 : a.localeCompare(b))) // root first
   .map((key) => (key === '.' ? pkg.name : `${pkg.name}/${key.slice(2)}`));
 
+const runtimeNames = { esm: new Map(), cjs: new Map() }; // format → specifier → export names
 let failures = 0;
 let checks = 0;
 const check = (ok, message) => {
@@ -52,6 +56,7 @@ for (const [format, load] of Object.entries(loaders)) {
     }
     const names = Object.keys(mod).filter((name) => name !== 'default' && name !== '__esModule');
     check(names.length > 0, `${specifier} loads, ${names.length} export(s)`);
+    runtimeNames[format].set(specifier, names);
     if (specifier === pkg.name) {
       rootModule = mod;
       check(typeof mod.KernelError === 'function', `${specifier} exports class KernelError`);
@@ -83,7 +88,7 @@ for (const [name, target] of Object.entries(pkg.bin ?? {})) {
 // shares the library's chunk, so the user's Kernel class is the one the CLI builds kernels with.
 console.log('consumers:');
 {
-  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const scratch = mkdtempSync(join(tmpdir(), 'fdlab-smoke-'));
@@ -129,8 +134,91 @@ console.log('consumers:');
       // reported below
     }
     check(cli.status === 1 && verdict === 'violation', `bin: fdlab explore ./race.js → exit ${cli.status}, verdict ${verdict || cli.stderr.trim()}`);
+    typeCheckConsumers(scratch);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+// The declarations as a TypeScript user meets them. The `.d.ts` of each subpath is a re-export of
+// its `.d.cts` (scripts/dts-shims.mjs), so this is where a lost name or a broken `import` side shows.
+function typeCheckConsumers(scratch) {
+  console.log('types:');
+  const ts = require('typescript');
+  // Modes of a consumer's tsconfig: the package.json "type" of the project decides ESM or CJS
+  // under nodenext; bundler always takes the `import` condition, node10 the top-level `types` and
+  // `typesVersions`.
+  const modes = [
+    { name: 'nodenext, ESM', dir: 'module', format: 'esm', options: { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext } },
+    { name: 'nodenext, CJS', dir: 'commonjs', format: 'cjs', options: { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext } },
+    { name: 'bundler', dir: 'module', format: 'esm', options: { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler } },
+    { name: 'node10', dir: 'commonjs', format: 'cjs', options: { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 } },
+  ];
+  const common = { strict: true, skipLibCheck: false, noEmit: true, target: ts.ScriptTarget.ES2022, lib: ['lib.es2022.d.ts'], types: [] };
+  // Values, types, a class's instanceof narrowing, a plugin from one subpath used with the Kernel of
+  // another, and an error that must be reported (so the check fails if the types went missing).
+  const consumer = [
+    "import { Kernel, KernelError, O_RDWR, explore, type ExploreResult, type Scenario } from 'fdlab';",
+    "import * as fdlab from 'fdlab';",
+    "import { pidfd, type PidfdApi } from 'fdlab/pidfd';",
+    "import { ioUring } from 'fdlab/io-uring';",
+    "import { pidfdGetfdFpos, scenarios } from 'fdlab/scenarios';",
+    "import { errnoOf } from 'fdlab/testing';",
+    "import { access } from 'fdlab/extend';",
+    'const k: fdlab.Kernel = new Kernel();',
+    'const api: PidfdApi = k.use(pidfd());',
+    'k.use(ioUring());',
+    "const p = k.spawnProcess();",
+    "const fd: number = p.open('/data/log', O_RDWR);",
+    'try { p.close(fd + 1); } catch (e: unknown) { if (e instanceof KernelError) { const name: string = e.code; const no: number = e.errno; void [name, no]; } }',
+    'const scenario: Scenario<never> | undefined = scenarios[pidfdGetfdFpos.name];',
+    "const result: ExploreResult = explore(pidfdGetfdFpos, { policy: 'before' });",
+    "const name: string = errnoOf(() => p.close(42)) ?? '';",
+    '// @ts-expect-error -- an fd is a number',
+    'const wrong: string = fd;',
+    'void [api, scenario, result, name, wrong, access];',
+    '',
+  ].join('\n');
+  const specifiers = [...runtimeNames.esm.keys()];
+  const names = new Map(); // mode → specifier → export names
+  for (const mode of modes) {
+    const dir = join(scratch, mode.dir);
+    const file = join(dir, 'consumer.ts');
+    const probe = join(dir, 'probe.ts');
+    writeFileSync(file, consumer);
+    writeFileSync(probe, `${specifiers.map((spec, i) => `import * as m${i} from '${spec}';`).join('\n')}\nvoid [${specifiers.map((_, i) => `m${i}`).join(', ')}];\n`);
+    const program = ts.createProgram([file, probe], { ...common, ...mode.options });
+    const diagnostics = ts.getPreEmitDiagnostics(program);
+    const text = ts.formatDiagnostics(diagnostics.slice(0, 3), { getCanonicalFileName: (f) => f, getCurrentDirectory: () => dir, getNewLine: () => '\n' });
+    check(diagnostics.length === 0, `${mode.name}: a strict consumer type-checks${diagnostics.length === 0 ? '' : `: ${diagnostics.length} error(s)\n${text}`}`);
+    const checker = program.getTypeChecker();
+    const perSpec = new Map();
+    for (const statement of program.getSourceFile(probe).statements) {
+      if (!ts.isImportDeclaration(statement)) continue;
+      const spec = statement.moduleSpecifier.text;
+      const moduleSymbol = checker.getSymbolAtLocation(statement.moduleSpecifier);
+      const exported = moduleSymbol === undefined ? [] : checker.getExportsOfModule(moduleSymbol);
+      perSpec.set(spec, new Map(exported.map((sym) => {
+        const target = sym.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(sym) : sym;
+        return [sym.name, (target.flags & ts.SymbolFlags.Value) !== 0];
+      })));
+    }
+    names.set(mode.name, perSpec);
+    const missing = [];
+    for (const spec of specifiers) {
+      const typed = perSpec.get(spec) ?? new Map();
+      for (const runtime of runtimeNames[mode.format].get(spec) ?? []) {
+        if (typed.get(runtime) !== true) missing.push(`${spec}:${runtime}`);
+      }
+    }
+    check(missing.length === 0, `${mode.name}: every runtime export of every subpath is a typed value${missing.length === 0 ? '' : ` (missing: ${missing.slice(0, 10).join(', ')})`}`);
+  }
+  const [first, ...rest] = [...names.keys()];
+  for (const spec of specifiers) {
+    const reference = [...(names.get(first).get(spec)?.keys() ?? [])].sort().join(',');
+    const differ = rest.filter((mode) => [...(names.get(mode).get(spec)?.keys() ?? [])].sort().join(',') !== reference);
+    const count = names.get(first).get(spec)?.size ?? 0;
+    check(count > 0 && differ.length === 0 && !names.get(first).get(spec).has('default'), `${spec}: the same ${count} typed export(s), no default, in ${[first, ...rest].join(' / ')}${differ.length === 0 ? '' : ` (differs in ${differ.join(', ')})`}`);
   }
 }
 
