@@ -105,7 +105,7 @@ export class RaceDetector {
       this.clocks[k] = c;
     }
     this.scratch = new Int32Array(nw);
-    const grow = (a: Int32Array, fill: number): Int32Array => {
+    const grow = (a: Int32Array, fill: number): Int32Array<ArrayBuffer> => {
       const b = new Int32Array(nw).fill(fill);
       b.set(a);
       return b;
