@@ -12,6 +12,15 @@ interface Loc {
 }
 
 /**
+ * `c := prev` (zeros for null). A loop: clocks are a few threads wide, where the
+ * `set`/`fill` builtins cost more than the copy.
+ */
+function copyClock(c: Int32Array, prev: Int32Array | null, w: number): void {
+  if (prev !== null) for (let t = 0; t < w; t++) c[t] = prev[t]!;
+  else for (let t = 0; t < w; t++) c[t] = 0;
+}
+
+/**
  * What the race detector needs from the search tree: per node (the state before the
  * i-th event), the enabled threads, the backtrack set and the sleep set, and a way to
  * add a thread to a node's backtrack set.
@@ -83,9 +92,11 @@ export class RaceDetector {
   reset(): void {
     this.gen++;
     this.lastAcq.clear();
-    this.lastEv.fill(-1);
-    this.count.fill(0);
-    this.spawnEv.fill(-1);
+    for (let t = 0; t < this.width; t++) {
+      this.lastEv[t] = -1;
+      this.count[t] = 0;
+      this.spawnEv[t] = -1;
+    }
   }
 
   /** Threads `from..len-1` appeared; `spawner` is the event that started them (-1: setup). */
@@ -148,8 +159,7 @@ export class RaceDetector {
     let c = this.clocks[i];
     if (c === undefined || c.length !== w) this.clocks[i] = c = new Int32Array(w);
     const prev = this.baseClock(p);
-    if (prev !== null) c.set(prev);
-    else c.fill(0);
+    copyClock(c, prev, this.width);
     const lp = this.count[p]!;
     c[p] = lp + 1;
     this.evTid[i] = p;
@@ -309,8 +319,7 @@ export class RaceDetector {
   private pendingRaces(at: number, q: number, s: Step): void {
     const c = this.scratch;
     const prev = this.baseClock(q);
-    if (prev !== null) c.set(prev);
-    else c.fill(0);
+    copyClock(c, prev, this.width);
     c[q] = this.count[q]! + 1;
     this.nCand = 0;
     const acc = s.acc;

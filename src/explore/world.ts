@@ -43,16 +43,20 @@ export interface WorldSource {
  * @internal
  */
 export function defaultOutcome(engine: Engine): string {
-  const parts: string[] = [];
-  for (const t of engine.threads) {
+  // Built by concatenation, not an array and join(): one label per explored run.
+  let out = '[';
+  const ts = engine.threads;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
+    if (i > 0) out += ',';
     if (t.error !== undefined) {
       const e = t.error;
-      parts.push(KernelError.is(e) ? `{"error":"${e.code}"}` : `{"threw":${JSON.stringify(e instanceof Error ? e.message : String(e))}}`);
+      out += KernelError.is(e) ? `{"error":"${e.code}"}` : `{"threw":${JSON.stringify(e instanceof Error ? e.message : String(e))}}`;
     } else {
-      parts.push(safeJson(t.result));
+      out += safeJson(t.result);
     }
   }
-  return `[${parts.join(',')}]`;
+  return out + ']';
 }
 
 function safeJson(v: unknown): string {

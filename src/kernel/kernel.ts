@@ -299,9 +299,14 @@ export class Kernel implements TaskWorld, EpollWorld, UnixWorld {
    * (Infinity and dying files at 0 excepted) and every mount's count its live files.
    */
   private auditCountsOk(): boolean {
-    const owners = new Map<RefFile, number>();
+    // Owners per file by slab index (every file a table or an owner source holds is in the slab).
+    const objects = this.slab.objects;
+    const owners: number[] = [];
+    for (let i = 0; i < objects.length; i++) owners.push(0);
+    let foreign = false;
     const add = (f: RefFile): void => {
-      owners.set(f, (owners.get(f) ?? 0) + 1);
+      if (objects[f.slabIndex] === f) owners[f.slabIndex]!++;
+      else foreign = true; // not this kernel's: leave it to audit()
     };
     let seen: Fdtable | null = null;
     let tables = null as Set<Fdtable> | null;
@@ -320,9 +325,11 @@ export class Kernel implements TaskWorld, EpollWorld, UnixWorld {
       }
     }
     for (const src of this.owners.list) for (const [f] of src()) add(f);
+    if (foreign) return false;
     const perMount = new Map<Mount, number>();
-    for (const f of this.slab.objects) {
-      const o = owners.get(f) ?? 0;
+    for (let i = 0; i < objects.length; i++) {
+      const f = objects[i]!;
+      const o = owners[i]!;
       if (!f.live) {
         if (o > 0 || f.count !== 0) return false;
         continue;
