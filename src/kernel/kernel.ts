@@ -324,9 +324,12 @@ export class Kernel implements TaskWorld, EpollWorld, UnixWorld {
         }
       }
     }
-    for (const src of this.owners.list) for (const [f] of src()) add(f);
+    for (const src of this.owners.list) for (const e of src()) add(e[0]);
     if (foreign) return false;
-    const perMount = new Map<Mount, number>();
+    // Live files per mount: a kernel has a handful of mounts, so two short lists.
+    const mounts = this.vfs.allMounts();
+    const perMount: number[] = [];
+    for (let i = 0; i < mounts.length; i++) perMount.push(0);
     for (let i = 0; i < objects.length; i++) {
       const f = objects[i]!;
       const o = owners[i]!;
@@ -334,14 +337,19 @@ export class Kernel implements TaskWorld, EpollWorld, UnixWorld {
         if (o > 0 || f.count !== 0) return false;
         continue;
       }
-      perMount.set(f.mount, (perMount.get(f.mount) ?? 0) + 1);
+      // Unmounted filesystems are included through their files, as in audit().
+      const m = f.mount;
+      let j = mounts.indexOf(m);
+      if (j < 0) {
+        j = mounts.push(m) - 1;
+        perMount.push(0);
+      }
+      perMount[j]!++;
       if (f.count === Infinity) continue;
       if (f.count === 0 && this.slab.dying.has(f)) continue;
       if (f.count !== o) return false;
     }
-    // Unmounted filesystems are included through their files, as in audit().
-    for (const m of this.vfs.allMounts()) if (m.count !== (perMount.get(m) ?? 0)) return false;
-    for (const [m, n] of perMount) if (m.count !== n) return false;
+    for (let j = 0; j < mounts.length; j++) if (mounts[j]!.count !== perMount[j]) return false;
     return true;
   }
 
