@@ -9,6 +9,12 @@ interface Loc {
   lastWrite: number;
   nReads: number;
   readonly reads: number[];
+  /**
+   * For lock-like steps: the event at which each thread last acquired the location, valid
+   * where `acqGen[thread]` is the current run (created on a location's first acquire).
+   */
+  acq: number[] | null;
+  acqGen: number[] | null;
 }
 
 /**
@@ -78,8 +84,6 @@ export class RaceDetector {
   private seen = new Int32Array(4);
   /** For a release event: the same thread's last acquire of that location (else -1). */
   private readonly relAcq: number[] = [];
-  /** Per run: location * 32 + thread → the thread's last acquire of the location. */
-  private readonly lastAcq = new Map<number, number>();
   /** True while the event or pending step being examined acquires a lock-like location. */
   private acquiring = false;
 
@@ -91,7 +95,6 @@ export class RaceDetector {
   /** Forgets the previous run. */
   reset(): void {
     this.gen++;
-    this.lastAcq.clear();
     for (let t = 0; t < this.width; t++) {
       this.lastEv[t] = -1;
       this.count[t] = 0;
@@ -132,7 +135,7 @@ export class RaceDetector {
   private loc(l: number): Loc {
     let st = this.locs.get(l);
     if (st === undefined) {
-      st = { gen: this.gen, lastWrite: -1, nReads: 0, reads: [] };
+      st = { gen: this.gen, lastWrite: -1, nReads: 0, reads: [], acq: null, acqGen: null };
       this.locs.set(l, st);
     } else if (st.gen !== this.gen) {
       st.gen = this.gen;
@@ -171,12 +174,21 @@ export class RaceDetector {
     this.acquiring = false;
     this.relAcq[i] = -1;
     if (typeof acc === 'number' && acc % 2 === 1) {
-      const key = Math.floor(acc / 2) * 32 + p;
+      // Kept on the location (looked up by touch() next anyway), not in a map keyed by
+      // location and thread: that key is a heap number, hashed on every such step.
+      const st = this.loc(Math.floor(acc / 2));
       if (blocking) {
         this.acquiring = true;
-        this.lastAcq.set(key, i);
+        const acq = (st.acq ??= []);
+        const g = (st.acqGen ??= []);
+        while (acq.length <= p) {
+          acq.push(-1);
+          g.push(-1);
+        }
+        acq[p] = i;
+        g[p] = this.gen;
       } else {
-        this.relAcq[i] = this.lastAcq.get(key) ?? -1;
+        this.relAcq[i] = st.acqGen !== null && st.acqGen[p] === this.gen ? st.acq![p]! : -1;
       }
     }
     if (typeof acc === 'number') this.touch(i, p, c, prev, Math.floor(acc / 2), acc % 2 === 1, fresh, true);
