@@ -101,8 +101,10 @@ export class Engine {
    */
   checked = true;
   /**
-   * The accesses the running step has recorded so far (encoded as by `access()`), or
+   * The buffer the running step records its accesses into (encoded as by `access()`), or
    * null when nothing is recorded: plain calls and scenario setup run outside any step.
+   * Only its first entries are this step's (the buffer is reused, not truncated); after a
+   * step, read them with {@link lastAccesses}.
    */
   rec: number[] | null = null;
   /** How many accesses {@link rec} holds (its length is not kept: truncating an array frees its store). */
