@@ -308,15 +308,13 @@ export class Kernel implements TaskWorld, EpollWorld, UnixWorld {
       if (objects[f.slabIndex] === f) owners[f.slabIndex]!++;
       else foreign = true; // not this kernel's: leave it to audit()
     };
-    let seen: Fdtable | null = null;
-    let tables = null as Set<Fdtable> | null;
+    // Tables seen: a list, since a kernel has a few (one per process, shared by its threads).
+    const tables: Fdtable[] = [];
     for (const p of this.procs.values()) {
       for (const t of p.tasks) {
         const tbl = t.files;
-        // Most processes have one table: a set only when a second one turns up.
-        if (tbl === null || tbl === seen || tables?.has(tbl) === true) continue;
-        if (seen === null) seen = tbl;
-        else (tables ??= new Set([seen])).add(tbl);
+        if (tbl === null || tables.includes(tbl)) continue;
+        tables.push(tbl);
         const fdt = tbl.fdt;
         for (let fd = 0; fd < fdt.maxFds; fd++) {
           const f = fdt.fd[fd];
