@@ -48,8 +48,11 @@ export function auditCreatedKernels(): void {
   const list = created.splice(0);
   const failures: string[] = [];
   for (const [i, c] of list.entries()) {
-    if (c.exempt) continue;
     const r = c.kernel.audit();
+    // The explorer's counting pass (auditClean) must agree with audit() on every kernel
+    // the suite builds, leaking ones included.
+    if (c.kernel.auditClean() !== r.ok) failures.push(`kernel #${i + 1}: auditClean() says ${!r.ok ? 'clean' : 'not clean'}, audit() ${r.ok ? 'ok' : `not ok: ${r.problems.join('; ')}`}`);
+    if (c.exempt) continue;
     if (!r.ok) failures.push(`kernel #${i + 1}:\n    ${r.problems.join('\n    ')}`);
   }
   if (failures.length > 0) throw new Error(`reference audit failed at the end of the test:\n  ${failures.join('\n  ')}`);

@@ -4,7 +4,7 @@
  * a test that DPOR and naive DFS see the same outcomes and violation kinds.
  */
 import { describe, expect, it } from 'vitest';
-import { defineScenario, explore, Kernel, KernelError, ModelError, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, type FileOperations, type KernelPath, type RefFile, type Scenario, type Sys } from '../src/index.js';
+import { defineScenario, Engine, explore, Kernel, KernelError, ModelError, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, type FileOperations, type KernelPath, type RefFile, type Scenario, type Sys } from '../src/index.js';
 import { access, receiveFd, syscallSteps } from '../src/extend.js';
 
 function sameAsNaive(s: Scenario<unknown>): { dpor: number; dfs: number } {
@@ -232,5 +232,25 @@ describe('issue 7 reproducers: DPOR sees what naive search sees', () => {
       })());
     });
     expect(() => k.run()).toThrow(/did not declare/);
+  });
+
+  it('a step that starts a thread keeps what it recorded before and after (the analysis sees both)', () => {
+    const e = new Engine(false);
+    const a = e.register({ simName: () => 'a' });
+    const b = e.register({ simName: () => 'b' });
+    function* child(): KernelPath {
+      yield { fn: 'child', acc: access(b, 1, true) };
+    }
+    function* spawner(): KernelPath {
+      yield { fn: 'spawner', acc: [access(a, 0, true), access(b, 0, true)] };
+      e.write(a, 0);
+      e.startThread(e.spawn('T1'), child());
+      e.write(b, 0);
+    }
+    e.startThread(e.spawn('T0'), spawner());
+    e.step(0);
+    expect(e.lastAccesses).toEqual([access(a, 0, true), access(b, 0, true)]);
+    e.step(1);
+    expect(e.lastAccesses).toEqual([]);
   });
 });

@@ -15,8 +15,15 @@ export function accessesConflict(x: number, y: number): boolean {
  * @internal
  */
 export function stepsConflict(a: Step, b: Step): boolean {
-  const x = a.acc;
-  const y = b.acc;
+  return accsConflict(a.acc, b.acc);
+}
+
+/**
+ * {@link stepsConflict} on the steps' access lists (the explorer keeps an executed
+ * event's accesses, not a Step object per event).
+ * @internal
+ */
+export function accsConflict(x: number | readonly number[], y: number | readonly number[]): boolean {
   if (typeof x === 'number') {
     if (typeof y === 'number') return accessesConflict(x, y);
     for (let j = 0; j < y.length; j++) if (accessesConflict(x, y[j]!)) return true;

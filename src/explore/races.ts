@@ -1,6 +1,6 @@
 import type { Engine } from '../sim/engine.js';
 import type { Step } from '../sim/step.js';
-import { stepsConflict } from './conflict.js';
+import { accsConflict } from './conflict.js';
 import { bit, lowest, MAX_THREADS } from './masks.js';
 
 /** Per-run state of one memory location: the last write and the reads since. */
@@ -9,6 +9,21 @@ interface Loc {
   lastWrite: number;
   nReads: number;
   readonly reads: number[];
+  /**
+   * For lock-like steps: the event at which each thread last acquired the location, valid
+   * where `acqGen[thread]` is the current run (created on a location's first acquire).
+   */
+  acq: number[] | null;
+  acqGen: number[] | null;
+}
+
+/**
+ * `c := prev` (zeros for null). A loop: clocks are a few threads wide, where the
+ * `set`/`fill` builtins cost more than the copy.
+ */
+function copyClock(c: Int32Array, prev: Int32Array | null, w: number): void {
+  if (prev !== null) for (let t = 0; t < w; t++) c[t] = prev[t]!;
+  else for (let t = 0; t < w; t++) c[t] = 0;
 }
 
 /**
@@ -54,20 +69,21 @@ export class RaceDetector {
   private readonly evTid: number[] = [];
   private readonly evLocal: number[] = [];
   private readonly clocks: Int32Array[] = [];
-  private readonly lastEv = new Int32Array(MAX_THREADS);
-  private readonly count = new Int32Array(MAX_THREADS);
-  private readonly spawnEv = new Int32Array(MAX_THREADS);
+  // Per-thread arrays are `width` long and grow with it: a search is made per explore()
+  // call, and V8 keeps a typed array of more than 64 bytes off the heap, which costs an
+  // ArrayBuffer allocation and finalisation each.
+  private lastEv = new Int32Array(4);
+  private count = new Int32Array(4);
+  private spawnEv = new Int32Array(4);
   private readonly locs = new Map<number, Loc>();
   private gen = 0;
   private scratch = new Int32Array(4);
-  private readonly firstLocal = new Int32Array(MAX_THREADS).fill(-1);
-  private cand = new Int32Array(64);
+  private firstLocal = new Int32Array(4).fill(-1);
+  private cand = new Int32Array(16);
   private nCand = 0;
-  private readonly seen = new Int32Array(MAX_THREADS);
+  private seen = new Int32Array(4);
   /** For a release event: the same thread's last acquire of that location (else -1). */
   private readonly relAcq: number[] = [];
-  /** Per run: location * 32 + thread → the thread's last acquire of the location. */
-  private readonly lastAcq = new Map<number, number>();
   /** True while the event or pending step being examined acquires a lock-like location. */
   private acquiring = false;
 
@@ -79,10 +95,11 @@ export class RaceDetector {
   /** Forgets the previous run. */
   reset(): void {
     this.gen++;
-    this.lastAcq.clear();
-    this.lastEv.fill(-1);
-    this.count.fill(0);
-    this.spawnEv.fill(-1);
+    for (let t = 0; t < this.width; t++) {
+      this.lastEv[t] = -1;
+      this.count[t] = 0;
+      this.spawnEv[t] = -1;
+    }
   }
 
   /** Threads `from..len-1` appeared; `spawner` is the event that started them (-1: setup). */
@@ -102,13 +119,23 @@ export class RaceDetector {
       this.clocks[k] = c;
     }
     this.scratch = new Int32Array(nw);
+    const grow = (a: Int32Array, fill: number): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(nw).fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.lastEv = grow(this.lastEv, -1);
+    this.count = grow(this.count, 0);
+    this.spawnEv = grow(this.spawnEv, -1);
+    this.firstLocal = new Int32Array(nw).fill(-1);
+    this.seen = new Int32Array(nw);
     this.width = nw;
   }
 
   private loc(l: number): Loc {
     let st = this.locs.get(l);
     if (st === undefined) {
-      st = { gen: this.gen, lastWrite: -1, nReads: 0, reads: [] };
+      st = { gen: this.gen, lastWrite: -1, nReads: 0, reads: [], acq: null, acqGen: null };
       this.locs.set(l, st);
     } else if (st.gen !== this.gen) {
       st.gen = this.gen;
@@ -127,34 +154,41 @@ export class RaceDetector {
   }
 
   /**
-   * Computes event i (thread p, step s): its vector clock, the location state, and —
-   * when fresh — its direct races.
+   * Computes event i (thread p; its accesses `acc`, and whether its step had a blocker):
+   * its vector clock, the location state, and — when fresh — its direct races.
    */
-  event(i: number, p: number, s: Step, fresh: boolean): void {
+  event(i: number, p: number, acc: number | readonly number[], blocking: boolean, fresh: boolean): void {
     const w = this.width;
     let c = this.clocks[i];
     if (c === undefined || c.length !== w) this.clocks[i] = c = new Int32Array(w);
     const prev = this.baseClock(p);
-    if (prev !== null) c.set(prev);
-    else c.fill(0);
+    copyClock(c, prev, this.width);
     const lp = this.count[p]!;
     c[p] = lp + 1;
     this.evTid[i] = p;
     this.evLocal[i] = lp;
     this.nCand = 0;
-    const acc = s.acc;
     // Lock-like steps: an acquire blocks and writes one location; a release writes it
     // without blocking. A release never races with the next acquire (the waiter cannot
     // go first); the acquire races with the releaser's own acquire instead.
     this.acquiring = false;
     this.relAcq[i] = -1;
     if (typeof acc === 'number' && acc % 2 === 1) {
-      const key = Math.floor(acc / 2) * 32 + p;
-      if (s.blocker !== undefined) {
+      // Kept on the location (looked up by touch() next anyway), not in a map keyed by
+      // location and thread: that key is a heap number, hashed on every such step.
+      const st = this.loc(Math.floor(acc / 2));
+      if (blocking) {
         this.acquiring = true;
-        this.lastAcq.set(key, i);
+        const acq = (st.acq ??= []);
+        const g = (st.acqGen ??= []);
+        while (acq.length <= p) {
+          acq.push(-1);
+          g.push(-1);
+        }
+        acq[p] = i;
+        g[p] = this.gen;
       } else {
-        this.relAcq[i] = this.lastAcq.get(key) ?? -1;
+        this.relAcq[i] = st.acqGen !== null && st.acqGen[p] === this.gen ? st.acq![p]! : -1;
       }
     }
     if (typeof acc === 'number') this.touch(i, p, c, prev, Math.floor(acc / 2), acc % 2 === 1, fresh, true);
@@ -266,11 +300,11 @@ export class RaceDetector {
   }
 
   /**
-   * After event i of thread p (step s): records enabledness flips as writes of the
+   * After event i of thread p (accesses `acc`): records enabledness flips as writes of the
    * flipped threads' virtual locations, then checks the races of every blocked thread's
    * pending step that the event may have changed.
    */
-  afterEvent(engine: Engine, i: number, p: number, s: Step, flips: number, enabledNow: number): void {
+  afterEvent(engine: Engine, i: number, p: number, acc: number | readonly number[], flips: number, enabledNow: number): void {
     let f = flips;
     const en = this.host.enabledAt[i]!;
     while (f !== 0) {
@@ -288,7 +322,7 @@ export class RaceDetector {
       if ((enabledNow & bit(q)) !== 0) continue;
       const pq = ts[q]!.pending;
       if (pq === null) continue;
-      if (q !== p && (flips & bit(q)) === 0 && !stepsConflict(s, pq)) continue;
+      if (q !== p && (flips & bit(q)) === 0 && !accsConflict(acc, pq.acc)) continue;
       this.pendingRaces(i + 1, q, pq);
     }
   }
@@ -297,8 +331,7 @@ export class RaceDetector {
   private pendingRaces(at: number, q: number, s: Step): void {
     const c = this.scratch;
     const prev = this.baseClock(q);
-    if (prev !== null) c.set(prev);
-    else c.fill(0);
+    copyClock(c, prev, this.width);
     c[q] = this.count[q]! + 1;
     this.nCand = 0;
     const acc = s.acc;

@@ -1,23 +1,26 @@
 import type { Engine } from '../sim/engine.js';
-import type { Step } from '../sim/step.js';
-import { stepsConflict } from './conflict.js';
+import { accsConflict } from './conflict.js';
 import { bit, lowest, MAX_THREADS, popcount } from './masks.js';
 import { RaceDetector } from './races.js';
 import type { Shard } from './options.js';
 import { reportDeadlock, reportStepLimit } from './report.js';
 import type { RunWorld, WorldSource } from './world.js';
 
-/** The executed step as the race analysis sees it: declared accesses ∪ recorded ones. */
-function withRecorded(s: Step, declared: number | readonly number[], rec: readonly number[]): Step {
+/**
+ * The executed event's accesses as the race analysis sees them: the declaration ∪ the
+ * recorded accesses (`rec[0..n)`). The declaration itself when it covers them, which it
+ * does whenever checked mode could have passed, so the common case allocates nothing.
+ */
+function withRecorded(declared: number | readonly number[], rec: readonly number[], n: number): number | readonly number[] {
   let extra: number[] | null = null;
-  for (let k = 0; k < rec.length; k++) {
+  for (let k = 0; k < n; k++) {
     const a = rec[k]!;
     const w = a % 2 === 0 ? a + 1 : a; // the write of the same location covers a read
     if (typeof declared === 'number' ? declared === a || declared === w : declared.includes(a) || declared.includes(w)) continue;
     (extra ??= []).push(a);
   }
-  if (extra === null) return { fn: s.fn, acc: declared, blocker: s.blocker };
-  return { fn: s.fn, acc: typeof declared === 'number' ? [declared, ...extra] : [...declared, ...extra], blocker: s.blocker };
+  if (extra === null) return declared;
+  return typeof declared === 'number' ? [declared, ...extra] : [...declared, ...extra];
 }
 
 /**
@@ -213,7 +216,9 @@ export class TreeSearch {
     if (dpor) this.hb.reset();
     let known = this.checkThreads(engine, 0, -1);
     let i = 0;
-    let prevStep: Step | null = null;
+    // The previous event's accesses (declared ∪ recorded), kept rather than its Step:
+    // a dynamic declaration would be re-evaluated in the state after the event.
+    let prevAcc: number | readonly number[] = [];
     let prevTid = -1;
     let nextSleep = 0;
     let end: TreeEnd;
@@ -228,13 +233,13 @@ export class TreeSearch {
         const flips = (before ^ mask) & ~bit(prevTid) & ((1 << this.threadsAt[i - 1]!) - 1);
         nextSleep = 0;
         if (dpor) {
-          this.hb.afterEvent(engine, i - 1, prevTid, prevStep!, flips, mask);
+          this.hb.afterEvent(engine, i - 1, prevTid, prevAcc, flips, mask);
           let s = (this.sleepAt[i - 1]! | this.doneAt[i - 1]!) & ~bit(prevTid);
           while (s !== 0) {
             const q = lowest(s);
             s &= s - 1;
             const pq = engine.threads[q]!.pending;
-            if (pq !== null && (flips & bit(q)) === 0 && !stepsConflict(prevStep!, pq)) nextSleep |= bit(q);
+            if (pq !== null && (flips & bit(q)) === 0 && !accsConflict(prevAcc, pq.acc)) nextSleep |= bit(q);
           }
         }
       }
@@ -306,10 +311,10 @@ export class TreeSearch {
       engine.step(p, declared);
       // The event's accesses: what the step declared when it began, plus anything it
       // recorded beyond that (only possible with checked mode off, e.g. in benchmarks).
-      const step = withRecorded(pending, declared, engine.lastAccesses);
-      this.accs[i] = step.acc;
-      if (dpor) this.hb.event(i, p, step, i >= j);
-      prevStep = step;
+      const acc = withRecorded(declared, engine.recorded, engine.recordedCount);
+      this.accs[i] = acc;
+      if (dpor) this.hb.event(i, p, acc, pending.blocker !== undefined, i >= j);
+      prevAcc = acc;
       prevTid = p;
       i++;
     }

@@ -43,16 +43,20 @@ export interface WorldSource {
  * @internal
  */
 export function defaultOutcome(engine: Engine): string {
-  const parts: string[] = [];
-  for (const t of engine.threads) {
+  // Built by concatenation, not an array and join(): one label per explored run.
+  let out = '[';
+  const ts = engine.threads;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
+    if (i > 0) out += ',';
     if (t.error !== undefined) {
       const e = t.error;
-      parts.push(KernelError.is(e) ? `{"error":"${e.code}"}` : `{"threw":${JSON.stringify(e instanceof Error ? e.message : String(e))}}`);
+      out += KernelError.is(e) ? `{"error":"${e.code}"}` : `{"threw":${JSON.stringify(e instanceof Error ? e.message : String(e))}}`;
     } else {
-      parts.push(safeJson(t.result));
+      out += safeJson(t.result);
     }
   }
-  return `[${parts.join(',')}]`;
+  return out + ']';
 }
 
 function safeJson(v: unknown): string {
@@ -125,8 +129,9 @@ export function scenarioSource<C>(scenario: Scenario<C>, policy: KernelPolicy, c
               E.stackTraceLimit = limit;
             }
           }
-          const audit = k.audit();
-          if (!audit.ok) addViolation(engine, 'leak', `kernel.audit(): ${audit.problems.join('; ')}`, 'audit', auditObject(audit.problems[0]!));
+          // The counting pass first: the named report (strings for every owner) only for a failure.
+          const audit = k.auditClean() ? null : k.audit();
+          if (audit !== null && !audit.ok) addViolation(engine, 'leak', `kernel.audit(): ${audit.problems.join('; ')}`, 'audit', auditObject(audit.problems[0]!));
           return scenario.outcome !== undefined ? scenario.outcome(k, ctx) : defaultOutcome(engine);
         },
       };

@@ -11,6 +11,10 @@ export type Bitmap = number[];
 
 /** A zeroed bitmap of `words` words. @internal */
 export function newBitmap(words: number): Bitmap {
+  // A default table's bitmaps (64 fds: two words, and one of full_fds_bits) as literals:
+  // packed from the start, and made for every process of every explored run.
+  if (words === 1) return [0];
+  if (words === 2) return [0, 0];
   const b = new Array<number>(words);
   for (let i = 0; i < words; i++) b[i] = 0;
   return b;

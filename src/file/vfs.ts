@@ -270,14 +270,22 @@ export class Vfs {
    */
   private walk(path: string): { path: string; dir: string; last: string | null; trailingSlash: boolean } {
     if (path.charCodeAt(0) !== 47) throw new KernelError('ENOENT', 'lookup', `not an absolute path: ${path}`);
-    const comps = path.split('/').filter((c) => c !== '');
     const trailingSlash = path.length > 1 && path.endsWith('/');
     let dir = '/';
-    for (let i = 0; i < comps.length; i++) {
-      const c = comps[i]!;
+    // Components scanned in place (no split and filter per open: setup opens in every
+    // explored run); empty components (`//`) are skipped, as split-and-filter did.
+    const n = path.length;
+    let at = 1;
+    while (at < n && path.charCodeAt(at) === 47) at++;
+    while (at < n) {
+      let end = path.indexOf('/', at);
+      if (end < 0) end = n;
+      const c = path.slice(at, end);
+      at = end;
+      while (at < n && path.charCodeAt(at) === 47) at++;
       const cur = this.node(dir);
       if (cur === undefined || cur.kind !== 'dir') throw new KernelError('ENOTDIR', 'lookup', path);
-      const isLast = i === comps.length - 1;
+      const isLast = at >= n;
       if (c === '.' || c === '..') {
         if (c === '..') dir = dirname(dir);
         if (isLast) return { path: dir, dir, last: null, trailingSlash };

@@ -101,10 +101,14 @@ export class Engine {
    */
   checked = true;
   /**
-   * The accesses the running step has recorded so far (encoded as by `access()`), or
+   * The buffer the running step records its accesses into (encoded as by `access()`), or
    * null when nothing is recorded: plain calls and scenario setup run outside any step.
+   * Only its first entries are this step's (the buffer is reused, not truncated); after a
+   * step, read them with {@link lastAccesses}.
    */
   rec: number[] | null = null;
+  /** How many accesses {@link rec} holds (its length is not kept: truncating an array frees its store). */
+  private recN = 0;
   private readonly objs: Traceable[] = [];
   private readonly ranges: Array<(i: number) => Traceable | undefined> = [];
   private currentFn = '';
@@ -209,8 +213,10 @@ export class Engine {
   }
 
   private record(r: number[], a: number): void {
-    for (let i = r.length - 1; i >= 0; i--) if (r[i] === a) return;
-    r.push(a);
+    const n = this.recN;
+    for (let i = n - 1; i >= 0; i--) if (r[i] === a) return;
+    r[n] = a;
+    this.recN = n + 1;
     if (this.checked) this.checkAccess(a);
   }
 
@@ -240,7 +246,21 @@ export class Engine {
 
   /** The accesses the last step recorded (valid until the next step). */
   get lastAccesses(): readonly number[] {
+    return this.recBuf.slice(0, this.recN);
+  }
+
+  /**
+   * The buffer of the last step's recorded accesses, valid up to {@link recordedCount}
+   * and until the next step: {@link lastAccesses} without the copy, for the explorer.
+   * @internal
+   */
+  get recorded(): readonly number[] {
     return this.recBuf;
+  }
+
+  /** @internal How many accesses of {@link recorded} the last step recorded. */
+  get recordedCount(): number {
+    return this.recN;
   }
 
   /** Creates a thread with no body yet. */
@@ -341,10 +361,9 @@ export class Engine {
     if (this.tracing) touched = this.touched(s);
     const prev = this.current;
     this.current = t;
-    const rec = this.recBuf;
-    rec.length = 0;
     if (this.checked) this.declaredAcc = declared ?? s.acc;
-    this.rec = rec;
+    this.rec = this.recBuf;
+    this.recN = 0;
     this.declared = s;
     t.afterSyscall = false;
     try {
@@ -365,16 +384,20 @@ export class Engine {
   startThread(t: SimThread, gen: Generator<Step, unknown, unknown>): void {
     const prev = this.current;
     const prevRec = this.rec;
+    const prevN = this.recN;
     const prevDecl = this.declared;
     this.current = t;
     // Until its first yield a body runs at no scheduled point: it must touch nothing shared.
+    // (Its own buffer: a step that starts a thread keeps what it recorded.)
     this.rec = [];
+    this.recN = 0;
     this.declared = null;
     const prevAcc = this.declaredAcc;
     try {
       t.start(gen);
     } finally {
       this.rec = prevRec;
+      this.recN = prevN;
       this.declared = prevDecl;
       this.declaredAcc = prevAcc;
       this.current = prev;

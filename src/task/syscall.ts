@@ -27,9 +27,23 @@ export function plainSyscall<T>(t: Task, body: () => T): T {
   }
 }
 
+/** Object.prototype.__lookupGetter__, called on the step (which may have no prototype). */
+const lookupGetter = (Object.prototype as unknown as { __lookupGetter__(this: object, k: string): unknown }).__lookupGetter__;
+
+/**
+ * True if `step.acc` is computed by a getter (a dynamic declaration). Asked with
+ * `__lookupGetter__`, which allocates nothing (getOwnPropertyDescriptor makes an object
+ * per call: once per system call) and also finds a getter a step class has on its
+ * prototype.
+ */
+function accIsGetter(step: Step): boolean {
+  return lookupGetter.call(step, 'acc') !== undefined;
+}
+
+
 /** `step` with one more declared access; a dynamic declaration stays dynamic. */
 function withAccess(step: Step, extra: number): Step {
-  if (Object.getOwnPropertyDescriptor(step, 'acc')?.get === undefined) {
+  if (!accIsGetter(step)) {
     const a = step.acc;
     return { fn: step.fn, acc: typeof a === 'number' ? [a, extra] : [...a, extra], blocker: step.blocker };
   }
@@ -59,7 +73,7 @@ export function* syscallSteps<T>(t: Task, body: KernelPath<T>): KernelPath<T> {
   // (de_thread()) may kill it; so the first step also declares a read of the thread
   // group's signal state — which de_thread() writes — and the thread counts as inside
   // the kernel only once that step has run.
-  let r = body.next();
+  const r = body.next();
   if (r.done) return r.value;
   const first = r.value;
   const signal = access(t.process.simId, 0, false);
@@ -68,21 +82,12 @@ export function* syscallSteps<T>(t: Task, body: KernelPath<T>): KernelPath<T> {
   // Killed by a sibling's exec while in user space: the thread never enters the kernel.
   if (t.sim.killed) throw THREAD_EXIT;
   t.sim.inKernel++;
-  let open = true;
   try {
-    r = body.next();
-    while (!r.done) {
-      yield r.value;
-      r = body.next();
-    }
-    open = false;
-    return r.value;
-  } catch (e) {
-    open = false;
-    throw e;
+    // The rest of the (started) body. yield* hands the body's own results through (no
+    // result object per level and step) and, when this path is unwound from outside (a
+    // plain call that would block), forwards return() so the body cleans up first.
+    return yield* body;
   } finally {
-    // Unwound from outside (a plain call that would block): let the body clean up too.
-    if (open) for (let u = body.return(undefined as T); !u.done; u = body.next()) yield u.value;
     if (t.taskWork.length > 0) yield* runTaskWorkSteps(t);
     t.sim.inKernel--;
     t.sim.afterSyscall = true;

@@ -76,5 +76,7 @@ export function quiescentInvariants(k: Kernel): string[] {
   }
   const a = k.audit();
   if (!a.ok) bad.push(...a.problems.map((p) => `audit: ${p}`));
+  // The explorer's counting pass against the named audit (they must agree on every state).
+  if (k.auditClean() !== a.ok) bad.push(`audit: auditClean() says ${a.ok ? 'not clean' : 'clean'}, audit() ${a.ok ? 'ok' : 'not ok'}`);
   return bad;
 }

@@ -92,7 +92,8 @@ export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
     name: 'pidfd',
     install(k: Kernel): PidfdApi {
       const listeners: SeccompListener[] = [];
-      k.owners.add(() => listenersHeldFiles(listeners));
+      // No generator per audit while there is no listener (the explorer audits every run).
+      k.owners.add(() => (listeners.length === 0 ? NO_FILES : listenersHeldFiles(listeners)));
       const listenerOf = (owner: Process | Task, fd: number): SeccompListener => {
         checkSameWorld(k, owner, 'listener owner');
         checkNumbers('ioctl', 'fd', fd);
@@ -166,6 +167,8 @@ export const PIDFD_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = Object.freeze([
   { name: 'pidfd_open', method: 'pidfdOpen', args: ['pid', 'int'], call: (sys: Sys, a: readonly unknown[], api: PidfdApi) => api.on(sys).pidfdOpen(a[0] as number, (a[1] as number) & 0) },
   { name: 'pidfd_getfd', method: 'pidfdGetfd', args: ['fd', 'fd'], call: (sys: Sys, a: readonly unknown[], api: PidfdApi) => api.on(sys).pidfdGetfd(a[0] as number, a[1] as number, 0) },
 ] satisfies SyscallSpec<PidfdApi>[]);
+const NO_FILES: readonly (readonly [RefFile, string])[] = Object.freeze([]);
+
 // Module-level, not a generator closure per kernel (docs/architecture.md, "Generator closures").
 function* listenersHeldFiles(listeners: readonly SeccompListener[]): Generator<readonly [RefFile, string]> {
   for (const l of listeners) yield* l.heldFiles();
