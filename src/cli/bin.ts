@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { main } from './main.js';
 import { WORKER_ARG, workerMain, type ShardJob } from './parallel.js';
 
-// `node:worker_threads` costs a few milliseconds to load, so only a thread started by
-// `explore --workers` (marked by WORKER_ARG in its argv) loads it here.
+// Only `explore --workers` needs `node:worker_threads`, so every other command starts
+// without loading it: a thread that command starts is marked by WORKER_ARG in its argv.
 const thread = process.argv[2] === WORKER_ARG ? await import('node:worker_threads') : undefined;
 if (thread !== undefined && !thread.isMainThread) {
   // A worker thread of `explore --workers`: run the shards the main thread hands out.
