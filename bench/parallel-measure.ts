@@ -5,11 +5,10 @@
  * the workers' entry point.
  */
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { defineScenario, exploreShard, mergeResults, type KernelPath, type Scenario, type ShardResult } from '../src/index.js';
 import { access } from '../src/extend.js';
-import { POOL_V8_FLAGS, runShardPool, servePool, SHARDS_PER_WORKER } from '../src/cli/shard-pool.js';
+import { runShardPool, servePool, SHARDS_PER_WORKER } from '../src/cli/shard-pool.js';
 
 /** One thread's `k` non-atomic increments of the counter at engine object `id`. */
 function* incrementer(id: number, ctx: { c: number }, k: number): KernelPath<void> {
@@ -59,8 +58,6 @@ async function inWorkers(n: number, k: number, workers: number, busy: number[]):
 
 async function measure(): Promise<void> {
   const [n, k] = [Number(process.argv[2] ?? 6), Number(process.argv[3] ?? 1)];
-  // As `explore --workers` does; the one-worker searches run with it too.
-  setFlagsFromString(POOL_V8_FLAGS);
   const time = async (count: number) => {
     const busy: number[] = [];
     const t0 = performance.now();

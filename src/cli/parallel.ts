@@ -4,7 +4,7 @@ import { flag, int, maxWords, RunError, str, UsageError, type Args, type OptionS
 import { type CommandResult, searchOptions } from './commands.js';
 import { loadScenario } from './load.js';
 import { parsePolicy } from './policy-arg.js';
-import { POOL_V8_FLAGS, runShardPool, servePool, SHARDS_PER_WORKER } from './shard-pool.js';
+import { runShardPool, servePool, SHARDS_PER_WORKER } from './shard-pool.js';
 
 /*
  * Sharded exploration from the command line: `--shard i/n` runs one part and prints it
@@ -68,7 +68,7 @@ export async function workersCommand(args: Args, s: Scenario<unknown>, workerUrl
   maxWords(args, 1);
   checkExclusive(args);
   // Loaded here rather than at the top: only this command needs them (CLI start-up time).
-  const [{ availableParallelism }, { Worker }, { setFlagsFromString }] = await Promise.all([import('node:os'), import('node:worker_threads'), import('node:v8')]);
+  const [{ availableParallelism }, { Worker }] = await Promise.all([import('node:os'), import('node:worker_threads')]);
   const n = int(args, 'workers');
   const max = 4 * availableParallelism();
   if (n === undefined || n < 1 || n > max) throw new UsageError(`--workers needs a count from 1 to ${max}`);
@@ -80,7 +80,6 @@ export async function workersCommand(args: Args, s: Scenario<unknown>, workerUrl
   const job: ShardJob = { word, cwd: process.cwd(), options, count };
   // An eval'd bootstrap that imports the CLI entry. Run from source (a .ts URL), it first
   // registers tsx in the worker: loader hooks are per thread.
-  setFlagsFromString(POOL_V8_FLAGS);
   const href = JSON.stringify(workerUrl.href);
   const boot = workerUrl.pathname.endsWith('.ts') ? `import('tsx/esm/api').then((m) => m.register()).then(() => import(${href}))` : `import(${href})`;
   const workers = Array.from({ length: n }, () => new Worker(boot, { eval: true, workerData: job, execArgv: process.execArgv, argv: [WORKER_ARG] }));

@@ -9,17 +9,6 @@ import type { ShardResult } from '../index.js';
  */
 export const SHARDS_PER_WORKER = 4;
 
-/**
- * V8 flags for a process about to run CPU-bound worker threads, set with
- * `v8.setFlagsFromString` before the workers start (a worker's `execArgv` refuses V8
- * flags). The search's garbage dies young, so every worker scavenges its 1 MB new space
- * hundreds of times a second; V8 splits each scavenge among helper threads, and with
- * every core busy with a worker the helpers' hand-offs cost the workers ~10 % of their
- * CPU time (two workers, each the whole counter-6x1 search: 3.4 s each instead of 3.0).
- * Scavenging on the worker's own thread keeps each worker at its single-thread speed.
- */
-export const POOL_V8_FLAGS = '--no-parallel-scavenge';
-
 /** What a pool worker posts back: a shard's result, or why it could not run it. */
 export type PoolReply = ShardResult | { readonly error: string };
 
