@@ -43,23 +43,35 @@ export function counters(n: number, k: number): Scenario<{ c: number }> {
 
 interface Job { n: number; k: number; count: number }
 
-/** `workers` worker threads sharing the shards of one search as `explore --workers` does. */
-async function inWorkers(n: number, k: number, workers: number): Promise<ShardResult[]> {
+/**
+ * `workers` worker threads sharing the shards of one search as `explore --workers` does;
+ * `busy` gets each worker's time inside its shards (their `elapsedMs`).
+ */
+async function inWorkers(n: number, k: number, workers: number, busy: number[]): Promise<ShardResult[]> {
   const count = workers === 1 ? 1 : workers * SHARDS_PER_WORKER;
   const ws = Array.from({ length: workers }, () => new Worker(new URL(import.meta.url), { workerData: { n, k, count } satisfies Job }));
-  return runShardPool(ws, count);
+  busy.push(...ws.map(() => 0));
+  return runShardPool(ws, count, (w, r) => {
+    busy[w]! += r.elapsedMs;
+  });
 }
 
 async function measure(): Promise<void> {
   const [n, k] = [Number(process.argv[2] ?? 6), Number(process.argv[3] ?? 1)];
   const time = async (count: number) => {
+    const busy: number[] = [];
     const t0 = performance.now();
-    const parts = await inWorkers(n, k, count);
-    return { ms: performance.now() - t0, merged: mergeResults(parts) };
+    const parts = await inWorkers(n, k, count, busy);
+    return { ms: performance.now() - t0, merged: mergeResults(parts), busy };
   };
   await time(1); // warm the file cache and the JIT of the main thread
   const one: number[] = [];
   const two: number[] = [];
+  // Of the two-worker searches: the time one worker sat idle at the end while the other
+  // finished its last shard, and the time outside any shard (thread start, module load,
+  // messages), both as a fraction of the search.
+  const tail: number[] = [];
+  const outside: number[] = [];
   let a = (await time(1)).merged;
   let b = (await time(2)).merged;
   // Five alternating pairs: this VM's neighbours move single timings by ±20 %, and the two
@@ -69,6 +81,8 @@ async function measure(): Promise<void> {
     const y = await time(2);
     one.push(x.ms);
     two.push(y.ms);
+    tail.push((Math.max(...y.busy) - Math.min(...y.busy)) / y.ms);
+    outside.push((y.ms - Math.max(...y.busy)) / y.ms);
     a = x.merged;
     b = y.merged;
   }
@@ -76,7 +90,7 @@ async function measure(): Promise<void> {
     && JSON.stringify(a.violations.map((v) => v.kind)) === JSON.stringify(b.violations.map((v) => v.kind));
   const med = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1]!;
   const ratios = one.map((x, i) => x / two[i]!);
-  console.log(JSON.stringify({ n, k, runs1: a.runs, runs2: b.runs, ms1: med(one), ms2: med(two), ratio: med(ratios), ratios, same, cores: availableParallelism() }));
+  console.log(JSON.stringify({ n, k, runs1: a.runs, runs2: b.runs, ms1: med(one), ms2: med(two), ratio: med(ratios), ratios, tail: med(tail), outside: med(outside), same, cores: availableParallelism() }));
 }
 
 if (isMainThread && process.argv[2] === 'count') {

@@ -31,9 +31,9 @@ function lastJson(cmd: string, args: string[]): unknown {
   return JSON.parse(lines[lines.length - 1]!);
 }
 
-function wall(cmd: string, args: string[]): number {
+function wall(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env });
   const ms = performance.now() - t0;
   if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
   return ms;
@@ -50,7 +50,7 @@ export async function runReliability(): Promise<void> {
       outfile: bundle, tsconfig: join(root, 'tsconfig.json'), logLevel: 'warning',
     });
     const load = loadavg()[0]!;
-    const p = lastJson(process.execPath, [bundle, '6', '1']) as { runs1: number; runs2: number; ms1: number; ms2: number; ratio: number; ratios: number[]; same: boolean; cores: number };
+    const p = lastJson(process.execPath, [bundle, '6', '1']) as { runs1: number; runs2: number; ms1: number; ms2: number; ratio: number; ratios: number[]; tail: number; outside: number; same: boolean; cores: number };
     if (!p.same) throw new Error('parallel bench: the merged result differs from the single-worker result');
     figures.push({
       name: 'explore.parallel.speedup-2-workers',
@@ -59,7 +59,7 @@ export async function runReliability(): Promise<void> {
       baseline: p.ms1,
       ratio: p.ratio,
       target: '>= 1.7',
-      note: `counter-6x1 exhaustive DPOR, ${p.runs1} runs in 1 worker (median ${Math.round(p.ms1)} ms) vs ${p.runs2} runs in 2 sharing 8 shards (median ${Math.round(p.ms2)} ms), merged result equal; median of 5 alternating pairs' ratios (${p.ratios.map((r) => r.toFixed(2)).join(', ')}); ${p.cores} cores, load average ${load.toFixed(1)} when started`,
+      note: `counter-6x1 exhaustive DPOR, ${p.runs1} runs in 1 worker (median ${Math.round(p.ms1)} ms) vs ${p.runs2} runs in 2 sharing 8 shards (median ${Math.round(p.ms2)} ms), merged result equal; median of 5 alternating pairs' ratios (${p.ratios.map((r) => r.toFixed(2)).join(', ')}); with 2 workers, one idles at the end ${(p.tail * 100).toFixed(1)} % of the search and ${(p.outside * 100).toFixed(1)} % is outside any shard (medians); ${p.cores} cores, load average ${load.toFixed(1)} when started`,
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -92,7 +92,23 @@ export async function runReliability(): Promise<void> {
     }
     const a = median(ours);
     const b = median(node);
-    figures.push({ name: 'cli.cold.ratio-vs-node', value: a / b, unit: 'x', baseline: b, ratio: a / b, target: '<= 1.5', note: `median of 15: fdlab ${a.toFixed(1)} ms, node -e 0 ${b.toFixed(1)} ms (dist/cli.js)` });
+    // NODE_EXTRA_CA_CERTS makes every node process parse that certificate file before it runs
+    // any JavaScript (~40 ms for a 144-certificate bundle), which enlarges both sides alike and
+    // so lowers the ratio: the note gives the ratio without it too.
+    let bare = '';
+    if (process.env['NODE_EXTRA_CA_CERTS'] !== undefined) {
+      const env = { ...process.env };
+      delete env['NODE_EXTRA_CA_CERTS'];
+      const ours2: number[] = [];
+      const node2: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        ours2.push(wall(process.execPath, args, env));
+        node2.push(wall(process.execPath, ['-e', '0'], env));
+      }
+      const [a2, b2] = [median(ours2), median(node2)];
+      bare = `; NODE_EXTRA_CA_CERTS is set (node parses it at start): without it ${(a2 / b2).toFixed(2)}× (fdlab ${a2.toFixed(1)} ms, node -e 0 ${b2.toFixed(1)} ms)`;
+    }
+    figures.push({ name: 'cli.cold.ratio-vs-node', value: a / b, unit: 'x', baseline: b, ratio: a / b, target: '<= 1.5', note: `median of 15: fdlab ${a.toFixed(1)} ms, node -e 0 ${b.toFixed(1)} ms (dist/cli.js)${bare}` });
   } else {
     console.log('cli.cold.ratio-vs-node skipped: run `npm run build` first');
   }

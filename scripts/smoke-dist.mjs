@@ -81,6 +81,9 @@ for (const [name, target] of Object.entries(pkg.bin ?? {})) {
   check(text.startsWith('#!/usr/bin/env node\n'), `${name} -> ${target} exists and starts with a node shebang`);
   const parsed = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8' });
   check(parsed.status === 0, `${name} -> ${target} parses${parsed.status === 0 ? '' : `: ${parsed.stderr}`}`);
+  // Start-up time: only `explore --workers` loads these (dynamic import), not every command.
+  const eager = [...text.matchAll(/^import [^;]*from ['"](?:node:)?(worker_threads|os)['"]/gm)].map((m) => m[1]);
+  check(eager.length === 0, `${name} -> ${target} does not import ${eager.join(', ') || 'worker_threads or os'} at the top level`);
 }
 
 // The tarball as a user meets it: packed, installed into scratch ESM and CJS projects, imported
@@ -134,6 +137,15 @@ console.log('consumers:');
       // reported below
     }
     check(cli.status === 1 && verdict === 'violation', `bin: fdlab explore ./race.js → exit ${cli.status}, verdict ${verdict || cli.stderr.trim()}`);
+    // Worker threads start the installed bin again, marked as workers (src/cli/bin.ts).
+    const par = spawnSync(process.execPath, [join(dir, 'node_modules/.bin/fdlab'), 'explore', 'pidfd-getfd-fpos', '--policy', 'before', '--workers', '2', '--json'], { cwd: dir, encoding: 'utf8' });
+    let shards = 0;
+    try {
+      shards = JSON.parse(par.stdout).shards;
+    } catch {
+      // reported below
+    }
+    check(par.status === 1 && shards === 8, `bin: fdlab explore pidfd-getfd-fpos --workers 2 → exit ${par.status}, ${shards || par.stderr.trim()} shards`);
     typeCheckConsumers(scratch);
   } finally {
     rmSync(scratch, { recursive: true, force: true });

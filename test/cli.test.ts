@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { progressLine } from '../src/cli/commands.js';
 import { main } from '../src/cli/main.js';
+import { WORKER_ARG } from '../src/cli/parallel.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const FIX = 'test/fixtures';
@@ -304,6 +305,14 @@ describe('fdlab usage errors', () => {
     expect(two.exhaustive).toBe(one.exhaustive);
     expect(two.outcomes.map((o) => o.outcome).sort()).toEqual(one.outcomes.map((o) => o.outcome).sort());
     expect(two.violations.map((v) => v.kind)).toEqual(one.violations.map((v) => v.kind));
+  });
+
+  it('the worker-thread marker on the main thread is not a way into worker mode: it is an unknown command', () => {
+    // bin.ts loads node:worker_threads only for a thread marked by WORKER_ARG, and then
+    // still asks isMainThread; on the main thread the marker falls through to main().
+    const r = fdlab(WORKER_ARG, 'list');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`unknown command '${WORKER_ARG}'`);
   });
 
   it('explore --shard i/n writes a part; merge combines parts made anywhere, and only a complete set', () => {

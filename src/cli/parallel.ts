@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { exploreShard, mergeResults, ModelError, type ExploreOptions, type MergedResult, type Scenario, type ShardResult } from '../index.js';
 import { flag, int, maxWords, RunError, str, UsageError, type Args, type OptionSpec } from './args.js';
 import { type CommandResult, searchOptions } from './commands.js';
@@ -18,6 +16,13 @@ import { runShardPool, servePool, SHARDS_PER_WORKER } from './shard-pool.js';
 export const SHARD_OPTIONS: OptionSpec = { workers: { type: 'string' }, shard: { type: 'string' } };
 /** Options of `fdlab merge`. */
 export const MERGE_OPTIONS: OptionSpec = { json: { type: 'boolean' } };
+
+/**
+ * The argument that marks a worker thread of `explore --workers` (its `process.argv[2]`):
+ * the CLI entry sees it before loading anything thread-related, so a plain command never
+ * loads `node:worker_threads` or `node:os`.
+ */
+export const WORKER_ARG = '--fdlab-worker-thread';
 
 /** What a worker thread needs: plain data only (the scenario is loaded again in the worker). */
 export interface ShardJob {
@@ -62,6 +67,8 @@ export function shardCommand(args: Args, s: Scenario<unknown>): CommandResult {
 export async function workersCommand(args: Args, s: Scenario<unknown>, workerUrl: URL | undefined): Promise<CommandResult> {
   maxWords(args, 1);
   checkExclusive(args);
+  // Loaded here rather than at the top: only this command needs them (CLI start-up time).
+  const [{ availableParallelism }, { Worker }] = await Promise.all([import('node:os'), import('node:worker_threads')]);
   const n = int(args, 'workers');
   const max = 4 * availableParallelism();
   if (n === undefined || n < 1 || n > max) throw new UsageError(`--workers needs a count from 1 to ${max}`);
@@ -75,7 +82,7 @@ export async function workersCommand(args: Args, s: Scenario<unknown>, workerUrl
   // registers tsx in the worker: loader hooks are per thread.
   const href = JSON.stringify(workerUrl.href);
   const boot = workerUrl.pathname.endsWith('.ts') ? `import('tsx/esm/api').then((m) => m.register()).then(() => import(${href}))` : `import(${href})`;
-  const workers = Array.from({ length: n }, () => new Worker(boot, { eval: true, workerData: job, execArgv: process.execArgv }));
+  const workers = Array.from({ length: n }, () => new Worker(boot, { eval: true, workerData: job, execArgv: process.execArgv, argv: [WORKER_ARG] }));
   try {
     return formatMerged(mergeResults(await runShardPool(workers, count)), flag(args, 'json'));
   } catch (e) {

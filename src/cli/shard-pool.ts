@@ -15,9 +15,10 @@ export type PoolReply = ShardResult | { readonly error: string };
 /**
  * Runs shards 0 … count − 1 on `workers`, each taking the next index when it posts its
  * previous result (a shard index, then `null` when none is left). Resolves with the
- * results in index order; rejects on the first error.
+ * results in index order; rejects on the first error. `onResult` learns which worker ran
+ * which shard (the bench's per-worker busy time).
  */
-export function runShardPool(workers: readonly Worker[], count: number): Promise<ShardResult[]> {
+export function runShardPool(workers: readonly Worker[], count: number, onResult?: (worker: number, r: ShardResult) => void): Promise<ShardResult[]> {
   return new Promise((resolve, reject) => {
     const results: ShardResult[] = new Array<ShardResult>(count);
     let next = 0;
@@ -33,10 +34,11 @@ export function runShardPool(workers: readonly Worker[], count: number): Promise
       if (next < count) w.postMessage(next++);
       else w.postMessage(null);
     };
-    for (const w of workers) {
+    for (const [i, w] of workers.entries()) {
       w.on('message', (r: PoolReply) => {
         if ('error' in r) return fail(new Error(r.error));
         results[r.index] = r;
+        onResult?.(i, r);
         done++;
         if (done === count) resolve(results);
         feed(w);
