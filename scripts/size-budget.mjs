@@ -25,9 +25,11 @@ const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--i
 // the CHANGELOG generated from pending changesets is part of the tarball, hence a few kB
 // of room. 497.4 kB and 34.1 kB before the struct-of-arrays file storage, the collectors'
 // flat graph and the shard pool; 511.6 kB and 35.0 kB after; 403.5 kB once the declarations
-// shipped once (the ESM `.d.ts` re-export the `.d.cts`, scripts/dts-shims.mjs).
-const PACKED_BUDGET_KB = 410;
-const CORE_BUDGET_KB = 35.5;
+// shipped once (the ESM `.d.ts` re-export the `.d.cts`, scripts/dts-shims.mjs); 409.4 kB and
+// 35.6 kB with the explorer's counting audit (Kernel.auditClean), recorded mount counts and
+// three more pending changesets.
+const PACKED_BUDGET_KB = 415;
+const CORE_BUDGET_KB = 36;
 budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, target: 300 * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
 
 async function coreImport(names, entry = './dist/index.js') {
