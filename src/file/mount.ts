@@ -27,7 +27,7 @@ export const MNT_COUNT = 0;
  * ```
  */
 export class Mount implements Traceable {
-  /** Engine object id (field {@link MNT_COUNT}: mnt_count). */
+  /** Engine object id (field 0: mnt_count). */
   readonly simId: number;
   /** Mount id. */
   readonly id: number;
