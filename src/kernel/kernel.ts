@@ -1,6 +1,5 @@
 import { EpollRegistry, type EpollWorld } from '../epoll/eventpoll.js';
 import { FposWatch } from '../file/fpos-watch.js';
-import type { Mount } from '../file/mount.js';
 import type { RefFile } from '../file/ref-file.js';
 import { FileSlab } from '../file/slab.js';
 import { Vfs } from '../file/vfs.js';
@@ -286,27 +285,49 @@ export class Kernel implements TaskWorld, EpollWorld, UnixWorld {
    * @internal
    */
   auditClean(): boolean {
-    if (!this.auditCountsOk()) return false;
-    if (this.epollReg !== null && this.epollReg.problems().length > 0) return false;
-    if (this.unixReg !== null && this.unixReg.problems().length > 0) return false;
-    for (const check of this.auditChecks.list) if (!check()[Symbol.iterator]().next().done) return false;
-    return true;
+    return this.auditPass(null, null, () => false);
   }
 
   /**
-   * The reference and mount counts of {@link audit}, without names: true when every
-   * freed file has no owner and count 0, every live file's count equals its owners
-   * (Infinity and dying files at 0 excepted) and every mount's count its live files.
+   * Checks that every live file's count equals the references its owners hold (fd
+   * slots of every live table, plugin owners), that every mount's count equals its live
+   * files, and names the leaked or missing references. Meant for quiescent points: a
+   * thread inside a system call may hold references nobody else can see.
    */
-  private auditCountsOk(): boolean {
-    // Owners per file by slab index (every file a table or an owner source holds is in the slab).
+  audit(): AuditReport {
+    const problems: string[] = [];
+    const files: AuditEntry[] = [];
+    this.auditPass([], files, (message) => {
+      problems.push(message());
+      return true;
+    });
+    return { ok: problems.length === 0, problems, files };
+  }
+
+  /**
+   * The audit's rules, in one pass for both {@link audit} and {@link auditClean}. Owners
+   * are counted per slab index, and named in `names` when it is given (with `files`, the
+   * report's list of live files). Each broken rule is handed to `problem` as a function
+   * building its message, so that the counting pass builds none; the pass stops when
+   * `problem` returns false, and returns whether no rule was broken.
+   */
+  private auditPass(names: string[][] | null, files: AuditEntry[] | null, problem: (message: () => string) => boolean): boolean {
+    let clean = true;
+    const fail = (message: () => string): boolean => {
+      clean = false;
+      return problem(message);
+    };
     const objects = this.slab.objects;
     const owners: number[] = [];
     for (let i = 0; i < objects.length; i++) owners.push(0);
-    let foreign = false;
-    const add = (f: RefFile): void => {
-      if (objects[f.slabIndex] === f) owners[f.slabIndex]!++;
-      else foreign = true; // not this kernel's: leave it to audit()
+    if (names !== null) for (let i = 0; i < objects.length; i++) names.push([]);
+    // `who` is built by the caller only when names are wanted ('' otherwise).
+    const add = (f: RefFile, who: string): void => {
+      const i = f.slabIndex;
+      // A file of another kernel is not in this slab: no rule of this audit covers it.
+      if (objects[i] !== f) return;
+      owners[i]!++;
+      if (names !== null) names[i]!.push(who);
     };
     // Tables seen: a list, since a kernel has a few (one per process, shared by its threads).
     const tables: Fdtable[] = [];
@@ -318,13 +339,17 @@ export class Kernel implements TaskWorld, EpollWorld, UnixWorld {
         const fdt = tbl.fdt;
         for (let fd = 0; fd < fdt.maxFds; fd++) {
           const f = fdt.fd[fd];
-          if (f) add(f);
+          if (f) add(f, names !== null ? `${tbl.name} fd ${fd}` : '');
         }
       }
     }
-    for (const src of this.owners.list) for (const e of src()) add(e[0]);
-    if (foreign) return false;
-    // Live files per mount: a kernel has a handful of mounts, so two short lists.
+    for (const src of this.owners.list) for (const e of src()) add(e[0], e[1]);
+    const hint = (): string => {
+      const inKernel = this.engine.threads.filter((t) => t.inKernel > 0).map((t) => t.name);
+      return inKernel.length > 0 ? ` (${inKernel.join(', ')} inside a system call may hold it)` : '';
+    };
+    // Live files per mount: a kernel has a handful of mounts, so two short lists. Unmounted
+    // filesystems are included through their files: a file keeps its mount alive.
     const mounts = this.vfs.allMounts();
     const perMount: number[] = [];
     for (let i = 0; i < mounts.length; i++) perMount.push(0);
@@ -332,81 +357,33 @@ export class Kernel implements TaskWorld, EpollWorld, UnixWorld {
       const f = objects[i]!;
       const o = owners[i]!;
       if (!f.live) {
-        if (o > 0 || f.count !== 0) return false;
+        if (o > 0 && !fail(() => `freed ${f.name} is still referenced by ${names![i]!.join(', ')}`)) return false;
+        if (o === 0 && f.count !== 0 && !fail(() => `freed ${f.name}: f_count ${f.count} on freed memory: ${f.count} reference(s) taken after the free (use-after-free)`)) return false;
         continue;
       }
-      // Unmounted filesystems are included through their files, as in audit().
-      const m = f.mount;
-      let j = mounts.indexOf(m);
+      let j = mounts.indexOf(f.mount);
       if (j < 0) {
-        j = mounts.push(m) - 1;
+        j = mounts.push(f.mount) - 1;
         perMount.push(0);
       }
       perMount[j]!++;
+      if (files !== null) files.push({ file: f.name, count: f.count, owners: names![i]! });
       if (f.count === Infinity) continue;
       if (f.count === 0 && this.slab.dying.has(f)) continue;
-      if (f.count !== o) return false;
+      if (f.count > o && !fail(() => `${f.name}: f_count ${f.count} but ${o} owner(s)${o ? ` (${names![i]!.join(', ')})` : ''}: ${f.count - o} reference(s) leaked${hint()}`)) return false;
+      if (f.count < o && !fail(() => `${f.name}: f_count ${f.count} but ${o} owners (${names![i]!.join(', ')}): ${o - f.count} owner(s) hold no reference (use-after-free ahead)`)) return false;
     }
-    for (let j = 0; j < mounts.length; j++) if (mounts[j]!.count !== perMount[j]) return false;
-    return true;
-  }
-
-  /**
-   * Checks that every live file's count equals the references its owners hold (fd
-   * slots of every live table, plugin owners), that every mount's count equals its live
-   * files, and names the leaked or missing references. Meant for quiescent points: a
-   * thread inside a system call may hold references nobody else can see.
-   */
-  audit(): AuditReport {
-    const owners = new Map<RefFile, string[]>();
-    const add = (f: RefFile, who: string) => {
-      let l = owners.get(f);
-      if (l === undefined) owners.set(f, (l = []));
-      l.push(who);
-    };
-    const tables = new Set<Fdtable>();
-    for (const p of this.procs.values()) for (const t of p.tasks) if (t.files !== null) tables.add(t.files);
-    for (const tbl of tables) {
-      const fdt = tbl.fdt;
-      for (let fd = 0; fd < fdt.maxFds; fd++) {
-        const f = fdt.fd[fd];
-        if (f) add(f, `${tbl.name} fd ${fd}`);
-      }
+    for (let j = 0; j < mounts.length; j++) {
+      const m = mounts[j]!;
+      const n = perMount[j]!;
+      if (m.count !== n && !fail(() => `mount ${m.path}: mnt_count ${m.count} but ${n} live file(s) on it`)) return false;
     }
-    for (const src of this.owners.list) for (const [f, who] of src()) add(f, who);
-    const problems: string[] = [];
-    const files: AuditEntry[] = [];
-    const inKernel = this.engine.threads.filter((t) => t.inKernel > 0).map((t) => t.name);
-    const hint = inKernel.length > 0 ? ` (${inKernel.join(', ')} inside a system call may hold it)` : '';
-    const perMount = new Map<Mount, number>();
-    for (const f of this.slab.objects) {
-      if (!f.live) {
-        if (owners.has(f)) problems.push(`freed ${f.name} is still referenced by ${owners.get(f)!.join(', ')}`);
-        else if (f.count !== 0) problems.push(`freed ${f.name}: f_count ${f.count} on freed memory: ${f.count} reference(s) taken after the free (use-after-free)`);
-        continue;
-      }
-      perMount.set(f.mount, (perMount.get(f.mount) ?? 0) + 1);
-      const o = owners.get(f) ?? [];
-      files.push({ file: f.name, count: f.count, owners: o });
-      if (f.count === Infinity) continue;
-      if (f.count === 0 && this.slab.dying.has(f)) continue;
-      if (f.count > o.length) {
-        problems.push(`${f.name}: f_count ${f.count} but ${o.length} owner(s)${o.length ? ` (${o.join(', ')})` : ''}: ${f.count - o.length} reference(s) leaked${hint}`);
-      } else if (f.count < o.length) {
-        problems.push(`${f.name}: f_count ${f.count} but ${o.length} owners (${o.join(', ')}): ${o.length - f.count} owner(s) hold no reference (use-after-free ahead)`);
-      }
-    }
-    // Unmounted filesystems are included through their files: a file keeps its mount alive.
-    const mounts = new Set(this.vfs.allMounts());
-    for (const m of perMount.keys()) mounts.add(m);
-    for (const m of mounts) {
-      const n = perMount.get(m) ?? 0;
-      if (m.count !== n) problems.push(`mount ${m.path}: mnt_count ${m.count} but ${n} live file(s) on it`);
-    }
-    if (this.epollReg !== null) problems.push(...this.epollReg.problems());
-    if (this.unixReg !== null) problems.push(...this.unixReg.problems());
-    for (const check of this.auditChecks.list) problems.push(...check());
-    return { ok: problems.length === 0, problems, files };
+    const more: Array<() => Iterable<string>> = [];
+    if (this.epollReg !== null) more.push(this.epollReg.problems.bind(this.epollReg));
+    if (this.unixReg !== null) more.push(this.unixReg.problems.bind(this.unixReg));
+    for (const check of this.auditChecks.list) more.push(check);
+    for (const source of more) for (const message of source()) if (!fail(() => message)) return false;
+    return clean;
   }
 
   /** Like {@link audit}, but throws an Error listing the problems. */
