@@ -2,10 +2,11 @@
  * The long profile of the DPOR-vs-naive-DFS soundness property (issue 7):
  * `npm run fuzz:dpor [-- programs [seed [naiveCap]]]`, default 20,000 programs. Prints
  * how many scenarios were compared (naive search exhaustive within its cap), the runs of
- * each search, and every mismatch; exits 1 on any.
+ * each search, and every mismatch; exits 1 on any. Every fifth program races umount with
+ * opens and final fputs (test/dpor-syscalls.ts MOUNT_POOL).
  */
 import { Random } from '../src/index.js';
-import { compareOnProgram, randomCallProgram } from '../test/dpor-syscalls.js';
+import { compareOnProgram, MOUNT_DOMAINS, MOUNT_POOL, randomCallProgram } from '../test/dpor-syscalls.js';
 
 const programs = Number(process.argv[2] ?? 20_000);
 const seed = Number(process.argv[3] ?? 1);
@@ -17,7 +18,7 @@ let naiveRuns = 0;
 let dporRuns = 0;
 const misses: string[] = [];
 for (let i = 1; i <= programs; i++) {
-  const prog = randomCallProgram(r);
+  const prog = i % 5 === 0 ? randomCallProgram(r, MOUNT_POOL, MOUNT_DOMAINS) : randomCallProgram(r);
   const c = compareOnProgram(prog, cap);
   if (c.compared) {
     compared++;

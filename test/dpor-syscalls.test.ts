@@ -5,7 +5,7 @@
  */
 import { Random } from 'fdlab';
 import { describe, expect, it } from 'vitest';
-import { compareOnProgram, randomCallProgram, URING_POOL } from './dpor-syscalls.js';
+import { compareOnProgram, MOUNT_DOMAINS, MOUNT_POOL, randomCallProgram, URING_POOL } from './dpor-syscalls.js';
 
 const PROGRAMS = 500;
 
@@ -46,5 +46,27 @@ describe('DPOR = naive DFS on io_uring-heavy programs (rings, fixed files, io-wq
     }
     expect(misses).toEqual([]);
     expect(compared).toBeGreaterThan(40);
+  }, 600_000);
+});
+
+describe('DPOR = naive DFS on programs that race umount with opens and final fputs (mnt_count)', () => {
+  it('300 scenarios, zero mismatches, and umount both fails and succeeds within single programs', () => {
+    const r = new Random(7);
+    let compared = 0;
+    let raced = 0;
+    const misses: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const prog = randomCallProgram(r, MOUNT_POOL, MOUNT_DOMAINS);
+      const c = compareOnProgram(prog, 400);
+      if (!c.compared) continue;
+      compared++;
+      if (c.outcomes.some((o) => o.includes('"EBUSY"')) && c.outcomes.some((o) => o.includes('"umounted"'))) raced++;
+      if (c.missing.length > 0) misses.push(`${JSON.stringify(prog)}: ${c.missing.join('; ')}`);
+    }
+    expect(misses).toEqual([]);
+    expect(compared).toBeGreaterThan(150);
+    // Not vacuous: in some programs the order decides whether /mnt is still pinned (it
+    // takes a umount and a close of fd 0, or an exec, in different threads of one process).
+    expect(raced).toBeGreaterThan(8);
   }, 600_000);
 });

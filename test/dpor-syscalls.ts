@@ -6,7 +6,7 @@
  * joins these programs without anyone editing this file.
  */
 import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, defineScenario, explore, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, KernelError, O_CLOEXEC, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random, SOCK_DGRAM, Unix, type Kernel, type KernelPath, type Scenario, type Sys } from 'fdlab';
-import { CORE_SYSCALLS, EPOLL_SYSCALLS, UNIX_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
+import { access, CORE_SYSCALLS, syscallSteps, EPOLL_SYSCALLS, UNIX_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
 import { pidfd, PIDFD_SYSCALLS, type PidfdApi } from 'fdlab/pidfd';
 import {
   IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS, IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_READ, IORING_REGISTER_FILES,
@@ -21,6 +21,32 @@ export const URING_POOL: readonly SyscallSpec<PidfdApi>[] = [...URING_CALLS, ...
 
 /** Every call the generator may draw. */
 export const ALL_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = [...CORE_SYSCALLS, ...EPOLL_SYSCALLS, ...UNIX_SYSCALLS, ...PIDFD_SYSCALLS, ...URING_CALLS];
+
+/**
+ * umount("/mnt") as one step that declares only the namespace and the mount's check
+ * (`Mount.busy()`): the model has no umount system call, and this is the step a scenario
+ * writes. Programs that draw it get /mnt mounted with fd 0 on /mnt/f, so every path that
+ * pins or unpins the mount — opens, the last fput of close, dup2, close_range, exec and
+ * exit, the io-wq and task-work variants — races with it.
+ */
+function* umountMnt(k: Kernel): KernelPath<string> {
+  // Entered through syscallSteps, as every system call is: its first step is also the
+  // kernel entry that a sibling's exec (de_thread) races with.
+  const m = k.vfs.mountAt('/mnt');
+  yield { fn: 'umount("/mnt")', acc: m === undefined ? access(k.vfs.simId, 0, true) : [access(k.vfs.simId, 0, true), m.countAccess(false)] };
+  k.vfs.umount('/mnt');
+  return 'umounted';
+}
+const UMOUNT_CALL: SyscallSpec<PidfdApi> = { name: 'umount', method: '(test) umount', args: [], call: (sys) => syscallSteps(sys.task, umountMnt(sys.process.world as Kernel)) };
+
+/** umount with the core calls that open, close or hand on files (which pin or unpin /mnt). */
+export const MOUNT_POOL: readonly SyscallSpec<PidfdApi>[] = [
+  UMOUNT_CALL, UMOUNT_CALL, UMOUNT_CALL,
+  ...['open', 'close', 'close', 'close', 'dup2', 'close_range', 'execve', 'execve', 'exit', 'fork', 'read'].map((n) => CORE_SYSCALLS.find((s) => s.name === n)!),
+];
+
+/** The argument domains of {@link MOUNT_POOL} programs that differ: paths on /mnt too, and mostly fd 0 (on /mnt/f). */
+export const MOUNT_DOMAINS: Partial<Record<SyscallArgKind, readonly unknown[]>> = { path: ['/mnt/f', '/mnt', '/mnt/new', '/data/log'], fd: [0, 0, 0, 1, 3] };
 
 const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
   fd: [0, 1, 2, 3, 4, 5],
@@ -67,8 +93,9 @@ export interface SyscallProgram {
   readonly threads: ReadonlyArray<{ readonly proc: 0 | 1; readonly calls: readonly Call[] }>;
 }
 
-/** A random program from `r`, drawing calls from `pool` (default: every listed call). */
-export function randomCallProgram(r: Random, pool: readonly SyscallSpec<PidfdApi>[] = ALL_SYSCALLS): SyscallProgram {
+/** A random program from `r`, drawing calls from `pool` (default: every listed call) and arguments from `domains` over the defaults. */
+export function randomCallProgram(r: Random, pool: readonly SyscallSpec<PidfdApi>[] = ALL_SYSCALLS, domains: Partial<Record<SyscallArgKind, readonly unknown[]>> = {}): SyscallProgram {
+  const dom = (k: SyscallArgKind): readonly unknown[] => domains[k] ?? DOMAINS[k];
   const twoProcesses = r.below(2) === 1;
   const nThreads = r.below(4) === 0 ? 3 : 2;
   const threads: Array<{ proc: 0 | 1; calls: Call[] }> = [];
@@ -78,14 +105,14 @@ export function randomCallProgram(r: Random, pool: readonly SyscallSpec<PidfdApi
     const nCalls = nThreads === 3 ? 1 : 1 + r.below(2);
     for (let c = 0; c < nCalls; c++) {
       const s = pool[r.below(pool.length)]!;
-      calls.push({ name: s.name, args: s.args.map((k) => DOMAINS[k][r.below(DOMAINS[k].length)]) });
+      calls.push({ name: s.name, args: s.args.map((k) => dom(k)[r.below(dom(k).length)]) });
     }
     threads.push({ proc: twoProcesses && t % 2 === 1 ? 1 : 0, calls });
   }
   return { twoProcesses, threads };
 }
 
-const BY_NAME = new Map(ALL_SYSCALLS.map((s) => [s.name, s]));
+const BY_NAME = new Map([...ALL_SYSCALLS, UMOUNT_CALL].map((s) => [s.name, s]));
 const UNIX_NAMES = new Set(UNIX_SYSCALLS.map((s) => s.name));
 const URING_NAMES = new Set(URING_SYSCALLS.map((s) => s.name));
 
@@ -112,7 +139,11 @@ export function callScenario(prog: SyscallProgram): Scenario<unknown> {
     setup(k) {
       const api = k.use(pidfd());
       const p = k.spawnProcess({ creds: { uid: 0 } });
-      p.open('/data/log', O_RDWR); // 0
+      if (prog.threads.some((t) => t.calls.some((c) => c.name === 'umount'))) {
+        k.vfs.mount('/mnt');
+        k.vfs.writeFile('/mnt/f', 'f');
+        p.open('/mnt/f', O_RDWR | O_CLOEXEC); // 0: close-on-exec, so that execve unpins /mnt too
+      } else p.open('/data/log', O_RDWR); // 0
       p.open('/srv', O_RDONLY); // 1
       const [r, w] = p.pipe(0); // 2, 3
       p.write(w, 'ab');
@@ -141,13 +172,15 @@ export interface Comparison {
   readonly dporRuns: number;
   /** Outcomes or violation kinds naive search saw and DPOR did not. */
   readonly missing: readonly string[];
+  /** The outcomes naive search saw. */
+  readonly outcomes: readonly string[];
 }
 
 /** Runs DPOR and naive DFS (capped at `naiveCap` runs) on `prog`. */
 export function compareOnProgram(prog: SyscallProgram, naiveCap: number): Comparison {
   const s = callScenario(prog);
   const naive = explore(s, { strategy: 'dfs', maxRuns: naiveCap, shrink: false });
-  if (!naive.exhaustive) return { compared: false, naiveRuns: naive.runs, dporRuns: 0, missing: [] };
+  if (!naive.exhaustive) return { compared: false, naiveRuns: naive.runs, dporRuns: 0, missing: [], outcomes: [] };
   const dpor = explore(s, { shrink: false });
   const dOut = new Set(dpor.outcomes.map((o) => o.outcome));
   const dKinds = new Set(dpor.violations.map((v) => v.kind));
@@ -156,5 +189,5 @@ export function compareOnProgram(prog: SyscallProgram, naiveCap: number): Compar
     ...naive.violations.filter((v) => !dKinds.has(v.kind)).map((v) => `violation ${v.kind}`),
   ];
   if (!dpor.exhaustive) missing.push('DPOR not exhaustive');
-  return { compared: true, naiveRuns: naive.runs, dporRuns: dpor.runs, missing };
+  return { compared: true, naiveRuns: naive.runs, dporRuns: dpor.runs, missing, outcomes: naive.outcomes.map((o) => o.outcome) };
 }

@@ -9,7 +9,7 @@ function* waiter(sys: Sys, ep: number): KernelPath<number> {
 
 function* closeAndUmount(sys: Sys, k: Kernel, fd: number): KernelPath<string> {
   yield* sys.close(fd);
-  return yield* umountStep(k, '/mnt');
+  return yield* umountStep(sys, k, '/mnt');
 }
 
 /**

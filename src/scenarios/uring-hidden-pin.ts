@@ -5,7 +5,7 @@ import { IORING_REGISTER_FILES, IORING_UNREGISTER_FILES, ioUring, type UringApi 
 
 function* umount(sys: Sys, k: Kernel): KernelPath<string> {
   yield* sys.getpid();
-  return yield* umountStep(k, '/mnt');
+  return yield* umountStep(sys, k, '/mnt');
 }
 
 function* letGo(sys: Sys, u: UringApi, ring: number, how: 'unregister' | 'close'): KernelPath<string> {
