@@ -515,6 +515,19 @@ describe('explore, replay and shrink options', () => {
     expect(() => explore(s, { maxTimeMs: 0 })).not.toThrow();
   });
 
+  it('reads each option once: the value validated is the value used', () => {
+    // A getter that answers a valid value to the first read and an invalid one after:
+    // validation and the search must see the same (the first) value.
+    let reads = 0;
+    const o = { strategy: 'random' as const, get maxRuns(): number { return reads++ === 0 ? 2 : -1; } };
+    expect(explore(s, o).runs).toBe(2);
+    expect(reads).toBe(1);
+    // Options built by spreading (often a slow dictionary object in V8) behave as literals.
+    const base = { strategy: 'random' as const, preemptionBound: Infinity };
+    expect(explore(s, { ...base, maxRuns: 3 }).runs).toBe(3);
+    expect(() => explore(s, { ...base, maxRuns: 3, bogus: 1 } as never)).toThrow(/unknown explore options key "bogus"/);
+  });
+
   it('describes objects by their class in error messages', () => {
     expect(describeValue(new Kernel())).toBe('a Kernel');
     expect(describeValue({ a: 1 })).toBe('an object');

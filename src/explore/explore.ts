@@ -34,8 +34,8 @@ export interface SearchSettings {
 }
 
 /** Applies the defaults of {@link ExploreOptions}. @internal */
-export function searchSettings(o: ExploreOptions): SearchSettings {
-  checkExploreOptions(o);
+export function searchSettings(given: ExploreOptions): SearchSettings {
+  const o = checkExploreOptions(given) as ExploreOptions;
   const strategy = o.strategy ?? 'dpor';
   if (strategy !== 'dpor' && strategy !== 'dfs' && strategy !== 'random' && strategy !== 'pct') {
     throw new RangeError(`unknown strategy '${String(strategy)}' (known: dpor, dfs, random, pct)`);

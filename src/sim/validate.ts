@@ -115,7 +115,8 @@ export function hasOwnKey(obj: object, key: PropertyKey): boolean {
 
 /**
  * Checks an options argument: undefined, or a plain object whose own keys are all in
- * `known`. Throws ModelError `bad-option` otherwise.
+ * `known`. Throws ModelError `bad-option` otherwise. With `into`, copies the own keys
+ * there as it goes (a fresh object the caller then reads: see checkExploreOptions).
  *
  * @param what - the options' name for the message, e.g. `'explore options'`
  * @example
@@ -125,12 +126,14 @@ export function hasOwnKey(obj: object, key: PropertyKey): boolean {
  * checkOptions('kernel options', 42, ['trace']); // throws ModelError bad-option
  * ```
  */
-export function checkOptions(what: string, opts: unknown, known: readonly string[]): void {
+export function checkOptions(what: string, opts: unknown, known: readonly string[], into?: Record<string, unknown>): void {
   if (opts === undefined) return;
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new ModelError('bad-option', `${what} must be an object, got ${describeValue(opts)}`);
   // for-in with an own-key test: no array per call (a kernel is built for every explored run).
   for (const k in opts) {
-    if (hasOwnKey(opts, k) && !known.includes(k)) throw new ModelError('bad-option', `unknown ${what} key ${JSON.stringify(k)} (known: ${known.join(', ')})`);
+    if (!hasOwnKey(opts, k)) continue;
+    if (!known.includes(k)) throw new ModelError('bad-option', `unknown ${what} key ${JSON.stringify(k)} (known: ${known.join(', ')})`);
+    if (into !== undefined) into[k] = (opts as Record<string, unknown>)[k];
   }
 }
 
