@@ -299,6 +299,31 @@ describe('Kernel options', () => {
   });
 });
 
+describe('options are read once: the value validated is the value used', () => {
+  // Each getter answers a valid value to its first read and an invalid one after.
+  const flaky = <T>(good: T, bad: unknown): { get(): T; reads: number } => {
+    const g = { reads: 0, get: (): T => (g.reads++ === 0 ? good : (bad as T)) };
+    return g;
+  };
+
+  it('kernel options', () => {
+    const r = flaky(16, -1);
+    const k = new Kernel({ get rlimitNofile() { return r.get(); } });
+    expect(r.reads).toBe(1);
+    expect(k.rlimitNofile).toBe(16);
+  });
+
+  it('spawn options and creds', () => {
+    const k = newKernel();
+    const n = flaky('P9', 42);
+    const u = flaky(7, -1);
+    const p = k.spawnProcess({ get name() { return n.get(); }, creds: { get uid() { return u.get(); } } });
+    expect([n.reads, u.reads]).toEqual([1, 1]);
+    expect(p.name).toBe('P9');
+    expect(p.creds.uid).toBe(7);
+  });
+});
+
 describe('spawn options, run, use', () => {
   const BAD: Array<[string, unknown]> = [
     ['options 42', 42], ['unknown key', { nmae: 'x' }], ['creds null', { creds: null }], ['creds 42', { creds: 42 }],

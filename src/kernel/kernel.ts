@@ -62,26 +62,33 @@ const NR_OPEN_MIN = 64;
  * leaves existing limits alone), so the two are checked separately. The policy is
  * checked by resolvePolicy/checkPolicy.
  */
-function checkKernelOptions(opts: KernelOptions): void {
-  checkOptions('kernel options', opts, KERNEL_OPTIONS);
+function checkKernelOptions(given: KernelOptions): KernelOptions {
+  // Checked and used from one copy, so that a value validated is the value used.
+  const opts: KernelOptions = {};
+  checkOptions('kernel options', given, KERNEL_OPTIONS, opts as Record<string, unknown>);
   checkBoolOption('trace', opts.trace);
   checkIntOption('nrOpen', opts.nrOpen, NR_OPEN_MIN, NR_OPEN_MAX);
   checkIntOption('rlimitNofile', opts.rlimitNofile, 0, Number.MAX_SAFE_INTEGER);
+  return opts;
 }
 
 const SPAWN_OPTIONS: readonly string[] = ['name', 'creds', 'rlimitNofile', 'rlimitNofileMax', 'parent', 'files'];
 const CREDS_KEYS: readonly string[] = ['uid', 'gid', 'caps', 'dumpable'];
 
-function checkSpawnOptions(k: Kernel, opts: SpawnOptions): void {
-  checkOptions('spawn options', opts, SPAWN_OPTIONS);
+function checkSpawnOptions(k: Kernel, given: SpawnOptions): SpawnOptions {
+  // Checked and used from one copy (creds included), so that a value validated is the value used.
+  const opts: { -readonly [K in keyof SpawnOptions]: SpawnOptions[K] } = {};
+  checkOptions('spawn options', given, SPAWN_OPTIONS, opts as Record<string, unknown>);
   if (opts.name !== undefined && typeof opts.name !== 'string') throw new ModelError('bad-option', `spawn name must be a string, got ${describeValue(opts.name)}`);
   checkIntOption('rlimitNofile', opts.rlimitNofile, 0, Number.MAX_SAFE_INTEGER);
   if (opts.parent !== undefined) checkSameWorld(k, opts.parent, 'spawn parent');
   if (opts.files !== undefined && typeof opts.files !== 'function') throw new ModelError('bad-option', `spawn files must be a function, got ${describeValue(opts.files)}`);
-  const c = opts.creds;
-  if (c === undefined) return;
-  if (c === null) throw new ModelError('bad-option', 'creds must be an object, got null');
-  checkOptions('creds', c, CREDS_KEYS);
+  const givenCreds = opts.creds;
+  if (givenCreds === undefined) return opts;
+  if (givenCreds === null) throw new ModelError('bad-option', 'creds must be an object, got null');
+  const c: { -readonly [K in keyof NonNullable<SpawnOptions['creds']>]: NonNullable<SpawnOptions['creds']>[K] } = {};
+  checkOptions('creds', givenCreds, CREDS_KEYS, c as Record<string, unknown>);
+  opts.creds = c;
   // uid_t / gid_t: 32-bit, and (uid_t)-1 means "no change", never an identity.
   checkIntOption('creds.uid', c.uid, 0, 0xfffffffe);
   checkIntOption('creds.gid', c.gid, 0, 0xfffffffe);
@@ -89,6 +96,7 @@ function checkSpawnOptions(k: Kernel, opts: SpawnOptions): void {
   if (c.caps !== undefined && !(Array.isArray(c.caps) && c.caps.every((x) => typeof x === 'string'))) {
     throw new ModelError('bad-option', `creds.caps must be a list of capability names, got ${describeValue(c.caps)}`);
   }
+  return opts;
 }
 
 function checkRunStrategy(s: unknown): void {
@@ -160,9 +168,9 @@ export class Kernel implements TaskWorld, EpollWorld, UnixWorld {
   private unixReg: UnixRegistry | null = null;
   private epollReg: EpollRegistry | null = null;
 
-  /** @param opts - policy, tracing and limits */
-  constructor(opts: KernelOptions = {}) {
-    checkKernelOptions(opts);
+  /** @param given - policy, tracing and limits */
+  constructor(given: KernelOptions = {}) {
+    const opts = checkKernelOptions(given);
     const input = opts.policy;
     const policy = isResolvedPolicy(input) ? input : Object.freeze(resolvePolicy<KernelPolicy>(DEFAULT_POLICY, POLICY_PRESETS, input));
     checkPolicy(policy);
@@ -224,8 +232,8 @@ export class Kernel implements TaskWorld, EpollWorld, UnixWorld {
   }
 
   /** Creates a process with an empty fd table (or a copy, for fork). */
-  spawnProcess(opts: SpawnOptions = {}): Process {
-    checkSpawnOptions(this, opts);
+  spawnProcess(given: SpawnOptions = {}): Process {
+    const opts = checkSpawnOptions(this, given);
     const pid = this.allocPid();
     const name = opts.name ?? `P${pid}`;
     const filesName = `${name}.files`;
