@@ -6,7 +6,7 @@
  * joins these programs without anyone editing this file.
  */
 import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, defineScenario, explore, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, KernelError, O_CLOEXEC, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random, SOCK_DGRAM, Unix, type Kernel, type KernelPath, type Scenario, type Sys } from 'fdlab';
-import { access, CORE_SYSCALLS, syscallSteps, EPOLL_SYSCALLS, UNIX_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
+import { CORE_SYSCALLS, syscallSteps, umountSteps, EPOLL_SYSCALLS, UNIX_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
 import { pidfd, PIDFD_SYSCALLS, type PidfdApi } from 'fdlab/pidfd';
 import {
   IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS, IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_READ, IORING_REGISTER_FILES,
@@ -23,21 +23,16 @@ export const URING_POOL: readonly SyscallSpec<PidfdApi>[] = [...URING_CALLS, ...
 export const ALL_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = [...CORE_SYSCALLS, ...EPOLL_SYSCALLS, ...UNIX_SYSCALLS, ...PIDFD_SYSCALLS, ...URING_CALLS];
 
 /**
- * umount("/mnt") as one step that declares only the namespace and the mount's check
- * (`Mount.busy()`): the model has no umount system call, and this is the step a scenario
- * writes. Programs that draw it get /mnt mounted with fd 0 on /mnt/f, so every path that
- * pins or unpins the mount — opens, the last fput of close, dup2, close_range, exec and
- * exit, the io-wq and task-work variants — races with it.
+ * umount("/mnt") (`umountSteps`: one step declaring the namespace and the mount's check),
+ * entered as a system call. Programs that draw it get /mnt mounted with fd 0 on /mnt/f, so
+ * every path that pins or unpins the mount — opens, the last fput of close, dup2,
+ * close_range, exec and exit, the io-wq and task-work variants — races with it.
  */
-function* umountMnt(k: Kernel): KernelPath<string> {
-  // Entered through syscallSteps, as every system call is: its first step is also the
-  // kernel entry that a sibling's exec (de_thread) races with.
-  const m = k.vfs.mountAt('/mnt');
-  yield { fn: 'umount("/mnt")', acc: m === undefined ? access(k.vfs.simId, 0, true) : [access(k.vfs.simId, 0, true), m.countAccess(false)] };
-  k.vfs.umount('/mnt');
+function* umountMnt(sys: Sys): KernelPath<string> {
+  yield* syscallSteps(sys.task, umountSteps((sys.process.world as Kernel).vfs, '/mnt'));
   return 'umounted';
 }
-const UMOUNT_CALL: SyscallSpec<PidfdApi> = { name: 'umount', method: '(test) umount', args: [], call: (sys) => syscallSteps(sys.task, umountMnt(sys.process.world as Kernel)) };
+const UMOUNT_CALL: SyscallSpec<PidfdApi> = { name: 'umount', method: '(test) umount', args: [], call: umountMnt };
 
 /** umount with the core calls that open, close or hand on files (which pin or unpin /mnt). */
 export const MOUNT_POOL: readonly SyscallSpec<PidfdApi>[] = [

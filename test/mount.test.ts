@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineScenario, explore, KernelError, O_CREAT, O_RDONLY, O_RDWR, type Kernel, type KernelPath, type Scenario, type Sys } from '../src/index.js';
-import { access, accessIsWrite } from '../src/extend.js';
+import { access, accessIsWrite, syscallSteps, umountSteps } from '../src/extend.js';
 import { scenarioPolicy } from '../src/explore/policy.js';
 import { scenarioSource } from '../src/explore/world.js';
 import { searchTraces } from './dpor-programs.js';
@@ -122,12 +122,10 @@ describe('mounts: a file pins its mount (mntget in do_dentry_open, mntput in __f
   });
 });
 
-/** umount of /mnt as one step declaring only the namespace and the mount's check. */
-function* umountMnt(k: Kernel): KernelPath<string> {
-  const m = k.vfs.mountAt('/mnt')!;
-  yield { fn: 'umount', acc: [access(k.vfs.simId, 0, true), m.countAccess(false)] };
+/** umount of /mnt (umountSteps) as a system call; the errno name when it fails. */
+function* umountMnt(sys: Sys, k: Kernel): KernelPath<string> {
   try {
-    k.vfs.umount('/mnt');
+    yield* syscallSteps(sys.task, umountSteps(k.vfs, '/mnt'));
     return 'umounted';
   } catch (e) {
     if (KernelError.is(e)) return e.code;
@@ -165,7 +163,7 @@ const umountRace = (other: 'close' | 'open') => defineScenario({
     k.vfs.writeFile('/mnt/a', 'a');
     const p = k.spawnProcess();
     const fd = other === 'close' ? p.open('/mnt/a', O_RDONLY) : -1;
-    return [p.thread((sys) => (other === 'close' ? closeIt(sys, fd) : openOn(sys, '/mnt/a'))), p.thread(() => umountMnt(k))];
+    return [p.thread((sys) => (other === 'close' ? closeIt(sys, fd) : openOn(sys, '/mnt/a'))), p.thread((sys) => umountMnt(sys, k))];
   },
   outcome: (_k, ts) => ts.map((t) => String(t.sim.result)).join(' '),
 });

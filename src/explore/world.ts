@@ -129,7 +129,7 @@ export function scenarioSource<C>(scenario: Scenario<C>, policy: KernelPolicy, c
               E.stackTraceLimit = limit;
             }
           }
-          // The counting pass first: the named report (strings for every owner) only for a failure.
+          // auditClean() first (the same rules, no names): the named report only for a failure.
           const audit = k.auditClean() ? null : k.audit();
           if (audit !== null && !audit.ok) addViolation(engine, 'leak', `kernel.audit(): ${audit.problems.join('; ')}`, 'audit', auditObject(audit.problems[0]!));
           return scenario.outcome !== undefined ? scenario.outcome(k, ctx) : defaultOutcome(engine);

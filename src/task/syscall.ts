@@ -40,7 +40,6 @@ function accIsGetter(step: Step): boolean {
   return lookupGetter.call(step, 'acc') !== undefined;
 }
 
-
 /** `step` with one more declared access; a dynamic declaration stays dynamic. */
 function withAccess(step: Step, extra: number): Step {
   if (!accIsGetter(step)) {
