@@ -49,11 +49,12 @@ describe('DPOR = naive DFS on io_uring-heavy programs (rings, fixed files, io-wq
   }, 600_000);
 });
 
-describe('DPOR = naive DFS on programs that race umount with opens and final fputs (mnt_count)', () => {
+describe('DPOR = naive DFS on programs that race umount2 with opens and final fputs (mnt_count)', () => {
   it('300 scenarios, zero mismatches, and umount both fails and succeeds within single programs', () => {
     const r = new Random(7);
     let compared = 0;
     let raced = 0;
+    let expired = 0;
     const misses: string[] = [];
     for (let i = 0; i < 300; i++) {
       const prog = randomCallProgram(r, MOUNT_POOL, MOUNT_DOMAINS);
@@ -61,6 +62,7 @@ describe('DPOR = naive DFS on programs that race umount with opens and final fpu
       if (!c.compared) continue;
       compared++;
       if (c.outcomes.some((o) => o.includes('"EBUSY"')) && c.outcomes.some((o) => o.includes('"umounted"'))) raced++;
+      if (c.outcomes.some((o) => o.includes('"EAGAIN"')) && c.outcomes.some((o) => !o.includes('"EAGAIN"'))) expired++;
       if (c.missing.length > 0) misses.push(`${JSON.stringify(prog)}: ${c.missing.join('; ')}`);
     }
     expect(misses).toEqual([]);
@@ -68,5 +70,7 @@ describe('DPOR = naive DFS on programs that race umount with opens and final fpu
     // Not vacuous: in some programs the order decides whether /mnt is still pinned (it
     // takes a umount and a close of fd 0, or an exec, in different threads of one process).
     expect(raced).toBeGreaterThan(8);
+    // ...and in some the order decides whether MNT_EXPIRE's mark survives (EAGAIN or not).
+    expect(expired).toBeGreaterThan(3);
   }, 600_000);
 });

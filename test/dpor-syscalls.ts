@@ -5,8 +5,8 @@
  * 1–2 calls with arguments drawn from small domains. A syscall listed where it is defined
  * joins these programs without anyone editing this file.
  */
-import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, defineScenario, explore, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, KernelError, O_CLOEXEC, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random, SOCK_DGRAM, Unix, type Kernel, type KernelPath, type Scenario, type Sys } from 'fdlab';
-import { CORE_SYSCALLS, syscallSteps, umountSteps, EPOLL_SYSCALLS, UNIX_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
+import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, MNT_DETACH, MNT_EXPIRE, CLOSE_RANGE_UNSHARE, defineScenario, explore, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, KernelError, O_CLOEXEC, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random, SOCK_DGRAM, Unix, type Kernel, type KernelPath, type Scenario, type Sys } from 'fdlab';
+import { CORE_SYSCALLS, EPOLL_SYSCALLS, UNIX_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
 import { pidfd, PIDFD_SYSCALLS, type PidfdApi } from 'fdlab/pidfd';
 import {
   IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS, IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_READ, IORING_REGISTER_FILES,
@@ -23,25 +23,26 @@ export const URING_POOL: readonly SyscallSpec<PidfdApi>[] = [...URING_CALLS, ...
 export const ALL_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = [...CORE_SYSCALLS, ...EPOLL_SYSCALLS, ...UNIX_SYSCALLS, ...PIDFD_SYSCALLS, ...URING_CALLS];
 
 /**
- * umount("/mnt") (`umountSteps`: one step declaring the namespace and the mount's check),
- * entered as a system call. Programs that draw it get /mnt mounted with fd 0 on /mnt/f, so
- * every path that pins or unpins the mount — opens, the last fput of close, dup2,
- * close_range, exec and exit, the io-wq and task-work variants — races with it.
+ * umount2("/mnt", flags) (the core's umount2, its path fixed on the mount). Programs that
+ * draw it get /mnt mounted with fd 0 on /mnt/f, so every path that pins or unpins the
+ * mount — opens, the last fput of close, dup2, close_range, exec and exit, the io-wq and
+ * task-work variants — races with it; MNT_EXPIRE's mark with them and with itself.
  */
-function* umountMnt(sys: Sys): KernelPath<string> {
-  yield* syscallSteps(sys.task, umountSteps((sys.process.world as Kernel).vfs, '/mnt'));
+const UMOUNT2 = CORE_SYSCALLS.find((s) => s.name === 'umount2')!;
+function* umountMnt(sys: Sys, a: readonly unknown[]): KernelPath<string> {
+  yield* UMOUNT2.call(sys, ['/mnt', a[0]], undefined);
   return 'umounted';
 }
-const UMOUNT_CALL: SyscallSpec<PidfdApi> = { name: 'umount', method: '(test) umount', args: [], call: umountMnt };
+const UMOUNT_CALL: SyscallSpec<PidfdApi> = { name: 'umount2(/mnt)', method: 'umount2', args: ['umountFlags'], call: umountMnt };
 
-/** umount with the core calls that open, close or hand on files (which pin or unpin /mnt). */
+/** umount2 of /mnt with the core calls that open, close or hand on files (which pin or unpin /mnt). */
 export const MOUNT_POOL: readonly SyscallSpec<PidfdApi>[] = [
   UMOUNT_CALL, UMOUNT_CALL, UMOUNT_CALL,
   ...['open', 'close', 'close', 'close', 'dup2', 'close_range', 'execve', 'execve', 'exit', 'fork', 'read'].map((n) => CORE_SYSCALLS.find((s) => s.name === n)!),
 ];
 
 /** The argument domains of {@link MOUNT_POOL} programs that differ: paths on /mnt too, and mostly fd 0 (on /mnt/f). */
-export const MOUNT_DOMAINS: Partial<Record<SyscallArgKind, readonly unknown[]>> = { path: ['/mnt/f', '/mnt', '/mnt/new', '/data/log'], fd: [0, 0, 0, 1, 3] };
+export const MOUNT_DOMAINS: Partial<Record<SyscallArgKind, readonly unknown[]>> = { path: ['/mnt/f', '/mnt', '/mnt/new', '/data/log'], fd: [0, 0, 0, 1, 3], umountFlags: [0, MNT_DETACH, MNT_EXPIRE, MNT_EXPIRE] };
 
 const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
   fd: [0, 1, 2, 3, 4, 5],
@@ -66,6 +67,7 @@ const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
   msgFlags: [0, 2],
   sunPath: ['\0a', '/tmp/s'],
   uringRegister: [[IORING_REGISTER_FILES, [0, -1], 2], [IORING_REGISTER_FILES_UPDATE, { offset: 0, data: [1] }, 1], [IORING_UNREGISTER_FILES, null, 0]],
+  umountFlags: [0, MNT_DETACH],
   uringSqe: [
     { opcode: IORING_OP_READ, flags: IOSQE_FIXED_FILE | IOSQE_ASYNC, fd: 0, off: -1, len: 1 },
     { opcode: IORING_OP_GETDENTS, flags: IOSQE_FIXED_FILE, fd: 1, len: 1 },
@@ -134,7 +136,7 @@ export function callScenario(prog: SyscallProgram): Scenario<unknown> {
     setup(k) {
       const api = k.use(pidfd());
       const p = k.spawnProcess({ creds: { uid: 0 } });
-      if (prog.threads.some((t) => t.calls.some((c) => c.name === 'umount'))) {
+      if (prog.threads.some((t) => t.calls.some((c) => c.name === UMOUNT_CALL.name))) {
         k.vfs.mount('/mnt');
         k.vfs.writeFile('/mnt/f', 'f');
         p.open('/mnt/f', O_RDWR | O_CLOEXEC); // 0: close-on-exec, so that execve unpins /mnt too

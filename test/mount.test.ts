@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { defineScenario, explore, KernelError, O_CREAT, O_RDONLY, O_RDWR, type Kernel, type KernelPath, type Scenario, type Sys } from '../src/index.js';
-import { access, accessIsWrite, syscallSteps, umountSteps } from '../src/extend.js';
+import { defineScenario, explore, KernelError, MNT_DETACH, MNT_EXPIRE, O_CREAT, O_RDONLY, O_RDWR, type Kernel, type KernelPath, type Scenario, type Sys } from '../src/index.js';
+import { access, accessIsWrite } from '../src/extend.js';
 import { scenarioPolicy } from '../src/explore/policy.js';
 import { scenarioSource } from '../src/explore/world.js';
 import { searchTraces } from './dpor-programs.js';
-import { errnoOf, newKernel, stepUntil, stepToEnd } from './helpers.js';
+import { errnoOf, newKernel, state, stepUntil, stepToEnd } from './helpers.js';
 
 describe('mounts: a file pins its mount (mntget in do_dentry_open, mntput in __fput)', () => {
   it('each open file adds one to mnt_count; the last fput drops it', () => {
@@ -122,10 +122,10 @@ describe('mounts: a file pins its mount (mntget in do_dentry_open, mntput in __f
   });
 });
 
-/** umount of /mnt (umountSteps) as a system call; the errno name when it fails. */
-function* umountMnt(sys: Sys, k: Kernel): KernelPath<string> {
+/** umount2 of /mnt as a system call; the errno name when it fails. */
+function* umountMnt(sys: Sys): KernelPath<string> {
   try {
-    yield* syscallSteps(sys.task, umountSteps(k.vfs, '/mnt'));
+    yield* sys.umount2('/mnt', 0);
     return 'umounted';
   } catch (e) {
     if (KernelError.is(e)) return e.code;
@@ -161,9 +161,9 @@ const umountRace = (other: 'close' | 'open') => defineScenario({
   setup(k) {
     k.vfs.mount('/mnt');
     k.vfs.writeFile('/mnt/a', 'a');
-    const p = k.spawnProcess();
+    const p = k.spawnProcess({ creds: { uid: 0 } });
     const fd = other === 'close' ? p.open('/mnt/a', O_RDONLY) : -1;
-    return [p.thread((sys) => (other === 'close' ? closeIt(sys, fd) : openOn(sys, '/mnt/a'))), p.thread((sys) => umountMnt(sys, k))];
+    return [p.thread((sys) => (other === 'close' ? closeIt(sys, fd) : openOn(sys, '/mnt/a'))), p.thread((sys) => umountMnt(sys))];
   },
   outcome: (_k, ts) => ts.map((t) => String(t.sim.result)).join(' '),
 });
@@ -230,3 +230,116 @@ function* umountNamespaceOnly(k: Kernel): KernelPath<void> {
   yield { fn: 'umount', acc: access(k.vfs.simId, 0, true) };
   k.vfs.umount('/mnt');
 }
+
+/** umount2("/mnt", flags) from a thread: 'umounted' or the errno name. */
+function* umount2Mnt(sys: Sys, flags: number): KernelPath<string> {
+  try {
+    yield* sys.umount2('/mnt', flags);
+    return 'umounted';
+  } catch (e) {
+    if (KernelError.is(e)) return e.code;
+    throw e;
+  }
+}
+
+describe('umount2(2) (ksys_umount → path_umount → do_umount)', () => {
+  it('needs CAP_SYS_ADMIN, after the flags and the walk; the root and a non-mount point are EINVAL; a failed call changes nothing', () => {
+    const k = newKernel();
+    k.vfs.mount('/mnt');
+    const user = k.spawnProcess();
+    const root = k.spawnProcess({ creds: { uid: 0 } });
+    const before = state(k);
+    expect(errnoOf(() => user.umount2('/mnt', 0x10))).toBe('EINVAL');
+    expect(errnoOf(() => user.umount2('/nonexist'))).toBe('ENOENT');
+    expect(errnoOf(() => user.umount2('/srv'))).toBe('EPERM');
+    expect(errnoOf(() => user.umount2('/mnt', MNT_DETACH))).toBe('EPERM');
+    expect(errnoOf(() => root.umount2('/'))).toBe('EINVAL');
+    expect(errnoOf(() => root.umount2('/', MNT_DETACH))).toBe('EINVAL');
+    expect(errnoOf(() => root.umount2('/srv'))).toBe('EINVAL');
+    expect(errnoOf(() => root.umount2('/mnt', MNT_EXPIRE | MNT_DETACH))).toBe('EINVAL');
+    expect(state(k)).toBe(before);
+    root.umount2('/mnt');
+    expect(k.vfs.mountAt('/mnt')).toBeUndefined();
+  });
+
+  it('MNT_DETACH takes a busy mount and those below it out of the namespace; their files work on and free them', () => {
+    const k = newKernel();
+    const m = k.vfs.mount('/mnt');
+    k.vfs.mkdir('/mnt/sub');
+    const sub = k.vfs.mount('/mnt/sub');
+    const p = k.spawnProcess({ creds: { uid: 0 } });
+    const fd = p.open('/mnt/sub/f', O_RDWR | O_CREAT);
+    expect(errnoOf(() => p.umount2('/mnt'))).toBe('EBUSY'); // a mount below
+    p.umount2('/mnt', MNT_DETACH);
+    expect([m.mounted, sub.mounted]).toEqual([false, false]);
+    expect(errnoOf(() => p.open('/mnt/sub/f', O_RDONLY))).toBe('ENOENT');
+    expect(k.snapshot().mounts.map((x) => x.path)).not.toContain('/mnt/sub');
+    expect(p.write(fd, 'x')).toBe(1);
+    expect(sub.count).toBe(1); // the detached mount lives on with its file...
+    expect(k.audit().ok).toBe(true);
+    p.close(fd);
+    expect(sub.count).toBe(0); // ...and is gone with it
+    expect(errnoOf(() => p.umount2('/mnt', MNT_DETACH))).toBe('EINVAL');
+  });
+
+  it('a mount covers the directory it is mounted on; the umount uncovers it', () => {
+    const k = newKernel();
+    const p = k.spawnProcess({ creds: { uid: 0 } });
+    const under = p.open('/srv', O_RDONLY);
+    k.vfs.mount('/srv');
+    const over = p.open('/srv', O_RDONLY);
+    expect(p.getdents(under, 10)).toEqual(['a', 'b', 'c', 'd']);
+    expect(p.getdents(over, 10)).toEqual([]);
+    expect(errnoOf(() => p.open('/srv/a', O_RDONLY))).toBe('ENOENT');
+    p.close(over);
+    p.umount2('/srv'); // the fd on the covered directory pins the root filesystem, not this one
+    expect(p.getdents(p.open('/srv', O_RDONLY), 10)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('MNT_EXPIRE: EAGAIN marks an unused mount, a second call unmounts it; an open or a last close clears the mark', () => {
+    const k = newKernel();
+    const p = k.spawnProcess({ creds: { uid: 0 } });
+    const m = k.vfs.mount('/mnt');
+    expect(errnoOf(() => p.umount2('/mnt', MNT_EXPIRE))).toBe('EAGAIN');
+    expect(m.expiryMark).toBe(true);
+    p.close(p.open('/mnt', O_RDONLY));
+    expect(m.expiryMark).toBe(false);
+    expect(errnoOf(() => p.umount2('/mnt', MNT_EXPIRE))).toBe('EAGAIN');
+    const fd = p.open('/mnt', O_RDONLY);
+    expect(errnoOf(() => p.umount2('/mnt', MNT_EXPIRE))).toBe('EBUSY');
+    p.close(fd);
+    expect(errnoOf(() => p.umount2('/mnt', MNT_EXPIRE))).toBe('EAGAIN');
+    p.umount2('/mnt', MNT_EXPIRE);
+    expect(m.mounted).toBe(false);
+  });
+
+  const twoUmounts = (a: number, b: number) => defineScenario({
+    name: 'umount2-twice',
+    title: 'two threads unmount /mnt',
+    source: 'test',
+    setup(k) {
+      k.vfs.mount('/mnt');
+      const p = k.spawnProcess({ creds: { uid: 0 } });
+      return [p.thread((sys) => umount2Mnt(sys, a)), p.thread((sys) => umount2Mnt(sys, b))];
+    },
+    outcome: (_k, ts) => ts.map((t) => String(t.sim.result)).join(' '),
+  });
+
+  it.each([
+    // The loser either walks to the uncovered directory (not a mount root) or finds, under
+    // namespace_sem, that the mount it walked to has left the namespace (check_mnt): EINVAL.
+    [0, 0, ['EINVAL umounted', 'umounted EINVAL']],
+    // The mark is taken with xchg(): whichever looks first marks (EAGAIN), the other finds
+    // the mark and unmounts.
+    [MNT_EXPIRE, MNT_EXPIRE, ['EAGAIN umounted', 'umounted EAGAIN']],
+    [MNT_EXPIRE, MNT_DETACH, ['EAGAIN umounted', 'EINVAL umounted']],
+  ] as const)('two racing umount2 (flags %i and %i): DPOR sees what naive search sees', (a, b, outcomes) => {
+    const s = twoUmounts(a, b) as Scenario<never>;
+    const src = scenarioSource(s, scenarioPolicy(s));
+    const naive = searchTraces(src, 'dfs');
+    const dpor = searchTraces(src, 'dpor');
+    expect(naive.exhaustive && dpor.exhaustive).toBe(true);
+    expect([...naive.traces].filter((t) => !dpor.traces.has(t))).toEqual([]);
+    expect([...dpor.outcomes].sort()).toEqual([...outcomes]);
+  });
+});

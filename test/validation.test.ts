@@ -128,6 +128,8 @@ const SLOTS: Slot[] = [
   { call: 'shutdown', arg: 'how', numbers: always('EINVAL'), plain: (p, v) => Unix.shutdown(p, 5, v), sys: (s, v) => Unix.on(s).shutdown(5, v) },
   { call: 'accept4', arg: 'flags', numbers: always('EINVAL'), plain: (p, v) => Unix.accept(p, 5, v), sys: (s, v) => Unix.on(s).accept(5, v), optional: true },
   { call: 'unshare', arg: 'flags', numbers: always('EINVAL'), plain: (p, v) => p.unshare(v), sys: (s, v) => s.unshare(v) },
+  // The flags are checked before the path and the caller's capabilities (EPERM here).
+  { call: 'umount2', arg: 'flags', numbers: always('EINVAL'), plain: (p, v) => p.umount2('/mnt', v), sys: (s, v) => s.umount2('/mnt', v), optional: true },
 ];
 
 type Got = { kind: 'ok' } | { kind: 'kernel'; code: string } | { kind: 'model'; code: string } | { kind: 'other'; text: string };
@@ -235,10 +237,11 @@ describe('argument errors the issue found', () => {
     expect(state(k)).toBe(before);
   });
 
-  it.each([undefined, null, 42, Symbol('p'), {}])('open path %s is ModelError', (path) => {
+  it.each([undefined, null, 42, Symbol('p'), {}])('open and umount2 path %s is ModelError', (path) => {
     const { k, p } = fixture();
     const before = state(k);
     expect(runPlain(() => p.open(path as never, O_RDONLY))).toEqual({ kind: 'model', code: 'bad-argument' });
+    expect(runPlain(() => p.umount2(path as never))).toEqual({ kind: 'model', code: 'bad-argument' });
     expect(state(k)).toBe(before);
   });
 

@@ -66,3 +66,14 @@ export const SEEK_END = 2;
 export const SEEK_DATA = 3;
 /** lseek to the next hole at or after the offset (SEEK_HOLE). @example `p.lseek(fd, 0, SEEK_HOLE)` */
 export const SEEK_HOLE = 4;
+
+/* umount2(2) flags, include/linux/fs.h. */
+
+/** umount2: force the unmount even if busy, where the filesystem supports it (MNT_FORCE); needs CAP_SYS_ADMIN. @example `p.umount2('/mnt', MNT_FORCE)` */
+export const MNT_FORCE = 1;
+/** umount2: lazy unmount — detach now, free when the last file on it is closed (MNT_DETACH). @example `p.umount2('/mnt', MNT_DETACH)` */
+export const MNT_DETACH = 2;
+/** umount2: mark an unused mount as expired (EAGAIN); a second call unmounts it if still unused (MNT_EXPIRE). @example `p.umount2('/mnt', MNT_EXPIRE)` */
+export const MNT_EXPIRE = 4;
+/** umount2: do not follow a symbolic link in the last component (UMOUNT_NOFOLLOW). @example `p.umount2('/mnt', UMOUNT_NOFOLLOW)` */
+export const UMOUNT_NOFOLLOW = 8;

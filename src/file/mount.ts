@@ -42,8 +42,14 @@ export class Mount implements Traceable {
    * {@link busy}; tests, the audit and the renderers read it directly.
    */
   count = 0;
-  /** False once unmounted. */
+  /** False once unmounted, or detached from the namespace by a lazy umount (MNT_DETACH). */
   mounted = true;
+  /**
+   * mnt_expiry_mark: set by an umount2(MNT_EXPIRE) that found the mount unused (it
+   * answers EAGAIN), cleared by any use of the mount (here: a file on it opened or
+   * finally closed); a second MNT_EXPIRE finding it still set unmounts.
+   */
+  expiryMark = false;
   /** Operations of the regular files on this filesystem (default: regularFileOperations). */
   fileOperations: FileOperations | null = null;
   /** The world the mount belongs to. @internal */
@@ -73,12 +79,16 @@ export class Mount implements Traceable {
     return access(this.simId, MNT_COUNT, !pin);
   }
 
-  /** Models mntget(): a new file pins the mount. */
+  /**
+   * Models mntget(): a new file pins the mount. The open's path walk also drops its own
+   * reference (path_put() → mntput()), which clears the expiry mark: so does this.
+   */
   mntget(): void {
     const e = this.world.engine;
     e.read(this.simId, MNT_COUNT);
     const before = this.count;
     this.count = before + 1;
+    this.expiryMark = false;
     if (e.tracing) e.effect('mntget', this.simId, MNT_COUNT, before, this.count);
   }
 
@@ -88,6 +98,7 @@ export class Mount implements Traceable {
     e.read(this.simId, MNT_COUNT);
     const before = this.count;
     this.count = before - 1;
+    this.expiryMark = false;
     if (e.tracing) e.effect('mntput', this.simId, MNT_COUNT, before, this.count);
   }
 
@@ -102,7 +113,9 @@ export class Mount implements Traceable {
    * an *exclusive* one (a write). Pins and unpins then commute with each other — as they
    * do in the kernel; declaring them as writes made the explorer order every open
    * against every final fput on the same mount, a quarter more runs for nothing — and
-   * each is ordered against every check, which is what the explorer must see.
+   * each is ordered against every check, which is what the explorer must see. Clearing
+   * the expiry mark rides on the same shared access: clears commute with each other and
+   * with the count's updates, and only umount (exclusive) reads or sets the mark.
    */
   busy(): boolean {
     this.world.engine.write(this.simId, MNT_COUNT);

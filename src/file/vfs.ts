@@ -57,8 +57,8 @@ export class Vfs {
   readonly pipefs: Mount;
   private readonly world: FileWorld;
   private readonly nodes = new Map<string, Inode>();
-  /** Template paths that no longer exist (their filesystem was unmounted). */
-  private gone: Set<string> | null = null;
+  /** What each mount covers: the namespace entries at and below its mount point, and the mounts below it. */
+  private covered: Map<Mount, { readonly nodes: Map<string, Inode>; readonly mounts: Mount[] }> | null = null;
   private readonly mounts = new Map<string, Mount>();
   private nextIno = 1;
   private nextMnt = 1;
@@ -85,7 +85,7 @@ export class Vfs {
     const n = this.nodes.get(p);
     if (n !== undefined) return n;
     const t = TEMPLATE.get(p);
-    if (t === undefined || this.gone?.has(p)) return undefined;
+    if (t === undefined || this.isCovered(p)) return undefined;
     // Materialise the parents first, so inodes get their ids in path order whichever
     // lookup (a path walk, or a step's declaration) reaches a template file first.
     if (p !== '/') this.node(dirname(p));
@@ -94,6 +94,13 @@ export class Vfs {
     else ino.initData(t.content[0] ?? '');
     this.nodes.set(p, ino);
     return ino;
+  }
+
+  /** True if a template path lies below a mount point: the mounted filesystem hides it. */
+  private isCovered(p: string): boolean {
+    if (this.mounts.size === 1) return false;
+    for (const q of this.mounts.keys()) if (q !== '/' && p.startsWith(`${q}/`)) return true;
+    return false;
   }
 
   /** Resolves `path` (absolute, normalised). Throws ENOENT / ENOTDIR / EINVAL. */
@@ -151,6 +158,10 @@ export class Vfs {
    * Mounts a new empty filesystem on the directory `path`. EBUSY if already a mount point.
    * `opts.fileOperations` sets the operations of the regular files created on it (e.g.
    * {@link kernfsFileOperations} for a sysfs-like filesystem whose files can be polled).
+   *
+   * The new filesystem's root directory covers the directory mounted on: what was below
+   * `path` is hidden until the umount, and a file or directory already open there keeps
+   * the covered inode (as after mount(2)).
    */
   mount(path: string, fstype = 'tmpfs', opts: { readonly fileOperations?: FileOperations } = {}): Mount {
     const p = normalise(path);
@@ -160,6 +171,14 @@ export class Vfs {
     this.world.engine.write(this.simId, 0);
     const m = this.newMount(p, fstype, false);
     if (opts.fileOperations !== undefined) m.fileOperations = opts.fileOperations;
+    const nodes = new Map<string, Inode>();
+    const mounts: Mount[] = [];
+    for (const [k, v] of this.nodes) if (k === p || k.startsWith(`${p}/`)) nodes.set(k, v);
+    for (const k of nodes.keys()) this.nodes.delete(k);
+    for (const [k, v] of this.mounts) if (k.startsWith(`${p}/`)) mounts.push(v);
+    for (const c of mounts) this.mounts.delete(c.path);
+    (this.covered ??= new Map()).set(m, { nodes, mounts });
+    this.nodes.set(p, this.newInode('dir', p));
     this.mounts.set(p, m);
     if (this.world.engine.tracing) this.world.engine.effect('mount', m.simId, 0, undefined, 0, { note: fstype });
     return m;
@@ -168,23 +187,57 @@ export class Vfs {
   /**
    * Unmounts `path`. EINVAL if it is not a mount point or is the root; EBUSY while any
    * file on it is alive — including files only io_uring or an in-flight SCM_RIGHTS
-   * message still holds.
+   * message still holds — or a filesystem is mounted below it.
    */
   umount(path: string): void {
     const p = normalise(path);
     const m = this.mounts.get(p);
     if (m === undefined || m === this.root) throw new KernelError('EINVAL', 'umount', `${path} is not an unmountable mount point`);
-    if (m.busy()) throw new KernelError('EBUSY', 'umount', `${m.count} open file(s) pin ${path}`);
-    for (const q of this.mounts.keys()) {
-      if (q !== p && q.startsWith(`${p}/`)) throw new KernelError('EBUSY', 'umount', `${q} is mounted below ${path}`);
+    this.detach(m, false);
+  }
+
+  /**
+   * The mount whose root `path` names, or null if the path is not a mount root: the
+   * lookup of umount2(2) (user_path_at() and path_mounted()). Throws what the path walk
+   * throws (ENOENT, ENOTDIR, ENAMETOOLONG).
+   */
+  mountRoot(path: string): Mount | null {
+    const w = this.walk(path);
+    if (w.last !== null && w.last.length > NAME_MAX) throw new KernelError('ENAMETOOLONG', 'lookup', `component of ${w.last.length} bytes`);
+    const inode = this.node(w.path);
+    if (inode === undefined) throw new KernelError('ENOENT', 'lookup', path);
+    if (w.trailingSlash && inode.kind !== 'dir') throw new KernelError('ENOTDIR', 'lookup', path);
+    return this.mounts.get(w.path) ?? null;
+  }
+
+  /**
+   * Takes mount `m` out of the namespace: umount_tree() in fs/namespace.c. Without `lazy`
+   * it must not be busy (a live file on it, or a mount below it: EBUSY). With `lazy`
+   * (MNT_DETACH) it goes with every mount below it, busy or not; their files keep working
+   * and keep their mounts alive until the last one is closed. What the mount covered comes
+   * back. The caller has checked that `m` is a mounted, unmountable mount.
+   */
+  detach(m: Mount, lazy: boolean): void {
+    const p = m.path;
+    const below: Mount[] = [];
+    for (const [k, v] of this.mounts) if (k.startsWith(`${p}/`)) below.push(v);
+    if (!lazy) {
+      if (m.busy()) throw new KernelError('EBUSY', 'umount', `${m.count} open file(s) pin ${p}`);
+      if (below.length > 0) throw new KernelError('EBUSY', 'umount', `${below[0]!.path} is mounted below ${p}`);
     }
     this.world.engine.write(this.simId, 0);
-    this.mounts.delete(p);
-    m.mounted = false;
-    for (const k of [...this.nodes.keys()]) if (k.startsWith(`${p}/`)) this.nodes.delete(k);
-    for (const k of TEMPLATE.keys()) if (k.startsWith(`${p}/`)) (this.gone ??= new Set()).add(k);
-    this.node(p)!.entries.length = 0;
-    if (this.world.engine.tracing) this.world.engine.effect('umount', m.simId, 0, 0, undefined);
+    const c = this.covered?.get(m);
+    for (const d of [m, ...below]) {
+      this.mounts.delete(d.path);
+      d.mounted = false;
+      this.covered?.delete(d);
+    }
+    for (const k of [...this.nodes.keys()]) if (k === p || k.startsWith(`${p}/`)) this.nodes.delete(k);
+    if (c !== undefined) {
+      for (const [k, v] of c.nodes) this.nodes.set(k, v);
+      for (const d of c.mounts) this.mounts.set(d.path, d);
+    }
+    if (this.world.engine.tracing) this.world.engine.effect('umount', m.simId, 0, 0, undefined, lazy ? { note: 'MNT_DETACH' } : undefined);
   }
 
   /** Every mount: the root, the internal SB_NOUSER filesystems, and the mounted ones. */

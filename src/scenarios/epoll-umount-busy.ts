@@ -1,4 +1,4 @@
-import { Epoll, EPOLL_CTL_ADD, EPOLLIN, kernfsFileOperations, O_RDONLY, type Kernel, type KernelPath, type Sys, type Task } from '../index.js';
+import { Epoll, EPOLL_CTL_ADD, EPOLLIN, kernfsFileOperations, O_RDONLY, type KernelPath, type Sys, type Task } from '../index.js';
 import { defineScenario } from '../explore/scenario.js';
 import { umountStep } from './umount-step.js';
 
@@ -7,9 +7,9 @@ function* waiter(sys: Sys, ep: number): KernelPath<number> {
   return got.length;
 }
 
-function* closeAndUmount(sys: Sys, k: Kernel, fd: number): KernelPath<string> {
+function* closeAndUmount(sys: Sys, fd: number): KernelPath<string> {
   yield* sys.close(fd);
-  return yield* umountStep(sys, k, '/mnt');
+  return yield* umountStep(sys, '/mnt');
 }
 
 /**
@@ -52,12 +52,12 @@ export const epollUmountBusy = defineScenario<EpollUmountBusyContext>({
   setup(k) {
     k.vfs.mount('/mnt', 'sysfs', { fileOperations: kernfsFileOperations });
     k.vfs.writeFile('/mnt/state', '1');
-    const p = k.spawnProcess({ name: 'P1' });
+    const p = k.spawnProcess({ name: 'P1', creds: { uid: 0 } }); // umount2 needs CAP_SYS_ADMIN
     const ep = Epoll.create1(p, 0);
     const fd = p.open('/mnt/state', O_RDONLY);
     Epoll.ctl(p, ep, EPOLL_CTL_ADD, fd, { events: EPOLLIN, data: fd });
     p.thread((sys) => waiter(sys, ep));
-    const unmounter = p.thread((sys) => closeAndUmount(sys, k, fd));
+    const unmounter = p.thread((sys) => closeAndUmount(sys, fd));
     return { unmounter };
   },
   check(_k, { unmounter }) {

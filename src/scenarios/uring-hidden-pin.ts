@@ -3,9 +3,9 @@ import { defineScenario } from '../explore/scenario.js';
 import { umountStep } from './umount-step.js';
 import { IORING_REGISTER_FILES, IORING_UNREGISTER_FILES, ioUring, type UringApi } from '../plugins/io-uring/index.js';
 
-function* umount(sys: Sys, k: Kernel): KernelPath<string> {
+function* umount(sys: Sys): KernelPath<string> {
   yield* sys.getpid();
-  return yield* umountStep(sys, k, '/mnt');
+  return yield* umountStep(sys, '/mnt');
 }
 
 function* letGo(sys: Sys, u: UringApi, ring: number, how: 'unregister' | 'close'): KernelPath<string> {
@@ -44,7 +44,7 @@ function build(k: Kernel, how: 'unregister' | 'close'): UringHiddenPinContext {
   p.close(fd); // every regular fd of the file is closed
   const sm = k.spawnProcess({ name: 'SM', creds: { uid: 0 } });
   const owner = p.thread((sys) => letGo(sys, u, ring, how));
-  const manager = sm.thread((sys) => umount(sys, k));
+  const manager = sm.thread((sys) => umount(sys));
   return { manager, owner, file };
 }
 

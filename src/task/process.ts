@@ -17,6 +17,7 @@ import { prlimitNofile } from './syscalls/prlimit.js';
 import { wait4 } from './syscalls/wait.js';
 import { getdentsOp, lseekOp, readOp, runPosOp, writeOp } from './syscalls/rw.js';
 import { eventfdSteps } from './syscalls/eventfd.js';
+import { umount2Steps } from './syscalls/umount.js';
 import { pollSteps, selectSteps, type PollFd, type PollResult, type SelectResult } from './syscalls/poll.js';
 import type { Sys } from './sys.js';
 import { Task } from './task.js';
@@ -358,6 +359,13 @@ export class Process {
   eventfd(initval: number, flags = 0): number {
     checkNumbers('eventfd2', 'initval', initval, 'flags', flags);
     return this.runCold(eventfdSteps(this.main, initval, flags));
+  }
+
+  /** umount2(2): see {@link Sys.umount2}. */
+  umount2(path: string, flags = 0): void {
+    checkString('umount2', 'path', path);
+    checkNumbers('umount2', 'flags', flags);
+    this.runCold(umount2Steps(this.main, path, flags));
   }
 
   /** fork(2): the child process. */

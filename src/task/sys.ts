@@ -10,6 +10,7 @@ import { cloneSteps, closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSt
 import { getdentsOp, lseekOp, posOpSteps, readOp, writeOp } from './syscalls/rw.js';
 import type { Task } from './task.js';
 import { eventfdSteps } from './syscalls/eventfd.js';
+import { umount2Steps } from './syscalls/umount.js';
 import { pollSteps, selectSteps, type PollFd, type PollResult, type SelectResult } from './syscalls/poll.js';
 import { checkBody, checkFcntlArgs, checkPollArgs, checkSelectArgs } from './check-args.js';
 import { checkNumbers, checkString } from '../sim/validate.js';
@@ -181,6 +182,17 @@ export class Sys {
   eventfd(initval: number, flags = 0): KernelPath<number> {
     checkNumbers('eventfd2', 'initval', initval, 'flags', flags);
     return syscallSteps(this.task, eventfdSteps(this.task, initval, flags));
+  }
+
+  /**
+   * umount2(2): unmount the filesystem mounted at `path` (flags MNT_FORCE, MNT_DETACH,
+   * MNT_EXPIRE, UMOUNT_NOFOLLOW). Needs CAP_SYS_ADMIN. EBUSY while a file on it is alive,
+   * unless MNT_DETACH, which detaches it at once and frees it with the last such file.
+   */
+  umount2(path: string, flags = 0): KernelPath {
+    checkString('umount2', 'path', path);
+    checkNumbers('umount2', 'flags', flags);
+    return syscallSteps(this.task, umount2Steps(this.task, path, flags));
   }
 
   /** getpid(2): one step that touches nothing shared but the entry's signal check. */

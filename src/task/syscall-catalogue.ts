@@ -8,7 +8,7 @@ import type { Sys } from './sys.js';
  * - `fd`: a descriptor number (small, may be closed or never opened)
  * - `path`: a path of the default filesystem
  * - `openFlags`, `dupFlags`, `pipeFlags`, `closeRangeFlags`, `unshareFlags`,
- *   `eventfdFlags`, `epollFlags`: the call's flag word
+ *   `eventfdFlags`, `epollFlags`, `umountFlags`: the call's flag word
  * - `count`: a byte or entry count; `data`: bytes to write; `offset`, `whence`: lseek's
  * - `fcntlCmd`: an fcntl command without a struct argument; `int`: a small integer
  * - `pid`: a process id; `epollOp`: an EPOLL_CTL_* operation
@@ -26,7 +26,7 @@ import type { Sys } from './sys.js';
 export type SyscallArgKind =
   | 'fd' | 'path' | 'openFlags' | 'dupFlags' | 'pipeFlags' | 'closeRangeFlags' | 'unshareFlags' | 'eventfdFlags' | 'epollFlags'
   | 'count' | 'data' | 'offset' | 'whence' | 'fcntlCmd' | 'int' | 'pid' | 'epollOp'
-  | 'sockType' | 'fdList' | 'msgFlags' | 'sunPath' | 'uringRegister' | 'uringSqe';
+  | 'sockType' | 'fdList' | 'msgFlags' | 'sunPath' | 'uringRegister' | 'uringSqe' | 'umountFlags';
 
 /**
  * One stepped system call as a generator of calls sees it: its kernel name, its argument
@@ -97,5 +97,6 @@ export const CORE_SYSCALLS: readonly SyscallSpec[] = Object.freeze([
   spec('ppoll', 'ppoll', ['fd'], (s, a) => s.ppoll([{ fd: n(a[0]), events: 1 }], 0)),
   spec('select', 'select', ['fd'], (s, a) => s.select(n(a[0]) + 1, [n(a[0])], [], [], 0)),
   spec('eventfd2', 'eventfd', ['int', 'eventfdFlags'], (s, a) => s.eventfd(n(a[0]), n(a[1]))),
+  spec('umount2', 'umount2', ['path', 'umountFlags'], (s, a) => s.umount2(a[0] as string, n(a[1]))),
   spec('getpid', 'getpid', [], (s) => s.getpid()),
 ]);

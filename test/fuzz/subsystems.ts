@@ -10,10 +10,11 @@
 import fc from 'fast-check';
 import {
   CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_RDLCK, F_SETFD,
-  F_SETLK, F_UNLCK, F_WRLCK, O_APPEND, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
+  F_SETLK, F_UNLCK, F_WRLCK, MNT_DETACH, MNT_EXPIRE, MNT_FORCE, O_APPEND, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
   MSG_CMSG_CLOEXEC, MSG_DONTWAIT, MSG_PEEK, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, Unix,
   type Kernel, type KernelPath, type Process, type Sys,
 } from '../../src/index.js';
+import { access, syscallSteps } from '../../src/extend.js';
 import { pidfd, type PidfdApi } from '../../src/plugins/pidfd/index.js';
 import {
   IORING_FILE_INDEX_ALLOC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS, IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD,
@@ -55,7 +56,7 @@ interface Subsystem {
 
 const fd = fc.integer({ min: -1, max: 9 });
 const small = (max: number) => fc.integer({ min: 0, max });
-const PATHS = ['/data/log', '/srv/a', '/srv', '/data/new', '/none', '/data'];
+const PATHS = ['/data/log', '/srv/a', '/srv', '/data/new', '/none', '/data', '/mnt/f'];
 const OPEN_FLAGS = [O_RDONLY, O_WRONLY, O_RDWR, O_RDWR | O_APPEND, O_RDONLY | O_CLOEXEC, O_PATH, O_WRONLY | O_CREAT, O_RDWR | O_CLOEXEC];
 const WHENCE = [SEEK_SET, SEEK_CUR, SEEK_END];
 const LOCK_TYPES = [F_RDLCK, F_WRLCK, F_UNLCK];
@@ -209,12 +210,35 @@ const uring: Subsystem = {
   },
 };
 
+const MOUNT_POINTS = ['/mnt', '/srv', '/mnt/f', '/'];
+const UMOUNT_FLAGS = [0, MNT_DETACH, MNT_EXPIRE, MNT_FORCE, MNT_EXPIRE | MNT_DETACH];
+
+/** mount(2) of a tmpfs, reduced to what the model has: one step writing the namespace. */
+function* mountSteps(w: FuzzWorld, s: Sys, path: string): KernelPath<void> {
+  yield* syscallSteps(s.task, (function* () {
+    yield { fn: 'do_new_mount', acc: access(w.k.vfs.simId, 0, true) };
+    w.k.vfs.mount(path);
+  })());
+}
+
+const mounts: Subsystem = {
+  name: 'mounts',
+  ops: {
+    mount: { args: [small(MOUNT_POINTS.length - 1)], plain: (w, _p, [i]) => w.k.vfs.mount(MOUNT_POINTS[i!]!), steps: (w, s, [i]) => mountSteps(w, s, MOUNT_POINTS[i!]!) },
+    umount2: {
+      args: [small(MOUNT_POINTS.length - 1), small(UMOUNT_FLAGS.length - 1)],
+      plain: (_w, p, [i, f]) => p.umount2(MOUNT_POINTS[i!]!, UMOUNT_FLAGS[f!]!),
+      steps: (_w, s, [i, f]) => s.umount2(MOUNT_POINTS[i!]!, UMOUNT_FLAGS[f!]!),
+    },
+  },
+};
+
 function pidOf(w: FuzzWorld, i: number): number {
   return w.procs[i % w.procs.length]!.pid;
 }
 
 /** Every fuzzed subsystem: add epoll, unix sockets and io_uring here. */
-export const SUBSYSTEMS: readonly Subsystem[] = [fds, pipes, lifecycle, pidfds, unixSockets, uring];
+export const SUBSYSTEMS: readonly Subsystem[] = [fds, pipes, lifecycle, pidfds, unixSockets, uring, mounts];
 
 /** Installs the plugins the subsystems use; returns the world's plugin APIs. */
 export function installPlugins(k: Kernel): { pf: PidfdApi; uring: UringApi } {
