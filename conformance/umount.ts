@@ -17,7 +17,7 @@ const D = O_RDONLY | O_DIRECTORY;
  * The cases: errno order (flags, then the walk, then permission, then the mount root),
  * busy mounts, lazy umount with files and directories still open on the detached mount,
  * MNT_EXPIRE's mark and what clears it, a mount covering a non-empty directory, mounts
- * below mounts, trailing slashes and dots, and an unprivileged caller.
+ * below mounts, stacked mounts, trailing slashes and dots, and an unprivileged caller.
  */
 export const UMOUNT_CASES: readonly (readonly string[])[] = [
   ['umount2 mnt 0', 'umount2 nonexist 0', 'umount2 nonexist 16', 'umount2 data/log/x 0', 'umount2 data/log/ 0', 'umount2 srv 0', `umount2 mnt/.. 0`,
@@ -34,6 +34,8 @@ export const UMOUNT_CASES: readonly (readonly string[])[] = [
   ['mount mnt', 'mkdir mnt/sub', 'mount mnt/sub', 'creat mnt/sub/g', 'umount2 mnt 0', `open mnt/sub/g ${O_RDWR}`, `umount2 mnt ${MNT_DETACH}`,
     'umount2 mnt/sub 0', 'write 0 z', 'pread 0', `open mnt/sub ${D}`],
   ['mount mnt', 'umount2 mnt/ 0', 'mount mnt', 'umount2 mnt/. 0', 'mount mnt', 'mkdir mnt/sub', 'umount2 mnt/sub/.. 0', 'umount2 mnt//./ 0'],
+  ['mount mnt', 'creat mnt/low', 'mount mnt', `open mnt/low ${O_RDONLY}`, `open mnt ${D}`, 'getdents 0', 'umount2 mnt 0', 'close 0', 'umount2 mnt 0',
+    `open mnt/low ${O_RDONLY}`, 'umount2 mnt 0', `umount2 mnt ${MNT_DETACH}`, 'mount mnt', 'mount mnt', `umount2 mnt ${MNT_DETACH}`, `open mnt/low ${O_RDONLY}`],
   ['mount mnt', 'setuid 65534', 'umount2 mnt 16', 'umount2 nonexist 0', 'umount2 srv 0', 'umount2 mnt 0', `umount2 mnt ${MNT_DETACH}`, `umount2 mnt ${MNT_EXPIRE | MNT_DETACH}`],
 ];
 

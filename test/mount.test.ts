@@ -71,12 +71,29 @@ describe('mounts: a file pins its mount (mntget in do_dentry_open, mntput in __f
     k.vfs.umount('/mnt');
   });
 
-  it('mount checks: ENOTDIR on a file, EBUSY on a mount point, ENOENT on a missing path', () => {
+  it('mount checks: ENOTDIR on a file, ENOENT on a missing path; the root stays', () => {
     const k = newKernel();
     expect(errnoOf(() => k.vfs.mount('/data/log'))).toBe('ENOTDIR');
-    k.vfs.mount('/mnt');
-    expect(errnoOf(() => k.vfs.mount('/mnt'))).toBe('EBUSY');
     expect(errnoOf(() => k.vfs.mount('/nowhere'))).toBe('ENOENT');
+    expect(() => k.vfs.mount('/')).toThrow(/keeps its root/);
+  });
+
+  it('mounts on a mount point stack: the top one covers the one below until its umount', () => {
+    const k = newKernel();
+    const lower = k.vfs.mount('/mnt');
+    k.vfs.writeFile('/mnt/low', 'l');
+    k.vfs.mkdir('/mnt/sub');
+    const sub = k.vfs.mount('/mnt/sub');
+    const upper = k.vfs.mount('/mnt');
+    expect(k.vfs.mountAt('/mnt')).toBe(upper);
+    expect(k.vfs.mountOf('/mnt/sub')).toBe(upper); // the whole lower tree is covered
+    expect(errnoOf(() => k.vfs.lookup('/mnt/low'))).toBe('ENOENT');
+    k.vfs.umount('/mnt');
+    expect(k.vfs.mountAt('/mnt')).toBe(lower);
+    expect(k.vfs.mountAt('/mnt/sub')).toBe(sub);
+    expect(k.vfs.lookup('/mnt/low').inode.data).toBe('l');
+    expect(upper.mounted).toBe(false);
+    expect(lower.mounted && sub.mounted).toBe(true);
   });
 
   it('files created on a mount live on it and vanish with the umount', () => {

@@ -155,19 +155,21 @@ export class Vfs {
   }
 
   /**
-   * Mounts a new empty filesystem on the directory `path`. EBUSY if already a mount point.
-   * `opts.fileOperations` sets the operations of the regular files created on it (e.g.
-   * {@link kernfsFileOperations} for a sysfs-like filesystem whose files can be polled).
+   * Mounts a new empty filesystem on the directory `path`. `opts.fileOperations` sets the
+   * operations of the regular files created on it (e.g. {@link kernfsFileOperations} for
+   * a sysfs-like filesystem whose files can be polled).
    *
    * The new filesystem's root directory covers the directory mounted on: what was below
    * `path` is hidden until the umount, and a file or directory already open there keeps
-   * the covered inode (as after mount(2)).
+   * the covered inode (as after mount(2)). Mounting on a mount point stacks: the new
+   * mount covers the old one, which comes back with the umount. The model has one mount
+   * namespace whose root stays: mounting on `/` is `ModelError('bad-argument')`.
    */
   mount(path: string, fstype = 'tmpfs', opts: { readonly fileOperations?: FileOperations } = {}): Mount {
     const p = normalise(path);
+    if (p === '/') throw new ModelError('bad-argument', 'mount("/"): the model keeps its root filesystem; mount on a directory below it');
     const { inode } = this.lookup(p);
     if (inode.kind !== 'dir') throw new KernelError('ENOTDIR', 'mount', path);
-    if (this.mounts.has(p)) throw new KernelError('EBUSY', 'mount', `${path} is already a mount point`);
     this.world.engine.write(this.simId, 0);
     const m = this.newMount(p, fstype, false);
     if (opts.fileOperations !== undefined) m.fileOperations = opts.fileOperations;
@@ -175,7 +177,7 @@ export class Vfs {
     const mounts: Mount[] = [];
     for (const [k, v] of this.nodes) if (k === p || k.startsWith(`${p}/`)) nodes.set(k, v);
     for (const k of nodes.keys()) this.nodes.delete(k);
-    for (const [k, v] of this.mounts) if (k.startsWith(`${p}/`)) mounts.push(v);
+    for (const [k, v] of this.mounts) if (k === p || k.startsWith(`${p}/`)) mounts.push(v);
     for (const c of mounts) this.mounts.delete(c.path);
     (this.covered ??= new Map()).set(m, { nodes, mounts });
     this.nodes.set(p, this.newInode('dir', p));

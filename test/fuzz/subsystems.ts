@@ -210,7 +210,8 @@ const uring: Subsystem = {
   },
 };
 
-const MOUNT_POINTS = ['/mnt', '/srv', '/mnt/f', '/'];
+const MOUNT_POINTS = ['/mnt', '/srv', '/mnt/f', '/mnt'];
+const UMOUNT_PATHS = ['/mnt', '/srv', '/mnt/f', '/'];
 const UMOUNT_FLAGS = [0, MNT_DETACH, MNT_EXPIRE, MNT_FORCE, MNT_EXPIRE | MNT_DETACH];
 
 /** mount(2) of a tmpfs, reduced to what the model has: one step writing the namespace. */
@@ -226,9 +227,9 @@ const mounts: Subsystem = {
   ops: {
     mount: { args: [small(MOUNT_POINTS.length - 1)], plain: (w, _p, [i]) => w.k.vfs.mount(MOUNT_POINTS[i!]!), steps: (w, s, [i]) => mountSteps(w, s, MOUNT_POINTS[i!]!) },
     umount2: {
-      args: [small(MOUNT_POINTS.length - 1), small(UMOUNT_FLAGS.length - 1)],
-      plain: (_w, p, [i, f]) => p.umount2(MOUNT_POINTS[i!]!, UMOUNT_FLAGS[f!]!),
-      steps: (_w, s, [i, f]) => s.umount2(MOUNT_POINTS[i!]!, UMOUNT_FLAGS[f!]!),
+      args: [small(UMOUNT_PATHS.length - 1), small(UMOUNT_FLAGS.length - 1)],
+      plain: (_w, p, [i, f]) => p.umount2(UMOUNT_PATHS[i!]!, UMOUNT_FLAGS[f!]!),
+      steps: (_w, s, [i, f]) => s.umount2(UMOUNT_PATHS[i!]!, UMOUNT_FLAGS[f!]!),
     },
   },
 };
