@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { explore, replay, verdictOf } from '../src/index.js';
-import { uringFixedFpos, uringFixedInstall, uringHiddenPin, uringHiddenPinUnregister, uringRegisterErrorPath, uringScmGcUaf } from '../src/scenarios/index.js';
+import { uringFixedFpos, uringFixedInstall, uringHiddenPin, uringHiddenPinLazy, uringHiddenPinUnregister, uringRegisterErrorPath, uringScmGcUaf } from '../src/scenarios/index.js';
 
 const outcomes = (r: ReturnType<typeof explore>) => [...new Set(r.outcomes.map((o) => o.outcome))].sort();
 
@@ -61,6 +61,12 @@ describe('uring-hidden-pin (seed 004)', () => {
       expect(o.some((x) => x.endsWith('umount EBUSY'))).toBe(true);
       expect(o.some((x) => x.endsWith('umount umounted'))).toBe(true);
     }
+  });
+
+  it('umount -l (MNT_DETACH) always succeeds; before the ring goes, the detached filesystem lives on, pinned by the fixed slot alone', () => {
+    const r = explore(uringHiddenPinLazy);
+    expect(r.exhaustive && r.violations.length === 0).toBe(true);
+    expect(outcomes(r)).toEqual(['close: umount detached and freed', 'close: umount detached, still pinned by 1 file(s)']);
   });
 });
 

@@ -17,14 +17,14 @@ import { pidfdGetfdFpos, pidfdGetfdFposRegular } from './pidfd-getfd-fpos.js';
 import { unixGcCloseRace, unixGcCycle, unixGcMsgPeek, type UnixGcCycleContext } from './unix-gc.js';
 import { uringFixedFpos } from './uring-fixed-fpos.js';
 import { uringFixedInstall, type UringFixedInstallContext } from './uring-fixed-install.js';
-import { uringHiddenPin, uringHiddenPinUnregister, type UringHiddenPinContext } from './uring-hidden-pin.js';
+import { uringHiddenPin, uringHiddenPinLazy, uringHiddenPinUnregister, type UringHiddenPinContext } from './uring-hidden-pin.js';
 import { uringRegisterErrorPath } from './uring-register-error-path.js';
 import { uringScmGcUaf, type UringScmGcUafContext } from './uring-scm-gc-uaf.js';
 
 export type { EpollForkSharedContext, EpollUmountBusyContext, ExecPosixLocksContext, UnixGcCycleContext, UringFixedInstallContext, UringHiddenPinContext, UringScmGcUafContext };
 export {
   coreStealFpos, epollForkShared, epollPollVsFput, epollUmountBusy, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular,
-  unixGcCloseRace, unixGcCycle, unixGcMsgPeek, uringFixedFpos, uringFixedInstall, uringHiddenPin, uringHiddenPinUnregister, uringRegisterErrorPath, uringScmGcUaf,
+  unixGcCloseRace, unixGcCycle, unixGcMsgPeek, uringFixedFpos, uringFixedInstall, uringHiddenPin, uringHiddenPinLazy, uringHiddenPinUnregister, uringRegisterErrorPath, uringScmGcUaf,
 };
 
 /**
@@ -39,6 +39,6 @@ export {
 export const scenarios: Readonly<Record<string, Scenario<never>>> = Object.freeze(
   Object.fromEntries(
     ([pidfdGetfdFpos, pidfdGetfdFposRegular, coreStealFpos, fposThreadsShared, execPosixLocks, fgetStaleRecycle, epollPollVsFput, epollUmountBusy, epollForkShared, unixGcCloseRace, unixGcMsgPeek, unixGcCycle,
-      uringFixedFpos, uringRegisterErrorPath, uringFixedInstall, uringHiddenPin, uringHiddenPinUnregister, uringScmGcUaf] as Array<Scenario<never>>).map((s) => [s.name, s]),
+      uringFixedFpos, uringRegisterErrorPath, uringFixedInstall, uringHiddenPin, uringHiddenPinUnregister, uringHiddenPinLazy, uringScmGcUaf] as Array<Scenario<never>>).map((s) => [s.name, s]),
   ),
 );

@@ -1,4 +1,4 @@
-import { O_RDONLY, type Kernel, type KernelPath, type RefFile, type Sys, type Task } from '../index.js';
+import { MNT_DETACH, O_RDONLY, type Kernel, type KernelPath, type Mount, type RefFile, type Sys, type Task } from '../index.js';
 import { defineScenario } from '../explore/scenario.js';
 import { umountStep } from './umount-step.js';
 import { IORING_REGISTER_FILES, IORING_UNREGISTER_FILES, ioUring, type UringApi } from '../plugins/io-uring/index.js';
@@ -6,6 +6,17 @@ import { IORING_REGISTER_FILES, IORING_UNREGISTER_FILES, ioUring, type UringApi 
 function* umount(sys: Sys): KernelPath<string> {
   yield* sys.getpid();
   return yield* umountStep(sys, '/mnt');
+}
+
+/**
+ * `umount -l`: umount2(MNT_DETACH) always succeeds, and what it leaves behind is read in
+ * the same step (do_umount holds mnt_count exclusively): a mount out of every namespace
+ * that a file no fd names still keeps alive.
+ */
+function* umountLazy(sys: Sys, m: Mount): KernelPath<string> {
+  yield* sys.getpid();
+  yield* sys.umount2('/mnt', MNT_DETACH);
+  return m.count > 0 ? `detached, still pinned by ${m.count} file(s)` : 'detached and freed';
 }
 
 function* letGo(sys: Sys, u: UringApi, ring: number, how: 'unregister' | 'close'): KernelPath<string> {
@@ -32,9 +43,9 @@ export interface UringHiddenPinContext {
   readonly file: RefFile;
 }
 
-function build(k: Kernel, how: 'unregister' | 'close'): UringHiddenPinContext {
+function build(k: Kernel, how: 'unregister' | 'close', lazy = false): UringHiddenPinContext {
   const u = k.use(ioUring());
-  k.vfs.mount('/mnt', 'tmpfs');
+  const m = k.vfs.mount('/mnt', 'tmpfs');
   k.vfs.writeFile('/mnt/state', '1');
   const p = k.spawnProcess({ name: 'P1' });
   const ring = u.setup(p, 8);
@@ -44,7 +55,7 @@ function build(k: Kernel, how: 'unregister' | 'close'): UringHiddenPinContext {
   p.close(fd); // every regular fd of the file is closed
   const sm = k.spawnProcess({ name: 'SM', creds: { uid: 0 } });
   const owner = p.thread((sys) => letGo(sys, u, ring, how));
-  const manager = sm.thread((sys) => umount(sys));
+  const manager = sm.thread((sys) => (lazy ? umountLazy(sys, m) : umount(sys)));
   return { manager, owner, file };
 }
 
@@ -98,4 +109,30 @@ export const uringHiddenPinUnregister = defineScenario<UringHiddenPinContext>({
   title: 'the hidden pin of a registered file goes with IORING_UNREGISTER_FILES',
   description: 'As uring-hidden-pin, but P1 unregisters the files and keeps the ring open.',
   setup: (k) => build(k, 'unregister'),
+});
+
+/**
+ * {@link uringHiddenPin} where the service manager, expecting EBUSY, unmounts lazily
+ * (`umount -l`, umount2 with MNT_DETACH): the call always succeeds, and when it comes
+ * before the ring's teardown the filesystem lives on out of every namespace, pinned by a
+ * file that no fd and no path names — "fixed files let you completely hide files", taken
+ * one step further. Nothing is leaked (the ring's close frees both), so the verdict is
+ * clean; the outcomes show the hidden lifetime.
+ *
+ * @example
+ * ```ts
+ * import { explore } from 'fdlab';
+ * import { uringHiddenPinLazy } from 'fdlab/scenarios';
+ * explore(uringHiddenPinLazy).outcomes.map((o) => o.outcome); // '... still pinned by 1 file(s)' among them
+ * ```
+ */
+export const uringHiddenPinLazy = defineScenario<UringHiddenPinContext>({
+  ...uringHiddenPin,
+  name: 'uring-hidden-pin-lazy',
+  title: 'umount -l of a filesystem a registered file pins: detached, and alive where nothing shows it',
+  description: 'As uring-hidden-pin, but SM unmounts with MNT_DETACH: it succeeds at once, and /mnt lives on, out of the namespace, until the ring is closed.',
+  setup: (k) => build(k, 'close', true),
+  check(_k, { manager, file }) {
+    if (String(manager.sim.result).includes('freed') && file.live) throw new Error('the detached mount was freed while the fixed slot still held a file on it');
+  },
 });
