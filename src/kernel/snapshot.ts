@@ -131,6 +131,11 @@ export interface SnapshotMount {
   readonly path: string;
   /** Files pinning it. */
   readonly count: number;
+  /**
+   * Present (true) for a mount a lazy umount (MNT_DETACH) took out of the namespace that
+   * files still keep alive: no path reaches it any more, but it is not gone.
+   */
+  readonly detached?: true;
 }
 
 /**
@@ -182,7 +187,10 @@ export function takeSnapshot(k: Kernel): KernelSnapshot {
     .map((f) => ({ name: f.name, count: f.count === Infinity ? ('saturated' as const) : f.count, pos: f.pos, mode: f.mode, flags: f.flags, path: f.inode.path }));
   const mountSet = new Set([k.vfs.root, k.vfs.anon, k.vfs.pipefs]);
   for (const f of k.slab.objects) mountSet.add(f.mount);
-  const mounts = [...mountSet].filter((m) => m.mounted).map((m) => ({ path: m.path, count: m.count })).sort((a, b) => a.path.localeCompare(b.path));
+  const mounts = [...mountSet]
+    .filter((m) => m.mounted || m.count > 0)
+    .map((m): SnapshotMount => (m.mounted ? { path: m.path, count: m.count } : { path: m.path, count: m.count, detached: true }))
+    .sort((a, b) => a.path.localeCompare(b.path));
   const locks = [];
   const seen = new Set<unknown>();
   for (const f of k.slab.objects) {
