@@ -24,7 +24,11 @@ for (let i = 1; i <= programs; i++) {
     compared++;
     naiveRuns += c.naiveRuns;
     dporRuns += c.dporRuns;
-    if (c.missing.length > 0) misses.push(`${JSON.stringify(prog)}: ${c.missing.join('; ')}`);
+    if (c.missing.length > 0) {
+      // Printed at once too: a long run is worth stopping at its first mismatch.
+      misses.push(`${JSON.stringify(prog)}: ${c.missing.join('; ')}`);
+      console.error(`mismatch at program ${i}: ${misses[misses.length - 1]}`);
+    }
   }
   if (i % 1000 === 0) console.error(`${i} programs, ${compared} compared, ${misses.length} mismatches, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }

@@ -253,4 +253,25 @@ describe('issue 7 reproducers: DPOR sees what naive search sees', () => {
     e.step(1);
     expect(e.lastAccesses).toEqual([]);
   });
+
+  it('a lookup that meets a template path first is not an event: a pipe created beside it gets the same inode number either way', () => {
+    // Found by `npm run fuzz:dpor` (seed 1130, program 62): umount2 of a missing path only
+    // walks the namespace (a read), but materialising /tmp drew an inode number from the
+    // counter a pipe's name (pipe:[N]) comes from, so the two "independent" steps decided
+    // the pipe's name and DPOR saw one of the two. Template inodes now have fixed numbers,
+    // and only steps that create an inode (declaring the counter) draw from it.
+    const s = defineScenario({
+      name: 'lookup-vs-pipe',
+      title: 'a lookup and a pipe',
+      source: 'test',
+      setup(k) {
+        const p = k.spawnProcess({ creds: { uid: 0 } });
+        p.thread((sys) => errno(sys.umount2('/tmp/new', 0)));
+        p.thread((sys) => sys.pipe(0));
+      },
+      outcome: (k) => JSON.stringify(k.snapshot().files.map((f) => f.path)),
+    });
+    sameAsNaive(s);
+    expect(explore(s).outcomes.map((o) => o.outcome)).toEqual(['["pipe:[12]","pipe:[12]"]']);
+  });
 });

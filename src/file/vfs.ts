@@ -11,6 +11,12 @@ import { Inode, type InodeKind } from './inode.js';
 import { Mount } from './mount.js';
 import type { RefFile } from './ref-file.js';
 import type { FileWorld } from './world.js';
+import { access } from '../sim/step.js';
+
+/** Field of the namespace's engine object: the dentry tree, read by every lookup. */
+const VFS_NAMESPACE = 0;
+/** Field of the namespace's engine object: the inode number counter (get_next_ino()). */
+const VFS_LAST_INO = 1;
 
 
 /**
@@ -47,7 +53,7 @@ export interface PathTarget {
  * ```
  */
 export class Vfs {
-  /** Engine object id of the namespace (field 0: the dentry tree). */
+  /** Engine object id of the namespace (field 0: the dentry tree; field 1: the inode counter). */
   readonly simId: number;
   /** The root filesystem. */
   readonly root: Mount;
@@ -60,7 +66,7 @@ export class Vfs {
   /** What each mount covers: the namespace entries at and below its mount point, and the mounts below it. */
   private covered: Map<Mount, { readonly nodes: Map<string, Inode>; readonly mounts: Mount[] }> | null = null;
   private readonly mounts = new Map<string, Mount>();
-  private nextIno = 1;
+  private nextIno = TEMPLATE_INO.size + 1;
   private nextMnt = 1;
   private readonly anonInode: Inode;
 
@@ -81,15 +87,18 @@ export class Vfs {
    * hundreds of thousands) costs almost nothing until it touches a path.
    */
   private node(p: string): Inode | undefined {
-    this.world.engine.read(this.simId, 0);
+    this.world.engine.read(this.simId, VFS_NAMESPACE);
     const n = this.nodes.get(p);
     if (n !== undefined) return n;
     const t = TEMPLATE.get(p);
     if (t === undefined || this.isCovered(p)) return undefined;
-    // Materialise the parents first, so inodes get their ids in path order whichever
-    // lookup (a path walk, or a step's declaration) reaches a template file first.
+    // Materialising is not an event of the modelled kernel (the default tree exists from
+    // the start): the inode gets the number the template gives it, never one from the
+    // counter new inodes draw from, so nothing observable depends on which lookup came
+    // first, and a lookup stays a read of the namespace. Parents first: a file's parent
+    // exists whenever the file does.
     if (p !== '/') this.node(dirname(p));
-    const ino = this.newInode(t.kind, p);
+    const ino = this.inodeOf(TEMPLATE_INO.get(p)!, t.kind, p);
     if (t.kind === 'dir') ino.entries.push(...t.content);
     else ino.initData(t.content[0] ?? '');
     this.nodes.set(p, ino);
@@ -170,7 +179,7 @@ export class Vfs {
     if (p === '/') throw new ModelError('bad-argument', 'mount("/"): the model keeps its root filesystem; mount on a directory below it');
     const { inode } = this.lookup(p);
     if (inode.kind !== 'dir') throw new KernelError('ENOTDIR', 'mount', path);
-    this.world.engine.write(this.simId, 0);
+    this.world.engine.write(this.simId, VFS_NAMESPACE);
     const m = this.newMount(p, fstype, false);
     if (opts.fileOperations !== undefined) m.fileOperations = opts.fileOperations;
     const nodes = new Map<string, Inode>();
@@ -227,7 +236,7 @@ export class Vfs {
       if (m.busy()) throw new KernelError('EBUSY', 'umount', `${m.count} open file(s) pin ${p}`);
       if (below.length > 0) throw new KernelError('EBUSY', 'umount', `${below[0]!.path} is mounted below ${p}`);
     }
-    this.world.engine.write(this.simId, 0);
+    this.world.engine.write(this.simId, VFS_NAMESPACE);
     const c = this.covered?.get(m);
     for (const d of [m, ...below]) {
       this.mounts.delete(d.path);
@@ -255,7 +264,7 @@ export class Vfs {
   /** The mount a path lives on (longest mount-point prefix). */
   mountOf(path: string): Mount {
     let p = normalise(path);
-    this.world.engine.read(this.simId, 0);
+    this.world.engine.read(this.simId, VFS_NAMESPACE);
     for (;;) {
       const m = this.mounts.get(p);
       if (m !== undefined) return m;
@@ -363,9 +372,17 @@ export class Vfs {
     return [this.world.slab.allocAccess(), this.anon.countAccess(true)];
   }
 
-  /** What a step that calls {@link openPipe} declares (two files from filp_cachep on pipefs). */
-  pipeFileAccesses(): [number, number] {
-    return [this.world.slab.allocAccess(), this.pipefs.countAccess(true)];
+  /**
+   * What a step that calls {@link openPipe} declares: two files from filp_cachep on
+   * pipefs, and the inode counter the pipe's inode takes its number from.
+   */
+  pipeFileAccesses(): [number, number, number] {
+    return [this.world.slab.allocAccess(), this.pipefs.countAccess(true), this.newInodeAccess()];
+  }
+
+  /** What a step that creates an inode declares (get_next_ino()): see {@link newInode}. */
+  newInodeAccess(): number {
+    return access(this.simId, VFS_LAST_INO, true);
   }
 
   /** anon_inode_getfile(): a file on the internal anonymous-inode filesystem. */
@@ -405,7 +422,7 @@ export class Vfs {
 
   private create(path: string, kind: InodeKind): Inode {
     const p = normalise(path);
-    this.world.engine.write(this.simId, 0);
+    this.world.engine.write(this.simId, VFS_NAMESPACE);
     if (this.node(p) !== undefined) throw new KernelError('EEXIST', 'create', path);
     const parent = this.node(dirname(p));
     if (parent === undefined) throw new KernelError('ENOENT', 'create', path);
@@ -416,8 +433,19 @@ export class Vfs {
     return ino;
   }
 
+  /**
+   * A new inode, numbered by get_next_ino(): the counter is a location of its own
+   * (`VFS_LAST_INO`), written by every step that creates an inode — an O_CREAT open, a
+   * pipe, a mount's root — so two such steps are ordered: the numbers (and a pipe's
+   * name, `pipe:[N]`) depend on their order.
+   */
   private newInode(kind: InodeKind, path: string): Inode {
-    const ino = new Inode(this.nextIno++, kind, path);
+    this.world.engine.write(this.simId, VFS_LAST_INO);
+    return this.inodeOf(this.nextIno++, kind, path);
+  }
+
+  private inodeOf(id: number, kind: InodeKind, path: string): Inode {
+    const ino = new Inode(id, kind, path);
     ino.simId = this.world.engine.register(ino);
     ino.engine = this.world.engine;
     return ino;
@@ -441,6 +469,9 @@ const TEMPLATE: ReadonlyMap<string, { kind: InodeKind; content: readonly string[
   ['/tmp', { kind: 'dir', content: [] }],
   ['/mnt', { kind: 'dir', content: [] }],
 ]);
+
+/** The inode number of each template path: fixed, whenever a kernel first looks it up. */
+const TEMPLATE_INO: ReadonlyMap<string, number> = new Map([...TEMPLATE.keys()].map((p, i) => [p, i + 1]));
 
 const CLEAN = /^(\/[^/.][^/]*|\/\.[^/.][^/]*|\/\.\.[^/]+)*$/;
 

@@ -217,7 +217,7 @@ const UMOUNT_FLAGS = [0, MNT_DETACH, MNT_EXPIRE, MNT_FORCE, MNT_EXPIRE | MNT_DET
 /** mount(2) of a tmpfs, reduced to what the model has: one step writing the namespace. */
 function* mountSteps(w: FuzzWorld, s: Sys, path: string): KernelPath<void> {
   yield* syscallSteps(s.task, (function* () {
-    yield { fn: 'do_new_mount', acc: access(w.k.vfs.simId, 0, true) };
+    yield { fn: 'do_new_mount', acc: [access(w.k.vfs.simId, 0, true), w.k.vfs.newInodeAccess()] };
     w.k.vfs.mount(path);
   })());
 }

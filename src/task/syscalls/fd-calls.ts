@@ -45,7 +45,9 @@ function checkOpenFlags(path: string, flags: number): number {
  */
 export const vfsOpenStep = (t: Task, path: string, flags: number): Step => dynamicStep(t.world.engine, 'do_filp_open', () => {
   const vfs = t.world.vfs;
-  const acc = [access(vfs.simId, 0, (flags & O_CREAT) !== 0), t.world.slab.allocAccess()];
+  const creat = (flags & O_CREAT) !== 0;
+  const acc = [access(vfs.simId, 0, creat), t.world.slab.allocAccess()];
+  if (creat) acc.push(vfs.newInodeAccess());
   if (path.charCodeAt(0) === 47) acc.push(vfs.mountOf(path).countAccess(true));
   if (flags & O_TRUNC) {
     let ino: { simId: number } | undefined;
