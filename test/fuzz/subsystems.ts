@@ -3,14 +3,15 @@
  * its operations once: an arbitrary that generates one, and how to run it as a plain
  * call (on a process, at a quiescent point) and as a stepped call (in a thread body).
  *
- * To fuzz a new subsystem (epoll, unix sockets with SCM_RIGHTS, io_uring fixed files),
- * add one entry to SUBSYSTEMS, and if it holds references outside fd tables, make sure
- * its OwnerSource is registered so the audit sees them; nothing else changes.
+ * To fuzz a new subsystem, add one entry to SUBSYSTEMS, and if it holds references
+ * outside fd tables, make sure its OwnerSource is registered so the audit sees them;
+ * nothing else changes.
  */
 import fc from 'fast-check';
 import {
   CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_RDLCK, F_SETFD,
   F_SETLK, F_UNLCK, F_WRLCK, MNT_DETACH, MNT_EXPIRE, MNT_FORCE, O_APPEND, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
+  Epoll, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLET, EPOLLEXCLUSIVE, EPOLLIN, EPOLLONESHOT, EPOLLOUT,
   MSG_CMSG_CLOEXEC, MSG_DONTWAIT, MSG_PEEK, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, Unix,
   type Kernel, type KernelPath, type Process, type Sys,
 } from '../../src/index.js';
@@ -210,6 +211,25 @@ const uring: Subsystem = {
   },
 };
 
+const EPOLL_OPS = [EPOLL_CTL_ADD, EPOLL_CTL_MOD, EPOLL_CTL_DEL];
+const EPOLL_EVENTS = [EPOLLIN, EPOLLIN | EPOLLET, EPOLLIN | EPOLLONESHOT, EPOLLOUT | EPOLLEXCLUSIVE];
+
+/** epoll: instances (some nested), items on any fd, level/edge/one-shot/exclusive, waits that return at once, dma-bufs that poll with a reference. */
+const epoll: Subsystem = {
+  name: 'epoll',
+  ops: {
+    create: { args: [small(1)], plain: (_w, p, [c]) => Epoll.create1(p, c ? EPOLL_CLOEXEC : 0), steps: (_w, s, [c]) => Epoll.on(s).create1(c ? EPOLL_CLOEXEC : 0) },
+    ctl: {
+      args: [fd, small(EPOLL_OPS.length - 1), fd, small(EPOLL_EVENTS.length - 1)],
+      plain: (_w, p, [e, o, f, ev]) => Epoll.ctl(p, e!, EPOLL_OPS[o!]!, f!, { events: EPOLL_EVENTS[ev!]!, data: f! }),
+      steps: (_w, s, [e, o, f, ev]) => Epoll.on(s).ctl(e!, EPOLL_OPS[o!]!, f!, { events: EPOLL_EVENTS[ev!]!, data: f! }),
+    },
+    // timeout 0: a wait never sleeps, so programs stay finite.
+    wait: { args: [fd, small(3)], plain: (_w, p, [e, n]) => Epoll.wait(p, e!, n! + 1, 0), steps: (_w, s, [e, n]) => Epoll.on(s).wait(e!, n! + 1, 0) },
+    dmaBuf: { args: [small(1)], plain: (_w, p, [f]) => Epoll.dmaBuf(p, { fence: f === 1 }), steps: (_w, s, [f]) => Epoll.on(s).dmaBuf({ fence: f === 1 }) },
+  },
+};
+
 const MOUNT_POINTS = ['/mnt', '/srv', '/mnt/f', '/mnt'];
 const UMOUNT_PATHS = ['/mnt', '/srv', '/mnt/f', '/'];
 const UMOUNT_FLAGS = [0, MNT_DETACH, MNT_EXPIRE, MNT_FORCE, MNT_EXPIRE | MNT_DETACH];
@@ -238,8 +258,8 @@ function pidOf(w: FuzzWorld, i: number): number {
   return w.procs[i % w.procs.length]!.pid;
 }
 
-/** Every fuzzed subsystem: add epoll, unix sockets and io_uring here. */
-export const SUBSYSTEMS: readonly Subsystem[] = [fds, pipes, lifecycle, pidfds, unixSockets, uring, mounts];
+/** Every fuzzed subsystem. */
+export const SUBSYSTEMS: readonly Subsystem[] = [fds, pipes, lifecycle, pidfds, epoll, unixSockets, uring, mounts];
 
 /** Installs the plugins the subsystems use; returns the world's plugin APIs. */
 export function installPlugins(k: Kernel): { pf: PidfdApi; uring: UringApi } {
