@@ -1,5 +1,6 @@
 import { KernelError } from '../sim/kernel-error.js';
 import { ModelError } from '../sim/model-error.js';
+import { access } from '../sim/step.js';
 import {
   FMODE_ATOMIC_POS, FMODE_LSEEK, FMODE_OPENED, FMODE_PATH, FMODE_READ, FMODE_WRITE,
   O_CLOEXEC, O_CREAT, O_DIRECT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NONBLOCK, O_PATH, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY,
@@ -11,13 +12,11 @@ import { Inode, type InodeKind } from './inode.js';
 import { Mount } from './mount.js';
 import type { RefFile } from './ref-file.js';
 import type { FileWorld } from './world.js';
-import { access } from '../sim/step.js';
 
 /** Field of the namespace's engine object: the dentry tree, read by every lookup. */
 const VFS_NAMESPACE = 0;
 /** Field of the namespace's engine object: the inode number counter (get_next_ino()). */
 const VFS_LAST_INO = 1;
-
 
 /**
  * The result of a path lookup: the inode and the mount it lives on.
