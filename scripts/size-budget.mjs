@@ -28,8 +28,9 @@ const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--i
 // shipped once (the ESM `.d.ts` re-export the `.d.cts`, scripts/dts-shims.mjs); 409.4 kB and
 // 35.6 kB with the explorer's counting audit (Kernel.auditClean), recorded mount counts and
 // three more pending changesets; 416.9 kB and 36.2 kB with the umount2 system call (a
-// syscall is part of every Kernel) and its changeset.
-const PACKED_BUDGET_KB = 420;
+// syscall is part of every Kernel) and its changeset; 419.1 kB and 36.4 kB with stacked
+// and lazily detached mounts and three more changesets.
+const PACKED_BUDGET_KB = 422;
 const CORE_BUDGET_KB = 37;
 budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, target: 300 * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
 
