@@ -5,7 +5,7 @@
  * (every task exits) nothing may be left: no live struct file, no table, no lock.
  */
 import fc from 'fast-check';
-import { Kernel, KernelError, ModelError, POLICY_PRESETS, Random, type KernelPath, type PresetName, type Process, type Sys } from '../../src/index.js';
+import { dmaBufOf, Kernel, KernelError, ModelError, POLICY_PRESETS, Random, type KernelPath, type PresetName, type Process, type Sys } from '../../src/index.js';
 import { plainSyscall } from '../../src/extend.js';
 import { formatParked, isProgramWait, parkedThreads } from '../../src/sim/parked.js';
 import { exitSteps } from '../../src/task/syscalls/lifecycle.js';
@@ -139,6 +139,14 @@ export function runProgram(prog: FuzzProgram, stats: FuzzStats = freshStats(), s
   // Teardown: every task exits; then nothing may remain.
   for (const p of k.processes.values()) {
     for (const t of [...p.tasks]) if (!t.exited && t.files !== null) plainSyscall(t, () => e.runPlain(t.sim, exitSteps(t)));
+  }
+  // The device finishes its work: every pending dma-buf fence signals (from interrupt
+  // context), and a poll callback armed on it drops the file reference it took.
+  for (const f of k.slab.objects) {
+    const buf = f.live ? dmaBufOf(f) : null;
+    if (buf === null || !buf.fencePending) continue;
+    buf.fencePending = false;
+    if (buf.cbActive) buf.callback(undefined);
   }
   // Cycles of AF_UNIX sockets only the collector frees (each run may free a chain's next link).
   for (let i = 0; i < 64 && k.unixGc().collected.length > 0; i++);
