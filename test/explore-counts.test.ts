@@ -99,7 +99,9 @@ describe('the path walk', () => {
 
 describe('the kernel\'s internal mounts and its mount events', () => {
   it('a new kernel has the root, anon_inode: and pipe: mounts', () => {
-    expect(new Kernel().snapshot().mounts.map((m) => m.path)).toEqual(['/', 'anon_inode:', 'pipe:']);
+    const k = new Kernel();
+    expect(k.snapshot().mounts.map((m) => m.path)).toEqual(['/', 'anon_inode:', 'pipe:']);
+    expect([k.vfs.root, k.vfs.anon, k.vfs.pipefs].map((m) => [m.fstype, m.nouser])).toEqual([['rootfs', false], ['anon_inodefs', true], ['pipefs', true]]);
   });
 
   it('a traced mount is an event naming its filesystem type', () => {
