@@ -379,7 +379,11 @@ export class Vfs {
     return [this.world.slab.allocAccess(), this.pipefs.countAccess(true), this.newInodeAccess()];
   }
 
-  /** What a step that creates an inode declares (get_next_ino()): see {@link newInode}. */
+  /**
+   * What a step that creates an inode declares: the write of the inode number counter
+   * (get_next_ino()), so that two steps creating inodes are ordered (their numbers, and a
+   * pipe's name `pipe:[N]`, depend on their order).
+   */
   newInodeAccess(): number {
     return access(this.simId, VFS_LAST_INO, true);
   }
