@@ -4,12 +4,11 @@
  * tree; umountModelLines() runs the same calls on the model's plain API. One line per
  * call: its result, or `-ERRNO`.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kernel, KernelError, MNT_DETACH, MNT_EXPIRE, MNT_FORCE, O_CREAT, O_DIRECTORY, O_RDONLY, O_RDWR, UMOUNT_NOFOLLOW, type Process } from '../src/index.js';
+import { withHostProgram } from './host-program.js';
 
 const D = O_RDONLY | O_DIRECTORY;
 
@@ -51,15 +50,7 @@ function buildTree(dir: string): void {
 
 /** The host's lines per case, or why the host cannot run them (not Linux, no compiler, no mount namespace). */
 export function umountHostLines(): { lines: string[][] } | { skip: string } {
-  if (process.platform !== 'linux') return { skip: `the host is ${process.platform}, not Linux` };
-  const dir = mkdtempSync(join(tmpdir(), 'fdlab-umount-'));
-  try {
-    const exe = join(dir, 'umount');
-    try {
-      execFileSync(process.env.CC ?? 'gcc', ['-O1', '-o', exe, fileURLToPath(new URL('./umount.c', import.meta.url))], { stdio: 'pipe' });
-    } catch (e) {
-      return { skip: `cannot compile conformance/umount.c: ${(e as Error).message.split('\n')[0]}` };
-    }
+  return withHostProgram('umount', (exe, dir) => {
     const lines: string[][] = [];
     for (const [i, c] of UMOUNT_CASES.entries()) {
       const root = join(dir, `root${i}`);
@@ -71,9 +62,7 @@ export function umountHostLines(): { lines: string[][] } | { skip: string } {
       lines.push(r.stdout.trim().split('\n').filter((l) => l !== '---'));
     }
     return { lines };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The same cases on the model: a process with uid 0 (CAP_SYS_ADMIN), a fresh kernel per case. */

@@ -4,11 +4,9 @@
  * same list on the model's plain API. Lines are `name result`, where an installed fd is
  * written `fd cloexec` / `fd nocloexec` (fd numbers differ: the host runner has stdio open).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ERRNO, FD_CLOEXEC, F_GETFD, Kernel, KernelError, O_CLOEXEC, O_DIRECTORY, O_RDONLY, O_RDWR } from '../src/index.js';
 import {
   IORING_ENTER_GETEVENTS, IORING_FILE_INDEX_ALLOC, IORING_FIXED_FD_NO_CLOEXEC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_NOP,
@@ -16,18 +14,11 @@ import {
   IORING_REGISTER_FILES_UPDATE, IORING_REGISTER_FILES_UPDATE2, IORING_RSRC_REGISTER_SPARSE, IORING_UNREGISTER_FILES, IOSQE_FIXED_FILE, ioUring,
   type RegisterArg, type Sqe,
 } from '../src/plugins/io-uring/index.js';
+import { withHostProgram } from './host-program.js';
 
 /** The host's lines, or why the host cannot run them (no Linux, no compiler, io_uring refused). */
 export function uringHostLines(): { lines: string[] } | { skip: string } {
-  if (process.platform !== 'linux') return { skip: `the host is ${process.platform}, not Linux` };
-  const dir = mkdtempSync(join(tmpdir(), 'fdlab-uring-'));
-  try {
-    const exe = join(dir, 'uring');
-    try {
-      execFileSync(process.env.CC ?? 'gcc', ['-O1', '-o', exe, fileURLToPath(new URL('./uring.c', import.meta.url))], { stdio: 'pipe' });
-    } catch (e) {
-      return { skip: `cannot compile conformance/uring.c: ${(e as Error).message.split('\n')[0]}` };
-    }
+  return withHostProgram('uring', (exe, dir) => {
     mkdirSync(join(dir, 'data'));
     mkdirSync(join(dir, 'srv'));
     writeFileSync(join(dir, 'data/log'), 'line 1\nline 2\nline 3\n');
@@ -35,9 +26,7 @@ export function uringHostLines(): { lines: string[] } | { skip: string } {
     if (r.status === 2) return { skip: `io_uring_setup refused on this host: ${r.stderr.trim()}` };
     if (r.status !== 0) throw new Error(`uring runner failed (${r.status ?? r.signal}): ${r.stderr}`);
     return { lines: r.stdout.trim().split('\n') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The same cases on the model. */
