@@ -96,13 +96,14 @@ export function generate(seed: number, length = 24): Program {
 
   for (let attempts = 0; calls.length < length && attempts < length * 6; attempts++) {
     const role = pick(alive);
-    const w = rng.below(134);
+    const w = rng.below(137);
     let c: Call;
     const queued = pending.shift();
     if (queued !== undefined) {
       if (!alive.includes(queued.role)) continue;
       c = queued;
-    } else if (w >= 118) c = unixCall(role, w - 118);
+    } else if (w >= 134) c = { role, op: 'umount2', args: [pick(PATHS), pick([0, 0, 1, 2, 4, 4, 6, 8, 16])] };
+    else if (w >= 118) c = unixCall(role, w - 118);
     else if (w >= 112 && epfdOf(model, role) !== undefined) {
       burst(role, epfdOf(model, role)!);
       continue;

@@ -69,6 +69,7 @@ export class ModelRun {
           break;
         }
         case 'prlimit': p.prlimit(n(0)); break;
+        case 'umount2': p.umount2(String(c.args[0]), n(1)); break;
         case 'fork': {
           const ch = p.fork();
           child = n(0);

@@ -167,6 +167,17 @@ static const char *rel(const char *p) {
   return *p ? p : ".";
 }
 
+/* True if `p` names the root of a mounted filesystem (its device differs from its
+   parent's, or it is its own parent). A path that cannot be looked up is not one. */
+static int is_mount_root(const char *p) {
+  struct stat a, b;
+  char up[8192];
+  if (stat(p, &a) < 0 || !S_ISDIR(a.st_mode)) return 0;
+  snprintf(up, sizeof up, "%s/..", p);
+  if (stat(up, &b) < 0) return 0;
+  return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
+}
+
 /* Runs one call and sends its report on the result channel. Never returns for exit. */
 static void run_call(char *line, int res_fd) {
   char *save;
@@ -301,6 +312,16 @@ static void run_call(char *line, int res_fd) {
   } else if (!strcmp(op, "pidfd_getfd")) {
     long pfd = (long)num(&save), tfd = (long)num(&save), f = (long)num(&save);
     r = syscall(SYS_pidfd_getfd, pfd, tfd, f);
+  } else if (!strcmp(op, "umount2")) {
+    char *path = word(&save);
+    long flags = (long)num(&save);
+    /* The program's tree has no mount, and a path must never unmount one of the host's:
+       refuse (and fail the run) if the path is the root of any filesystem. */
+    if (is_mount_root(rel(path))) {
+      fprintf(stderr, "runner: refusing umount2 of %s: it is a mount point\n", path);
+      _exit(6);
+    }
+    r = syscall(SYS_umount2, rel(path), flags);
   } else if (!strcmp(op, "socketpair")) {
     int sv[2] = {-1, -1};
     long t = (long)num(&save);

@@ -298,6 +298,10 @@ describe('umount2(2) (ksys_umount → path_umount → do_umount)', () => {
     p.close(fd);
     expect(sub.count).toBe(0); // ...and is gone with it
     expect(k.snapshot().mounts.filter((x) => x.path.startsWith('/mnt'))).toEqual([]);
+    // Only a mount in the namespace can be detached (umount2 answers EINVAL first).
+    expect(() => k.vfs.detach(m, true)).toThrow(/not a mount in the namespace/);
+    expect(() => k.vfs.detach(k.vfs.root, true)).toThrow(/not a mount in the namespace/);
+    expect(() => k.vfs.detach(k.vfs.pipefs, false)).toThrow(/not a mount in the namespace/);
     expect(errnoOf(() => p.umount2('/mnt', MNT_DETACH))).toBe('EINVAL');
   });
 

@@ -36,19 +36,11 @@ export interface SearchSettings {
 /** Applies the defaults of {@link ExploreOptions}. @internal */
 export function searchSettings(given: ExploreOptions): SearchSettings {
   const o = checkExploreOptions(given) as ExploreOptions;
+  // checkExploreOptions() has checked every value (ModelError bad-option); here only defaults.
   const strategy = o.strategy ?? 'dpor';
-  if (strategy !== 'dpor' && strategy !== 'dfs' && strategy !== 'random' && strategy !== 'pct') {
-    throw new RangeError(`unknown strategy '${String(strategy)}' (known: dpor, dfs, random, pct)`);
-  }
   const sampled = strategy === 'random' || strategy === 'pct';
   const shard = o.shard ?? null;
-  if (shard !== null && !(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) {
-    throw new RangeError(`bad shard ${shard.index}/${shard.count}: need integers 0 <= index < count`);
-  }
   const bound = o.preemptionBound;
-  if (bound !== undefined && !(bound >= 0 && (Number.isInteger(bound) || bound === Infinity))) {
-    throw new RangeError(`bad preemptionBound ${bound}: need a non-negative integer or Infinity`);
-  }
   return {
     strategy,
     preemptionBound: bound,

@@ -210,6 +210,15 @@ export class Vfs {
    * The mount whose root `path` names, or null if the path is not a mount root: the
    * lookup of umount2(2) (user_path_at() and path_mounted()). Throws what the path walk
    * throws (ENOENT, ENOTDIR, ENAMETOOLONG).
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from 'fdlab';
+   * const k = new Kernel();
+   * const m = k.vfs.mount('/mnt');
+   * k.vfs.mountRoot('/mnt/.') === m; // true
+   * k.vfs.mountRoot('/srv');         // null: a directory, not a mount root
+   * ```
    */
   mountRoot(path: string): Mount | null {
     const w = this.walk(path);
@@ -225,9 +234,20 @@ export class Vfs {
    * it must not be busy (a live file on it, or a mount below it: EBUSY). With `lazy`
    * (MNT_DETACH) it goes with every mount below it, busy or not; their files keep working
    * and keep their mounts alive until the last one is closed. What the mount covered comes
-   * back. The caller has checked that `m` is a mounted, unmountable mount.
+   * back. `m` must be in the namespace and not the root (a `ModelError` otherwise:
+   * umount2 answers EINVAL before it gets here).
+   *
+   * @example
+   * ```ts
+   * import { Kernel, O_RDONLY } from 'fdlab';
+   * const k = new Kernel();
+   * const m = k.vfs.mount('/mnt');
+   * k.spawnProcess().open('/mnt', O_RDONLY); // pins it
+   * k.vfs.detach(m, true);                   // lazily: m.mounted is false, m.count still 1
+   * ```
    */
   detach(m: Mount, lazy: boolean): void {
+    if (m === this.root || this.mounts.get(m.path) !== m) throw new ModelError('bad-argument', `detach: ${m.path} is not a mount in the namespace that can be unmounted`);
     const p = m.path;
     const below: Mount[] = [];
     for (const [k, v] of this.mounts) if (k.startsWith(`${p}/`)) below.push(v);
@@ -383,6 +403,15 @@ export class Vfs {
    * What a step that creates an inode declares: the write of the inode number counter
    * (get_next_ino()), so that two steps creating inodes are ordered (their numbers, and a
    * pipe's name `pipe:[N]`, depend on their order).
+   *
+   * @example
+   * ```ts
+   * import { access, Kernel } from 'fdlab';
+   * const k = new Kernel();
+   * // a step of your own that calls k.vfs.writeFile() on a new path declares the
+   * // namespace (the new entry) and the inode counter:
+   * const acc = [access(k.vfs.simId, 0, true), k.vfs.newInodeAccess()];
+   * ```
    */
   newInodeAccess(): number {
     return access(this.simId, VFS_LAST_INO, true);

@@ -361,7 +361,21 @@ export class Process {
     return this.runCold(eventfdSteps(this.main, initval, flags));
   }
 
-  /** umount2(2): see {@link Sys.umount2}. */
+  /**
+   * umount2(2) as a plain call (ksys_umount() in fs/namespace.c): see {@link Sys.umount2}.
+   *
+   * @example
+   * ```ts
+   * import { Kernel, MNT_DETACH, O_RDONLY } from 'fdlab';
+   * const k = new Kernel();
+   * k.vfs.mount('/mnt');
+   * const p = k.spawnProcess({ creds: { uid: 0 } });
+   * const fd = p.open('/mnt', O_RDONLY);
+   * // p.umount2('/mnt') would throw EBUSY: fd pins it
+   * p.umount2('/mnt', MNT_DETACH); // detached; freed when fd is closed
+   * p.close(fd);
+   * ```
+   */
   umount2(path: string, flags = 0): void {
     checkString('umount2', 'path', path);
     checkNumbers('umount2', 'flags', flags);

@@ -188,6 +188,19 @@ export class Sys {
    * umount2(2): unmount the filesystem mounted at `path` (flags MNT_FORCE, MNT_DETACH,
    * MNT_EXPIRE, UMOUNT_NOFOLLOW). Needs CAP_SYS_ADMIN. EBUSY while a file on it is alive,
    * unless MNT_DETACH, which detaches it at once and frees it with the last such file.
+   * Models ksys_umount() in fs/namespace.c (see `umount2Steps` in `fdlab/extend`).
+   *
+   * @example
+   * ```ts
+   * import { Kernel, type Sys } from 'fdlab';
+   * const k = new Kernel();
+   * k.vfs.mount('/mnt');
+   * const p = k.spawnProcess({ creds: { uid: 0 } });
+   * p.thread(function* (sys: Sys) {
+   *   yield* sys.umount2('/mnt', 0);
+   * });
+   * k.run();
+   * ```
    */
   umount2(path: string, flags = 0): KernelPath {
     checkString('umount2', 'path', path);
