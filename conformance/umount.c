@@ -5,9 +5,9 @@
  *
  * Usage: umount ROOT < script
  *
- * ROOT holds the model's default tree (conformance/umount.ts builds it). The script is one
- * call per line, paths relative to ROOT; a line "---" starts a new case in a fresh child
- * process (fresh fd table; mounts left by the case before are detached first):
+ * ROOT holds the model's default tree (conformance/umount.ts builds it afresh for each
+ * case). The script is one case, a call per line, paths relative to ROOT, run in a child
+ * process whose fd table starts empty:
  *   mount P | mkdir P | creat P | umount2 P FLAGS | open P FLAGS | close FD | dup FD |
  *   write FD DATA | pread FD | getdents FD | setuid UID
  * Output: one line per call, "<result>" or "-<ERRNO>"; getdents prints the sorted names
@@ -91,39 +91,25 @@ int main(int argc, char **argv) {
   }
   if (chdir(argv[1]) < 0) return 1;
   static char *lines[1024];
-  int n = 0;
   static char line[8192];
-  setvbuf(stdout, NULL, _IONBF, 0);
-  for (;;) {
-    char *got = fgets(line, sizeof line, stdin);
-    if (got == NULL || !strncmp(line, "---", 3)) {
-      if (n > 0) {
-        pid_t c = fork();
-        if (c == 0) {
-          fflush(stdout);
-          if (dup2(1, 900) < 0) _exit(1);
-          for (int fd = 0; fd < 900; fd++) close(fd);
-          out = fdopen(900, "w");
-          setvbuf(out, NULL, _IONBF, 0);
-          run_case(lines, n);
-          _exit(0);
-        }
-        waitpid(c, NULL, 0);
-        /* what the case left mounted (deepest first) goes before the next one */
-        for (int k = 0; k < 8; k++) {
-          umount2("mnt/sub", MNT_DETACH);
-          umount2("mnt", MNT_DETACH);
-          umount2("srv", MNT_DETACH);
-        }
-        printf("---\n");
-        for (int i = 0; i < n; i++) free(lines[i]);
-        n = 0;
-      }
-      if (got == NULL) break;
-      continue;
-    }
+  int n = 0;
+  while (n < 1024 && fgets(line, sizeof line, stdin)) {
     line[strcspn(line, "\n")] = 0;
-    if (n < 1024) lines[n++] = strdup(line);
+    lines[n++] = strdup(line);
   }
-  return 0;
+  /* The case runs in a child whose fds start at 0; what it mounts goes with this
+     process's mount namespace. */
+  fflush(stdout);
+  pid_t c = fork();
+  if (c == 0) {
+    if (dup2(1, 900) < 0) _exit(1);
+    for (int fd = 0; fd < 900; fd++) close(fd);
+    out = fdopen(900, "w");
+    setvbuf(out, NULL, _IONBF, 0);
+    run_case(lines, n);
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(c, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

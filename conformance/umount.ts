@@ -59,7 +59,7 @@ export function umountHostLines(): { lines: string[][] } | { skip: string } {
       const r = spawnSync(exe, [root], { input: `${c.join('\n')}\n`, encoding: 'utf8' });
       if (r.status === 2) return { skip: `no private mount namespace on this host (needs CAP_SYS_ADMIN): ${r.stderr.trim()}` };
       if (r.status !== 0) throw new Error(`umount runner failed (${r.status ?? r.signal}): ${r.stderr}`);
-      lines.push(r.stdout.trim().split('\n').filter((l) => l !== '---'));
+      lines.push(r.stdout.trim().split('\n'));
     }
     return { lines };
   });
