@@ -96,13 +96,15 @@ export function generate(seed: number, length = 24): Program {
 
   for (let attempts = 0; calls.length < length && attempts < length * 6; attempts++) {
     const role = pick(alive);
-    const w = rng.below(137);
+    const w = rng.below(141);
     let c: Call;
     const queued = pending.shift();
     if (queued !== undefined) {
       if (!alive.includes(queued.role)) continue;
       c = queued;
-    } else if (w >= 134) c = { role, op: 'umount2', args: [pick(PATHS), pick([0, 0, 1, 2, 4, 4, 6, 8, 16])] };
+    } else if (w >= 139) c = { role, op: 'pread', args: [fdOf(role), pick([0, 1, 3, 10, 100]), pick([0, 0, 1, 3, 10, 30, 100, -1])] };
+    else if (w >= 137) c = { role, op: 'pwrite', args: [fdOf(role), pick([0, 1, 5, 20]), rng.below(26), pick([0, 0, 1, 3, 10, 30, 100, -1])] };
+    else if (w >= 134) c = { role, op: 'umount2', args: [pick(PATHS), pick([0, 0, 1, 2, 4, 4, 6, 8, 16])] };
     else if (w >= 118) c = unixCall(role, w - 118);
     else if (w >= 112 && epfdOf(model, role) !== undefined) {
       burst(role, epfdOf(model, role)!);
@@ -185,8 +187,9 @@ function pollable(model: ModelRun, role: number): number[] {
 
 /** Keeps regular files under 4 KiB (the block size: below it no filesystem reports a hole). */
 function sizeGuard(model: ModelRun, c: Call): boolean {
-  if (c.op !== 'write') return true;
+  if (c.op !== 'write' && c.op !== 'pwrite') return true;
   const f = model.roles.get(c.role)!.main.files?.lookupRaw(Number(c.args[0]));
   if (!f || f.inode.kind !== 'reg') return true;
-  return Math.max(f.pos, f.inode.data.length) + Number(c.args[1]) < 3000;
+  const at = c.op === 'pwrite' ? Number(c.args[3]) : f.pos;
+  return Math.max(at, f.inode.data.length) + Number(c.args[1]) < 3000;
 }

@@ -61,6 +61,13 @@ export class ModelRun {
           break;
         }
         case 'write': ret = p.write(n(0), writeData(n(1), n(2))); break;
+        case 'pread': {
+          const d = p.pread(n(0), n(1), n(2));
+          ret = d.length;
+          x = readExtra(d);
+          break;
+        }
+        case 'pwrite': ret = p.pwrite(n(0), writeData(n(1), n(2)), n(3)); break;
         case 'lseek': ret = p.lseek(n(0), n(1), n(2)); break;
         case 'getdents': {
           const names = p.getdents(n(0), 1 << 20);

@@ -246,6 +246,20 @@ static void run_call(char *line, int res_fd) {
     if (n > (long)sizeof databuf) n = sizeof databuf;
     for (long i = 0; i < n; i++) databuf[i] = (char)('a' + (c + i) % 26);
     r = syscall(SYS_write, fd, databuf, n);
+  } else if (!strcmp(op, "pread")) {
+    long fd = (long)num(&save), n = (long)num(&save), off = (long)num(&save);
+    if (n > (long)sizeof readbuf) n = sizeof readbuf;
+    r = syscall(SYS_pread64, fd, readbuf, n, off);
+    err = r < 0 ? errno : 0;
+    if (r > 0 && r <= 64) {
+      out(",\"x\":");
+      json_str(readbuf, (size_t)r);
+    } else if (r > 64) out(",\"x\":\"#%u\"", fnv(readbuf, (size_t)r));
+  } else if (!strcmp(op, "pwrite")) {
+    long fd = (long)num(&save), n = (long)num(&save), c = (long)num(&save), off = (long)num(&save);
+    if (n > (long)sizeof databuf) n = sizeof databuf;
+    for (long i = 0; i < n; i++) databuf[i] = (char)('a' + (c + i) % 26);
+    r = syscall(SYS_pwrite64, fd, databuf, n, off);
   } else if (!strcmp(op, "lseek")) {
     long fd = (long)num(&save), off = (long)num(&save), wh = (long)num(&save);
     r = syscall(SYS_lseek, fd, off, wh);

@@ -29,9 +29,10 @@ const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--i
 // 35.6 kB with the explorer's counting audit (Kernel.auditClean), recorded mount counts and
 // three more pending changesets; 416.9 kB and 36.2 kB with the umount2 system call (a
 // syscall is part of every Kernel) and its changeset; 419.1 kB and 36.4 kB with stacked
-// and lazily detached mounts and three more changesets.
-const PACKED_BUDGET_KB = 422;
-const CORE_BUDGET_KB = 37;
+// and lazily detached mounts and three more changesets; 424.3 kB and 36.9 kB with pread64,
+// pwrite64 and their changeset.
+const PACKED_BUDGET_KB = 427;
+const CORE_BUDGET_KB = 37.5;
 budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, target: 300 * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
 
 async function coreImport(names, entry = './dist/index.js') {

@@ -8,7 +8,7 @@
  * unchanged.
  */
 import { describe, expect, it } from 'vitest';
-import { explore, F_DUPFD, F_GETLK, F_SETFD, F_SETLK, F_WRLCK, Kernel, KernelError, ModelError, MSG_DONTWAIT, O_CLOEXEC, O_PATH, O_RDONLY, O_RDWR, replay, SEEK_CUR, SEEK_SET, shrinkSchedule, SOCK_DGRAM, Unix, type ErrnoName, type Kernel as KernelT, type KernelPath, type Process, type Sys } from '../src/index.js';
+import { explore, MODEL_FILE_MAX, F_DUPFD, F_GETLK, F_SETFD, F_SETLK, F_WRLCK, Kernel, KernelError, ModelError, MSG_DONTWAIT, O_CLOEXEC, O_PATH, O_RDONLY, O_RDWR, replay, SEEK_CUR, SEEK_SET, shrinkSchedule, SOCK_DGRAM, Unix, type ErrnoName, type Kernel as KernelT, type KernelPath, type Process, type Sys } from '../src/index.js';
 import { describeValue } from '../src/extend.js';
 import { pidfd, type PidfdApi } from '../src/plugins/pidfd/index.js';
 import { IORING_OP_NOP, IORING_REGISTER_FILES, ioUring, type UringApi } from '../src/plugins/io-uring/index.js';
@@ -50,6 +50,8 @@ type NumberAnswer = (v: number) => ErrnoName | undefined;
 const always = (e: ErrnoName): NumberAnswer => () => e;
 /** size_t count: 2^32, 2^53 and 1e300 are valid (the kernel clamps to MAX_RW_COUNT). */
 const sizeT: NumberAnswer = (v) => (Number.isInteger(v) && v >= 0 ? undefined : 'EINVAL');
+/** pread64/pwrite64 loff_t pos: any integer from 0 below 2^63 (a larger one is negative in C). */
+const loffPos: NumberAnswer = (v) => (Number.isInteger(v) && v >= 0 && v < 2 ** 63 ? undefined : 'EINVAL');
 /**
  * A C int flag word: a negative int is a real flag word (-1 sets every bit) whose answer
  * the conformance harness checks against the host; anything no int holds is EINVAL.
@@ -111,6 +113,11 @@ const SLOTS: Slot[] = [
   { call: 'lseek', arg: 'fd', numbers: always('EBADF'), plain: (p, v) => p.lseek(v, 0, SEEK_SET), sys: (s, v) => s.lseek(v, 0, SEEK_SET) },
   { call: 'lseek', arg: 'offset', numbers: offset, plain: (p, v) => p.lseek(0, v, SEEK_SET), sys: (s, v) => s.lseek(0, v, SEEK_SET) },
   { call: 'lseek', arg: 'whence', numbers: always('EINVAL'), plain: (p, v) => p.lseek(0, 0, v), sys: (s, v) => s.lseek(0, 0, v) },
+  { call: 'pread64', arg: 'fd', numbers: always('EBADF'), plain: (p, v) => p.pread(v, 1, 0), sys: (s, v) => s.pread(v, 1, 0) },
+  { call: 'pread64', arg: 'count', numbers: sizeT, plain: (p, v) => p.pread(0, v, 0), sys: (s, v) => s.pread(0, v, 0) },
+  { call: 'pread64', arg: 'pos', numbers: loffPos, plain: (p, v) => p.pread(0, 1, v), sys: (s, v) => s.pread(0, 1, v) },
+  { call: 'pwrite64', arg: 'fd', numbers: always('EBADF'), plain: (p, v) => p.pwrite(v, 'x', 0), sys: (s, v) => s.pwrite(v, 'x', 0) },
+  { call: 'pwrite64', arg: 'pos', numbers: loffPos, plain: (p, v) => p.pwrite(0, 'x', v), sys: (s, v) => s.pwrite(0, 'x', v) },
   { call: 'getdents64', arg: 'fd', numbers: always('EBADF'), plain: (p, v) => p.getdents(v), sys: (s, v) => s.getdents(v) },
   { call: 'getdents64', arg: 'count', numbers: sizeT, plain: (p, v) => p.getdents(1, v), sys: (s, v) => s.getdents(1, v), optional: true },
   { call: 'pipe2', arg: 'flags', numbers: always('EINVAL'), plain: (p, v) => p.pipe(v), sys: (s, v) => s.pipe(v), optional: true },
@@ -215,6 +222,24 @@ describe('argument errors the issue found', () => {
     expect(runPlain(() => p.lseek(0, Number.MAX_SAFE_INTEGER, SEEK_CUR))).toEqual({ kind: 'kernel', code: 'EINVAL' });
     expect(state(k)).toBe(before);
     expect(p.lseek(0, Number.MAX_SAFE_INTEGER, SEEK_SET)).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('a write past what the model holds is ModelError model-limit, at or past s_maxbytes EFBIG, and changes nothing', () => {
+    const { k, p } = fixture();
+    const before = state(k);
+    expect(runPlain(() => p.pwrite(0, 'x', MODEL_FILE_MAX))).toEqual({ kind: 'model', code: 'model-limit' });
+    expect(runPlain(() => p.pwrite(0, 'x', Number.MAX_SAFE_INTEGER))).toEqual({ kind: 'kernel', code: 'EFBIG' });
+    expect(runPlain(() => p.pwrite(0, 'x', 2 ** 62))).toEqual({ kind: 'kernel', code: 'EFBIG' });
+    expect(state(k)).toBe(before);
+    // write(2) at an f_pos moved there by lseek: the same limit, f_pos left where it was.
+    p.lseek(0, 1e12, SEEK_SET);
+    const moved = state(k);
+    expect(runPlain(() => p.write(0, 'x'))).toEqual({ kind: 'model', code: 'model-limit' });
+    expect(runThread(k, p, (s) => s.write(0, 'x'))).toEqual({ kind: 'model', code: 'model-limit' });
+    expect(state(k)).toBe(moved);
+    // Up to the limit the file grows, with NULs where the kernel would leave a hole.
+    expect(p.pwrite(0, 'y', 99)).toBe(1);
+    expect(p.pread(0, 3, 97)).toBe('\0\0y');
   });
 
   it.each([null, undefined, 0, 3n, Symbol('l'), 'lock'])('fcntl lock commands with no struct flock (%s) are EFAULT', (arg) => {

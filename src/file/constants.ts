@@ -49,6 +49,10 @@ export const FMODE_READ = 0x1;
 export const FMODE_WRITE = 0x2;
 /** The file is seekable (FMODE_LSEEK). @example `(file.mode & FMODE_LSEEK) !== 0` */
 export const FMODE_LSEEK = 0x4;
+/** pread(2) is allowed (FMODE_PREAD): set at open, cleared by stream_open(). @example `(file.mode & FMODE_PREAD) !== 0` */
+export const FMODE_PREAD = 0x8;
+/** pwrite(2) is allowed (FMODE_PWRITE): set at open, cleared by stream_open(). @example `(file.mode & FMODE_PWRITE) !== 0` */
+export const FMODE_PWRITE = 0x10;
 /** Opened with O_PATH: no I/O, skipped by fget() (FMODE_PATH). @example `(file.mode & FMODE_PATH) !== 0` */
 export const FMODE_PATH = 0x4000;
 /** f_pos updates are serialised by f_pos_lock (FMODE_ATOMIC_POS, v3.14). @example `(file.mode & FMODE_ATOMIC_POS) !== 0` */

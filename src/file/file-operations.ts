@@ -1,4 +1,5 @@
 import { KernelError } from '../sim/kernel-error.js';
+import { ModelError } from '../sim/model-error.js';
 import { access } from '../sim/step.js';
 import type { WaitQueue } from '../sim/wait-queue.js';
 import { DEFAULT_POLLMASK, type PollTable } from './poll.js';
@@ -29,6 +30,13 @@ export interface FileOperations {
   readonly name: string;
   /** True for stream files (stream_open()): no f_pos, no FMODE_ATOMIC_POS, lseek is ESPIPE unless the type has its own `llseek`. */
   readonly stream?: boolean;
+  /**
+   * For a stream: pread(2) and pwrite(2) still reach `read` and `write` (FMODE_PREAD and
+   * FMODE_PWRITE kept, as files opened through dentry_open() — pidfs — have them); by
+   * default a stream answers them ESPIPE, as stream_open() and anonymous inodes leave
+   * it. Files that are not streams always have both.
+   */
+  readonly positionalIo?: boolean;
   /**
    * ->read: returns the bytes read at `pos` (at most `count`). `slept` is true when a
    * blocking stream read slept on a wait queue before this attempt (pipe_read() passes
@@ -128,6 +136,19 @@ export function fileOpAccesses(file: RefFile, op: FileOpName): number | readonly
 }
 
 /**
+ * The largest regular file the model holds, in bytes (64 MiB): contents are a string
+ * with no holes, so a write that would end past it throws ModelError `model-limit`
+ * where the kernel would write a sparse file.
+ *
+ * @example
+ * ```ts
+ * import { MODEL_FILE_MAX } from 'fdlab';
+ * MODEL_FILE_MAX; // 67108864
+ * ```
+ */
+export const MODEL_FILE_MAX = 64 * 1024 * 1024;
+
+/**
  * Regular-file operations over the inode's string contents.
  * Models ext4/tmpfs file_operations (generic_file_read_iter and friends).
  *
@@ -141,6 +162,14 @@ export const regularFileOperations: FileOperations = {
   name: 'regular',
   read: (file, pos, count) => file.inode.data.slice(pos, pos + count),
   write: (file, pos, data) => {
+    // generic_write_check_limits(): at or past s_maxbytes (the model's: 2^53 - 1, the
+    // largest exact offset) is EFBIG. Below it the kernel would make a sparse file; the
+    // model's contents are a dense string, so it stops at MODEL_FILE_MAX instead, before
+    // changing anything, with an error that says it is the model's limit.
+    if (pos >= Number.MAX_SAFE_INTEGER) throw new KernelError('EFBIG', 'write', `offset ${pos} at or past the maximum file size`);
+    if (data.length > 0 && pos + data.length > MODEL_FILE_MAX) {
+      throw new ModelError('model-limit', `write of ${data.length} bytes at offset ${pos} to ${file.name}: the model holds regular files up to MODEL_FILE_MAX (${MODEL_FILE_MAX} bytes); the kernel would write a sparse file`);
+    }
     const old = file.inode.data;
     file.inode.data = old.slice(0, pos).padEnd(pos, '\0') + data + old.slice(pos + data.length);
     return data.length;

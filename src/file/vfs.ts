@@ -2,7 +2,7 @@ import { KernelError } from '../sim/kernel-error.js';
 import { ModelError } from '../sim/model-error.js';
 import { access } from '../sim/step.js';
 import {
-  FMODE_ATOMIC_POS, FMODE_LSEEK, FMODE_OPENED, FMODE_PATH, FMODE_READ, FMODE_WRITE,
+  FMODE_ATOMIC_POS, FMODE_LSEEK, FMODE_OPENED, FMODE_PATH, FMODE_PREAD, FMODE_PWRITE, FMODE_READ, FMODE_WRITE,
   O_CLOEXEC, O_CREAT, O_DIRECT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NONBLOCK, O_PATH, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY,
 } from './constants.js';
 import { buildOpenFlags, getname, NAME_MAX } from './open-flags.js';
@@ -445,8 +445,11 @@ export class Vfs {
       const acc = flags & 3;
       if (acc === 0 || acc === O_RDWR) mode |= FMODE_READ;
       if (acc === O_WRONLY || acc === O_RDWR) mode |= FMODE_WRITE;
-      if (!ops.stream) mode |= FMODE_LSEEK | FMODE_ATOMIC_POS;
-      else if (ops.llseek !== undefined) mode |= FMODE_LSEEK; // a stream with noop_llseek
+      if (!ops.stream) mode |= FMODE_LSEEK | FMODE_ATOMIC_POS | FMODE_PREAD | FMODE_PWRITE;
+      else {
+        if (ops.llseek !== undefined) mode |= FMODE_LSEEK; // a stream with noop_llseek
+        if (ops.positionalIo === true) mode |= FMODE_PREAD | FMODE_PWRITE;
+      }
     }
     mount.mntget();
     return this.world.slab.alloc(ops, inode, mount, mode, flags & ~O_CLOEXEC);

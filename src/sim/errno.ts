@@ -47,6 +47,8 @@ export const ERRNO = {
   ENFILE: 23,
   /** Too many open files (per process). */
   EMFILE: 24,
+  /** File too large (a write at or past the filesystem's maximum file size). */
+  EFBIG: 27,
   /** No space left on device (epoll: max_user_watches reached). */
   ENOSPC: 28,
   /** Illegal seek. */

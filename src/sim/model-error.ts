@@ -11,6 +11,8 @@ const FOOTPRINT: unique symbol = Symbol.for('fdlab/ModelError') as never;
  * - `foreign-object`: an object of another `Kernel` was passed in.
  * - `bad-argument`: a JavaScript value no kernel could receive (wrong type, not a number).
  * - `bad-option`: an invalid option, policy or preset.
+ * - `model-limit`: a call the kernel would accept but the model cannot hold (a regular
+ *   file grown past `MODEL_FILE_MAX`).
  * - `internal`: a broken invariant of the model itself.
  *
  * @example
@@ -28,6 +30,7 @@ export type ModelErrorCode =
   | 'foreign-object'
   | 'bad-argument'
   | 'bad-option'
+  | 'model-limit'
   | 'internal';
 
 /**

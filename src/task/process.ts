@@ -16,6 +16,7 @@ import { closeRangeSteps, execSteps, exitSteps, forkSteps, ioThreadAccesses, ioT
 import { prlimitNofile } from './syscalls/prlimit.js';
 import { wait4 } from './syscalls/wait.js';
 import { getdentsOp, lseekOp, readOp, runPosOp, writeOp } from './syscalls/rw.js';
+import { pread64Steps, pwrite64Steps } from './syscalls/pread.js';
 import { eventfdSteps } from './syscalls/eventfd.js';
 import { umount2Steps } from './syscalls/umount.js';
 import { pollSteps, selectSteps, type PollFd, type PollResult, type SelectResult } from './syscalls/poll.js';
@@ -260,6 +261,39 @@ export class Process {
   write(fd: number, data: string): number {
     checkNumbers('write', 'fd', fd);
     return plainSyscall(this.main, () => runPosOp(this.main, fd, writeOp(data)));
+  }
+
+  /**
+   * pread64(2) as a plain call: see {@link Sys.pread}.
+   *
+   * @example
+   * ```ts
+   * import { Kernel, O_RDONLY } from 'fdlab';
+   * const p = new Kernel().spawnProcess();
+   * const fd = p.open('/data/log', O_RDONLY);
+   * p.pread(fd, 4, 2); // four bytes from offset 2
+   * p.lseek(fd, 0, 1); // 0: f_pos did not move
+   * ```
+   */
+  pread(fd: number, count: number, pos: number): string {
+    checkNumbers('pread64', 'fd', fd, 'count', count, 'pos', pos);
+    return this.runCold(pread64Steps(this.main, fd, count, pos));
+  }
+
+  /**
+   * pwrite64(2) as a plain call: see {@link Sys.pwrite}.
+   *
+   * @example
+   * ```ts
+   * import { Kernel, O_APPEND, O_RDWR } from 'fdlab';
+   * const p = new Kernel().spawnProcess();
+   * const fd = p.open('/data/log', O_RDWR | O_APPEND);
+   * p.pwrite(fd, '!', 0); // 1, appended at the end: O_APPEND wins over the offset
+   * ```
+   */
+  pwrite(fd: number, data: string, pos: number): number {
+    checkNumbers('pwrite64', 'fd', fd, 'pos', pos);
+    return this.runCold(pwrite64Steps(this.main, fd, data, pos));
   }
 
   /** lseek(2). */

@@ -8,6 +8,7 @@ import { closeSteps, dup2Steps, dup3Steps, dupSteps, openSteps, pipeSteps } from
 import { fcntlSteps } from './syscalls/fcntl.js';
 import { cloneSteps, closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSteps } from './syscalls/lifecycle.js';
 import { getdentsOp, lseekOp, posOpSteps, readOp, writeOp } from './syscalls/rw.js';
+import { pread64Steps, pwrite64Steps } from './syscalls/pread.js';
 import type { Task } from './task.js';
 import { eventfdSteps } from './syscalls/eventfd.js';
 import { umount2Steps } from './syscalls/umount.js';
@@ -110,6 +111,50 @@ export class Sys {
   lseek(fd: number, offset: number, whence: number): KernelPath<number> {
     checkNumbers('lseek', 'fd', fd, 'offset', offset, 'whence', whence);
     return syscallSteps(this.task, posOpSteps(this.task, fd, lseekOp(offset, whence)));
+  }
+
+  /**
+   * pread64(2): up to `count` bytes at offset `pos`. f_pos is neither read nor moved, so
+   * the file is looked up with fdget() and f_pos_lock is never taken; streams (pipes,
+   * sockets, eventfd) answer ESPIPE. Models ksys_pread64() in fs/read_write.c.
+   *
+   * @example
+   * ```ts
+   * import { Kernel, O_RDONLY } from 'fdlab';
+   * const k = new Kernel();
+   * const p = k.spawnProcess();
+   * const fd = p.open('/data/log', O_RDONLY);
+   * p.thread(function* (sys) {
+   *   return yield* sys.pread(fd, 4, 2); // four bytes from offset 2; f_pos stays 0
+   * });
+   * k.run();
+   * ```
+   */
+  pread(fd: number, count: number, pos: number): KernelPath<string> {
+    checkNumbers('pread64', 'fd', fd, 'count', count, 'pos', pos);
+    return syscallSteps(this.task, pread64Steps(this.task, fd, count, pos));
+  }
+
+  /**
+   * pwrite64(2): writes `data` at offset `pos` without moving f_pos (fdget(), no
+   * f_pos_lock); on an O_APPEND file it appends whatever `pos` says, as Linux does.
+   * Models ksys_pwrite64() in fs/read_write.c.
+   *
+   * @example
+   * ```ts
+   * import { Kernel, O_RDWR } from 'fdlab';
+   * const k = new Kernel();
+   * const p = k.spawnProcess();
+   * const fd = p.open('/data/log', O_RDWR);
+   * p.thread(function* (sys) {
+   *   return yield* sys.pwrite(fd, 'XY', 0); // 2; f_pos stays 0
+   * });
+   * k.run();
+   * ```
+   */
+  pwrite(fd: number, data: string, pos: number): KernelPath<number> {
+    checkNumbers('pwrite64', 'fd', fd, 'pos', pos);
+    return syscallSteps(this.task, pwrite64Steps(this.task, fd, data, pos));
   }
 
   /** getdents64(2): up to `count` entry names from the directory position. */

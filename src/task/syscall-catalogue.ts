@@ -80,6 +80,8 @@ export const CORE_SYSCALLS: readonly SyscallSpec[] = Object.freeze([
   spec('read', 'read', ['fd', 'count'], (s, a) => s.read(n(a[0]), n(a[1]))),
   spec('write', 'write', ['fd', 'data'], (s, a) => s.write(n(a[0]), a[1] as string)),
   spec('lseek', 'lseek', ['fd', 'offset', 'whence'], (s, a) => s.lseek(n(a[0]), n(a[1]), n(a[2]))),
+  spec('pread64', 'pread', ['fd', 'count', 'offset'], (s, a) => s.pread(n(a[0]), n(a[1]), n(a[2]))),
+  spec('pwrite64', 'pwrite', ['fd', 'data', 'offset'], (s, a) => s.pwrite(n(a[0]), a[1] as string, n(a[2]))),
   spec('getdents64', 'getdents', ['fd', 'count'], (s, a) => s.getdents(n(a[0]), n(a[1]))),
   spec('pipe2', 'pipe', ['pipeFlags'], (s, a) => s.pipe(n(a[0]))),
   spec('fork', 'fork', [], function* (s) {

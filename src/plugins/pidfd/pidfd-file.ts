@@ -31,6 +31,10 @@ export interface PidRef {
 export const pidfdFileOperations: FileOperations = {
   name: 'pidfd',
   stream: true,
+  // pidfs opens pidfds with dentry_open(), which sets FMODE_PREAD | FMODE_PWRITE: pread
+  // and pwrite reach vfs_read()/vfs_write() and fail there (EINVAL: no ->read), where
+  // lseek is ESPIPE (no ->llseek). Checked on Linux 6.18.
+  positionalIo: true,
   // pidfd_poll(): readable once the thread group is exiting (or reaped); the model brings
   // do_notify_pidfd() forward to PF_EXITING of the last thread.
   poll: (file, pt) => {

@@ -18,7 +18,8 @@ import type { Task } from '../task.js';
  * call; the plain and the stepped driver both run it.
  */
 
-interface PosOp<R> {
+/** One read-write op as the drivers below run it (read, write, lseek, getdents64, and pread64/pwrite64 over read and write). @internal */
+export interface PosOp<R> {
   readonly name: string;
   /** Checks the file before the position is read (mode bits); throws. */
   check(f: RefFile): void;
@@ -50,15 +51,15 @@ function checkCount(name: string, n: number): void {
 }
 
 /** @internal */
-export function readOp(count: number): PosOp<string> {
+export function readOp(count: number, name = 'read'): PosOp<string> {
   return {
-    name: 'read',
+    name,
     // vfs_read(): FMODE_READ (EBADF), FMODE_CAN_READ (EINVAL), then the buffer — all
     // after fdget_pos(), so a bad fd is EBADF whatever the count.
     check(f) {
-      if (!(f.mode & FMODE_READ)) throw new KernelError('EBADF', 'read', `${f.name} not open for reading`);
-      if (!f.ops.read) throw new KernelError('EINVAL', 'read', `${f.ops.name} has no ->read`);
-      checkCount('read', count);
+      if (!(f.mode & FMODE_READ)) throw new KernelError('EBADF', name, `${f.name} not open for reading`);
+      if (!f.ops.read) throw new KernelError('EINVAL', name, `${f.ops.name} has no ->read`);
+      checkCount(name, count);
     },
     usesPos: (f) => !f.ops.stream,
     opFn: 'vfs_read',
@@ -72,15 +73,15 @@ export function readOp(count: number): PosOp<string> {
 }
 
 /** @internal */
-export function writeOp(data: string): PosOp<number> {
+export function writeOp(data: string, name = 'write'): PosOp<number> {
   let done = 0;
   return {
-    name: 'write',
+    name,
     // vfs_write(): FMODE_WRITE (EBADF), FMODE_CAN_WRITE (EINVAL), then access_ok (EFAULT).
     check(f) {
-      if (!(f.mode & FMODE_WRITE)) throw new KernelError('EBADF', 'write', `${f.name} not open for writing`);
-      if (!f.ops.write) throw new KernelError('EINVAL', 'write', `${f.ops.name} has no ->write`);
-      if (typeof data !== 'string') throw new KernelError('EFAULT', 'write', 'data is not a string');
+      if (!(f.mode & FMODE_WRITE)) throw new KernelError('EBADF', name, `${f.name} not open for writing`);
+      if (!f.ops.write) throw new KernelError('EINVAL', name, `${f.ops.name} has no ->write`);
+      if (typeof data !== 'string') throw new KernelError('EFAULT', name, 'data is not a string');
     },
     usesPos: (f) => !f.ops.stream,
     opFn: 'vfs_write',
@@ -221,9 +222,9 @@ function fdputPosPlain(t: Task, files: Fdtable, w: number): void {
  * A stream op (pipe read or write) as steps: the op and its "would it block" test are one
  * step (under pipe->mutex in the kernel); if it would, the same step queues the thread
  * exclusively on the wait queue (prepare_to_wait_exclusive), the thread sleeps until a
- * wake-up, and tries again. A fatal signal ends the sleep with EINTR.
+ * wake-up, and tries again. A fatal signal ends the sleep with EINTR. @internal
  */
-function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>): KernelPath<R> {
+export function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>): KernelPath<R> {
   // A stream read consumes what it reads: it writes the buffer as a write does.
   // f_flags (O_NONBLOCK, O_DIRECT) decide whether it sleeps and how it writes.
   const own = fileOpAccesses(f, op.fileOp);
@@ -255,6 +256,15 @@ function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>): KernelPath<R> {
   }
 }
 
+/**
+ * The step of a non-stream op itself: the file operation's accesses, and for a write
+ * f_flags too (O_APPEND is read in the same step). @internal
+ */
+export function fileOpStep<R>(f: RefFile, op: PosOp<R>): Step {
+  const opAcc = fileOpAccesses(f, op.fileOp);
+  return { fn: op.opFn, acc: op.fileOp === 'write' ? [...(typeof opAcc === 'number' ? [opAcc] : opAcc), access(f.simId, F_STATE, false)] : opAcc };
+}
+
 /** Runs a positioned op as a kernel path. @internal */
 export function* posOpSteps<R>(t: Task, fd: number, op: PosOp<R>): KernelPath<R> {
   const files = t.filesOrThrow(op.name);
@@ -268,9 +278,7 @@ export function* posOpSteps<R>(t: Task, fd: number, op: PosOp<R>): KernelPath<R>
     if (!op.usesPos(f)) {
       result = yield* streamOpSteps(t, f, op);
     } else {
-      const opAcc = fileOpAccesses(f, op.fileOp);
-      // A write reads f_flags for O_APPEND in the same step.
-      const opStep: Step = { fn: op.opFn, acc: op.fileOp === 'write' ? [...(typeof opAcc === 'number' ? [opAcc] : opAcc), access(f.simId, F_STATE, false)] : opAcc };
+      const opStep = fileOpStep(f, op);
       yield { fn: 'f_pos:read', acc: access(f.simId, F_POS, false) };
       const before = readPos(t, f);
       t.world.fpos.enter(f, t.posWhy);
