@@ -96,13 +96,14 @@ export function generate(seed: number, length = 24): Program {
 
   for (let attempts = 0; calls.length < length && attempts < length * 6; attempts++) {
     const role = pick(alive);
-    const w = rng.below(141);
+    const w = rng.below(144);
     let c: Call;
     const queued = pending.shift();
     if (queued !== undefined) {
       if (!alive.includes(queued.role)) continue;
       c = queued;
-    } else if (w >= 139) c = { role, op: 'pread', args: [fdOf(role), pick([0, 1, 3, 10, 100]), pick([0, 0, 1, 3, 10, 30, 100, -1])] };
+    } else if (w >= 141) c = { role, op: 'sendfile', args: [fdOf(role), fdOf(role), pick([-2, -2, -2, 0, 1, 3, 100, -1]), pick([0, 1, 3, 5, 20, 4096])] };
+    else if (w >= 139) c = { role, op: 'pread', args: [fdOf(role), pick([0, 1, 3, 10, 100]), pick([0, 0, 1, 3, 10, 30, 100, -1])] };
     else if (w >= 137) c = { role, op: 'pwrite', args: [fdOf(role), pick([0, 1, 5, 20]), rng.below(26), pick([0, 0, 1, 3, 10, 30, 100, -1])] };
     else if (w >= 134) c = { role, op: 'umount2', args: [pick(PATHS), pick([0, 0, 1, 2, 4, 4, 6, 8, 16])] };
     else if (w >= 118) c = unixCall(role, w - 118);
@@ -155,7 +156,8 @@ export function generate(seed: number, length = 24): Program {
     // Directory offsets are the filesystem's (hash cookies on ext4): only a rewind is portable.
     if (c.op === 'lseek' && kindOf(role, Number(c.args[0])) === 'dir') c = { role, op: 'lseek', args: [c.args[0]!, 0, 0] };
     // read(2)/write(2) on AF_UNIX sockets are not modelled (EINVAL; docs/architecture.md).
-    if ((c.op === 'read' || c.op === 'write') && isSocket(model, role, Number(c.args[0]))) continue;
+    if ((c.op === 'read' || c.op === 'write' || c.op === 'sendfile') && isSocket(model, role, Number(c.args[0]))) continue;
+    if (c.op === 'sendfile' && isSocket(model, role, Number(c.args[1]))) continue;
     const before = sizeGuard(model, c);
     if (!before) continue;
     const obs = model.call(c);
@@ -187,9 +189,10 @@ function pollable(model: ModelRun, role: number): number[] {
 
 /** Keeps regular files under 4 KiB (the block size: below it no filesystem reports a hole). */
 function sizeGuard(model: ModelRun, c: Call): boolean {
-  if (c.op !== 'write' && c.op !== 'pwrite') return true;
+  if (c.op !== 'write' && c.op !== 'pwrite' && c.op !== 'sendfile') return true;
   const f = model.roles.get(c.role)!.main.files?.lookupRaw(Number(c.args[0]));
   if (!f || f.inode.kind !== 'reg') return true;
   const at = c.op === 'pwrite' ? Number(c.args[3]) : f.pos;
+  if (c.op === 'sendfile') return Math.max(at, f.inode.data.length) + Number(c.args[3]) < 3000;
   return Math.max(at, f.inode.data.length) + Number(c.args[1]) < 3000;
 }

@@ -68,6 +68,7 @@ export class ModelRun {
           break;
         }
         case 'pwrite': ret = p.pwrite(n(0), writeData(n(1), n(2)), n(3)); break;
+        case 'sendfile': ret = p.sendfile(n(0), n(1), n(2) === -2 ? null : n(2), n(3)); break;
         case 'lseek': ret = p.lseek(n(0), n(1), n(2)); break;
         case 'getdents': {
           const names = p.getdents(n(0), 1 << 20);

@@ -260,6 +260,11 @@ static void run_call(char *line, int res_fd) {
     if (n > (long)sizeof databuf) n = sizeof databuf;
     for (long i = 0; i < n; i++) databuf[i] = (char)('a' + (c + i) % 26);
     r = syscall(SYS_pwrite64, fd, databuf, n, off);
+  } else if (!strcmp(op, "sendfile")) {
+    /* offset -2: NULL (the in-file's f_pos) */
+    long out_fd = (long)num(&save), in_fd = (long)num(&save), off = (long)num(&save), n = (long)num(&save);
+    off_t o = off;
+    r = syscall(SYS_sendfile, out_fd, in_fd, off == -2 ? NULL : &o, n);
   } else if (!strcmp(op, "lseek")) {
     long fd = (long)num(&save), off = (long)num(&save), wh = (long)num(&save);
     r = syscall(SYS_lseek, fd, off, wh);

@@ -57,6 +57,7 @@ const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
   count: [1, 2],
   data: ['x'],
   offset: [0, 1],
+  offsetPtr: [null, null, 0, 1],
   whence: [0, 1, 2],
   fcntlCmd: [F_GETFD, F_SETFD, F_GETFL, F_DUPFD],
   int: [0, 1],

@@ -68,6 +68,8 @@ interface Slot {
   readonly numbers: NumberAnswer;
   /** Undefined means the default (a valid call). */
   readonly optional?: boolean;
+  /** Null is a valid value (sendfile's offset: use f_pos). */
+  readonly nullable?: boolean;
   readonly plain: (p: Process, v: number) => unknown;
   readonly sys: (s: Sys, v: number) => KernelPath<unknown>;
 }
@@ -118,6 +120,10 @@ const SLOTS: Slot[] = [
   { call: 'pread64', arg: 'pos', numbers: loffPos, plain: (p, v) => p.pread(0, 1, v), sys: (s, v) => s.pread(0, 1, v) },
   { call: 'pwrite64', arg: 'fd', numbers: always('EBADF'), plain: (p, v) => p.pwrite(v, 'x', 0), sys: (s, v) => s.pwrite(v, 'x', 0) },
   { call: 'pwrite64', arg: 'pos', numbers: loffPos, plain: (p, v) => p.pwrite(0, 'x', v), sys: (s, v) => s.pwrite(0, 'x', v) },
+  { call: 'sendfile', arg: 'out_fd', numbers: always('EBADF'), plain: (p, v) => p.sendfile(v, 0, 0, 1), sys: (s, v) => s.sendfile(v, 0, 0, 1) },
+  { call: 'sendfile', arg: 'in_fd', numbers: always('EBADF'), plain: (p, v) => p.sendfile(0, v, 0, 1), sys: (s, v) => s.sendfile(0, v, 0, 1) },
+  { call: 'sendfile', arg: 'offset', numbers: loffPos, plain: (p, v) => p.sendfile(0, 0, v, 1), sys: (s, v) => s.sendfile(0, 0, v, 1), nullable: true },
+  { call: 'sendfile', arg: 'count', numbers: sizeT, plain: (p, v) => p.sendfile(0, 0, 0, v), sys: (s, v) => s.sendfile(0, 0, 0, v) },
   { call: 'getdents64', arg: 'fd', numbers: always('EBADF'), plain: (p, v) => p.getdents(v), sys: (s, v) => s.getdents(v) },
   { call: 'getdents64', arg: 'count', numbers: sizeT, plain: (p, v) => p.getdents(1, v), sys: (s, v) => s.getdents(1, v), optional: true },
   { call: 'pipe2', arg: 'flags', numbers: always('EINVAL'), plain: (p, v) => p.pipe(v), sys: (s, v) => s.pipe(v), optional: true },
@@ -175,6 +181,7 @@ function expected(slot: Slot, v: unknown): Got | null {
     return e === undefined ? null : { kind: 'kernel', code: e };
   }
   if (v === undefined && slot.optional) return null;
+  if (v === null && slot.nullable) return null;
   return { kind: 'model', code: 'bad-argument' };
 }
 

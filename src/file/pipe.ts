@@ -183,6 +183,44 @@ function pipeWrite(file: RefFile, data: string): number {
 }
 
 /**
+ * wait_for_space() in fs/splice.c, for a caller that cannot sleep here: EPIPE without
+ * readers, EAGAIN while every slot is in use (a blocking splice sleeps on wr_wait until
+ * {@link spliceBlocks} says no). Reads the ring. @internal
+ */
+export function spliceSpace(file: RefFile): void {
+  const pipe = ringOf(file);
+  if (pipe.readers === 0) throw new KernelError('EPIPE', 'splice', `${file.inode.path} has no readers (SIGPIPE is not modelled)`);
+  if (pipe.full()) throw new KernelError('EAGAIN', 'splice', `${file.inode.path} has no free buffer`);
+}
+
+/** The wait queue a blocking splice into `file`'s pipe sleeps on now (every slot in use, readers left), or null. @internal */
+export function spliceBlocks(file: RefFile): WaitQueue | null {
+  const pipe = ringOf(file);
+  return pipe.readers > 0 && pipe.full() && !(file.flags & O_NONBLOCK) ? pipe.wrWait : null;
+}
+
+/**
+ * filemap_splice_read() into a pipe with room (after {@link spliceSpace}): the bytes
+ * `data`, read from a file at offset `pos`, go in one new buffer per page of the file
+ * they come from — never merged into the last buffer, as write(2) does, and never a
+ * packet — while slots are free. Returns the bytes moved. @internal
+ */
+export function spliceIntoPipe(file: RefFile, data: string, pos: number): number {
+  const pipe = ringOf(file);
+  let moved = 0;
+  while (moved < data.length && !pipe.full()) {
+    const at = pos + moved;
+    const c = Math.min(data.length - moved, PIPE_BUF - (at % PIPE_BUF));
+    pipe.bufs.push({ len: c, off: 0, packet: false });
+    moved += c;
+  }
+  if (moved === 0) return 0;
+  file.inode.data += data.slice(0, moved);
+  pipe.rdWait.wakeUp(EPOLLIN | EPOLLRDNORM);
+  return moved;
+}
+
+/**
  * Pipe operations: a stream over the inode's ring of 4 KiB buffers with the kernel's
  * rules — a read of an empty pipe sleeps while there are writers (EOF without, EAGAIN
  * with O_NONBLOCK); a write fails with EPIPE without readers, merges a sub-page write

@@ -17,6 +17,7 @@ import { prlimitNofile } from './syscalls/prlimit.js';
 import { wait4 } from './syscalls/wait.js';
 import { getdentsOp, lseekOp, readOp, runPosOp, writeOp } from './syscalls/rw.js';
 import { pread64Steps, pwrite64Steps } from './syscalls/pread.js';
+import { sendfileSteps } from './syscalls/sendfile.js';
 import { eventfdSteps } from './syscalls/eventfd.js';
 import { umount2Steps } from './syscalls/umount.js';
 import { pollSteps, selectSteps, type PollFd, type PollResult, type SelectResult } from './syscalls/poll.js';
@@ -294,6 +295,25 @@ export class Process {
   pwrite(fd: number, data: string, pos: number): number {
     checkNumbers('pwrite64', 'fd', fd, 'pos', pos);
     return this.runCold(pwrite64Steps(this.main, fd, data, pos));
+  }
+
+  /**
+   * sendfile(2) as a plain call: see {@link Sys.sendfile}.
+   *
+   * @example
+   * ```ts
+   * import { Kernel, O_RDONLY } from 'fdlab';
+   * const p = new Kernel().spawnProcess();
+   * const src = p.open('/data/log', O_RDONLY);
+   * const [r, w] = p.pipe();
+   * p.sendfile(w, src, 7, 6); // 6: 'line 2' into the pipe; src's f_pos stays 0
+   * p.read(r, 6); // 'line 2'
+   * ```
+   */
+  sendfile(outFd: number, inFd: number, offset: number | null, count: number): number {
+    checkNumbers('sendfile', 'out_fd', outFd, 'in_fd', inFd, 'count', count);
+    if (offset !== null) checkNumbers('sendfile', 'offset', offset);
+    return this.runCold(sendfileSteps(this.main, outFd, inFd, offset, count));
   }
 
   /** lseek(2). */

@@ -9,6 +9,7 @@ import { fcntlSteps } from './syscalls/fcntl.js';
 import { cloneSteps, closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSteps } from './syscalls/lifecycle.js';
 import { getdentsOp, lseekOp, posOpSteps, readOp, writeOp } from './syscalls/rw.js';
 import { pread64Steps, pwrite64Steps } from './syscalls/pread.js';
+import { sendfileSteps } from './syscalls/sendfile.js';
 import type { Task } from './task.js';
 import { eventfdSteps } from './syscalls/eventfd.js';
 import { umount2Steps } from './syscalls/umount.js';
@@ -155,6 +156,35 @@ export class Sys {
   pwrite(fd: number, data: string, pos: number): KernelPath<number> {
     checkNumbers('pwrite64', 'fd', fd, 'pos', pos);
     return syscallSteps(this.task, pwrite64Steps(this.task, fd, data, pos));
+  }
+
+  /**
+   * sendfile(2): copies up to `count` bytes from the regular file at `inFd` to `outFd` (a
+   * regular file or a pipe) and returns how many moved. With an `offset` the copy starts
+   * there and the in-file's f_pos is left alone (the kernel then stores `offset` plus the
+   * result back in the caller's variable); with `null` it starts at the in-file's f_pos
+   * and advances it. Both files are looked up with fdget(): sendfile takes no
+   * f_pos_lock, so its f_pos update races with read() and write() on the same open file
+   * in every kernel version (the `fpos-race` detector reports it). Models do_sendfile()
+   * in fs/read_write.c.
+   *
+   * @example
+   * ```ts
+   * import { Kernel, O_CREAT, O_RDONLY, O_WRONLY } from 'fdlab';
+   * const k = new Kernel();
+   * const p = k.spawnProcess();
+   * const src = p.open('/data/log', O_RDONLY);
+   * const dst = p.open('/tmp/copy', O_WRONLY | O_CREAT);
+   * p.thread(function* (sys) {
+   *   return yield* sys.sendfile(dst, src, null, 7); // 7: 'line 1\n'; both f_pos now 7
+   * });
+   * k.run();
+   * ```
+   */
+  sendfile(outFd: number, inFd: number, offset: number | null, count: number): KernelPath<number> {
+    checkNumbers('sendfile', 'out_fd', outFd, 'in_fd', inFd, 'count', count);
+    if (offset !== null) checkNumbers('sendfile', 'offset', offset);
+    return syscallSteps(this.task, sendfileSteps(this.task, outFd, inFd, offset, count));
   }
 
   /** getdents64(2): up to `count` entry names from the directory position. */

@@ -7,8 +7,8 @@ import type { KernelPath } from '../../sim/step.js';
 import type { Task } from '../task.js';
 import { fileOpStep, readOp, streamOpSteps, writeOp, type PosOp } from './rw.js';
 
-/** 2^63: the first offset a loff_t cannot hold (a C caller's would be negative). */
-const LOFF_LIMIT = 2 ** 63;
+/** 2^63: the first offset a loff_t cannot hold (a C caller's would be negative). @internal */
+export const LOFF_LIMIT = 2 ** 63;
 
 /**
  * pread64(2) and pwrite64(2) as one kernel path. Models ksys_pread64() and

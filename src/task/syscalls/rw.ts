@@ -173,13 +173,14 @@ export function getdentsOp(count: number): PosOp<string[]> {
   };
 }
 
-/** Reads f_pos: a recorded access. */
-function readPos(t: Task, f: RefFile): number {
+/** Reads f_pos: a recorded access. @internal */
+export function readPos(t: Task, f: RefFile): number {
   t.world.engine.read(f.simId, F_POS);
   return f.pos;
 }
 
-function posEffect(t: Task, f: RefFile, before: number, after: number): void {
+/** Writes f_pos back: a recorded access, and its effect event when tracing. @internal */
+export function posEffect(t: Task, f: RefFile, before: number, after: number): void {
   t.world.engine.write(f.simId, F_POS);
   f.pos = after;
   if (t.world.engine.tracing) t.world.engine.effect('f_pos', f.simId, F_POS, before, after);
@@ -222,13 +223,15 @@ function fdputPosPlain(t: Task, files: Fdtable, w: number): void {
  * A stream op (pipe read or write) as steps: the op and its "would it block" test are one
  * step (under pipe->mutex in the kernel); if it would, the same step queues the thread
  * exclusively on the wait queue (prepare_to_wait_exclusive), the thread sleeps until a
- * wake-up, and tries again. A fatal signal ends the sleep with EINTR. @internal
+ * wake-up, and tries again. A fatal signal ends the sleep with EINTR. `extra` adds
+ * accesses to the op's step. @internal
  */
-export function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>): KernelPath<R> {
+export function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>, extra: readonly number[] = []): KernelPath<R> {
   // A stream read consumes what it reads: it writes the buffer as a write does.
-  // f_flags (O_NONBLOCK, O_DIRECT) decide whether it sleeps and how it writes.
+  // f_flags (O_NONBLOCK, O_DIRECT) decide whether it sleeps and how it writes. `extra`:
+  // what else the op touches (the file a splice reads from).
   const own = fileOpAccesses(f, op.fileOp);
-  const acc = [access(f.inode.simId, 0, true), access(f.simId, F_STATE, false), ...(typeof own === 'number' ? [own] : own)];
+  const acc = [access(f.inode.simId, 0, true), access(f.simId, F_STATE, false), ...(typeof own === 'number' ? [own] : own), ...extra];
   const qs = f.ops.waitQueues?.(f);
   if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
   const opStep: Step = { fn: op.opFn, acc };

@@ -1,0 +1,165 @@
+import { FMODE_LSEEK, FMODE_PREAD, FMODE_READ, FMODE_WRITE, O_APPEND } from '../../file/constants.js';
+import { fileOpAccesses } from '../../file/file-operations.js';
+import { spliceBlocks, spliceIntoPipe, spliceSpace } from '../../file/pipe.js';
+import { F_POS, F_STATE, type RefFile } from '../../file/ref-file.js';
+import { EMPTY_FD } from '../../fdtable/fd-word.js';
+import { isFd } from '../../fdtable/fdtable.js';
+import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
+import { KernelError } from '../../sim/kernel-error.js';
+import { access, type KernelPath } from '../../sim/step.js';
+import type { Task } from '../task.js';
+import { LOFF_LIMIT } from './pread.js';
+import { posEffect, readPos, streamOpSteps, type PosOp } from './rw.js';
+
+/** MAX_RW_COUNT: INT_MAX rounded down to a page, the most one call moves. */
+const MAX_RW_COUNT = 0x7ffff000;
+/** The model's s_maxbytes (the largest exact offset), as lseek and write use it. */
+const MAX_BYTES = Number.MAX_SAFE_INTEGER;
+const NO_LOCK = 'takes no f_pos_lock (sendfile() looks its files up with fdget(), not fdget_pos())';
+
+function asArray(a: number | readonly number[]): readonly number[] {
+  return typeof a === 'number' ? [a] : a;
+}
+
+/**
+ * sendfile(2) as a kernel path for task `t`: copies up to `count` bytes of the file at
+ * `inFd` to `outFd`, from `offset` (which the kernel then advances in the caller's
+ * memory: the new value is `offset` plus the result) or, when `offset` is null, from the
+ * in-file's f_pos, which it advances. Models do_sendfile() in fs/read_write.c, in its
+ * order (checked on the host):
+ *
+ * 1. fdget(in) — EBADF, and EBADF unless it was opened for reading;
+ * 2. without an offset, f_pos of the in-file is read in a step of its own — under
+ *    fdget(), not fdget_pos(): sendfile never takes f_pos_lock, so its update of f_pos
+ *    races with a read() on the same open file even where read() locks, in every kernel
+ *    version; with an offset, ESPIPE unless the in-file has FMODE_PREAD;
+ * 3. rw_verify_area(READ): EINVAL for a negative offset or one that overflows loff_t;
+ * 4. fdget(out) — EBADF, and EBADF unless opened for writing; out's f_pos is read too
+ *    (not for a pipe, whose f_pos nothing uses); EOVERFLOW at or past s_maxbytes;
+ * 5. into a pipe (splice_file_to_pipe()): EPIPE without readers, EAGAIN or sleep while
+ *    every buffer is in use, 0 for nothing to move, EINVAL unless the in-file is a regular
+ *    file, then one new pipe buffer per page of the file while slots are free — a
+ *    partial count, never a wait for the rest;
+ *    otherwise (do_splice_direct()), one step: EINVAL for an O_APPEND out-file, EINVAL
+ *    unless the in-file is seekable, 0 for a zero count, EINVAL unless the in-file
+ *    can be spliced from, 0 at its end, EINVAL unless the out-file can be spliced to
+ *    (regular files; AF_UNIX sockets, which can on Linux, are not modelled as byte
+ *    streams), then the copy to out's f_pos;
+ * 6. if anything moved, out's f_pos and then (without an offset) in's are written back, a
+ *    step each, and both files are put.
+ *
+ * @internal
+ */
+export function* sendfileSteps(t: Task, outFd: number, inFd: number, offset: number | null, count: number): KernelPath<number> {
+  if (!Number.isInteger(count) || count < 0) throw new KernelError('EINVAL', 'sendfile', `bad count ${count}`);
+  const files = t.filesOrThrow('sendfile');
+  const wi = isFd(inFd) ? yield* fdgetSteps(t, files, inFd) : EMPTY_FD;
+  if (wi === EMPTY_FD) throw new KernelError('EBADF', 'sendfile', `in_fd ${inFd} is not open`);
+  const fin = files.fileOfWord(wi);
+  let wo = EMPTY_FD;
+  // The files whose f_pos read-modify-write this call is inside (the f_pos race detector).
+  const inside: RefFile[] = [];
+  let error: unknown;
+  let result = 0;
+  try {
+    if (!(fin.mode & FMODE_READ)) throw new KernelError('EBADF', 'sendfile', `${fin.name} not open for reading`);
+    let pos: number;
+    if (offset === null) {
+      yield { fn: 'f_pos:read', acc: access(fin.simId, F_POS, false) };
+      pos = readPos(t, fin);
+      t.world.fpos.enter(fin, NO_LOCK);
+      inside.push(fin);
+    } else {
+      pos = offset;
+      if (!(fin.mode & FMODE_PREAD)) throw new KernelError('ESPIPE', 'sendfile', `${fin.name} is not seekable`);
+    }
+    if (!Number.isInteger(pos) || pos < 0 || pos + count >= LOFF_LIMIT) throw new KernelError('EINVAL', 'sendfile', `bad offset ${pos}`);
+    let n = Math.min(count, MAX_RW_COUNT);
+    wo = isFd(outFd) ? yield* fdgetSteps(t, files, outFd) : EMPTY_FD;
+    if (wo === EMPTY_FD) throw new KernelError('EBADF', 'sendfile', `out_fd ${outFd} is not open`);
+    const fout = files.fileOfWord(wo);
+    if (!(fout.mode & FMODE_WRITE)) throw new KernelError('EBADF', 'sendfile', `${fout.name} not open for writing`);
+    const toPipe = fout.inode.kind === 'fifo';
+    let outPos = 0;
+    if (!toPipe) {
+      yield { fn: 'f_pos:read', acc: access(fout.simId, F_POS, false) };
+      outPos = readPos(t, fout);
+      // The same open file on both sides is one read-modify-write of one f_pos.
+      if (fout !== fin) {
+        t.world.fpos.enter(fout, NO_LOCK);
+        inside.push(fout);
+      }
+    }
+    if (pos + n > MAX_BYTES) {
+      if (pos >= MAX_BYTES) throw new KernelError('EOVERFLOW', 'sendfile', `offset ${pos} at or past the maximum file size`);
+      n = MAX_BYTES - pos;
+    }
+    // splice_direct_to_actor() wants a seekable in-file (FMODE_LSEEK: regular files and
+    // directories, and epoll and eventfd with their noop_llseek — not pipes, sockets or
+    // pidfds); then, for a non-empty copy, a ->splice_read (filemap_splice_read() of
+    // regular files). Checked on Linux 6.18 with a zero and a one-byte count.
+    const inSeekable = (fin.mode & FMODE_LSEEK) !== 0;
+    const inSplices = fin.inode.kind === 'reg' && fin.ops.read !== undefined && !fin.ops.stream;
+    const inAcc = asArray(fileOpAccesses(fin, 'read'));
+    if (toPipe) {
+      const op: PosOp<number> = {
+        name: 'sendfile',
+        check() {},
+        usesPos: () => false,
+        opFn: 'splice_file_to_pipe',
+        fileOp: 'write',
+        blocks: (f) => spliceBlocks(f),
+        run(f) {
+          spliceSpace(f);
+          if (n === 0) return { result: 0, pos: 0 };
+          if (!inSplices) throw new KernelError('EINVAL', 'sendfile', `${fin.name} cannot be spliced from`);
+          return { result: spliceIntoPipe(f, fin.ops.read!(fin, pos, n), pos), pos: 0 };
+        },
+      };
+      result = yield* streamOpSteps(t, fout, op, inAcc);
+    } else {
+      yield { fn: 'do_splice_direct', acc: [...asArray(fileOpAccesses(fout, 'write')), access(fout.simId, F_STATE, false), ...inAcc] };
+      t.world.engine.read(fout.simId, F_STATE);
+      if (fout.flags & O_APPEND) throw new KernelError('EINVAL', 'sendfile', `${fout.name} is O_APPEND`);
+      if (!inSeekable) throw new KernelError('EINVAL', 'sendfile', `${fin.name} is not seekable`);
+      if (n > 0) {
+        if (!inSplices) throw new KernelError('EINVAL', 'sendfile', `${fin.name} cannot be spliced from`);
+        // splice_direct_to_actor()'s loop: read what there is (up to the rest of the
+        // count), write it, go on until the count is done or a read finds nothing. Only
+        // bytes read reach the out-file's ->splice_write (iter_file_splice_write() of
+        // regular files): at the end of the in-file the answer is 0 whatever out is. A
+        // copy into its own file past its end reads back what it wrote (checked on Linux).
+        for (;;) {
+          const data = fin.ops.read!(fin, pos + result, n - result);
+          if (data.length === 0) break;
+          if (fout.inode.kind !== 'reg' || fout.ops.write === undefined || fout.ops.stream) throw new KernelError('EINVAL', 'sendfile', `${fout.name} cannot be spliced to`);
+          try {
+            result += fout.ops.write(fout, outPos + result, data);
+          } catch (e) {
+            // What was written stays written: a later failure makes a short count.
+            if (result > 0 && KernelError.is(e)) break;
+            throw e;
+          }
+          if (result >= n) break;
+        }
+      }
+    }
+    if (result > 0) {
+      if (!toPipe) {
+        yield { fn: 'f_pos:write', acc: access(fout.simId, F_POS, true) };
+        posEffect(t, fout, outPos, outPos + result);
+      }
+      if (offset === null) {
+        yield { fn: 'f_pos:write', acc: access(fin.simId, F_POS, true) };
+        posEffect(t, fin, pos, pos + result);
+      }
+    }
+  } catch (e) {
+    error = e;
+  }
+  for (const f of inside) t.world.fpos.exit(f);
+  if (wo !== EMPTY_FD) yield* fdputSteps(t, files, wo);
+  yield* fdputSteps(t, files, wi);
+  if (error !== undefined) throw error;
+  return result;
+}
