@@ -14,6 +14,7 @@ import { epollUmountBusy, type EpollUmountBusyContext } from './epoll-umount-bus
 import { execPosixLocks, type ExecPosixLocksContext } from './exec-posix-locks.js';
 import { fgetStaleRecycle } from './fget-stale-recycle.js';
 import { pidfdGetfdFpos, pidfdGetfdFposRegular } from './pidfd-getfd-fpos.js';
+import { sendfileFpos } from './sendfile-fpos.js';
 import { unixGcCloseRace, unixGcCycle, unixGcMsgPeek, type UnixGcCycleContext } from './unix-gc.js';
 import { uringFixedFpos } from './uring-fixed-fpos.js';
 import { uringFixedInstall, type UringFixedInstallContext } from './uring-fixed-install.js';
@@ -23,7 +24,7 @@ import { uringScmGcUaf, type UringScmGcUafContext } from './uring-scm-gc-uaf.js'
 
 export type { EpollForkSharedContext, EpollUmountBusyContext, ExecPosixLocksContext, UnixGcCycleContext, UringFixedInstallContext, UringHiddenPinContext, UringScmGcUafContext };
 export {
-  coreStealFpos, epollForkShared, epollPollVsFput, epollUmountBusy, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular,
+  coreStealFpos, epollForkShared, epollPollVsFput, epollUmountBusy, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular, sendfileFpos,
   unixGcCloseRace, unixGcCycle, unixGcMsgPeek, uringFixedFpos, uringFixedInstall, uringHiddenPin, uringHiddenPinLazy, uringHiddenPinUnregister, uringRegisterErrorPath, uringScmGcUaf,
 };
 
@@ -38,7 +39,7 @@ export {
  */
 export const scenarios: Readonly<Record<string, Scenario<never>>> = Object.freeze(
   Object.fromEntries(
-    ([pidfdGetfdFpos, pidfdGetfdFposRegular, coreStealFpos, fposThreadsShared, execPosixLocks, fgetStaleRecycle, epollPollVsFput, epollUmountBusy, epollForkShared, unixGcCloseRace, unixGcMsgPeek, unixGcCycle,
+    ([pidfdGetfdFpos, pidfdGetfdFposRegular, coreStealFpos, fposThreadsShared, sendfileFpos, execPosixLocks, fgetStaleRecycle, epollPollVsFput, epollUmountBusy, epollForkShared, unixGcCloseRace, unixGcMsgPeek, unixGcCycle,
       uringFixedFpos, uringRegisterErrorPath, uringFixedInstall, uringHiddenPin, uringHiddenPinUnregister, uringHiddenPinLazy, uringScmGcUaf] as Array<Scenario<never>>).map((s) => [s.name, s]),
   ),
 );
