@@ -96,13 +96,14 @@ export function generate(seed: number, length = 24): Program {
 
   for (let attempts = 0; calls.length < length && attempts < length * 6; attempts++) {
     const role = pick(alive);
-    const w = rng.below(144);
+    const w = rng.below(147);
     let c: Call;
     const queued = pending.shift();
     if (queued !== undefined) {
       if (!alive.includes(queued.role)) continue;
       c = queued;
-    } else if (w >= 141) c = { role, op: 'sendfile', args: [fdOf(role), fdOf(role), pick([-2, -2, -2, 0, 1, 3, 100, -1]), pick([0, 1, 3, 5, 20, 4096])] };
+    } else if (w >= 144) c = { role, op: 'copy_file_range', args: [fdOf(role), pick([-2, -2, 0, 1, 3, 100, -1]), fdOf(role), pick([-2, -2, 0, 1, 3, 100, -1]), pick([0, 1, 3, 5, 20]), pick([0, 0, 0, 0, 1])] };
+    else if (w >= 141) c = { role, op: 'sendfile', args: [fdOf(role), fdOf(role), pick([-2, -2, -2, 0, 1, 3, 100, -1]), pick([0, 1, 3, 5, 20, 4096])] };
     else if (w >= 139) c = { role, op: 'pread', args: [fdOf(role), pick([0, 1, 3, 10, 100]), pick([0, 0, 1, 3, 10, 30, 100, -1])] };
     else if (w >= 137) c = { role, op: 'pwrite', args: [fdOf(role), pick([0, 1, 5, 20]), rng.below(26), pick([0, 0, 1, 3, 10, 30, 100, -1])] };
     else if (w >= 134) c = { role, op: 'umount2', args: [pick(PATHS), pick([0, 0, 1, 2, 4, 4, 6, 8, 16])] };
@@ -158,6 +159,9 @@ export function generate(seed: number, length = 24): Program {
     // read(2)/write(2) on AF_UNIX sockets are not modelled (EINVAL; docs/architecture.md).
     if ((c.op === 'read' || c.op === 'write' || c.op === 'sendfile') && isSocket(model, role, Number(c.args[0]))) continue;
     if (c.op === 'sendfile' && isSocket(model, role, Number(c.args[1]))) continue;
+    // pidfs inodes are regular files on their own filesystem (EXDEV on Linux); the model's
+    // pidfds are anonymous files (EINVAL): docs/conformance.md.
+    if (c.op === 'copy_file_range' && (isPidfd(model, role, Number(c.args[0])) || isPidfd(model, role, Number(c.args[2])))) continue;
     const before = sizeGuard(model, c);
     if (!before) continue;
     const obs = model.call(c);
@@ -167,6 +171,11 @@ export function generate(seed: number, length = 24): Program {
     if (c.op === 'exit') alive.splice(alive.indexOf(role), 1);
   }
   return calls;
+}
+
+function isPidfd(model: ModelRun, role: number, fd: number): boolean {
+  const f = model.roles.get(role)!.main.files?.lookupRaw(fd);
+  return f !== null && f !== undefined && f.ops.name === 'pidfd';
 }
 
 function isSocket(model: ModelRun, role: number, fd: number): boolean {
@@ -189,6 +198,12 @@ function pollable(model: ModelRun, role: number): number[] {
 
 /** Keeps regular files under 4 KiB (the block size: below it no filesystem reports a hole). */
 function sizeGuard(model: ModelRun, c: Call): boolean {
+  if (c.op === 'copy_file_range') {
+    const out = model.roles.get(c.role)!.main.files?.lookupRaw(Number(c.args[2]));
+    if (!out || out.inode.kind !== 'reg') return true;
+    const at = Number(c.args[3]) === -2 ? out.pos : Number(c.args[3]);
+    return Math.max(at, out.inode.data.length) + Number(c.args[4]) < 3000;
+  }
   if (c.op !== 'write' && c.op !== 'pwrite' && c.op !== 'sendfile') return true;
   const f = model.roles.get(c.role)!.main.files?.lookupRaw(Number(c.args[0]));
   if (!f || f.inode.kind !== 'reg') return true;

@@ -13,6 +13,8 @@ export class ModelRun {
   readonly roles = new Map<number, Process>();
   /** Roles that have exited. */
   readonly exited = new Set<number>();
+  /** Set once the AF_UNIX collector has freed a socket in this program (see the `unix-gc-async` exclusion). */
+  private collected = false;
 
   constructor() {
     this.roles.set(0, this.kernel.spawnProcess({ creds: { uid: 0 } }));
@@ -30,6 +32,13 @@ export class ModelRun {
 
   /** Runs one call; a fork also reports the child's first table (the runner's `start`). */
   call(c: Call): Obs[] {
+    const obs = this.callOnce(c);
+    const gc = this.kernel.unixIfAny?.lastGc;
+    if (gc !== undefined && gc !== null && gc.collected.length > 0) this.collected = true;
+    return this.collected ? obs.map((o) => ({ ...o, collected: true })) : obs;
+  }
+
+  private callOnce(c: Call): Obs[] {
     const p = this.roles.get(c.role);
     if (p === undefined) throw new Error(`no process for role ${c.role}`);
     const n = (i: number): number => this.pidOf(c.args[i] ?? 0);
@@ -69,6 +78,7 @@ export class ModelRun {
         }
         case 'pwrite': ret = p.pwrite(n(0), writeData(n(1), n(2)), n(3)); break;
         case 'sendfile': ret = p.sendfile(n(0), n(1), n(2) === -2 ? null : n(2), n(3)); break;
+        case 'copy_file_range': ret = p.copyFileRange(n(0), n(1) === -2 ? null : n(1), n(2), n(3) === -2 ? null : n(3), n(4), n(5)); break;
         case 'lseek': ret = p.lseek(n(0), n(1), n(2)); break;
         case 'getdents': {
           const names = p.getdents(n(0), 1 << 20);

@@ -6,7 +6,7 @@
 export interface Call {
   /** The calling process. */
   readonly role: number;
-  /** The syscall: open, close, dup, dup2, dup3, fcntl, lock, close_range, pipe2, read, write, pread, pwrite, sendfile, lseek, getdents, prlimit, fork, exit, wait, exec, pidfd_open, pidfd_getfd, epoll_create1, epoll_ctl, epoll_wait, socketpair, sendmsg, recvmsg, shutdown. */
+  /** The syscall: open, close, dup, dup2, dup3, fcntl, lock, close_range, pipe2, read, write, pread, pwrite, sendfile, copy_file_range, lseek, getdents, prlimit, fork, exit, wait, exec, pidfd_open, pidfd_getfd, epoll_create1, epoll_ctl, epoll_wait, socketpair, sendmsg, recvmsg, shutdown. */
   readonly op: string;
   /** Arguments, as the runner reads them. */
   readonly args: readonly (number | string)[];
@@ -29,6 +29,8 @@ export interface Obs {
   readonly x?: unknown;
   /** The caller's fd table after the call (absent after exit). */
   readonly table?: readonly FdRow[];
+  /** Model only, not compared: the AF_UNIX collector has freed a socket in this program by the end of this call. */
+  readonly collected?: boolean;
 }
 
 /** The runner's line for a call. */

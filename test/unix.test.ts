@@ -175,6 +175,25 @@ describe('sendmsg and recvmsg with SCM_RIGHTS', () => {
     expect(errnoOf(() => Unix.sendmsg(p, d, 'x', [], MSG_DONTWAIT))).toBe('ECONNREFUSED');
   });
 
+  it('a datagram send that finds its peer dead drops its own unread messages and their files (unix_dgram_disconnected)', () => {
+    // Linux 6.18: socketpair(DGRAM); b sends "m" with a and a pipe end to a; close(b);
+    // sendmsg(a) → ECONNREFUSED; recvmsg(a) → EAGAIN (the conformance harness found it).
+    const { p } = setup();
+    const [a, b] = Unix.socketpair(p, SOCK_DGRAM);
+    const [r, w] = p.pipe();
+    Unix.sendmsg(p, b!, 'm', [a!, r!]);
+    p.close(b!);
+    p.close(r!);
+    expect(Unix.sockOf(p, a!).queue).toHaveLength(1);
+    expect(errnoOf(() => Unix.sendmsg(p, a!, 'x', [], MSG_DONTWAIT))).toBe('ECONNREFUSED');
+    expect(Unix.sockOf(p, a!).queue).toHaveLength(0);
+    expect(empty(p, a!)).toBe('EAGAIN');
+    expect(errnoOf(() => Unix.sendmsg(p, a!, 'x', [], MSG_DONTWAIT))).toBe('ENOTCONN');
+    // The read end of the pipe went with the message: the writer now has no readers.
+    expect(errnoOf(() => p.write(w!, 'x'))).toBe('EPIPE');
+    p.closeRange(0, 100);
+  });
+
   it('shutdown(SHUT_WR): EPIPE for the writer, EOF for the reader; EINVAL for a bad how', () => {
     const { p } = setup();
     const [a, b] = Unix.socketpair(p, SOCK_SEQPACKET);

@@ -124,6 +124,13 @@ const SLOTS: Slot[] = [
   { call: 'sendfile', arg: 'in_fd', numbers: always('EBADF'), plain: (p, v) => p.sendfile(0, v, 0, 1), sys: (s, v) => s.sendfile(0, v, 0, 1) },
   { call: 'sendfile', arg: 'offset', numbers: loffPos, plain: (p, v) => p.sendfile(0, 0, v, 1), sys: (s, v) => s.sendfile(0, 0, v, 1), nullable: true },
   { call: 'sendfile', arg: 'count', numbers: sizeT, plain: (p, v) => p.sendfile(0, 0, 0, v), sys: (s, v) => s.sendfile(0, 0, 0, v) },
+  { call: 'copy_file_range', arg: 'fd_in', numbers: always('EBADF'), plain: (p, v) => p.copyFileRange(v, 0, 0, 5, 1), sys: (s, v) => s.copyFileRange(v, 0, 0, 5, 1) },
+  { call: 'copy_file_range', arg: 'fd_out', numbers: always('EBADF'), plain: (p, v) => p.copyFileRange(0, 0, v, 5, 1), sys: (s, v) => s.copyFileRange(0, 0, v, 5, 1) },
+  {
+    call: 'copy_file_range', arg: 'len', numbers: (v) => (Number.isInteger(v) && v >= 0 && v < 2 ** 64 ? undefined : 'EINVAL'),
+    plain: (p, v) => p.copyFileRange(0, 0, 0, 5, v), sys: (s, v) => s.copyFileRange(0, 0, 0, 5, v),
+  },
+  { call: 'copy_file_range', arg: 'flags', numbers: always('EINVAL'), plain: (p, v) => p.copyFileRange(0, 0, 0, 5, 1, v), sys: (s, v) => s.copyFileRange(0, 0, 0, 5, 1, v), optional: true },
   { call: 'getdents64', arg: 'fd', numbers: always('EBADF'), plain: (p, v) => p.getdents(v), sys: (s, v) => s.getdents(v) },
   { call: 'getdents64', arg: 'count', numbers: sizeT, plain: (p, v) => p.getdents(1, v), sys: (s, v) => s.getdents(1, v), optional: true },
   { call: 'pipe2', arg: 'flags', numbers: always('EINVAL'), plain: (p, v) => p.pipe(v), sys: (s, v) => s.pipe(v), optional: true },

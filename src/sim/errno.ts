@@ -37,6 +37,8 @@ export const ERRNO = {
   EBUSY: 16,
   /** File exists. */
   EEXIST: 17,
+  /** Cross-device link (copy_file_range between filesystems). */
+  EXDEV: 18,
   /** Not a directory. */
   ENOTDIR: 20,
   /** Is a directory. */

@@ -18,6 +18,7 @@ import { wait4 } from './syscalls/wait.js';
 import { getdentsOp, lseekOp, readOp, runPosOp, writeOp } from './syscalls/rw.js';
 import { pread64Steps, pwrite64Steps } from './syscalls/pread.js';
 import { sendfileSteps } from './syscalls/sendfile.js';
+import { copyFileRangeSteps } from './syscalls/copy-file-range.js';
 import { eventfdSteps } from './syscalls/eventfd.js';
 import { umount2Steps } from './syscalls/umount.js';
 import { pollSteps, selectSteps, type PollFd, type PollResult, type SelectResult } from './syscalls/poll.js';
@@ -314,6 +315,26 @@ export class Process {
     checkNumbers('sendfile', 'out_fd', outFd, 'in_fd', inFd, 'count', count);
     if (offset !== null) checkNumbers('sendfile', 'offset', offset);
     return this.runCold(sendfileSteps(this.main, outFd, inFd, offset, count));
+  }
+
+  /**
+   * copy_file_range(2) as a plain call: see {@link Sys.copyFileRange}.
+   *
+   * @example
+   * ```ts
+   * import { Kernel, O_CREAT, O_RDONLY, O_RDWR } from 'fdlab';
+   * const p = new Kernel().spawnProcess();
+   * const src = p.open('/data/log', O_RDONLY);
+   * const dst = p.open('/tmp/copy', O_RDWR | O_CREAT);
+   * p.copyFileRange(src, null, dst, null, 7); // 7; both f_pos now 7
+   * p.pread(dst, 7, 0); // 'line 1\n'
+   * ```
+   */
+  copyFileRange(inFd: number, offIn: number | null, outFd: number, offOut: number | null, len: number, flags = 0): number {
+    checkNumbers('copy_file_range', 'fd_in', inFd, 'fd_out', outFd, 'len', len, 'flags', flags);
+    if (offIn !== null) checkNumbers('copy_file_range', 'off_in', offIn);
+    if (offOut !== null) checkNumbers('copy_file_range', 'off_out', offOut);
+    return this.runCold(copyFileRangeSteps(this.main, inFd, offIn, outFd, offOut, len, flags));
   }
 
   /** lseek(2). */

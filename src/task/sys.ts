@@ -10,6 +10,7 @@ import { cloneSteps, closeRangeSteps, execSteps, exitSteps, forkSteps, unshareSt
 import { getdentsOp, lseekOp, posOpSteps, readOp, writeOp } from './syscalls/rw.js';
 import { pread64Steps, pwrite64Steps } from './syscalls/pread.js';
 import { sendfileSteps } from './syscalls/sendfile.js';
+import { copyFileRangeSteps } from './syscalls/copy-file-range.js';
 import type { Task } from './task.js';
 import { eventfdSteps } from './syscalls/eventfd.js';
 import { umount2Steps } from './syscalls/umount.js';
@@ -185,6 +186,34 @@ export class Sys {
     checkNumbers('sendfile', 'out_fd', outFd, 'in_fd', inFd, 'count', count);
     if (offset !== null) checkNumbers('sendfile', 'offset', offset);
     return syscallSteps(this.task, sendfileSteps(this.task, outFd, inFd, offset, count));
+  }
+
+  /**
+   * copy_file_range(2): copies up to `len` bytes between two regular files on one
+   * filesystem and returns how many moved. Each side starts at its offset argument, or,
+   * where that is `null`, at its file's f_pos, which it advances (the kernel stores an
+   * offset argument back as the offset plus the result). Like sendfile it uses fdget(),
+   * so f_pos is updated without f_pos_lock. `flags` must be 0. Models the
+   * copy_file_range system call and vfs_copy_file_range() in fs/read_write.c.
+   *
+   * @example
+   * ```ts
+   * import { Kernel, O_CREAT, O_RDONLY, O_WRONLY } from 'fdlab';
+   * const k = new Kernel();
+   * const p = k.spawnProcess();
+   * const src = p.open('/data/log', O_RDONLY);
+   * const dst = p.open('/tmp/copy', O_WRONLY | O_CREAT);
+   * p.thread(function* (sys) {
+   *   return yield* sys.copyFileRange(src, 7, dst, null, 6); // 6: 'line 2'; dst's f_pos now 6
+   * });
+   * k.run();
+   * ```
+   */
+  copyFileRange(inFd: number, offIn: number | null, outFd: number, offOut: number | null, len: number, flags = 0): KernelPath<number> {
+    checkNumbers('copy_file_range', 'fd_in', inFd, 'fd_out', outFd, 'len', len, 'flags', flags);
+    if (offIn !== null) checkNumbers('copy_file_range', 'off_in', offIn);
+    if (offOut !== null) checkNumbers('copy_file_range', 'off_out', offOut);
+    return syscallSteps(this.task, copyFileRangeSteps(this.task, inFd, offIn, outFd, offOut, len, flags));
   }
 
   /** getdents64(2): up to `count` entry names from the directory position. */

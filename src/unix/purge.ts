@@ -2,7 +2,8 @@ import { fputTeardownSteps } from '../file/fput.js';
 import { F_COUNT } from '../file/ref-file.js';
 import { access, type KernelPath } from '../sim/step.js';
 import { notInflightAccesses, unixNotInflight } from './inflight.js';
-import type { Skb, UnixRegistry } from './sock.js';
+import { EPOLLOUT, EPOLLWRNORM } from '../file/poll.js';
+import { SK_QUEUE, type Skb, type UnixRegistry, type UnixSock } from './sock.js';
 
 /**
  * __skb_queue_purge() of messages taken off their queues: per message, its files leave
@@ -31,6 +32,29 @@ export function* purgeSteps(reg: UnixRegistry, skbs: readonly Skb[]): KernelPath
     for (const f of files) if (f.put()) reg.delayed.push(f);
     // Emptied in place: the message owns its array, and a new one per message is garbage the purge of 10^5 would make.
     files.length = 0;
+  }
+  yield* drainDelayed(reg);
+}
+
+/**
+ * unix_dgram_disconnected() (net/unix/af_unix.c): a datagram socket that finds its peer
+ * dead on send (ECONNREFUSED) drops what is still in its own receive queue — the
+ * messages the dead peer sent it, and the files in flight with them — and wakes its
+ * writers. One step takes the queue; the purge follows as steps. Checked on Linux 6.18: a
+ * recvmsg after that send finds nothing (EAGAIN). @internal
+ */
+export function* dgramDisconnectedSteps(reg: UnixRegistry, sk: UnixSock): KernelPath {
+  yield { fn: 'unix_dgram_disconnected', acc: [sk.acc(SK_QUEUE, true), sk.wq.writeAccess()] };
+  sk.engine.write(sk.simId, SK_QUEUE);
+  if (sk.queue.length === 0) return;
+  const skbs = sk.queue.splice(0);
+  sk.wq.wakeUp(EPOLLOUT | EPOLLWRNORM, Infinity);
+  const draining = reg.draining;
+  reg.draining = true;
+  try {
+    yield* purgeSteps(reg, skbs);
+  } finally {
+    reg.draining = draining;
   }
   yield* drainDelayed(reg);
 }

@@ -11,6 +11,7 @@ import { MSG_DONTWAIT, MSG_NOSIGNAL, RCV_SHUTDOWN, SCM_MAX_FD, SEND_SHUTDOWN, SO
 import { writable } from './file-ops.js';
 import { unixGcSteps } from './gc.js';
 import { enqueue, inflightAccesses, unixInflight, unixNotInflight } from './inflight.js';
+import { dgramDisconnectedSteps } from './purge.js';
 import { GC_STATE, GC_USERS, Skb, SK_GC, SK_QUEUE, SK_STATE, type UnixSock, type UnixWorld } from './sock.js';
 import { sockfdLookup, sockfdPut, unixWorld } from './world.js';
 
@@ -115,7 +116,10 @@ export function* sendmsgSteps(t: Task, fd: number, data: string, fds: readonly n
       yield dynamicStep(w.engine, 'unix_wait_for_peer', () => (f === null ? roomAccesses(s) : [...roomAccesses(s), access(f.simId, F_STATE, false)]));
       w.engine.read(s.simId, SK_STATE);
       const p = target(s);
-      if (typeof p === 'string') throw new KernelError(p, 'sendmsg', `${s.name} cannot send (${p})`);
+      if (typeof p === 'string') {
+        if (p === 'ECONNREFUSED') yield* dgramDisconnectedSteps(reg, s);
+        throw new KernelError(p, 'sendmsg', `${s.name} cannot send (${p})`);
+      }
       w.engine.read(p.simId, SK_STATE);
       w.engine.read(p.simId, SK_QUEUE);
       if (writable(s)) break;
@@ -169,6 +173,7 @@ export function* sendmsgSteps(t: Task, fd: number, data: string, fds: readonly n
       const held = back.files;
       back.files = [];
       yield* dropAll(t, held);
+      if (p === 'ECONNREFUSED') yield* dgramDisconnectedSteps(reg, s);
       throw new KernelError(p, 'sendmsg', `${s.name}'s peer went away`);
     }
     w.engine.read(p.simId, SK_STATE);

@@ -92,6 +92,11 @@ const fds: Subsystem = {
     write: { args: [fd, small(5)], plain: (_w, p, [a, n]) => p.write(a!, 'x'.repeat(n!)), steps: (_w, s, [a, n]) => s.write(a!, 'x'.repeat(n!)) },
     pread: { args: [fd, small(8), fc.integer({ min: -1, max: 24 })], plain: (_w, p, [a, n, o]) => p.pread(a!, n!, o!), steps: (_w, s, [a, n, o]) => s.pread(a!, n!, o!) },
     pwrite: { args: [fd, small(5), fc.integer({ min: -1, max: 24 })], plain: (_w, p, [a, n, o]) => p.pwrite(a!, 'y'.repeat(n!), o!), steps: (_w, s, [a, n, o]) => s.pwrite(a!, 'y'.repeat(n!), o!) },
+    copyFileRange: {
+      args: [fd, fc.integer({ min: -2, max: 24 }), fd, fc.integer({ min: -2, max: 24 }), small(6)],
+      plain: (_w, p, [i, oi, o, oo, n]) => p.copyFileRange(i!, oi! === -2 ? null : oi!, o!, oo! === -2 ? null : oo!, n!),
+      steps: (_w, s, [i, oi, o, oo, n]) => s.copyFileRange(i!, oi! === -2 ? null : oi!, o!, oo! === -2 ? null : oo!, n!),
+    },
     sendfile: {
       args: [fd, fd, fc.integer({ min: -2, max: 24 }), small(6)],
       plain: (_w, p, [o, i, off, n]) => p.sendfile(o!, i!, off! === -2 ? null : off!, n!),

@@ -1,7 +1,7 @@
 import { FMODE_LSEEK, FMODE_PREAD, FMODE_READ, FMODE_WRITE, O_APPEND } from '../../file/constants.js';
 import { fileOpAccesses } from '../../file/file-operations.js';
 import { spliceBlocks, spliceIntoPipe, spliceSpace } from '../../file/pipe.js';
-import { F_POS, F_STATE, type RefFile } from '../../file/ref-file.js';
+import { F_STATE } from '../../file/ref-file.js';
 import { EMPTY_FD } from '../../fdtable/fd-word.js';
 import { isFd } from '../../fdtable/fdtable.js';
 import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
@@ -9,17 +9,14 @@ import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import type { Task } from '../task.js';
 import { LOFF_LIMIT } from './pread.js';
-import { posEffect, readPos, streamOpSteps, type PosOp } from './rw.js';
+import { streamOpSteps, type PosOp } from './rw.js';
+import { asArray, spliceCopy, UnlockedPos } from './splice.js';
 
 /** MAX_RW_COUNT: INT_MAX rounded down to a page, the most one call moves. */
 const MAX_RW_COUNT = 0x7ffff000;
 /** The model's s_maxbytes (the largest exact offset), as lseek and write use it. */
 const MAX_BYTES = Number.MAX_SAFE_INTEGER;
 const NO_LOCK = 'takes no f_pos_lock (sendfile() looks its files up with fdget(), not fdget_pos())';
-
-function asArray(a: number | readonly number[]): readonly number[] {
-  return typeof a === 'number' ? [a] : a;
-}
 
 /**
  * sendfile(2) as a kernel path for task `t`: copies up to `count` bytes of the file at
@@ -57,19 +54,14 @@ export function* sendfileSteps(t: Task, outFd: number, inFd: number, offset: num
   if (wi === EMPTY_FD) throw new KernelError('EBADF', 'sendfile', `in_fd ${inFd} is not open`);
   const fin = files.fileOfWord(wi);
   let wo = EMPTY_FD;
-  // The files whose f_pos read-modify-write this call is inside (the f_pos race detector).
-  const inside: RefFile[] = [];
+  const unlocked = new UnlockedPos(t, NO_LOCK);
   let error: unknown;
   let result = 0;
   try {
     if (!(fin.mode & FMODE_READ)) throw new KernelError('EBADF', 'sendfile', `${fin.name} not open for reading`);
     let pos: number;
-    if (offset === null) {
-      yield { fn: 'f_pos:read', acc: access(fin.simId, F_POS, false) };
-      pos = readPos(t, fin);
-      t.world.fpos.enter(fin, NO_LOCK);
-      inside.push(fin);
-    } else {
+    if (offset === null) pos = yield* unlocked.read(fin);
+    else {
       pos = offset;
       if (!(fin.mode & FMODE_PREAD)) throw new KernelError('ESPIPE', 'sendfile', `${fin.name} is not seekable`);
     }
@@ -81,15 +73,7 @@ export function* sendfileSteps(t: Task, outFd: number, inFd: number, offset: num
     if (!(fout.mode & FMODE_WRITE)) throw new KernelError('EBADF', 'sendfile', `${fout.name} not open for writing`);
     const toPipe = fout.inode.kind === 'fifo';
     let outPos = 0;
-    if (!toPipe) {
-      yield { fn: 'f_pos:read', acc: access(fout.simId, F_POS, false) };
-      outPos = readPos(t, fout);
-      // The same open file on both sides is one read-modify-write of one f_pos.
-      if (fout !== fin) {
-        t.world.fpos.enter(fout, NO_LOCK);
-        inside.push(fout);
-      }
-    }
+    if (!toPipe) outPos = yield* unlocked.read(fout);
     if (pos + n > MAX_BYTES) {
       if (pos >= MAX_BYTES) throw new KernelError('EOVERFLOW', 'sendfile', `offset ${pos} at or past the maximum file size`);
       n = MAX_BYTES - pos;
@@ -124,40 +108,17 @@ export function* sendfileSteps(t: Task, outFd: number, inFd: number, offset: num
       if (!inSeekable) throw new KernelError('EINVAL', 'sendfile', `${fin.name} is not seekable`);
       if (n > 0) {
         if (!inSplices) throw new KernelError('EINVAL', 'sendfile', `${fin.name} cannot be spliced from`);
-        // splice_direct_to_actor()'s loop: read what there is (up to the rest of the
-        // count), write it, go on until the count is done or a read finds nothing. Only
-        // bytes read reach the out-file's ->splice_write (iter_file_splice_write() of
-        // regular files): at the end of the in-file the answer is 0 whatever out is. A
-        // copy into its own file past its end reads back what it wrote (checked on Linux).
-        for (;;) {
-          const data = fin.ops.read!(fin, pos + result, n - result);
-          if (data.length === 0) break;
-          if (fout.inode.kind !== 'reg' || fout.ops.write === undefined || fout.ops.stream) throw new KernelError('EINVAL', 'sendfile', `${fout.name} cannot be spliced to`);
-          try {
-            result += fout.ops.write(fout, outPos + result, data);
-          } catch (e) {
-            // What was written stays written: a later failure makes a short count.
-            if (result > 0 && KernelError.is(e)) break;
-            throw e;
-          }
-          if (result >= n) break;
-        }
+        result = spliceCopy('sendfile', fin, pos, fout, outPos, n);
       }
     }
     if (result > 0) {
-      if (!toPipe) {
-        yield { fn: 'f_pos:write', acc: access(fout.simId, F_POS, true) };
-        posEffect(t, fout, outPos, outPos + result);
-      }
-      if (offset === null) {
-        yield { fn: 'f_pos:write', acc: access(fin.simId, F_POS, true) };
-        posEffect(t, fin, pos, pos + result);
-      }
+      if (!toPipe) yield* unlocked.write(fout, outPos, outPos + result);
+      if (offset === null) yield* unlocked.write(fin, pos, pos + result);
     }
   } catch (e) {
     error = e;
   }
-  for (const f of inside) t.world.fpos.exit(f);
+  unlocked.done();
   if (wo !== EMPTY_FD) yield* fdputSteps(t, files, wo);
   yield* fdputSteps(t, files, wi);
   if (error !== undefined) throw error;

@@ -1,0 +1,72 @@
+import { F_POS, type RefFile } from '../../file/ref-file.js';
+import { KernelError } from '../../sim/kernel-error.js';
+import { access, type KernelPath } from '../../sim/step.js';
+import type { Task } from '../task.js';
+import { posEffect, readPos } from './rw.js';
+
+/** A file operation's declared accesses as a list. @internal */
+export function asArray(a: number | readonly number[]): readonly number[] {
+  return typeof a === 'number' ? [a] : a;
+}
+
+/**
+ * The f_pos read-modify-write of a call that looks its files up with fdget(), not
+ * fdget_pos() — sendfile(2), copy_file_range(2) — so it never holds f_pos_lock: each
+ * read and each write-back of f_pos is a step of its own, and between them the call is
+ * inside the f_pos race detector for that file, with `why` as its reason. One open file
+ * on both sides of a call is entered once. @internal
+ */
+export class UnlockedPos {
+  private readonly inside: RefFile[] = [];
+
+  /** @param t - the calling task @param why - how the call came to skip f_pos_lock (for the report) */
+  constructor(private readonly t: Task, private readonly why: string) {}
+
+  /** Reads f_pos of `f` in a step. */
+  *read(f: RefFile): KernelPath<number> {
+    yield { fn: 'f_pos:read', acc: access(f.simId, F_POS, false) };
+    const pos = readPos(this.t, f);
+    if (!this.inside.includes(f)) {
+      this.t.world.fpos.enter(f, this.why);
+      this.inside.push(f);
+    }
+    return pos;
+  }
+
+  /** Writes f_pos of `f` back in a step. */
+  *write(f: RefFile, before: number, after: number): KernelPath {
+    yield { fn: 'f_pos:write', acc: access(f.simId, F_POS, true) };
+    posEffect(this.t, f, before, after);
+  }
+
+  /** Leaves the detector for every file entered; call it on every way out. */
+  done(): void {
+    for (const f of this.inside) this.t.world.fpos.exit(f);
+  }
+}
+
+/**
+ * The copy loop of splice_direct_to_actor() (fs/splice.c) between two files, inside one
+ * step of the caller's: read what there is from `fin` at `pos` (up to the rest of `n`),
+ * write it to `fout` at `outPos`, go on until `n` bytes moved or a read finds nothing.
+ * Only bytes read reach the out-file's ->splice_write — regular files have one
+ * (iter_file_splice_write()), anything else is EINVAL — so at the end of the in-file the
+ * answer is 0 whatever the out-file is. A copy into its own file past its end reads back
+ * what it wrote, as on Linux. A failure after some bytes moved makes a short count.
+ * @internal
+ */
+export function spliceCopy(name: string, fin: RefFile, pos: number, fout: RefFile, outPos: number, n: number): number {
+  let moved = 0;
+  while (moved < n) {
+    const data = fin.ops.read!(fin, pos + moved, n - moved);
+    if (data.length === 0) break;
+    if (fout.inode.kind !== 'reg' || fout.ops.write === undefined || fout.ops.stream) throw new KernelError('EINVAL', name, `${fout.name} cannot be spliced to`);
+    try {
+      moved += fout.ops.write(fout, outPos + moved, data);
+    } catch (e) {
+      if (moved > 0 && KernelError.is(e)) break;
+      throw e;
+    }
+  }
+  return moved;
+}
