@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETLK, F_WRLCK, FD_CLOEXEC, O_APPEND, O_CLOEXEC, O_LARGEFILE, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, posixLocksOf } from '../src/index.js';
+import { F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_QUERY, F_GETFD, F_GETFL, F_SETFD, F_SETLK, F_WRLCK, FD_CLOEXEC, O_APPEND, O_CLOEXEC, O_LARGEFILE, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, posixLocksOf } from '../src/index.js';
 import { receiveFd, receiveFdReplace } from '../src/extend.js';
 import { errnoOf, newKernel, state } from './helpers.js';
 
@@ -286,5 +286,36 @@ describe('receive_fd / receive_fd_replace (kernel-file.md §4.7)', () => {
     f.fput();
     p.files.putUnusedFd(r);
     p.close(3);
+  });
+});
+
+describe('fcntl(F_DUPFD_QUERY) (f_dupfd_query() in fs/fcntl.c, v6.10)', () => {
+  it('answers whether two fds share one open file description, O_PATH included, EBADF for a bad argument', () => {
+    // Linux 6.18: dup → 1, a second open → 0, the fd itself → 1, O_PATH works on both sides.
+    const k = newKernel();
+    const p = k.spawnProcess();
+    const a = p.open('/data/log', O_RDONLY);
+    const b = p.dup(a);
+    const c = p.open('/data/log', O_RDONLY);
+    const path = p.open('/data/log', O_PATH);
+    const before = state(k);
+    expect(p.fcntl(a, F_DUPFD_QUERY, b)).toBe(1);
+    expect(p.fcntl(a, F_DUPFD_QUERY, c)).toBe(0);
+    expect(p.fcntl(a, F_DUPFD_QUERY, a)).toBe(1);
+    expect(p.fcntl(path, F_DUPFD_QUERY, a)).toBe(0);
+    expect(p.fcntl(path, F_DUPFD_QUERY, p.dup(path))).toBe(1);
+    p.close(4);
+    expect(errnoOf(() => p.fcntl(a, F_DUPFD_QUERY, 99))).toBe('EBADF');
+    expect(errnoOf(() => p.fcntl(a, F_DUPFD_QUERY, -1))).toBe('EBADF');
+    expect(errnoOf(() => p.fcntl(99, F_DUPFD_QUERY, a))).toBe('EBADF');
+    expect(state(k)).toBe(before);
+    // The same in a thread, where both lookups are steps.
+    let got: number[] = [];
+    p.thread(function* (sys) {
+      got = [(yield* sys.fcntl(a, F_DUPFD_QUERY, b)) as number, (yield* sys.fcntl(a, F_DUPFD_QUERY, c)) as number];
+    });
+    k.run();
+    expect(got).toEqual([1, 0]);
+    p.closeRange(0, 10);
   });
 });

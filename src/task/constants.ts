@@ -19,6 +19,11 @@ export const F_SETLK = 6;
 export const F_SETLKW = 7;
 /** fcntl: F_DUPFD with close-on-exec set (F_DUPFD_CLOEXEC). @example `p.fcntl(fd, F_DUPFD_CLOEXEC, 0)` */
 export const F_DUPFD_CLOEXEC = 1030;
+/**
+ * fcntl: 1 if the fd in the argument refers to the same open file description, 0 if
+ * not (F_DUPFD_QUERY, v6.10); works on O_PATH fds. @example `p.fcntl(a, F_DUPFD_QUERY, b)`
+ */
+export const F_DUPFD_QUERY = 1027;
 /** The close-on-exec fd flag (FD_CLOEXEC). @example `p.fcntl(fd, F_SETFD, FD_CLOEXEC)` */
 export const FD_CLOEXEC = 1;
 /** A shared (read) record lock (F_RDLCK). @example `{ type: F_RDLCK, start: 0, len: 10 }` */

@@ -85,7 +85,7 @@ export class Sys {
     return syscallSteps(this.task, dup3Steps(this.task, oldfd, newfd, flags));
   }
 
-  /** fcntl(2): F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETLK, F_SETLKW, F_GETLK. */
+  /** fcntl(2): F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_QUERY, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_SETLK, F_SETLKW, F_GETLK. */
   fcntl(fd: number, cmd: number, arg?: number | Flock): KernelPath<number | Flock> {
     checkFcntlArgs(fd, cmd, arg);
     return syscallSteps(this.task, fcntlSteps(this.task, fd, cmd, arg));

@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import {
-  CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_RDLCK, F_SETFD,
+  CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_QUERY, F_GETFD, F_GETFL, F_GETLK, F_RDLCK, F_SETFD,
   F_SETLK, F_UNLCK, F_WRLCK, MNT_DETACH, MNT_EXPIRE, MNT_FORCE, O_APPEND, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
   Epoll, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLET, EPOLLEXCLUSIVE, EPOLLIN, EPOLLONESHOT, EPOLLOUT,
   MSG_CMSG_CLOEXEC, MSG_DONTWAIT, MSG_PEEK, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, Unix,
@@ -83,6 +83,7 @@ const fds: Subsystem = {
       steps: (_w, s, [a, b]) => (b === 2 ? s.fcntl(a!, F_GETFD) : s.fcntl(a!, F_SETFD, b!)),
     },
     getfl: { args: [fd], plain: (_w, p, [a]) => p.fcntl(a!, F_GETFL), steps: (_w, s, [a]) => s.fcntl(a!, F_GETFL) },
+    dupfdQuery: { args: [fd, fd], plain: (_w, p, [a, b]) => p.fcntl(a!, F_DUPFD_QUERY, b!), steps: (_w, s, [a, b]) => s.fcntl(a!, F_DUPFD_QUERY, b!) },
     lock: {
       args: [fd, small(2), small(6), small(4), small(1)],
       plain: (_w, p, [a, t, st, len, get]) => (get ? p.fcntl(a!, F_GETLK, { type: LOCK_TYPES[t!]!, start: st!, len: len! }) : p.fcntl(a!, F_SETLK, { type: LOCK_TYPES[t!]!, start: st!, len: len! })),

@@ -7,17 +7,17 @@ import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { ModelError } from '../../sim/model-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
-import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_RDLCK, F_SETFD, F_SETFL, F_SETLK, F_SETLKW, F_UNLCK, F_WRLCK, FD_CLOEXEC } from '../constants.js';
+import { F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_QUERY, F_GETFD, F_GETFL, F_GETLK, F_RDLCK, F_SETFD, F_SETFL, F_SETLK, F_SETLKW, F_UNLCK, F_WRLCK, FD_CLOEXEC } from '../constants.js';
 import { flockRange, locksRemovePosix, posixConflict, posixLockFile, type Flock } from '../posix-locks.js';
 import type { Task } from '../task.js';
 import { dupfd, dupfdSteps } from './fd-calls.js';
 
 /*
- * fcntl(2): F_DUPFD[_CLOEXEC], F_GETFD, F_SETFD, F_GETFL and the POSIX record locks
+ * fcntl(2): F_DUPFD[_CLOEXEC], F_DUPFD_QUERY, F_GETFD, F_SETFD, F_GETFL and the POSIX record locks
  * F_SETLK, F_SETLKW, F_GETLK (do_fcntl() in fs/fcntl.c, fcntl_setlk() in fs/locks.c).
  */
 
-const KNOWN = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW]);
+const KNOWN = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_QUERY, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW]);
 
 /** The f_flags F_SETFL may change (SETFL_MASK in fs/fcntl.c); FASYNC changes only through ->fasync. */
 const SETFL_MASK = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME;
@@ -54,7 +54,7 @@ function simpleCmd(files: Fdtable, f: RefFile, fd: number, cmd: number, arg: num
 }
 
 /** check_fcntl_cmd(): the only commands an O_PATH fd allows. */
-const PATH_OK = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL]);
+const PATH_OK = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_QUERY, F_GETFD, F_SETFD, F_GETFL]);
 
 /**
  * The checks of sys_fcntl() after fdget_raw(): an O_PATH file allows only
@@ -111,6 +111,14 @@ export function fcntl(t: Task, fd: number, cmd: number, arg: number | Flock = 0)
       return 0;
     }
     if (typeof arg !== 'number') throw new KernelError('EINVAL', 'fcntl', 'argument must be a number');
+    if (cmd === F_DUPFD_QUERY) {
+      // f_dupfd_query(): fdget_raw() of the argument, compare the pointers, fdput().
+      const w2 = isFd(arg) ? files.fdgetRaw(arg) : EMPTY_FD;
+      if (w2 === EMPTY_FD) throw new KernelError('EBADF', 'fcntl', `fd ${arg} is not open`);
+      const g = files.fileOfWord(w2);
+      if (w2 & FDPUT_FPUT) fputDeferred(t, g);
+      return g === f ? 1 : 0;
+    }
     return simpleCmd(files, f, fd, cmd, arg);
   } finally {
     if (w & FDPUT_FPUT) fputDeferred(t, f);
@@ -162,6 +170,12 @@ export function* fcntlSteps(t: Task, fd: number, cmd: number, arg: number | Floc
           throw new KernelError('EBADF', 'fcntl', `fd ${fd} was closed while the lock was taken`);
         }
       }
+    } else if (cmd === F_DUPFD_QUERY) {
+      if (typeof arg !== 'number') throw new KernelError('EINVAL', 'fcntl', 'argument must be a number');
+      const w2 = isFd(arg) ? yield* fdgetSteps(t, files, arg, 0) : EMPTY_FD;
+      if (w2 === EMPTY_FD) throw new KernelError('EBADF', 'fcntl', `fd ${arg} is not open`);
+      result = files.fileOfWord(w2) === f ? 1 : 0;
+      yield* fdputSteps(t, files, w2);
     } else {
       if (typeof arg !== 'number') throw new KernelError('EINVAL', 'fcntl', 'argument must be a number');
       yield cmd === F_SETFL || cmd === F_GETFL
