@@ -49,6 +49,15 @@ export function* dgramDisconnectedSteps(reg: UnixRegistry, sk: UnixSock): Kernel
   if (sk.queue.length === 0) return;
   const skbs = sk.queue.splice(0);
   sk.wq.wakeUp(EPOLLOUT | EPOLLWRNORM, Infinity);
+  yield* purgeHeldSteps(reg, skbs);
+  yield* drainDelayed(reg);
+}
+
+/**
+ * purgeSteps() with the `__fput()`s it queues held back for the caller, which drains them
+ * once its own work is done (unix_release_sock() runs the collector first). @internal
+ */
+export function* purgeHeldSteps(reg: UnixRegistry, skbs: readonly Skb[]): KernelPath {
   const draining = reg.draining;
   reg.draining = true;
   try {
@@ -56,7 +65,6 @@ export function* dgramDisconnectedSteps(reg: UnixRegistry, sk: UnixSock): Kernel
   } finally {
     reg.draining = draining;
   }
-  yield* drainDelayed(reg);
 }
 
 /** Runs the queued `__fput()`s unless an outer path is already draining them. @internal */

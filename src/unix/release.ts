@@ -2,7 +2,7 @@ import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP } from '../file/poll.
 import { dynamicStep, type KernelPath } from '../sim/step.js';
 import { RCV_SHUTDOWN, SEND_SHUTDOWN } from './constants.js';
 import { unixGcSteps } from './gc.js';
-import { drainDelayed, purgeSteps } from './purge.js';
+import { drainDelayed, purgeHeldSteps } from './purge.js';
 import { GC_STATE, SK_QUEUE, SK_STATE, UNIX_NAMES, type Skb, type UnixSock, type UnixWorld } from './sock.js';
 
 function releaseAccesses(sk: UnixSock): number[] {
@@ -80,13 +80,7 @@ export function* unixReleaseSock(w: UnixWorld, sk: UnixSock): KernelPath {
     }
     skbs.push(...emb.queue.splice(0));
   }
-  const draining = reg.draining;
-  reg.draining = true;
-  try {
-    yield* purgeSteps(reg, skbs);
-  } finally {
-    reg.draining = draining;
-  }
+  yield* purgeHeldSteps(reg, skbs);
   yield { fn: 'unix_tot_inflight', acc: reg.acc(GC_STATE, false) };
   w.engine.read(reg.simId, GC_STATE);
   if (reg.totInflight > 0) yield* unixGcSteps(w);

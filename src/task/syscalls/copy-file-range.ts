@@ -3,11 +3,11 @@ import { fileOpAccesses } from '../../file/file-operations.js';
 import { F_STATE } from '../../file/ref-file.js';
 import { EMPTY_FD } from '../../fdtable/fd-word.js';
 import { isFd } from '../../fdtable/fdtable.js';
-import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
+import { fdgetSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import type { Task } from '../task.js';
-import { asArray, spliceCopy, UnlockedPos } from './splice.js';
+import { asArray, putBothSteps, spliceCopy, UnlockedPos } from './splice.js';
 
 /** 2^64: offsets and counts wrap as the kernel's u64 arithmetic does. */
 const U64 = 2n ** 64n;
@@ -90,9 +90,7 @@ export function* copyFileRangeSteps(t: Task, inFd: number, offIn: number | null,
   } catch (e) {
     error = e;
   }
-  unlocked.done();
-  if (wo !== EMPTY_FD) yield* fdputSteps(t, files, wo);
-  yield* fdputSteps(t, files, wi);
+  yield* putBothSteps(t, files, wi, wo, unlocked);
   if (error !== undefined) throw error;
   return result;
 }

@@ -4,13 +4,13 @@ import { spliceBlocks, spliceIntoPipe, spliceSpace } from '../../file/pipe.js';
 import { F_STATE } from '../../file/ref-file.js';
 import { EMPTY_FD } from '../../fdtable/fd-word.js';
 import { isFd } from '../../fdtable/fdtable.js';
-import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
+import { fdgetSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import type { Task } from '../task.js';
 import { LOFF_LIMIT } from './pread.js';
 import { streamOpSteps, type PosOp } from './rw.js';
-import { asArray, spliceCopy, UnlockedPos } from './splice.js';
+import { asArray, putBothSteps, spliceCopy, UnlockedPos } from './splice.js';
 
 /** MAX_RW_COUNT: INT_MAX rounded down to a page, the most one call moves. */
 const MAX_RW_COUNT = 0x7ffff000;
@@ -118,9 +118,7 @@ export function* sendfileSteps(t: Task, outFd: number, inFd: number, offset: num
   } catch (e) {
     error = e;
   }
-  unlocked.done();
-  if (wo !== EMPTY_FD) yield* fdputSteps(t, files, wo);
-  yield* fdputSteps(t, files, wi);
+  yield* putBothSteps(t, files, wi, wo, unlocked);
   if (error !== undefined) throw error;
   return result;
 }

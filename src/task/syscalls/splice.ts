@@ -1,4 +1,7 @@
 import { F_POS, type RefFile } from '../../file/ref-file.js';
+import { EMPTY_FD } from '../../fdtable/fd-word.js';
+import type { Fdtable } from '../../fdtable/fdtable.js';
+import { fdputSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import type { Task } from '../task.js';
@@ -69,4 +72,15 @@ export function spliceCopy(name: string, fin: RefFile, pos: number, fout: RefFil
     }
   }
   return moved;
+}
+
+/**
+ * The way out of a call on two files (sendfile, copy_file_range), success or not: leave
+ * the f_pos race detector, then put the out-file (if it was looked up) and the in-file —
+ * the reverse of their fdget()s, as the CLASS(fd) destructors run. @internal
+ */
+export function* putBothSteps(t: Task, files: Fdtable, wi: number, wo: number, unlocked: UnlockedPos): KernelPath {
+  unlocked.done();
+  if (wo !== EMPTY_FD) yield* fdputSteps(t, files, wo);
+  yield* fdputSteps(t, files, wi);
 }
