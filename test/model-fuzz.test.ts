@@ -67,6 +67,22 @@ describe('model-based fuzz (CI profile)', () => {
     expect(() => runProgram(prog)).not.toThrow();
   });
 
+  it('regression: a mount stacked on /mnt between umount2\'s path walk and do_umount() is a child of the mount it walked to', () => {
+    // Found by `npm run fuzz` (seed 2, program 41,870): umount2("/mnt", MNT_DETACH) walked
+    // to the first mount, another thread mounted over it, and do_umount() then detached a
+    // mount that was no longer the top one at /mnt — a ModelError from inside the model.
+    // On Linux the new mount is a child of the old: MNT_DETACH takes both, a plain umount
+    // is EBUSY (test/mount.test.ts).
+    const prog: FuzzProgram = {
+      procs: [{ rlimit: 4, root: true }, { rlimit: 4, root: false }],
+      prelude: [[0, { sub: 'lifecycle', op: 'fork', a: [] }]],
+      bodies: [[{ sub: 'lifecycle', op: 'clone', a: [0, 0] }]],
+      extra: [[{ sub: 'mounts', op: 'umount2', a: [0, 2] }, { sub: 'mounts', op: 'mount', a: [0] }]],
+      seed: 657213769,
+    };
+    expect(() => runProgram(prog)).not.toThrow();
+  });
+
   it('the checks catch a leaked reference, a corrupt bitmap and a missed __fput', () => {
     expect(() => runProgram(one)).not.toThrow();
     expect(() => runProgram(one, undefined, (k) => void k.process(1)!.fileOf(0).getFile())).toThrow(/leaked/);

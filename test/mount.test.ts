@@ -96,6 +96,27 @@ describe('mounts: a file pins its mount (mntget in do_dentry_open, mntput in __f
     expect(lower.mounted && sub.mounted).toBe(true);
   });
 
+  it('a covered mount has the one stacked on it as a child: EBUSY, or detached together with MNT_DETACH', () => {
+    // What umount2() meets when a mount(2) on the same point lands between its path walk
+    // and do_umount(): propagate_mount_busy() sees the child; umount_tree() takes it along.
+    const k = newKernel();
+    k.vfs.writeFile('/mnt/under', 'u'); // on the root filesystem, covered by both
+    const lower = k.vfs.mount('/mnt');
+    k.vfs.mkdir('/mnt/sub');
+    const sub = k.vfs.mount('/mnt/sub');
+    const upper = k.vfs.mount('/mnt');
+    const onUpper = k.vfs.mount('/mnt'); // a third, stacked on upper
+    const before = JSON.stringify(k.snapshot());
+    expect(errnoOf(() => k.vfs.detach(lower, false))).toBe('EBUSY');
+    expect(errnoOf(() => k.vfs.detach(upper, false))).toBe('EBUSY');
+    expect(JSON.stringify(k.snapshot())).toBe(before);
+    k.vfs.detach(lower, true);
+    expect([lower, sub, upper, onUpper].map((m) => m.mounted)).toEqual([false, false, false, false]);
+    expect(k.vfs.mountAt('/mnt')).toBeUndefined();
+    expect(k.vfs.lookup('/mnt/under').inode.data).toBe('u');
+    expect(() => k.vfs.detach(lower, true)).toThrow(/not a mount in the namespace/);
+  });
+
   it('files created on a mount live on it and vanish with the umount', () => {
     const k = newKernel();
     const m = k.vfs.mount('/mnt');

@@ -234,8 +234,10 @@ export class Vfs {
    * it must not be busy (a live file on it, or a mount below it: EBUSY). With `lazy`
    * (MNT_DETACH) it goes with every mount below it, busy or not; their files keep working
    * and keep their mounts alive until the last one is closed. What the mount covered comes
-   * back. `m` must be in the namespace and not the root (a `ModelError` otherwise:
-   * umount2 answers EINVAL before it gets here).
+   * back. A mount that another one was stacked on since (mount(2) on its mount point)
+   * has that one as a child: EBUSY, or detached with it. `m` must be in the namespace
+   * and not the root (a `ModelError` otherwise: umount2 answers EINVAL before it gets
+   * here).
    *
    * @example
    * ```ts
@@ -247,18 +249,30 @@ export class Vfs {
    * ```
    */
   detach(m: Mount, lazy: boolean): void {
-    if (m === this.root || this.mounts.get(m.path) !== m) throw new ModelError('bad-argument', `detach: ${m.path} is not a mount in the namespace that can be unmounted`);
     const p = m.path;
-    const below: Mount[] = [];
+    const top = this.mounts.get(p);
+    if (m === this.root || !m.mounted || top === undefined) throw new ModelError('bad-argument', `detach: ${p} is not a mount in the namespace that can be unmounted`);
+    // m may be covered by mounts stacked on its root since (a mount(2) that raced the
+    // umount2 after its path walk): each is a child of the one below, so all of them,
+    // with what they covered of m's tree, belong to m's tree.
+    const stack: Mount[] = [];
+    for (let cur = top; cur !== m; ) {
+      stack.push(cur);
+      const next = this.covered?.get(cur)?.mounts.find((x) => x.path === p);
+      if (next === undefined) throw new ModelError('bad-argument', `detach: ${p} is not a mount in the namespace that can be unmounted`);
+      cur = next;
+    }
+    const below: Mount[] = [...stack];
     for (const [k, v] of this.mounts) if (k.startsWith(`${p}/`)) below.push(v);
+    for (const st of stack) for (const d of this.covered!.get(st)!.mounts) if (d !== m && !stack.includes(d)) below.push(d);
     if (!lazy) {
       if (m.busy()) throw new KernelError('EBUSY', 'umount', `${m.count} open file(s) pin ${p}`);
-      if (below.length > 0) throw new KernelError('EBUSY', 'umount', `${below[0]!.path} is mounted below ${p}`);
+      if (below.length > 0) throw new KernelError('EBUSY', 'umount', `${below[0]!.path} is mounted on or below ${p}`);
     }
     this.world.engine.write(this.simId, VFS_NAMESPACE);
     const c = this.covered?.get(m);
     for (const d of [m, ...below]) {
-      this.mounts.delete(d.path);
+      if (this.mounts.get(d.path) === d) this.mounts.delete(d.path);
       d.mounted = false;
       this.covered?.delete(d);
     }
