@@ -50,11 +50,12 @@ describe('DPOR = naive DFS on io_uring-heavy programs (rings, fixed files, io-wq
 });
 
 describe('DPOR = naive DFS on programs that race umount2 with opens and final fputs (mnt_count)', () => {
-  it('300 scenarios, zero mismatches, and umount both fails and succeeds within single programs', () => {
+  it('300 scenarios, zero mismatches, and umount both fails and succeeds within single programs, racing mount too', () => {
     const r = new Random(7);
     let compared = 0;
     let raced = 0;
     let expired = 0;
+    let mountRaced = 0;
     const misses: string[] = [];
     for (let i = 0; i < 300; i++) {
       const prog = randomCallProgram(r, MOUNT_POOL, MOUNT_DOMAINS);
@@ -63,6 +64,8 @@ describe('DPOR = naive DFS on programs that race umount2 with opens and final fp
       compared++;
       if (c.outcomes.some((o) => o.includes('"EBUSY"')) && c.outcomes.some((o) => o.includes('"umounted"'))) raced++;
       if (c.outcomes.some((o) => o.includes('"EAGAIN"')) && c.outcomes.some((o) => !o.includes('"EAGAIN"'))) expired++;
+      const names = prog.threads.flatMap((t) => t.calls.map((x) => x.name));
+      if (names.includes('mount(/mnt)') && names.includes('umount2(/mnt)') && new Set(c.outcomes).size > 1) mountRaced++;
       if (c.missing.length > 0) misses.push(`${JSON.stringify(prog)}: ${c.missing.join('; ')}`);
     }
     expect(misses).toEqual([]);
@@ -72,5 +75,7 @@ describe('DPOR = naive DFS on programs that race umount2 with opens and final fp
     expect(raced).toBeGreaterThan(8);
     // ...and in some the order decides whether MNT_EXPIRE's mark survives (EAGAIN or not).
     expect(expired).toBeGreaterThan(3);
+    // ...and in some a mount(2) on /mnt races the umount2 of it.
+    expect(mountRaced).toBeGreaterThan(3);
   }, 600_000);
 });

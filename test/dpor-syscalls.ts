@@ -6,7 +6,7 @@
  * joins these programs without anyone editing this file.
  */
 import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, F_DUPFD_QUERY, MNT_DETACH, MNT_EXPIRE, CLOSE_RANGE_UNSHARE, defineScenario, explore, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, KernelError, O_CLOEXEC, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random, SOCK_DGRAM, Unix, type Kernel, type KernelPath, type Scenario, type Sys } from 'fdlab';
-import { CORE_SYSCALLS, EPOLL_SYSCALLS, UNIX_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
+import { access, CORE_SYSCALLS, EPOLL_SYSCALLS, syscallSteps, UNIX_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
 import { pidfd, PIDFD_SYSCALLS, type PidfdApi } from 'fdlab/pidfd';
 import {
   IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS, IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_READ, IORING_REGISTER_FILES,
@@ -35,9 +35,20 @@ function* umountMnt(sys: Sys, a: readonly unknown[]): KernelPath<string> {
 }
 const UMOUNT_CALL: SyscallSpec<PidfdApi> = { name: 'umount2(/mnt)', method: 'umount2', args: ['umountFlags'], call: umountMnt };
 
+/** mount(2) of a tmpfs on /mnt, reduced to what the model has: one step writing the namespace (as the model fuzz's). */
+function* mountMnt(sys: Sys): KernelPath<string> {
+  const vfs = (sys.process.world as Kernel).vfs;
+  yield* syscallSteps(sys.task, (function* () {
+    yield { fn: 'do_new_mount', acc: [access(vfs.simId, 0, true), vfs.newInodeAccess()] };
+    vfs.mount('/mnt');
+  })());
+  return 'mounted';
+}
+const MOUNT_CALL: SyscallSpec<PidfdApi> = { name: 'mount(/mnt)', method: 'mount', args: [], call: mountMnt };
+
 /** umount2 of /mnt with the core calls that open, close or hand on files (which pin or unpin /mnt). */
 export const MOUNT_POOL: readonly SyscallSpec<PidfdApi>[] = [
-  UMOUNT_CALL, UMOUNT_CALL, UMOUNT_CALL,
+  UMOUNT_CALL, UMOUNT_CALL, UMOUNT_CALL, MOUNT_CALL,
   ...['open', 'close', 'close', 'close', 'dup2', 'close_range', 'execve', 'execve', 'exit', 'fork', 'read'].map((n) => CORE_SYSCALLS.find((s) => s.name === n)!),
 ];
 
@@ -110,7 +121,7 @@ export function randomCallProgram(r: Random, pool: readonly SyscallSpec<PidfdApi
   return { twoProcesses, threads };
 }
 
-const BY_NAME = new Map([...ALL_SYSCALLS, UMOUNT_CALL].map((s) => [s.name, s]));
+const BY_NAME = new Map([...ALL_SYSCALLS, UMOUNT_CALL, MOUNT_CALL].map((s) => [s.name, s]));
 const UNIX_NAMES = new Set(UNIX_SYSCALLS.map((s) => s.name));
 const URING_NAMES = new Set(URING_SYSCALLS.map((s) => s.name));
 
@@ -137,7 +148,7 @@ export function callScenario(prog: SyscallProgram): Scenario<unknown> {
     setup(k) {
       const api = k.use(pidfd());
       const p = k.spawnProcess({ creds: { uid: 0 } });
-      if (prog.threads.some((t) => t.calls.some((c) => c.name === UMOUNT_CALL.name))) {
+      if (prog.threads.some((t) => t.calls.some((c) => c.name === UMOUNT_CALL.name || c.name === MOUNT_CALL.name))) {
         k.vfs.mount('/mnt');
         k.vfs.writeFile('/mnt/f', 'f');
         p.open('/mnt/f', O_RDWR | O_CLOEXEC); // 0: close-on-exec, so that execve unpins /mnt too
