@@ -232,34 +232,22 @@ static void run_call(char *line, int res_fd) {
     r = syscall(SYS_pipe2, p, f);
     err = r < 0 ? errno : 0;
     if (r == 0) out(",\"x\":[%d,%d]", p[0], p[1]);
-  } else if (!strcmp(op, "read")) {
+  } else if (!strcmp(op, "read") || !strcmp(op, "pread")) {
+    /* read fd n | pread fd n off */
     long fd = (long)num(&save), n = (long)num(&save);
     if (n > (long)sizeof readbuf) n = sizeof readbuf;
-    r = syscall(SYS_read, fd, readbuf, n);
+    r = op[0] == 'p' ? syscall(SYS_pread64, fd, readbuf, n, (long)num(&save)) : syscall(SYS_read, fd, readbuf, n);
     err = r < 0 ? errno : 0;
     if (r > 0 && r <= 64) {
       out(",\"x\":");
       json_str(readbuf, (size_t)r);
     } else if (r > 64) out(",\"x\":\"#%u\"", fnv(readbuf, (size_t)r));
-  } else if (!strcmp(op, "write")) {
+  } else if (!strcmp(op, "write") || !strcmp(op, "pwrite")) {
+    /* write fd n c | pwrite fd n c off: n bytes of the alphabet from letter c */
     long fd = (long)num(&save), n = (long)num(&save), c = (long)num(&save);
     if (n > (long)sizeof databuf) n = sizeof databuf;
     for (long i = 0; i < n; i++) databuf[i] = (char)('a' + (c + i) % 26);
-    r = syscall(SYS_write, fd, databuf, n);
-  } else if (!strcmp(op, "pread")) {
-    long fd = (long)num(&save), n = (long)num(&save), off = (long)num(&save);
-    if (n > (long)sizeof readbuf) n = sizeof readbuf;
-    r = syscall(SYS_pread64, fd, readbuf, n, off);
-    err = r < 0 ? errno : 0;
-    if (r > 0 && r <= 64) {
-      out(",\"x\":");
-      json_str(readbuf, (size_t)r);
-    } else if (r > 64) out(",\"x\":\"#%u\"", fnv(readbuf, (size_t)r));
-  } else if (!strcmp(op, "pwrite")) {
-    long fd = (long)num(&save), n = (long)num(&save), c = (long)num(&save), off = (long)num(&save);
-    if (n > (long)sizeof databuf) n = sizeof databuf;
-    for (long i = 0; i < n; i++) databuf[i] = (char)('a' + (c + i) % 26);
-    r = syscall(SYS_pwrite64, fd, databuf, n, off);
+    r = op[0] == 'p' ? syscall(SYS_pwrite64, fd, databuf, n, (long)num(&save)) : syscall(SYS_write, fd, databuf, n);
   } else if (!strcmp(op, "sendfile")) {
     /* offset -2: NULL (the in-file's f_pos) */
     long out_fd = (long)num(&save), in_fd = (long)num(&save), off = (long)num(&save), n = (long)num(&save);

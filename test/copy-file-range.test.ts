@@ -5,15 +5,19 @@ import {
 } from '../src/index.js';
 import { errnoOf, newKernel, state } from './helpers.js';
 
+/** A kernel with /tmp/in ('0123456789') open for reading (fd i) and an empty /tmp/out open read-write (fd o). */
+function inAndOut() {
+  const k = newKernel();
+  const p = k.spawnProcess();
+  const seed = p.open('/tmp/in', O_WRONLY | O_CREAT);
+  p.write(seed, '0123456789');
+  p.close(seed);
+  return { k, p, i: p.open('/tmp/in', O_RDONLY), o: p.open('/tmp/out', O_RDWR | O_CREAT | O_TRUNC) };
+}
+
 describe('copy_file_range (vfs_copy_file_range in fs/read_write.c)', () => {
   it('copies from and to f_pos, advancing each, or from and to offsets, leaving f_pos alone', () => {
-    const k = newKernel();
-    const p = k.spawnProcess();
-    const seed = p.open('/tmp/in', O_WRONLY | O_CREAT);
-    p.write(seed, '0123456789');
-    p.close(seed);
-    const i = p.open('/tmp/in', O_RDONLY);
-    const o = p.open('/tmp/out', O_RDWR | O_CREAT | O_TRUNC);
+    const { k, p, i, o } = inAndOut();
     expect(p.copyFileRange(i, null, o, null, 4)).toBe(4);
     expect([p.lseek(i, 0, SEEK_CUR), p.lseek(o, 0, SEEK_CUR)]).toEqual([4, 4]);
     expect(p.copyFileRange(i, 2, o, 0, 3)).toBe(3);
@@ -27,13 +31,7 @@ describe('copy_file_range (vfs_copy_file_range in fs/read_write.c)', () => {
 
   it("answers the host's errno in the host's order", () => {
     // Each line was run on Linux 6.18 (Python's os.copy_file_range on ext4).
-    const k = newKernel();
-    const p = k.spawnProcess();
-    const seed = p.open('/tmp/in', O_WRONLY | O_CREAT);
-    p.write(seed, '0123456789');
-    p.close(seed);
-    const i = p.open('/tmp/in', O_RDONLY);
-    const o = p.open('/tmp/out', O_RDWR | O_CREAT);
+    const { k, p, i, o } = inAndOut();
     const dir = p.open('/tmp', O_RDONLY | O_DIRECTORY);
     const [r, w] = p.pipe();
     const efd = p.eventfd(0);
