@@ -236,7 +236,7 @@ static void run_call(char *line, int res_fd) {
     /* read fd n | pread fd n off */
     long fd = (long)num(&save), n = (long)num(&save);
     if (n > (long)sizeof readbuf) n = sizeof readbuf;
-    r = op[0] == 'p' ? syscall(SYS_pread64, fd, readbuf, n, (long)num(&save)) : syscall(SYS_read, fd, readbuf, n);
+    r = !strcmp(op, "pread") ? syscall(SYS_pread64, fd, readbuf, n, (long)num(&save)) : syscall(SYS_read, fd, readbuf, n);
     err = r < 0 ? errno : 0;
     if (r > 0 && r <= 64) {
       out(",\"x\":");
@@ -247,7 +247,7 @@ static void run_call(char *line, int res_fd) {
     long fd = (long)num(&save), n = (long)num(&save), c = (long)num(&save);
     if (n > (long)sizeof databuf) n = sizeof databuf;
     for (long i = 0; i < n; i++) databuf[i] = (char)('a' + (c + i) % 26);
-    r = op[0] == 'p' ? syscall(SYS_pwrite64, fd, databuf, n, (long)num(&save)) : syscall(SYS_write, fd, databuf, n);
+    r = !strcmp(op, "pwrite") ? syscall(SYS_pwrite64, fd, databuf, n, (long)num(&save)) : syscall(SYS_write, fd, databuf, n);
   } else if (!strcmp(op, "sendfile")) {
     /* offset -2: NULL (the in-file's f_pos) */
     long out_fd = (long)num(&save), in_fd = (long)num(&save), off = (long)num(&save), n = (long)num(&save);

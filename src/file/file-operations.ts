@@ -149,6 +149,13 @@ export function fileOpAccesses(file: RefFile, op: FileOpName): number | readonly
 export const MODEL_FILE_MAX = 64 * 1024 * 1024;
 
 /**
+ * The model's s_maxbytes, the largest file offset (2^53 − 1, the largest exact integer;
+ * ext4 allows 2^44, tmpfs 2^63 − 1): lseek past it is EINVAL, a write at or past it
+ * EFBIG, sendfile from it EOVERFLOW. @internal
+ */
+export const S_MAXBYTES = Number.MAX_SAFE_INTEGER;
+
+/**
  * Regular-file operations over the inode's string contents.
  * Models ext4/tmpfs file_operations (generic_file_read_iter and friends).
  *
@@ -166,7 +173,7 @@ export const regularFileOperations: FileOperations = {
     // largest exact offset) is EFBIG. Below it the kernel would make a sparse file; the
     // model's contents are a dense string, so it stops at MODEL_FILE_MAX instead, before
     // changing anything, with an error that says it is the model's limit.
-    if (pos >= Number.MAX_SAFE_INTEGER) throw new KernelError('EFBIG', 'write', `offset ${pos} at or past the maximum file size`);
+    if (pos >= S_MAXBYTES) throw new KernelError('EFBIG', 'write', `offset ${pos} at or past the maximum file size`);
     if (data.length > 0 && pos + data.length > MODEL_FILE_MAX) {
       throw new ModelError('model-limit', `write of ${data.length} bytes at offset ${pos} to ${file.name}: the model holds regular files up to MODEL_FILE_MAX (${MODEL_FILE_MAX} bytes); the kernel would write a sparse file`);
     }

@@ -54,3 +54,16 @@ export function checkSelectArgs(nfds: unknown, sets: readonly unknown[], timeout
     for (const fd of set as unknown[]) checkNumbers('select', 'fd', fd);
   }
 }
+
+/** sendfile(out_fd, in_fd, offset, count): numbers, the offset a number or null (f_pos). @internal */
+export function checkSendfileArgs(outFd: unknown, inFd: unknown, offset: unknown, count: unknown): void {
+  checkNumbers('sendfile', 'out_fd', outFd, 'in_fd', inFd, 'count', count);
+  if (offset !== null) checkNumbers('sendfile', 'offset', offset);
+}
+
+/** copy_file_range(fd_in, off_in, fd_out, off_out, len, flags): numbers, each offset a number or null (f_pos). @internal */
+export function checkCopyFileRangeArgs(inFd: unknown, offIn: unknown, outFd: unknown, offOut: unknown, len: unknown, flags: unknown): void {
+  checkNumbers('copy_file_range', 'fd_in', inFd, 'fd_out', outFd, 'len', len, 'flags', flags);
+  if (offIn !== null) checkNumbers('copy_file_range', 'off_in', offIn);
+  if (offOut !== null) checkNumbers('copy_file_range', 'off_out', offOut);
+}

@@ -6,7 +6,7 @@ import type { KernelPath } from '../sim/step.js';
 import { makeCreds, type Creds } from './creds.js';
 import type { Flock } from './posix-locks.js';
 import { F_GETLK, F_SETLK, F_SETLKW } from './constants.js';
-import { checkBody, checkFcntlArgs, checkPollArgs, checkSelectArgs } from './check-args.js';
+import { checkBody, checkCopyFileRangeArgs, checkFcntlArgs, checkPollArgs, checkSelectArgs, checkSendfileArgs } from './check-args.js';
 import { plainSyscall } from './syscall.js';
 import { checkNumbers, checkSameWorld, checkString } from '../sim/validate.js';
 import { ModelError } from '../sim/model-error.js';
@@ -312,8 +312,7 @@ export class Process {
    * ```
    */
   sendfile(outFd: number, inFd: number, offset: number | null, count: number): number {
-    checkNumbers('sendfile', 'out_fd', outFd, 'in_fd', inFd, 'count', count);
-    if (offset !== null) checkNumbers('sendfile', 'offset', offset);
+    checkSendfileArgs(outFd, inFd, offset, count);
     return this.runCold(sendfileSteps(this.main, outFd, inFd, offset, count));
   }
 
@@ -331,9 +330,7 @@ export class Process {
    * ```
    */
   copyFileRange(inFd: number, offIn: number | null, outFd: number, offOut: number | null, len: number, flags = 0): number {
-    checkNumbers('copy_file_range', 'fd_in', inFd, 'fd_out', outFd, 'len', len, 'flags', flags);
-    if (offIn !== null) checkNumbers('copy_file_range', 'off_in', offIn);
-    if (offOut !== null) checkNumbers('copy_file_range', 'off_out', offOut);
+    checkCopyFileRangeArgs(inFd, offIn, outFd, offOut, len, flags);
     return this.runCold(copyFileRangeSteps(this.main, inFd, offIn, outFd, offOut, len, flags));
   }
 

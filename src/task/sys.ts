@@ -15,7 +15,7 @@ import type { Task } from './task.js';
 import { eventfdSteps } from './syscalls/eventfd.js';
 import { umount2Steps } from './syscalls/umount.js';
 import { pollSteps, selectSteps, type PollFd, type PollResult, type SelectResult } from './syscalls/poll.js';
-import { checkBody, checkFcntlArgs, checkPollArgs, checkSelectArgs } from './check-args.js';
+import { checkBody, checkCopyFileRangeArgs, checkFcntlArgs, checkPollArgs, checkSelectArgs, checkSendfileArgs } from './check-args.js';
 import { checkNumbers, checkString } from '../sim/validate.js';
 
 
@@ -183,8 +183,7 @@ export class Sys {
    * ```
    */
   sendfile(outFd: number, inFd: number, offset: number | null, count: number): KernelPath<number> {
-    checkNumbers('sendfile', 'out_fd', outFd, 'in_fd', inFd, 'count', count);
-    if (offset !== null) checkNumbers('sendfile', 'offset', offset);
+    checkSendfileArgs(outFd, inFd, offset, count);
     return syscallSteps(this.task, sendfileSteps(this.task, outFd, inFd, offset, count));
   }
 
@@ -210,9 +209,7 @@ export class Sys {
    * ```
    */
   copyFileRange(inFd: number, offIn: number | null, outFd: number, offOut: number | null, len: number, flags = 0): KernelPath<number> {
-    checkNumbers('copy_file_range', 'fd_in', inFd, 'fd_out', outFd, 'len', len, 'flags', flags);
-    if (offIn !== null) checkNumbers('copy_file_range', 'off_in', offIn);
-    if (offOut !== null) checkNumbers('copy_file_range', 'off_out', offOut);
+    checkCopyFileRangeArgs(inFd, offIn, outFd, offOut, len, flags);
     return syscallSteps(this.task, copyFileRangeSteps(this.task, inFd, offIn, outFd, offOut, len, flags));
   }
 

@@ -1,5 +1,5 @@
 import { FMODE_READ, FMODE_WRITE, O_APPEND } from '../../file/constants.js';
-import { fileOpAccesses } from '../../file/file-operations.js';
+import { fileOpAccesses, S_MAXBYTES } from '../../file/file-operations.js';
 import { F_STATE } from '../../file/ref-file.js';
 import { EMPTY_FD } from '../../fdtable/fd-word.js';
 import { isFd } from '../../fdtable/fdtable.js';
@@ -7,14 +7,9 @@ import { fdgetSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import type { Task } from '../task.js';
-import { asArray, putBothSteps, spliceCopy, UnlockedPos } from './splice.js';
+import { asArray, LOFF_LIMIT, MAX_RW_COUNT } from './rw.js';
+import { putBothSteps, spliceCopy, UnlockedPos } from './splice.js';
 
-/** 2^64: offsets and counts wrap as the kernel's u64 arithmetic does. */
-const U64 = 2n ** 64n;
-/** The model's s_maxbytes (the largest exact offset), as lseek and write use it. */
-const MAX_BYTES = Number.MAX_SAFE_INTEGER;
-/** MAX_RW_COUNT: INT_MAX rounded down to a page, the most one splice moves. */
-const MAX_RW_COUNT = 0x7ffff000;
 const NO_LOCK = 'takes no f_pos_lock (copy_file_range() looks its files up with fdget(), not fdget_pos())';
 
 /**
@@ -59,7 +54,7 @@ export function* copyFileRangeSteps(t: Task, inFd: number, offIn: number | null,
     const posIn = offIn ?? (yield* unlocked.read(fin));
     const posOut = offOut ?? (yield* unlocked.read(fout));
     if (flags !== 0) throw new KernelError('EINVAL', 'copy_file_range', `bad flags ${flags}`);
-    if (!Number.isInteger(posIn) || !Number.isInteger(posOut) || Math.abs(posIn) >= 2 ** 63 || Math.abs(posOut) >= 2 ** 63) {
+    if (!Number.isInteger(posIn) || !Number.isInteger(posOut) || Math.abs(posIn) >= LOFF_LIMIT || Math.abs(posOut) >= LOFF_LIMIT) {
       throw new KernelError('EINVAL', 'copy_file_range', `bad offset ${Number.isInteger(posIn) ? posOut : posIn}`);
     }
     yield { fn: 'vfs_copy_file_range', acc: [...asArray(fileOpAccesses(fin, 'read')), ...asArray(fileOpAccesses(fout, 'write')), access(fout.simId, F_STATE, false)] };
@@ -69,16 +64,17 @@ export function* copyFileRangeSteps(t: Task, inFd: number, offIn: number | null,
     if (fin.inode.kind !== 'reg' || fout.inode.kind !== 'reg') throw new KernelError('EINVAL', 'copy_file_range', 'not a regular file');
     if (!(fin.mode & FMODE_READ) || !(fout.mode & FMODE_WRITE) || fout.flags & O_APPEND) throw new KernelError('EBADF', 'copy_file_range', 'access mode or O_APPEND');
     if (fin.mount !== fout.mount) throw new KernelError('EXDEV', 'copy_file_range', `${fin.name} and ${fout.name} are on different filesystems`);
-    // Offsets plus the count in u64, as the kernel adds them: a negative offset wraps.
-    const u = (v: number): bigint => (BigInt(v) + U64) % U64;
-    if ((u(posIn) + BigInt(len)) % U64 < u(posIn) || (u(posOut) + BigInt(len)) % U64 < u(posOut)) {
+    // Offset plus count in u64, as the kernel adds them: a negative offset is near 2^64
+    // and wraps as soon as the count reaches its magnitude.
+    const wraps = (pos: number): boolean => (pos < 0 ? len >= -pos : pos + len >= 2 ** 64);
+    if (wraps(posIn) || wraps(posOut)) {
       throw new KernelError('EOVERFLOW', 'copy_file_range', 'offset plus length wraps');
     }
     const sizeIn = fin.inode.data.length;
     let n = posIn >= sizeIn ? 0 : Math.min(len, sizeIn - posIn);
     // generic_write_check_limits()
-    if (posOut >= MAX_BYTES) throw new KernelError('EFBIG', 'copy_file_range', `offset ${posOut} at or past the maximum file size`);
-    n = Math.min(n, MAX_BYTES - posOut);
+    if (posOut >= S_MAXBYTES) throw new KernelError('EFBIG', 'copy_file_range', `offset ${posOut} at or past the maximum file size`);
+    n = Math.min(n, S_MAXBYTES - posOut);
     if (fin.inode === fout.inode && posOut + n > posIn && posOut < posIn + n) throw new KernelError('EINVAL', 'copy_file_range', 'overlapping ranges of one file');
     // rw_verify_area() of both sides.
     if (posIn < 0 || posOut < 0) throw new KernelError('EINVAL', 'copy_file_range', 'negative offset');

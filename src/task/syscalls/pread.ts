@@ -5,10 +5,7 @@ import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import type { KernelPath } from '../../sim/step.js';
 import type { Task } from '../task.js';
-import { fileOpStep, readOp, streamOpSteps, writeOp, type PosOp } from './rw.js';
-
-/** 2^63: the first offset a loff_t cannot hold (a C caller's would be negative). @internal */
-export const LOFF_LIMIT = 2 ** 63;
+import { fileOpStep, LOFF_LIMIT, readOp, streamOpSteps, writeOp, type PosOp } from './rw.js';
 
 /**
  * pread64(2) and pwrite64(2) as one kernel path. Models ksys_pread64() and
@@ -37,13 +34,13 @@ function* positionalSteps<R>(t: Task, fd: number, pos: number, op: PosOp<R>, fmo
     // f_mode is fixed at open: no step reads it.
     if ((f.mode & fmode) === 0) throw new KernelError('ESPIPE', op.name, `${f.name} is not seekable`);
     op.check(f);
-    // The op runs at `pos` on either driver; a stream with positional I/O (pidfs) sleeps
-    // as its read or write would.
-    const at: PosOp<R> = { ...op, run: (file, _ignored, slept) => op.run(file, pos, slept) };
-    if (f.ops.stream) result = yield* streamOpSteps(t, f, at);
-    else {
+    if (f.ops.stream) {
+      // A stream with positional I/O (pidfs) sleeps as its read or write would, and its
+      // op gets the offset.
+      result = yield* streamOpSteps(t, f, { ...op, run: (file, _ignored, slept) => op.run(file, pos, slept) });
+    } else {
       yield fileOpStep(f, op);
-      result = at.run(f, pos).result;
+      result = op.run(f, pos).result;
     }
   } catch (e) {
     error = e;

@@ -7,7 +7,7 @@ import { fdgetPosSteps, fdputPosSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { ModelError } from '../../sim/model-error.js';
 import { access, type KernelPath, type Step } from '../../sim/step.js';
-import { fileOpAccesses, type FileOpName } from '../../file/file-operations.js';
+import { fileOpAccesses, S_MAXBYTES, type FileOpName } from '../../file/file-operations.js';
 import { WaitEntry, type WaitQueue } from '../../sim/wait-queue.js';
 import type { Task } from '../task.js';
 
@@ -17,6 +17,17 @@ import type { Task } from '../task.js';
  * f_pos = pos` — then fdput_pos(). The op table below is the single description of each
  * call; the plain and the stepped driver both run it.
  */
+
+/** 2^63: the first offset a loff_t cannot hold (a C caller's would be negative). @internal */
+export const LOFF_LIMIT = 2 ** 63;
+
+/** MAX_RW_COUNT: INT_MAX rounded down to a page, the most one read, write or splice moves. @internal */
+export const MAX_RW_COUNT = 0x7ffff000;
+
+/** Declared accesses (one or a list) as a list. @internal */
+export function asArray(a: number | readonly number[]): readonly number[] {
+  return typeof a === 'number' ? [a] : a;
+}
 
 /** One read-write op as the drivers below run it (read, write, lseek, getdents64, and pread64/pwrite64 over read and write). @internal */
 export interface PosOp<R> {
@@ -129,7 +140,7 @@ export function lseekOp(offset: number, whence: number): PosOp<number> {
       if (np < 0) throw new KernelError('EINVAL', 'lseek', `resulting offset ${np} is negative`);
       // vfs_setpos(): beyond the file system's s_maxbytes is EINVAL. The model's maximum
       // file size is the largest exact integer, 2^53 - 1 (ext4 allows 2^44, tmpfs 2^63 - 1).
-      if (np > Number.MAX_SAFE_INTEGER) throw new KernelError('EINVAL', 'lseek', `resulting offset ${np} beyond the maximum file size`);
+      if (np > S_MAXBYTES) throw new KernelError('EINVAL', 'lseek', `resulting offset ${np} beyond the maximum file size`);
       return { result: np, pos: np };
     },
   };
@@ -231,7 +242,7 @@ export function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>, extra: read
   // f_flags (O_NONBLOCK, O_DIRECT) decide whether it sleeps and how it writes. `extra`:
   // what else the op touches (the file a splice reads from).
   const own = fileOpAccesses(f, op.fileOp);
-  const acc = [access(f.inode.simId, 0, true), access(f.simId, F_STATE, false), ...(typeof own === 'number' ? [own] : own), ...extra];
+  const acc = [access(f.inode.simId, 0, true), access(f.simId, F_STATE, false), ...asArray(own), ...extra];
   const qs = f.ops.waitQueues?.(f);
   if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
   const opStep: Step = { fn: op.opFn, acc };
@@ -265,7 +276,7 @@ export function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>, extra: read
  */
 export function fileOpStep<R>(f: RefFile, op: PosOp<R>): Step {
   const opAcc = fileOpAccesses(f, op.fileOp);
-  return { fn: op.opFn, acc: op.fileOp === 'write' ? [...(typeof opAcc === 'number' ? [opAcc] : opAcc), access(f.simId, F_STATE, false)] : opAcc };
+  return { fn: op.opFn, acc: op.fileOp === 'write' ? [...asArray(opAcc), access(f.simId, F_STATE, false)] : opAcc };
 }
 
 /** Runs a positioned op as a kernel path. @internal */

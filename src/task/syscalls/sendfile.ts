@@ -1,5 +1,5 @@
 import { FMODE_LSEEK, FMODE_PREAD, FMODE_READ, FMODE_WRITE, O_APPEND } from '../../file/constants.js';
-import { fileOpAccesses } from '../../file/file-operations.js';
+import { fileOpAccesses, S_MAXBYTES } from '../../file/file-operations.js';
 import { spliceBlocks, spliceIntoPipe, spliceSpace } from '../../file/pipe.js';
 import { F_STATE } from '../../file/ref-file.js';
 import { EMPTY_FD } from '../../fdtable/fd-word.js';
@@ -8,14 +8,9 @@ import { fdgetSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import type { Task } from '../task.js';
-import { LOFF_LIMIT } from './pread.js';
-import { streamOpSteps, type PosOp } from './rw.js';
-import { asArray, putBothSteps, spliceCopy, UnlockedPos } from './splice.js';
+import { asArray, LOFF_LIMIT, MAX_RW_COUNT, streamOpSteps, type PosOp } from './rw.js';
+import { putBothSteps, spliceCopy, UnlockedPos } from './splice.js';
 
-/** MAX_RW_COUNT: INT_MAX rounded down to a page, the most one call moves. */
-const MAX_RW_COUNT = 0x7ffff000;
-/** The model's s_maxbytes (the largest exact offset), as lseek and write use it. */
-const MAX_BYTES = Number.MAX_SAFE_INTEGER;
 const NO_LOCK = 'takes no f_pos_lock (sendfile() looks its files up with fdget(), not fdget_pos())';
 
 /**
@@ -74,9 +69,9 @@ export function* sendfileSteps(t: Task, outFd: number, inFd: number, offset: num
     const toPipe = fout.inode.kind === 'fifo';
     let outPos = 0;
     if (!toPipe) outPos = yield* unlocked.read(fout);
-    if (pos + n > MAX_BYTES) {
-      if (pos >= MAX_BYTES) throw new KernelError('EOVERFLOW', 'sendfile', `offset ${pos} at or past the maximum file size`);
-      n = MAX_BYTES - pos;
+    if (pos + n > S_MAXBYTES) {
+      if (pos >= S_MAXBYTES) throw new KernelError('EOVERFLOW', 'sendfile', `offset ${pos} at or past the maximum file size`);
+      n = S_MAXBYTES - pos;
     }
     // splice_direct_to_actor() wants a seekable in-file (FMODE_LSEEK: regular files and
     // directories, and epoll and eventfd with their noop_llseek — not pipes, sockets or

@@ -7,11 +7,6 @@ import { access, type KernelPath } from '../../sim/step.js';
 import type { Task } from '../task.js';
 import { posEffect, readPos } from './rw.js';
 
-/** A file operation's declared accesses as a list. @internal */
-export function asArray(a: number | readonly number[]): readonly number[] {
-  return typeof a === 'number' ? [a] : a;
-}
-
 /**
  * The f_pos read-modify-write of a call that looks its files up with fdget(), not
  * fdget_pos() — sendfile(2), copy_file_range(2) — so it never holds f_pos_lock: each
