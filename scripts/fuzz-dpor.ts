@@ -3,10 +3,11 @@
  * `npm run fuzz:dpor [-- programs [seed [naiveCap]]]`, default 20,000 programs. Prints
  * how many scenarios were compared (naive search exhaustive within its cap), the runs of
  * each search, and every mismatch; exits 1 on any. Every fifth program races umount with
- * opens and final fputs (test/dpor-syscalls.ts MOUNT_POOL).
+ * opens and final fputs (test/dpor-syscalls.ts MOUNT_POOL), and every fifth another is
+ * socket I/O (SOCKET_POOL: read and write on sockets, recvmsg, sendmsg, shutdown, close).
  */
 import { Random } from '../src/index.js';
-import { compareOnProgram, MOUNT_DOMAINS, MOUNT_POOL, randomCallProgram } from '../test/dpor-syscalls.js';
+import { compareOnProgram, MOUNT_DOMAINS, MOUNT_POOL, randomCallProgram, SOCKET_DOMAINS, SOCKET_POOL } from '../test/dpor-syscalls.js';
 
 const programs = Number(process.argv[2] ?? 20_000);
 const seed = Number(process.argv[3] ?? 1);
@@ -18,7 +19,7 @@ let naiveRuns = 0;
 let dporRuns = 0;
 const misses: string[] = [];
 for (let i = 1; i <= programs; i++) {
-  const prog = i % 5 === 0 ? randomCallProgram(r, MOUNT_POOL, MOUNT_DOMAINS) : randomCallProgram(r);
+  const prog = i % 5 === 0 ? randomCallProgram(r, MOUNT_POOL, MOUNT_DOMAINS) : i % 5 === 3 ? randomCallProgram(r, SOCKET_POOL, SOCKET_DOMAINS) : randomCallProgram(r);
   const c = compareOnProgram(prog, cap);
   if (c.compared) {
     compared++;

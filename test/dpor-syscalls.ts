@@ -19,6 +19,19 @@ const URING_CALLS: readonly SyscallSpec<PidfdApi>[] = URING_SYSCALLS.map((s) => 
 /** The io_uring calls with the core calls that race with them most (close, read, dup2, getdents). */
 export const URING_POOL: readonly SyscallSpec<PidfdApi>[] = [...URING_CALLS, ...URING_CALLS, ...CORE_SYSCALLS.filter((s) => ['close', 'read', 'dup2', 'getdents64'].includes(s.name))];
 
+/**
+ * Socket I/O: read(2) and write(2) on the socket pair (sock_read_iter / sock_write_iter,
+ * which may sleep: the pair is blocking) racing recvmsg, sendmsg with a file, shutdown,
+ * close and dup2 over the sockets.
+ */
+export const SOCKET_POOL: readonly SyscallSpec<PidfdApi>[] = [
+  ...['read', 'read', 'write', 'write', 'close', 'dup2'].map((n) => CORE_SYSCALLS.find((s) => s.name === n)!),
+  ...['sendmsg', 'recvmsg', 'shutdown'].map((n) => UNIX_SYSCALLS.find((s) => s.name === n)!),
+];
+
+/** The argument domains of {@link SOCKET_POOL} programs: mostly the sockets (fds 4 and 5). */
+export const SOCKET_DOMAINS: Partial<Record<SyscallArgKind, readonly unknown[]>> = { fd: [4, 5, 4, 5, 0], fdList: [[], [], [0], [4]] };
+
 /** Every call the generator may draw. */
 export const ALL_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = [...CORE_SYSCALLS, ...EPOLL_SYSCALLS, ...UNIX_SYSCALLS, ...PIDFD_SYSCALLS, ...URING_CALLS];
 
@@ -159,7 +172,14 @@ export function callScenario(prog: SyscallProgram): Scenario<unknown> {
       void r;
       // A socket pair only for programs that use sockets: closing it is several steps
       // (release, purge, the collector), which would push other programs past naive search.
-      if (prog.threads.some((t) => t.calls.some((c) => UNIX_NAMES.has(c.name)))) Unix.socketpair(p, SOCK_DGRAM); // 4, 5
+      // read(2) and write(2) of fds 4 and 5 are socket I/O then (sock_read_iter / sock_write_iter).
+      if (prog.threads.some((t) => t.calls.some((c) => UNIX_NAMES.has(c.name) || ((c.name === 'read' || c.name === 'write') && (c.args[0] === 4 || c.args[0] === 5))))) {
+        const [a, b] = Unix.socketpair(p, SOCK_DGRAM); // 4, 5
+        // Two datagrams wait at 4, so reads race over them rather than all sleeping.
+        p.write(b, 'a');
+        p.write(b, 'b');
+        void a;
+      }
       // A ring with /data/log and /srv in its two fixed slots, only for programs that use
       // io_uring (at the lowest free fd, 4): its teardown adds steps to every run.
       if (prog.threads.some((t) => t.calls.some((c) => URING_NAMES.has(c.name)))) {

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defineScenario, Engine, explore, Kernel, KernelError, ModelError, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, type FileOperations, type KernelPath, type RefFile, type Scenario, type Sys } from '../src/index.js';
-import { access, receiveFd, syscallSteps } from '../src/extend.js';
+import { access, receiveFd, syscallSteps, WaitQueue } from '../src/extend.js';
+import { Epoll, EPOLL_CTL_ADD, EPOLLOUT, MSG_DONTWAIT, SOCK_DGRAM, SOCK_NONBLOCK, Unix, UNIX_QUEUE_MAX } from '../src/index.js';
 
 function sameAsNaive(s: Scenario<unknown>): { dpor: number; dfs: number } {
   const dfs = explore(s, { strategy: 'dfs', maxRuns: 200_000 });
@@ -273,5 +274,46 @@ describe('issue 7 reproducers: DPOR sees what naive search sees', () => {
     });
     sameAsNaive(s);
     expect(explore(s).outcomes.map((o) => o.outcome)).toEqual(['["pipe:[12]","pipe:[12]"]']);
+  });
+});
+
+describe('wait queues are recorded where they are touched', () => {
+  it('a receive that makes room wakes the peer\'s pollers: epoll_wait for EPOLLOUT on the sender races it', () => {
+    const s = defineScenario({
+      name: 'recv-wakes-peer-poller',
+      title: 'the dequeue wakes the peer socket\'s wait queue',
+      source: 'issue 7 (wait queues)',
+      setup(k) {
+        const p = k.spawnProcess();
+        const [a, b] = Unix.socketpair(p, SOCK_DGRAM | SOCK_NONBLOCK);
+        for (let i = 0; i < UNIX_QUEUE_MAX; i++) Unix.sendmsg(p, a, 'x');
+        const ep = Epoll.create1(p, 0);
+        Epoll.ctl(p, ep, EPOLL_CTL_ADD, a, { events: EPOLLOUT, data: 7 });
+        p.thread((sys) => Unix.on(sys).recvmsg(b, 1, 0, MSG_DONTWAIT));
+        p.thread(function* (sys) { return (yield* Epoll.on(sys).wait(ep, 8, 0)).map((e) => e.data); });
+      },
+    });
+    // Too big for naive search (26 steps). Before the dequeue declared the peer's queue,
+    // DPOR reported one outcome, exhaustively: epoll_wait after the dequeue.
+    const r = explore(s);
+    expect(r.exhaustive).toBe(true);
+    // epoll_wait before the dequeue sees nothing, after it sees the room.
+    expect(r.outcomes.map((o) => (JSON.parse(o.outcome) as [unknown, number[]])[1].length).sort()).toEqual([0, 1]);
+  });
+
+  it('a wake-up of a queue whose step did not declare it fails in checked mode', () => {
+    const s = defineScenario({
+      name: 'undeclared-wake',
+      title: 'a step wakes a queue it did not declare',
+      source: 'issue 7 (wait queues)',
+      setup(k) {
+        const q = new WaitQueue(k.engine, 'q');
+        k.spawnProcess().thread(function* () {
+          yield { fn: 'wake_without_declaring', acc: [] };
+          q.wakeUp(0);
+        });
+      },
+    });
+    expect(() => explore(s)).toThrow(/touches q \(write\), which it did not declare/);
   });
 });

@@ -15,6 +15,7 @@ import {
   unixSockOfFile, type FileOperations, type Process,
 } from '../src/index.js';
 import { attachUnixSock, queueFilesInFlight, receiveFd, unixReleaseSockSteps } from '../src/extend.js';
+import { defineScenario, explore } from '../src/index.js';
 import { errnoOf, newKernel } from './helpers.js';
 
 function setup(opts: Parameters<typeof newKernel>[0] = {}) {
@@ -234,7 +235,7 @@ describe('bind, listen, connect, accept', () => {
     expect(errnoOf(() => Unix.listen(p, d, 1))).toBe('EOPNOTSUPP');
     expect(errnoOf(() => Unix.accept(p, l2))).toBe('EINVAL');
     expect(errnoOf(() => Unix.sendmsg(p, l2, 'x'))).toBe('ENOTCONN');
-    expect(errnoOf(() => Unix.recvmsg(p, l2, 4, 0, MSG_DONTWAIT))).toBe('ENOTCONN');
+    expect(errnoOf(() => Unix.recvmsg(p, l2, 4, 0, MSG_DONTWAIT))).toBe('EINVAL');
     expect(errnoOf(() => Unix.sendmsg(p, Unix.socket(p, SOCK_DGRAM), 'x'))).toBe('ENOTCONN');
     Unix.listen(p, l, 1);
     // Host: with backlog 1 two connections queue, the third is EAGAIN.
@@ -379,6 +380,17 @@ describe('what the conformance harness found on the host', () => {
     expect(errnoOf(() => Unix.sendmsg(p, c, 'y', [], MSG_DONTWAIT))).toBe('EPIPE');
   });
 
+  it('closing a seqpacket with one empty message unread resets nothing; with two it resets the peer', () => {
+    const { p } = setup();
+    for (const [n, after] of [[1, ''], [2, 'ECONNRESET']] as const) {
+      const [a, b] = Unix.socketpair(p, SOCK_SEQPACKET | SOCK_NONBLOCK);
+      for (let i = 0; i < n; i++) p.write(b, '');
+      p.close(a);
+      expect(Unix.sockOf(p, b).skErr ?? '').toBe(after);
+      p.close(b);
+    }
+  });
+
   it('datagrams: ECONNREFUSED disconnects (then ENOTCONN); a peer after SHUT_RD makes sends EPIPE; O_ASYNC sticks', () => {
     const { p } = setup();
     const [a, b] = Unix.socketpair(p, SOCK_DGRAM);
@@ -412,6 +424,114 @@ describe('stream reads as the host does them', () => {
     const rest = Unix.recvmsg(p, b, 64, 1);
     expect([rest.data, rest.fds.length]).toEqual(['cdexy', 1]);
     expect(Unix.recvmsg(p, b, 64, 1).data).toBe('z');
+  });
+});
+
+describe('read(2) and write(2) on sockets (sock_read_iter / sock_write_iter)', () => {
+  it('read is recvmsg without a control buffer: passed files are dropped; write is sendmsg without fds', () => {
+    const { k, p } = setup();
+    const [a, b] = Unix.socketpair(p, SOCK_STREAM);
+    const [r, w] = p.pipe();
+    Unix.sendmsg(p, a, 'xy', [r]);
+    expect(p.write(a, 'zw')).toBe(2);
+    p.close(r);
+    // Host: the read stops after the message with files and closes them: the pipe loses its last reader.
+    expect(p.read(b, 10)).toBe('xy');
+    expect(errnoOf(() => p.write(w, 'q'))).toBe('EPIPE');
+    expect(p.read(b, 10)).toBe('zw');
+    expect(k.unix.totInflight).toBe(0);
+    p.close(w);
+  });
+
+  it('the host\'s answers for each socket type: zero counts, EOF, EAGAIN, EPIPE, ECONNREFUSED, ESPIPE', () => {
+    const { p } = setup();
+    // [type, read after an empty write, after SHUT_RD, after the peer closed, write after the peer closed]
+    const host: [number, string, string, string, string][] = [
+      [SOCK_STREAM, 'EAGAIN', '', '', 'EPIPE'],
+      [SOCK_DGRAM, '', 'EAGAIN', 'EAGAIN', 'ECONNREFUSED'],
+      [SOCK_SEQPACKET, '', '', '', 'EPIPE'],
+    ];
+    const answer = (f: () => unknown): unknown => {
+      try {
+        return f();
+      } catch (e) {
+        return errnoOf(() => { throw e; });
+      }
+    };
+    for (const [type, afterEmpty, afterShut, afterClose, writeAfterClose] of host) {
+      const [a, b] = Unix.socketpair(p, type);
+      expect(p.read(b, 0)).toBe('');
+      expect(p.write(a, '')).toBe(0);
+      p.fcntl(b, F_SETFL, O_NONBLOCK);
+      // A stream sends nothing for an empty write; a datagram or seqpacket queues an empty message.
+      expect(answer(() => p.read(b, 10))).toBe(afterEmpty);
+      p.write(a, 'abcdef');
+      expect(p.read(b, 2)).toBe('ab');
+      expect(answer(() => p.read(b, 10))).toBe(type === SOCK_STREAM ? 'cdef' : 'EAGAIN');
+      expect([errnoOf(() => p.pread(b, 2, 0)), errnoOf(() => p.pwrite(a, 'x', 0)), errnoOf(() => p.lseek(b, 0, 0))]).toEqual(['ESPIPE', 'ESPIPE', 'ESPIPE']);
+      Unix.shutdown(p, b, 0);
+      expect(answer(() => p.read(b, 10))).toBe(afterShut);
+      p.close(a);
+      expect(answer(() => p.read(b, 10))).toBe(afterClose);
+      expect(errnoOf(() => p.write(b, 'x'))).toBe(writeAfterClose);
+      p.close(b);
+    }
+  });
+
+  it('unconnected and listening: a stream reads EINVAL, a seqpacket ENOTCONN, a datagram EAGAIN; writes ENOTCONN', () => {
+    const { p } = setup();
+    const host: [number, string][] = [[SOCK_STREAM, 'EINVAL'], [SOCK_SEQPACKET, 'ENOTCONN'], [SOCK_DGRAM, 'EAGAIN']];
+    for (const [type, readErr] of host) {
+      const s = Unix.socket(p, type | SOCK_NONBLOCK);
+      expect([errnoOf(() => p.read(s, 10)), errnoOf(() => Unix.recvmsg(p, s, 10, 0, MSG_DONTWAIT)), errnoOf(() => p.write(s, 'x'))]).toEqual([readErr, readErr, 'ENOTCONN']);
+      if (type !== SOCK_DGRAM) {
+        Unix.bind(p, s, `\0listen${type}`);
+        Unix.listen(p, s);
+        expect([errnoOf(() => p.read(s, 10)), errnoOf(() => p.write(s, 'x'))]).toEqual([readErr, 'ENOTCONN']);
+      }
+      p.close(s);
+    }
+  });
+
+  it('an empty stream send queues nothing and drops the passed files, but still fails after SHUT_WR', () => {
+    const { k, p } = setup();
+    const [a, b] = Unix.socketpair(p, SOCK_STREAM);
+    const fd = p.open('/data/log', O_RDONLY);
+    expect(Unix.sendmsg(p, a, '', [fd])).toBe(0);
+    expect(empty(p, b)).toBe('EAGAIN');
+    expect(k.unix.totInflight).toBe(0);
+    expect(p.fileOf(fd).count).toBe(1);
+    Unix.shutdown(p, a, SHUT_WR);
+    expect(errnoOf(() => p.write(a, ''))).toBe('EPIPE');
+  });
+
+  it('a blocking read sleeps until a write; a plain read of an empty blocking socket is model misuse', () => {
+    const { k, p } = setup();
+    const [a, b] = Unix.socketpair(p, SOCK_STREAM);
+    expect(() => p.read(b, 4)).toThrow(/would wait/);
+    const reader = p.thread((sys) => sys.read(b, 4));
+    const writer = p.thread((sys) => sys.write(a, 'ping'));
+    k.run({ kind: 'sequential' });
+    expect([reader.sim.result, writer.sim.result]).toEqual(['ping', 4]);
+  });
+
+  it('with recvmsg on the same socket, the explorer finds both orders of two readers', () => {
+    const s = defineScenario({
+      name: 'socket-read-vs-recvmsg',
+      title: 'read and recvmsg share a datagram socket',
+      source: 'test',
+      setup(k) {
+        const p = k.spawnProcess();
+        const [a, b] = Unix.socketpair(p, SOCK_DGRAM);
+        p.write(a, '1');
+        p.write(a, '2');
+        p.thread((sys) => sys.read(b, 4));
+        p.thread((sys) => Unix.on(sys).recvmsg(b, 4));
+      },
+    });
+    const r = explore(s);
+    expect(r.exhaustive).toBe(true);
+    expect(r.outcomes.map((o) => o.outcome).sort()).toEqual(['["1",{"data":"2","fds":[],"flags":0}]', '["2",{"data":"1","fds":[],"flags":0}]']);
   });
 });
 

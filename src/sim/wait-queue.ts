@@ -6,7 +6,10 @@ import type { SimThread } from './thread.js';
 /**
  * A wake-up callback of a wait-queue entry: called by {@link WaitQueue.wakeUp} with the
  * wake-up key (a poll mask, or 0); returns true if the entry counts as woken (which, for
- * an exclusive entry, uses up one of the wake-up's exclusive slots).
+ * an exclusive entry, uses up one of the wake-up's exclusive slots). It runs inside the
+ * waker's step without recording ({@link Engine.inWakeCallback}): the state it changes
+ * must be protected by the queue, every step of its owner that touches that state
+ * declaring a write of the queue.
  *
  * Models `wait_queue_func_t` (include/linux/wait.h): `ep_poll_callback`, `pollwake`,
  * `autoremove_wake_function`.
@@ -154,11 +157,13 @@ export class WaitQueue implements Traceable {
 
   /** waitqueue_active(): true if any entry is queued. */
   get active(): boolean {
+    this.engine.read(this.simId, 0);
     return this.entries.length > 0;
   }
 
   /** add_wait_queue() / add_wait_queue_exclusive(): non-exclusive at the head, exclusive at the tail. */
   add(entry: WaitEntry): void {
+    this.engine.write(this.simId, 0);
     if (entry.queued) return;
     entry.queued = true;
     if (entry.exclusive) this.entries.push(entry);
@@ -167,6 +172,7 @@ export class WaitQueue implements Traceable {
 
   /** remove_wait_queue(). */
   remove(entry: WaitEntry): void {
+    this.engine.write(this.simId, 0);
     if (!entry.queued) return;
     entry.queued = false;
     const i = this.entries.indexOf(entry);
@@ -180,11 +186,16 @@ export class WaitQueue implements Traceable {
    * reported a wake-up.
    */
   wakeUp(key = 0, nrExclusive = 1): number {
+    // Under wq_head->lock, even when nobody waits: the step must have declared the queue.
+    this.engine.write(this.simId, 0);
     let woken = 0;
     let left = nrExclusive;
     for (const e of [...this.entries]) {
       let hit: boolean;
-      if (e.func !== null) hit = e.func(e, key);
+      if (e.func !== null) {
+        const f = e.func;
+        hit = this.engine.inWakeCallback(() => f(e, key));
+      }
       else {
         e.woken = true;
         this.remove(e);

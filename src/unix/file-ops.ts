@@ -1,23 +1,17 @@
-import type { FileOperations } from '../file/file-operations.js';
 import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM, pollWait } from '../file/poll.js';
 import type { RefFile } from '../file/ref-file.js';
 import { KernelError } from '../sim/kernel-error.js';
+import type { SteppedFileOperations } from '../task/stepped-file-ops.js';
 import { RCV_SHUTDOWN, SEND_SHUTDOWN, UNIX_QUEUE_MAX } from './constants.js';
+import { unixRecvSteps } from './recvmsg.js';
 import { unixReleaseSock } from './release.js';
+import { unixSendSteps } from './sendmsg.js';
 import { SK_QUEUE, SK_STATE, unixSockOfFile, type UnixSock, type UnixWorld } from './sock.js';
 
 function sockOf(file: RefFile): UnixSock {
   const s = unixSockOfFile(file);
   if (s === null) throw new KernelError('ENOTSOCK', 'socket', `${file.name} is not a socket`);
   return s;
-}
-
-/** The peer a send would queue on, if it has room (unix_writable() and the peer's queue). @internal */
-export function writable(s: UnixSock): boolean {
-  if (s.shutdown & SEND_SHUTDOWN) return false;
-  const p = s.peer;
-  if (p === null) return !s.connOriented;
-  return !p.dead && p.queue.length < UNIX_QUEUE_MAX;
 }
 
 /**
@@ -63,8 +57,9 @@ export function unixPollAccess(s: UnixSock): number[] {
  * `->poll` reports readable while messages (or, for a listener, connections) wait and
  * writable while the peer's queue has room, registering on the socket's wait queue (so
  * poll(2), select(2) and epoll work on sockets); F_SETFL may set O_ASYNC (sock_fasync);
- * read and write are EINVAL in the model (use sendmsg / recvmsg); release is
- * unix_release_sock(). Models unix_stream_ops,
+ * read(2) is recvmsg without a control buffer (passed files are dropped; a zero count
+ * returns 0 at once) and write(2) is sendmsg without fds, as sock_read_iter() and
+ * sock_write_iter() do; release is unix_release_sock(). Models unix_stream_ops,
  * unix_dgram_ops and unix_seqpacket_ops behind socket_file_ops (net/socket.c,
  * net/unix/af_unix.c).
  *
@@ -76,15 +71,15 @@ export function unixPollAccess(s: UnixSock): number[] {
  * p.fileOf(a).ops === unixSocketOperations; // true
  * ```
  */
-export const unixSocketOperations: FileOperations = {
+export const unixSocketOperations: SteppedFileOperations = {
   name: 'unix_socket',
   stream: true,
-  read: () => {
-    throw new KernelError('EINVAL', 'read', 'the model reads sockets with recvmsg');
+  *readSteps(t, file, count) {
+    // sock_read_iter(): "Match SYS5 behaviour": nothing to read returns before the socket is looked at.
+    if (count === 0) return '';
+    return (yield* unixRecvSteps(t, sockOf(file), count, 0, 0, 'read')).data;
   },
-  write: () => {
-    throw new KernelError('EINVAL', 'write', 'the model writes sockets with sendmsg');
-  },
+  writeSteps: (t, file, data) => unixSendSteps(t, sockOf(file), data, [], 0, 'write'),
   poll: (file, pt) => {
     const s = sockOf(file);
     pollWait(file, s.wq, pt);

@@ -117,7 +117,7 @@ export function* queueFilesInFlight(w: UnixWorld, sock: UnixSock, files: readonl
   unixInflight(reg, skb, sock);
   yield reg.gcLock.unlockStep();
   reg.gcLock.unlock();
-  yield { fn: 'skb_queue_tail', acc: sock.acc(SK_QUEUE, true) };
+  yield { fn: 'skb_queue_tail', acc: [sock.acc(SK_QUEUE, true), sock.wq.writeAccess()] };
   enqueue(sock, skb);
   return skb;
 }
@@ -142,7 +142,7 @@ export function* unixNotInflightSteps(reg: UnixRegistry, skb: Skb): KernelPath {
   reg.gcLock.unlock();
 }
 
-/** skb_queue_tail() (the caller's step declares the queue): wakes readers. @internal */
+/** skb_queue_tail() (the caller's step declares the queue and its wait queue): wakes readers. @internal */
 export function enqueue(sock: UnixSock, skb: Skb): void {
   sock.engine.write(sock.simId, SK_QUEUE);
   skb.owner = sock;

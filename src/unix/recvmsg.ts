@@ -7,7 +7,7 @@ import { WaitEntry } from '../sim/wait-queue.js';
 import { flagsWithin } from '../sim/validate.js';
 import type { Task } from '../task/task.js';
 import { receiveFdSteps } from '../task/syscalls/fd-calls.js';
-import { MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, RCV_SHUTDOWN } from './constants.js';
+import { MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, RCV_SHUTDOWN, SOCK_STREAM } from './constants.js';
 import { inflightAccesses, unixNotInflight } from './inflight.js';
 import { SK_QUEUE, SK_STATE, type Skb, type UnixSock } from './sock.js';
 import { sockfdLookup, sockfdPut, unixWorld } from './world.js';
@@ -49,12 +49,15 @@ export function checkRecvmsgArgs(count: number, maxFds: number, flags: number): 
  */
 function peekedSkb(s: UnixSock): Skb | undefined {
   const head = s.queue[0];
-  if (s.type !== 1 || head === undefined) return head;
+  if (s.type !== SOCK_STREAM || head === undefined) return head;
   return s.queue.find((x) => x.files.length > 0) ?? head;
 }
 
 function headAccesses(s: UnixSock, peek: boolean): number[] {
+  // The dequeue wakes writers waiting for room (on s.wq) and the peer's pollers, whose
+  // EPOLLOUT depends on this queue (the peer's wait queue).
   const acc = [s.acc(SK_QUEUE, true), s.acc(SK_STATE, true), s.wq.writeAccess()];
+  if (s.peer !== null) acc.push(s.peer.wq.writeAccess());
   const f = s.file;
   if (f !== null) acc.push(access(f.simId, F_STATE, false));
   const skb = peek ? peekedSkb(s) : undefined;
@@ -87,138 +90,148 @@ function headAccesses(s: UnixSock, peek: boolean): number[] {
  */
 export function* recvmsgSteps(t: Task, fd: number, count: number, maxFds: number, flags: number): KernelPath<RecvResult> {
   checkRecvmsgArgs(count, maxFds, flags);
+  const [s, word] = yield* sockfdLookup(t, fd, 'recvmsg');
+  try {
+    return yield* unixRecvSteps(t, s, count, maxFds, flags, 'recvmsg');
+  } finally {
+    yield* sockfdPut(t, word);
+  }
+}
+
+/**
+ * The receive itself on socket `s` (its file already looked up), for recvmsg(2) and for
+ * read(2) (sock_read_iter(): no control buffer, so `maxFds` 0 and the passed files
+ * dropped). `call` names the errors. @internal
+ */
+export function* unixRecvSteps(t: Task, s: UnixSock, count: number, maxFds: number, flags: number, call: string): KernelPath<RecvResult> {
   const w = unixWorld(t);
   const reg = w.unix;
   const e = w.engine;
   const peek = (flags & MSG_PEEK) !== 0;
-  const [s, word] = yield* sockfdLookup(t, fd, 'recvmsg');
-  try {
-    let skb: Skb;
-    let fdSkb: Skb;
-    let scm: RefFile[];
-    let data = '';
-    let mflags = 0;
-    for (;;) {
-      yield dynamicStep(e, peek ? 'unix_peek_fds' : 'skb_dequeue', () => headAccesses(s, peek));
-      e.write(s.simId, SK_QUEUE);
-      e.read(s.simId, SK_STATE);
-      const head = s.queue[0];
-      if (head !== undefined) {
-        skb = head;
-        fdSkb = head;
-        if (s.collected) e.report('use-after-free', `recvmsg on ${s.name}, whose queue the collector purged`, s.name);
-        if (s.type !== 1) {
-          // A datagram or seqpacket: one message, cut to `count` (MSG_TRUNC).
-          data = head.data.slice(0, count);
-          if (head.data.length > count) mflags |= MSG_TRUNC;
-          if (peek) scm = head.files.map((f) => f.getFile());
-          else {
-            s.queue.shift();
-            head.owner = null;
-            scm = head.files;
-          }
-        } else if (peek) {
-          // unix_stream_read_generic() with MSG_PEEK: bytes of the following messages up to
-          // `count`, and the files of the first message that has any (see peekedSkb()).
-          fdSkb = peekedSkb(s)!;
-          for (const x of s.queue) {
-            data += x.data.slice(0, count - data.length);
-            if (x === fdSkb) break;
-          }
-          scm = fdSkb.files.map((f) => f.getFile());
-        } else {
-          // A stream read glues messages until `count` bytes are read, stopping after a
-          // message with files (whose files it takes) or at one it does not finish.
-          scm = [];
-          while (s.queue.length > 0 && data.length < count) {
-            const x = s.queue[0]!;
-            const take = x.data.slice(0, count - data.length);
-            data += take;
-            x.data = x.data.slice(take.length);
-            if (x.files.length > 0) {
-              fdSkb = x;
-              scm = x.files;
-            }
-            if (x.data.length > 0) break;
-            s.queue.shift();
-            x.owner = null;
-            if (scm.length > 0) break;
-          }
+  let skb: Skb;
+  let fdSkb: Skb;
+  let scm: RefFile[];
+  let data = '';
+  let mflags = 0;
+  for (;;) {
+    yield dynamicStep(e, peek ? 'unix_peek_fds' : 'skb_dequeue', () => headAccesses(s, peek));
+    e.write(s.simId, SK_QUEUE);
+    e.read(s.simId, SK_STATE);
+    const head = s.queue[0];
+    if (head !== undefined) {
+      skb = head;
+      fdSkb = head;
+      if (s.collected) e.report('use-after-free', `recvmsg on ${s.name}, whose queue the collector purged`, s.name);
+      if (s.type !== SOCK_STREAM) {
+        // A datagram or seqpacket: one message, cut to `count` (MSG_TRUNC).
+        data = head.data.slice(0, count);
+        if (head.data.length > count) mflags |= MSG_TRUNC;
+        if (peek) scm = head.files.map((f) => f.getFile());
+        else {
+          s.queue.shift();
+          head.owner = null;
+          scm = head.files;
         }
-        s.wq.wakeUp(4 | 0x100);
-        if (s.peer !== null) s.peer.wq.wakeUp(4 | 0x100);
-        break;
+      } else if (peek) {
+        // unix_stream_read_generic() with MSG_PEEK: bytes of the following messages up to
+        // `count`, and the files of the first message that has any (see peekedSkb()).
+        fdSkb = peekedSkb(s)!;
+        for (const x of s.queue) {
+          data += x.data.slice(0, count - data.length);
+          if (x === fdSkb) break;
+        }
+        scm = fdSkb.files.map((f) => f.getFile());
+      } else {
+        // A stream read glues messages until `count` bytes are read, stopping after a
+        // message with files (whose files it takes) or at one it does not finish.
+        scm = [];
+        while (s.queue.length > 0 && data.length < count) {
+          const x = s.queue[0]!;
+          const take = x.data.slice(0, count - data.length);
+          data += take;
+          x.data = x.data.slice(take.length);
+          if (x.files.length > 0) {
+            fdSkb = x;
+            scm = x.files;
+          }
+          if (x.data.length > 0) break;
+          s.queue.shift();
+          x.owner = null;
+          if (scm.length > 0) break;
+        }
       }
-      // sock_error(): a pending sk_err (ECONNRESET) is reported once, before end of stream.
-      if (s.skErr !== null) {
-        e.write(s.simId, SK_STATE);
-        const err = s.skErr;
-        s.skErr = null;
-        throw new KernelError(err, 'recvmsg', `${s.name}: the peer closed with unread data`);
-      }
-      // Host: recv on an unconnected or listening stream socket is ENOTCONN.
-      if (s.connOriented && (s.state === 'listening' || s.state === 'unconnected')) throw new KernelError('ENOTCONN', 'recvmsg', `${s.name} is not connected`);
-      const f = s.file;
-      if (f !== null) e.read(f.simId, F_STATE);
-      const nonblock = (flags & MSG_DONTWAIT) !== 0 || (f !== null && (f.flags & O_NONBLOCK) !== 0);
-      // Host: an empty stream or seqpacket socket that receives no more reads EOF; an empty
-      // datagram socket is EAGAIN when non-blocking even after SHUT_RD.
-      if (s.connOriented && (s.shutdown & RCV_SHUTDOWN || s.peer === null)) return { data: '', fds: [], flags: 0 };
-      if (!s.connOriented && s.shutdown & RCV_SHUTDOWN && !nonblock) return { data: '', fds: [], flags: 0 };
-      if (nonblock) throw new KernelError('EAGAIN', 'recvmsg', `${s.name}'s queue is empty`);
-      const entry = new WaitEntry(s.wq, t.sim, true);
-      s.wq.add(entry);
-      try {
-        yield entry.sleepStep();
-      } finally {
-        s.wq.remove(entry);
-      }
-      if (t.sim.killed) throw new KernelError('EINTR', 'recvmsg', 'fatal signal while waiting');
+      s.wq.wakeUp(4 | 0x100);
+      if (s.peer !== null) s.peer.wq.wakeUp(4 | 0x100);
+      break;
     }
-    if (!peek && scm.length > 0) {
-      // unix_detach_fds(): the files leave flight; the receive owns their references.
-      const taken = fdSkb;
-      yield reg.gcLock.lockStep();
-      reg.gcLock.lock();
-      yield { fn: 'unix_notinflight', acc: inflightAccesses(reg, taken.files) };
-      unixNotInflight(reg, taken);
-      taken.files = [];
-      yield reg.gcLock.unlockStep();
-      reg.gcLock.unlock();
+    // sock_error(): a pending sk_err (ECONNRESET) is reported once, before end of stream.
+    if (s.skErr !== null) {
+      e.write(s.simId, SK_STATE);
+      const err = s.skErr;
+      s.skErr = null;
+      throw new KernelError(err, call, `${s.name}: the peer closed with unread data`);
     }
-    if (peek && scm.length > 0 && w.policy.unixPeekGcLock === 'lock-unlock') {
-      yield reg.gcLock.lockStep();
-      reg.gcLock.lock();
-      yield reg.gcLock.unlockStep();
-      reg.gcLock.unlock();
+    // Not connected, or listening: unix_stream_read_generic() answers EINVAL,
+    // unix_seqpacket_recvmsg() ENOTCONN (checked on the host, read(2) and recv(2) alike).
+    if (s.connOriented && (s.state === 'listening' || s.state === 'unconnected')) throw new KernelError(s.type === SOCK_STREAM ? 'EINVAL' : 'ENOTCONN', call, `${s.name} is not connected`);
+    const f = s.file;
+    if (f !== null) e.read(f.simId, F_STATE);
+    const nonblock = (flags & MSG_DONTWAIT) !== 0 || (f !== null && (f.flags & O_NONBLOCK) !== 0);
+    // Host: an empty stream or seqpacket socket that receives no more reads EOF; an empty
+    // datagram socket is EAGAIN when non-blocking even after SHUT_RD.
+    if (s.connOriented && (s.shutdown & RCV_SHUTDOWN || s.peer === null)) return { data: '', fds: [], flags: 0 };
+    if (!s.connOriented && s.shutdown & RCV_SHUTDOWN && !nonblock) return { data: '', fds: [], flags: 0 };
+    if (nonblock) throw new KernelError('EAGAIN', call, `${s.name}'s queue is empty`);
+    const entry = new WaitEntry(s.wq, t.sim, true);
+    s.wq.add(entry);
+    try {
+      yield entry.sleepStep();
+    } finally {
+      s.wq.remove(entry);
     }
-    const fds: number[] = [];
-    const oflags = (flags & MSG_CMSG_CLOEXEC) !== 0 ? O_CLOEXEC : 0;
-    for (const f of scm) {
-      if (fds.length >= maxFds) {
-        mflags |= MSG_CTRUNC;
-        break;
-      }
-      try {
-        fds.push(yield* receiveFdSteps(t, f, oflags));
-      } catch (err) {
-        if (!KernelError.is(err)) throw err;
-        mflags |= MSG_CTRUNC;
-        break;
-      }
-    }
-    for (const f of scm) {
-      yield { fn: 'fput', acc: access(f.simId, F_COUNT, true) };
-      fputDeferred(t, f);
-    }
-    // The data was copied out under the queue lock in the first step; a peek goes on reading
-    // the message in place (u->iolock only), so one the collector freed meanwhile is a
-    // use-after-free.
-    yield { fn: 'skb_copy_datagram_msg', acc: [s.acc(SK_QUEUE, false)] };
-    e.read(s.simId, SK_QUEUE);
-    if (peek && (skb.freed || fdSkb.freed)) e.report('use-after-free', `recvmsg(MSG_PEEK) on ${s.name} reads skb#${(skb.freed ? skb : fdSkb).id} after the collector freed it`, s.name);
-    return { data, fds, flags: mflags };
-  } finally {
-    yield* sockfdPut(t, word);
+    if (t.sim.killed) throw new KernelError('EINTR', call, 'fatal signal while waiting');
   }
+  if (!peek && scm.length > 0) {
+    // unix_detach_fds(): the files leave flight; the receive owns their references.
+    const taken = fdSkb;
+    yield reg.gcLock.lockStep();
+    reg.gcLock.lock();
+    yield { fn: 'unix_notinflight', acc: inflightAccesses(reg, taken.files) };
+    unixNotInflight(reg, taken);
+    taken.files = [];
+    yield reg.gcLock.unlockStep();
+    reg.gcLock.unlock();
+  }
+  if (peek && scm.length > 0 && w.policy.unixPeekGcLock === 'lock-unlock') {
+    yield reg.gcLock.lockStep();
+    reg.gcLock.lock();
+    yield reg.gcLock.unlockStep();
+    reg.gcLock.unlock();
+  }
+  const fds: number[] = [];
+  const oflags = (flags & MSG_CMSG_CLOEXEC) !== 0 ? O_CLOEXEC : 0;
+  for (const f of scm) {
+    if (fds.length >= maxFds) {
+      mflags |= MSG_CTRUNC;
+      break;
+    }
+    try {
+      fds.push(yield* receiveFdSteps(t, f, oflags));
+    } catch (err) {
+      if (!KernelError.is(err)) throw err;
+      mflags |= MSG_CTRUNC;
+      break;
+    }
+  }
+  for (const f of scm) {
+    yield { fn: 'fput', acc: access(f.simId, F_COUNT, true) };
+    fputDeferred(t, f);
+  }
+  // The data was copied out under the queue lock in the first step; a peek goes on reading
+  // the message in place (u->iolock only), so one the collector freed meanwhile is a
+  // use-after-free.
+  yield { fn: 'skb_copy_datagram_msg', acc: [s.acc(SK_QUEUE, false)] };
+  e.read(s.simId, SK_QUEUE);
+  if (peek && (skb.freed || fdSkb.freed)) e.report('use-after-free', `recvmsg(MSG_PEEK) on ${s.name} reads skb#${(skb.freed ? skb : fdSkb).id} after the collector freed it`, s.name);
+  return { data, fds, flags: mflags };
 }

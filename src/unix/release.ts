@@ -57,7 +57,11 @@ export function* unixReleaseSock(w: UnixWorld, sk: UnixSock): KernelPath {
     if (sk.connOriented && peer.peer === sk) {
       peer.shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
       // Closing with unread data (or an embryo never accepted) resets the connection.
-      if (sk.queue.length > 0 || sk.listener !== null) peer.skErr = 'ECONNRESET';
+      // "Unread" as unix_release_sock() looks (CONFIG_AF_UNIX_OOB, recent kernels; the
+      // host runs 6.18): the head message, or the next one when the head is empty (a
+      // zero-length seqpacket message) — one empty message resets nothing, two do.
+      const head = sk.queue[0];
+      if ((head !== undefined && (head.data.length > 0 || sk.queue.length > 1)) || sk.listener !== null) peer.skErr = 'ECONNRESET';
       peer.wq.wakeUp(EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLRDHUP | EPOLLERR, Infinity);
     }
   }

@@ -7,8 +7,7 @@ import { access, dynamicStep, type KernelPath } from '../sim/step.js';
 import { WaitEntry } from '../sim/wait-queue.js';
 import { flagsWithin } from '../sim/validate.js';
 import type { Task } from '../task/task.js';
-import { MSG_DONTWAIT, MSG_NOSIGNAL, RCV_SHUTDOWN, SCM_MAX_FD, SEND_SHUTDOWN, SOCK_SEQPACKET, UNIX_INFLIGHT_TRIGGER_GC } from './constants.js';
-import { writable } from './file-ops.js';
+import { MSG_DONTWAIT, MSG_NOSIGNAL, RCV_SHUTDOWN, SCM_MAX_FD, SEND_SHUTDOWN, SOCK_SEQPACKET, SOCK_STREAM, UNIX_INFLIGHT_TRIGGER_GC, UNIX_QUEUE_MAX } from './constants.js';
 import { unixGcSteps } from './gc.js';
 import { enqueue, inflightAccesses, unixInflight, unixNotInflight } from './inflight.js';
 import { dgramDisconnectedSteps } from './purge.js';
@@ -18,6 +17,14 @@ import { sockfdLookup, sockfdPut, unixWorld } from './world.js';
 /** The checks sendmsg(2) makes before touching any state. @internal */
 export function checkSendmsgArgs(flags: number): void {
   if (!flagsWithin(flags, MSG_DONTWAIT | MSG_NOSIGNAL)) throw new KernelError('EOPNOTSUPP', 'sendmsg', `flags ${flags} are not modelled`);
+}
+
+/** The peer a send would queue on, if it has room (unix_writable() and the peer's queue). */
+function writable(s: UnixSock): boolean {
+  if (s.shutdown & SEND_SHUTDOWN) return false;
+  const p = s.peer;
+  if (p === null) return !s.connOriented;
+  return !p.dead && p.queue.length < UNIX_QUEUE_MAX;
 }
 
 /** too_many_unix_fds(): the user's in-flight count above RLIMIT_NOFILE, without CAP_SYS_RESOURCE or CAP_SYS_ADMIN. */
@@ -79,10 +86,22 @@ function* dropAll(t: Task, files: readonly RefFile[]): KernelPath {
  */
 export function* sendmsgSteps(t: Task, fd: number, data: string, fds: readonly number[], flags: number): KernelPath<number> {
   checkSendmsgArgs(flags);
+  const [s, word] = yield* sockfdLookup(t, fd, 'sendmsg');
+  try {
+    return yield* unixSendSteps(t, s, data, fds, flags, 'sendmsg');
+  } finally {
+    yield* sockfdPut(t, word);
+  }
+}
+
+/**
+ * The send itself on socket `s` (its file already looked up), for sendmsg(2) and for
+ * write(2) (sock_write_iter(): no fds, flags 0). `call` names the errors. @internal
+ */
+export function* unixSendSteps(t: Task, s: UnixSock, data: string, fds: readonly number[], flags: number, call: string): KernelPath<number> {
   const w = unixWorld(t);
   const reg = w.unix;
-  const [s, word] = yield* sockfdLookup(t, fd, 'sendmsg');
-  const files = t.filesOrThrow('sendmsg');
+  const files = t.filesOrThrow(call);
   const scm: RefFile[] = [];
   try {
     if (s.type === SOCK_SEQPACKET) {
@@ -91,18 +110,18 @@ export function* sendmsgSteps(t: Task, fd: number, data: string, fds: readonly n
       w.engine.write(s.simId, SK_STATE);
       const err = s.skErr;
       s.skErr = null;
-      if (err !== null) throw new KernelError(err, 'sendmsg', `${s.name}: the peer closed with unread data`);
+      if (err !== null) throw new KernelError(err, call, `${s.name}: the peer closed with unread data`);
     }
     // scm_fp_copy(): more than SCM_MAX_FD fds in the cmsg is EINVAL before any fget (after the socket lookup).
-    if (fds.length > SCM_MAX_FD) throw new KernelError('EINVAL', 'sendmsg', `${fds.length} fds in one SCM_RIGHTS message (at most ${SCM_MAX_FD})`);
+    if (fds.length > SCM_MAX_FD) throw new KernelError('EINVAL', call, `${fds.length} fds in one SCM_RIGHTS message (at most ${SCM_MAX_FD})`);
     for (const n of fds) {
       const f = Number.isInteger(n) && n >= 0 ? yield* fgetSteps(t, files, n, 0) : null;
-      if (f === null) throw new KernelError('EBADF', 'sendmsg', `SCM_RIGHTS fd ${n} is not open`);
+      if (f === null) throw new KernelError('EBADF', call, `SCM_RIGHTS fd ${n} is not open`);
       scm.push(f);
       // scm_fp_copy() refuses some files outright (io_uring's from v6.7): the ones taken so far are dropped.
       for (const check of w.scmRightsChecks.list) {
         const errno = check(f);
-        if (errno !== null) throw new KernelError(errno, 'sendmsg', `${f.name} cannot be passed with SCM_RIGHTS`);
+        if (errno !== null) throw new KernelError(errno, call, `${f.name} cannot be passed with SCM_RIGHTS`);
       }
     }
     if (scm.length > 0) {
@@ -118,13 +137,17 @@ export function* sendmsgSteps(t: Task, fd: number, data: string, fds: readonly n
       const p = target(s);
       if (typeof p === 'string') {
         if (p === 'ECONNREFUSED') yield* dgramDisconnectedSteps(reg, s);
-        throw new KernelError(p, 'sendmsg', `${s.name} cannot send (${p})`);
+        throw new KernelError(p, call, `${s.name} cannot send (${p})`);
       }
+      // unix_stream_sendmsg() queues bytes in a `while (sent < len)` loop: nothing to send
+      // returns 0 after the connection checks, without waiting for room, and the passed
+      // files are dropped with the scm (checked on the host).
+      if (s.type === SOCK_STREAM && data.length === 0) return 0;
       w.engine.read(p.simId, SK_STATE);
       w.engine.read(p.simId, SK_QUEUE);
       if (writable(s)) break;
       if (f !== null) w.engine.read(f.simId, F_STATE);
-      if (nonblock || (f !== null && f.flags & O_NONBLOCK)) throw new KernelError('EAGAIN', 'sendmsg', `${p.name}'s queue is full`);
+      if (nonblock || (f !== null && f.flags & O_NONBLOCK)) throw new KernelError('EAGAIN', call, `${p.name}'s queue is full`);
       const entry = new WaitEntry(p.wq, t.sim, true);
       p.wq.add(entry);
       try {
@@ -132,12 +155,12 @@ export function* sendmsgSteps(t: Task, fd: number, data: string, fds: readonly n
       } finally {
         p.wq.remove(entry);
       }
-      if (t.sim.killed) throw new KernelError('EINTR', 'sendmsg', 'fatal signal while waiting');
+      if (t.sim.killed) throw new KernelError('EINTR', call, 'fatal signal while waiting');
     }
     let skb: Skb | null = null;
     if (scm.length > 0) {
       yield { fn: 'unix_attach_fds', acc: [reg.acc(GC_USERS, false), ...scm.map((f) => access(f.simId, F_COUNT, true))] };
-      if (tooManyUnixFds(t, w)) throw new KernelError('ETOOMANYREFS', 'sendmsg', `uid ${t.process.creds.uid} has ${reg.userCount(t.process.creds.uid)} files in flight (RLIMIT_NOFILE ${t.process.rlimitNofile})`);
+      if (tooManyUnixFds(t, w)) throw new KernelError('ETOOMANYREFS', call, `uid ${t.process.creds.uid} has ${reg.userCount(t.process.creds.uid)} files in flight (RLIMIT_NOFILE ${t.process.rlimitNofile})`);
       skb = new Skb(reg.nextSkb++, data, scm.map((f) => f.getFile()), t.process.creds.uid);
     } else {
       skb = new Skb(reg.nextSkb++, data, [], t.process.creds.uid);
@@ -174,13 +197,12 @@ export function* sendmsgSteps(t: Task, fd: number, data: string, fds: readonly n
       back.files = [];
       yield* dropAll(t, held);
       if (p === 'ECONNREFUSED') yield* dgramDisconnectedSteps(reg, s);
-      throw new KernelError(p, 'sendmsg', `${s.name}'s peer went away`);
+      throw new KernelError(p, call, `${s.name}'s peer went away`);
     }
     w.engine.read(p.simId, SK_STATE);
     enqueue(p, skb);
     return data.length;
   } finally {
     yield* dropAll(t, scm);
-    yield* sockfdPut(t, word);
   }
 }

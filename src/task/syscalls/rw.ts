@@ -9,6 +9,7 @@ import { ModelError } from '../../sim/model-error.js';
 import { access, type KernelPath, type Step } from '../../sim/step.js';
 import { fileOpAccesses, S_MAXBYTES, type FileOpName } from '../../file/file-operations.js';
 import { WaitEntry, type WaitQueue } from '../../sim/wait-queue.js';
+import { steppedOps } from '../stepped-file-ops.js';
 import type { Task } from '../task.js';
 
 /*
@@ -51,6 +52,8 @@ export interface PosOp<R> {
   partial?(f: RefFile): boolean;
   /** What the call has done so far on a stream (a write interrupted after a partial write returns it). */
   progress?(): R | undefined;
+  /** The operation as a kernel path of `t`, for a stream whose type has one (SteppedFileOperations), or undefined. */
+  steps?(t: Task, f: RefFile): KernelPath<R> | undefined;
 }
 
 function fileSize(f: RefFile): number {
@@ -69,13 +72,14 @@ export function readOp(count: number, name = 'read'): PosOp<string> {
     // after fdget_pos(), so a bad fd is EBADF whatever the count.
     check(f) {
       if (!(f.mode & FMODE_READ)) throw new KernelError('EBADF', name, `${f.name} not open for reading`);
-      if (!f.ops.read) throw new KernelError('EINVAL', name, `${f.ops.name} has no ->read`);
+      if (!f.ops.read && !steppedOps(f).readSteps) throw new KernelError('EINVAL', name, `${f.ops.name} has no ->read`);
       checkCount(name, count);
     },
     usesPos: (f) => !f.ops.stream,
     opFn: 'vfs_read',
     fileOp: 'read',
     blocks: (f) => f.ops.readBlocks?.(f, count) ?? null,
+    steps: (t, f) => steppedOps(f).readSteps?.(t, f, count),
     run(f, pos, slept) {
       const data = f.ops.read!(f, pos, count, slept);
       return { result: data, pos: pos + data.length };
@@ -91,7 +95,7 @@ export function writeOp(data: string, name = 'write'): PosOp<number> {
     // vfs_write(): FMODE_WRITE (EBADF), FMODE_CAN_WRITE (EINVAL), then access_ok (EFAULT).
     check(f) {
       if (!(f.mode & FMODE_WRITE)) throw new KernelError('EBADF', name, `${f.name} not open for writing`);
-      if (!f.ops.write) throw new KernelError('EINVAL', name, `${f.ops.name} has no ->write`);
+      if (!f.ops.write && !steppedOps(f).writeSteps) throw new KernelError('EINVAL', name, `${f.ops.name} has no ->write`);
       if (typeof data !== 'string') throw new KernelError('EFAULT', name, 'data is not a string');
     },
     usesPos: (f) => !f.ops.stream,
@@ -107,6 +111,7 @@ export function writeOp(data: string, name = 'write'): PosOp<number> {
       return done > 0;
     },
     progress: () => (done > 0 ? done : undefined),
+    steps: (t, f) => steppedOps(f).writeSteps?.(t, f, data),
     run(f, pos) {
       // generic_write_checks(): a zero-length write returns before O_APPEND moves the
       // position to the end, so f_pos stays where it was.
@@ -206,6 +211,8 @@ export function runPosOp<R>(t: Task, fd: number, op: PosOp<R>): R {
   try {
     op.check(f);
     if (!op.usesPos(f)) {
+      const path = op.steps?.(t, f);
+      if (path !== undefined) return t.world.engine.runPlain(t.sim, path);
       const q = op.blocks?.(f) ?? null;
       if (q !== null) throw new ModelError('would-block', `${op.name} would sleep on ${q.name} in a plain call; run it in a thread instead`);
       return op.run(f, 0).result;
@@ -290,7 +297,7 @@ export function* posOpSteps<R>(t: Task, fd: number, op: PosOp<R>): KernelPath<R>
   try {
     op.check(f);
     if (!op.usesPos(f)) {
-      result = yield* streamOpSteps(t, f, op);
+      result = yield* (op.steps?.(t, f) ?? streamOpSteps(t, f, op));
     } else {
       const opStep = fileOpStep(f, op);
       yield { fn: 'f_pos:read', acc: access(f.simId, F_POS, false) };
