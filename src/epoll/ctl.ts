@@ -63,7 +63,7 @@ function loopCheckAccesses(w: EpollWorld, ep: Eventpoll, to: Eventpoll): number[
     if (seen.has(e)) return;
     seen.add(e);
     acc.push(e.acc(EP_RBR, false));
-    for (const epi of e.items.values()) {
+    for (const epi of e.itemsUnrecorded().values()) {
       const c = epOf(epi.file);
       if (c !== null) down(c);
     }
@@ -174,7 +174,7 @@ function* lockedCtlSteps(w: EpollWorld, t: Task, ep: Eventpoll, op: number, tf: 
 /** Puts `epi` on the ready list if `revents` and wakes a waiter (the tail of ep_insert() / ep_modify()). */
 function* readyIfSteps(ep: Eventpoll, epi: Epitem, revents: number): KernelPath {
   if (revents === 0) return;
-  yield { fn: 'ep_insert: rdllist', acc: ep.readyAccesses() };
+  yield ep.readyStep('ep_insert: rdllist');
   if (!epi.linked && !epi.dying && ep.items.has(itemKey(epi.file, epi.fd))) {
     epi.linked = true;
     ep.rdllist.push(epi);
@@ -190,19 +190,19 @@ function* insertSteps(w: EpollWorld, t: Task, ep: Eventpoll, tf: RefFile, fd: nu
   if (used >= w.policy.epollMaxUserWatches) throw new KernelError('ENOSPC', 'epoll_ctl', `user ${ep.uid} has ${used} watches (max_user_watches)`);
   w.epoll.watches.set(ep.uid, used + 1);
   const epi = new Epitem(ep, tf, fd, events, data);
-  ep.items.set(itemKey(tf, fd), epi);
+  ep.insertItem(epi);
   const list = w.epoll.fEp.get(tf);
   if (list === undefined) w.epoll.fEp.set(tf, [epi]);
   else list.unshift(epi);
   ep.refcount++;
-  if (w.engine.tracing) w.engine.effect('ep_insert', ep.simId, undefined, undefined, ep.items.size, { file: tf.simId, note: `fd ${fd}` });
+  if (w.engine.tracing) w.engine.effect('ep_insert', ep.simId, undefined, undefined, ep.itemsUnrecorded().size, { file: tf.simId, note: `fd ${fd}` });
   const revents = yield* epItemPollSteps(w, t, epi, true);
   yield* readyIfSteps(ep, epi, revents);
 }
 
 /** ep_modify(): new events and data, then a poll without registering; re-arms EPOLLONESHOT. */
 function* modifySteps(w: EpollWorld, t: Task, ep: Eventpoll, epi: Epitem, events: number, data: number): KernelPath {
-  yield { fn: 'ep_modify', acc: ep.readyAccesses() };
+  yield ep.readyStep('ep_modify');
   epi.events = events;
   epi.data = data;
   const revents = yield* epItemPollSteps(w, t, epi, false);

@@ -4,7 +4,7 @@ import type { Engine, Traceable } from '../sim/engine.js';
 import type { HookList } from '../sim/hooks.js';
 import { Lock } from '../sim/lock.js';
 import { ModelError } from '../sim/model-error.js';
-import { access } from '../sim/step.js';
+import { access, dynamicStep, type Blocker, type Step } from '../sim/step.js';
 import { WaitQueue, type WaitEntry } from '../sim/wait-queue.js';
 import type { TaskWorld } from '../task/world.js';
 import type { EpollPolicy } from './policy.js';
@@ -88,12 +88,10 @@ export class Eventpoll implements Traceable {
   readonly wq: WaitQueue;
   /** ep->poll_wait: pollers of the epoll file (nested epolls, poll(2)). */
   readonly pollWait: WaitQueue;
-  /** The interest set (rbr), by (file, fd). */
-  readonly items = new Map<string, Epitem>();
-  /** The ready list, in order. */
-  rdllist: Epitem[] = [];
-  /** Items whose callback fired during a scan (ovflist), or null when no scan runs. */
-  ovflist: Epitem[] | null = null;
+  private readonly engine: Engine;
+  private readonly rbr = new Map<string, Epitem>();
+  private ready: Epitem[] = [];
+  private overflow: Epitem[] | null = null;
   /** 1 for the epoll file plus 1 per item (ep->refcount, v6.4+). */
   refcount = 1;
   /** The creator's uid (ep->user), charged for the items. */
@@ -103,12 +101,59 @@ export class Eventpoll implements Traceable {
 
   /** @internal */
   constructor(engine: Engine, num: number, uid: number) {
+    this.engine = engine;
     this.name = `eventpoll#${num}`;
     this.simId = engine.register(this);
     this.mtx = new Lock(engine, `${this.name}.mtx`, true);
     this.wq = new WaitQueue(engine, `${this.name}.wq`);
     this.pollWait = new WaitQueue(engine, `${this.name}.poll_wait`);
     this.uid = uid;
+  }
+
+  /**
+   * The interest set (rbr), by (file, fd): a recorded read of `EP_RBR`. The ready and
+   * overflow lists below are recorded writes of `EP_RDLLIST` however they are used (the
+   * steps that touch them change them), so checked mode holds epoll's steps to their
+   * declarations; ep_poll_callback() runs unrecorded inside the waker's step
+   * (Engine.inWakeCallback), covered by the watched queues ({@link watchQueues}).
+   */
+  get items(): ReadonlyMap<string, Epitem> {
+    this.engine.read(this.simId, EP_RBR);
+    return this.rbr;
+  }
+
+  /** ep_rbtree_insert(): a recorded write of the interest set. @internal */
+  insertItem(epi: Epitem): void {
+    this.engine.write(this.simId, EP_RBR);
+    this.rbr.set(itemKey(epi.file, epi.fd), epi);
+  }
+
+  /** rb_erase(): a recorded write of the interest set. @internal */
+  eraseItem(key: string): void {
+    this.engine.write(this.simId, EP_RBR);
+    this.rbr.delete(key);
+  }
+
+  /** The ready list (rdllist), in order. */
+  get rdllist(): Epitem[] {
+    this.engine.write(this.simId, EP_RDLLIST);
+    return this.ready;
+  }
+
+  set rdllist(list: Epitem[]) {
+    this.engine.write(this.simId, EP_RDLLIST);
+    this.ready = list;
+  }
+
+  /** Items whose callback fired during a scan (ovflist), or null when no scan runs. */
+  get ovflist(): Epitem[] | null {
+    this.engine.write(this.simId, EP_RDLLIST);
+    return this.overflow;
+  }
+
+  set ovflist(list: Epitem[] | null) {
+    this.engine.write(this.simId, EP_RDLLIST);
+    this.overflow = list;
   }
 
   /** ep_find(): the item for (file, fd), if any. */
@@ -132,7 +177,8 @@ export class Eventpoll implements Traceable {
     seen.add(this);
     out.add(this.wq);
     out.add(this.pollWait);
-    for (const epi of this.items.values()) {
+    // A declaration, computed without recording.
+    for (const epi of this.rbr.values()) {
       for (const e of epi.pwq) out.add(e.queue);
       const inner = epi.file.privateData;
       if (inner instanceof Eventpoll) inner.watchQueues(out, seen);
@@ -140,16 +186,31 @@ export class Eventpoll implements Traceable {
     return out;
   }
 
-  /** The accesses of a step that reads or changes the ready list: see {@link watchQueues}. */
+  /**
+   * The accesses of a step that reads or changes the ready list: see {@link watchQueues}.
+   * They depend on the interest set, which the step declares reading, so a step that
+   * declares them is a `dynamicStep` (an ADD between its yield and its run adds queues).
+   */
   readyAccesses(): number[] {
-    const out = [this.acc(EP_RDLLIST, true)];
+    const out = [this.acc(EP_RDLLIST, true), this.acc(EP_RBR, false)];
     for (const q of this.watchQueues()) out.push(q.writeAccess());
     return out;
   }
 
+  /** A step that reads or changes the ready list, declaring {@link readyAccesses} when it runs. @internal */
+  readyStep(fn: string, blocker?: Blocker): Step {
+    return dynamicStep(this.engine, fn, () => this.readyAccesses(), blocker);
+  }
+
   /** True if epoll_wait() has something to look at (ep_events_available()). */
   get eventsAvailable(): boolean {
-    return this.rdllist.length > 0 || (this.ovflist !== null && this.ovflist.length > 0);
+    this.engine.read(this.simId, EP_RDLLIST);
+    return this.ready.length > 0 || (this.overflow !== null && this.overflow.length > 0);
+  }
+
+  /** The interest set without recording: for declarations, the audit and pictures. @internal */
+  itemsUnrecorded(): ReadonlyMap<string, Epitem> {
+    return this.rbr;
   }
 
   /** @internal */
@@ -159,7 +220,7 @@ export class Eventpoll implements Traceable {
 
   /** @internal */
   simCount(field: number): number | undefined {
-    return field === EP_RBR ? this.items.size : field === EP_RDLLIST ? this.rdllist.length : undefined;
+    return field === EP_RBR ? this.rbr.size : field === EP_RDLLIST ? this.ready.length : undefined;
   }
 }
 
@@ -227,15 +288,16 @@ export class EpollRegistry {
   problems(): string[] {
     const out: string[] = [];
     for (const ep of this.instances) {
-      const want = (ep.file !== null ? 1 : 0) + ep.items.size;
-      if (ep.refcount !== want) out.push(`${ep.name}: refcount ${ep.refcount} but ${ep.file !== null ? 'its file and ' : ''}${ep.items.size} item(s)`);
-      for (const epi of ep.items.values()) {
+      const items = ep.itemsUnrecorded();
+      const want = (ep.file !== null ? 1 : 0) + items.size;
+      if (ep.refcount !== want) out.push(`${ep.name}: refcount ${ep.refcount} but ${ep.file !== null ? 'its file and ' : ''}${items.size} item(s)`);
+      for (const epi of items.values()) {
         if (!epi.file.live) out.push(`${ep.name}: item for fd ${epi.fd} points to freed ${epi.file.name}`);
         if (!this.itemsOf(epi.file).includes(epi)) out.push(`${ep.name}: item for fd ${epi.fd} is not on ${epi.file.name}'s f_ep`);
       }
     }
     for (const [f, list] of this.fEp) {
-      for (const epi of list) if (![...epi.ep.items.values()].includes(epi)) out.push(`${f.name}.f_ep lists an item ${epi.ep.name} no longer has`);
+      for (const epi of list) if (![...epi.ep.itemsUnrecorded().values()].includes(epi)) out.push(`${f.name}.f_ep lists an item ${epi.ep.name} no longer has`);
     }
     return out;
   }

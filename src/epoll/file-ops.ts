@@ -38,7 +38,7 @@ function nestedAccesses(ep: Eventpoll, seen: Set<Eventpoll>, out: number[]): voi
   if (seen.has(ep)) return;
   seen.add(ep);
   out.push(ep.acc(EP_RDLLIST, true), ep.acc(EP_RBR, false));
-  for (const epi of ep.items.values()) {
+  for (const epi of ep.itemsUnrecorded().values()) {
     out.push(access(epi.file.simId, F_COUNT, false));
     const inner = epOf(epi.file);
     if (inner !== null) nestedAccesses(inner, seen, out);
@@ -55,7 +55,9 @@ function nestedAccesses(ep: Eventpoll, seen: Set<Eventpoll>, out: number[]): voi
 function* clearAndPut(reg: EpollRegistry, ep: Eventpoll): KernelPath {
   yield ep.mtx.lockStep();
   ep.mtx.lock();
-  for (const epi of [...ep.items.values()]) {
+  // Every writer of the interest set holds ep->mtx (ctl, eventpoll_release_file(), this),
+  // so the snapshot taken under it is what rb_first() would find item by item.
+  for (const epi of [...ep.itemsUnrecorded().values()]) {
     yield { fn: '__ep_remove', acc: removeAccesses(epi) };
     if (epRemove(reg, epi, false)) ep.refcount--;
   }

@@ -74,7 +74,9 @@ export function* epItemPollSteps(w: EpollWorld, ctx: FputContext, epi: Epitem, r
   const pt: PollTable = { key: epi.events, queue: register ? queueProc(epi) : null, ctx };
   const res = vfsPoll(f, pt);
   if (pin) {
-    yield { fn: 'fput', acc: access(f.simId, F_COUNT, true) };
+    // ep_send_events() puts a level-triggered item back on the ready list right after
+    // ep_item_poll(), with no lock that ep_events_available() takes: in this step.
+    yield { fn: 'fput', acc: [access(f.simId, F_COUNT, true), epi.ep.acc(EP_RDLLIST, true)] };
     fputDeferred(ctx, f);
   }
   return (res & epi.events) >>> 0;

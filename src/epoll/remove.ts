@@ -27,7 +27,7 @@ export function epRemove(reg: EpollRegistry, epi: Epitem, force: boolean): boole
   }
   for (const [k, v] of ep.items) {
     if (v === epi) {
-      ep.items.delete(k);
+      ep.eraseItem(k);
       break;
     }
   }

@@ -21,7 +21,7 @@ function* sendEventsSteps(w: EpollWorld, t: Task, ep: Eventpoll, maxevents: numb
   yield ep.mtx.lockStep();
   ep.mtx.lock();
   try {
-    yield { fn: 'ep_start_scan', acc: ep.readyAccesses() };
+    yield ep.readyStep('ep_start_scan');
     const tx: Epitem[] = ep.rdllist;
     ep.rdllist = [];
     ep.ovflist = [];
@@ -32,12 +32,13 @@ function* sendEventsSteps(w: EpollWorld, t: Task, ep: Eventpoll, maxevents: numb
       if (revents === 0) continue;
       out.push({ events: revents, data: epi.data });
       if (epi.events & EPOLLONESHOT) epi.events = (epi.events & EP_PRIVATE_BITS) >>> 0;
-      else if (!(epi.events & EPOLLET) && ep.items.has(keyOf(epi))) {
+      // The interest set changes only under ep->mtx, which the scan holds: no event.
+      else if (!(epi.events & EPOLLET) && ep.itemsUnrecorded().has(keyOf(epi))) {
         epi.linked = true;
         ep.rdllist.push(epi);
       }
     }
-    yield { fn: 'ep_done_scan', acc: ep.readyAccesses() };
+    yield ep.readyStep('ep_done_scan');
     const fired: Epitem[] = [];
     for (const epi of ep.ovflist) {
       epi.chained = false;
@@ -79,7 +80,7 @@ export function* epollWaitSteps(t: Task, epfd: number, maxevents: number, timeou
     if (!(ep instanceof Eventpoll)) throw new KernelError('EINVAL', 'epoll_wait', `epfd ${epfd} is not an epoll`);
     const entry = new WaitEntry(ep.wq, t.sim, true, null, () => ep.eventsAvailable);
     for (;;) {
-      yield { fn: 'ep_poll', acc: ep.readyAccesses() };
+      yield ep.readyStep('ep_poll');
       if (ep.eventsAvailable) {
         const got = yield* sendEventsSteps(w, t, ep, maxevents);
         if (got.length > 0 || timeout === 0) return got;
@@ -91,7 +92,7 @@ export function* epollWaitSteps(t: Task, epfd: number, maxevents: number, timeou
       entry.woken = false;
       ep.wq.add(entry);
       try {
-        yield { fn: `schedule(${ep.wq.name})`, acc: ep.readyAccesses(), blocker: entry };
+        yield ep.readyStep(`schedule(${ep.wq.name})`, entry);
       } finally {
         ep.wq.remove(entry);
       }
