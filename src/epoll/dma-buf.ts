@@ -39,19 +39,41 @@ export class DmaBuf implements Traceable {
   readonly file: RefFile;
   /** dmabuf->poll: pollers sleep here; the callback wakes them. */
   readonly pollWq: WaitQueue;
-  /** An unsignalled fence is attached: a poll arms the callback and reports nothing. */
-  fencePending: boolean;
-  /** cb_in.active: a callback is armed (and holds a file reference). */
-  cbActive = false;
   private readonly reg: EpollRegistry;
+  private readonly engine: Engine;
+  private pending: boolean;
+  private active = false;
 
   /** @internal */
   constructor(engine: Engine, reg: EpollRegistry, file: RefFile, fencePending: boolean) {
     this.simId = engine.register(this);
+    this.engine = engine;
     this.reg = reg;
     this.file = file;
-    this.fencePending = fencePending;
+    this.pending = fencePending;
     this.pollWq = new WaitQueue(engine, `${file.name}.dmabuf.poll`);
+  }
+
+  /** An unsignalled fence is attached: a poll arms the callback and reports nothing (a recorded access of the state). */
+  get fencePending(): boolean {
+    this.engine.read(this.simId, 0);
+    return this.pending;
+  }
+
+  set fencePending(v: boolean) {
+    this.engine.write(this.simId, 0);
+    this.pending = v;
+  }
+
+  /** cb_in.active: a callback is armed and holds a file reference (a recorded access of the state). */
+  get cbActive(): boolean {
+    this.engine.read(this.simId, 0);
+    return this.active;
+  }
+
+  set cbActive(v: boolean) {
+    this.engine.write(this.simId, 0);
+    this.active = v;
   }
 
   /** The access of a step that arms, runs or signals the callback. */
