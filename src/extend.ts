@@ -24,7 +24,7 @@ export { FposWatch } from './file/fpos-watch.js';
 export { fileAccess } from './file/ref-file.js';
 export { buildOpenFlags, getname } from './file/open-flags.js';
 export { defaultFileOpAccesses, fileOpAccesses } from './file/file-operations.js';
-export { fileCanPoll, PollWaiters, pollAccesses, pollWait, vfsPoll } from './file/poll.js';
+export { fileCanPoll, PollWaiters, pollAccesses, pollWait, vfsPoll, vfsPollStep } from './file/poll.js';
 export { fputDeferred, fputDeferredSteps, fputTeardown, fputTeardownSteps, runTaskWork, runTaskWorkSteps } from './file/fput.js';
 export type { FileWorld, FputContext, FputHooks } from './file/world.js';
 export { fileNeedsPosLock, slotAccess, slotReadAccesses } from './fdtable/fdtable.js';

@@ -10,7 +10,7 @@
 import parseDot from 'dotparser';
 import { describe, expect, it } from 'vitest';
 import {
-  Epoll, EPOLL_CTL_ADD, EPOLLIN, EPOLLOUT, F_GETFD, F_GETFL, F_SETFL, O_ASYNC, O_NONBLOCK, FD_CLOEXEC, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC,
+  Epoll, EPOLL_CTL_ADD, EPOLLET, EPOLLIN, EPOLLOUT, F_GETFD, F_GETFL, F_SETFL, O_ASYNC, O_NONBLOCK, FD_CLOEXEC, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC,
   O_RDONLY, renderDot, SCM_MAX_FD, UNIX_INFLIGHT_TRIGGER_GC, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, UNIX_QUEUE_MAX, Unix, UnixGc,
   unixSockOfFile, type FileOperations, type Process,
 } from '../src/index.js';
@@ -287,6 +287,29 @@ describe('readiness and blocking', () => {
     expect(p.poll([{ fd: b, events: EPOLLIN }], 0).revents).toEqual([EPOLLIN]);
     p.close(a);
     expect(p.poll([{ fd: b, events: EPOLLIN }], 0).revents[0]! & 0x10).toBe(0x10); // EPOLLHUP
+  });
+
+  it('a receive gives the writer an EPOLLOUT edge, not the reader: datagram senders wait on peer_wait', () => {
+    const { p } = setup();
+    for (const type of [SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM]) {
+      const [a, b] = Unix.socketpair(p, type);
+      const reader = Epoll.create1(p, 0);
+      Epoll.ctl(p, reader, EPOLL_CTL_ADD, b, { events: EPOLLIN | EPOLLOUT | EPOLLET, data: b });
+      const writer = Epoll.create1(p, 0);
+      p.write(a, 'x');
+      const wait = (ep: number) => Epoll.wait(p, ep, 8, 0).map((e) => e.events);
+      // Host (Linux 6.18), every type: [5] [] | [4] [] [4].
+      expect(wait(reader)).toEqual([EPOLLIN | EPOLLOUT]);
+      p.read(b, 100);
+      expect(wait(reader)).toEqual([]);
+      Epoll.ctl(p, writer, EPOLL_CTL_ADD, a, { events: EPOLLOUT | EPOLLET, data: a });
+      expect(wait(writer)).toEqual([EPOLLOUT]);
+      p.write(a, 'y');
+      expect(wait(writer)).toEqual([]);
+      p.read(b, 100);
+      expect(wait(writer)).toEqual([EPOLLOUT]);
+      for (const fd of [a, b, reader, writer]) p.close(fd);
+    }
   });
 
   it('a blocking recvmsg sleeps until a send; a blocking send sleeps while the peer queue is full', () => {

@@ -1,5 +1,5 @@
 import { fputDeferred } from '../file/fput.js';
-import { EPOLLIN, EPOLLOUT, pollAccesses, vfsPoll, type PollTable } from '../file/poll.js';
+import { EPOLLIN, EPOLLOUT, vfsPoll, vfsPollStep, type PollTable } from '../file/poll.js';
 import { F_COUNT, type RefFile } from '../file/ref-file.js';
 import type { FputContext } from '../file/world.js';
 import { access, type KernelPath } from '../sim/step.js';
@@ -68,9 +68,7 @@ export function* epItemPollSteps(w: EpollWorld, ctx: FputContext, epi: Epitem, r
     yield { fn: 'file_count', acc: access(f.simId, F_COUNT, false) };
     if (f.count === 0) return 0;
   }
-  const acc = pollAccesses(f);
-  acc.push(epi.ep.acc(EP_RDLLIST, true));
-  yield { fn: 'vfs_poll', acc };
+  yield vfsPollStep(f, 'vfs_poll', () => [epi.ep.acc(EP_RDLLIST, true)]);
   const pt: PollTable = { key: epi.events, queue: register ? queueProc(epi) : null, ctx };
   const res = vfsPoll(f, pt);
   if (pin) {

@@ -1,5 +1,4 @@
-import { access } from '../sim/step.js';
-import type { Blocker } from '../sim/step.js';
+import { access, dynamicStep, type Blocker, type Step } from '../sim/step.js';
 import type { SimThread } from '../sim/thread.js';
 import { WaitEntry, type WaitQueue } from '../sim/wait-queue.js';
 import type { RefFile } from './ref-file.js';
@@ -122,6 +121,29 @@ export function vfsPoll(file: RefFile, pt: PollTable | null): number {
  * ```
  */
 export function pollAccesses(file: RefFile): number[] {
+  return file.mount.world.engine.peek(() => pollAccessesNow(file));
+}
+
+/**
+ * The step that calls `->poll` on `file`, declaring {@link pollAccesses} (and `extra`)
+ * when it runs: what a poll touches can change between the yield and the run (a socket
+ * connects, an epoll gains an item), and every such change writes a location the poll
+ * reads, so a dynamic declaration stays exact.
+ *
+ * @example
+ * ```ts
+ * import { Kernel, O_RDONLY } from 'fdlab';
+ * import { vfsPollStep } from 'fdlab/extend';
+ * const f = new Kernel().vfs.openFile('/data/log', O_RDONLY);
+ * vfsPollStep(f).fn; // 'vfs_poll'
+ * f.fput();
+ * ```
+ */
+export function vfsPollStep(file: RefFile, fn = 'vfs_poll', extra: () => readonly number[] = () => []): Step {
+  return dynamicStep(file.mount.world.engine, fn, () => [...pollAccessesNow(file), ...extra()]);
+}
+
+function pollAccessesNow(file: RefFile): number[] {
   const out = [access(file.inode.simId, 0, false)];
   const extra = file.ops.pollAccess?.(file);
   if (extra !== undefined) out.push(...extra);

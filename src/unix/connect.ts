@@ -105,7 +105,7 @@ export function* connectSteps(t: Task, fd: number, addr: string): KernelPath<num
     emb.peer = s;
     s.peer = emb;
     s.state = 'connected';
-    l.acceptQ.push(emb);
+    l.acceptQMut().push(emb);
     l.wq.wakeUp(EPOLLIN | EPOLLRDNORM);
     return 0;
   } finally {
@@ -147,7 +147,7 @@ export function* acceptSteps(t: Task, fd: number, flags: number): KernelPath<num
     yield allocStep(files, ...w.vfs.anonFileAccesses(), l.acc(SK_QUEUE, true));
     const nfd = files.allocFd(0, t.process.rlimitNofile, (flags & SOCK_CLOEXEC) !== 0);
     w.engine.write(l.simId, SK_QUEUE);
-    const emb = l.acceptQ.shift();
+    const emb = l.acceptQMut().shift();
     if (emb === undefined) {
       files.putUnusedFd(nfd);
       throw new KernelError('EAGAIN', 'accept4', `the connection on ${l.name} went away`);

@@ -85,13 +85,21 @@ export const unixSocketOperations: SteppedFileOperations = {
     pollWait(file, s.wq, pt);
     return unixPollMask(s);
   },
-  pollAccess: (file) => unixPollAccess(sockOf(file)),
-  waitQueues: (file) => [sockOf(file).wq],
+  // Declarations are asked for whenever the explorer looks, also of a step that will not
+  // run: a file whose socket is gone (a collector freed it) declares nothing of it.
+  pollAccess: (file) => {
+    const s = unixSockOfFile(file);
+    return s === null ? [] : unixPollAccess(s);
+  },
+  waitQueues: (file) => {
+    const s = unixSockOfFile(file);
+    return s === null ? [] : [s.wq];
+  },
   // sock_fasync(): sockets take O_ASYNC (the model sends no SIGIO).
   fasync: () => undefined,
   accesses: (file) => {
-    const s = sockOf(file);
-    return [s.acc(SK_STATE, true), s.acc(SK_QUEUE, true)];
+    const s = unixSockOfFile(file);
+    return s === null ? [] : [s.acc(SK_STATE, true), s.acc(SK_QUEUE, true)];
   },
   release: (file) => {
     const s = unixSockOfFile(file);

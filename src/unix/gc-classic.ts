@@ -125,8 +125,8 @@ export function* classicScan(reg: UnixRegistry): KernelPath<GcScan> {
   const garbage = cands.filter((u) => !notCycle.has(u));
   const hitlist: Skb[] = [];
   for (const u of garbage) {
-    hitQueue(u.queue, hitlist, buf);
-    for (const emb of u.acceptQ) hitQueue(emb.queue, hitlist, buf);
+    hitQueue(u.queueMut(), hitlist, buf);
+    for (const emb of u.acceptQ) hitQueue(emb.queueMut(), hitlist, buf);
   }
   for (const u of cands) {
     u.gcCandidate = false;

@@ -234,10 +234,9 @@ export function* sccScan(reg: UnixRegistry): KernelPath<GcScan> {
     for (const v of scc) {
       e.write(v.simId, SK_QUEUE);
       garbage.push(v);
-      takeQueue(v.queue, hitlist);
+      takeQueue(v.queueMut(), hitlist);
       for (const emb of v.acceptQ) {
-        e.write(emb.simId, SK_QUEUE);
-        takeQueue(emb.queue, hitlist);
+        takeQueue(emb.queueMut(), hitlist);
       }
     }
   }

@@ -144,8 +144,7 @@ export function* unixNotInflightSteps(reg: UnixRegistry, skb: Skb): KernelPath {
 
 /** skb_queue_tail() (the caller's step declares the queue and its wait queue): wakes readers. @internal */
 export function enqueue(sock: UnixSock, skb: Skb): void {
-  sock.engine.write(sock.simId, SK_QUEUE);
   skb.owner = sock;
-  sock.queue.push(skb);
+  sock.queueMut().push(skb);
   sock.wq.wakeUp(1 | 0x40);
 }

@@ -44,11 +44,10 @@ export function* purgeSteps(reg: UnixRegistry, skbs: readonly Skb[]): KernelPath
  * recvmsg after that send finds nothing (EAGAIN). @internal
  */
 export function* dgramDisconnectedSteps(reg: UnixRegistry, sk: UnixSock): KernelPath {
-  yield { fn: 'unix_dgram_disconnected', acc: [sk.acc(SK_QUEUE, true), sk.wq.writeAccess()] };
-  sk.engine.write(sk.simId, SK_QUEUE);
+  yield { fn: 'unix_dgram_disconnected', acc: [sk.acc(SK_QUEUE, true), sk.peerWait.writeAccess()] };
   if (sk.queue.length === 0) return;
-  const skbs = sk.queue.splice(0);
-  sk.wq.wakeUp(EPOLLOUT | EPOLLWRNORM, Infinity);
+  const skbs = sk.queueMut().splice(0);
+  sk.peerWait.wakeUp(EPOLLOUT | EPOLLWRNORM, Infinity);
   yield* purgeHeldSteps(reg, skbs);
   yield* drainDelayed(reg);
 }

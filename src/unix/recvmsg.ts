@@ -54,9 +54,10 @@ function peekedSkb(s: UnixSock): Skb | undefined {
 }
 
 function headAccesses(s: UnixSock, peek: boolean): number[] {
-  // The dequeue wakes writers waiting for room (on s.wq) and the peer's pollers, whose
-  // EPOLLOUT depends on this queue (the peer's wait queue).
-  const acc = [s.acc(SK_QUEUE, true), s.acc(SK_STATE, true), s.wq.writeAccess()];
+  // The dequeue wakes datagram senders waiting for room (s.peer_wait) and the peer's
+  // sk_wq (its send space, unix_write_space(), and its pollers' EPOLLOUT); the same step
+  // queues the receiver on s.wq when there is nothing to take.
+  const acc = [s.acc(SK_QUEUE, true), s.acc(SK_STATE, true), s.wq.writeAccess(), s.peerWait.writeAccess()];
   if (s.peer !== null) acc.push(s.peer.wq.writeAccess());
   const f = s.file;
   if (f !== null) acc.push(access(f.simId, F_STATE, false));
@@ -128,7 +129,7 @@ export function* unixRecvSteps(t: Task, s: UnixSock, count: number, maxFds: numb
         if (head.data.length > count) mflags |= MSG_TRUNC;
         if (peek) scm = head.files.map((f) => f.getFile());
         else {
-          s.queue.shift();
+          s.queueMut().shift();
           head.owner = null;
           scm = head.files;
         }
@@ -155,12 +156,12 @@ export function* unixRecvSteps(t: Task, s: UnixSock, count: number, maxFds: numb
             scm = x.files;
           }
           if (x.data.length > 0) break;
-          s.queue.shift();
+          s.queueMut().shift();
           x.owner = null;
           if (scm.length > 0) break;
         }
       }
-      s.wq.wakeUp(4 | 0x100);
+      s.peerWait.wakeUp(4 | 0x100);
       if (s.peer !== null) s.peer.wq.wakeUp(4 | 0x100);
       break;
     }

@@ -6,7 +6,7 @@ import { drainDelayed, purgeHeldSteps } from './purge.js';
 import { GC_STATE, SK_QUEUE, SK_STATE, UNIX_NAMES, type Skb, type UnixSock, type UnixWorld } from './sock.js';
 
 function releaseAccesses(sk: UnixSock): number[] {
-  const acc = [sk.acc(SK_STATE, true), sk.acc(SK_QUEUE, true), sk.wq.writeAccess()];
+  const acc = [sk.acc(SK_STATE, true), sk.acc(SK_QUEUE, true), sk.wq.writeAccess(), sk.peerWait.writeAccess()];
   const peer = sk.peer;
   if (peer !== null) acc.push(peer.acc(SK_STATE, true), peer.wq.writeAccess());
   for (const e of sk.acceptQ) {
@@ -66,8 +66,10 @@ export function* unixReleaseSock(w: UnixWorld, sk: UnixSock): KernelPath {
     }
   }
   sk.wq.wakeUp(EPOLLHUP, Infinity);
-  const skbs: Skb[] = sk.queue.splice(0);
-  const embryos = sk.acceptQ.splice(0);
+  // wake_up_interruptible_all(&u->peer_wait): senders waiting for room find it dead.
+  sk.peerWait.wakeUp(EPOLLHUP, Infinity);
+  const skbs: Skb[] = sk.queueMut().splice(0);
+  const embryos = sk.acceptQMut().splice(0);
   for (const emb of embryos) {
     w.engine.write(emb.simId, SK_STATE);
     w.engine.write(emb.simId, SK_QUEUE);
@@ -82,7 +84,7 @@ export function* unixReleaseSock(w: UnixWorld, sk: UnixSock): KernelPath {
       p.skErr = 'ECONNRESET';
       p.wq.wakeUp(EPOLLHUP, Infinity);
     }
-    skbs.push(...emb.queue.splice(0));
+    skbs.push(...emb.queueMut().splice(0));
   }
   yield* purgeHeldSteps(reg, skbs);
   yield { fn: 'unix_tot_inflight', acc: reg.acc(GC_STATE, false) };

@@ -4,7 +4,7 @@ import { F_COUNT, F_STATE, type RefFile } from '../file/ref-file.js';
 import { fgetSteps } from '../fdtable/fget.js';
 import { KernelError } from '../sim/kernel-error.js';
 import { access, dynamicStep, type KernelPath } from '../sim/step.js';
-import { WaitEntry } from '../sim/wait-queue.js';
+import { WaitEntry, type WaitQueue } from '../sim/wait-queue.js';
 import { flagsWithin } from '../sim/validate.js';
 import type { Task } from '../task/task.js';
 import { MSG_DONTWAIT, MSG_NOSIGNAL, RCV_SHUTDOWN, SCM_MAX_FD, SEND_SHUTDOWN, SOCK_SEQPACKET, SOCK_STREAM, UNIX_INFLIGHT_TRIGGER_GC, UNIX_QUEUE_MAX } from './constants.js';
@@ -56,10 +56,19 @@ function target(s: UnixSock): UnixSock | 'EPIPE' | 'ENOTCONN' | 'ECONNREFUSED' {
   return p;
 }
 
+/**
+ * Where a sender sleeps for room: a stream sender on its own sk_wq (send space, which the
+ * reader's consumption frees: unix_write_space()), a datagram or seqpacket sender on the
+ * peer's peer_wait (unix_wait_for_peer()).
+ */
+function roomQueue(s: UnixSock, p: UnixSock): WaitQueue {
+  return s.type === SOCK_STREAM ? s.wq : p.peerWait;
+}
+
 function roomAccesses(s: UnixSock): number[] {
   const acc = [s.acc(SK_STATE, true)];
   const p = s.peer;
-  if (p !== null) acc.push(p.acc(SK_STATE, false), p.acc(SK_QUEUE, false), p.wq.writeAccess());
+  if (p !== null) acc.push(p.acc(SK_STATE, false), p.acc(SK_QUEUE, false), roomQueue(s, p).writeAccess());
   return acc;
 }
 
@@ -148,12 +157,13 @@ export function* unixSendSteps(t: Task, s: UnixSock, data: string, fds: readonly
       if (writable(s)) break;
       if (f !== null) w.engine.read(f.simId, F_STATE);
       if (nonblock || (f !== null && f.flags & O_NONBLOCK)) throw new KernelError('EAGAIN', call, `${p.name}'s queue is full`);
-      const entry = new WaitEntry(p.wq, t.sim, true);
-      p.wq.add(entry);
+      const q = roomQueue(s, p);
+      const entry = new WaitEntry(q, t.sim, true);
+      q.add(entry);
       try {
         yield entry.sleepStep();
       } finally {
-        p.wq.remove(entry);
+        q.remove(entry);
       }
       if (t.sim.killed) throw new KernelError('EINTR', call, 'fatal signal while waiting');
     }
@@ -170,7 +180,7 @@ export function* unixSendSteps(t: Task, s: UnixSock, data: string, fds: readonly
       reg.gcLock.lock();
       yield dynamicStep(w.engine, 'unix_inflight', () => {
         const p = s.peer;
-        return p === null ? inflightAccesses(reg, skb.files) : [...inflightAccesses(reg, skb.files), p.acc(SK_GC, false)];
+        return p === null ? [...inflightAccesses(reg, skb.files), s.acc(SK_STATE, false)] : [...inflightAccesses(reg, skb.files), s.acc(SK_STATE, false), p.acc(SK_GC, false)];
       });
       unixInflight(reg, skb, s.peer ?? s);
       yield reg.gcLock.unlockStep();

@@ -102,10 +102,13 @@ export class UnixSock implements Traceable {
   readonly simId: number;
   /** The socket's file (sock->file), or null for an embryo not yet accepted. */
   file: RefFile | null = null;
-  /** sk_receive_queue, oldest first. */
-  readonly queue: Skb[] = [];
-  /** The listener's queue of embryo sockets (connected, not yet accepted). */
-  readonly acceptQ: UnixSock[] = [];
+  private readonly rcvQueue: Skb[] = [];
+  private readonly embryos: UnixSock[] = [];
+  private peerSk: UnixSock | null = null;
+  private skState: 'unconnected' | 'listening' | 'connected' | 'closed' = 'unconnected';
+  private skShutdown = 0;
+  private err: 'ECONNRESET' | null = null;
+  private released = false;
   /** Ghost state: the collector purged this socket as garbage. @internal */
   collected = false;
   /** Ghost state: the collector run that found the socket dead (the registry's gcRuns then), and where in that run's garbage. @internal */
@@ -116,20 +119,19 @@ export class UnixSock implements Traceable {
   readonly name: string;
   /** SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET. */
   readonly type: number;
-  /** unix_peer(sk). */
-  peer: UnixSock | null = null;
-  /** sk_state. */
-  state: 'unconnected' | 'listening' | 'connected' | 'closed' = 'unconnected';
-  /** sk_shutdown: RCV_SHUTDOWN | SEND_SHUTDOWN. */
-  shutdown = 0;
-  /** sk_err, reported once by the next receive on an empty queue (or seqpacket send): ECONNRESET when the peer closed with unread data. */
-  skErr: 'ECONNRESET' | null = null;
+
   /** The bound address (abstract names start with '\0'), if any. */
   addr: string | null = null;
   /** listen() backlog. */
   backlog = 0;
-  /** sk->sk_wq: readers and writers sleep here, pollers register here. */
+  /** sk->sk_wq: readers, stream writers waiting for send space, and pollers. */
   readonly wq: WaitQueue;
+  /**
+   * u->peer_wait: datagram and seqpacket senders waiting for room in this socket's
+   * queue (unix_wait_for_peer()); a receive wakes it, not sk_wq, so the receiver's own
+   * pollers see no EPOLLOUT edge from it.
+   */
+  readonly peerWait: WaitQueue;
   /** Classic: UNIX_GC_CANDIDATE. @internal */
   gcCandidate = false;
   /** Classic: UNIX_GC_MAYBE_CYCLE. @internal */
@@ -144,8 +146,6 @@ export class UnixSock implements Traceable {
   reachFd = -1;
   /** @internal */
   reachSkb = 0;
-  /** Released (unix_release_sock() ran). */
-  dead = false;
   /** The engine the socket lives in. @internal */
   readonly engine: Engine;
 
@@ -156,6 +156,105 @@ export class UnixSock implements Traceable {
     this.name = `unix#${num}`;
     this.simId = engine.register(this);
     this.wq = new WaitQueue(engine, `${this.name}.wq`);
+    this.peerWait = new WaitQueue(engine, `${this.name}.peer_wait`);
+  }
+
+  /*
+   * The socket's state records its accesses where they happen: the queues a read of
+   * SK_QUEUE (mutations go through queueMut() / acceptQMut(), a write), the peer, state,
+   * shutdown bits, sk_err and death a read or write of SK_STATE — so checked mode holds
+   * every AF_UNIX step to its declaration.
+   */
+
+  /** sk_receive_queue, oldest first (a recorded read). */
+  get queue(): readonly Skb[] {
+    this.engine.read(this.simId, SK_QUEUE);
+    return this.rcvQueue;
+  }
+
+  /** sk_receive_queue, to change it (a recorded write). @internal */
+  queueMut(): Skb[] {
+    this.engine.write(this.simId, SK_QUEUE);
+    return this.rcvQueue;
+  }
+
+  /** The listener's queue of embryo sockets, connected and not yet accepted (a recorded read). */
+  get acceptQ(): readonly UnixSock[] {
+    this.engine.read(this.simId, SK_QUEUE);
+    return this.embryos;
+  }
+
+  /** The accept queue, to change it (a recorded write). @internal */
+  acceptQMut(): UnixSock[] {
+    this.engine.write(this.simId, SK_QUEUE);
+    return this.embryos;
+  }
+
+  /** unix_peer(sk). */
+  get peer(): UnixSock | null {
+    this.engine.read(this.simId, SK_STATE);
+    return this.peerSk;
+  }
+
+  set peer(p: UnixSock | null) {
+    this.engine.write(this.simId, SK_STATE);
+    this.peerSk = p;
+  }
+
+  /** sk_state. */
+  get state(): 'unconnected' | 'listening' | 'connected' | 'closed' {
+    this.engine.read(this.simId, SK_STATE);
+    return this.skState;
+  }
+
+  set state(v: 'unconnected' | 'listening' | 'connected' | 'closed') {
+    this.engine.write(this.simId, SK_STATE);
+    this.skState = v;
+  }
+
+  /** sk_shutdown: RCV_SHUTDOWN | SEND_SHUTDOWN. */
+  get shutdown(): number {
+    this.engine.read(this.simId, SK_STATE);
+    return this.skShutdown;
+  }
+
+  set shutdown(v: number) {
+    this.engine.write(this.simId, SK_STATE);
+    this.skShutdown = v;
+  }
+
+  /** sk_err, reported once by the next receive on an empty queue (or seqpacket send): ECONNRESET when the peer closed with unread data. */
+  get skErr(): 'ECONNRESET' | null {
+    this.engine.read(this.simId, SK_STATE);
+    return this.err;
+  }
+
+  set skErr(v: 'ECONNRESET' | null) {
+    this.engine.write(this.simId, SK_STATE);
+    this.err = v;
+  }
+
+  /** Released (unix_release_sock() ran). */
+  get dead(): boolean {
+    this.engine.read(this.simId, SK_STATE);
+    return this.released;
+  }
+
+  set dead(v: boolean) {
+    this.engine.write(this.simId, SK_STATE);
+    this.released = v;
+  }
+
+  /** Connects two sockets nobody else can see yet (unix_socketpair()): not an access. @internal */
+  static pairNew(a: UnixSock, b: UnixSock): void {
+    a.peerSk = b;
+    b.peerSk = a;
+    a.skState = b.skState = 'connected';
+  }
+
+  /** The socket's state without recording: for declarations, the audit and pictures. @internal */
+  peek(): { readonly queue: readonly Skb[]; readonly acceptQ: readonly UnixSock[]; readonly peer: UnixSock | null; readonly state: string; readonly dead: boolean } {
+    return { queue: this.rcvQueue, acceptQ: this.embryos, peer: this.peerSk, state: this.skState, dead: this.released };
   }
 
   /** An access to one of the socket's fields. */

@@ -1,5 +1,5 @@
 import { EPOLLERR, EPOLLHUP, ERRNO, FMODE_ATOMIC_POS, FMODE_PATH, FMODE_READ, FMODE_WRITE, KernelError, O_APPEND, O_CLOEXEC, type ErrnoName, type Kernel, type KernelPath, type RefFile, type RsrcNode, type SimThread, type Task } from '../../index.js';
-import { EMPTY_FD, PollWaiters, WaitEntry, access, openSteps, vfsOpenStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps, fputDeferred, receiveFdSteps, vfsPoll, pollAccesses, type Blocker, type Step, type WaitQueue } from '../../extend.js';
+import { EMPTY_FD, PollWaiters, WaitEntry, access, openSteps, vfsOpenStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps, fputDeferred, receiveFdSteps, vfsPoll, vfsPollStep, type Blocker, type Step, type WaitQueue } from '../../extend.js';
 import {
   IORING_ENTER_GETEVENTS, IORING_FILE_INDEX_ALLOC, IORING_FIXED_FD_NO_CLOEXEC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS,
   IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD, IORING_OP_READ, IORING_OP_WRITE, IOSQE_ASYNC, IOSQE_FIXED_FILE,
@@ -538,7 +538,7 @@ function* pollSteps(k: Kernel, req: Req, t: Task): KernelPath<Issue> {
   let armed = req.arm;
   if (armed === null) {
     armed = new PollWaiters('io_poll_wake');
-    yield { fn: 'vfs_poll (arm)', acc: pollAccesses(f) };
+    yield vfsPollStep(f, 'vfs_poll (arm)');
     const m = vfsPoll(f, armed.table(events, t)) & events;
     if (m !== 0) {
       armed.removeAll();
@@ -555,7 +555,8 @@ function* pollSteps(k: Kernel, req: Req, t: Task): KernelPath<Issue> {
       if (armed.mask !== 0) return { res: armed.mask };
       if (t.sim.killed) throw new KernelError('EINTR', 'io_poll', 'fatal signal');
       armed.triggered = false;
-      yield { fn: 'vfs_poll', acc: [...pollAccesses(f), ...armed.queueAccesses()] };
+      const waiters = armed;
+      yield vfsPollStep(f, 'vfs_poll', () => waiters.queueAccesses());
       const m = vfsPoll(f, null) & events;
       if (m !== 0) return { res: m };
     }

@@ -1,6 +1,6 @@
 import { FixedFileTable, SOCK_DGRAM, type FileOperations, type Kernel, type KernelPath, type RefFile, type RsrcNode, type Traceable, type UnixSock } from '../../index.js';
 import {
-  access, attachUnixSock, fileAccess, fputTeardownSteps, Lock, queueFilesInFlight, unixNotInflightSteps, unixReleaseSockSteps, type FputContext, type Skb,
+  access, attachUnixSock, fileAccess, fputTeardownSteps, Lock, queueFilesInFlight, unixNotInflightSteps, unixReleaseSockSteps, type FputContext,
 } from '../../extend.js';
 
 /** Field of a ring: the completion queue (CQ ring and its waiters). */
@@ -122,8 +122,8 @@ export class Ring implements Traceable {
   sock: UnixSock | null = null;
   /** Files handed to ring_sock in this step, queued in flight by {@link syncSteps}. @internal */
   readonly toQueue: RefFile[] = [];
-  /** ring_sock messages whose slot's node was freed: dequeued and dropped by {@link syncSteps}. @internal */
-  readonly toDrop: Skb[] = [];
+  /** Files of freed slots whose ring_sock message {@link syncSteps} dequeues and drops. @internal */
+  readonly toDrop: RefFile[] = [];
   /** The ring file's last reference is gone: the context is freed when the last request completes. */
   exiting = false;
 
@@ -202,10 +202,8 @@ export class Ring implements Traceable {
    * tag CQE of a tagged node. @internal
    */
   nodeFreed(node: RsrcNode): void {
-    if (node.borrowed && this.sock !== null) {
-      const skb = this.sock.queue.find((m) => m.files.length === 1 && m.files[0] === node.file && !this.toDrop.includes(m));
-      if (skb !== undefined) this.toDrop.push(skb);
-    }
+    // The message is looked up when it is unlinked (syncSteps), in a step that declares the queue.
+    if (node.borrowed && this.sock !== null) this.toDrop.push(node.file);
     if (node.tag !== 0) this.post({ userData: node.tag, res: 0 });
   }
 
@@ -241,13 +239,13 @@ export class Ring implements Traceable {
         r = gen.next();
       }
     }
-    for (let skb = this.toDrop.shift(); skb !== undefined; skb = this.toDrop.shift()) {
-      const m = skb;
+    for (let file = this.toDrop.shift(); file !== undefined; file = this.toDrop.shift()) {
+      const f = file;
       yield { fn: 'io_sqe_file_unregister: skb_unlink', acc: sock.acc(0, true) };
-      this.kernel.engine.write(sock.simId, 0);
-      const i = sock.queue.indexOf(m);
+      // io_sqe_file_unregister() walks ring_sock's queue for the message holding the file.
+      const i = sock.queue.findIndex((m) => m.files.length === 1 && m.files[0] === f);
       if (i < 0) continue; // the collector took it meanwhile
-      sock.queue.splice(i, 1);
+      const m = sock.queueMut().splice(i, 1)[0]!;
       m.owner = null;
       yield* unixNotInflightSteps(reg, m);
       const files = m.files.splice(0);

@@ -1,7 +1,7 @@
 import { EMPTY_FD } from '../../fdtable/fd-word.js';
 import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
 import { FILES_ALLOC, FILES_FDT, slotAccess } from '../../fdtable/fdtable.js';
-import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDNORM, EPOLLWRNORM, PollWaiters, pollAccesses, vfsPoll } from '../../file/poll.js';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDNORM, EPOLLWRNORM, PollWaiters, vfsPoll, vfsPollStep } from '../../file/poll.js';
 import type { RefFile } from '../../file/ref-file.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
@@ -98,7 +98,7 @@ function* pollLoopSteps(t: Task, items: readonly Item[], timeout: number, name: 
           continue;
         }
         const f: RefFile = files.fileOfWord(w);
-        yield { fn: 'vfs_poll', acc: pollAccesses(f) };
+        yield vfsPollStep(f);
         const m = vfsPoll(f, register ? pw.table(key, t) : { key, queue: null, ctx: t }) & key;
         masks[i] = m;
         yield* fdputSteps(t, files, w);
