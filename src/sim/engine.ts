@@ -222,13 +222,7 @@ export class Engine {
    * when it declares its step, so their accesses are not its own.
    */
   inWakeCallback<T>(fn: () => T): T {
-    const r = this.rec;
-    this.rec = null;
-    try {
-      return fn();
-    } finally {
-      this.rec = r;
-    }
+    return this.peek(fn);
   }
 
   private record(r: number[], a: number): void {

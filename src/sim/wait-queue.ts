@@ -244,6 +244,23 @@ export class WaitQueue implements Traceable {
     }
   }
 
+  /**
+   * One sleep of thread `t` on this queue, after a step that decided to sleep and declared
+   * the queue: queued (exclusive by default, as prepare_to_wait_exclusive() does) until a
+   * wake-up or a fatal signal, then off the queue again; EINTR names `fn` when `t` was
+   * killed. The caller re-checks its condition, as every kernel wait loop does.
+   */
+  *sleepOnceSteps(t: SimThread, fn: string, exclusive = true): KernelPath {
+    const entry = new WaitEntry(this, t, exclusive);
+    this.add(entry);
+    try {
+      yield entry.sleepStep();
+    } finally {
+      this.remove(entry);
+    }
+    if (t.killed) throw new KernelError('EINTR', fn, 'fatal signal while waiting');
+  }
+
   /** @internal */
   simName(): string {
     return this.name;

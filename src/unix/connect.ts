@@ -3,7 +3,6 @@ import { F_STATE } from '../file/ref-file.js';
 import { O_NONBLOCK } from '../file/constants.js';
 import { KernelError } from '../sim/kernel-error.js';
 import { access, dynamicStep, type KernelPath } from '../sim/step.js';
-import { WaitEntry } from '../sim/wait-queue.js';
 import type { Task } from '../task/task.js';
 import { allocStep, installStep } from '../task/syscalls/steps.js';
 import { SOCK_CLOEXEC, SOCK_NONBLOCK } from './constants.js';
@@ -135,14 +134,7 @@ export function* acceptSteps(t: Task, fd: number, flags: number): KernelPath<num
       if (l.acceptQ.length > 0) break;
       if (lf !== null) w.engine.read(lf.simId, F_STATE);
       if (lf !== null && lf.flags & O_NONBLOCK) throw new KernelError('EAGAIN', 'accept4', `no connection waits on ${l.name}`);
-      const entry = new WaitEntry(l.wq, t.sim, true);
-      l.wq.add(entry);
-      try {
-        yield entry.sleepStep();
-      } finally {
-        l.wq.remove(entry);
-      }
-      if (t.sim.killed) throw new KernelError('EINTR', 'accept4', 'fatal signal while waiting');
+      yield* l.wq.sleepOnceSteps(t.sim, 'accept4');
     }
     yield allocStep(files, ...w.vfs.anonFileAccesses(), l.acc(SK_QUEUE, true));
     const nfd = files.allocFd(0, t.process.rlimitNofile, (flags & SOCK_CLOEXEC) !== 0);

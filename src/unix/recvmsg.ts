@@ -3,7 +3,6 @@ import { fputDeferred } from '../file/fput.js';
 import { F_COUNT, F_STATE, type RefFile } from '../file/ref-file.js';
 import { KernelError } from '../sim/kernel-error.js';
 import { access, dynamicStep, type KernelPath } from '../sim/step.js';
-import { WaitEntry } from '../sim/wait-queue.js';
 import { flagsWithin } from '../sim/validate.js';
 import type { Task } from '../task/task.js';
 import { receiveFdSteps } from '../task/syscalls/fd-calls.js';
@@ -183,14 +182,7 @@ export function* unixRecvSteps(t: Task, s: UnixSock, count: number, maxFds: numb
     if (s.connOriented && (s.shutdown & RCV_SHUTDOWN || s.peer === null)) return { data: '', fds: [], flags: 0 };
     if (!s.connOriented && s.shutdown & RCV_SHUTDOWN && !nonblock) return { data: '', fds: [], flags: 0 };
     if (nonblock) throw new KernelError('EAGAIN', call, `${s.name}'s queue is empty`);
-    const entry = new WaitEntry(s.wq, t.sim, true);
-    s.wq.add(entry);
-    try {
-      yield entry.sleepStep();
-    } finally {
-      s.wq.remove(entry);
-    }
-    if (t.sim.killed) throw new KernelError('EINTR', call, 'fatal signal while waiting');
+    yield* s.wq.sleepOnceSteps(t.sim, call);
   }
   if (!peek && scm.length > 0) {
     // unix_detach_fds(): the files leave flight; the receive owns their references.

@@ -4,7 +4,7 @@ import { F_COUNT, F_STATE, type RefFile } from '../file/ref-file.js';
 import { fgetSteps } from '../fdtable/fget.js';
 import { KernelError } from '../sim/kernel-error.js';
 import { access, dynamicStep, type KernelPath } from '../sim/step.js';
-import { WaitEntry, type WaitQueue } from '../sim/wait-queue.js';
+import type { WaitQueue } from '../sim/wait-queue.js';
 import { flagsWithin } from '../sim/validate.js';
 import type { Task } from '../task/task.js';
 import { MSG_DONTWAIT, MSG_NOSIGNAL, RCV_SHUTDOWN, SCM_MAX_FD, SEND_SHUTDOWN, SOCK_SEQPACKET, SOCK_STREAM, UNIX_INFLIGHT_TRIGGER_GC, UNIX_QUEUE_MAX } from './constants.js';
@@ -157,15 +157,7 @@ export function* unixSendSteps(t: Task, s: UnixSock, data: string, fds: readonly
       if (writable(s)) break;
       if (f !== null) w.engine.read(f.simId, F_STATE);
       if (nonblock || (f !== null && f.flags & O_NONBLOCK)) throw new KernelError('EAGAIN', call, `${p.name}'s queue is full`);
-      const q = roomQueue(s, p);
-      const entry = new WaitEntry(q, t.sim, true);
-      q.add(entry);
-      try {
-        yield entry.sleepStep();
-      } finally {
-        q.remove(entry);
-      }
-      if (t.sim.killed) throw new KernelError('EINTR', call, 'fatal signal while waiting');
+      yield* roomQueue(s, p).sleepOnceSteps(t.sim, call);
     }
     let skb: Skb | null = null;
     if (scm.length > 0) {
