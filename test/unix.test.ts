@@ -403,6 +403,27 @@ describe('what the conformance harness found on the host', () => {
     expect(errnoOf(() => Unix.sendmsg(p, c, 'y', [], MSG_DONTWAIT))).toBe('EPIPE');
   });
 
+  it('a datagram-style receive reports sk_err before queued messages, a stream after them', () => {
+    const { p } = setup();
+    // Host (Linux 6.18): seqpacket peek ECONNRESET, then "hijkl", then EOF; stream "hijkl" twice (peek, read), then ECONNRESET, then EOF.
+    const host: [number, string[]][] = [[SOCK_SEQPACKET, ['ECONNRESET', 'hijkl', '', '']], [SOCK_STREAM, ['hijkl', 'hijkl', 'ECONNRESET', '']]];
+    for (const [type, answers] of host) {
+      const [a, b] = Unix.socketpair(p, type | SOCK_NONBLOCK);
+      p.write(a, 'x'.repeat(20));
+      p.write(b, 'hijkl');
+      p.close(b);
+      const got = [MSG_PEEK, 0, 0, 0].map((f) => {
+        try {
+          return Unix.recvmsg(p, a, 10, 0, f).data;
+        } catch (e) {
+          return errnoOf(() => { throw e; });
+        }
+      });
+      expect(got).toEqual(answers);
+      p.close(a);
+    }
+  });
+
   it('closing a seqpacket with one empty message unread resets nothing; with two it resets the peer', () => {
     const { p } = setup();
     for (const [n, after] of [[1, ''], [2, 'ECONNRESET']] as const) {

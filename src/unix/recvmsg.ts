@@ -98,6 +98,14 @@ export function* recvmsgSteps(t: Task, fd: number, count: number, maxFds: number
   }
 }
 
+/** sock_error(): a pending sk_err (ECONNRESET) is taken and reported, once. */
+function throwSkErr(s: UnixSock, call: string): void {
+  const err = s.skErr;
+  if (err === null) return;
+  s.skErr = null;
+  throw new KernelError(err, call, `${s.name}: the peer closed with unread data`);
+}
+
 /**
  * The receive itself on socket `s` (its file already looked up), for recvmsg(2) and for
  * read(2) (sock_read_iter(): no control buffer, so `maxFds` 0 and the passed files
@@ -117,6 +125,10 @@ export function* unixRecvSteps(t: Task, s: UnixSock, count: number, maxFds: numb
     yield dynamicStep(e, peek ? 'unix_peek_fds' : 'skb_dequeue', () => headAccesses(s, peek));
     e.write(s.simId, SK_QUEUE);
     e.read(s.simId, SK_STATE);
+    // __skb_try_recv_datagram() (datagram, seqpacket) calls sock_error() before it looks
+    // at the queue: a pending sk_err wins over queued messages, a peek too (host). A stream
+    // reports it only once its queue is empty (below).
+    if (s.type !== SOCK_STREAM) throwSkErr(s, call);
     const head = s.queue[0];
     if (head !== undefined) {
       skb = head;
@@ -165,12 +177,7 @@ export function* unixRecvSteps(t: Task, s: UnixSock, count: number, maxFds: numb
       break;
     }
     // sock_error(): a pending sk_err (ECONNRESET) is reported once, before end of stream.
-    if (s.skErr !== null) {
-      e.write(s.simId, SK_STATE);
-      const err = s.skErr;
-      s.skErr = null;
-      throw new KernelError(err, call, `${s.name}: the peer closed with unread data`);
-    }
+    throwSkErr(s, call);
     // Not connected, or listening: unix_stream_read_generic() answers EINVAL,
     // unix_seqpacket_recvmsg() ENOTCONN (checked on the host, read(2) and recv(2) alike).
     if (s.connOriented && (s.state === 'listening' || s.state === 'unconnected')) throw new KernelError(s.type === SOCK_STREAM ? 'EINVAL' : 'ENOTCONN', call, `${s.name} is not connected`);
