@@ -31,9 +31,11 @@ const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--i
 // syscall is part of every Kernel) and its changeset; 419.1 kB and 36.4 kB with stacked
 // and lazily detached mounts and three more changesets; 424.3 kB and 36.9 kB with pread64,
 // pwrite64 and their changeset; 428.4 kB and 37.9 kB with sendfile and its changeset;
-// 433.4 kB and 38.7 kB with copy_file_range, the datagram disconnect and three changesets.
-const PACKED_BUDGET_KB = 436;
-const CORE_BUDGET_KB = 39.2;
+// 433.4 kB and 38.7 kB with copy_file_range, the datagram disconnect and three changesets;
+// 442.0 kB and 39.6 kB with read/write on sockets, recorded wait-queue, epoll and socket
+// state (the accessors are in every Kernel's graph) and three changesets.
+const PACKED_BUDGET_KB = 445;
+const CORE_BUDGET_KB = 40.0;
 budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, target: 300 * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
 
 async function coreImport(names, entry = './dist/index.js') {
