@@ -60,6 +60,7 @@ export class DmaBuf implements Traceable {
     return this.pending;
   }
 
+  /** Sets `fencePending` (a recorded write). */
   set fencePending(v: boolean) {
     this.engine.write(this.simId, 0);
     this.pending = v;
@@ -71,6 +72,7 @@ export class DmaBuf implements Traceable {
     return this.active;
   }
 
+  /** Sets `cbActive` (a recorded write). */
   set cbActive(v: boolean) {
     this.engine.write(this.simId, 0);
     this.active = v;

@@ -140,6 +140,7 @@ export class Eventpoll implements Traceable {
     return this.ready;
   }
 
+  /** Sets `rdllist` (a recorded write). */
   set rdllist(list: Epitem[]) {
     this.engine.write(this.simId, EP_RDLLIST);
     this.ready = list;
@@ -151,6 +152,7 @@ export class Eventpoll implements Traceable {
     return this.overflow;
   }
 
+  /** Sets `ovflist` (a recorded write). */
   set ovflist(list: Epitem[] | null) {
     this.engine.write(this.simId, EP_RDLLIST);
     this.overflow = list;

@@ -196,6 +196,7 @@ export class UnixSock implements Traceable {
     return this.peerSk;
   }
 
+  /** Sets `peer` (a recorded write). */
   set peer(p: UnixSock | null) {
     this.engine.write(this.simId, SK_STATE);
     this.peerSk = p;
@@ -207,6 +208,7 @@ export class UnixSock implements Traceable {
     return this.skState;
   }
 
+  /** Sets `state` (a recorded write). */
   set state(v: 'unconnected' | 'listening' | 'connected' | 'closed') {
     this.engine.write(this.simId, SK_STATE);
     this.skState = v;
@@ -218,6 +220,7 @@ export class UnixSock implements Traceable {
     return this.skShutdown;
   }
 
+  /** Sets `shutdown` (a recorded write). */
   set shutdown(v: number) {
     this.engine.write(this.simId, SK_STATE);
     this.skShutdown = v;
@@ -229,6 +232,7 @@ export class UnixSock implements Traceable {
     return this.err;
   }
 
+  /** Sets `skErr` (a recorded write). */
   set skErr(v: 'ECONNRESET' | null) {
     this.engine.write(this.simId, SK_STATE);
     this.err = v;
@@ -240,6 +244,7 @@ export class UnixSock implements Traceable {
     return this.released;
   }
 
+  /** Sets `dead` (a recorded write). */
   set dead(v: boolean) {
     this.engine.write(this.simId, SK_STATE);
     this.released = v;
