@@ -252,6 +252,26 @@ describe('bind, listen, connect, accept', () => {
     expect(Unix.recvmsg(p, s1, 8, 0).data).toBe('ping');
   });
 
+  it('connect and accept as steps declare what they touch (checked mode), the new embryo included', () => {
+    const s = defineScenario({
+      name: 'connect-accept',
+      title: 'a client connects while the server accepts',
+      source: 'test',
+      setup(k) {
+        const p = k.spawnProcess();
+        const l = Unix.socket(p, SOCK_STREAM);
+        Unix.bind(p, l, '\0srv');
+        Unix.listen(p, l, 1);
+        const c = Unix.socket(p, SOCK_STREAM);
+        p.thread((sys) => Unix.on(sys).connect(c, '\0srv'));
+        p.thread((sys) => Unix.on(sys).accept(l));
+      },
+    });
+    const r = explore(s);
+    expect(r.exhaustive).toBe(true);
+    expect(r.violations).toEqual([]);
+  });
+
   it('an embryo socket holds the files sent before accept(); closing the listener releases them', () => {
     const { k, p } = setup();
     const l = Unix.socket(p, SOCK_STREAM);

@@ -99,9 +99,8 @@ export function* connectSteps(t: Task, fd: number, addr: string): KernelPath<num
     if (l.state !== 'listening') throw new KernelError('ECONNREFUSED', 'connect', `${l.name} is not listening`);
     if (l.acceptQ.length > l.backlog) throw new KernelError('EAGAIN', 'connect', `${l.name}'s backlog is full`);
     const emb = reg.newSock(s.type);
-    emb.state = 'connected';
+    emb.connectNew(s);
     emb.listener = l;
-    emb.peer = s;
     s.peer = emb;
     s.state = 'connected';
     l.acceptQMut().push(emb);

@@ -250,11 +250,13 @@ export class UnixSock implements Traceable {
     this.released = v;
   }
 
-  /** Connects two sockets nobody else can see yet (unix_socketpair()): not an access. @internal */
-  static pairNew(a: UnixSock, b: UnixSock): void {
-    a.peerSk = b;
-    b.peerSk = a;
-    a.skState = b.skState = 'connected';
+  /**
+   * Connects this socket, which nobody else can see yet (one of a socketpair(), an
+   * embryo), to `peer`: not an access. @internal
+   */
+  connectNew(peer: UnixSock): void {
+    this.peerSk = peer;
+    this.skState = 'connected';
   }
 
   /** The socket's state without recording: for declarations, the audit and pictures. @internal */

@@ -6,7 +6,7 @@ import type { Task } from '../task/task.js';
 import { allocStep, installStep } from '../task/syscalls/steps.js';
 import { AF_UNIX, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM } from './constants.js';
 import { unixSocketOperations } from './file-ops.js';
-import { UnixSock, type UnixWorld } from './sock.js';
+import type { UnixSock, UnixWorld } from './sock.js';
 import { unixWorld } from './world.js';
 
 /** The checks of socket(2) / socketpair(2) on (domain, type, protocol): returns the base type. @internal */
@@ -75,7 +75,8 @@ export function* socketpairSteps(t: Task, domain: number, type: number, protocol
   }
   const a = w.unix.newSock(base);
   const b = w.unix.newSock(base);
-  UnixSock.pairNew(a, b);
+  a.connectNew(b);
+  b.connectNew(a);
   const fa = sockAllocFile(w, a, type);
   const fb = sockAllocFile(w, b, type);
   yield installStep(files, fd1);
