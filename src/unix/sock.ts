@@ -259,10 +259,6 @@ export class UnixSock implements Traceable {
     this.skState = 'connected';
   }
 
-  /** The socket's state without recording: for declarations, the audit and pictures. @internal */
-  peek(): { readonly queue: readonly Skb[]; readonly acceptQ: readonly UnixSock[]; readonly peer: UnixSock | null; readonly state: string; readonly dead: boolean } {
-    return { queue: this.rcvQueue, acceptQ: this.embryos, peer: this.peerSk, state: this.skState, dead: this.released };
-  }
 
   /** An access to one of the socket's fields. */
   acc(field: number, write: boolean): number {
