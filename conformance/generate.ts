@@ -1,4 +1,4 @@
-import { Random, unixSockOfFile } from '../src/index.js';
+import { Random } from '../src/index.js';
 import { Eventpoll, fileCanPoll } from '../src/extend.js';
 import { ModelRun } from './model.js';
 import type { Call, Program } from './program.js';
@@ -156,8 +156,6 @@ export function generate(seed: number, length = 24): Program {
     if (c.op === 'lseek' && kindOf(role, Number(c.args[0])) === 'reg' && Number(c.args[1]) > 200) continue;
     // Directory offsets are the filesystem's (hash cookies on ext4): only a rewind is portable.
     if (c.op === 'lseek' && kindOf(role, Number(c.args[0])) === 'dir') c = { role, op: 'lseek', args: [c.args[0]!, 0, 0] };
-    // sendfile(2) into or out of an AF_UNIX socket splices on Linux; the model answers EINVAL (docs/conformance.md).
-    if (c.op === 'sendfile' && (isSocket(model, role, Number(c.args[0])) || isSocket(model, role, Number(c.args[1])))) continue;
     // pidfs inodes are regular files on their own filesystem (EXDEV on Linux); the model's
     // pidfds are anonymous files (EINVAL): docs/conformance.md.
     if (c.op === 'copy_file_range' && (isPidfd(model, role, Number(c.args[0])) || isPidfd(model, role, Number(c.args[2])))) continue;
@@ -175,11 +173,6 @@ export function generate(seed: number, length = 24): Program {
 function isPidfd(model: ModelRun, role: number, fd: number): boolean {
   const f = model.roles.get(role)!.main.files?.lookupRaw(fd);
   return f !== null && f !== undefined && f.ops.name === 'pidfd';
-}
-
-function isSocket(model: ModelRun, role: number, fd: number): boolean {
-  const f = model.roles.get(role)!.main.files?.lookupRaw(fd);
-  return f !== null && f !== undefined && unixSockOfFile(f) !== null;
 }
 
 /** An epoll instance in `role`'s table, if it has one. */

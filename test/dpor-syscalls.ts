@@ -20,12 +20,12 @@ const URING_CALLS: readonly SyscallSpec<PidfdApi>[] = URING_SYSCALLS.map((s) => 
 export const URING_POOL: readonly SyscallSpec<PidfdApi>[] = [...URING_CALLS, ...URING_CALLS, ...CORE_SYSCALLS.filter((s) => ['close', 'read', 'dup2', 'getdents64'].includes(s.name))];
 
 /**
- * Socket I/O: read(2) and write(2) on the socket pair (sock_read_iter / sock_write_iter,
- * which may sleep: the pair is blocking) racing recvmsg, sendmsg with a file, shutdown,
- * close and dup2 over the sockets.
+ * Socket I/O: read(2), write(2) and sendfile(2) on the socket pair (sock_read_iter /
+ * sock_write_iter / splice_to_socket, which may sleep: the pair is blocking) racing
+ * recvmsg, sendmsg with a file, shutdown, close and dup2 over the sockets.
  */
 export const SOCKET_POOL: readonly SyscallSpec<PidfdApi>[] = [
-  ...['read', 'read', 'write', 'write', 'close', 'dup2'].map((n) => CORE_SYSCALLS.find((s) => s.name === n)!),
+  ...['read', 'read', 'write', 'write', 'close', 'dup2', 'sendfile'].map((n) => CORE_SYSCALLS.find((s) => s.name === n)!),
   ...['sendmsg', 'recvmsg', 'shutdown'].map((n) => UNIX_SYSCALLS.find((s) => s.name === n)!),
 ];
 

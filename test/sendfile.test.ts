@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   defineScenario, explore, O_APPEND, O_CREAT, O_DIRECTORY, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_SET,
+  SHUT_RD, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, Unix,
   type Kernel, type KernelPath, type Process, type Sys,
 } from '../src/index.js';
 import { errnoOf, newKernel, state, stepLog } from './helpers.js';
@@ -144,6 +145,36 @@ describe('sendfile (do_sendfile in fs/read_write.c)', () => {
     expect(stepLog(k).some((s) => s.includes('schedule(pipe'))).toBe(true);
     expect(p.lseek(i, 0, SEEK_CUR)).toBe(4);
     p.closeRange(0, 10);
+  });
+
+  it('into an AF_UNIX socket: sent as sendmsg sends (splice_to_socket), a 64 KiB chunk per message', () => {
+    // Host (Linux 6.18, Python's os.sendfile): 25 bytes arrive as one message, 9,000 as one;
+    // a socket as the in-file is EINVAL; the peer's SHUT_RD is EPIPE; unconnected ENOTCONN.
+    const k = newKernel();
+    const p = k.spawnProcess();
+    fileOf(p, '/tmp/in', 'abcdefghij'.repeat(7000));
+    for (const type of [SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET]) {
+      const [a, b] = Unix.socketpair(p, type | SOCK_NONBLOCK);
+      const i = p.open('/tmp/in', O_RDONLY);
+      expect(p.sendfile(a, i, null, 25)).toBe(25);
+      expect(p.lseek(i, 0, SEEK_CUR)).toBe(25);
+      expect(p.read(b, 100)).toBe('abcdefghijabcdefghijabcde');
+      expect(errnoOf(() => p.read(b, 100))).toBe('EAGAIN');
+      expect(p.sendfile(a, i, 3, 4)).toBe(4);
+      expect(p.read(b, 100)).toBe('defg');
+      // 70,000 bytes: a datagram per 16-page chunk of the internal pipe.
+      expect(p.sendfile(a, i, 0, 70_000)).toBe(70_000);
+      // Host: [65536, 4464] for a datagram or seqpacket socket, [70000] for a stream.
+      expect(p.read(b, 100_000).length).toBe(type === SOCK_STREAM ? 70_000 : 65_536);
+      if (type !== SOCK_STREAM) expect(p.read(b, 100_000).length).toBe(4_464);
+      const o = p.open('/tmp/out', O_WRONLY | O_CREAT);
+      expect(errnoOf(() => p.sendfile(o, b, null, 5))).toBe('EINVAL');
+      Unix.shutdown(p, b, SHUT_RD);
+      expect(errnoOf(() => p.sendfile(a, i, null, 5))).toBe('EPIPE');
+      for (const fd of [a, b, i, o]) p.close(fd);
+    }
+    const s = Unix.socket(p, SOCK_STREAM);
+    expect(errnoOf(() => p.sendfile(s, p.open('/tmp/in', O_RDONLY), null, 4))).toBe('ENOTCONN');
   });
 
   it('takes no f_pos_lock: with read() on the same open file it races on f_pos even in the current kernel', () => {

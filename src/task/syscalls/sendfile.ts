@@ -1,12 +1,13 @@
 import { FMODE_LSEEK, FMODE_PREAD, FMODE_READ, FMODE_WRITE, O_APPEND } from '../../file/constants.js';
 import { fileOpAccesses, S_MAXBYTES } from '../../file/file-operations.js';
 import { spliceBlocks, spliceIntoPipe, spliceSpace } from '../../file/pipe.js';
-import { F_STATE } from '../../file/ref-file.js';
+import { F_STATE, type RefFile } from '../../file/ref-file.js';
 import { EMPTY_FD } from '../../fdtable/fd-word.js';
 import { isFd } from '../../fdtable/fdtable.js';
 import { fdgetSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
+import { steppedOps, type SteppedFileOperations } from '../stepped-file-ops.js';
 import type { Task } from '../task.js';
 import { asArray, LOFF_LIMIT, MAX_RW_COUNT, streamOpSteps, type PosOp } from './rw.js';
 import { putBothSteps, spliceCopy, UnlockedPos } from './splice.js';
@@ -34,14 +35,42 @@ const NO_LOCK = 'takes no f_pos_lock (sendfile() looks its files up with fdget()
  *    partial count, never a wait for the rest;
  *    otherwise (do_splice_direct()), one step: EINVAL for an O_APPEND out-file, EINVAL
  *    unless the in-file is seekable, 0 for a zero count, EINVAL unless the in-file
- *    can be spliced from, 0 at its end, EINVAL unless the out-file can be spliced to
- *    (regular files; AF_UNIX sockets, which can on Linux, are not modelled as byte
- *    streams), then the copy to out's f_pos;
+ *    can be spliced from, 0 at its end; then the copy to out's f_pos for a regular
+ *    out-file, or — for an out-file whose write is a kernel path (`writeSteps`: an
+ *    AF_UNIX socket, splice_to_socket()) — the bytes read in that step sent with it, in
+ *    chunks of the internal pipe's 16 pages (a datagram each), stopping at the first
+ *    short or failed chunk (its error only if nothing was sent); EINVAL for any other
+ *    out-file;
  * 6. if anything moved, out's f_pos and then (without an offset) in's are written back, a
  *    step each, and both files are put.
  *
  * @internal
  */
+/**
+ * The internal pipe of splice_direct_to_actor(): 16 pages. Each fill is sent as one
+ * message (exact for a page-aligned start; the kernel's first fill ends at a page
+ * boundary otherwise, which the model does not follow).
+ */
+const SPLICE_CHUNK = 16 * 4096;
+
+/** The send half of do_splice_direct() into a file whose write is a kernel path (a socket). */
+function* spliceToSteps(t: Task, fout: RefFile, send: NonNullable<SteppedFileOperations['writeSteps']>, data: string): KernelPath<number> {
+  let sent = 0;
+  while (sent < data.length) {
+    const chunk = data.slice(sent, sent + SPLICE_CHUNK);
+    let n: number;
+    try {
+      n = yield* send.call(fout.ops, t, fout, chunk);
+    } catch (e) {
+      if (sent > 0 && KernelError.is(e)) return sent;
+      throw e;
+    }
+    sent += n;
+    if (n < chunk.length) break;
+  }
+  return sent;
+}
+
 export function* sendfileSteps(t: Task, outFd: number, inFd: number, offset: number | null, count: number): KernelPath<number> {
   if (!Number.isInteger(count) || count < 0) throw new KernelError('EINVAL', 'sendfile', `bad count ${count}`);
   const files = t.filesOrThrow('sendfile');
@@ -103,7 +132,8 @@ export function* sendfileSteps(t: Task, outFd: number, inFd: number, offset: num
       if (!inSeekable) throw new KernelError('EINVAL', 'sendfile', `${fin.name} is not seekable`);
       if (n > 0) {
         if (!inSplices) throw new KernelError('EINVAL', 'sendfile', `${fin.name} cannot be spliced from`);
-        result = spliceCopy('sendfile', fin, pos, fout, outPos, n);
+        const send = steppedOps(fout).writeSteps;
+        result = send === undefined ? spliceCopy('sendfile', fin, pos, fout, outPos, n) : yield* spliceToSteps(t, fout, send, fin.ops.read!(fin, pos, n));
       }
     }
     if (result > 0) {
