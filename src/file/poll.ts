@@ -128,7 +128,8 @@ export function pollAccesses(file: RefFile): number[] {
  * The step that calls `->poll` on `file`, declaring {@link pollAccesses} (and `extra`)
  * when it runs: what a poll touches can change between the yield and the run (a socket
  * connects, an epoll gains an item), and every such change writes a location the poll
- * reads, so a dynamic declaration stays exact.
+ * reads, so a dynamic declaration stays exact. Models the step of vfs_poll() in
+ * fs/select.c, epoll and io_uring's poll.
  *
  * @example
  * ```ts

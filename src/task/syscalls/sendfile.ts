@@ -15,6 +15,31 @@ import { putBothSteps, spliceCopy, UnlockedPos } from './splice.js';
 const NO_LOCK = 'takes no f_pos_lock (sendfile() looks its files up with fdget(), not fdget_pos())';
 
 /**
+ * The internal pipe of splice_direct_to_actor(): 16 pages. Each fill is sent as one
+ * message (exact for a page-aligned start; the kernel's first fill ends at a page
+ * boundary otherwise, which the model does not follow).
+ */
+const SPLICE_CHUNK = 16 * 4096;
+
+/** The send half of do_splice_direct() into a file whose write is a kernel path (a socket). */
+function* spliceToSteps(t: Task, fout: RefFile, send: NonNullable<SteppedFileOperations['writeSteps']>, data: string): KernelPath<number> {
+  let sent = 0;
+  while (sent < data.length) {
+    const chunk = data.slice(sent, sent + SPLICE_CHUNK);
+    let n: number;
+    try {
+      n = yield* send.call(fout.ops, t, fout, chunk);
+    } catch (e) {
+      if (sent > 0 && KernelError.is(e)) return sent;
+      throw e;
+    }
+    sent += n;
+    if (n < chunk.length) break;
+  }
+  return sent;
+}
+
+/**
  * sendfile(2) as a kernel path for task `t`: copies up to `count` bytes of the file at
  * `inFd` to `outFd`, from `offset` (which the kernel then advances in the caller's
  * memory: the new value is `offset` plus the result) or, when `offset` is null, from the
@@ -46,31 +71,6 @@ const NO_LOCK = 'takes no f_pos_lock (sendfile() looks its files up with fdget()
  *
  * @internal
  */
-/**
- * The internal pipe of splice_direct_to_actor(): 16 pages. Each fill is sent as one
- * message (exact for a page-aligned start; the kernel's first fill ends at a page
- * boundary otherwise, which the model does not follow).
- */
-const SPLICE_CHUNK = 16 * 4096;
-
-/** The send half of do_splice_direct() into a file whose write is a kernel path (a socket). */
-function* spliceToSteps(t: Task, fout: RefFile, send: NonNullable<SteppedFileOperations['writeSteps']>, data: string): KernelPath<number> {
-  let sent = 0;
-  while (sent < data.length) {
-    const chunk = data.slice(sent, sent + SPLICE_CHUNK);
-    let n: number;
-    try {
-      n = yield* send.call(fout.ops, t, fout, chunk);
-    } catch (e) {
-      if (sent > 0 && KernelError.is(e)) return sent;
-      throw e;
-    }
-    sent += n;
-    if (n < chunk.length) break;
-  }
-  return sent;
-}
-
 export function* sendfileSteps(t: Task, outFd: number, inFd: number, offset: number | null, count: number): KernelPath<number> {
   if (!Number.isInteger(count) || count < 0) throw new KernelError('EINVAL', 'sendfile', `bad count ${count}`);
   const files = t.filesOrThrow('sendfile');
