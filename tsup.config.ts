@@ -40,13 +40,28 @@ export default defineConfig([
     // The CLI's Node built-ins; library code imports none (tsconfig.lib.json has no Node types).
     external: [/^node:/],
   },
-  // CJS: the library only, with the package's declarations (with their TSDoc) in CJS form.
+  // CJS: the library, with the package's declarations (with their TSDoc) in CJS form, and
+  // the CLI as a module (dist/cli-main.cjs, sharing the library's CJS chunks), which the bin
+  // below compiles through its V8 code cache (src/cli/compile-cache.ts).
   {
     ...common,
-    entry: library,
+    entry: { ...library, 'cli-main': 'src/cli/program.ts' },
     format: ['cjs'],
-    dts: true,
+    dts: { entry: library },
     target: ['node20', 'es2022'],
     platform: 'neutral',
+    external: [/^node:/],
+  },
+  // The bin (dist/cli.cjs): decides which build of the CLI a command line needs and loads it;
+  // it bundles only its own small modules (no library code, so nothing of it runs uncached).
+  {
+    ...common,
+    splitting: false,
+    entry: { cli: 'src/cli/bin-cjs.ts' },
+    format: ['cjs'],
+    dts: false,
+    target: ['node20'],
+    platform: 'node',
+    external: [/^node:/, './cli-main.cjs', './cli.js'],
   },
 ]);

@@ -33,8 +33,10 @@ const [pack] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--i
 // pwrite64 and their changeset; 428.4 kB and 37.9 kB with sendfile and its changeset;
 // 433.4 kB and 38.7 kB with copy_file_range, the datagram disconnect and three changesets;
 // 442.0 kB and 39.6 kB with read/write on sockets, recorded wait-queue, epoll and socket
-// state (the accessors are in every Kernel's graph) and three changesets.
-const PACKED_BUDGET_KB = 445;
+// state (the accessors are in every Kernel's graph) and three changesets; 451.8 kB with the
+// CLI's CommonJS build (dist/cli-main.cjs and the bin, which compiles it through a V8 code
+// cache: issue 13's cold-start figure).
+const PACKED_BUDGET_KB = 455;
 const CORE_BUDGET_KB = 40.0;
 budgets.push({ name: 'packed tarball', size: pack.size, budget: PACKED_BUDGET_KB * KB, target: 300 * KB, note: `${pack.entryCount} files, ${(pack.unpackedSize / KB).toFixed(1)} kB unpacked` });
 

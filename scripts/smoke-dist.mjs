@@ -11,7 +11,7 @@
 // under nodenext (ESM and CJS), bundler and node10 resolution, each subpath's exported names being
 // the same from `import` and `require` and covering every name the runtime module has as a value.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,14 +81,26 @@ for (const [name, target] of Object.entries(pkg.bin ?? {})) {
   check(text.startsWith('#!/usr/bin/env node\n'), `${name} -> ${target} exists and starts with a node shebang`);
   const parsed = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8' });
   check(parsed.status === 0, `${name} -> ${target} parses${parsed.status === 0 ? '' : `: ${parsed.stderr}`}`);
-  // Start-up time: only `explore --workers` loads these (dynamic import), not every command.
-  const eager = [...text.matchAll(/^import [^;]*from ['"](?:node:)?(worker_threads|os)['"]/gm)].map((m) => m[1]);
-  check(eager.length === 0, `${name} -> ${target} does not import ${eager.join(', ') || 'worker_threads or os'} at the top level`);
+  // The bin decides which build of the CLI to load before it loads any library code
+  // (src/cli/bin-cjs.ts), so none of it runs outside the compile cache.
+  check(!/require\(['"]\.\/(chunk-|index)/.test(text), `${name} -> ${target} loads no library chunk itself`);
+}
+// Start-up time: only `explore --workers` loads worker_threads (dynamic import), not every command.
+for (const f of ['dist/cli.cjs', 'dist/cli-main.cjs', 'dist/cli.js']) {
+  let text = '';
+  try {
+    text = readFileSync(join(root, f), 'utf8');
+  } catch {
+    // reported below
+  }
+  const eager = /^import [^;]*from ['"](?:node:)?worker_threads['"]|^var \w+ = require\(['"](?:node:)?worker_threads['"]\)/m.test(text);
+  check(text !== '' && !eager, `${f} exists and does not load worker_threads at the top level`);
 }
 
 // The tarball as a user meets it: packed, installed into scratch ESM and CJS projects, imported
 // there, and the bin run on a scenario module of the user's that imports "fdlab" itself. The bin
-// shares the library's chunk, so the user's Kernel class is the one the CLI builds kernels with.
+// hands such a command line to the ESM build of the CLI, which shares the library's ESM chunks,
+// so the user's Kernel class is the one the CLI builds kernels with.
 console.log('consumers:');
 {
   const { mkdtempSync, rmSync } = await import('node:fs');
@@ -137,7 +149,7 @@ console.log('consumers:');
       // reported below
     }
     check(cli.status === 1 && verdict === 'violation', `bin: fdlab explore ./race.js → exit ${cli.status}, verdict ${verdict || cli.stderr.trim()}`);
-    // Worker threads start the installed bin again, marked as workers (src/cli/bin.ts).
+    // Worker threads start the installed bin again, marked as workers (src/cli/bin-cjs.ts).
     const par = spawnSync(process.execPath, [join(dir, 'node_modules/.bin/fdlab'), 'explore', 'pidfd-getfd-fpos', '--policy', 'before', '--workers', '2', '--json'], { cwd: dir, encoding: 'utf8' });
     let shards = 0;
     try {
@@ -146,6 +158,13 @@ console.log('consumers:');
       // reported below
     }
     check(par.status === 1 && shards === 8, `bin: fdlab explore pidfd-getfd-fpos --workers 2 → exit ${par.status}, ${shards || par.stderr.trim()} shards`);
+    // The compile cache: saved by the first command, used by the next, same output.
+    const cache = join(scratch, 'compile-cache');
+    const env = { ...process.env, FDLAB_COMPILE_CACHE: cache };
+    const runs = [0, 1].map(() => spawnSync(process.execPath, [join(dir, 'node_modules/.bin/fdlab'), 'explore', 'pidfd-getfd-fpos', '--policy', 'after', '--json'], { cwd: dir, encoding: 'utf8', env }));
+    const saved = existsSync(cache) ? readdirSync(cache).flatMap((d) => readdirSync(join(cache, d))) : [];
+    check(runs.every((r) => r.status === 0) && runs[0].stdout === runs[1].stdout && saved.some((f) => f.startsWith('cli-main.cjs-') && f.endsWith('.search')),
+      `bin: the compile cache is saved by the first run and gives the same output (${saved.length} entries)`);
     typeCheckConsumers(scratch);
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -6,13 +6,15 @@
  * 3 run-time error, 4 nothing found by a search that was not exhaustive.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { progressLine } from '../src/cli/commands.js';
 import { main } from '../src/cli/main.js';
-import { WORKER_ARG } from '../src/cli/parallel.js';
+import { compileCacheDir, loadWithCompileCache } from '../src/cli/compile-cache.js';
+import { isSearchCommand, namesScenarioModule, WORKER_ARG } from '../src/cli/options.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const FIX = 'test/fixtures';
@@ -338,3 +340,103 @@ describe('fdlab usage errors', () => {
   });
 });
 
+
+describe("the bin's choice of build and its compile cache", () => {
+  it('hands a command line to the ESM build only when it names a scenario module', () => {
+    expect(namesScenarioModule(['explore', './race.js', '--json'])).toBe(true);
+    expect(namesScenarioModule(['replay', 'race.mjs#x', '1.2'])).toBe(true);
+    expect(namesScenarioModule(['explore', '--policy', 'before', 'pidfd-getfd-fpos', '--out', './x.html'])).toBe(false);
+    expect(namesScenarioModule(['list'])).toBe(false);
+    expect(namesScenarioModule(['merge', './a.json'])).toBe(false);
+    expect(namesScenarioModule(['explore', '--bogus', './race.js'])).toBe(false); // main() reports it
+    expect(isSearchCommand(['bisect', 'x'])).toBe(true);
+    expect(isSearchCommand(['list'])).toBe(false);
+  });
+
+  /** A directory with a CommonJS module that requires a second one, as dist/ holds the CLI. */
+  function withModules(body: (dir: string, cache: string, load: () => unknown) => void): void {
+    const dir = mkdtempSync(join(tmpdir(), 'fdlab-cc-'));
+    const own = join(dir, 'dist');
+    const cache = join(dir, 'cache');
+    mkdirSync(own);
+    mkdirSync(cache);
+    writeFileSync(join(own, 'main.cjs'), "'use strict';\nconst { twice } = require('./chunk.cjs');\nexports.answer = twice(21);\nexports.file = __filename;\nexports.later = () => import('node:path').then((m) => typeof m.join);\n");
+    writeFileSync(join(own, 'chunk.cjs'), "'use strict';\nexports.twice = (x) => x * 2;\n");
+    const req = createRequire(join(own, 'x.cjs'));
+    const load = () => {
+      for (const k of Object.keys(req.cache)) if (k.startsWith(own)) delete req.cache[k];
+      return req('./main.cjs');
+    };
+    try {
+      body(own, cache, load);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** One process, as the bin is one: loads main.cjs through the cache and saves at exit. */
+  function loadInChild(own: string, cache: string, search: boolean): { answer: number; stats: unknown } {
+    const script = `import { loadWithCompileCache } from ${JSON.stringify(join(ROOT, 'src/cli/compile-cache.ts'))};
+import { createRequire } from 'node:module';
+const r = loadWithCompileCache(${JSON.stringify(own)}, ${JSON.stringify(cache)}, ${search}, () => createRequire(${JSON.stringify(join(own, 'x.cjs'))})('./main.cjs'));
+process.once('exit', r.save);
+console.log(JSON.stringify({ answer: r.value.answer, stats: r.stats }));`;
+    const c = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(c.stderr).toBe('');
+    return JSON.parse(c.stdout) as { answer: number; stats: unknown };
+  }
+
+  it('compiles its own files with the code a previous process saved, and saves what was missing or refused', () => {
+    withModules((own, cache) => {
+      expect(loadInChild(own, cache, false)).toEqual({ answer: 42, stats: { hits: 0, misses: 2, rejected: 0 } });
+      expect(readdirSync(cache).filter((f) => f.endsWith('.other'))).toHaveLength(2);
+      expect(loadInChild(own, cache, false)).toEqual({ answer: 42, stats: { hits: 2, misses: 0, rejected: 0 } });
+      // A search command takes the short command's code, then saves its own.
+      expect(loadInChild(own, cache, true)).toEqual({ answer: 42, stats: { hits: 2, misses: 0, rejected: 0 } });
+      expect(readdirSync(cache).filter((f) => f.endsWith('.search'))).toHaveLength(2);
+      // Saved code V8 refuses (here: garbage) is compiled as Node would, and replaced.
+      for (const f of readdirSync(cache)) writeFileSync(join(cache, f), 'not V8 code');
+      expect(loadInChild(own, cache, true)).toEqual({ answer: 42, stats: { hits: 0, misses: 0, rejected: 2 } });
+      expect(loadInChild(own, cache, true)).toEqual({ answer: 42, stats: { hits: 2, misses: 0, rejected: 0 } });
+      // An edited file is another entry (its size and modification time are in the key).
+      writeFileSync(join(own, 'chunk.cjs'), "'use strict';\nexports.twice = (x) => x + x + 0;\n");
+      expect(loadInChild(own, cache, true)).toEqual({ answer: 42, stats: { hits: 1, misses: 1, rejected: 0 } });
+    });
+  });
+
+  it('removes its hook when the load is done or fails', () => {
+    withModules((own, cache, load) => {
+      const proto = (Module as unknown as { prototype: { _compile: unknown } }).prototype;
+      const before = proto._compile;
+      expect(loadWithCompileCache(own, cache, false, load).value).toMatchObject({ answer: 42, file: join(own, 'main.cjs') });
+      expect(proto._compile).toBe(before);
+      expect(() => loadWithCompileCache(own, cache, false, () => { throw new Error('boom'); })).toThrow('boom');
+      expect(proto._compile).toBe(before);
+    });
+  });
+
+  it('leaves files outside its directory to Node; import() works in the code it compiled', async () => {
+    let later: (() => Promise<string>) | undefined;
+    withModules((own, cache, load) => {
+      const other = loadWithCompileCache(join(own, 'elsewhere'), cache, false, load);
+      expect(other.stats).toEqual({ hits: 0, misses: 0, rejected: 0 });
+      later = (loadWithCompileCache(own, cache, false, load).value as { later: () => Promise<string> }).later;
+    });
+    expect(await later!()).toBe('function');
+  });
+
+  it('uses no cache when turned off or when the directory is not the user\'s own', () => {
+    expect(compileCacheDir({ FDLAB_COMPILE_CACHE: '0' })).toBeUndefined();
+    expect(compileCacheDir({ FDLAB_COMPILE_CACHE: 'off' })).toBeUndefined();
+    const dir = mkdtempSync(join(tmpdir(), 'fdlab-ccdir-'));
+    try {
+      const mine = compileCacheDir({ FDLAB_COMPILE_CACHE: dir });
+      expect(mine).toBe(join(dir, `${process.version}-${process.arch}`));
+      expect(statSync(mine!).mode & 0o777).toBe(0o700);
+      chmodSync(mine!, 0o777); // writable by others: saved code there could be anyone's
+      expect(compileCacheDir({ FDLAB_COMPILE_CACHE: dir })).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

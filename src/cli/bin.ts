@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-import { writeFileSync } from 'node:fs';
 import { main } from './main.js';
-import { WORKER_ARG, workerMain, type ShardJob } from './parallel.js';
+import { nodeIo } from './node-io.js';
+import { WORKER_ARG } from './options.js';
+import { workerMain, type ShardJob } from './parallel.js';
 
+// The ESM build of the CLI (dist/cli.js): what the bin (src/cli/bin-cjs.ts) hands a command
+// line to when it names a scenario module of the user's, whose `import 'fdlab'` gets the
+// ESM build's classes; the CLI must build its kernels from the same ones.
 // Only `explore --workers` needs `node:worker_threads`, so every other command starts
 // without loading it: a thread that command starts is marked by WORKER_ARG in its argv.
 const thread = process.argv[2] === WORKER_ARG ? await import('node:worker_threads') : undefined;
@@ -10,11 +14,5 @@ if (thread !== undefined && !thread.isMainThread) {
   // A worker thread of `explore --workers`: run the shards the main thread hands out.
   await workerMain(thread.workerData as ShardJob, thread.parentPort!);
 } else {
-  process.exitCode = await main(process.argv.slice(2), {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
-    tty: process.stderr.isTTY === true,
-    writeFile: (path, content) => writeFileSync(path, content),
-    workerUrl: new URL(import.meta.url),
-  });
+  process.exitCode = await main(process.argv.slice(2), nodeIo(new URL(import.meta.url)));
 }

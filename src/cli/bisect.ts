@@ -1,10 +1,8 @@
 import { bisect, type BisectResult, type KernelPolicy, type PolicyChange, type Scenario } from '../index.js';
-import { flag, maxWords, str, UsageError, type Args, type OptionSpec } from './args.js';
-import { atRunTime, SEARCH_OPTIONS, searchOptions, type CommandResult } from './commands.js';
+import { flag, maxWords, str, UsageError, type Args } from './args.js';
+import { atRunTime, searchOptions, type CommandResult } from './commands.js';
 import { parsePolicy } from './policy-arg.js';
 
-/** Options of `fdlab bisect`. */
-export const BISECT_OPTIONS: OptionSpec = { ...SEARCH_OPTIONS, with: { type: 'string' } };
 
 function change(c: PolicyChange): string {
   const o = c.origin;

@@ -3,7 +3,7 @@ import {
   type ExploreProgress, type ExploreResult, type PolicyInput, type ReplayResult, type Scenario, type StrategyName, type TraceEvent, type Violation,
 } from '../index.js';
 import { scenarios } from '../scenarios/index.js';
-import { flag, int, maxWords, RunError, str, UsageError, type Args, type OptionSpec } from './args.js';
+import { flag, int, maxWords, RunError, str, UsageError, type Args } from './args.js';
 import { parsePolicy } from './policy-arg.js';
 
 /**
@@ -22,20 +22,6 @@ const RENDERERS = ['text', 'mermaid', 'dot', 'json', 'html', 'svg'] as const;
 type RendererName = (typeof RENDERERS)[number];
 const STRATEGIES: readonly StrategyName[] = ['dpor', 'dfs', 'random', 'pct'];
 
-/** Options of the commands, for `util.parseArgs`. */
-export const LIST_OPTIONS: OptionSpec = { json: { type: 'boolean' } };
-const RENDER_OPTIONS: OptionSpec = { render: { type: 'string' }, out: { type: 'string' } };
-/** Search options shared by explore and bisect. */
-export const SEARCH_OPTIONS: OptionSpec = {
-  strategy: { type: 'string' },
-  'max-runs': { type: 'string' },
-  'max-time': { type: 'string' },
-  seed: { type: 'string' },
-  'preemption-bound': { type: 'string' },
-  json: { type: 'boolean' },
-};
-export const EXPLORE_OPTIONS: OptionSpec = { ...SEARCH_OPTIONS, ...RENDER_OPTIONS, policy: { type: 'string' } };
-export const REPLAY_OPTIONS: OptionSpec = { ...RENDER_OPTIONS, policy: { type: 'string' }, json: { type: 'boolean' } };
 
 /** Where a picture goes: a file, or stdout when there is no `--out`. */
 interface PictureArg {

@@ -4,15 +4,11 @@ import { pathToFileURL } from 'node:url';
 import type { Scenario } from '../index.js';
 import { scenarios } from '../scenarios/index.js';
 import { RunError, UsageError } from './args.js';
+import { looksLikePath } from './options.js';
 
 /** Shaped like a scenario: a name and a setup function (what explore and replay call). */
 function isScenario(v: unknown): v is Scenario<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { name?: unknown }).name === 'string' && typeof (v as { setup?: unknown }).setup === 'function';
-}
-
-/** True if the word names a file rather than a shipped scenario. */
-function looksLikePath(word: string): boolean {
-  return /[/\\]/.test(word) || /\.[cm]?[jt]sx?(#|$)/.test(word);
 }
 
 /** The scenario-valued exports of a module namespace; a CJS module's `module.exports` arrives as `default`. */

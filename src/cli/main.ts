@@ -1,8 +1,9 @@
-import { parseArgs, RunError, UsageError, type OptionSpec } from './args.js';
-import { EXPLORE_OPTIONS, exploreCommand, list, LIST_OPTIONS, REPLAY_OPTIONS, replayCommand, type CommandResult } from './commands.js';
-import { BISECT_OPTIONS, bisectCommand } from './bisect.js';
+import { parseArgs, RunError, UsageError } from './args.js';
+import { exploreCommand, list, replayCommand, type CommandResult } from './commands.js';
+import { bisectCommand } from './bisect.js';
 import { loadScenario } from './load.js';
-import { MERGE_OPTIONS, mergeCommand, SHARD_OPTIONS, shardCommand, workersCommand } from './parallel.js';
+import { COMMANDS } from './options.js';
+import { mergeCommand, shardCommand, workersCommand } from './parallel.js';
 
 const USAGE = `usage:
   fdlab list [--json]
@@ -37,10 +38,6 @@ export interface CliIo {
   /** The CLI entry module, which `explore --workers` starts in worker threads. */
   readonly workerUrl?: URL;
 }
-
-const COMMANDS: Record<string, OptionSpec> = {
-  list: LIST_OPTIONS, explore: { ...EXPLORE_OPTIONS, ...SHARD_OPTIONS }, replay: REPLAY_OPTIONS, bisect: BISECT_OPTIONS, merge: MERGE_OPTIONS,
-};
 
 async function run(argv: readonly string[], io: CliIo): Promise<CommandResult | 'help'> {
   const cmd = argv[0];

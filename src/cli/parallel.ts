@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { exploreShard, mergeResults, ModelError, type ExploreOptions, type MergedResult, type Scenario, type ShardResult } from '../index.js';
-import { flag, int, maxWords, RunError, str, UsageError, type Args, type OptionSpec } from './args.js';
+import { flag, int, maxWords, RunError, str, UsageError, type Args } from './args.js';
 import { type CommandResult, searchOptions } from './commands.js';
 import { loadScenario } from './load.js';
+import { WORKER_ARG } from './options.js';
 import { parsePolicy } from './policy-arg.js';
 import { runShardPool, servePool, SHARDS_PER_WORKER } from './shard-pool.js';
 
@@ -12,17 +13,6 @@ import { runShardPool, servePool, SHARDS_PER_WORKER } from './shard-pool.js';
  * worker threads and merges them, `fdlab merge` merges part files made elsewhere.
  */
 
-/** Options `explore` gains for sharding. */
-export const SHARD_OPTIONS: OptionSpec = { workers: { type: 'string' }, shard: { type: 'string' } };
-/** Options of `fdlab merge`. */
-export const MERGE_OPTIONS: OptionSpec = { json: { type: 'boolean' } };
-
-/**
- * The argument that marks a worker thread of `explore --workers` (its `process.argv[2]`):
- * the CLI entry sees it before loading anything thread-related, so a plain command never
- * loads `node:worker_threads` or `node:os`.
- */
-export const WORKER_ARG = '--fdlab-worker-thread';
 
 /** What a worker thread needs: plain data only (the scenario is loaded again in the worker). */
 export interface ShardJob {
