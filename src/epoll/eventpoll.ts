@@ -115,7 +115,7 @@ export class Eventpoll implements Traceable {
    * overflow lists below are recorded writes of `EP_RDLLIST` however they are used (the
    * steps that touch them change them), so checked mode holds epoll's steps to their
    * declarations; ep_poll_callback() runs unrecorded inside the waker's step
-   * (Engine.inWakeCallback), covered by the watched queues ({@link watchQueues}).
+   * (WaitQueue.wakeUp, unrecorded), covered by the watched queues ({@link watchQueues}).
    */
   get items(): ReadonlyMap<string, Epitem> {
     this.engine.read(this.simId, EP_RBR);

@@ -212,19 +212,6 @@ export class Engine {
     }
   }
 
-  /**
-   * Runs a wait-queue callback (`wait_queue_func_t`) inside the waker's step without
-   * recording what it touches. A callback's owner protects the state it changes by the
-   * queue itself: every step of the owner that reads or changes that state declares a
-   * write of each queue it registered on (epoll's ready list: Eventpoll.watchQueues;
-   * poll's `triggered`: PollWaiters.queueAccesses), and the waker declares its write of
-   * the queue, so the two conflict there. The waker cannot know its queue's callbacks
-   * when it declares its step, so their accesses are not its own.
-   */
-  inWakeCallback<T>(fn: () => T): T {
-    return this.peek(fn);
-  }
-
   private record(r: number[], a: number): void {
     const n = this.recN;
     for (let i = n - 1; i >= 0; i--) if (r[i] === a) return;

@@ -7,9 +7,9 @@ import type { SimThread } from './thread.js';
  * A wake-up callback of a wait-queue entry: called by {@link WaitQueue.wakeUp} with the
  * wake-up key (a poll mask, or 0); returns true if the entry counts as woken (which, for
  * an exclusive entry, uses up one of the wake-up's exclusive slots). It runs inside the
- * waker's step without recording ({@link Engine.inWakeCallback}): the state it changes
- * must be protected by the queue, every step of its owner that touches that state
- * declaring a write of the queue.
+ * waker's step without recording ({@link Engine.peek}): the state it changes must be
+ * protected by the queue, every step of its owner that touches that state declaring a
+ * write of the queue.
  *
  * Models `wait_queue_func_t` (include/linux/wait.h): `ep_poll_callback`, `pollwake`,
  * `autoremove_wake_function`.
@@ -194,7 +194,12 @@ export class WaitQueue implements Traceable {
       let hit: boolean;
       if (e.func !== null) {
         const f = e.func;
-        hit = this.engine.inWakeCallback(() => f(e, key));
+        // Unrecorded: the callback's owner protects what it changes by this queue (every
+        // step of the owner that touches that state declares a write of each queue it
+        // registered on: Eventpoll.watchQueues, PollWaiters.queueAccesses), and this
+        // step declares its write of the queue, so the two conflict here. The waker
+        // cannot know its queue's callbacks when it declares its step.
+        hit = this.engine.peek(() => f(e, key));
       }
       else {
         e.woken = true;

@@ -71,15 +71,12 @@ export function* unixReleaseSock(w: UnixWorld, sk: UnixSock): KernelPath {
   const skbs: Skb[] = sk.queueMut().splice(0);
   const embryos = sk.acceptQMut().splice(0);
   for (const emb of embryos) {
-    w.engine.write(emb.simId, SK_STATE);
-    w.engine.write(emb.simId, SK_QUEUE);
     emb.state = 'closed';
     emb.dead = true;
     emb.listener = null;
     const p = emb.peer;
     emb.peer = null;
     if (p !== null) {
-      w.engine.write(p.simId, SK_STATE);
       p.shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
       p.skErr = 'ECONNRESET';
       p.wq.wakeUp(EPOLLHUP, Infinity);

@@ -119,7 +119,6 @@ export class UnixSock implements Traceable {
   readonly name: string;
   /** SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET. */
   readonly type: number;
-
   /** The bound address (abstract names start with '\0'), if any. */
   addr: string | null = null;
   /** listen() backlog. */
@@ -258,7 +257,6 @@ export class UnixSock implements Traceable {
     this.peerSk = peer;
     this.skState = 'connected';
   }
-
 
   /** An access to one of the socket's fields. */
   acc(field: number, write: boolean): number {
