@@ -90,7 +90,7 @@ async function measure(): Promise<void> {
     && JSON.stringify(a.violations.map((v) => v.kind)) === JSON.stringify(b.violations.map((v) => v.kind));
   const med = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1]!;
   const ratios = one.map((x, i) => x / two[i]!);
-  console.log(JSON.stringify({ n, k, runs1: a.runs, runs2: b.runs, ms1: med(one), ms2: med(two), ratio: med(ratios), ratios, tail: med(tail), outside: med(outside), same, cores: availableParallelism() }));
+  console.log(JSON.stringify({ n, k, shards: 2 * SHARDS_PER_WORKER, runs1: a.runs, runs2: b.runs, ms1: med(one), ms2: med(two), ratio: med(ratios), ratios, tail: med(tail), outside: med(outside), same, cores: availableParallelism() }));
 }
 
 if (isMainThread && process.argv[2] === 'count') {

@@ -303,7 +303,7 @@ describe('fdlab usage errors', () => {
     const r = fdlab('explore', 'pidfd-getfd-fpos', '--policy', 'before', '--workers', '2', '--json');
     expect(r.status).toBe(1);
     const two = JSON.parse(r.stdout) as typeof one & { shards: number };
-    expect(two.shards).toBe(8); // two workers take four shards each, one at a time
+    expect(two.shards).toBe(32); // 16 shards per worker (SHARDS_PER_WORKER), taken one at a time
     expect(two.exhaustive).toBe(one.exhaustive);
     expect(two.outcomes.map((o) => o.outcome).sort()).toEqual(one.outcomes.map((o) => o.outcome).sort());
     expect(two.violations.map((v) => v.kind)).toEqual(one.violations.map((v) => v.kind));

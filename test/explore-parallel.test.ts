@@ -63,7 +63,9 @@ describe('parallel exploration: exploreShard + mergeResults', () => {
     expect(() => mergeResults([a, b, { ...c, strategy: 'dfs' }])).toThrow(/another search/);
     expect(() => mergeResults([])).toThrow(ModelError);
     expect(() => mergeResults([{ runs: 3 } as never])).toThrow(/not a shard result/);
-    for (const junk of [null, 42, 'fdlab-shard/1', undefined]) expect(() => mergeResults([junk as never])).toThrow(/not a shard result/);
+    for (const junk of [null, 42, 'fdlab-shard/2', undefined]) expect(() => mergeResults([junk as never])).toThrow(/not a shard result/);
+    // Shards of the earlier partition (format 1) must not be combined with these.
+    expect(() => mergeResults([a, b, { ...c, format: 'fdlab-shard/1' as never }])).toThrow(/another version of fdlab/);
     expect(mergeResults([c, a, b]).shards).toBe(3);
     expect(() => exploreShard(s, { shard: { index: 0, count: 2 } }, 0, 2)).toThrow(/give the shard as arguments/);
   });

@@ -2,12 +2,15 @@ import type { Worker } from 'node:worker_threads';
 import type { ShardResult } from '../index.js';
 
 /**
- * Shards per worker thread in `explore --workers N`: the search is split into 4N shards
+ * Shards per worker thread in `explore --workers N`: the search is split into 16N shards
  * that the N workers take one at a time, so a worker whose shards were small takes more
- * and no core idles while another finishes a large one (a static one-shard-per-worker
- * split of counter-6x1 came out 52/48).
+ * and no core idles long while another finishes its last one (a static
+ * one-shard-per-worker split of counter-6x1 came out 52/48; with 4 shards per worker the
+ * last shard left one of two workers idle for 6–14 % of the search, with 16 for ~2 %).
+ * The shards re-run the prefixes above the cut (splitWidth in src/explore/explore.ts),
+ * which at 32 shards adds under 1 % of the steps.
  */
-export const SHARDS_PER_WORKER = 4;
+export const SHARDS_PER_WORKER = 16;
 
 /** What a pool worker posts back: a shard's result, or why it could not run it. */
 export type PoolReply = ShardResult | { readonly error: string };

@@ -73,9 +73,16 @@ export interface SearchOutcome {
 /** With `preemptionBound: Infinity` and DPOR: the last bound searched exactly before one unbounded DPOR pass. @internal */
 export const DPOR_AFTER = 2;
 
-/** Branching decisions explored exhaustively and partitioned among `count` shards. @internal */
-export function splitDepth(count: number): number {
-  return Math.ceil(Math.log2(count)) + 2;
+/**
+ * How far the prefixes of the tree are explored exhaustively and partitioned among
+ * `count` shards: until the product of the branching widths along a prefix reaches
+ * 4 × count (for binary choices, ⌈log₂ count⌉ + 2 decisions). A product rather than a
+ * number of decisions, so a tree of many threads is cut where it has a few prefixes per
+ * shard, not thousands that every shard would re-run up to the cut.
+ * @internal
+ */
+export function splitWidth(count: number): number {
+  return 4 * count;
 }
 
 /**
@@ -149,7 +156,7 @@ export function searchWorlds(source: WorldSource, s: SearchSettings, onRun?: (se
 
   const dpor = s.strategy === 'dpor';
   const maxBound = s.preemptionBound;
-  const split = s.shard !== null ? splitDepth(s.shard.count) : 0;
+  const split = s.shard !== null ? splitWidth(s.shard.count) : 0;
   let exhaustive = false;
   // Preemption bounding runs exact bounded naive searches for bounds 0, 1, 2, ... (a
   // partial-order reduction inside a bound would skip traces reachable within it). With

@@ -1,6 +1,6 @@
 import { ModelError } from '../sim/model-error.js';
 import { describeValue } from '../sim/validate.js';
-import type { ShardResult, ShardViolation } from './parallel.js';
+import { SHARD_FORMAT, type ShardResult, type ShardViolation } from './parallel.js';
 import type { OutcomeCount } from './result.js';
 
 /**
@@ -47,7 +47,11 @@ function better(a: ShardViolation, b: ShardViolation): boolean {
 export function mergeResults(parts: readonly ShardResult[]): MergedResult {
   if (!Array.isArray(parts) || parts.length === 0) throw new ModelError('bad-argument', `mergeResults needs a non-empty list of shard results, got ${describeValue(parts)}`);
   for (const p of parts) {
-    if (typeof p !== 'object' || p === null || p.format !== 'fdlab-shard/1') throw new ModelError('bad-argument', `not a shard result (format fdlab-shard/1): ${describeValue(p)}`);
+    if (typeof p === 'object' && p !== null && typeof p.format === 'string' && /^fdlab-shard\/\d+$/.test(p.format) && p.format !== SHARD_FORMAT) {
+      // Another partition of the tree: merged with these shards it could leave runs out.
+      throw new ModelError('bad-argument', `shard ${String(p.index)}/${String(p.count)} is of format ${p.format}, made by another version of fdlab that cuts the search elsewhere; run every shard with one version (format ${SHARD_FORMAT})`);
+    }
+    if (typeof p !== 'object' || p === null || p.format !== SHARD_FORMAT) throw new ModelError('bad-argument', `not a shard result (format ${SHARD_FORMAT}): ${describeValue(p)}`);
   }
   const sorted = [...parts].sort((a, b) => a.index - b.index);
   const first = sorted[0]!;

@@ -6,6 +6,12 @@ import type { OutcomeCount } from './result.js';
 import type { Scenario } from './scenario.js';
 
 /**
+ * The format marker of {@link ShardResult}: a new partition of the search is a new format.
+ * @internal
+ */
+export const SHARD_FORMAT = 'fdlab-shard/2';
+
+/**
  * A violation in a {@link ShardResult}: everything of a found violation except its trace
  * and history, which a replay of `minimalSchedule` recreates wherever it is needed.
  *
@@ -48,8 +54,12 @@ export interface ShardViolation {
  * ```
  */
 export interface ShardResult {
-  /** Format marker of the serialised form. */
-  readonly format: 'fdlab-shard/1';
+  /**
+   * Format marker of the serialised form. `fdlab-shard/2` since the cut between the
+   * shards moved (where the product of the branching widths reaches 4 × count): shards of
+   * the `/1` partition do not combine with these.
+   */
+  readonly format: typeof SHARD_FORMAT;
   /** The scenario's name. */
   readonly scenario: string;
   /** The resolved policy of the runs. */
@@ -99,7 +109,7 @@ export function exploreShard<C>(scenario: Scenario<C>, options: ExploreOptions, 
   }
   const r = explore(scenario, { ...options, shard: { index: shardIndex, count: shardCount } });
   return {
-    format: 'fdlab-shard/1',
+    format: SHARD_FORMAT,
     scenario: r.scenario,
     policy: r.policy,
     strategy: r.strategy,

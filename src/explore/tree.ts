@@ -41,7 +41,10 @@ export interface TreeConfig {
   readonly maxSteps: number;
   /** Run only this part of the tree. */
   readonly shard: Shard | null;
-  /** With a shard: the first `split` branching decisions are explored exhaustively and partitioned. */
+  /**
+   * With a shard: the prefixes of the tree are explored exhaustively, and partitioned among
+   * the shards, until the product of their nodes' branching widths reaches `split`.
+   */
   readonly split: number;
 }
 
@@ -100,10 +103,12 @@ export class TreeSearch {
   /** Per node: backtrack set (threads to explore). */
   readonly backtrack: number[] = [];
   private readonly preemptAt: number[] = [];
-  private readonly branchesAt: number[] = [];
+  /** Per node: the product of the branching widths of the nodes before it, capped at `split`. */
+  private readonly widthAt: number[] = [];
   private readonly hashAt: number[] = [];
   private readonly threadsAt: number[] = [];
-  private readonly branchingAt: boolean[] = [];
+  /** Per node: how many threads it may choose (its branching width). */
+  private readonly branchingAt: number[] = [];
 
   private readonly accs: Array<number | readonly number[]> = [];
   private readonly hb: RaceDetector;
@@ -118,7 +123,7 @@ export class TreeSearch {
     this.shard = cfg.shard !== null && cfg.shard.count > 1 ? cfg.shard : null;
     this.split = this.shard !== null ? cfg.split : 0;
     this.preemptAt[0] = 0;
-    this.branchesAt[0] = 0;
+    this.widthAt[0] = 1;
     this.hashAt[0] = 0x811c9dc5;
     this.hb = new RaceDetector(this);
   }
@@ -291,15 +296,15 @@ export class TreeSearch {
         }
         const last = i > 0 ? this.chosen[i - 1]! : -1;
         p = last >= 0 && (allowed & bit(last)) !== 0 ? last : lowest(allowed);
-        const shallow = this.split > 0 && this.branchesAt[i]! < this.split;
+        const shallow = this.widthAt[i]! < this.split;
         this.backtrack[i] = !dpor || shallow ? allowed : bit(p);
         this.doneAt[i] = bit(p);
         this.chosen[i] = p;
         this.depth = i + 1;
-        this.branchingAt[i] = popcount(allowed) > 1;
+        this.branchingAt[i] = popcount(allowed);
         this.nodeAfter(i, p);
       }
-      if (this.split > 0 && this.branchesAt[i]! >= this.split && (i === 0 || this.branchesAt[i - 1]! < this.split)) {
+      if (this.split > 0 && this.widthAt[i]! >= this.split && (i === 0 || this.widthAt[i - 1]! < this.split)) {
         if (this.hashAt[i]! % this.shard!.count !== this.shard!.index) {
           this.backtrack[i] = this.doneAt[i]!; // no sibling here is ours either
           end = 'skipped';
@@ -318,7 +323,7 @@ export class TreeSearch {
       prevTid = p;
       i++;
     }
-    if (end !== 'skipped' && this.split > 0 && this.branchesAt[i]! < this.split) {
+    if (end !== 'skipped' && this.widthAt[i]! < this.split) {
       // The run ended before the partition point: it belongs to the shard its prefix hashes to.
       if (this.hashAt[i]! % this.shard!.count !== this.shard!.index) end = 'skipped';
     }
@@ -331,13 +336,17 @@ export class TreeSearch {
     if (end === 'sleep-blocked') this.sleepBlocked++;
   }
 
-  /** Records node i + 1's preemption count, branching count and shard hash after choosing p at node i. */
+  /** Records node i + 1's preemption count, branching width product and shard hash after choosing p at node i. */
   private nodeAfter(i: number, p: number): void {
-    const br = this.branchingAt[i]!;
+    const width = this.branchingAt[i]!;
     this.preemptAt[i + 1] = this.preemptAt[i]! + this.cost(i, p);
-    const shallow = this.split > 0 && this.branchesAt[i]! < this.split;
-    this.branchesAt[i + 1] = this.branchesAt[i]! + (br ? 1 : 0);
-    this.hashAt[i + 1] = shallow && br ? mix(this.hashAt[i]!, p) : this.hashAt[i]!;
+    const before = this.widthAt[i]!;
+    const shallow = before < this.split;
+    // The partition point of a path is its first node where the product reaches `split`:
+    // the product only grows along a path, so every path meets exactly one such node (or
+    // ends before it), and the prefixes partitioned form a cut of the tree.
+    this.widthAt[i + 1] = shallow ? Math.min(this.split, before * width) : before;
+    this.hashAt[i + 1] = shallow && width > 1 ? mix(this.hashAt[i]!, p) : this.hashAt[i]!;
   }
 
   private checkThreads(engine: Engine, from: number, spawner: number): number {
