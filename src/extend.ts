@@ -34,6 +34,7 @@ export { fdgetPosSteps, fdgetSteps, fdputPosSteps, fdputSteps, fgetSteps, type L
 export type { FdtableWorld } from './fdtable/world.js';
 export { locksRemovePosix } from './task/posix-locks.js';
 export { plainSyscall, syscallSteps } from './task/syscall.js';
+export { hasSyscalls, requireSyscall } from './task/syscall-table.js';
 export { CORE_SYSCALLS, type SyscallArgKind, type SyscallSpec } from './task/syscall-catalogue.js';
 export { openSteps, pipeSteps, receiveFd, receiveFdReplace, receiveFdReplaceSteps, receiveFdSteps, vfsOpenStep } from './task/syscalls/fd-calls.js';
 export { umount2Steps } from './task/syscalls/umount.js';

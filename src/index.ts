@@ -52,7 +52,7 @@ export type { UringFileRegistration, UringPolicy, UringPosLock } from './fdtable
 // task: processes, threads, syscalls
 export * from './task/constants.js';
 export { makeCreds, type Creds } from './task/creds.js';
-export type { ExecUnshare, TaskPolicy } from './task/policy.js';
+export type { ExecUnshare, SyscallTable, TaskPolicy } from './task/policy.js';
 export { posixLocksOf, type Flock, type PosixLock } from './task/posix-locks.js';
 export { Process, type ThreadBody } from './task/process.js';
 export { Sys } from './task/sys.js';

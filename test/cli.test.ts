@@ -203,7 +203,17 @@ describe('fdlab bisect', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/linux-6\.4 +fpos-race/);
     expect(r.stdout).toMatch(/linux-6\.5-rc +clean/);
-    expect(r.stdout).toMatch(/fpos-race: linux-3\.14 \.\. linux-6\.4\n {2}introduced: at or before linux-3\.14[^\n]*\n {2}fixed in linux-6\.5-rc by\n {4}fdgetPos: when-shared → always {2}20ea1e7d13c1/);
+    expect(r.stdout).toMatch(/fpos-race: linux-5\.11 \.\. linux-6\.4\n {2}introduced in linux-5\.11 by\n(?: {4}[^\n]*\n)* {4}syscalls: v3\.14 → v5\.11 [^\n]*8649c322f75c[^\n]*\n {2}fixed in linux-6\.5-rc by\n {4}fdgetPos: when-shared → always {2}20ea1e7d13c1/);
+  });
+
+  it('marks a version the scenario cannot be set up on as unavailable, in text and JSON', async () => {
+    const r = await inProcess('bisect', 'uring-fixed-fpos');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/linux-3\.14 +unavailable +\(setup: io_uring_setup: ENOSYS/);
+    const j = JSON.parse((await inProcess('bisect', 'uring-fixed-fpos', '--json')).stdout);
+    expect(j.versions[0]).toMatchObject({ preset: 'linux-3.14', verdict: 'unavailable', runs: 0 });
+    expect(j.versions[0].unavailable).toMatch(/ENOSYS/);
+    expect(j.verdict).toBe('clean');
   });
 
   it('--json and --with on the bin', () => {

@@ -15,9 +15,9 @@ function change(c: PolicyChange): string {
 export function bisectText(s: Scenario<unknown>, b: BisectResult): string {
   const lines = [`${s.name}: ${s.title}`];
   const w = Math.max(...b.versions.map((v) => v.preset.length));
-  const verdicts = b.versions.map((v) => (v.verdict === 'clean' ? (v.exhaustive ? 'clean' : 'nothing found (not exhaustive)') : v.verdict.join('+')));
+  const verdicts = b.versions.map((v) => (v.verdict === 'clean' ? (v.exhaustive ? 'clean' : 'nothing found (not exhaustive)') : v.verdict === 'unavailable' ? 'unavailable' : v.verdict.join('+')));
   const vw = Math.max(...verdicts.map((v) => v.length));
-  b.versions.forEach((v, i) => lines.push(`  ${v.preset.padEnd(w)}  ${verdicts[i]!.padEnd(vw)}  ${v.result.runs} run(s)`));
+  b.versions.forEach((v, i) => lines.push(`  ${v.preset.padEnd(w)}  ${verdicts[i]!.padEnd(vw)}  ${v.result === null ? `(setup: ${v.unavailable ?? 'ENOSYS'})` : `${v.result.runs} run(s)`}`));
   if (b.ranges.length === 0) lines.push(b.exhaustive ? 'no violation in any version, in every interleaving' : 'no violation found (some searches were not exhaustive)');
   for (const r of b.ranges) {
     lines.push(`${r.kind}: ${r.first === r.last ? r.first : `${r.first} .. ${r.last}`}`);
@@ -47,7 +47,7 @@ export function bisectCommand(args: Args, s: Scenario<unknown>, onProgress?: (li
       scenario: b.scenario,
       verdict: status === 1 ? 'violation' : status === 0 ? 'clean' : 'not-exhaustive',
       exhaustive: b.exhaustive,
-      versions: b.versions.map((v) => ({ preset: v.preset, verdict: v.verdict, exhaustive: v.exhaustive, runs: v.result.runs, policy: v.policy })),
+      versions: b.versions.map((v) => ({ preset: v.preset, verdict: v.verdict, exhaustive: v.exhaustive, runs: v.result?.runs ?? 0, policy: v.policy, ...(v.unavailable !== undefined ? { unavailable: v.unavailable } : {}) })),
       ranges: b.ranges,
     };
     return { stdout: `${JSON.stringify(out, null, 2)}\n`, files: [], status };

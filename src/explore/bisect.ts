@@ -1,4 +1,5 @@
 import { DEFAULT_POLICY, POLICY_HISTORY, POLICY_PRESETS, type KernelPolicy, type PolicyInput, type PolicyValueOrigin, type PresetName } from '../kernel/policies.js';
+import { KernelError } from '../sim/kernel-error.js';
 import type { ViolationKind } from '../sim/violation.js';
 import { explore } from './explore.js';
 import type { ExploreOptions } from './options.js';
@@ -44,7 +45,7 @@ export interface BisectOptions extends Omit<ExploreOptions, 'policy'> {
  * @example
  * ```ts
  * import type { BisectVersion } from 'fdlab';
- * const line = (v: BisectVersion) => `${v.preset}: ${v.verdict === 'clean' ? 'clean' : v.verdict.join('+')}`;
+ * const line = (v: BisectVersion) => `${v.preset}: ${typeof v.verdict === 'string' ? v.verdict : v.verdict.join('+')}`;
  * ```
  */
 export interface BisectVersion {
@@ -52,12 +53,18 @@ export interface BisectVersion {
   readonly preset: PresetName;
   /** The policy it resolved to. */
   readonly policy: KernelPolicy;
-  /** `'clean'` or the violation kinds found. */
-  readonly verdict: Verdict;
-  /** True if the search covered every interleaving (a `'clean'` verdict proves nothing otherwise). */
+  /**
+   * `'clean'` or the violation kinds found; `'unavailable'` when the scenario cannot be
+   * set up on that version (its setup made a system call the version does not have:
+   * ENOSYS, see policy `syscalls`).
+   */
+  readonly verdict: Verdict | 'unavailable';
+  /** True if the search covered every interleaving (a `'clean'` verdict proves nothing otherwise); true for an unavailable version. */
   readonly exhaustive: boolean;
-  /** The whole search result (shared by versions with the same policy: they are searched once). */
-  readonly result: ExploreResult;
+  /** The whole search result (shared by versions with the same policy: they are searched once); null for an unavailable version. */
+  readonly result: ExploreResult | null;
+  /** For an unavailable version: the setup's error, e.g. `io_uring_setup: ENOSYS ...`. */
+  readonly unavailable?: string;
 }
 
 /**
@@ -114,7 +121,7 @@ export interface BisectRange {
  * @example
  * ```ts
  * import type { BisectResult } from 'fdlab';
- * const racy = (b: BisectResult) => b.versions.filter((v) => v.verdict !== 'clean').map((v) => v.preset);
+ * const racy = (b: BisectResult) => b.versions.filter((v) => typeof v.verdict !== 'string').map((v) => v.preset);
  * ```
  */
 export interface BisectResult {
@@ -149,8 +156,19 @@ export function policyChanges(older: KernelPolicy, newer: KernelPolicy): PolicyC
   return out;
 }
 
-function kindsOf(v: Verdict): readonly ViolationKind[] {
-  return v === 'clean' ? [] : v;
+/**
+ * The policy changes between two versions that may explain a change of verdict. The
+ * system call table (`syscalls`) is one only where the older version lacked a call the
+ * scenario made: it could not be set up there, or a run's outcome shows ENOSYS.
+ */
+function suspects(older: BisectVersion, newer: BisectVersion): PolicyChange[] {
+  const all = policyChanges(older.policy, newer.policy);
+  const missedCall = older.result === null || older.result.outcomes.some((o) => o.outcome.includes('"ENOSYS"'));
+  return missedCall ? all : all.filter((c) => c.key !== 'syscalls');
+}
+
+function kindsOf(v: Verdict | 'unavailable'): readonly ViolationKind[] {
+  return v === 'clean' || v === 'unavailable' ? [] : v;
 }
 
 /**
@@ -158,7 +176,10 @@ function kindsOf(v: Verdict): readonly ViolationKind[] {
  * reports which versions show which verdict, the version ranges in which each violation
  * existed, and the policy changes — with the commits they model — at each range's ends:
  * the change that introduced the race and the one that fixed it. Versions that resolve
- * to the same policy are searched once.
+ * to the same policy are searched once. A version without a system call the scenario
+ * needs answers ENOSYS, as that kernel would: in a thread it is an outcome (the race
+ * cannot happen there), in the setup the version is `'unavailable'`; either way the
+ * system call's arrival (policy `syscalls`) is among the changes that introduced it.
  *
  * Models `git bisect` over kernel history, with the interleaving search standing in for
  * the reproducer; the suspects are read from {@link POLICY_HISTORY}. A `'clean'`
@@ -171,7 +192,7 @@ function kindsOf(v: Verdict): readonly ViolationKind[] {
  * import { pidfdGetfdFpos } from 'fdlab/scenarios';
  * const b = bisect(pidfdGetfdFpos);
  * const r = b.ranges[0]!;
- * `${r.kind}: ${r.first} .. ${r.last}, fixed in ${r.fixedIn}`; // 'fpos-race: linux-3.14 .. linux-6.4, fixed in linux-6.5-rc'
+ * `${r.kind}: ${r.first} .. ${r.last}, fixed in ${r.fixedIn}`; // 'fpos-race: linux-5.11 .. linux-6.4, fixed in linux-6.5-rc'
  * r.fixedBy[0]?.origin?.commit; // '20ea1e7d13c1'
  * ```
  */
@@ -179,16 +200,25 @@ export function bisect<C>(scenario: Scenario<C>, options: BisectOptions = {}): B
   const { presets = BISECT_PRESETS, with: extra, ...search } = options;
   if (presets.length === 0) throw new RangeError('bisect needs at least one preset');
   for (const p of presets) if (!Object.hasOwn(POLICY_PRESETS, p)) throw new RangeError(`unknown preset '${p}'`);
-  const cache = new Map<string, ExploreResult>();
+  const cache = new Map<string, ExploreResult | KernelError>();
   const versions: BisectVersion[] = presets.map((preset) => {
     const input: PolicyInput = extra === undefined ? preset : [preset, extra];
     const policy = scenarioPolicy(scenario, input);
     const key = JSON.stringify(policy);
     let result = cache.get(key);
     if (result === undefined) {
-      result = explore(scenario, { ...search, policy });
+      try {
+        result = explore(scenario, { ...search, policy });
+      } catch (e) {
+        // A scenario whose setup needs a system call the version lacks (io_uring before
+        // v5.1) cannot run there: that is a verdict about the version, not a failure. A
+        // thread's ENOSYS is only an outcome; anything else is the caller's to see.
+        if (!KernelError.is(e) || e.code !== 'ENOSYS') throw e;
+        result = e;
+      }
       cache.set(key, result);
     }
+    if (KernelError.is(result)) return { preset, policy, verdict: 'unavailable', exhaustive: true, result: null, unavailable: result.message };
     return { preset, policy, verdict: verdictOf(result), exhaustive: result.exhaustive, result };
   });
 
@@ -211,9 +241,9 @@ export function bisect<C>(scenario: Scenario<C>, options: BisectOptions = {}): B
         first: versions[i]!.preset,
         last: versions[j]!.preset,
         introducedAfter: before?.preset ?? null,
-        introducedBy: before === null ? [] : policyChanges(before.policy, versions[i]!.policy),
+        introducedBy: before === null ? [] : suspects(before, versions[i]!),
         fixedIn: after?.preset ?? null,
-        fixedBy: after === null ? [] : policyChanges(versions[j]!.policy, after.policy),
+        fixedBy: after === null ? [] : suspects(versions[j]!, after),
       });
       i = j + 1;
     }

@@ -45,6 +45,7 @@ export const DEFAULT_POLICY: KernelPolicy = {
   fdgetPos: 'raw-count-or-iterate',
   fgetRecheck: 'slot+fdt',
   execUnshare: 'after-de_thread',
+  syscalls: 'v6.10',
   slabTypesafeByRcu: true,
   fileRefMax: Number.MAX_SAFE_INTEGER,
   closeFput: 'sync',
@@ -66,7 +67,8 @@ export const DEFAULT_POLICY: KernelPolicy = {
  *
  * - `linux-3.14`: f_pos_lock only when shared; no fget recheck; exec unshares before
  *   de_thread; files freed after an RCU grace period; close()'s last fput deferred to
- *   task work (until v6.6).
+ *   task work (until v6.6); no close_range, copy_file_range, io_uring or pidfd calls
+ *   (ENOSYS: `syscalls: 'v3.14'`; every later preset has them).
  * - `linux-5.11`: the exec/POSIX-lock fix (unshare after de_thread).
  * - `linux-5.16`: fget rechecks slot and fdt (CVE-2021-4083 fixes).
  * - `linux-6.4`: the last kernel with the `f_count > 1` f_pos optimisation for all files.
@@ -80,7 +82,8 @@ export const DEFAULT_POLICY: KernelPolicy = {
  *   merged `ring_sock` design, `'scm'`).
  * - `linux-6.9`: epoll pins a file before polling it (epi_fget(), 4efaa5acf0a1); every
  *   earlier preset polls the borrowed pointer (`epollItemPoll: 'borrow'`).
- * - `linux-6.15` / `current`: raw file_ref compare in fdget_pos(); the graph (scc) AF_UNIX
+ * - `linux-6.15` / `current`: fcntl F_DUPFD_QUERY (v6.10; EINVAL in earlier presets);
+ *   raw file_ref compare in fdget_pos(); the graph (scc) AF_UNIX
  *   collector (v6.10), which dropped the MSG_PEEK lock dance (118f457da9ed). Up to
  *   `linux-6.9` the classic collector runs; from `linux-5.16` with the MSG_PEEK
  *   handshake (cbcf01128d0a, v5.14).
@@ -92,15 +95,15 @@ export const DEFAULT_POLICY: KernelPolicy = {
  * ```
  */
 export const POLICY_PRESETS: Readonly<Record<PresetName, Partial<KernelPolicy>>> = {
-  'linux-3.14': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'before-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'none', uringFileRegistration: 'scm' },
-  'linux-5.11': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'none', uringFileRegistration: 'scm' },
-  'linux-5.16': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
-  'linux-6.4': { closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
-  'linux-6.5-rc': { closeFput: 'task_work', fdgetPos: 'always', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
-  'linux-6.5': { closeFput: 'task_work', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
-  'linux-6.6': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
-  'linux-6.7': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock' },
-  'linux-6.9': { fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'epi-fget', unixGc: 'classic', unixPeekGcLock: 'lock-unlock' },
+  'linux-3.14': { syscalls: 'v3.14', closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'before-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'none', uringFileRegistration: 'scm' },
+  'linux-5.11': { syscalls: 'v5.11', closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'none', uringFileRegistration: 'scm' },
+  'linux-5.16': { syscalls: 'v5.11', closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
+  'linux-6.4': { syscalls: 'v5.11', closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
+  'linux-6.5-rc': { syscalls: 'v5.11', closeFput: 'task_work', fdgetPos: 'always', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
+  'linux-6.5': { syscalls: 'v5.11', closeFput: 'task_work', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
+  'linux-6.6': { syscalls: 'v5.11', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
+  'linux-6.7': { syscalls: 'v5.11', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock' },
+  'linux-6.9': { syscalls: 'v5.11', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'epi-fget', unixGc: 'classic', unixPeekGcLock: 'lock-unlock' },
   'linux-6.15': { ...DEFAULT_POLICY },
   current: { ...DEFAULT_POLICY },
 };
@@ -119,6 +122,7 @@ export const POLICY_VALUES: Readonly<Record<string, readonly string[]>> = {
   fdgetPos: ['when-shared', 'always', 'when-shared-or-dir', 'when-shared-or-iterate', 'raw-count-or-iterate'],
   fgetRecheck: ['none', 'slot', 'slot+fdt'],
   execUnshare: ['before-de_thread', 'after-de_thread'],
+  syscalls: ['v3.14', 'v5.11', 'v6.10'],
   closeFput: ['sync', 'task_work'],
   epollItemPoll: ['borrow', 'epi-fget', 'epi-fget-nouser'],
   unixGc: ['classic', 'scc'],
@@ -228,6 +232,8 @@ export interface PolicyHistory {
   readonly fgetRecheck: Readonly<Record<KernelPolicy['fgetRecheck'], PolicyValueOrigin>>;
   /** Where exec unshares the fd table. */
   readonly execUnshare: Readonly<Record<KernelPolicy['execUnshare'], PolicyValueOrigin>>;
+  /** Which of the model's system calls exist. */
+  readonly syscalls: Readonly<Record<KernelPolicy['syscalls'], PolicyValueOrigin>>;
   /** Whether struct file memory is SLAB_TYPESAFE_BY_RCU (keys `'true'` and `'false'`). */
   readonly slabTypesafeByRcu: Readonly<Record<'true' | 'false', PolicyValueOrigin>>;
   /** Whether close() runs the last `__fput()` at once or defers it to task work. */
@@ -272,6 +278,11 @@ export const POLICY_HISTORY: PolicyHistory = {
   execUnshare: {
     'before-de_thread': { commit: 'fd8328be874f', title: '[PATCH] sanitize handling of shared descriptor tables in failing execve()', since: 'v2.6.26', seed: 'seed 001: exec and POSIX locks' },
     'after-de_thread': { commit: null, title: 'exec: Move unshare_files to fix posix file locking during exec (Eric W. Biederman)', since: 'v5.11', seed: 'seed 001: exec and POSIX locks' },
+  },
+  syscalls: {
+    'v3.14': { commit: null, title: 'the system calls of v3.14: no copy_file_range, io_uring, pidfd_open, pidfd_getfd or close_range yet', since: 'v3.14' },
+    'v5.11': { commit: null, title: 'copy_file_range() (v4.5), io_uring_setup() (v5.1), pidfd_open() (v5.3), pidfd_getfd() (8649c322f75c "pid: Implement pidfd_getfd syscall", v5.6) and close_range() (v5.9; CLOSE_RANGE_CLOEXEC v5.11)', since: 'v5.11' },
+    'v6.10': { commit: null, title: 'fcntl F_DUPFD_QUERY (v6.10)', since: 'v6.10' },
   },
   slabTypesafeByRcu: {
     false: { commit: null, title: 'struct file freed with call_rcu() after a grace period', since: 'v3.14' },

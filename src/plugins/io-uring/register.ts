@@ -1,5 +1,5 @@
 import { FMODE_PATH, KernelError, type Kernel, type KernelPath, type RefFile, type Task } from '../../index.js';
-import { EMPTY_FD, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fputDeferredSteps, type Step } from '../../extend.js';
+import { EMPTY_FD, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fputDeferredSteps, requireSyscall, type Step } from '../../extend.js';
 import {
   IORING_MAX_FIXED_FILES, IORING_REGISTER_FILE_ALLOC_RANGE, IORING_REGISTER_FILES, IORING_REGISTER_FILES2, IORING_REGISTER_FILES_SKIP,
   IORING_REGISTER_FILES_UPDATE, IORING_REGISTER_FILES_UPDATE2, IORING_REGISTER_LAST, IORING_RSRC_REGISTER_SPARSE, IORING_UNREGISTER_FILES,
@@ -129,6 +129,7 @@ const isObj = (a: RegisterArg): a is Exclude<RegisterArg, readonly number[] | nu
  * ```
  */
 export function* ioUringRegisterSteps(k: Kernel, t: Task, fd: number, opcode: number, arg: RegisterArg, nrArgs: number): KernelPath<number> {
+  requireSyscall(k.policy, 'io_uring_register', 'v5.11');
   if (!Number.isInteger(opcode) || opcode < 0 || opcode >= IORING_REGISTER_LAST) throw new KernelError('EINVAL', 'io_uring_register', `opcode ${opcode}`);
   const files = t.filesOrThrow('io_uring_register');
   const w = Number.isInteger(fd) && fd >= 0 ? yield* fdgetSteps(t, files, fd) : EMPTY_FD;

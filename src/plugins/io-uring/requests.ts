@@ -1,5 +1,5 @@
 import { EPOLLERR, EPOLLHUP, ERRNO, FMODE_ATOMIC_POS, FMODE_PATH, FMODE_READ, FMODE_WRITE, KernelError, O_APPEND, O_CLOEXEC, type ErrnoName, type Kernel, type KernelPath, type RefFile, type RsrcNode, type SimThread, type Task } from '../../index.js';
-import { EMPTY_FD, PollWaiters, WaitEntry, access, openSteps, vfsOpenStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps, fputDeferred, receiveFdSteps, vfsPoll, vfsPollStep, type Blocker, type Step, type WaitQueue } from '../../extend.js';
+import { EMPTY_FD, PollWaiters, WaitEntry, access, openSteps, vfsOpenStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps, fputDeferred, receiveFdSteps, vfsPoll, vfsPollStep, requireSyscall, type Blocker, type Step, type WaitQueue } from '../../extend.js';
 import {
   IORING_ENTER_GETEVENTS, IORING_FILE_INDEX_ALLOC, IORING_FIXED_FD_NO_CLOEXEC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS,
   IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD, IORING_OP_READ, IORING_OP_WRITE, IOSQE_ASYNC, IOSQE_FIXED_FILE,
@@ -85,6 +85,7 @@ const KNOWN_OPS = new Set([IORING_OP_NOP, IORING_OP_POLL_ADD, IORING_OP_OPENAT, 
  * ```
  */
 export function* ioUringEnterSteps(k: Kernel, t: Task, fd: number, sqes: readonly Sqe[], minComplete: number, flags: number): KernelPath<EnterResult> {
+  requireSyscall(k.policy, 'io_uring_enter', 'v5.11');
   const files = t.filesOrThrow('io_uring_enter');
   const w = Number.isInteger(fd) && fd >= 0 ? yield* fdgetSteps(t, files, fd) : EMPTY_FD;
   if (w === EMPTY_FD) throw new KernelError('EBADF', 'io_uring_enter', `fd ${fd} is not open`);

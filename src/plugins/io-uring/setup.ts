@@ -1,5 +1,5 @@
 import { KernelError, O_CLOEXEC, O_RDWR, type Kernel, type KernelPath, type Task } from '../../index.js';
-import { allocStep, installStep } from '../../extend.js';
+import { allocStep, installStep, requireSyscall } from '../../extend.js';
 import { IORING_MAX_ENTRIES } from './constants.js';
 import { Ring, uringFileOperations } from './ring.js';
 
@@ -23,6 +23,7 @@ import { Ring, uringFileOperations } from './ring.js';
  * ```
  */
 export function* ioUringSetupSteps(k: Kernel, t: Task, entries: number, flags: number, rings: Ring[]): KernelPath<number> {
+  requireSyscall(k.policy, 'io_uring_setup', 'v5.11');
   if (!Number.isInteger(entries) || entries <= 0 || entries > IORING_MAX_ENTRIES) throw new KernelError('EINVAL', 'io_uring_setup', `entries ${entries}`);
   if (flags !== 0) throw new KernelError('EINVAL', 'io_uring_setup', `setup flags ${flags} are not modelled`);
   const files = t.filesOrThrow('io_uring_setup');

@@ -1,5 +1,5 @@
 import { KernelError, O_CLOEXEC, type Kernel, type KernelPath, type RefFile, type Task } from '../../index.js';
-import { EMPTY_FD, access, fdgetSteps, fdputSteps, fgetSteps, fputDeferredSteps, receiveFdSteps } from '../../extend.js';
+import { EMPTY_FD, access, fdgetSteps, fdputSteps, fgetSteps, fputDeferredSteps, receiveFdSteps, requireSyscall } from '../../extend.js';
 import { findTask, pidfdPid } from './pidfd-file.js';
 import type { PidfdOptions } from './options.js';
 import { ptraceMayAccess } from './ptrace.js';
@@ -36,6 +36,7 @@ import { ptraceMayAccess } from './ptrace.js';
  * ```
  */
 export function* pidfdGetfdSteps(k: Kernel, opts: PidfdOptions, t: Task, pidfd: number, targetfd: number, flags: number): KernelPath<number> {
+  requireSyscall(k.policy, 'pidfd_getfd', 'v5.11');
   if (flags !== 0) throw new KernelError('EINVAL', 'pidfd_getfd', 'flags must be 0');
   const files = t.filesOrThrow('pidfd_getfd');
   const w = Number.isInteger(pidfd) && pidfd >= 0 ? yield* fdgetSteps(t, files, pidfd) : EMPTY_FD;

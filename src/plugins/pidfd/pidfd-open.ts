@@ -1,5 +1,5 @@
 import { type Kernel, KernelError, type KernelPath, O_RDWR, type Task } from '../../index.js';
-import { access, allocStep, flagsWithin, installStep } from '../../extend.js';
+import { access, allocStep, flagsWithin, installStep, requireSyscall } from '../../extend.js';
 import { PIDFD_NONBLOCK, PIDFD_THREAD } from './constants.js';
 import { findTask, pidfdFileOperations, type PidRef } from './pidfd-file.js';
 import type { PidfdOptions } from './options.js';
@@ -24,6 +24,7 @@ import type { PidfdOptions } from './options.js';
  * ```
  */
 export function* pidfdOpenSteps(k: Kernel, opts: PidfdOptions, t: Task, pid: number, flags: number): KernelPath<number> {
+  requireSyscall(k.policy, 'pidfd_open', 'v5.11');
   if (!flagsWithin(flags, PIDFD_NONBLOCK | PIDFD_THREAD)) throw new KernelError('EINVAL', 'pidfd_open', `bad flags ${flags}`);
   // pid_t is an int: a pid of 2^31 or more is no pid at all.
   if (!Number.isInteger(pid) || pid <= 0 || pid > 0x7fffffff) throw new KernelError('EINVAL', 'pidfd_open', `bad pid ${pid}`);

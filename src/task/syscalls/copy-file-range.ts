@@ -6,6 +6,7 @@ import { isFd } from '../../fdtable/fdtable.js';
 import { fdgetSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
+import { requireSyscall } from '../syscall-table.js';
 import type { Task } from '../task.js';
 import { asArray, LOFF_LIMIT, MAX_RW_COUNT } from './rw.js';
 import { putBothSteps, spliceCopy, UnlockedPos } from './splice.js';
@@ -38,6 +39,7 @@ const NO_LOCK = 'takes no f_pos_lock (copy_file_range() looks its files up with 
  * @internal
  */
 export function* copyFileRangeSteps(t: Task, inFd: number, offIn: number | null, outFd: number, offOut: number | null, len: number, flags: number): KernelPath<number> {
+  requireSyscall(t.world.policy, 'copy_file_range', 'v5.11');
   if (!Number.isInteger(len) || len < 0 || len >= 2 ** 64) throw new KernelError('EINVAL', 'copy_file_range', `bad length ${len}`);
   const files = t.filesOrThrow('copy_file_range');
   const wi = isFd(inFd) ? yield* fdgetSteps(t, files, inFd) : EMPTY_FD;

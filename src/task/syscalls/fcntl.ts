@@ -9,6 +9,7 @@ import { ModelError } from '../../sim/model-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import { F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_QUERY, F_GETFD, F_GETFL, F_GETLK, F_RDLCK, F_SETFD, F_SETFL, F_SETLK, F_SETLKW, F_UNLCK, F_WRLCK, FD_CLOEXEC } from '../constants.js';
 import { flockRange, locksRemovePosix, posixConflict, posixLockFile, type Flock } from '../posix-locks.js';
+import { hasSyscalls } from '../syscall-table.js';
 import type { Task } from '../task.js';
 import { dupfd, dupfdSteps } from './fd-calls.js';
 
@@ -61,9 +62,12 @@ const PATH_OK = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_QUERY, F_GETFD, F_SET
  * check_fcntl_cmd() commands (EBADF otherwise), then do_fcntl() rejects an unknown
  * command (EINVAL). A bad fd is EBADF whatever the command.
  */
-function checkCmd(f: RefFile, cmd: number): void {
-  if (f.mode & FMODE_PATH && !PATH_OK.has(cmd)) throw new KernelError('EBADF', 'fcntl', `command ${cmd} on an O_PATH fd`);
-  if (!KNOWN.has(cmd)) throw new KernelError('EINVAL', 'fcntl', `unknown command ${cmd}`);
+function checkCmd(t: Task, f: RefFile, cmd: number): void {
+  // A kernel before v6.10 knows no F_DUPFD_QUERY: not in check_fcntl_cmd()'s list, and
+  // do_fcntl()'s default case.
+  const known = cmd !== F_DUPFD_QUERY || hasSyscalls(t.world.policy, 'v6.10');
+  if (f.mode & FMODE_PATH && !(known && PATH_OK.has(cmd))) throw new KernelError('EBADF', 'fcntl', `command ${cmd} on an O_PATH fd`);
+  if (!known || !KNOWN.has(cmd)) throw new KernelError('EINVAL', 'fcntl', `unknown command ${cmd}`);
 }
 
 function lockArgs(f: RefFile, l: Flock, cmd: number) {
@@ -98,7 +102,7 @@ export function fcntl(t: Task, fd: number, cmd: number, arg: number | Flock = 0)
   if (w === EMPTY_FD) throw new KernelError('EBADF', 'fcntl', `fd ${fd} is not open`);
   const f = files.fileOfWord(w);
   try {
-    checkCmd(f, cmd);
+    checkCmd(t, f, cmd);
     if (cmd === F_GETLK) return getlk(t, files, f, arg as Flock);
     if (cmd === F_SETLK || cmd === F_SETLKW) {
       const r = lockArgs(f, arg as Flock, cmd);
@@ -141,7 +145,7 @@ export function* fcntlSteps(t: Task, fd: number, cmd: number, arg: number | Floc
   let error: unknown;
   let result: number | Flock = 0;
   try {
-    checkCmd(f, cmd);
+    checkCmd(t, f, cmd);
     // flock_to_posix_lock() reads f_pos (SEEK_CUR) and i_size (SEEK_END) in the same step.
     const lockLoc = [access(f.inode.simId, 1, cmd !== F_GETLK), access(f.simId, F_POS, false), access(f.inode.simId, 0, false)];
     if (cmd === F_GETLK) {

@@ -6,6 +6,7 @@ import { KernelError } from '../../sim/kernel-error.js';
 import { access, dynamicStep, type KernelPath } from '../../sim/step.js';
 import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE } from '../constants.js';
 import type { Process, ThreadBody } from '../process.js';
+import { requireSyscall } from '../syscall-table.js';
 import type { Task } from '../task.js';
 import { filpCloseSteps } from './steps.js';
 import { runTaskWorkSteps } from '../../file/fput.js';
@@ -235,6 +236,7 @@ export function* execSteps(t: Task): KernelPath {
  * the old table — the model does the same, in that order. @internal
  */
 export function* closeRangeSteps(t: Task, first: number, last: number, flags: number): KernelPath {
+  requireSyscall(t.world.policy, 'close_range', 'v5.11');
   const cInt = (x: number) => Number.isInteger(x) && x >= -0x80000000 && x <= 0xffffffff;
   if (!cInt(first) || !cInt(last) || !cInt(flags)) {
     throw new KernelError('EINVAL', 'close_range', `argument out of unsigned int range: ${first}, ${last}, ${flags}`);

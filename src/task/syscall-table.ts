@@ -1,0 +1,35 @@
+import { KernelError } from '../sim/kernel-error.js';
+import type { TaskPolicy, SyscallTable } from './policy.js';
+import { SYSCALL_TABLES } from './policy.js';
+
+/**
+ * Throws KernelError ENOSYS unless the kernel's system call table (policy `syscalls`)
+ * has `name`, which came with table `since`: what the syscall entry answers for a number
+ * the running kernel does not know, before it reads any argument. A plugin's system call
+ * calls it first with the table its call belongs to.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * import { requireSyscall } from 'fdlab/extend';
+ * requireSyscall(new Kernel({ policy: 'linux-3.14' }).policy, 'pidfd_open', 'v5.11'); // throws ENOSYS
+ * ```
+ */
+export function requireSyscall(policy: Pick<TaskPolicy, 'syscalls'>, name: string, since: SyscallTable): void {
+  if (!hasSyscalls(policy, since)) throw new KernelError('ENOSYS', name, `not in this kernel's system calls (policy syscalls '${policy.syscalls}'; needs '${since}')`);
+}
+
+/**
+ * True if the kernel's table (policy `syscalls`) is `since` or later: for what a kernel
+ * of an older table answers otherwise (an fcntl command it does not know is EINVAL).
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * import { hasSyscalls } from 'fdlab/extend';
+ * hasSyscalls(new Kernel({ policy: 'linux-6.9' }).policy, 'v6.10'); // false: no F_DUPFD_QUERY
+ * ```
+ */
+export function hasSyscalls(policy: Pick<TaskPolicy, 'syscalls'>, since: SyscallTable): boolean {
+  return SYSCALL_TABLES.indexOf(policy.syscalls) >= SYSCALL_TABLES.indexOf(since);
+}
