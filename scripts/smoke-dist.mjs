@@ -157,7 +157,8 @@ console.log('consumers:');
     } catch {
       // reported below
     }
-    check(par.status === 1 && shards === 8, `bin: fdlab explore pidfd-getfd-fpos --workers 2 → exit ${par.status}, ${shards || par.stderr.trim()} shards`);
+    // 16 shards per worker (SHARDS_PER_WORKER in src/cli/shard-pool.ts).
+    check(par.status === 1 && shards === 32, `bin: fdlab explore pidfd-getfd-fpos --workers 2 → exit ${par.status}, ${shards || par.stderr.trim()} shards`);
     // The compile cache: saved by the first command, used by the next, same output.
     const cache = join(scratch, 'compile-cache');
     const env = { ...process.env, FDLAB_COMPILE_CACHE: cache };
