@@ -4,7 +4,7 @@
  * failed call changes nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, F_DUPFD_QUERY, O_PATH, O_RDONLY, O_RDWR, POLICY_PRESETS, type PresetName } from '../src/index.js';
+import { DEFAULT_POLICY, F_DUPFD_QUERY, ModelError, O_PATH, O_RDONLY, O_RDWR, POLICY_PRESETS, type PresetName } from '../src/index.js';
 import { hasSyscalls, requireSyscall } from '../src/extend.js';
 import { ioUring } from '../src/plugins/io-uring/index.js';
 import { pidfd } from '../src/plugins/pidfd/index.js';
@@ -20,6 +20,10 @@ describe('the system call table of a kernel version', () => {
     expect(hasSyscalls({ syscalls: 'v5.11' }, 'v3.14')).toBe(true);
     expect(hasSyscalls({ syscalls: 'v5.11' }, 'v6.10')).toBe(false);
     expect(() => requireSyscall({ syscalls: 'v3.14' }, 'pidfd_open', 'v5.11')).toThrow(/pidfd_open: ENOSYS/);
+    // Misuse is a ModelError, not a kernel's answer.
+    for (const bad of [null, 42, {}, { syscalls: 'v4.0' }]) expect(() => hasSyscalls(bad as never, 'v3.14')).toThrow(ModelError);
+    expect(() => hasSyscalls({ syscalls: 'v5.11' }, 'toString' as never)).toThrow(ModelError);
+    expect(() => requireSyscall({ syscalls: 'v5.11' }, 42 as never, 'v3.14')).toThrow(ModelError);
   });
 
   it('linux-3.14 has no close_range() or copy_file_range(): ENOSYS before the arguments are read, nothing changes', () => {

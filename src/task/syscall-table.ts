@@ -1,4 +1,6 @@
 import { KernelError } from '../sim/kernel-error.js';
+import { ModelError } from '../sim/model-error.js';
+import { describeValue } from '../sim/validate.js';
 import type { TaskPolicy, SyscallTable } from './policy.js';
 import { SYSCALL_TABLES } from './policy.js';
 
@@ -16,6 +18,7 @@ import { SYSCALL_TABLES } from './policy.js';
  * ```
  */
 export function requireSyscall(policy: Pick<TaskPolicy, 'syscalls'>, name: string, since: SyscallTable): void {
+  if (typeof name !== 'string') throw new ModelError('bad-argument', `requireSyscall needs the system call's name, got ${describeValue(name)}`);
   if (!hasSyscalls(policy, since)) throw new KernelError('ENOSYS', name, `not in this kernel's system calls (policy syscalls '${policy.syscalls}'; needs '${since}')`);
 }
 
@@ -31,5 +34,10 @@ export function requireSyscall(policy: Pick<TaskPolicy, 'syscalls'>, name: strin
  * ```
  */
 export function hasSyscalls(policy: Pick<TaskPolicy, 'syscalls'>, since: SyscallTable): boolean {
-  return SYSCALL_TABLES.indexOf(policy.syscalls) >= SYSCALL_TABLES.indexOf(since);
+  const have = typeof policy === 'object' && policy !== null ? SYSCALL_TABLES.indexOf(policy.syscalls) : -1;
+  const need = SYSCALL_TABLES.indexOf(since);
+  // Model misuse, not a kernel's answer: no policy, or a table no kernel has.
+  if (have < 0) throw new ModelError('bad-argument', `a policy with syscalls one of ${SYSCALL_TABLES.join(', ')} is needed, got ${describeValue(policy)}`);
+  if (need < 0) throw new ModelError('bad-argument', `a system call table is one of ${SYSCALL_TABLES.join(', ')}, got ${describeValue(since)}`);
+  return have >= need;
 }
