@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BISECT_PRESETS, bisect, DEFAULT_POLICY, defineScenario, POLICY_HISTORY, POLICY_PRESETS, POLICY_VALUES, policyChanges, scenarioPolicy } from '../src/index.js';
-import { execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular, uringScmGcUaf } from '../src/scenarios/index.js';
+import { epollPollVsFput, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular, uringScmGcUaf } from '../src/scenarios/index.js';
 
 describe('bisect', () => {
   it('seed 000: the directory race exists from pidfd_getfd() (in linux-5.11, not 3.14) to linux-6.4 and 20ea1e7d13c1 fixes it', () => {
@@ -73,6 +73,17 @@ describe('bisect', () => {
     const b = bisect(pidfdGetfdFpos, { presets: ['linux-6.4', 'linux-6.15'], maxRuns: 1 });
     expect(b.versions.map((v) => v.preset)).toEqual(['linux-6.4', 'linux-6.15']);
     expect(b.exhaustive).toBe(false);
+  });
+
+  it('runs every preset but current, oldest first (a new preset cannot be left out)', () => {
+    expect([...BISECT_PRESETS, 'current']).toEqual(Object.keys(POLICY_PRESETS));
+  });
+
+  it('seed 002: epoll\'s borrowed file pointer is fixed in linux-6.9 by epi_fget() (4efaa5acf0a1)', () => {
+    const b = bisect(epollPollVsFput);
+    const fixes = b.ranges.map((r) => [r.kind, r.fixedIn, r.fixedBy.map((c) => c.origin?.commit)]);
+    expect(fixes.length).toBeGreaterThan(0);
+    for (const f of fixes) expect(f).toEqual([f[0], 'linux-6.9', ['4efaa5acf0a1']]);
   });
 
   it('rejects an empty or unknown preset list', () => {

@@ -19,7 +19,7 @@ import { verdictOf } from './verdict.js';
  * ```
  */
 export const BISECT_PRESETS: readonly PresetName[] = [
-  'linux-3.14', 'linux-5.11', 'linux-5.16', 'linux-6.4', 'linux-6.5-rc', 'linux-6.5', 'linux-6.6', 'linux-6.7', 'linux-6.15',
+  'linux-3.14', 'linux-5.11', 'linux-5.16', 'linux-6.4', 'linux-6.5-rc', 'linux-6.5', 'linux-6.6', 'linux-6.7', 'linux-6.9', 'linux-6.15',
 ];
 
 /**
