@@ -16,9 +16,12 @@ describe('bisect', () => {
     expect(b.versions[0]!.result!.outcomes.every((o) => o.outcome.includes('"ENOSYS"'))).toBe(true);
     expect(b.ranges).toHaveLength(1);
     expect(b.ranges[0]).toMatchObject({ kind: 'fpos-race', first: 'linux-5.11', last: 'linux-6.4', introducedAfter: 'linux-3.14', fixedIn: 'linux-6.5-rc' });
-    expect(b.ranges[0]!.introducedBy.find((c) => c.key === 'syscalls')).toEqual({ key: 'syscalls', from: 'v3.14', to: 'v5.11', origin: POLICY_HISTORY.syscalls['v5.11'] });
+    expect(b.ranges[0]!.introducedBy.find((c) => c.key === 'syscalls')).toEqual({ key: 'syscalls', from: 'v3.14', to: 'v5.11', origin: POLICY_HISTORY.syscalls['v5.11'], decisive: true });
+    // linux-5.11 also moved exec's unshare_files(): tried alone, it is not what matters.
+    expect(b.ranges[0]!.introducedBy.find((c) => c.key === 'execUnshare')?.decisive).toBe(false);
+    expect(b.ranges[0]!.fixedBy.map((c) => c.decisive)).toEqual([true]);
     expect(POLICY_HISTORY.syscalls['v5.11'].title).toContain('8649c322f75c');
-    expect(b.ranges[0]!.fixedBy).toEqual([{ key: 'fdgetPos', from: 'when-shared', to: 'always', origin: POLICY_HISTORY.fdgetPos.always }]);
+    expect(b.ranges[0]!.fixedBy).toEqual([{ key: 'fdgetPos', from: 'when-shared', to: 'always', origin: POLICY_HISTORY.fdgetPos.always, decisive: true }]);
     expect(b.ranges[0]!.fixedBy[0]!.origin!.commit).toBe('20ea1e7d13c1');
   });
 
@@ -58,6 +61,15 @@ describe('bisect', () => {
     expect(b.ranges).toHaveLength(1);
     expect(b.ranges[0]).toMatchObject({ kind: 'stale-file', first: 'linux-6.7', last: 'linux-6.15', fixedIn: null, introducedAfter: 'linux-6.6' });
     expect(b.ranges[0]!.introducedBy.map((c) => [c.key, c.origin?.commit])).toEqual([['slabTypesafeByRcu', '0ede61d8589c']]);
+  });
+
+  it('tries each suspect alone: of the two v6.7 changes, struct file becoming SLAB_TYPESAFE_BY_RCU is the one that matters', () => {
+    const b = bisect(fgetStaleRecycle, { with: { fgetRecheck: 'none' } });
+    expect(b.ranges[0]!.introducedBy.map((c) => [c.key, c.decisive])).toEqual([['slabTypesafeByRcu', true], ['uringFileRegistration', false]]);
+    // A counterfactual search that is not exhaustive and finds nothing proves nothing; one
+    // that finds the race does (12 runs find it on linux-6.7, not all of linux-6.6's).
+    const bounded = bisect(fgetStaleRecycle, { with: { fgetRecheck: 'none' }, presets: ['linux-6.6', 'linux-6.7'], maxRuns: 12 });
+    expect(bounded.ranges[0]!.introducedBy.map((c) => [c.key, c.decisive])).toEqual([['slabTypesafeByRcu', undefined], ['uringFileRegistration', false]]);
   });
 
   it('versions with the same policy are searched once; a clean scenario has no ranges', () => {

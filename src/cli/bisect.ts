@@ -6,7 +6,8 @@ import { parsePolicy } from './policy-arg.js';
 
 function change(c: PolicyChange): string {
   const o = c.origin;
-  const from = `${c.key}: ${String(c.from)} → ${String(c.to)}`;
+  const mark = c.decisive === true ? '* ' : c.decisive === false ? '  ' : '? ';
+  const from = `${mark}${c.key}: ${String(c.from)} → ${String(c.to)}`;
   if (o === undefined) return from;
   return `${from}  ${o.commit ?? '(no commit hash)'} "${o.title}" (${o.since}${o.seed !== undefined ? `, ${o.seed}` : ''})`;
 }
@@ -19,6 +20,7 @@ export function bisectText(s: Scenario<unknown>, b: BisectResult): string {
   const vw = Math.max(...verdicts.map((v) => v.length));
   b.versions.forEach((v, i) => lines.push(`  ${v.preset.padEnd(w)}  ${verdicts[i]!.padEnd(vw)}  ${v.result === null ? `(setup: ${v.unavailable ?? 'ENOSYS'})` : `${v.result.runs} run(s)`}`));
   if (b.ranges.length === 0) lines.push(b.exhaustive ? 'no violation in any version, in every interleaving' : 'no violation found (some searches were not exhaustive)');
+  else lines.push('(* decisive: that switch put back alone undoes the change; ? not known: that search was not exhaustive)');
   for (const r of b.ranges) {
     lines.push(`${r.kind}: ${r.first === r.last ? r.first : `${r.first} .. ${r.last}`}`);
     if (r.introducedAfter === null) lines.push(`  introduced: at or before ${r.first} (the oldest version run)`);

@@ -86,6 +86,15 @@ export interface PolicyChange {
   readonly to: KernelPolicy[keyof KernelPolicy];
   /** Where the newer value comes from (`POLICY_HISTORY`), if documented. */
   readonly origin: PolicyValueOrigin | undefined;
+  /**
+   * Set by {@link bisect} on the changes at a range's ends: true if putting this switch
+   * alone back to its older value, in the newer version, undoes the change of verdict (the
+   * race disappears again at an introduction, comes back at a fix) — the change that
+   * matters; false if it does not; undefined where the counterfactual search was not
+   * exhaustive and found nothing, which proves nothing. `git bisect` names one commit;
+   * releases bundle several changes, and this tells them apart.
+   */
+  readonly decisive?: boolean;
 }
 
 /**
@@ -161,10 +170,19 @@ export function policyChanges(older: KernelPolicy, newer: KernelPolicy): PolicyC
  * system call table (`syscalls`) is one only where the older version lacked a call the
  * scenario made: it could not be set up there, or a run's outcome shows ENOSYS.
  */
-function suspects(older: BisectVersion, newer: BisectVersion): PolicyChange[] {
+function suspects(older: BisectVersion, newer: BisectVersion, kind: ViolationKind, run: (policy: KernelPolicy) => ExploreResult | KernelError): PolicyChange[] {
   const all = policyChanges(older.policy, newer.policy);
   const missedCall = older.result === null || older.result.outcomes.some((o) => o.outcome.includes('"ENOSYS"'));
-  return missedCall ? all : all.filter((c) => c.key !== 'syscalls');
+  const listed = missedCall ? all : all.filter((c) => c.key !== 'syscalls');
+  const inOlder = kindsOf(older.verdict).includes(kind);
+  return listed.map((c) => {
+    // The newer version with this one switch as it was: does the kind go back to what the
+    // older version showed?
+    const r = run({ ...newer.policy, [c.key]: older.policy[c.key] } as KernelPolicy);
+    const found = KernelError.is(r) ? false : r.violations.some((v) => v.kind === kind);
+    const proven = KernelError.is(r) || found || r.exhaustive;
+    return proven ? { ...c, decisive: found === inOlder } : c;
+  });
 }
 
 function kindsOf(v: Verdict | 'unavailable'): readonly ViolationKind[] {
@@ -182,7 +200,9 @@ function kindsOf(v: Verdict | 'unavailable'): readonly ViolationKind[] {
  * system call's arrival (policy `syscalls`) is among the changes that introduced it.
  *
  * Models `git bisect` over kernel history, with the interleaving search standing in for
- * the reproducer; the suspects are read from {@link POLICY_HISTORY}. A `'clean'`
+ * the reproducer; the suspects are read from {@link POLICY_HISTORY}, and each is tried
+ * alone: the newer version is searched again with that one switch put back, and the
+ * change is `decisive` if that undoes the change of verdict. A `'clean'`
  * verdict from a search that was not exhaustive (`maxRuns`, `maxTimeMs`, random or PCT)
  * proves nothing: check `exhaustive`.
  *
@@ -201,9 +221,7 @@ export function bisect<C>(scenario: Scenario<C>, options: BisectOptions = {}): B
   if (presets.length === 0) throw new RangeError('bisect needs at least one preset');
   for (const p of presets) if (!Object.hasOwn(POLICY_PRESETS, p)) throw new RangeError(`unknown preset '${p}'`);
   const cache = new Map<string, ExploreResult | KernelError>();
-  const versions: BisectVersion[] = presets.map((preset) => {
-    const input: PolicyInput = extra === undefined ? preset : [preset, extra];
-    const policy = scenarioPolicy(scenario, input);
+  const run = (policy: KernelPolicy): ExploreResult | KernelError => {
     const key = JSON.stringify(policy);
     let result = cache.get(key);
     if (result === undefined) {
@@ -218,6 +236,12 @@ export function bisect<C>(scenario: Scenario<C>, options: BisectOptions = {}): B
       }
       cache.set(key, result);
     }
+    return result;
+  };
+  const versions: BisectVersion[] = presets.map((preset) => {
+    const input: PolicyInput = extra === undefined ? preset : [preset, extra];
+    const policy = scenarioPolicy(scenario, input);
+    const result = run(policy);
     if (KernelError.is(result)) return { preset, policy, verdict: 'unavailable', exhaustive: true, result: null, unavailable: result.message };
     return { preset, policy, verdict: verdictOf(result), exhaustive: result.exhaustive, result };
   });
@@ -241,9 +265,9 @@ export function bisect<C>(scenario: Scenario<C>, options: BisectOptions = {}): B
         first: versions[i]!.preset,
         last: versions[j]!.preset,
         introducedAfter: before?.preset ?? null,
-        introducedBy: before === null ? [] : suspects(before, versions[i]!),
+        introducedBy: before === null ? [] : suspects(before, versions[i]!, kind, run),
         fixedIn: after?.preset ?? null,
-        fixedBy: after === null ? [] : suspects(versions[j]!, after),
+        fixedBy: after === null ? [] : suspects(versions[j]!, after, kind, run),
       });
       i = j + 1;
     }
