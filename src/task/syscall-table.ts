@@ -1,8 +1,7 @@
 import { KernelError } from '../sim/kernel-error.js';
 import { ModelError } from '../sim/model-error.js';
 import { describeValue } from '../sim/validate.js';
-import type { TaskPolicy, SyscallTable } from './policy.js';
-import { SYSCALL_TABLES } from './policy.js';
+import { SYSCALL_TABLES, type SyscallTable, type TaskPolicy } from './policy.js';
 
 /**
  * Throws KernelError ENOSYS unless the kernel's system call table (policy `syscalls`)
