@@ -166,23 +166,21 @@ export function policyChanges(older: KernelPolicy, newer: KernelPolicy): PolicyC
 }
 
 /**
- * The policy changes between two versions that may explain a change of verdict. The
- * system call table (`syscalls`) is one only where the older version lacked a call the
- * scenario made: it could not be set up there, or a run's outcome shows ENOSYS.
+ * The policy changes between two versions that may explain a change of verdict, each tried
+ * alone: the newer version with that one switch as it was, and whether the kind goes back
+ * to what the older version showed. The system call table (`syscalls`) changes between
+ * most releases; it is listed only where it is not known to be irrelevant (the scenario
+ * made a call the older table lacked), so that it does not crowd every range.
  */
 function suspects(older: BisectVersion, newer: BisectVersion, kind: ViolationKind, run: (policy: KernelPolicy) => ExploreResult | KernelError): PolicyChange[] {
-  const all = policyChanges(older.policy, newer.policy);
-  const missedCall = older.result === null || older.result.outcomes.some((o) => o.outcome.includes('"ENOSYS"'));
-  const listed = missedCall ? all : all.filter((c) => c.key !== 'syscalls');
   const inOlder = kindsOf(older.verdict).includes(kind);
-  return listed.map((c) => {
-    // The newer version with this one switch as it was: does the kind go back to what the
-    // older version showed?
+  const tried = policyChanges(older.policy, newer.policy).map((c): PolicyChange => {
     const r = run({ ...newer.policy, [c.key]: older.policy[c.key] } as KernelPolicy);
     const found = KernelError.is(r) ? false : r.violations.some((v) => v.kind === kind);
     const proven = KernelError.is(r) || found || r.exhaustive;
     return proven ? { ...c, decisive: found === inOlder } : c;
   });
+  return tried.filter((c) => c.key !== 'syscalls' || c.decisive !== false);
 }
 
 function kindsOf(v: Verdict | 'unavailable'): readonly ViolationKind[] {

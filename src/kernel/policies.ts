@@ -4,7 +4,7 @@ import type { EpollPolicy } from '../epoll/policy.js';
 import type { FdtablePolicy } from '../fdtable/policy.js';
 import type { UringPolicy } from '../fdtable/uring-policy.js';
 import type { FilePolicy } from '../file/world.js';
-import type { TaskPolicy } from '../task/policy.js';
+import { SYSCALL_TABLES, type TaskPolicy } from '../task/policy.js';
 import type { UnixPolicy } from '../unix/policy.js';
 
 /**
@@ -122,7 +122,7 @@ export const POLICY_VALUES: Readonly<Record<string, readonly string[]>> = {
   fdgetPos: ['when-shared', 'always', 'when-shared-or-dir', 'when-shared-or-iterate', 'raw-count-or-iterate'],
   fgetRecheck: ['none', 'slot', 'slot+fdt'],
   execUnshare: ['before-de_thread', 'after-de_thread'],
-  syscalls: ['v3.14', 'v5.11', 'v6.10'],
+  syscalls: SYSCALL_TABLES,
   closeFput: ['sync', 'task_work'],
   epollItemPoll: ['borrow', 'epi-fget', 'epi-fget-nouser'],
   unixGc: ['classic', 'scc'],

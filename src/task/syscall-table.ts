@@ -5,9 +5,10 @@ import { SYSCALL_TABLES, type SyscallTable, type TaskPolicy } from './policy.js'
 
 /**
  * Throws KernelError ENOSYS unless the kernel's system call table (policy `syscalls`)
- * has `name`, which came with table `since`: what the syscall entry answers for a number
- * the running kernel does not know, before it reads any argument. A plugin's system call
- * calls it first with the table its call belongs to.
+ * has `name`, which came with table `since`. Models the table lookup of the syscall entry
+ * (x64_sys_call() and friends), whose slot for a number the running kernel does not know
+ * is sys_ni_syscall(): ENOSYS before any argument is read. A plugin's system call calls
+ * it first with the table its call belongs to.
  *
  * @example
  * ```ts
