@@ -73,7 +73,7 @@ function cold<T>(p: Process, gen: KernelPath<T>): T {
  * Epoll.wait(p, ep, 8, 0); // [{ events: EPOLLIN, data: 7 }]
  * ```
  */
-export const Epoll = Object.freeze({
+export const Epoll = /* @__PURE__ */ Object.freeze({
   /** epoll_create1(2) by `p`'s main thread. */
   create1: (p: Process, flags = 0): number => cold(p, syscallSteps(p.main, epollCreateSteps(p.main, flags))),
   /** epoll_ctl(2) by `p`'s main thread. */
@@ -114,7 +114,7 @@ export const Epoll = Object.freeze({
  * EPOLL_SYSCALLS.map((s) => s.name); // ['epoll_create1', 'epoll_ctl', 'epoll_wait']
  * ```
  */
-export const EPOLL_SYSCALLS: readonly SyscallSpec[] = Object.freeze([
+export const EPOLL_SYSCALLS: readonly SyscallSpec[] = /* @__PURE__ */ Object.freeze([
   { name: 'epoll_create1', method: 'create1', args: ['epollFlags'], call: (sys: Sys, a: readonly unknown[]) => Epoll.on(sys).create1(a[0] as number) },
   {
     name: 'epoll_ctl', method: 'ctl', args: ['fd', 'epollOp', 'fd'],

@@ -120,6 +120,6 @@ export interface Scenario<C = unknown> {
  * });
  * ```
  */
-export function defineScenario<C>(scenario: Scenario<C>): Scenario<C> {
+/* @__NO_SIDE_EFFECTS__ */ export function defineScenario<C>(scenario: Scenario<C>): Scenario<C> {
   return scenario;
 }

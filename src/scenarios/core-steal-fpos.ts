@@ -25,7 +25,7 @@ function* dupThenGetdents(sys: Sys, fd: number): KernelPath<unknown> {
  * explore(coreStealFpos, { policy: 'before' }).violations.length; // 0
  * ```
  */
-export const coreStealFpos = defineScenario({
+export const coreStealFpos = /* @__PURE__ */ defineScenario({
   name: 'core-steal-fpos',
   title: 'sharing a directory fd with core syscalls only keeps the f_count == 1 optimisation sound',
   source: '9c225f2655e3 "vfs: atomic f_pos accesses as per POSIX" (the v3.14 invariant seed 000 discusses)',
@@ -54,7 +54,7 @@ export const coreStealFpos = defineScenario({
  * explore(fposThreadsShared, { policy: 'before' }).violations.length; // 0
  * ```
  */
-export const fposThreadsShared = defineScenario({
+export const fposThreadsShared = /* @__PURE__ */ defineScenario({
   name: 'fpos-threads-shared',
   title: 'two threads sharing an fd table read one fd: fdget clones, so f_pos_lock is taken',
   source: '9c225f2655e3 "vfs: atomic f_pos accesses as per POSIX"; __fget_light() in fs/file.c',

@@ -56,7 +56,7 @@ export interface EpollForkSharedContext {
  * explore(epollForkShared, { policy: 'after' }).violations; // []
  * ```
  */
-export const epollForkShared = defineScenario<EpollForkSharedContext>({
+export const epollForkShared = /* @__PURE__ */ defineScenario<EpollForkSharedContext>({
   name: 'epoll-fork-shared',
   title: "a forked child's EPOLL_CTL_DEL removes the parent's item; its exit does not",
   source: 'epoll(7) Q6; fs/eventpoll.c ep_find() keyed by (file, fd); eventpoll_release_file() at the final fput only',

@@ -26,7 +26,7 @@ function* closer(sys: Sys, fd: number): KernelPath {
  * explore(epollPollVsFput, { policy: 'before' }).violations.map((v) => v.kind); // ['refcount-inc-on-zero', ...]
  * ```
  */
-export const epollPollVsFput = defineScenario({
+export const epollPollVsFput = /* @__PURE__ */ defineScenario({
   name: 'epoll-poll-vs-fput',
   title: 'epoll_wait() polls a dma-buf whose last fd is being closed',
   source: 'seed 002: 4efaa5acf0a1 "epoll: be better about file lifetimes" (v6.9, CVE-2024-38580)',

@@ -40,7 +40,7 @@ export interface EpollUmountBusyContext {
  * explore(epollUmountBusy, { policy: 'before' }).outcomes; // some runs end with "EBUSY"
  * ```
  */
-export const epollUmountBusy = defineScenario<EpollUmountBusyContext>({
+export const epollUmountBusy = /* @__PURE__ */ defineScenario<EpollUmountBusyContext>({
   name: 'epoll-umount-busy',
   title: 'epi_fget() in epoll_wait() makes a close-then-umount fail with EBUSY',
   source: 'seed 002: Christian Brauner, "epoll() will now temporarily pin filesystems" (SB_NOUSER variant)',

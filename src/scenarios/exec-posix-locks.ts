@@ -41,7 +41,7 @@ export interface ExecPosixLocksContext {
  * explore(execPosixLocks, { policy: 'before' }).violations[0]?.kind; // 'assertion'
  * ```
  */
-export const execPosixLocks: Scenario<ExecPosixLocksContext> = defineScenario<ExecPosixLocksContext>({
+export const execPosixLocks: Scenario<ExecPosixLocksContext> = /* @__PURE__ */ defineScenario<ExecPosixLocksContext>({
   name: 'exec-posix-locks',
   title: 'a multithreaded exec loses the POSIX lock another thread took',
   source: 'seed 001: Biederman, "exec: Move unshare_files to fix posix file locking during exec" (v5.11)',

@@ -28,7 +28,7 @@ function* closeBody(sys: Sys, fd: number): KernelPath<void> {
  * explore(fgetStaleRecycle, { policy: 'before' }).violations[0]?.kind; // 'stale-file'
  * ```
  */
-export const fgetStaleRecycle = defineScenario({
+export const fgetStaleRecycle = /* @__PURE__ */ defineScenario({
   name: 'fget-stale-recycle',
   title: 'counterfactual: fget() without a recheck on SLAB_TYPESAFE_BY_RCU files returns a recycled struct file',
   source: 'counterfactual (no release had it): 0ede61d8589c (v6.7) without 054aa8d439b9 (v5.16, the CVE-2021-4083 fix)',

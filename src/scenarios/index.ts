@@ -37,9 +37,9 @@ export {
  * Object.keys(scenarios); // ['pidfd-getfd-fpos', ...]
  * ```
  */
-export const scenarios: Readonly<Record<string, Scenario<never>>> = Object.freeze(
-  Object.fromEntries(
-    ([pidfdGetfdFpos, pidfdGetfdFposRegular, coreStealFpos, fposThreadsShared, sendfileFpos, execPosixLocks, fgetStaleRecycle, epollPollVsFput, epollUmountBusy, epollForkShared, unixGcCloseRace, unixGcMsgPeek, unixGcCycle,
+export const scenarios: Readonly<Record<string, Scenario<never>>> = /* @__PURE__ */ Object.freeze(
+  /* @__PURE__ */ Object.fromEntries(
+    /* @__PURE__ */ ([pidfdGetfdFpos, pidfdGetfdFposRegular, coreStealFpos, fposThreadsShared, sendfileFpos, execPosixLocks, fgetStaleRecycle, epollPollVsFput, epollUmountBusy, epollForkShared, unixGcCloseRace, unixGcMsgPeek, unixGcCycle,
       uringFixedFpos, uringRegisterErrorPath, uringFixedInstall, uringHiddenPin, uringHiddenPinUnregister, uringHiddenPinLazy, uringScmGcUaf] as Array<Scenario<never>>).map((s) => [s.name, s]),
   ),
 );

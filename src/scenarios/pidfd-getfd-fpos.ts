@@ -39,7 +39,7 @@ function stealAndRead(k: Kernel, path: string, flags: number, dir: boolean): voi
  * explore(pidfdGetfdFpos, { policy: 'before' }).violations[0]?.kind; // 'fpos-race'
  * ```
  */
-export const pidfdGetfdFpos = defineScenario({
+export const pidfdGetfdFpos = /* @__PURE__ */ defineScenario({
   name: 'pidfd-getfd-fpos',
   title: 'pidfd_getfd() steals a directory fd while getdents() skipped f_pos_lock',
   source: 'seed 000: "fs/file.c: remove f_pos_lock optimization" (20ea1e7d13c1, fixes 8649c322f75c)',
@@ -63,7 +63,7 @@ export const pidfdGetfdFpos = defineScenario({
  * explore(pidfdGetfdFposRegular, { policy: 'after' }).violations.length > 0; // true
  * ```
  */
-export const pidfdGetfdFposRegular = defineScenario({
+export const pidfdGetfdFposRegular = /* @__PURE__ */ defineScenario({
   name: 'pidfd-getfd-fpos-regular',
   title: 'the same steal on a regular file: the accepted POSIX f_pos race of the current rule',
   source: '797964253d35 "file: reinstate f_pos locking optimization for regular files"',

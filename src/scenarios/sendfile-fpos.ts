@@ -24,7 +24,7 @@ function* copyOut(sys: Sys, out: number, fd: number): KernelPath<number> {
  * explore(sendfileFpos, { policy: 'after' }).violations[0]?.kind; // 'fpos-race'
  * ```
  */
-export const sendfileFpos = defineScenario({
+export const sendfileFpos = /* @__PURE__ */ defineScenario({
   name: 'sendfile-fpos',
   title: 'sendfile() updates f_pos without f_pos_lock while another thread read()s under it',
   source: 'do_sendfile() in fs/read_write.c (fdget(), not fdget_pos()); f_pos_lock since 9c225f2655e3',

@@ -41,7 +41,7 @@ function* closeThenCollect(sys: Sys, fd: number): KernelPath<number> {
  * explore(unixGcCloseRace, { policy: 'before' }).violations[0]?.kind; // 'use-after-free'
  * ```
  */
-export const unixGcCloseRace = defineScenario({
+export const unixGcCloseRace = /* @__PURE__ */ defineScenario({
   name: 'unix-gc-close-race',
   title: 'fget() racing close() of an in-flight AF_UNIX socket while the collector runs (CVE-2021-4083)',
   source: 'CVE-2021-4083: 054aa8d439b9 "fget: check that the fd still exists after getting a ref to it" (v5.16)',
@@ -78,7 +78,7 @@ export const unixGcCloseRace = defineScenario({
  * explore(unixGcMsgPeek, { policy: 'after' }).violations.length; // 0
  * ```
  */
-export const unixGcMsgPeek = defineScenario({
+export const unixGcMsgPeek = /* @__PURE__ */ defineScenario({
   name: 'unix-gc-msg-peek',
   title: 'MSG_PEEK duplicates an in-flight socket while the classic collector runs (CVE-2021-0920)',
   source: 'CVE-2021-0920: cbcf01128d0a "af_unix: fix garbage collect vs MSG_PEEK" (v5.14)',
@@ -131,7 +131,7 @@ export interface UnixGcCycleContext {
  * explore(unixGcCycle, { policy: 'before' }).violations.length; // 0
  * ```
  */
-export const unixGcCycle = defineScenario<UnixGcCycleContext>({
+export const unixGcCycle = /* @__PURE__ */ defineScenario<UnixGcCycleContext>({
   name: 'unix-gc-cycle',
   title: 'a cycle of two in-flight sockets is kept while reachable and collected after the last close',
   source: 'net/unix/garbage.c: the classic collector (1fd05ba5a2f2, v2.6.23) and the graph collector (v6.10)',

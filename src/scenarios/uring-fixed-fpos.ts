@@ -24,12 +24,12 @@ function* submitTwo(sys: Sys, u: UringApi, ring: number): KernelPath<number> {
  * explore(uringFixedFpos, { policy: 'before' }).violations[0]?.kind; // 'fpos-race'
  * ```
  */
-export const uringFixedFpos = defineScenario({
+export const uringFixedFpos = /* @__PURE__ */ defineScenario({
   name: 'uring-fixed-fpos',
   title: 'two io_uring GETDENTS on a fixed file whose f_count is 1 skip f_pos_lock',
   source: 'seed 000: Christian Brauner on the io_uring getdents series (f_count stays 1 for fixed files)',
   description: 'P1 registers /srv, closes its fd, and submits two IOSQE_ASYNC GETDENTS on fixed slot 0; two io-wq workers iterate the directory concurrently.',
-  plugins: [ioUring()],
+  plugins: [/* @__PURE__ */ ioUring()],
   before: { uringPosLock: 'when-shared' },
   after: { uringPosLock: 'always' },
   expected: { before: ['fpos-race'], after: 'clean' },

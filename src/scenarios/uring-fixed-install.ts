@@ -55,12 +55,12 @@ export interface UringFixedInstallContext {
  * explore(uringFixedInstall, { policy: 'before' }).violations.length; // 0
  * ```
  */
-export const uringFixedInstall = defineScenario<UringFixedInstallContext>({
+export const uringFixedInstall = /* @__PURE__ */ defineScenario<UringFixedInstallContext>({
   name: 'uring-fixed-install',
   title: 'FIXED_FD_INSTALL turns a direct descriptor into an O_CLOEXEC fd whose readdir locks f_pos',
   source: 'seed 004: Christian Brauner, "io_uring/openclose: add support for IORING_OP_FIXED_FD_INSTALL" (dc18b89ab113)',
   description: 'P1 opens /srv into fixed slot 0, a GETDENTS on the slot runs on io-wq, FIXED_FD_INSTALL gives P1 a regular fd, and getdents(2) on it must take f_pos_lock.',
-  plugins: [ioUring()],
+  plugins: [/* @__PURE__ */ ioUring()],
   before: ['current', { fdgetPos: 'when-shared' }],
   after: 'current',
   expected: { before: 'clean', after: 'clean' },

@@ -44,12 +44,12 @@ function* registerTwice(sys: Sys, u: UringApi, ring: number, fd: number): Kernel
  * explore(uringRegisterErrorPath, { policy: 'before' }).violations.map((v) => v.kind); // ['out-of-bounds', 'leak']
  * ```
  */
-export const uringRegisterErrorPath = defineScenario({
+export const uringRegisterErrorPath = /* @__PURE__ */ defineScenario({
   name: 'uring-register-error-path',
   title: 'the 2019 registration error path leaks fget() references and lets nr_user_files outgrow the table',
   source: 'seed 003: Jann Horn, "Re: [PATCH 14/19] io_uring: add file set registration"',
   description: 'P1 registers [fd, fd, 99] (EBADF after two fget()s), registers [fd, fd], unregisters, registers [fd], then reads fixed slot 1.',
-  plugins: [ioUring()],
+  plugins: [/* @__PURE__ */ ioUring()],
   before: { uringFileRegistration: 'scm-as-posted' },
   after: { uringFileRegistration: 'scm' },
   expected: { before: ['leak', 'out-of-bounds'], after: 'clean' },

@@ -47,12 +47,12 @@ export interface UringScmGcUafContext {
  * explore(uringScmGcUaf, { policy: 'before' }).violations.some((v) => v.kind === 'use-after-free'); // true
  * ```
  */
-export const uringScmGcUaf = defineScenario<UringScmGcUafContext>({
+export const uringScmGcUaf = /* @__PURE__ */ defineScenario<UringScmGcUafContext>({
   name: 'uring-scm-gc-uaf',
   title: 'the unix collector frees a registered socket the ring still uses (ring ⇄ socket cycle)',
   source: 'seed 003: Jann Horn, "the GC is just going to go through unix_destruct_scm() and drop references on your files"',
   description: 'P1 registers socket a in its ring, sends the ring fd to a, submits a POLL_ADD on fixed slot 0 to io-wq and closes a and the ring; P2 runs the collector.',
-  plugins: [ioUring()],
+  plugins: [/* @__PURE__ */ ioUring()],
   before: ['linux-5.16', { uringFileRegistration: 'scm', unixGc: 'classic' }],
   after: 'current',
   expected: { before: ['use-after-free'], after: 'clean' },

@@ -71,7 +71,7 @@ const n = (v: unknown): number => v as number;
  * CORE_SYSCALLS.map((s) => s.name).includes('pipe2'); // true
  * ```
  */
-export const CORE_SYSCALLS: readonly SyscallSpec[] = Object.freeze([
+export const CORE_SYSCALLS: readonly SyscallSpec[] = /* @__PURE__ */ Object.freeze([
   spec('open', 'open', ['path', 'openFlags'], (s, a) => s.open(a[0] as string, n(a[1]))),
   spec('close', 'close', ['fd'], (s, a) => s.close(n(a[0]))),
   spec('dup', 'dup', ['fd'], (s, a) => s.dup(n(a[0]))),

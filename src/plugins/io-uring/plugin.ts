@@ -176,7 +176,7 @@ export function ioUring(): Plugin<UringApi> {
  * URING_SYSCALLS.map((s) => s.name); // ['io_uring_setup', 'io_uring_register', 'io_uring_enter']
  * ```
  */
-export const URING_SYSCALLS: readonly SyscallSpec<UringApi>[] = Object.freeze([
+export const URING_SYSCALLS: readonly SyscallSpec<UringApi>[] = /* @__PURE__ */ Object.freeze([
   { name: 'io_uring_setup', method: 'setup', args: ['int'], call: (sys: Sys, a: readonly unknown[], api: UringApi) => api.on(sys).setup(1 + (a[0] as number)) },
   {
     name: 'io_uring_register', method: 'register', args: ['fd', 'uringRegister'],

@@ -163,11 +163,11 @@ export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
  * PIDFD_SYSCALLS.map((s) => s.name); // ['pidfd_open', 'pidfd_getfd']
  * ```
  */
-export const PIDFD_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = Object.freeze([
+export const PIDFD_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = /* @__PURE__ */ Object.freeze([
   { name: 'pidfd_open', method: 'pidfdOpen', args: ['pid', 'int'], call: (sys: Sys, a: readonly unknown[], api: PidfdApi) => api.on(sys).pidfdOpen(a[0] as number, (a[1] as number) & 0) },
   { name: 'pidfd_getfd', method: 'pidfdGetfd', args: ['fd', 'fd'], call: (sys: Sys, a: readonly unknown[], api: PidfdApi) => api.on(sys).pidfdGetfd(a[0] as number, a[1] as number, 0) },
 ] satisfies SyscallSpec<PidfdApi>[]);
-const NO_FILES: readonly (readonly [RefFile, string])[] = Object.freeze([]);
+const NO_FILES: readonly (readonly [RefFile, string])[] = /* @__PURE__ */ Object.freeze([]);
 
 // Module-level, not a generator closure per kernel (docs/architecture.md, "Generator closures").
 function* listenersHeldFiles(listeners: readonly SeccompListener[]): Generator<readonly [RefFile, string]> {
