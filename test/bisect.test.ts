@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BISECT_PRESETS, bisect, DEFAULT_POLICY, defineScenario, POLICY_HISTORY, POLICY_PRESETS, POLICY_VALUES, policyChanges, scenarioPolicy } from '../src/index.js';
-import { epollPollVsFput, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular, uringScmGcUaf } from '../src/scenarios/index.js';
+import { epollPollVsFput, execPosixLocks, fgetStaleRecycle, fposThreadsShared, pidfdGetfdFpos, pidfdGetfdFposRegular, uringFixedInstall, uringScmGcUaf } from '../src/scenarios/index.js';
 
 describe('bisect', () => {
   it('seed 000: the directory race exists from pidfd_getfd() (in linux-5.11, not 3.14) to linux-6.4 and 20ea1e7d13c1 fixes it', () => {
@@ -48,9 +48,14 @@ describe('bisect', () => {
     expect(b.exhaustive).toBe(true);
     expect(b.ranges[0]).toMatchObject({ kind: 'use-after-free', first: 'linux-5.11', introducedAfter: 'linux-3.14', fixedIn: 'linux-6.7' });
     expect(b.ranges[0]!.introducedBy.map((c) => c.key)).toContain('syscalls');
-    // A KernelError other than ENOSYS from the setup is the caller's to see.
+    // A setup that every version refuses is the scenario's error, the caller's to see.
     const broken = defineScenario({ name: 'broken', title: 'setup fails', source: 'test', setup: (k) => void k.spawnProcess().close(7) });
     expect(() => bisect(broken, { presets: ['linux-6.15'] })).toThrow(/EBADF/);
+    expect(() => bisect(broken)).toThrow(/EBADF/);
+    // One that an older version refuses with EINVAL (sparse registration came in v5.19) is unavailable there.
+    const u = bisect(uringFixedInstall, { presets: ['linux-5.16', 'linux-6.4'] });
+    expect(u.versions.map((v) => v.verdict)).toEqual(['unavailable', 'clean']);
+    expect(u.versions[0]!.unavailable).toMatch(/io_uring_register: EINVAL/);
   });
 
   it('`with` holds a switch fixed: without the fget recheck, the stale file appears when struct file becomes SLAB_TYPESAFE_BY_RCU', () => {
@@ -73,12 +78,13 @@ describe('bisect', () => {
   });
 
   it('versions with the same policy are searched once; a clean scenario has no ranges', () => {
-    const b = bisect(fposThreadsShared);
+    const b = bisect(fposThreadsShared, { presets: ['linux-6.9', 'linux-6.15', 'current'] });
     expect(b.ranges).toEqual([]);
     const by = new Map(b.versions.map((v) => [v.preset, v]));
-    // linux-5.16 and linux-6.4 resolve to the same switches: one search, shared.
-    expect(by.get('linux-5.16')!.policy).toEqual(by.get('linux-6.4')!.policy);
-    expect(by.get('linux-5.16')!.result).toBe(by.get('linux-6.4')!.result);
+    // linux-6.15 and current resolve to the same switches: one search, shared.
+    expect(by.get('linux-6.15')!.policy).toEqual(by.get('current')!.policy);
+    expect(by.get('linux-6.15')!.result).toBe(by.get('current')!.result);
+    expect(by.get('linux-6.9')!.result).not.toBe(by.get('current')!.result);
   });
 
   it('a bounded search is reported as not exhaustive', () => {

@@ -55,8 +55,10 @@ export interface BisectVersion {
   readonly policy: KernelPolicy;
   /**
    * `'clean'` or the violation kinds found; `'unavailable'` when the scenario cannot be
-   * set up on that version (its setup made a system call the version does not have:
-   * ENOSYS, see policy `syscalls`).
+   * set up on that version: its setup made a call the version answers with an error — a
+   * system call it does not have (ENOSYS), an io_uring command or a flag it does not
+   * know (EINVAL): see policy `syscalls`. A setup that every version refuses throws its
+   * error instead.
    */
   readonly verdict: Verdict | 'unavailable';
   /** True if the search covered every interleaving (a `'clean'` verdict proves nothing otherwise); true for an unavailable version. */
@@ -192,10 +194,11 @@ function kindsOf(v: Verdict | 'unavailable'): readonly ViolationKind[] {
  * reports which versions show which verdict, the version ranges in which each violation
  * existed, and the policy changes — with the commits they model — at each range's ends:
  * the change that introduced the race and the one that fixed it. Versions that resolve
- * to the same policy are searched once. A version without a system call the scenario
- * needs answers ENOSYS, as that kernel would: in a thread it is an outcome (the race
- * cannot happen there), in the setup the version is `'unavailable'`; either way the
- * system call's arrival (policy `syscalls`) is among the changes that introduced it.
+ * to the same policy are searched once. A version without a system call, io_uring
+ * command or flag the scenario needs answers as that kernel would (ENOSYS, EINVAL): in a
+ * thread it is an outcome (the race cannot happen there), in the setup the version is
+ * `'unavailable'`; either way the arrival (policy `syscalls`) is among the changes that
+ * introduced it.
  *
  * Models `git bisect` over kernel history, with the interleaving search standing in for
  * the reproducer; the suspects are read from {@link POLICY_HISTORY}, and each is tried
@@ -226,10 +229,12 @@ export function bisect<C>(scenario: Scenario<C>, options: BisectOptions = {}): B
       try {
         result = explore(scenario, { ...search, policy });
       } catch (e) {
-        // A scenario whose setup needs a system call the version lacks (io_uring before
-        // v5.1) cannot run there: that is a verdict about the version, not a failure. A
-        // thread's ENOSYS is only an outcome; anything else is the caller's to see.
-        if (!KernelError.is(e) || e.code !== 'ENOSYS') throw e;
+        // A scenario whose setup needs what the version lacks (io_uring before v5.1, sparse
+        // registration before v5.19) cannot run there: the kernel's answer to the setup is a
+        // verdict about the version, not a failure — unless every version refuses it (below).
+        // In a thread the same answer is only an outcome (explore() never throws it);
+        // anything else is the caller's to see.
+        if (!KernelError.is(e)) throw e;
         result = e;
       }
       cache.set(key, result);
@@ -243,6 +248,8 @@ export function bisect<C>(scenario: Scenario<C>, options: BisectOptions = {}): B
     if (KernelError.is(result)) return { preset, policy, verdict: 'unavailable', exhaustive: true, result: null, unavailable: result.message };
     return { preset, policy, verdict: verdictOf(result), exhaustive: result.exhaustive, result };
   });
+  // A setup that no version accepts is the scenario's error, not the kernels' history.
+  if (versions.every((v) => v.result === null)) throw run(versions[versions.length - 1]!.policy) as KernelError;
 
   const ranges: BisectRange[] = [];
   const kinds: ViolationKind[] = [];

@@ -70,8 +70,12 @@ export const DEFAULT_POLICY: KernelPolicy = {
  *   task work (until v6.6); no close_range, copy_file_range, io_uring or pidfd calls
  *   (ENOSYS: `syscalls: 'v3.14'`; every later preset has them).
  * - `linux-5.11`: the exec/POSIX-lock fix (unshare after de_thread).
- * - `linux-5.16`: fget rechecks slot and fdt (CVE-2021-4083 fixes).
- * - `linux-6.4`: the last kernel with the `f_count > 1` f_pos optimisation for all files.
+ * - `linux-5.16`: fget rechecks slot and fdt (CVE-2021-4083 fixes); io_uring direct
+ *   descriptors and FILES2/UPDATE2 (`syscalls: 'v5.15'`; in `linux-5.11` OPENAT and CLOSE
+ *   do not look at `file_index`).
+ * - `linux-6.4`: the last kernel with the `f_count > 1` f_pos optimisation for all files;
+ *   sparse registration, IORING_FILE_INDEX_ALLOC and the alloc range (`syscalls: 'v6.0'`,
+ *   as in every preset up to `linux-6.7`).
  * - `linux-6.5-rc`: the lock is always taken (20ea1e7d13c1, during the 6.5 cycle).
  * - `linux-6.5`: keyed on `->iterate_shared` (797964253d35 reinstated the optimisation
  *   for regular files during the 6.5 cycle; 7d84d1b9af63 made it the `->iterate_shared`
@@ -81,7 +85,8 @@ export const DEFAULT_POLICY: KernelPolicy = {
  *   sent over unix sockets (`uringFileRegistration: 'plain'`; every earlier preset has the
  *   merged `ring_sock` design, `'scm'`).
  * - `linux-6.9`: epoll pins a file before polling it (epi_fget(), 4efaa5acf0a1); every
- *   earlier preset polls the borrowed pointer (`epollItemPoll: 'borrow'`).
+ *   earlier preset polls the borrowed pointer (`epollItemPoll: 'borrow'`);
+ *   IORING_OP_FIXED_FD_INSTALL (v6.8, seed 004) and PIDFD_THREAD (`syscalls: 'v6.9'`).
  * - `linux-6.15` / `current`: fcntl F_DUPFD_QUERY (v6.10; EINVAL in earlier presets);
  *   raw file_ref compare in fdget_pos(); the graph (scc) AF_UNIX
  *   collector (v6.10), which dropped the MSG_PEEK lock dance (118f457da9ed). Up to
@@ -97,13 +102,13 @@ export const DEFAULT_POLICY: KernelPolicy = {
 export const POLICY_PRESETS: Readonly<Record<PresetName, Partial<KernelPolicy>>> = {
   'linux-3.14': { syscalls: 'v3.14', closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'before-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'none', uringFileRegistration: 'scm' },
   'linux-5.11': { syscalls: 'v5.11', closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'none', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'none', uringFileRegistration: 'scm' },
-  'linux-5.16': { syscalls: 'v5.11', closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
-  'linux-6.4': { syscalls: 'v5.11', closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
-  'linux-6.5-rc': { syscalls: 'v5.11', closeFput: 'task_work', fdgetPos: 'always', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
-  'linux-6.5': { syscalls: 'v5.11', closeFput: 'task_work', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
-  'linux-6.6': { syscalls: 'v5.11', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
-  'linux-6.7': { syscalls: 'v5.11', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock' },
-  'linux-6.9': { syscalls: 'v5.11', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'epi-fget', unixGc: 'classic', unixPeekGcLock: 'lock-unlock' },
+  'linux-5.16': { syscalls: 'v5.15', closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
+  'linux-6.4': { syscalls: 'v6.0', closeFput: 'task_work', fdgetPos: 'when-shared', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
+  'linux-6.5-rc': { syscalls: 'v6.0', closeFput: 'task_work', fdgetPos: 'always', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
+  'linux-6.5': { syscalls: 'v6.0', closeFput: 'task_work', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
+  'linux-6.6': { syscalls: 'v6.0', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: false, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock', uringFileRegistration: 'scm' },
+  'linux-6.7': { syscalls: 'v6.0', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'borrow', unixGc: 'classic', unixPeekGcLock: 'lock-unlock' },
+  'linux-6.9': { syscalls: 'v6.9', fdgetPos: 'when-shared-or-iterate', fgetRecheck: 'slot+fdt', execUnshare: 'after-de_thread', slabTypesafeByRcu: true, epollItemPoll: 'epi-fget', unixGc: 'classic', unixPeekGcLock: 'lock-unlock' },
   'linux-6.15': { ...DEFAULT_POLICY },
   current: { ...DEFAULT_POLICY },
 };
@@ -282,6 +287,9 @@ export const POLICY_HISTORY: PolicyHistory = {
   syscalls: {
     'v3.14': { commit: null, title: 'the system calls of v3.14: no copy_file_range, io_uring, pidfd_open, pidfd_getfd or close_range yet', since: 'v3.14' },
     'v5.11': { commit: null, title: 'copy_file_range() (v4.5), io_uring_setup() (v5.1), pidfd_open() (v5.3), pidfd_getfd() (8649c322f75c "pid: Implement pidfd_getfd syscall", v5.6) and close_range() (v5.9; CLOSE_RANGE_CLOEXEC v5.11)', since: 'v5.11' },
+    'v5.15': { commit: null, title: 'IORING_REGISTER_FILES_SKIP (v5.12), IORING_REGISTER_FILES2 and FILES_UPDATE2 (v5.13), SECCOMP_ADDFD_FLAG_SEND (v5.14), direct descriptors: OPENAT and CLOSE with file_index (v5.15)', since: 'v5.15' },
+    'v6.0': { commit: null, title: 'IORING_RSRC_REGISTER_SPARSE and IORING_FILE_INDEX_ALLOC (v5.19), IORING_REGISTER_FILE_ALLOC_RANGE (v6.0)', since: 'v6.0' },
+    'v6.9': { commit: 'dc18b89ab113', title: 'io_uring/openclose: add support for IORING_OP_FIXED_FD_INSTALL (v6.8); pidfd_open() PIDFD_THREAD (v6.9)', since: 'v6.9', seed: 'seed 004: IORING_OP_FIXED_FD_INSTALL' },
     'v6.10': { commit: null, title: 'fcntl F_DUPFD_QUERY (v6.10)', since: 'v6.10' },
   },
   slabTypesafeByRcu: {

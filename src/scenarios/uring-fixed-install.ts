@@ -5,12 +5,11 @@ import {
   ioUring, type UringApi,
 } from '../plugins/io-uring/index.js';
 
-/** What the uring-fixed-install thread saw: the installed fd, its FD_CLOEXEC bit, the getdents result. */
-interface Seen {
-  readonly fd: number;
-  readonly cloexec: boolean;
-  readonly names: readonly string[];
-}
+/**
+ * What the uring-fixed-install thread saw: the installed fd, its FD_CLOEXEC bit, the
+ * getdents result — or the errno of the install on a kernel without the op (before v6.8).
+ */
+type Seen = { readonly fd: number; readonly cloexec: boolean; readonly names: readonly string[] } | { readonly installError: string };
 
 function* openUseInstall(sys: Sys, u: UringApi, ring: number): KernelPath<Seen> {
   const s = u.on(sys);
@@ -19,7 +18,10 @@ function* openUseInstall(sys: Sys, u: UringApi, ring: number): KernelPath<Seen> 
     { opcode: IORING_OP_GETDENTS, flags: IOSQE_FIXED_FILE | IOSQE_ASYNC, fd: 0, len: 2, userData: 2 },
     { opcode: IORING_OP_FIXED_FD_INSTALL, flags: IOSQE_FIXED_FILE, fd: 0, userData: 3 },
   ], 2);
-  const fd = r.cqes.find((c) => c.userData === 3)!.res;
+  const installed = r.cqes.find((c) => c.userData === 3)!;
+  // Before v6.8 the op is past IORING_OP_LAST: EINVAL, and there is nothing to check.
+  if (installed.res < 0) return { installError: installed.error ?? String(installed.res) };
+  const fd = installed.res;
   const cloexec = (((yield* sys.fcntl(fd, F_GETFD, 0)) as number) & FD_CLOEXEC) !== 0;
   const names = yield* sys.getdents(fd, 2);
   return { fd, cloexec, names };
@@ -74,8 +76,13 @@ export const uringFixedInstall = /* @__PURE__ */ defineScenario<UringFixedInstal
   },
   check(_k, { user }) {
     const seen = user.sim.result as Seen;
+    if ('installError' in seen) return;
     if (!seen.cloexec) throw new Error(`the fd FIXED_FD_INSTALL returned (${seen.fd}) is not O_CLOEXEC`);
     if (!user.posWhy.startsWith('took f_pos_lock')) throw new Error(`getdents(2) on the installed fd did not lock f_pos: ${user.posWhy}`);
   },
-  outcome: (_k, { user }) => JSON.stringify((user.sim.result as Seen | undefined)?.names ?? String(user.sim.error)),
+  outcome: (_k, { user }) => {
+    const seen = user.sim.result as Seen | undefined;
+    if (seen === undefined) return String(user.sim.error);
+    return 'installError' in seen ? `FIXED_FD_INSTALL: ${seen.installError}` : JSON.stringify(seen.names);
+  },
 });

@@ -17,19 +17,34 @@
 export type ExecUnshare = 'before-de_thread' | 'after-de_thread';
 
 /**
- * Which of the model's system calls (and fcntl commands) exist: the table of a kernel
- * release, as far as the model has calls that came later than linux-3.14. A call the
- * table lacks answers ENOSYS (an fcntl command, EINVAL), before anything else, as the
- * kernel's syscall table and do_fcntl()'s default case do.
+ * Which of the model's system calls, commands, opcodes and flags exist: the uapi of a
+ * kernel release, as far as the model has things that came later than linux-3.14. Each
+ * value is named for the newest release whose additions it holds. What a table lacks is
+ * answered as that kernel answers: a system call ENOSYS, before anything else (the
+ * syscall table's sys_ni_syscall()); an fcntl command, an io_uring opcode or register
+ * command, or a flag it does not know, EINVAL, at the check that rejects it there; a
+ * field it does not know is ignored where that kernel did not look at it.
  *
  * - `'v3.14'`: none of copy_file_range (v4.5), io_uring (v5.1), pidfd_open (v5.3),
- *   pidfd_getfd (v5.6, 8649c322f75c — the call seed 000's race needs) or close_range
- *   (v5.9, with CLOSE_RANGE_CLOEXEC from v5.11);
- * - `'v5.11'`: all of those;
+ *   pidfd_getfd (v5.6, 8649c322f75c — the call seed 000's race needs), seccomp user
+ *   notification (v5.0; its ADDFD v5.9) or close_range (v5.9, with CLOSE_RANGE_CLOEXEC
+ *   from v5.11);
+ * - `'v5.11'`: all of those; io_uring's OPENAT, CLOSE, READ, WRITE (v5.6) and file
+ *   registration with IORING_REGISTER_FILES and FILES_UPDATE (v5.1, v5.5), but no direct
+ *   descriptors: `file_index` is padding that OPENAT and CLOSE do not look at, so an open
+ *   returns a normal fd and a close closes `fd`;
+ * - `'v5.15'`: IORING_REGISTER_FILES_SKIP in updates (v5.12; before, -2 is a bad fd,
+ *   EBADF), IORING_REGISTER_FILES2 and FILES_UPDATE2 (v5.13), direct descriptors through
+ *   OPENAT and CLOSE with `file_index` (v5.15), SECCOMP_ADDFD_FLAG_SEND (v5.14);
+ * - `'v6.0'`: IORING_RSRC_REGISTER_SPARSE and IORING_FILE_INDEX_ALLOC (v5.19; before, the
+ *   flag is a reserved field, EINVAL, and the index a slot past the table, EINVAL after
+ *   the open), IORING_REGISTER_FILE_ALLOC_RANGE (v6.0);
+ * - `'v6.9'`: IORING_OP_FIXED_FD_INSTALL (dc18b89ab113, v6.8 — seed 004) and
+ *   pidfd_open(PIDFD_THREAD) (v6.9);
  * - `'v6.10'`: also fcntl F_DUPFD_QUERY.
  *
- * Flags and opcodes within a call are not versioned (EPOLLEXCLUSIVE v4.5, PIDFD_THREAD
- * v6.9, io_uring's later opcodes and registration commands): they work in every table.
+ * Not versioned: EPOLLEXCLUSIVE (v4.5) and the io_uring ops the model has from v5.6 on;
+ * the GETDENTS op of seed 000 was never merged and exists in every table.
  *
  * @example
  * ```ts
@@ -38,13 +53,13 @@ export type ExecUnshare = 'before-de_thread' | 'after-de_thread';
  * p.closeRange(3, 10, 0); // throws KernelError ENOSYS: close_range() came in v5.9
  * ```
  */
-export type SyscallTable = 'v3.14' | 'v5.11' | 'v6.10';
+export type SyscallTable = 'v3.14' | 'v5.11' | 'v5.15' | 'v6.0' | 'v6.9' | 'v6.10';
 
 /**
  * The tables of {@link SyscallTable}, oldest first.
  * @internal
  */
-export const SYSCALL_TABLES: readonly SyscallTable[] = ['v3.14', 'v5.11', 'v6.10'];
+export const SYSCALL_TABLES: readonly SyscallTable[] = ['v3.14', 'v5.11', 'v5.15', 'v6.0', 'v6.9', 'v6.10'];
 
 /**
  * The behaviour switches the task layer reads.

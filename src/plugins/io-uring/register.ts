@@ -6,6 +6,7 @@ import {
   RSRC_STRUCT_SIZE, SCM_MAX_FD,
 } from './constants.js';
 import { isUringFile, ringOfFile, unregisterAccesses, type Ring } from './ring.js';
+import { registerKnown, rsrcRegisterFlags, updateSkips } from './uapi.js';
 
 /**
  * `struct io_uring_rsrc_update` / `io_uring_rsrc_update2`: the argument of
@@ -91,11 +92,13 @@ const isObj = (a: RegisterArg): a is Exclude<RegisterArg, readonly number[] | nu
 /**
  * io_uring_register(fd, opcode, arg, nr_args) as a kernel path for task `t`. Models
  * SYSCALL_DEFINE4(io_uring_register) and __io_uring_register() in io_uring/register.c:
- * opcode ≥ IORING_REGISTER_LAST is EINVAL; fdget(fd) (EBADF) and io_is_uring_fops()
+ * opcode ≥ IORING_REGISTER_LAST is EINVAL (the kernel's: FILES2 and FILES_UPDATE2 came
+ * in v5.13, FILE_ALLOC_RANGE in v6.0, policy `syscalls`); fdget(fd) (EBADF) and io_is_uring_fops()
  * (EOPNOTSUPP); then, under `uring_lock`:
  *
  * - IORING_REGISTER_FILES (EFAULT for a NULL array) and IORING_REGISTER_FILES2 (nr_args
- *   must be 32; EINVAL for nr 0, resv2, an unknown flag, SPARSE with data) →
+ *   must be 32; EINVAL for nr 0, resv2, an unknown flag — SPARSE is one before v5.19 —,
+ *   SPARSE with data) →
  *   io_sqe_files_register(): EBUSY if registered, EINVAL for nr 0, EMFILE beyond
  *   IORING_MAX_FIXED_FILES or RLIMIT_NOFILE; per entry -1 (or no array) leaves a slot
  *   empty (a tag there is EINVAL), fget() (EBADF), a ring fd is EBADF; any failure
@@ -104,7 +107,8 @@ const isObj = (a: RegisterArg): a is Exclude<RegisterArg, readonly number[] | nu
  * - IORING_REGISTER_FILES_UPDATE (nr_args entries; 0 is EINVAL) and
  *   IORING_REGISTER_FILES_UPDATE2 (nr_args 32; nr 0 or resv EINVAL) →
  *   __io_sqe_files_update(): ENXIO without a table, EOVERFLOW / EINVAL past its end; per
- *   entry the slot is reset *before* the new fd is looked up, SKIP (-2) leaves it; returns
+ *   entry the slot is reset *before* the new fd is looked up, SKIP (-2) leaves it (from
+ *   v5.12; before, -2 resets the slot and fails fget(), EBADF); returns
  *   the entries done, or the error if none were;
  * - IORING_REGISTER_FILE_ALLOC_RANGE: arg needed and nr_args 0 (EINVAL); EOVERFLOW,
  *   EINVAL for resv or a range past the table;
@@ -131,6 +135,7 @@ const isObj = (a: RegisterArg): a is Exclude<RegisterArg, readonly number[] | nu
 export function* ioUringRegisterSteps(k: Kernel, t: Task, fd: number, opcode: number, arg: RegisterArg, nrArgs: number): KernelPath<number> {
   requireSyscall(k.policy, 'io_uring_register', 'v5.11');
   if (!Number.isInteger(opcode) || opcode < 0 || opcode >= IORING_REGISTER_LAST) throw new KernelError('EINVAL', 'io_uring_register', `opcode ${opcode}`);
+  if (!registerKnown(k.policy, opcode)) throw new KernelError('EINVAL', 'io_uring_register', `opcode ${opcode} is past IORING_REGISTER_LAST of this kernel (policy syscalls '${k.policy.syscalls}')`);
   const files = t.filesOrThrow('io_uring_register');
   const w = Number.isInteger(fd) && fd >= 0 ? yield* fdgetSteps(t, files, fd) : EMPTY_FD;
   if (w === EMPTY_FD) throw new KernelError('EBADF', 'io_uring_register', `fd ${fd} is not open`);
@@ -167,7 +172,7 @@ function* registerLocked(k: Kernel, t: Task, ring: Ring, opcode: number, arg: Re
       if (!isObj(arg) || !('nr' in arg) || !('flags' in arg)) throw new KernelError('EFAULT', 'io_uring_register', 'no io_uring_rsrc_register');
       const rr = arg as RsrcRegister;
       if (!rr.nr || rr.resv2) throw new KernelError('EINVAL', 'io_uring_register', 'nr 0 or resv2 set');
-      if (rr.flags & ~IORING_RSRC_REGISTER_SPARSE) throw new KernelError('EINVAL', 'io_uring_register', `unknown flags ${rr.flags}`);
+      if (rr.flags & ~rsrcRegisterFlags(k.policy)) throw new KernelError('EINVAL', 'io_uring_register', `unknown flags ${rr.flags} (policy syscalls '${k.policy.syscalls}')`);
       if (rr.flags & IORING_RSRC_REGISTER_SPARSE && rr.data !== null) throw new KernelError('EINVAL', 'io_uring_register', 'SPARSE with data');
       return yield* filesRegisterSteps(k, t, ring, rr.data, rr.tags ?? null, rr.nr);
     }
@@ -352,6 +357,8 @@ function* filesUpdateSteps(k: Kernel, t: Task, ring: Ring, up: RsrcUpdate, tags:
   if (up.offset + nr > table.size) throw new KernelError('EINVAL', 'io_uring_register', `slots ${up.offset}..${up.offset + nr - 1} beyond ${table.size}`);
   let done = 0;
   let err: KernelError | null = null;
+  // Before v5.12 -2 is an fd like any other: the slot is reset, then fget(-2) fails.
+  const skips = updateSkips(k.policy);
   for (; done < nr; done++) {
     const tag = tags === null ? 0 : tags[done];
     const fd = up.data === null ? undefined : up.data[done];
@@ -359,11 +366,12 @@ function* filesUpdateSteps(k: Kernel, t: Task, ring: Ring, up: RsrcUpdate, tags:
       err = new KernelError('EFAULT', 'io_uring_register', `entry ${done} beyond the array`);
       break;
     }
-    if ((fd === IORING_REGISTER_FILES_SKIP || fd === -1) && tag !== 0) {
+    const skip = skips && fd === IORING_REGISTER_FILES_SKIP;
+    if ((skip || fd === -1) && tag !== 0) {
       err = new KernelError('EINVAL', 'io_uring_register', 'tag on a skip or empty entry');
       break;
     }
-    if (fd === IORING_REGISTER_FILES_SKIP) continue;
+    if (skip) continue;
     const i = up.offset + done;
     yield slotStep(k, ring, 'io_reset_rsrc_node', i);
     if (table.lookup(i) !== null) table.remove(i, t);

@@ -1,11 +1,12 @@
 import { EPOLLERR, EPOLLHUP, ERRNO, FMODE_ATOMIC_POS, FMODE_PATH, FMODE_READ, FMODE_WRITE, KernelError, O_APPEND, O_CLOEXEC, type ErrnoName, type Kernel, type KernelPath, type RefFile, type RsrcNode, type SimThread, type Task } from '../../index.js';
 import { EMPTY_FD, PollWaiters, WaitEntry, access, openSteps, vfsOpenStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps, fputDeferred, receiveFdSteps, vfsPoll, vfsPollStep, requireSyscall, type Blocker, type Step, type WaitQueue } from '../../extend.js';
 import {
-  IORING_ENTER_GETEVENTS, IORING_FILE_INDEX_ALLOC, IORING_FIXED_FD_NO_CLOEXEC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS,
+  IORING_ENTER_GETEVENTS, IORING_FIXED_FD_NO_CLOEXEC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS,
   IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD, IORING_OP_READ, IORING_OP_WRITE, IOSQE_ASYNC, IOSQE_FIXED_FILE,
 } from './constants.js';
 import { installFixed, syncSteps } from './register.js';
 import { isUringFile, ringFreeSteps, ringOfFile, type Cqe, type Ring, type Sqe } from './ring.js';
+import { fileIndexAllocates, opKnown, sqeAsRead } from './uapi.js';
 
 /**
  * What io_uring_enter() returns in the model: how many SQEs it consumed and, with
@@ -129,13 +130,14 @@ export function* ioUringEnterSteps(k: Kernel, t: Task, fd: number, sqes: readonl
 }
 
 /** io_submit_sqe(): prep, then issue inline or queue to io-wq. Runs under uring_lock. */
-function* submitSteps(k: Kernel, ring: Ring, t: Task, sqe: Sqe): KernelPath {
+function* submitSteps(k: Kernel, ring: Ring, t: Task, submitted: Sqe): KernelPath {
   yield { fn: 'io_submit_sqe', acc: [ring.ctxAccess(true), ring.cqAccess(true)] };
   k.engine.touch(ring.ctxAccess(true));
   ring.inflight++;
+  const sqe = sqeAsRead(k.policy, submitted);
   const req: Req = { ring, sqe, node: null, file: null, fileRef: false, assigned: false, async: false, arm: null };
   try {
-    prep(sqe);
+    prep(k, sqe);
   } catch (e) {
     if (!KernelError.is(e)) throw e;
     ring.post(cqe(sqe, errnoRes(e.code)));
@@ -170,9 +172,10 @@ const cqe = (sqe: Sqe, res: number, data?: string | readonly string[]): Cqe => {
 };
 
 /** io_init_req() + the op's ->prep(): the checks that fail before any file is looked up. */
-function prep(sqe: Sqe): void {
+function prep(k: Kernel, sqe: Sqe): void {
   const flags = sqe.flags ?? 0;
   if (!KNOWN_OPS.has(sqe.opcode)) throw new KernelError('EINVAL', 'io_init_req', `opcode ${sqe.opcode} is not modelled`);
+  if (!opKnown(k.policy, sqe.opcode)) throw new KernelError('EINVAL', 'io_init_req', `opcode ${sqe.opcode} is past IORING_OP_LAST of this kernel (policy syscalls '${k.policy.syscalls}')`);
   if (flags & ~(IOSQE_FIXED_FILE | IOSQE_ASYNC)) throw new KernelError('EINVAL', 'io_init_req', `sqe flags ${flags} (the model implements IOSQE_FIXED_FILE and IOSQE_ASYNC)`);
   const fixed = (flags & IOSQE_FIXED_FILE) !== 0;
   switch (sqe.opcode) {
@@ -468,7 +471,7 @@ function* openatSteps(k: Kernel, req: Req, t: Task): KernelPath<Issue> {
   if (!sqe.fileIndex) return { res: yield* openSteps(t, path, flags) };
   yield vfsOpenStep(t, path, flags);
   const f = k.vfs.openFile(path, flags);
-  const alloc = sqe.fileIndex === IORING_FILE_INDEX_ALLOC;
+  const alloc = fileIndexAllocates(k.policy, sqe.fileIndex);
   // io_fixed_fd_install(): io_ring_submit_lock() — a worker takes uring_lock here.
   yield dynamicStep(k.engine, alloc ? 'io_fixed_fd_install (alloc)' : 'io_fixed_fd_install', () => {
     const tb = ring.table;

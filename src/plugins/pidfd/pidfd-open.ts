@@ -1,5 +1,5 @@
 import { type Kernel, KernelError, type KernelPath, O_RDWR, type Task } from '../../index.js';
-import { access, allocStep, flagsWithin, installStep, requireSyscall } from '../../extend.js';
+import { access, allocStep, flagsWithin, hasSyscalls, installStep, requireSyscall } from '../../extend.js';
 import { PIDFD_NONBLOCK, PIDFD_THREAD } from './constants.js';
 import { findTask, pidfdFileOperations, type PidRef } from './pidfd-file.js';
 import type { PidfdOptions } from './options.js';
@@ -9,7 +9,7 @@ import type { PidfdOptions } from './options.js';
  * pid, find the pid, reserve an fd (always O_CLOEXEC), create the pidfs file, install.
  * Models sys_pidfd_open() / pidfd_create() in kernel/pid.c and fs/pidfs.c.
  *
- * errno: EINVAL (unknown flags, pid ≤ 0), ESRCH (no such pid, or reaped — a zombie not
+ * errno: EINVAL (unknown flags — PIDFD_THREAD is one before v6.9 —, pid ≤ 0), ESRCH (no such pid, or reaped — a zombie not
  * yet reaped still has its pid and gets a pidfd), ENOENT (a non-leader thread without
  * PIDFD_THREAD; EINVAL under `uapi: 'v6.9'`), EMFILE.
  *
@@ -25,7 +25,8 @@ import type { PidfdOptions } from './options.js';
  */
 export function* pidfdOpenSteps(k: Kernel, opts: PidfdOptions, t: Task, pid: number, flags: number): KernelPath<number> {
   requireSyscall(k.policy, 'pidfd_open', 'v5.11');
-  if (!flagsWithin(flags, PIDFD_NONBLOCK | PIDFD_THREAD)) throw new KernelError('EINVAL', 'pidfd_open', `bad flags ${flags}`);
+  // PIDFD_THREAD came in v6.9 (policy `syscalls` 'v6.9'); PIDFD_NONBLOCK in v5.10.
+  if (!flagsWithin(flags, PIDFD_NONBLOCK | (hasSyscalls(k.policy, 'v6.9') ? PIDFD_THREAD : 0))) throw new KernelError('EINVAL', 'pidfd_open', `bad flags ${flags}`);
   // pid_t is an int: a pid of 2^31 or more is no pid at all.
   if (!Number.isInteger(pid) || pid <= 0 || pid > 0x7fffffff) throw new KernelError('EINVAL', 'pidfd_open', `bad pid ${pid}`);
   const thread = (flags & PIDFD_THREAD) !== 0;

@@ -1,5 +1,5 @@
 import { ERRNO, FMODE_PATH, KernelError, ModelError, O_CLOEXEC, O_RDWR, type Kernel, type KernelPath, type Process, type RefFile, type Task } from '../../index.js';
-import { access, checkNumbers, describeValue, flagsWithin, hasOwnKey, fgetSteps, fputDeferredSteps, receiveFdReplaceSteps, receiveFdSteps, type Blocker } from '../../extend.js';
+import { access, checkNumbers, describeValue, flagsWithin, hasOwnKey, hasSyscalls, requireSyscall, fgetSteps, fputDeferredSteps, receiveFdReplaceSteps, receiveFdSteps, type Blocker } from '../../extend.js';
 import { SECCOMP_ADDFD_FLAG_SEND, SECCOMP_ADDFD_FLAG_SETFD } from './constants.js';
 
 /**
@@ -178,7 +178,9 @@ export function* notifAddfdSteps(l: SeccompListener, t: Task, a: SeccompAddfd): 
   const newfd = a.newfd ?? 0;
   const oflags = a.newfdFlags ?? 0;
   if (!flagsWithin(oflags, O_CLOEXEC)) throw new KernelError('EINVAL', 'SECCOMP_IOCTL_NOTIF_ADDFD', 'newfd_flags other than O_CLOEXEC');
-  if (!flagsWithin(flags, SECCOMP_ADDFD_FLAG_SETFD | SECCOMP_ADDFD_FLAG_SEND)) throw new KernelError('EINVAL', 'SECCOMP_IOCTL_NOTIF_ADDFD', `bad flags ${flags}`);
+  // SECCOMP_ADDFD_FLAG_SEND came in v5.14 (policy `syscalls` 'v5.15').
+  const known = SECCOMP_ADDFD_FLAG_SETFD | (hasSyscalls(t.world.policy, 'v5.15') ? SECCOMP_ADDFD_FLAG_SEND : 0);
+  if (!flagsWithin(flags, known)) throw new KernelError('EINVAL', 'SECCOMP_IOCTL_NOTIF_ADDFD', `bad flags ${flags}`);
   if (newfd !== 0 && !(flags & SECCOMP_ADDFD_FLAG_SETFD)) throw new KernelError('EINVAL', 'SECCOMP_IOCTL_NOTIF_ADDFD', 'newfd without SECCOMP_ADDFD_FLAG_SETFD');
   const files = t.filesOrThrow('SECCOMP_IOCTL_NOTIF_ADDFD');
   // fget(), not fget_raw(): an O_PATH srcfd is EBADF.
@@ -231,6 +233,8 @@ export function* notifSendSteps(l: SeccompListener, r: { id: number; val: number
 
 /** Creates the listener file for `target`, installed in `supervisor`'s table. @internal */
 export function createListener(k: Kernel, supervisor: Task, target: Process): { listener: SeccompListener; fd: number } {
+  // seccomp(2) came in v3.17, its user notification in v5.0 and ADDFD in v5.9.
+  requireSyscall(k.policy, 'seccomp', 'v5.11');
   // The filter is installed by the target itself (seccomp(2)): a process that has
   // exited installs nothing.
   if (target.exited || target.exiting) throw new KernelError('ESRCH', 'seccomp', `${target.name} has exited`);
