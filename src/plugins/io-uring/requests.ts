@@ -1,5 +1,5 @@
 import { EPOLLERR, EPOLLHUP, ERRNO, FMODE_ATOMIC_POS, FMODE_PATH, FMODE_READ, FMODE_WRITE, KernelError, O_APPEND, O_CLOEXEC, type ErrnoName, type Kernel, type KernelPath, type RefFile, type RsrcNode, type SimThread, type Task } from '../../index.js';
-import { EMPTY_FD, PollWaiters, WaitEntry, access, openSteps, vfsOpenStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps, fputDeferred, receiveFdSteps, vfsPoll, vfsPollStep, requireSyscall, type Blocker, type Step, type WaitQueue } from '../../extend.js';
+import { EMPTY_FD, PollWaiters, access, openSteps, vfsOpenStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps, fputDeferred, receiveFdSteps, vfsPoll, vfsPollStep, requireSyscall, type Blocker, type Step } from '../../extend.js';
 import {
   IORING_ENTER_GETEVENTS, IORING_FIXED_FD_NO_CLOEXEC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS,
   IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD, IORING_OP_READ, IORING_OP_WRITE, IOSQE_ASYNC, IOSQE_FIXED_FILE,
@@ -352,10 +352,12 @@ function* rwSteps(k: Kernel, req: Req, t: Task, write: boolean): KernelPath<Issu
         const got = f.ops.read!(f, 0, len);
         return { res: got.length, data: got };
       }
-      // -EAGAIN inline: the request goes to io-wq, where it blocks.
+      // -EAGAIN inline: the request goes to io-wq, where it blocks. The worker joins the
+      // queue in the step that found the file not ready (which declares the queue): a
+      // write between that check and a later prepare_to_wait would wake nobody, and the
+      // worker would sleep on data that is already there.
       if (!req.async) return PUNT;
-      yield* sleepOn(q, t);
-      if (t.sim.killed) throw new KernelError('EINTR', write ? 'io_write' : 'io_read', 'fatal signal');
+      yield* q.sleepOnceSteps(t.sim, write ? 'io_write' : 'io_read', false);
     }
   }
   const curPos = (sqe.off ?? 0) === -1;
@@ -394,17 +396,6 @@ function* rwSteps(k: Kernel, req: Req, t: Task, write: boolean): KernelPath<Issu
     if (curPos) k.fpos.exit(f);
   }
   return got === undefined ? { res } : { res, data: got };
-}
-
-function* sleepOn(q: WaitQueue, t: Task): KernelPath {
-  yield { fn: `prepare_to_wait(${q.name})`, acc: [q.writeAccess()] };
-  const entry = new WaitEntry(q, t.sim, false);
-  q.add(entry);
-  try {
-    yield entry.sleepStep();
-  } finally {
-    q.remove(entry);
-  }
 }
 
 /**
