@@ -44,6 +44,30 @@ describe('parkedThreads', () => {
     k.engine.violations.length = 0;
   });
 
+  it('one sleep (sleepOnceSteps) tells a lost wake-up from a wait only when its caller names the condition', () => {
+    const reasons = (cond?: () => boolean) => {
+      const k = newKernel();
+      const q = new WaitQueue(k.engine, 'flag');
+      let flag = false;
+      const p = k.spawnProcess();
+      p.thread(function* (sys) {
+        yield { fn: 'check_flag', acc: [q.writeAccess()] };
+        if (!flag) yield* q.sleepOnceSteps(sys.task.sim, 'wait_flag', false, cond && (() => flag));
+      });
+      p.thread(function* () {
+        yield { fn: 'set_flag_without_wake_up', acc: [q.writeAccess()] };
+        flag = true;
+      });
+      k.run({ kind: 'schedule', schedule: [0, 1] });
+      const r = parkedThreads(k.engine).map((x) => x.reason);
+      k.engine.violations.length = 0;
+      return r;
+    };
+    expect(reasons(() => true)).toEqual(['lost-wakeup']);
+    // Without the condition the entry cannot know, and the sleep reads as a wait.
+    expect(reasons()).toEqual(['waits']);
+  });
+
   it('two locks taken in opposite orders are a lock cycle', () => {
     const s: Scenario = {
       name: 'abba',

@@ -254,9 +254,13 @@ export class WaitQueue implements Traceable {
    * the queue: queued (exclusive by default, as prepare_to_wait_exclusive() does) until a
    * wake-up or a fatal signal, then off the queue again; EINTR names `fn` when `t` was
    * killed. The caller re-checks its condition, as every kernel wait loop does.
+   *
+   * @param cond - the condition the caller waits for, if it can say: a deadlock report
+   *   then tells a lost wake-up (the condition already holds) from a program that waits
+   *   forever; without it, every such sleep reads as a wait
    */
-  *sleepOnceSteps(t: SimThread, fn: string, exclusive = true): KernelPath {
-    const entry = new WaitEntry(this, t, exclusive);
+  *sleepOnceSteps(t: SimThread, fn: string, exclusive = true, cond?: () => boolean): KernelPath {
+    const entry = new WaitEntry(this, t, exclusive, null, cond);
     this.add(entry);
     try {
       yield entry.sleepStep();

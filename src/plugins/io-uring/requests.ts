@@ -357,7 +357,8 @@ function* rwSteps(k: Kernel, req: Req, t: Task, write: boolean): KernelPath<Issu
       // write between that check and a later prepare_to_wait would wake nobody, and the
       // worker would sleep on data that is already there.
       if (!req.async) return PUNT;
-      yield* q.sleepOnceSteps(t.sim, write ? 'io_write' : 'io_read', false);
+      const ready = write ? () => (f.ops.writeBlocks?.(f, data) ?? null) === null : () => (f.ops.readBlocks?.(f, len) ?? null) === null;
+      yield* q.sleepOnceSteps(t.sim, write ? 'io_write' : 'io_read', false, ready);
     }
   }
   const curPos = (sqe.off ?? 0) === -1;
