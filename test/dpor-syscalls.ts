@@ -100,6 +100,9 @@ const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
     { opcode: IORING_OP_CLOSE, fileIndex: 2 },
     { opcode: IORING_OP_FIXED_FD_INSTALL, flags: IOSQE_FIXED_FILE, fd: 0 },
     { opcode: IORING_OP_NOP },
+    // The pipe (fds 2 and 3): a READ that may find it drained sleeps on an io-wq worker
+    // until a write, the wake-up that once was lost.
+    { opcode: IORING_OP_READ, fd: 2, len: 1 },
   ],
 };
 

@@ -343,10 +343,12 @@ function* rwSteps(k: Kernel, req: Req, t: Task, write: boolean): KernelPath<Issu
     const acc = [access(f.inode.simId, 0, true), fileAccess(f, 'state', false), ...(typeof own === 'number' ? [own] : own)];
     const qs = f.ops.waitQueues?.(f);
     if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
+    // The queue the request would sleep on, or null when the file is ready.
+    const blockedOn = () => (write ? (f.ops.writeBlocks?.(f, data) ?? null) : (f.ops.readBlocks?.(f, len) ?? null));
     for (;;) {
       yield { fn: write ? 'io_write: ->write_iter' : 'io_read: ->read_iter', acc };
       k.engine.touch(fileAccess(f, 'state', false));
-      const q = write ? (f.ops.writeBlocks?.(f, data) ?? null) : (f.ops.readBlocks?.(f, len) ?? null);
+      const q = blockedOn();
       if (q === null) {
         if (write) return { res: f.ops.write!(f, 0, data) };
         const got = f.ops.read!(f, 0, len);
@@ -357,8 +359,7 @@ function* rwSteps(k: Kernel, req: Req, t: Task, write: boolean): KernelPath<Issu
       // write between that check and a later prepare_to_wait would wake nobody, and the
       // worker would sleep on data that is already there.
       if (!req.async) return PUNT;
-      const ready = write ? () => (f.ops.writeBlocks?.(f, data) ?? null) === null : () => (f.ops.readBlocks?.(f, len) ?? null) === null;
-      yield* q.sleepOnceSteps(t.sim, write ? 'io_write' : 'io_read', false, ready);
+      yield* q.sleepOnceSteps(t.sim, write ? 'io_write' : 'io_read', false, () => blockedOn() === null);
     }
   }
   const curPos = (sqe.off ?? 0) === -1;
