@@ -14,8 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #ifndef IORING_OP_FIXED_FD_INSTALL
@@ -31,6 +34,8 @@ static const char *ename(int e) {
   case EBUSY: return "EBUSY"; case ENXIO: return "ENXIO"; case EMFILE: return "EMFILE";
   case ENFILE: return "ENFILE"; case ENOMEM: return "ENOMEM"; case EOPNOTSUPP: return "EOPNOTSUPP";
   case EOVERFLOW: return "EOVERFLOW"; case EPERM: return "EPERM"; case ENOENT: return "ENOENT";
+  case ESPIPE: return "ESPIPE"; case ENOTCONN: return "ENOTCONN"; case EPIPE: return "EPIPE";
+  case EAGAIN: return "EAGAIN";
   default: { static char b[32]; snprintf(b, sizeof b, "E%d", e); return b; }
   }
 }
@@ -87,6 +92,125 @@ static long submit1(struct ring *r, struct io_uring_sqe *in) {
   struct io_uring_cqe c = r->cqes[head & *r->cq_mask];
   __atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
   return c.res;
+}
+
+/* Submits one SQE without waiting for it. */
+static void submit0(struct ring *r, struct io_uring_sqe *in) {
+  unsigned tail = *r->sq_tail, idx = tail & *r->sq_mask;
+  r->sqes[idx] = *in;
+  r->sq_array[idx] = idx;
+  __atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
+  syscall(__NR_io_uring_enter, r->fd, 1, 0, 0, NULL, 0);
+}
+
+/* The res of a completion that arrives within 50 ms, or "none" (the request waits). */
+static void report_pending(const char *name, struct ring *r) {
+  for (int i = 0; i < 50; i++) {
+    unsigned head = *r->cq_head;
+    if (head != __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE)) {
+      struct io_uring_cqe c = r->cqes[head & *r->cq_mask];
+      __atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
+      report(name, c.res);
+      return;
+    }
+    usleep(1000);
+  }
+  printf("%s none\n", name);
+  fflush(stdout);
+}
+
+static struct io_uring_sqe rw_sqe(int op, int fd, const void *buf, unsigned len, long off) {
+  struct io_uring_sqe s;
+  memset(&s, 0, sizeof s);
+  s.opcode = (uint8_t)op; s.fd = fd; s.addr = (uint64_t)(uintptr_t)buf; s.len = len; s.off = (uint64_t)off;
+  return s;
+}
+
+/*
+ * READ and WRITE on AF_UNIX sockets (sock_read_iter() / sock_write_iter() under io_uring):
+ * ready data, a read that waits for a later write (blocking and O_NONBLOCK alike), the
+ * ESPIPE of an offset, datagram truncation, the connection errors, and the file passed
+ * with a message that a READ drops. SIGPIPE is ignored (the model sends no signals).
+ */
+static void sockets(struct ring *r) {
+  static char buf[64];
+  signal(SIGPIPE, SIG_IGN);
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  write(sv[1], "hello", 5);
+  struct io_uring_sqe s = rw_sqe(IORING_OP_READ, sv[0], buf, 8, 0);
+  report("sock-read-ready", submit1(r, &s));
+  write(sv[1], "ab", 2);
+  s = rw_sqe(IORING_OP_READ, sv[0], buf, 8, -1);
+  report("sock-read-offset-minus-1", submit1(r, &s));
+  s = rw_sqe(IORING_OP_WRITE, sv[0], "xyz", 3, 0);
+  report("sock-write", submit1(r, &s));
+  report("sock-peer-reads", read(sv[1], buf, sizeof buf));
+  s = rw_sqe(IORING_OP_READ, sv[0], buf, 8, 0);
+  submit0(r, &s);
+  report_pending("sock-read-empty", r);
+  write(sv[1], "later", 5);
+  report_pending("sock-read-empty-then-write", r);
+  fcntl(sv[0], F_SETFL, O_NONBLOCK);
+  submit0(r, &s);
+  report_pending("sock-read-nonblock-empty", r);
+  write(sv[1], "x", 1);
+  report_pending("sock-read-nonblock-then-write", r);
+  fcntl(sv[0], F_SETFL, 0);
+  s = rw_sqe(IORING_OP_READ, sv[0], buf, 0, 0);
+  report("sock-read-zero", submit1(r, &s));
+  s = rw_sqe(IORING_OP_READ, sv[0], buf, 8, 5);
+  report("sock-read-offset-5", submit1(r, &s));
+  s = rw_sqe(IORING_OP_WRITE, sv[0], "a", 1, 5);
+  report("sock-write-offset-5", submit1(r, &s));
+  int d[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, d);
+  write(d[1], "abcdef", 6);
+  s = rw_sqe(IORING_OP_READ, d[0], buf, 3, 0);
+  report("dgram-read-truncates", submit1(r, &s));
+  int q[2];
+  socketpair(AF_UNIX, SOCK_SEQPACKET, 0, q);
+  write(q[1], "abcdef", 6);
+  s = rw_sqe(IORING_OP_READ, q[0], buf, 3, 0);
+  report("seqpacket-read-truncates", submit1(r, &s));
+  int u = socket(AF_UNIX, SOCK_STREAM, 0);
+  s = rw_sqe(IORING_OP_READ, u, buf, 3, 0);
+  report("sock-unconnected-read", submit1(r, &s));
+  s = rw_sqe(IORING_OP_WRITE, u, "a", 1, 0);
+  report("sock-unconnected-write", submit1(r, &s));
+  int l = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un a;
+  memset(&a, 0, sizeof a);
+  a.sun_family = AF_UNIX;
+  memcpy(a.sun_path, "\0fdlab-uring", 12);
+  bind(l, (struct sockaddr *)&a, (socklen_t)(sizeof a.sun_family + 12));
+  listen(l, 1);
+  s = rw_sqe(IORING_OP_READ, l, buf, 3, 0);
+  report("sock-listening-read", submit1(r, &s));
+  /* A message carrying the write end of a pipe: the READ drops the file, the pipe sees EOF. */
+  int t[2], p[2];
+  socketpair(AF_UNIX, SOCK_STREAM, 0, t);
+  pipe(p);
+  char cb[CMSG_SPACE(sizeof(int))];
+  memset(cb, 0, sizeof cb);
+  struct iovec io = { "Z", 1 };
+  struct msghdr m;
+  memset(&m, 0, sizeof m);
+  m.msg_iov = &io; m.msg_iovlen = 1; m.msg_control = cb; m.msg_controllen = sizeof cb;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &p[1], sizeof(int));
+  report("scm-sendmsg", sendmsg(t[1], &m, 0));
+  close(p[1]);
+  s = rw_sqe(IORING_OP_READ, t[0], buf, 8, 0);
+  report("scm-read", submit1(r, &s));
+  fcntl(p[0], F_SETFL, O_NONBLOCK);
+  report("scm-pipe-reads-eof", read(p[0], buf, sizeof buf));
+  close(sv[1]);
+  s = rw_sqe(IORING_OP_READ, sv[0], buf, 8, 0);
+  report("sock-peer-closed-read", submit1(r, &s));
+  s = rw_sqe(IORING_OP_WRITE, sv[0], "a", 1, 0);
+  report("sock-peer-closed-write", submit1(r, &s));
 }
 
 static void report_fd(const char *name, long r) {
@@ -240,5 +364,6 @@ int main(void) {
   u2.offset = 4;
   report("update2-past-end", sys_register(r.fd, IORING_REGISTER_FILES_UPDATE2, &u2, sizeof u2));
   report("unregister-files2", sys_register(r.fd, IORING_UNREGISTER_FILES, NULL, 0));
+  sockets(&r);
   return 0;
 }

@@ -7,12 +7,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERRNO, FD_CLOEXEC, F_GETFD, Kernel, KernelError, O_CLOEXEC, O_DIRECTORY, O_RDONLY, O_RDWR } from '../src/index.js';
+import { ERRNO, FD_CLOEXEC, F_GETFD, F_SETFL, Kernel, KernelError, O_CLOEXEC, O_DIRECTORY, O_NONBLOCK, O_RDONLY, O_RDWR, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, Unix, type Process } from '../src/index.js';
 import {
   IORING_ENTER_GETEVENTS, IORING_FILE_INDEX_ALLOC, IORING_FIXED_FD_NO_CLOEXEC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_NOP,
   IORING_OP_OPENAT, IORING_REGISTER_FILE_ALLOC_RANGE, IORING_REGISTER_FILES, IORING_REGISTER_FILES2, IORING_REGISTER_FILES_SKIP,
   IORING_REGISTER_FILES_UPDATE, IORING_REGISTER_FILES_UPDATE2, IORING_RSRC_REGISTER_SPARSE, IORING_UNREGISTER_FILES, IOSQE_FIXED_FILE, ioUring,
-  type RegisterArg, type Sqe,
+  IORING_OP_READ, IORING_OP_WRITE, type RegisterArg, type Sqe, type UringApi,
 } from '../src/plugins/io-uring/index.js';
 import { withHostProgram } from './host-program.js';
 
@@ -120,8 +120,65 @@ export function uringModelLines(): string[] {
   reg('update2-bad-size', ring, IORING_REGISTER_FILES_UPDATE2, { offset: 3, data: [file], nr: 1 }, 8);
   reg('update2-past-end', ring, IORING_REGISTER_FILES_UPDATE2, { offset: 4, data: [file], nr: 1 }, 32);
   reg('unregister-files2', ring, IORING_UNREGISTER_FILES, null, 0);
+  socketLines(k, u, p, ring, run, submit);
   k.assertAudit();
   return out;
+}
+
+/** The socket cases of uring.c's sockets(): READ and WRITE through sock_read_iter() / sock_write_iter(). */
+function socketLines(k: Kernel, u: UringApi, p: Process, ring: number, run: (name: string, f: () => number | string) => void, submit: (name: string, sqe: Sqe) => void): void {
+  const rd = (fd: number, len: number, off = 0): Sqe => ({ opcode: IORING_OP_READ, fd, len, off });
+  const wr = (fd: number, addr: string, off = 0): Sqe => ({ opcode: IORING_OP_WRITE, fd, addr, off });
+  // A request that waits runs in an io-wq worker: the kernel's threads run, then the CQ is reaped.
+  const pending = (name: string) => run(name, () => {
+    k.run();
+    const c = u.enter(p, ring, [], 0, IORING_ENTER_GETEVENTS).cqes[0];
+    if (c === undefined) return 'none';
+    return c.res < 0 ? c.error! : c.res;
+  });
+  const [a, b] = Unix.socketpair(p, SOCK_STREAM);
+  p.write(b, 'hello');
+  submit('sock-read-ready', rd(a, 8));
+  p.write(b, 'ab');
+  submit('sock-read-offset-minus-1', rd(a, 8, -1));
+  submit('sock-write', wr(a, 'xyz'));
+  run('sock-peer-reads', () => p.read(b, 64).length);
+  u.enter(p, ring, [rd(a, 8)]);
+  pending('sock-read-empty');
+  p.write(b, 'later');
+  pending('sock-read-empty-then-write');
+  p.fcntl(a, F_SETFL, O_NONBLOCK);
+  u.enter(p, ring, [rd(a, 8)]);
+  pending('sock-read-nonblock-empty');
+  p.write(b, 'x');
+  pending('sock-read-nonblock-then-write');
+  p.fcntl(a, F_SETFL, 0);
+  submit('sock-read-zero', rd(a, 0));
+  submit('sock-read-offset-5', rd(a, 8, 5));
+  submit('sock-write-offset-5', wr(a, 'a', 5));
+  const [d0, d1] = Unix.socketpair(p, SOCK_DGRAM);
+  p.write(d1, 'abcdef');
+  submit('dgram-read-truncates', rd(d0, 3));
+  const [q0, q1] = Unix.socketpair(p, SOCK_SEQPACKET);
+  p.write(q1, 'abcdef');
+  submit('seqpacket-read-truncates', rd(q0, 3));
+  const lone = Unix.socket(p, SOCK_STREAM);
+  submit('sock-unconnected-read', rd(lone, 3));
+  submit('sock-unconnected-write', wr(lone, 'a'));
+  const l = Unix.socket(p, SOCK_STREAM);
+  Unix.bind(p, l, '\0fdlab-uring');
+  Unix.listen(p, l, 1);
+  submit('sock-listening-read', rd(l, 3));
+  const [t0, t1] = Unix.socketpair(p, SOCK_STREAM);
+  const [pr, pw] = p.pipe();
+  run('scm-sendmsg', () => Unix.sendmsg(p, t1, 'Z', [pw]));
+  p.close(pw);
+  submit('scm-read', rd(t0, 8));
+  p.fcntl(pr, F_SETFL, O_NONBLOCK);
+  run('scm-pipe-reads-eof', () => p.read(pr, 64).length);
+  p.close(b);
+  submit('sock-peer-closed-read', rd(a, 8));
+  submit('sock-peer-closed-write', wr(a, 'a'));
 }
 
 /** Host lines with the installed fd's number replaced, as the model writes them. */

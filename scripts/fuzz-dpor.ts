@@ -4,10 +4,12 @@
  * how many scenarios were compared (naive search exhaustive within its cap), the runs of
  * each search, and every mismatch; exits 1 on any. Every fifth program races umount with
  * opens and final fputs (test/dpor-syscalls.ts MOUNT_POOL), and every fifth another is
- * socket I/O (SOCKET_POOL: read and write on sockets, recvmsg, sendmsg, shutdown, close).
+ * socket I/O (SOCKET_POOL: read and write on sockets, recvmsg, sendmsg, shutdown, close),
+ * and every fifth a third is io_uring READ and WRITE of sockets (URING_SOCKET_POOL, one
+ * call per thread).
  */
 import { Random } from '../src/index.js';
-import { compareOnProgram, MOUNT_DOMAINS, MOUNT_POOL, randomCallProgram, SOCKET_DOMAINS, SOCKET_POOL } from '../test/dpor-syscalls.js';
+import { compareOnProgram, MOUNT_DOMAINS, MOUNT_POOL, randomCallProgram, SOCKET_DOMAINS, SOCKET_POOL, URING_SOCKET_DOMAINS, URING_SOCKET_POOL, type SyscallProgram } from '../test/dpor-syscalls.js';
 
 const programs = Number(process.argv[2] ?? 20_000);
 const seed = Number(process.argv[3] ?? 1);
@@ -18,8 +20,16 @@ let compared = 0;
 let naiveRuns = 0;
 let dporRuns = 0;
 const misses: string[] = [];
+function programAt(i: number): SyscallProgram {
+  switch (i % 5) {
+    case 0: return randomCallProgram(r, MOUNT_POOL, MOUNT_DOMAINS);
+    case 3: return randomCallProgram(r, SOCKET_POOL, SOCKET_DOMAINS);
+    case 1: return randomCallProgram(r, URING_SOCKET_POOL, URING_SOCKET_DOMAINS, 1);
+    default: return randomCallProgram(r);
+  }
+}
 for (let i = 1; i <= programs; i++) {
-  const prog = i % 5 === 0 ? randomCallProgram(r, MOUNT_POOL, MOUNT_DOMAINS) : i % 5 === 3 ? randomCallProgram(r, SOCKET_POOL, SOCKET_DOMAINS) : randomCallProgram(r);
+  const prog = programAt(i);
   const c = compareOnProgram(prog, cap);
   if (c.compared) {
     compared++;

@@ -40,7 +40,7 @@ export { openSteps, pipeSteps, receiveFd, receiveFdReplace, receiveFdReplaceStep
 export { umount2Steps } from './task/syscalls/umount.js';
 export { allocStep, closeSlotStep, countStep, filpCloseSteps, flushStep, installStep, putUnusedStep } from './task/syscalls/steps.js';
 export type { TaskWorld } from './task/world.js';
-export type { SteppedFileOperations } from './task/stepped-file-ops.js';
+export type { Kiocb, SteppedFileOperations } from './task/stepped-file-ops.js';
 export { EPOLL_SYSCALLS } from './epoll/index.js';
 export { Epitem, EpollRegistry, Eventpoll, epollWorldOf, type EpollWorld } from './epoll/eventpoll.js';
 export { UNIX_SYSCALLS } from './unix/index.js';

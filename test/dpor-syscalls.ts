@@ -9,8 +9,8 @@ import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, F_DUPFD_QUERY, MNT_DETACH, MNT_EXPIRE
 import { access, CORE_SYSCALLS, EPOLL_SYSCALLS, syscallSteps, UNIX_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
 import { pidfd, PIDFD_SYSCALLS, type PidfdApi } from 'fdlab/pidfd';
 import {
-  IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS, IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_READ, IORING_REGISTER_FILES,
-  IORING_REGISTER_FILES_UPDATE, IORING_UNREGISTER_FILES, IOSQE_ASYNC, IOSQE_FIXED_FILE, ioUring, URING_SYSCALLS,
+  IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS, IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_READ, IORING_OP_WRITE, IORING_REGISTER_FILES,
+  IORING_REGISTER_FILES_UPDATE, IORING_UNREGISTER_FILES, IOSQE_ASYNC, IOSQE_FIXED_FILE, IORING_ENTER_GETEVENTS, ioUring, URING_SYSCALLS, type Sqe,
 } from 'fdlab/io-uring';
 
 /** The io_uring calls, with the plugin's API taken from the calling thread's kernel (installed once per run). */
@@ -106,6 +106,47 @@ const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
   ],
 };
 
+/**
+ * io_uring_enter(4, [sqe]) on the programs' ring (fd 4), without and with waiting for a
+ * completion (min_complete 1, IORING_ENTER_GETEVENTS: what a request completed with is in
+ * the thread's result; it reaps every CQE posted by then).
+ */
+const uringEnterOn4 = (wait: boolean): SyscallSpec<PidfdApi> => ({
+  name: wait ? 'io_uring_enter(4, wait)' : 'io_uring_enter(4)', method: 'enter', args: ['uringSqe'],
+  call: (sys: Sys, a: readonly unknown[]) => (sys.process.world as Kernel).use(ioUring()).on(sys).enter(4, [a[0] as Sqe], wait ? 1 : 0, wait ? IORING_ENTER_GETEVENTS : 0),
+});
+const URING_ENTER_4 = [uringEnterOn4(false), uringEnterOn4(true)];
+
+/** An SQE on a socket of a program with a ring (fds 5 and 6), not a fixed slot. */
+function sqeOnSocket(sqe: Sqe): boolean {
+  return ((sqe.flags ?? 0) & IOSQE_FIXED_FILE) === 0 && (sqe.fd === 5 || sqe.fd === 6);
+}
+
+/**
+ * io_uring READ and WRITE on a datagram socket pair (fds 5 and 6 behind the ring at 4):
+ * inline attempts that find the queue empty, io-wq workers waiting on the socket's poll and
+ * retrying, IOSQE_ASYNC ones trying first, racing read(2), write(2), shutdown and close of
+ * the sockets.
+ */
+export const URING_SOCKET_POOL: readonly SyscallSpec<PidfdApi>[] = [
+  ...URING_ENTER_4,
+  ...URING_ENTER_4,
+  ...['read', 'write', 'close'].map((n) => CORE_SYSCALLS.find((s) => s.name === n)!),
+  UNIX_SYSCALLS.find((s) => s.name === 'shutdown')!,
+];
+
+/** The argument domains of {@link URING_SOCKET_POOL} programs. */
+export const URING_SOCKET_DOMAINS: Partial<Record<SyscallArgKind, readonly unknown[]>> = {
+  fd: [5, 6, 5, 6, 4],
+  uringSqe: [
+    { opcode: IORING_OP_READ, fd: 5, len: 1 },
+    { opcode: IORING_OP_READ, fd: 5, len: 1, flags: IOSQE_ASYNC },
+    { opcode: IORING_OP_WRITE, fd: 6, addr: 'c' },
+    { opcode: IORING_OP_WRITE, fd: 5, addr: 'd', flags: IOSQE_ASYNC },
+    { opcode: IORING_OP_READ, fd: 6, len: 1 },
+  ],
+};
+
 /** One call of a generated program. */
 export interface Call {
   readonly name: string;
@@ -118,8 +159,8 @@ export interface SyscallProgram {
   readonly threads: ReadonlyArray<{ readonly proc: 0 | 1; readonly calls: readonly Call[] }>;
 }
 
-/** A random program from `r`, drawing calls from `pool` (default: every listed call) and arguments from `domains` over the defaults. */
-export function randomCallProgram(r: Random, pool: readonly SyscallSpec<PidfdApi>[] = ALL_SYSCALLS, domains: Partial<Record<SyscallArgKind, readonly unknown[]>> = {}): SyscallProgram {
+/** A random program from `r`, drawing calls from `pool` (default: every listed call) and arguments from `domains` over the defaults; two threads make up to `maxCalls` calls each. */
+export function randomCallProgram(r: Random, pool: readonly SyscallSpec<PidfdApi>[] = ALL_SYSCALLS, domains: Partial<Record<SyscallArgKind, readonly unknown[]>> = {}, maxCalls = 2): SyscallProgram {
   const dom = (k: SyscallArgKind): readonly unknown[] => domains[k] ?? DOMAINS[k];
   const twoProcesses = r.below(2) === 1;
   const nThreads = r.below(4) === 0 ? 3 : 2;
@@ -127,7 +168,7 @@ export function randomCallProgram(r: Random, pool: readonly SyscallSpec<PidfdApi
   for (let t = 0; t < nThreads; t++) {
     const calls: Call[] = [];
     // Three threads make one call each; two threads up to two (naive search must finish).
-    const nCalls = nThreads === 3 ? 1 : 1 + r.below(2);
+    const nCalls = nThreads === 3 ? 1 : 1 + r.below(maxCalls);
     for (let c = 0; c < nCalls; c++) {
       const s = pool[r.below(pool.length)]!;
       calls.push({ name: s.name, args: s.args.map((k) => dom(k)[r.below(dom(k).length)]) });
@@ -137,9 +178,9 @@ export function randomCallProgram(r: Random, pool: readonly SyscallSpec<PidfdApi
   return { twoProcesses, threads };
 }
 
-const BY_NAME = new Map([...ALL_SYSCALLS, UMOUNT_CALL, MOUNT_CALL].map((s) => [s.name, s]));
+const BY_NAME = new Map([...ALL_SYSCALLS, UMOUNT_CALL, MOUNT_CALL, ...URING_ENTER_4].map((s) => [s.name, s]));
 const UNIX_NAMES = new Set(UNIX_SYSCALLS.map((s) => s.name));
-const URING_NAMES = new Set(URING_SYSCALLS.map((s) => s.name));
+const URING_NAMES = new Set([...URING_SYSCALLS, ...URING_ENTER_4].map((s) => s.name));
 
 function* body(sys: Sys, calls: readonly Call[], api: PidfdApi): KernelPath<unknown[]> {
   const out: unknown[] = [];
@@ -173,21 +214,30 @@ export function callScenario(prog: SyscallProgram): Scenario<unknown> {
       const [r, w] = p.pipe(0); // 2, 3
       p.write(w, 'ab');
       void r;
+      // A ring with /data/log and /srv in its two fixed slots, only for programs that use
+      // io_uring (at the lowest free fd, 4): its teardown adds steps to every run.
+      const calls = prog.threads.flatMap((t) => t.calls);
+      const uring = calls.some((c) => URING_NAMES.has(c.name));
+      if (uring) {
+        const u = k.use(ioUring());
+        u.register(p, u.setup(p, 4), IORING_REGISTER_FILES, [0, 1], 2);
+      }
       // A socket pair only for programs that use sockets: closing it is several steps
       // (release, purge, the collector), which would push other programs past naive search.
-      // read(2) and write(2) of fds 4 and 5 are socket I/O then (sock_read_iter / sock_write_iter).
-      if (prog.threads.some((t) => t.calls.some((c) => UNIX_NAMES.has(c.name) || ((c.name === 'read' || c.name === 'write') && (c.args[0] === 4 || c.args[0] === 5))))) {
-        const [a, b] = Unix.socketpair(p, SOCK_DGRAM); // 4, 5
-        // Two datagrams wait at 4, so reads race over them rather than all sleeping.
+      // It is fds 4 and 5 (5 and 6 after a ring), and read(2) and write(2) of them are
+      // socket I/O (sock_read_iter / sock_write_iter), as are io_uring READ and WRITE.
+      const sock = uring ? [5, 6] : [4, 5];
+      const onSocket = (c: Call) =>
+        UNIX_NAMES.has(c.name) ||
+        ((c.name === 'read' || c.name === 'write') && sock.includes(c.args[0] as number)) ||
+        (c.name === 'io_uring_enter' && sqeOnSocket(c.args[1] as Sqe)) ||
+        (URING_ENTER_4.some((e) => e.name === c.name) && sqeOnSocket(c.args[0] as Sqe));
+      if (calls.some(onSocket)) {
+        const [a, b] = Unix.socketpair(p, SOCK_DGRAM);
+        // Two datagrams wait at the first, so reads race over them rather than all sleeping.
         p.write(b, 'a');
         p.write(b, 'b');
         void a;
-      }
-      // A ring with /data/log and /srv in its two fixed slots, only for programs that use
-      // io_uring (at the lowest free fd, 4): its teardown adds steps to every run.
-      if (prog.threads.some((t) => t.calls.some((c) => URING_NAMES.has(c.name)))) {
-        const u = k.use(ioUring());
-        u.register(p, u.setup(p, 4), IORING_REGISTER_FILES, [0, 1], 2);
       }
       const procs = [p, prog.twoProcesses ? p.fork() : p];
       for (const t of prog.threads) procs[t.proc]!.thread((sys) => body(sys, t.calls, api));

@@ -30,10 +30,32 @@ import type { Task } from './task.js';
  * ```
  */
 export interface SteppedFileOperations extends FileOperations {
-  /** ->read_iter as a kernel path: returns the bytes read, at most `count` (which may be 0). */
-  readSteps?(t: Task, file: RefFile, count: number): KernelPath<string>;
-  /** ->write_iter as a kernel path: returns the number of bytes written. */
-  writeSteps?(t: Task, file: RefFile, data: string): KernelPath<number>;
+  /**
+   * ->read_iter as a kernel path: returns the bytes read, at most `count` (which may be 0).
+   * `iocb` is absent for read(2) (position 0, may block); io_uring passes its own.
+   */
+  readSteps?(t: Task, file: RefFile, count: number, iocb?: Kiocb): KernelPath<string>;
+  /** ->write_iter as a kernel path: returns the number of bytes written; `iocb` as for `readSteps`. */
+  writeSteps?(t: Task, file: RefFile, data: string, iocb?: Kiocb): KernelPath<number>;
+}
+
+/**
+ * What a `struct kiocb` tells a stream's `->read_iter` / `->write_iter` beyond the data:
+ * `ki_pos` (0 from read(2) and write(2), whatever io_uring's SQE said otherwise: a
+ * socket answers a non-zero one ESPIPE) and IOCB_NOWAIT (io_uring's first, non-blocking
+ * attempt: the type answers EAGAIN instead of sleeping, and changes nothing).
+ *
+ * @example
+ * ```ts
+ * import type { Kiocb } from 'fdlab/extend';
+ * const firstTry: Kiocb = { pos: 0, nowait: true };
+ * ```
+ */
+export interface Kiocb {
+  /** ki_pos. */
+  readonly pos: number;
+  /** IOCB_NOWAIT. */
+  readonly nowait: boolean;
 }
 
 /** The file's operations as the task layer sees them. @internal */

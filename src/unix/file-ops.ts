@@ -2,7 +2,7 @@ import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWR
 import type { RefFile } from '../file/ref-file.js';
 import { KernelError } from '../sim/kernel-error.js';
 import type { SteppedFileOperations } from '../task/stepped-file-ops.js';
-import { RCV_SHUTDOWN, SEND_SHUTDOWN, UNIX_QUEUE_MAX } from './constants.js';
+import { MSG_DONTWAIT, RCV_SHUTDOWN, SEND_SHUTDOWN, UNIX_QUEUE_MAX } from './constants.js';
 import { unixRecvSteps } from './recvmsg.js';
 import { unixReleaseSock } from './release.js';
 import { unixSendSteps } from './sendmsg.js';
@@ -74,12 +74,18 @@ export function unixPollAccess(s: UnixSock): number[] {
 export const unixSocketOperations: SteppedFileOperations = {
   name: 'unix_socket',
   stream: true,
-  *readSteps(t, file, count) {
-    // sock_read_iter(): "Match SYS5 behaviour": nothing to read returns before the socket is looked at.
+  *readSteps(t, file, count, iocb) {
+    // sock_read_iter(): a position is ESPIPE (only io_uring can pass one), then "Match SYS5
+    // behaviour": nothing to read returns before the socket is looked at.
+    if (iocb !== undefined && iocb.pos !== 0) throw new KernelError('ESPIPE', 'sock_read_iter', `offset ${iocb.pos} on a socket`);
     if (count === 0) return '';
-    return (yield* unixRecvSteps(t, sockOf(file), count, 0, 0, 'read')).data;
+    return (yield* unixRecvSteps(t, sockOf(file), count, 0, iocb?.nowait ? MSG_DONTWAIT : 0, 'read')).data;
   },
-  writeSteps: (t, file, data) => unixSendSteps(t, sockOf(file), data, [], 0, 'write'),
+  *writeSteps(t, file, data, iocb) {
+    // sock_write_iter(): the same ESPIPE, checked before the send starts.
+    if (iocb !== undefined && iocb.pos !== 0) throw new KernelError('ESPIPE', 'sock_write_iter', `offset ${iocb.pos} on a socket`);
+    return yield* unixSendSteps(t, sockOf(file), data, [], iocb?.nowait ? MSG_DONTWAIT : 0, 'write');
+  },
   poll: (file, pt) => {
     const s = sockOf(file);
     pollWait(file, s.wq, pt);

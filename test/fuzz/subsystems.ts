@@ -205,6 +205,9 @@ const SQES: readonly Sqe[] = [
   { opcode: IORING_OP_WRITE, flags: IOSQE_FIXED_FILE, fd: 1, off: -1, addr: 'x' },
   { opcode: IORING_OP_GETDENTS, flags: IOSQE_FIXED_FILE | IOSQE_ASYNC, fd: 2, len: 1 },
   { opcode: IORING_OP_POLL_ADD, flags: IOSQE_FIXED_FILE, fd: 0, pollEvents: 1 },
+  // Normal fds 3 and 4, whatever they hold (a socket: IOCB_NOWAIT inline, the poll and retry in io-wq).
+  { opcode: IORING_OP_READ, fd: 3, len: 1 },
+  { opcode: IORING_OP_WRITE, fd: 4, addr: 'y', flags: IOSQE_ASYNC },
 ];
 
 const uring: Subsystem = {

@@ -1,5 +1,5 @@
-import { EPOLLERR, EPOLLHUP, ERRNO, FMODE_ATOMIC_POS, FMODE_PATH, FMODE_READ, FMODE_WRITE, KernelError, O_APPEND, O_CLOEXEC, type ErrnoName, type Kernel, type KernelPath, type RefFile, type RsrcNode, type SimThread, type Task } from '../../index.js';
-import { EMPTY_FD, PollWaiters, access, openSteps, vfsOpenStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps, fputDeferred, receiveFdSteps, vfsPoll, vfsPollStep, requireSyscall, type Blocker, type Step } from '../../extend.js';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM, ERRNO, FMODE_ATOMIC_POS, FMODE_PATH, FMODE_READ, FMODE_WRITE, KernelError, O_APPEND, O_CLOEXEC, O_NONBLOCK, type ErrnoName, type Kernel, type KernelPath, type RefFile, type RsrcNode, type SimThread, type Task } from '../../index.js';
+import { EMPTY_FD, PollWaiters, fileCanPoll, access, openSteps, vfsOpenStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps, fputDeferred, receiveFdSteps, vfsPoll, vfsPollStep, requireSyscall, type Blocker, type SteppedFileOperations, type Step } from '../../extend.js';
 import {
   IORING_ENTER_GETEVENTS, IORING_FIXED_FD_NO_CLOEXEC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS,
   IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD, IORING_OP_READ, IORING_OP_WRITE, IOSQE_ASYNC, IOSQE_FIXED_FILE,
@@ -42,6 +42,8 @@ interface Req {
   arm: PollWaiters | null;
   /** Issued by an io-wq worker. */
   async: boolean;
+  /** READ/WRITE: the inline attempt got EAGAIN, so the worker arms a poll first. */
+  apoll: boolean;
 }
 
 const PUNT = Symbol('punt to io-wq');
@@ -135,7 +137,7 @@ function* submitSteps(k: Kernel, ring: Ring, t: Task, submitted: Sqe): KernelPat
   k.engine.touch(ring.ctxAccess(true));
   ring.inflight++;
   const sqe = sqeAsRead(k.policy, submitted);
-  const req: Req = { ring, sqe, node: null, file: null, fileRef: false, assigned: false, async: false, arm: null };
+  const req: Req = { ring, sqe, node: null, file: null, fileRef: false, assigned: false, async: false, arm: null, apoll: false };
   try {
     prep(k, sqe);
   } catch (e) {
@@ -335,6 +337,8 @@ function* rwSteps(k: Kernel, req: Req, t: Task, write: boolean): KernelPath<Issu
   const f = req.file!;
   const sqe = req.sqe;
   if (!(f.mode & (write ? FMODE_WRITE : FMODE_READ))) throw new KernelError('EBADF', write ? 'io_write' : 'io_read', `${f.name} not open for ${write ? 'writing' : 'reading'}`);
+  const stepped: SteppedFileOperations = f.ops;
+  if (write ? stepped.writeSteps : stepped.readSteps) return yield* steppedRwSteps(req, t, write);
   if (!(write ? f.ops.write : f.ops.read)) throw new KernelError('EINVAL', write ? 'io_write' : 'io_read', `${f.ops.name} has no ->${write ? 'write' : 'read'}`);
   const data = sqe.addr ?? '';
   const len = sqe.len ?? 0;
@@ -398,6 +402,90 @@ function* rwSteps(k: Kernel, req: Req, t: Task, write: boolean): KernelPath<Issu
     if (curPos) k.fpos.exit(f);
   }
   return got === undefined ? { res } : { res, data: got };
+}
+
+/**
+ * READ/WRITE on a file whose ->read_iter / ->write_iter is a kernel path of its own (a
+ * socket: sock_read_iter() / sock_write_iter()). The kiocb's position is 0 for offset -1
+ * (a stream has no f_pos: io_kiocb_update_pos()) and the SQE's offset otherwise, which a
+ * socket answers ESPIPE. A file that can say "not ready" (one with ->poll: FMODE_NOWAIT
+ * in the model) is tried without blocking (IOCB_NOWAIT); on EAGAIN the request waits for
+ * the file's poll to report the direction ready (io_arm_poll_handler()) and tries again,
+ * and if that finds nothing either it is retried blocking — io_wq_submit_work()'s "aborted
+ * or ready, in either case retry blocking". The kernel waits for the poll from task work
+ * with no thread; the model waits in the io-wq worker, as it does for POLL_ADD. An
+ * O_NONBLOCK file stays waitable this way (only a type without ->poll has REQ_F_NOWAIT:
+ * its EAGAIN completes the request). A file without ->poll is issued blocking in io-wq.
+ */
+function* steppedRwSteps(req: Req, t: Task, write: boolean): KernelPath<Issue> {
+  const f = req.file!;
+  const sqe = req.sqe;
+  const ops: SteppedFileOperations = f.ops;
+  const off = sqe.off ?? 0;
+  const pos = off === -1 ? 0 : off;
+  const pollable = fileCanPoll(f);
+  function* attempt(nowait: boolean): KernelPath<Issue> {
+    const iocb = { pos, nowait };
+    if (write) return { res: yield* ops.writeSteps!(t, f, sqe.addr ?? '', iocb) };
+    const got = yield* ops.readSteps!(t, f, sqe.len ?? 0, iocb);
+    return { res: got.length, data: got };
+  }
+  if (!req.async) {
+    // io_file_supports_nowait() false: inline there is nothing to try; REQ_F_NOWAIT
+    // (O_NONBLOCK without FMODE_NOWAIT) makes the EAGAIN final.
+    if (!pollable) {
+      req.ring.kernel.engine.touch(fileAccess(f, 'state', false));
+      return f.flags & O_NONBLOCK ? { res: errnoRes('EAGAIN') } : PUNT;
+    }
+    try {
+      return yield* attempt(true);
+    } catch (e) {
+      if (!KernelError.is(e) || e.code !== 'EAGAIN') throw e;
+    }
+    req.apoll = true;
+    return PUNT;
+  }
+  // The worker: a request that got EAGAIN inline arms its poll first; an IOSQE_ASYNC one
+  // on a pollable file tries without blocking first; anything else blocks.
+  let mode: 'nowait' | 'arm' | 'block' = !pollable ? 'block' : req.apoll ? 'arm' : 'nowait';
+  let armed = false;
+  for (;;) {
+    if (mode === 'arm') {
+      armed = true;
+      mode = (yield* apollSteps(f, write, t)) ? 'nowait' : 'block';
+      continue;
+    }
+    try {
+      return yield* attempt(mode === 'nowait');
+    } catch (e) {
+      if (mode !== 'nowait' || !KernelError.is(e) || e.code !== 'EAGAIN') throw e;
+    }
+    mode = armed ? 'block' : 'arm';
+  }
+}
+
+/**
+ * io_arm_poll_handler() for a READ or WRITE that got EAGAIN: the request registers on the
+ * file's queues and polls in one step, so a wake-up between the failed attempt and the
+ * registration is not lost (the poll sees its effect). Returns true after a wait that a
+ * wake-up ended, false when the poll found the file ready at once.
+ */
+function* apollSteps(f: RefFile, write: boolean, t: Task): KernelPath<boolean> {
+  const events = (write ? EPOLLOUT | EPOLLWRNORM : EPOLLIN | EPOLLRDNORM) | EPOLLERR | EPOLLHUP;
+  const waiters = new PollWaiters('io_async_wake');
+  yield vfsPollStep(f, 'io_arm_poll_handler: vfs_poll');
+  if ((vfsPoll(f, waiters.table(events, t)) & events) !== 0) {
+    waiters.removeAll();
+    return false;
+  }
+  try {
+    yield { fn: 'io_apoll_wait', acc: waiters.queueAccesses(), blocker: waiters };
+    if (t.sim.killed) throw new KernelError('EINTR', write ? 'io_write' : 'io_read', 'fatal signal');
+    return true;
+  } finally {
+    // The last step declared every queue the entries are on.
+    waiters.removeAll();
+  }
 }
 
 /**
