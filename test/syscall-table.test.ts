@@ -4,7 +4,7 @@
  * failed call changes nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, F_DUPFD_QUERY, ModelError, O_DIRECTORY, O_PATH, O_RDONLY, O_RDWR, POLICY_PRESETS, type PresetName } from '../src/index.js';
+import { DEFAULT_POLICY, Epoll, EPOLL_CTL_ADD, EPOLL_CTL_MOD, EPOLLEXCLUSIVE, EPOLLIN, EPOLLONESHOT, F_DUPFD_QUERY, ModelError, O_DIRECTORY, O_PATH, O_RDONLY, O_RDWR, POLICY_PRESETS, type PresetName } from '../src/index.js';
 import { hasSyscalls, requireSyscall } from '../src/extend.js';
 import {
   IORING_FILE_INDEX_ALLOC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_OPENAT, IORING_REGISTER_FILE_ALLOC_RANGE, IORING_REGISTER_FILES,
@@ -67,6 +67,25 @@ describe('the system call table of a kernel version', () => {
       const t = p.thread((sys) => catching(sys.fcntl(a, F_DUPFD_QUERY, a)));
       stepToEnd(k, t);
       expect(t.sim.result).toBe(plain);
+    }
+  });
+
+  it('EPOLLEXCLUSIVE came in v4.5: linux-3.14 stores no exclusive item and checks nothing (no EINVAL with MOD or an epoll target)', () => {
+    for (const [policy, errno] of [['linux-3.14', 0], ['linux-5.11', 'EINVAL']] as const) {
+      const k = newKernel({ policy });
+      const p = k.spawnProcess();
+      const [r] = p.pipe();
+      const ep = Epoll.create1(p, 0);
+      const inner = Epoll.create1(p, 0);
+      const ctl = (op: number, fd: number, events: number) => { try { return Epoll.ctl(p, ep, op, fd, { events, data: fd }); } catch (e) { return (e as { code: string }).code; } };
+      expect(ctl(EPOLL_CTL_ADD, r, EPOLLIN | EPOLLEXCLUSIVE)).toBe(0);
+      // MOD of an item added with EPOLLEXCLUSIVE, and EPOLLEXCLUSIVE with MOD.
+      expect(ctl(EPOLL_CTL_MOD, r, EPOLLIN)).toBe(errno);
+      expect(ctl(EPOLL_CTL_MOD, r, EPOLLIN | EPOLLEXCLUSIVE)).toBe(errno);
+      // An epoll target, and bits EPOLLEXCLUSIVE does not allow.
+      expect(ctl(EPOLL_CTL_ADD, inner, EPOLLIN | EPOLLEXCLUSIVE)).toBe(errno);
+      const [r2] = p.pipe();
+      expect(ctl(EPOLL_CTL_ADD, r2, EPOLLIN | EPOLLONESHOT | EPOLLEXCLUSIVE)).toBe(errno);
     }
   });
 

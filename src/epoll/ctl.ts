@@ -4,6 +4,7 @@ import { EPOLLERR, EPOLLHUP, fileCanPoll } from '../file/poll.js';
 import type { RefFile } from '../file/ref-file.js';
 import { KernelError } from '../sim/kernel-error.js';
 import type { KernelPath } from '../sim/step.js';
+import { hasSyscalls } from '../task/syscall-table.js';
 import type { Task } from '../task/task.js';
 import {
   EP_MAX_NESTS, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLEXCLUSIVE, EPOLLEXCLUSIVE_OK_BITS, EPOLLWAKEUP,
@@ -104,6 +105,9 @@ export function* epollCtlSteps(t: Task, epfd: number, op: number, fd: number, ev
     if (!fileCanPoll(tf)) throw new KernelError('EPERM', 'epoll_ctl', `${tf.ops.name} files cannot be polled`);
     let events = op === EPOLL_CTL_DEL ? 0 : event!.events >>> 0;
     if (events & EPOLLWAKEUP && t.process.creds.uid !== 0) events = (events & ~EPOLLWAKEUP) >>> 0;
+    // EPOLLEXCLUSIVE came in v4.5 (df0108c5da56); an older epoll_ctl() checks no event
+    // bits, so the flag was stored without meaning: no EINVAL and no exclusive wake-up.
+    if (events & EPOLLEXCLUSIVE && !hasSyscalls(w.policy, 'v5.11')) events = (events & ~EPOLLEXCLUSIVE) >>> 0;
     const ep = epOf(f);
     if (f === tf || ep === null) throw new KernelError('EINVAL', 'epoll_ctl', f === tf ? 'an epoll cannot watch itself' : `epfd ${epfd} is not an epoll`);
     const tep = epOf(tf);

@@ -43,8 +43,9 @@ export type ExecUnshare = 'before-de_thread' | 'after-de_thread';
  *   pidfd_open(PIDFD_THREAD) (v6.9);
  * - `'v6.10'`: also fcntl F_DUPFD_QUERY.
  *
- * Not versioned: EPOLLEXCLUSIVE (v4.5) and the io_uring ops the model has from v5.6 on;
- * the GETDENTS op of seed 000 was never merged and exists in every table.
+ * EPOLLEXCLUSIVE (v4.5) is in every table from `'v5.11'`: under `'v3.14'` epoll_ctl()
+ * ignores the flag, as kernels before it did. Not versioned: the io_uring ops the model
+ * has from v5.6 on; the GETDENTS op of seed 000 was never merged and exists in every table.
  *
  * @example
  * ```ts
