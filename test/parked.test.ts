@@ -3,7 +3,7 @@
  * Linux) against a lost wake-up, a lock cycle and a kill that did not end a wait.
  */
 import { describe, expect, it } from 'vitest';
-import { explore, isProgramWait, parkedThreads, type Scenario } from 'fdlab';
+import { explore, isProgramWait, parkedThreads, RCV_SHUTDOWN, SOCK_DGRAM, SOCK_STREAM, Unix, UNIX_QUEUE_MAX, unixSockOfFile, type Kernel, type Process, type Scenario } from 'fdlab';
 import { Lock, WaitQueue } from 'fdlab/extend';
 import { newKernel } from './helpers.js';
 
@@ -66,6 +66,43 @@ describe('parkedThreads', () => {
     expect(reasons(() => true)).toEqual(['lost-wakeup']);
     // Without the condition the entry cannot know, and the sleep reads as a wait.
     expect(reasons()).toEqual(['waits']);
+  });
+
+  it('AF_UNIX receive, send and accept name their conditions: a wait, or a state change no wake-up announced', () => {
+    // Each sleeper is parked; then the test changes the socket's state behind its back
+    // (no kernel path does that without a wake-up), and the report calls it a lost wake-up.
+    const park = (mk: (k: Kernel, p: Process) => () => void) => {
+      const k = newKernel();
+      const p = k.spawnProcess();
+      const change = mk(k, p);
+      k.run();
+      const before = parkedThreads(k.engine).map((x) => x.reason);
+      change();
+      const after = parkedThreads(k.engine).map((x) => x.reason);
+      k.engine.violations.length = 0; // the deadlock is the point of this test
+      return [before, after];
+    };
+    // recvmsg on an empty socket whose peer stays: SHUT_RD would end it (end of stream).
+    expect(park((_k, p) => {
+      const [a] = Unix.socketpair(p, SOCK_STREAM);
+      p.thread((sys) => sys.read(a, 1));
+      return () => { unixSockOfFile(p.fileOf(a))!.shutdown |= RCV_SHUTDOWN; };
+    })).toEqual([['waits'], ['lost-wakeup']]);
+    // A send to a full peer: room would end it.
+    expect(park((_k, p) => {
+      const [a, b] = Unix.socketpair(p, SOCK_DGRAM);
+      for (let i = 0; i < UNIX_QUEUE_MAX; i++) p.write(a, 'x');
+      p.thread((sys) => sys.write(a, 'y'));
+      return () => { unixSockOfFile(p.fileOf(b))!.queueMut().length = 0; };
+    })).toEqual([['waits'], ['lost-wakeup']]);
+    // accept4 on a listener nobody connects to: a listener that stops listening would end it.
+    expect(park((_k, p) => {
+      const l = Unix.socket(p, SOCK_STREAM);
+      Unix.bind(p, l, '\0parked');
+      Unix.listen(p, l, 1);
+      p.thread((sys) => Unix.on(sys).accept(l));
+      return () => { unixSockOfFile(p.fileOf(l))!.state = 'closed'; };
+    })).toEqual([['waits'], ['lost-wakeup']]);
   });
 
   it('two locks taken in opposite orders are a lock cycle', () => {

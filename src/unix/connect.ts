@@ -133,7 +133,8 @@ export function* acceptSteps(t: Task, fd: number, flags: number): KernelPath<num
       if (l.acceptQ.length > 0) break;
       if (lf !== null) w.engine.read(lf.simId, F_STATE);
       if (lf !== null && lf.flags & O_NONBLOCK) throw new KernelError('EAGAIN', 'accept4', `no connection waits on ${l.name}`);
-      yield* l.wq.sleepOnceSteps(t.sim, 'accept4');
+      // A connection, or a listener no longer listening, ends the wait (the deadlock report asks).
+      yield* l.wq.sleepOnceSteps(t.sim, 'accept4', true, () => l.state !== 'listening' || l.acceptQ.length > 0);
     }
     yield allocStep(files, ...w.vfs.anonFileAccesses(), l.acc(SK_QUEUE, true));
     const nfd = files.allocFd(0, t.process.rlimitNofile, (flags & SOCK_CLOEXEC) !== 0);

@@ -98,6 +98,16 @@ export function* recvmsgSteps(t: Task, fd: number, count: number, maxFds: number
   }
 }
 
+/**
+ * What ends a receiver's sleep in the loop below: a message (or connection), an error, a
+ * state that answers at once (not connected, end of stream, SHUT_RD). The deadlock report
+ * asks it to tell a lost wake-up from a receive that waits forever.
+ */
+function recvWouldNotSleep(s: UnixSock): boolean {
+  if (s.queue.length > 0 || s.skErr !== null || (s.shutdown & RCV_SHUTDOWN) !== 0) return true;
+  return s.connOriented && (s.state === 'listening' || s.state === 'unconnected' || s.peer === null);
+}
+
 /** sock_error(): a pending sk_err (ECONNRESET) is taken and reported, once. */
 function throwSkErr(s: UnixSock, call: string): void {
   const err = s.skErr;
@@ -189,7 +199,7 @@ export function* unixRecvSteps(t: Task, s: UnixSock, count: number, maxFds: numb
     if (s.connOriented && (s.shutdown & RCV_SHUTDOWN || s.peer === null)) return { data: '', fds: [], flags: 0 };
     if (!s.connOriented && s.shutdown & RCV_SHUTDOWN && !nonblock) return { data: '', fds: [], flags: 0 };
     if (nonblock) throw new KernelError('EAGAIN', call, `${s.name}'s queue is empty`);
-    yield* s.wq.sleepOnceSteps(t.sim, call);
+    yield* s.wq.sleepOnceSteps(t.sim, call, true, () => recvWouldNotSleep(s));
   }
   if (!peek && scm.length > 0) {
     // unix_detach_fds(): the files leave flight; the receive owns their references.

@@ -61,6 +61,16 @@ function target(s: UnixSock): UnixSock | 'EPIPE' | 'ENOTCONN' | 'ECONNREFUSED' {
  * reader's consumption frees: unix_write_space()), a datagram or seqpacket sender on the
  * peer's peer_wait (unix_wait_for_peer()).
  */
+/**
+ * What ends a sender's sleep in the loop below: room at the peer, or a state that fails at
+ * once (target()'s errors; target() itself may disconnect, so it is not asked). The
+ * deadlock report asks it to tell a lost wake-up from a send that waits forever.
+ */
+function sendWouldNotSleep(s: UnixSock): boolean {
+  const p = s.peer;
+  return (s.shutdown & SEND_SHUTDOWN) !== 0 || p === null || p.dead || (p.shutdown & RCV_SHUTDOWN) !== 0 || writable(s);
+}
+
 function roomQueue(s: UnixSock, p: UnixSock): WaitQueue {
   return s.type === SOCK_STREAM ? s.wq : p.peerWait;
 }
@@ -157,7 +167,7 @@ export function* unixSendSteps(t: Task, s: UnixSock, data: string, fds: readonly
       if (writable(s)) break;
       if (f !== null) w.engine.read(f.simId, F_STATE);
       if (nonblock || (f !== null && f.flags & O_NONBLOCK)) throw new KernelError('EAGAIN', call, `${p.name}'s queue is full`);
-      yield* roomQueue(s, p).sleepOnceSteps(t.sim, call);
+      yield* roomQueue(s, p).sleepOnceSteps(t.sim, call, true, () => sendWouldNotSleep(s));
     }
     let skb: Skb | null = null;
     if (scm.length > 0) {
