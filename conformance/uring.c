@@ -213,6 +213,38 @@ static void sockets(struct ring *r) {
   report("sock-peer-closed-write", submit1(r, &s));
 }
 
+/* READ and WRITE of a pipe: the offset is ignored (a stream), an empty pipe waits (O_NONBLOCK too). */
+static void pipes(struct ring *r) {
+  static char buf[64];
+  int p[2];
+  pipe(p);
+  write(p[1], "hello", 5);
+  struct io_uring_sqe s = rw_sqe(IORING_OP_READ, p[0], buf, 2, 5);
+  report("pipe-read-offset-5", submit1(r, &s));
+  s = rw_sqe(IORING_OP_WRITE, p[1], "ab", 2, 7);
+  report("pipe-write-offset-7", submit1(r, &s));
+  report("pipe-reads", read(p[0], buf, sizeof buf));
+  s = rw_sqe(IORING_OP_READ, p[0], buf, 0, 0);
+  report("pipe-read-zero", submit1(r, &s));
+  s = rw_sqe(IORING_OP_READ, p[1], buf, 2, 0);
+  report("pipe-read-write-end", submit1(r, &s));
+  s = rw_sqe(IORING_OP_WRITE, p[0], "a", 1, 0);
+  report("pipe-write-read-end", submit1(r, &s));
+  s = rw_sqe(IORING_OP_READ, p[0], buf, 8, -1);
+  submit0(r, &s);
+  report_pending("pipe-read-empty", r);
+  write(p[1], "x", 1);
+  report_pending("pipe-read-empty-then-write", r);
+  fcntl(p[0], F_SETFL, O_NONBLOCK);
+  submit0(r, &s);
+  report_pending("pipe-read-nonblock-empty", r);
+  write(p[1], "yz", 2);
+  report_pending("pipe-read-nonblock-then-write", r);
+  close(p[1]);
+  s = rw_sqe(IORING_OP_READ, p[0], buf, 8, 0);
+  report("pipe-read-no-writers", submit1(r, &s));
+}
+
 static void report_fd(const char *name, long r) {
   if (r < 0) { report(name, r); return; }
   int fl = fcntl((int)r, F_GETFD);
@@ -365,5 +397,6 @@ int main(void) {
   report("update2-past-end", sys_register(r.fd, IORING_REGISTER_FILES_UPDATE2, &u2, sizeof u2));
   report("unregister-files2", sys_register(r.fd, IORING_UNREGISTER_FILES, NULL, 0));
   sockets(&r);
+  pipes(&r);
   return 0;
 }

@@ -121,21 +121,29 @@ export function uringModelLines(): string[] {
   reg('update2-past-end', ring, IORING_REGISTER_FILES_UPDATE2, { offset: 4, data: [file], nr: 1 }, 32);
   reg('unregister-files2', ring, IORING_UNREGISTER_FILES, null, 0);
   socketLines(k, u, p, ring, run, submit);
+  pipeLines(k, u, p, ring, run, submit);
   k.assertAudit();
   return out;
 }
 
-/** The socket cases of uring.c's sockets(): READ and WRITE through sock_read_iter() / sock_write_iter(). */
-function socketLines(k: Kernel, u: UringApi, p: Process, ring: number, run: (name: string, f: () => number | string) => void, submit: (name: string, sqe: Sqe) => void): void {
-  const rd = (fd: number, len: number, off = 0): Sqe => ({ opcode: IORING_OP_READ, fd, len, off });
-  const wr = (fd: number, addr: string, off = 0): Sqe => ({ opcode: IORING_OP_WRITE, fd, addr, off });
-  // A request that waits runs in an io-wq worker: the kernel's threads run, then the CQ is reaped.
-  const pending = (name: string) => run(name, () => {
+type Run = (name: string, f: () => number | string) => void;
+type Submit = (name: string, sqe: Sqe) => void;
+const rd = (fd: number, len: number, off = 0): Sqe => ({ opcode: IORING_OP_READ, fd, len, off });
+const wr = (fd: number, addr: string, off = 0): Sqe => ({ opcode: IORING_OP_WRITE, fd, addr, off });
+
+/** A case line for a request that may wait: it runs in an io-wq worker, so the kernel's threads run, then the CQ is reaped ('none' if nothing completed). */
+function pendingCase(k: Kernel, u: UringApi, p: Process, ring: number, run: Run): (name: string) => void {
+  return (name) => run(name, () => {
     k.run();
     const c = u.enter(p, ring, [], 0, IORING_ENTER_GETEVENTS).cqes[0];
     if (c === undefined) return 'none';
     return c.res < 0 ? c.error! : c.res;
   });
+}
+
+/** The socket cases of uring.c's sockets(): READ and WRITE through sock_read_iter() / sock_write_iter(). */
+function socketLines(k: Kernel, u: UringApi, p: Process, ring: number, run: Run, submit: Submit): void {
+  const pending = pendingCase(k, u, p, ring, run);
   const [a, b] = Unix.socketpair(p, SOCK_STREAM);
   p.write(b, 'hello');
   submit('sock-read-ready', rd(a, 8));
@@ -184,4 +192,28 @@ function socketLines(k: Kernel, u: UringApi, p: Process, ring: number, run: (nam
 /** Host lines with the installed fd's number replaced, as the model writes them. */
 export function normaliseHostLine(l: string): string {
   return l.replace(/^(install-\S+) \d+ (cloexec|nocloexec)$/, '$1 fd $2');
+}
+
+/** The pipe cases of uring.c's pipes(). */
+function pipeLines(k: Kernel, u: UringApi, p: Process, ring: number, run: Run, submit: Submit): void {
+  const pending = pendingCase(k, u, p, ring, run);
+  const [r, w] = p.pipe();
+  p.write(w, 'hello');
+  submit('pipe-read-offset-5', rd(r, 2, 5));
+  submit('pipe-write-offset-7', wr(w, 'ab', 7));
+  run('pipe-reads', () => p.read(r, 64).length);
+  submit('pipe-read-zero', rd(r, 0));
+  submit('pipe-read-write-end', rd(w, 2));
+  submit('pipe-write-read-end', wr(r, 'a'));
+  u.enter(p, ring, [rd(r, 8, -1)]);
+  pending('pipe-read-empty');
+  p.write(w, 'x');
+  pending('pipe-read-empty-then-write');
+  p.fcntl(r, F_SETFL, O_NONBLOCK);
+  u.enter(p, ring, [rd(r, 8, -1)]);
+  pending('pipe-read-nonblock-empty');
+  p.write(w, 'yz');
+  pending('pipe-read-nonblock-then-write');
+  p.close(w);
+  submit('pipe-read-no-writers', rd(r, 8));
 }

@@ -154,9 +154,9 @@ describe('DPOR on io_uring READ and WRITE of sockets (inline attempts, io-wq pol
       if (usesRing && outcomes.size > 1) raced++;
     }
     expect(misses).toEqual([]);
-    expect(compared).toBeGreaterThan(8);
+    expect(compared).toBeGreaterThan(15);
     expect(sampled).toBeGreaterThan(50);
-    // Not vacuous: in many programs what an io_uring READ or WRITE of a socket completes with depends on the order.
-    expect(raced).toBeGreaterThan(12);
+    // Not vacuous: in some programs what an io_uring READ or WRITE completes with depends on the order.
+    expect(raced).toBeGreaterThan(8);
   }, 600_000);
 });

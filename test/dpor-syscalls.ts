@@ -5,7 +5,7 @@
  * 1–2 calls with arguments drawn from small domains. A syscall listed where it is defined
  * joins these programs without anyone editing this file.
  */
-import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, F_DUPFD_QUERY, MNT_DETACH, MNT_EXPIRE, CLOSE_RANGE_UNSHARE, defineScenario, explore, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, KernelError, O_CLOEXEC, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random, SOCK_DGRAM, Unix, type Kernel, type KernelPath, type Scenario, type Sys } from 'fdlab';
+import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, F_DUPFD_QUERY, MNT_DETACH, MNT_EXPIRE, CLOSE_RANGE_UNSHARE, defineScenario, explore, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, KernelError, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random, SOCK_DGRAM, Unix, type Kernel, type KernelPath, type Scenario, type Sys } from 'fdlab';
 import { access, CORE_SYSCALLS, EPOLL_SYSCALLS, syscallSteps, UNIX_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
 import { pidfd, PIDFD_SYSCALLS, type PidfdApi } from 'fdlab/pidfd';
 import {
@@ -117,6 +117,9 @@ const uringEnterOn4 = (wait: boolean): SyscallSpec<PidfdApi> => ({
 });
 const URING_ENTER_4 = [uringEnterOn4(false), uringEnterOn4(true)];
 
+/** fcntl(fd, F_SETFL, O_NONBLOCK): a request that waits on the file keeps waiting (v5.15+), the inline attempt's REQ_F_NOWAIT test reads the flag. */
+const SET_NONBLOCK: SyscallSpec<PidfdApi> = { name: 'fcntl(F_SETFL, O_NONBLOCK)', method: 'fcntl', args: ['fd'], call: (sys: Sys, a: readonly unknown[]) => sys.fcntl(a[0] as number, F_SETFL, O_NONBLOCK) };
+
 /** An SQE on a socket of a program with a ring (fds 5 and 6), not a fixed slot. */
 function sqeOnSocket(sqe: Sqe): boolean {
   return ((sqe.flags ?? 0) & IOSQE_FIXED_FILE) === 0 && (sqe.fd === 5 || sqe.fd === 6);
@@ -133,17 +136,20 @@ export const URING_SOCKET_POOL: readonly SyscallSpec<PidfdApi>[] = [
   ...URING_ENTER_4,
   ...['read', 'write', 'close'].map((n) => CORE_SYSCALLS.find((s) => s.name === n)!),
   UNIX_SYSCALLS.find((s) => s.name === 'shutdown')!,
+  SET_NONBLOCK,
 ];
 
 /** The argument domains of {@link URING_SOCKET_POOL} programs. */
 export const URING_SOCKET_DOMAINS: Partial<Record<SyscallArgKind, readonly unknown[]>> = {
-  fd: [5, 6, 5, 6, 4],
+  fd: [5, 6, 5, 6, 4, 2],
   uringSqe: [
     { opcode: IORING_OP_READ, fd: 5, len: 1 },
     { opcode: IORING_OP_READ, fd: 5, len: 1, flags: IOSQE_ASYNC },
     { opcode: IORING_OP_WRITE, fd: 6, addr: 'c' },
     { opcode: IORING_OP_WRITE, fd: 5, addr: 'd', flags: IOSQE_ASYNC },
     { opcode: IORING_OP_READ, fd: 6, len: 1 },
+    // The pipe holding "ab": a third read waits on it (O_NONBLOCK: for its poll).
+    { opcode: IORING_OP_READ, fd: 2, len: 1 },
   ],
 };
 
@@ -178,7 +184,7 @@ export function randomCallProgram(r: Random, pool: readonly SyscallSpec<PidfdApi
   return { twoProcesses, threads };
 }
 
-const BY_NAME = new Map([...ALL_SYSCALLS, UMOUNT_CALL, MOUNT_CALL, ...URING_ENTER_4].map((s) => [s.name, s]));
+const BY_NAME = new Map([...ALL_SYSCALLS, UMOUNT_CALL, MOUNT_CALL, ...URING_ENTER_4, SET_NONBLOCK].map((s) => [s.name, s]));
 const UNIX_NAMES = new Set(UNIX_SYSCALLS.map((s) => s.name));
 const URING_NAMES = new Set([...URING_SYSCALLS, ...URING_ENTER_4].map((s) => s.name));
 

@@ -12,8 +12,8 @@ import type { Kiocb, SteppedFileOperations } from '../src/extend.js';
 import { IORING_ENTER_GETEVENTS, IORING_OP_READ, IORING_OP_WRITE, IOSQE_ASYNC, ioUring, type Cqe, type Sqe } from '../src/plugins/io-uring/index.js';
 import { newKernel } from './helpers.js';
 
-function world() {
-  const k = newKernel();
+function world(policy?: 'linux-5.11') {
+  const k = newKernel(policy === undefined ? undefined : { policy });
   const u = k.use(ioUring());
   const p = k.spawnProcess({ name: 'P1' });
   const ring = u.setup(p, 8);
@@ -91,6 +91,42 @@ describe('io_uring READ and WRITE of a socket', () => {
     expect(reap()).toEqual([]);
     p.write(b, 'later');
     expect(reap()).toEqual([{ userData: 9, res: 5, data: 'later' }]);
+    k.assertAudit();
+  });
+});
+
+describe('O_NONBLOCK files under io_uring, before and after 5d329e1286b0 (v5.15)', () => {
+  it.each([['a socket', 'sock'], ['a pipe', 'pipe']] as const)('%s: EAGAIN at once on linux-5.11 (REQ_F_NOWAIT); from v5.15 the request waits for the poll', (_name, kind) => {
+    for (const policy of ['linux-5.11', undefined] as const) {
+      const { k, u, p, ring, reap } = world(policy);
+      let r: number, w: number;
+      if (kind === 'sock') [r, w] = Unix.socketpair(p, SOCK_STREAM);
+      else [r, w] = p.pipe();
+      p.fcntl(r, F_SETFL, O_NONBLOCK);
+      u.enter(p, ring, [{ opcode: IORING_OP_READ, fd: r, len: 8, userData: 3 }]);
+      if (policy === 'linux-5.11') {
+        expect(reap()).toEqual([{ userData: 3, res: -11, error: 'EAGAIN' }]);
+      } else {
+        expect(reap()).toEqual([]);
+        p.write(w, 'ok');
+        expect(reap()).toEqual([{ userData: 3, res: 2, data: 'ok' }]);
+      }
+      k.assertAudit();
+    }
+  });
+
+  it('a reader that took the data first sends the request back to wait (the poll is re-armed)', () => {
+    const { k, u, p, ring, reap } = world();
+    const [r, w] = p.pipe();
+    p.fcntl(r, F_SETFL, O_NONBLOCK);
+    u.enter(p, ring, [{ opcode: IORING_OP_READ, fd: r, len: 8, userData: 4 }]);
+    expect(reap()).toEqual([]);
+    // The write wakes the worker, but read(2) empties the pipe before the worker runs.
+    p.write(w, 'a');
+    expect(p.read(r, 8)).toBe('a');
+    expect(reap()).toEqual([]);
+    p.write(w, 'b');
+    expect(reap()).toEqual([{ userData: 4, res: 1, data: 'b' }]);
     k.assertAudit();
   });
 });

@@ -287,7 +287,7 @@ export const POLICY_HISTORY: PolicyHistory = {
   syscalls: {
     'v3.14': { commit: null, title: 'the system calls of v3.14: no copy_file_range, io_uring, pidfd_open, pidfd_getfd or close_range yet', since: 'v3.14' },
     'v5.11': { commit: null, title: 'copy_file_range() and EPOLLEXCLUSIVE (v4.5), io_uring_setup() (v5.1), pidfd_open() (v5.3), pidfd_getfd() (8649c322f75c "pid: Implement pidfd_getfd syscall", v5.6) and close_range() (v5.9; CLOSE_RANGE_CLOEXEC v5.11)', since: 'v5.11' },
-    'v5.15': { commit: null, title: 'IORING_REGISTER_FILES_SKIP (v5.12), IORING_REGISTER_FILES2 and FILES_UPDATE2 (v5.13), SECCOMP_ADDFD_FLAG_SEND (v5.14), direct descriptors: OPENAT and CLOSE with file_index (v5.15)', since: 'v5.15' },
+    'v5.15': { commit: null, title: 'IORING_REGISTER_FILES_SKIP (v5.12), IORING_REGISTER_FILES2 and FILES_UPDATE2 (v5.13), SECCOMP_ADDFD_FLAG_SEND (v5.14), direct descriptors: OPENAT and CLOSE with file_index, and O_NONBLOCK files that wait for their poll under io_uring (v5.15)', since: 'v5.15' },
     'v6.0': { commit: null, title: 'IORING_RSRC_REGISTER_SPARSE and IORING_FILE_INDEX_ALLOC (v5.19), IORING_REGISTER_FILE_ALLOC_RANGE (v6.0)', since: 'v6.0' },
     'v6.9': { commit: 'dc18b89ab113', title: 'io_uring/openclose: add support for IORING_OP_FIXED_FD_INSTALL (v6.8); pidfd_open() PIDFD_THREAD (v6.9)', since: 'v6.9', seed: 'seed 004: IORING_OP_FIXED_FD_INSTALL' },
     'v6.10': { commit: null, title: 'fcntl F_DUPFD_QUERY (v6.10)', since: 'v6.10' },

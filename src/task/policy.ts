@@ -35,7 +35,9 @@ export type ExecUnshare = 'before-de_thread' | 'after-de_thread';
  *   returns a normal fd and a close closes `fd`;
  * - `'v5.15'`: IORING_REGISTER_FILES_SKIP in updates (v5.12; before, -2 is a bad fd,
  *   EBADF), IORING_REGISTER_FILES2 and FILES_UPDATE2 (v5.13), direct descriptors through
- *   OPENAT and CLOSE with `file_index` (v5.15), SECCOMP_ADDFD_FLAG_SEND (v5.14);
+ *   OPENAT and CLOSE with `file_index` (v5.15), SECCOMP_ADDFD_FLAG_SEND (v5.14), io_uring
+ *   READ/WRITE of an O_NONBLOCK pollable file waiting for its poll (5d329e1286b0, v5.15;
+ *   before, REQ_F_NOWAIT: -EAGAIN);
  * - `'v6.0'`: IORING_RSRC_REGISTER_SPARSE and IORING_FILE_INDEX_ALLOC (v5.19; before, the
  *   flag is a reserved field, EINVAL, and the index a slot past the table, EINVAL after
  *   the open), IORING_REGISTER_FILE_ALLOC_RANGE (v6.0);

@@ -1,5 +1,5 @@
 import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM, ERRNO, FMODE_ATOMIC_POS, FMODE_PATH, FMODE_READ, FMODE_WRITE, KernelError, O_APPEND, O_CLOEXEC, O_NONBLOCK, type ErrnoName, type Kernel, type KernelPath, type RefFile, type RsrcNode, type SimThread, type Task } from '../../index.js';
-import { EMPTY_FD, PollWaiters, fileCanPoll, access, openSteps, vfsOpenStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, fileOpAccesses, filpCloseSteps, fputDeferred, receiveFdSteps, vfsPoll, vfsPollStep, requireSyscall, type Blocker, type SteppedFileOperations, type Step } from '../../extend.js';
+import { EMPTY_FD, PollWaiters, fileCanPoll, access, openSteps, vfsOpenStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, hasSyscalls, fileOpAccesses, filpCloseSteps, fputDeferred, receiveFdSteps, vfsPoll, vfsPollStep, requireSyscall, type Blocker, type SteppedFileOperations, type Step } from '../../extend.js';
 import {
   IORING_ENTER_GETEVENTS, IORING_FIXED_FD_NO_CLOEXEC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS,
   IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD, IORING_OP_READ, IORING_OP_WRITE, IOSQE_ASYNC, IOSQE_FIXED_FILE,
@@ -42,7 +42,7 @@ interface Req {
   arm: PollWaiters | null;
   /** Issued by an io-wq worker. */
   async: boolean;
-  /** READ/WRITE: the inline attempt got EAGAIN, so the worker arms a poll first. */
+  /** READ/WRITE: the inline attempt got EAGAIN, so the worker arms a poll before it tries again. */
   apoll: boolean;
 }
 
@@ -347,22 +347,37 @@ function* rwSteps(k: Kernel, req: Req, t: Task, write: boolean): KernelPath<Issu
     const acc = [access(f.inode.simId, 0, true), fileAccess(f, 'state', false), ...(typeof own === 'number' ? [own] : own)];
     const qs = f.ops.waitQueues?.(f);
     if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
-    // The queue the request would sleep on, or null when the file is ready.
+    // The queue the request would sleep on, or null when the file is ready (or O_NONBLOCK).
     const blockedOn = () => (write ? (f.ops.writeBlocks?.(f, data) ?? null) : (f.ops.readBlocks?.(f, len) ?? null));
+    let arm = req.apoll;
     for (;;) {
+      if (arm) yield* apollSteps(f, write, t);
       yield { fn: write ? 'io_write: ->write_iter' : 'io_read: ->read_iter', acc };
       k.engine.touch(fileAccess(f, 'state', false));
       const q = blockedOn();
       if (q === null) {
-        if (write) return { res: f.ops.write!(f, 0, data) };
-        const got = f.ops.read!(f, 0, len);
-        return { res: got.length, data: got };
+        try {
+          if (write) return { res: f.ops.write!(f, 0, data) };
+          const got = f.ops.read!(f, 0, len);
+          return { res: got.length, data: got };
+        } catch (e) {
+          // An O_NONBLOCK file's EAGAIN: final with REQ_F_NOWAIT, otherwise the request
+          // waits for the poll as any EAGAIN does (and the file stays non-blocking).
+          if (!KernelError.is(e) || e.code !== 'EAGAIN' || reqNowait(k, f)) throw e;
+        }
+        if (!req.async) {
+          req.apoll = true;
+          return PUNT;
+        }
+        arm = true;
+        continue;
       }
       // -EAGAIN inline: the request goes to io-wq, where it blocks. The worker joins the
       // queue in the step that found the file not ready (which declares the queue): a
       // write between that check and a later prepare_to_wait would wake nobody, and the
       // worker would sleep on data that is already there.
       if (!req.async) return PUNT;
+      arm = false;
       yield* q.sleepOnceSteps(t.sim, write ? 'io_write' : 'io_read', false, () => blockedOn() === null);
     }
   }
@@ -405,83 +420,80 @@ function* rwSteps(k: Kernel, req: Req, t: Task, write: boolean): KernelPath<Issu
 }
 
 /**
+ * REQ_F_NOWAIT: an EAGAIN of this file is the request's answer, not a reason to wait. Set
+ * for an O_NONBLOCK file that cannot say "not ready" (no ->poll: no FMODE_NOWAIT in the
+ * model) and, before 5d329e1286b0 ("io_uring: allow retry for O_NONBLOCK if async is
+ * supported", v5.15), for every O_NONBLOCK file.
+ */
+function reqNowait(k: Kernel, f: RefFile): boolean {
+  k.engine.touch(fileAccess(f, 'state', false));
+  return (f.flags & O_NONBLOCK) !== 0 && (!fileCanPoll(f) || !hasSyscalls(k.policy, 'v5.15'));
+}
+
+/**
  * READ/WRITE on a file whose ->read_iter / ->write_iter is a kernel path of its own (a
  * socket: sock_read_iter() / sock_write_iter()). The kiocb's position is 0 for offset -1
  * (a stream has no f_pos: io_kiocb_update_pos()) and the SQE's offset otherwise, which a
  * socket answers ESPIPE. A file that can say "not ready" (one with ->poll: FMODE_NOWAIT
  * in the model) is tried without blocking (IOCB_NOWAIT); on EAGAIN the request waits for
  * the file's poll to report the direction ready (io_arm_poll_handler()) and tries again,
- * and if that finds nothing either it is retried blocking — io_wq_submit_work()'s "aborted
- * or ready, in either case retry blocking". The kernel waits for the poll from task work
- * with no thread; the model waits in the io-wq worker, as it does for POLL_ADD. An
- * O_NONBLOCK file stays waitable this way (only a type without ->poll has REQ_F_NOWAIT:
- * its EAGAIN completes the request). A file without ->poll is issued blocking in io-wq.
+ * re-arming after an EAGAIN that another reader or writer caused (the kernel allows
+ * APOLL_MAX_RETRY, 128, re-arms). The kernel waits for the poll from task work with no
+ * thread; the model waits in the io-wq worker, as it does for POLL_ADD. Under
+ * {@link reqNowait} the EAGAIN completes the request instead. A file without ->poll is
+ * issued blocking in io-wq.
  */
 function* steppedRwSteps(req: Req, t: Task, write: boolean): KernelPath<Issue> {
   const f = req.file!;
+  const k = req.ring.kernel;
   const sqe = req.sqe;
   const ops: SteppedFileOperations = f.ops;
   const off = sqe.off ?? 0;
   const pos = off === -1 ? 0 : off;
-  const pollable = fileCanPoll(f);
   function* attempt(nowait: boolean): KernelPath<Issue> {
     const iocb = { pos, nowait };
     if (write) return { res: yield* ops.writeSteps!(t, f, sqe.addr ?? '', iocb) };
     const got = yield* ops.readSteps!(t, f, sqe.len ?? 0, iocb);
     return { res: got.length, data: got };
   }
-  if (!req.async) {
-    // io_file_supports_nowait() false: inline there is nothing to try; REQ_F_NOWAIT
-    // (O_NONBLOCK without FMODE_NOWAIT) makes the EAGAIN final.
-    if (!pollable) {
-      req.ring.kernel.engine.touch(fileAccess(f, 'state', false));
-      return f.flags & O_NONBLOCK ? { res: errnoRes('EAGAIN') } : PUNT;
-    }
+  if (!fileCanPoll(f)) {
+    // io_file_supports_nowait() false: inline there is nothing to try.
+    if (req.async) return yield* attempt(false);
+    return reqNowait(k, f) ? { res: errnoRes('EAGAIN') } : PUNT;
+  }
+  let arm = req.apoll;
+  for (;;) {
+    if (arm) yield* apollSteps(f, write, t);
     try {
       return yield* attempt(true);
     } catch (e) {
-      if (!KernelError.is(e) || e.code !== 'EAGAIN') throw e;
+      if (!KernelError.is(e) || e.code !== 'EAGAIN' || reqNowait(k, f)) throw e;
     }
-    req.apoll = true;
-    return PUNT;
-  }
-  // The worker: a request that got EAGAIN inline arms its poll first; an IOSQE_ASYNC one
-  // on a pollable file tries without blocking first; anything else blocks.
-  let mode: 'nowait' | 'arm' | 'block' = !pollable ? 'block' : req.apoll ? 'arm' : 'nowait';
-  let armed = false;
-  for (;;) {
-    if (mode === 'arm') {
-      armed = true;
-      mode = (yield* apollSteps(f, write, t)) ? 'nowait' : 'block';
-      continue;
+    if (!req.async) {
+      req.apoll = true;
+      return PUNT;
     }
-    try {
-      return yield* attempt(mode === 'nowait');
-    } catch (e) {
-      if (mode !== 'nowait' || !KernelError.is(e) || e.code !== 'EAGAIN') throw e;
-    }
-    mode = armed ? 'block' : 'arm';
+    arm = true;
   }
 }
 
 /**
  * io_arm_poll_handler() for a READ or WRITE that got EAGAIN: the request registers on the
  * file's queues and polls in one step, so a wake-up between the failed attempt and the
- * registration is not lost (the poll sees its effect). Returns true after a wait that a
- * wake-up ended, false when the poll found the file ready at once.
+ * registration is not lost (the poll sees its effect); it returns when the poll finds the
+ * file ready, at once or after a wake-up.
  */
-function* apollSteps(f: RefFile, write: boolean, t: Task): KernelPath<boolean> {
+function* apollSteps(f: RefFile, write: boolean, t: Task): KernelPath {
   const events = (write ? EPOLLOUT | EPOLLWRNORM : EPOLLIN | EPOLLRDNORM) | EPOLLERR | EPOLLHUP;
   const waiters = new PollWaiters('io_async_wake');
   yield vfsPollStep(f, 'io_arm_poll_handler: vfs_poll');
   if ((vfsPoll(f, waiters.table(events, t)) & events) !== 0) {
     waiters.removeAll();
-    return false;
+    return;
   }
   try {
     yield { fn: 'io_apoll_wait', acc: waiters.queueAccesses(), blocker: waiters };
     if (t.sim.killed) throw new KernelError('EINTR', write ? 'io_write' : 'io_read', 'fatal signal');
-    return true;
   } finally {
     // The last step declared every queue the entries are on.
     waiters.removeAll();
