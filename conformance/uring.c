@@ -127,6 +127,27 @@ static struct io_uring_sqe rw_sqe(int op, int fd, const void *buf, unsigned len,
 }
 
 /*
+ * A READ of an empty stream `fd` that waits: pending until a write to `peer`, then done;
+ * the same with `fd` O_NONBLOCK (cleared again after). Lines `<kind>-read-empty`,
+ * `-then-write`, `-nonblock-empty`, `-nonblock-then-write`.
+ */
+static void read_waits(struct ring *r, const char *kind, int fd, int peer, long off) {
+  static char buf[64];
+  char name[64];
+  struct io_uring_sqe s = rw_sqe(IORING_OP_READ, fd, buf, 8, off);
+  for (int nonblock = 0; nonblock < 2; nonblock++) {
+    if (nonblock) fcntl(fd, F_SETFL, O_NONBLOCK);
+    submit0(r, &s);
+    snprintf(name, sizeof name, "%s-read-%sempty", kind, nonblock ? "nonblock-" : "");
+    report_pending(name, r);
+    write(peer, nonblock ? "yz" : "later", nonblock ? 2 : 5);
+    snprintf(name, sizeof name, "%s-read-%sthen-write", kind, nonblock ? "nonblock-" : "empty-");
+    report_pending(name, r);
+  }
+  fcntl(fd, F_SETFL, 0);
+}
+
+/*
  * READ and WRITE on AF_UNIX sockets (sock_read_iter() / sock_write_iter() under io_uring):
  * ready data, a read that waits for a later write (blocking and O_NONBLOCK alike), the
  * ESPIPE of an offset, datagram truncation, the connection errors, and the file passed
@@ -146,17 +167,7 @@ static void sockets(struct ring *r) {
   s = rw_sqe(IORING_OP_WRITE, sv[0], "xyz", 3, 0);
   report("sock-write", submit1(r, &s));
   report("sock-peer-reads", read(sv[1], buf, sizeof buf));
-  s = rw_sqe(IORING_OP_READ, sv[0], buf, 8, 0);
-  submit0(r, &s);
-  report_pending("sock-read-empty", r);
-  write(sv[1], "later", 5);
-  report_pending("sock-read-empty-then-write", r);
-  fcntl(sv[0], F_SETFL, O_NONBLOCK);
-  submit0(r, &s);
-  report_pending("sock-read-nonblock-empty", r);
-  write(sv[1], "x", 1);
-  report_pending("sock-read-nonblock-then-write", r);
-  fcntl(sv[0], F_SETFL, 0);
+  read_waits(r, "sock", sv[0], sv[1], 0);
   s = rw_sqe(IORING_OP_READ, sv[0], buf, 0, 0);
   report("sock-read-zero", submit1(r, &s));
   s = rw_sqe(IORING_OP_READ, sv[0], buf, 8, 5);
@@ -230,16 +241,7 @@ static void pipes(struct ring *r) {
   report("pipe-read-write-end", submit1(r, &s));
   s = rw_sqe(IORING_OP_WRITE, p[0], "a", 1, 0);
   report("pipe-write-read-end", submit1(r, &s));
-  s = rw_sqe(IORING_OP_READ, p[0], buf, 8, -1);
-  submit0(r, &s);
-  report_pending("pipe-read-empty", r);
-  write(p[1], "x", 1);
-  report_pending("pipe-read-empty-then-write", r);
-  fcntl(p[0], F_SETFL, O_NONBLOCK);
-  submit0(r, &s);
-  report_pending("pipe-read-nonblock-empty", r);
-  write(p[1], "yz", 2);
-  report_pending("pipe-read-nonblock-then-write", r);
+  read_waits(r, "pipe", p[0], p[1], -1);
   close(p[1]);
   s = rw_sqe(IORING_OP_READ, p[0], buf, 8, 0);
   report("pipe-read-no-writers", submit1(r, &s));

@@ -131,19 +131,31 @@ type Submit = (name: string, sqe: Sqe) => void;
 const rd = (fd: number, len: number, off = 0): Sqe => ({ opcode: IORING_OP_READ, fd, len, off });
 const wr = (fd: number, addr: string, off = 0): Sqe => ({ opcode: IORING_OP_WRITE, fd, addr, off });
 
-/** A case line for a request that may wait: it runs in an io-wq worker, so the kernel's threads run, then the CQ is reaped ('none' if nothing completed). */
-function pendingCase(k: Kernel, u: UringApi, p: Process, ring: number, run: Run): (name: string) => void {
-  return (name) => run(name, () => {
+/** uring.c's read_waits(): a READ of an empty stream pending until a write to `peer`, blocking and then O_NONBLOCK. */
+function readWaitsCases(k: Kernel, u: UringApi, p: Process, ring: number, run: Run): (kind: string, fd: number, peer: number, off: number) => void {
+  // A request that may wait runs in an io-wq worker: the kernel's threads run, then the
+  // CQ is reaped ('none' if nothing completed).
+  const pending = (name: string) => run(name, () => {
     k.run();
     const c = u.enter(p, ring, [], 0, IORING_ENTER_GETEVENTS).cqes[0];
     if (c === undefined) return 'none';
     return c.res < 0 ? c.error! : c.res;
   });
+  return (kind, fd, peer, off) => {
+    for (const nonblock of [false, true]) {
+      if (nonblock) p.fcntl(fd, F_SETFL, O_NONBLOCK);
+      u.enter(p, ring, [rd(fd, 8, off)]);
+      pending(`${kind}-read-${nonblock ? 'nonblock-' : ''}empty`);
+      p.write(peer, nonblock ? 'yz' : 'later');
+      pending(`${kind}-read-${nonblock ? 'nonblock-' : 'empty-'}then-write`);
+    }
+    p.fcntl(fd, F_SETFL, 0);
+  };
 }
 
 /** The socket cases of uring.c's sockets(): READ and WRITE through sock_read_iter() / sock_write_iter(). */
 function socketLines(k: Kernel, u: UringApi, p: Process, ring: number, run: Run, submit: Submit): void {
-  const pending = pendingCase(k, u, p, ring, run);
+  const readWaits = readWaitsCases(k, u, p, ring, run);
   const [a, b] = Unix.socketpair(p, SOCK_STREAM);
   p.write(b, 'hello');
   submit('sock-read-ready', rd(a, 8));
@@ -151,16 +163,7 @@ function socketLines(k: Kernel, u: UringApi, p: Process, ring: number, run: Run,
   submit('sock-read-offset-minus-1', rd(a, 8, -1));
   submit('sock-write', wr(a, 'xyz'));
   run('sock-peer-reads', () => p.read(b, 64).length);
-  u.enter(p, ring, [rd(a, 8)]);
-  pending('sock-read-empty');
-  p.write(b, 'later');
-  pending('sock-read-empty-then-write');
-  p.fcntl(a, F_SETFL, O_NONBLOCK);
-  u.enter(p, ring, [rd(a, 8)]);
-  pending('sock-read-nonblock-empty');
-  p.write(b, 'x');
-  pending('sock-read-nonblock-then-write');
-  p.fcntl(a, F_SETFL, 0);
+  readWaits('sock', a, b, 0);
   submit('sock-read-zero', rd(a, 0));
   submit('sock-read-offset-5', rd(a, 8, 5));
   submit('sock-write-offset-5', wr(a, 'a', 5));
@@ -196,7 +199,7 @@ export function normaliseHostLine(l: string): string {
 
 /** The pipe cases of uring.c's pipes(). */
 function pipeLines(k: Kernel, u: UringApi, p: Process, ring: number, run: Run, submit: Submit): void {
-  const pending = pendingCase(k, u, p, ring, run);
+  const readWaits = readWaitsCases(k, u, p, ring, run);
   const [r, w] = p.pipe();
   p.write(w, 'hello');
   submit('pipe-read-offset-5', rd(r, 2, 5));
@@ -205,15 +208,7 @@ function pipeLines(k: Kernel, u: UringApi, p: Process, ring: number, run: Run, s
   submit('pipe-read-zero', rd(r, 0));
   submit('pipe-read-write-end', rd(w, 2));
   submit('pipe-write-read-end', wr(r, 'a'));
-  u.enter(p, ring, [rd(r, 8, -1)]);
-  pending('pipe-read-empty');
-  p.write(w, 'x');
-  pending('pipe-read-empty-then-write');
-  p.fcntl(r, F_SETFL, O_NONBLOCK);
-  u.enter(p, ring, [rd(r, 8, -1)]);
-  pending('pipe-read-nonblock-empty');
-  p.write(w, 'yz');
-  pending('pipe-read-nonblock-then-write');
+  readWaits('pipe', r, w, -1);
   p.close(w);
   submit('pipe-read-no-writers', rd(r, 8));
 }

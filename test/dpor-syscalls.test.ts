@@ -8,9 +8,33 @@ import { describe, expect, it } from 'vitest';
 import { scenarioPolicy } from '../src/explore/policy.js';
 import { scenarioSource } from '../src/explore/world.js';
 import { sampledMisses, searchTraces } from './dpor-programs.js';
-import { callScenario, compareOnProgram, MOUNT_DOMAINS, MOUNT_POOL, randomCallProgram, SOCKET_DOMAINS, SOCKET_POOL, URING_POOL, URING_SOCKET_DOMAINS, URING_SOCKET_POOL } from './dpor-syscalls.js';
+import { callScenario, compareOnProgram, MOUNT_DOMAINS, MOUNT_POOL, randomCallProgram, SOCKET_DOMAINS, SOCKET_POOL, URING_POOL, URING_SOCKET_DOMAINS, URING_SOCKET_POOL, type SyscallProgram } from './dpor-syscalls.js';
 
 const PROGRAMS = 500;
+
+/**
+ * DPOR against naive DFS on `prog` where naive search finishes within 400 runs; beyond it,
+ * random schedules must fall in Mazurkiewicz classes DPOR explored (20 of them, seeded
+ * with `seed`). A DPOR search past `dporCap` runs is left out ('skipped'); below it, one
+ * that is not exhaustive is a miss. Misses are pushed onto `misses`.
+ */
+function againstNaiveOrSampled(prog: SyscallProgram, seed: number, dporCap: number, misses: string[]): { how: 'compared' | 'sampled' | 'skipped'; outcomes: ReadonlySet<string> } {
+  const c = compareOnProgram(prog, 400);
+  if (c.compared) {
+    if (c.missing.length > 0) misses.push(`${JSON.stringify(prog)}: ${c.missing.join('; ')}`);
+    return { how: 'compared', outcomes: new Set(c.outcomes) };
+  }
+  const s = callScenario(prog);
+  const src = scenarioSource(s, scenarioPolicy(s, 'current'));
+  const dpor = searchTraces(src, 'dpor', dporCap);
+  if (!dpor.exhaustive) {
+    if (dporCap !== Infinity) return { how: 'skipped', outcomes: new Set() };
+    misses.push(`${JSON.stringify(prog)}: DPOR not exhaustive`);
+  }
+  const missed = sampledMisses(src, dpor.traces, 20, seed);
+  if (missed > 0) misses.push(`${JSON.stringify(prog)}: ${missed} sampled schedules outside DPOR's classes`);
+  return { how: 'sampled', outcomes: dpor.outcomes };
+}
 
 describe('DPOR = naive DFS on random syscall scenarios (core, epoll, pidfd, io_uring)', () => {
   it(`${PROGRAMS} scenarios, zero mismatches`, () => {
@@ -92,24 +116,11 @@ describe('DPOR on socket I/O (read and write on sockets racing recvmsg, sendmsg,
     const misses: string[] = [];
     for (let i = 0; i < 300; i++) {
       const prog = randomCallProgram(r, SOCKET_POOL, SOCKET_DOMAINS);
-      const c = compareOnProgram(prog, 400);
-      let outcomes: ReadonlySet<string>;
-      if (c.compared) {
-        compared++;
-        outcomes = new Set(c.outcomes);
-        if (c.missing.length > 0) misses.push(`${JSON.stringify(prog)}: ${c.missing.join('; ')}`);
-      } else {
-        // Two socket reads are ~22 steps: beyond naive search, so each schedule drawn at
-        // random must fall in a Mazurkiewicz class DPOR explored.
-        const s = callScenario(prog);
-        const src = scenarioSource(s, scenarioPolicy(s, 'current'));
-        const dpor = searchTraces(src, 'dpor');
-        if (!dpor.exhaustive) misses.push(`${JSON.stringify(prog)}: DPOR not exhaustive`);
-        const missed = sampledMisses(src, dpor.traces, 20, i);
-        if (missed > 0) misses.push(`${JSON.stringify(prog)}: ${missed} sampled schedules outside DPOR's classes`);
-        sampled++;
-        outcomes = dpor.outcomes;
-      }
+      // Two socket reads are ~22 steps: mostly beyond naive search.
+      const c = againstNaiveOrSampled(prog, i, Infinity, misses);
+      if (c.how === 'compared') compared++;
+      else sampled++;
+      const outcomes = c.outcomes;
       const readsSocket = prog.threads.some((t) => t.calls.some((x) => x.name === 'read' && (x.args[0] === 4 || x.args[0] === 5)));
       if (readsSocket && outcomes.size > 1) raced++;
     }
@@ -132,24 +143,12 @@ describe('DPOR on io_uring READ and WRITE of sockets (inline attempts, io-wq pol
       // One call per thread: each io_uring_enter brings an io-wq worker, and two calls per
       // thread put most programs past any search a test can afford.
       const prog = randomCallProgram(r, URING_SOCKET_POOL, URING_SOCKET_DOMAINS, 1);
-      const c = compareOnProgram(prog, 400);
-      let outcomes: ReadonlySet<string>;
-      if (c.compared) {
-        compared++;
-        outcomes = new Set(c.outcomes);
-        if (c.missing.length > 0) misses.push(`${JSON.stringify(prog)}: ${c.missing.join('; ')}`);
-      } else {
-        // Beyond naive search: random schedules must fall in Mazurkiewicz classes DPOR
-        // explored (programs past 1,500 DPOR runs, about one in ten, are left out).
-        const s = callScenario(prog);
-        const src = scenarioSource(s, scenarioPolicy(s, 'current'));
-        const dpor = searchTraces(src, 'dpor', 1500);
-        if (!dpor.exhaustive) continue;
-        const missed = sampledMisses(src, dpor.traces, 20, i);
-        if (missed > 0) misses.push(`${JSON.stringify(prog)}: ${missed} sampled schedules outside DPOR's classes`);
-        sampled++;
-        outcomes = dpor.outcomes;
-      }
+      // Programs past 1,500 DPOR runs (about one in ten) are left out.
+      const c = againstNaiveOrSampled(prog, i, 1500, misses);
+      if (c.how === 'skipped') continue;
+      if (c.how === 'compared') compared++;
+      else sampled++;
+      const outcomes = c.outcomes;
       const usesRing = prog.threads.some((t) => t.calls.some((x) => x.name.startsWith('io_uring_enter')));
       if (usesRing && outcomes.size > 1) raced++;
     }

@@ -5,9 +5,7 @@
  * there in every conformance test.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  defineScenario, explore, F_SETFL, O_NONBLOCK, O_RDWR, SOCK_DGRAM, SOCK_STREAM, Unix, type Sys,
-} from '../src/index.js';
+import { F_SETFL, KernelError, O_NONBLOCK, O_RDWR, SOCK_DGRAM, SOCK_STREAM, Unix, type FileOperations } from '../src/index.js';
 import type { Kiocb, SteppedFileOperations } from '../src/extend.js';
 import { IORING_ENTER_GETEVENTS, IORING_OP_READ, IORING_OP_WRITE, IOSQE_ASYNC, ioUring, type Cqe, type Sqe } from '../src/plugins/io-uring/index.js';
 import { newKernel } from './helpers.js';
@@ -131,7 +129,7 @@ describe('O_NONBLOCK files under io_uring, before and after 5d329e1286b0 (v5.15)
   });
 });
 
-describe('io_uring READ of a stepped file type without ->poll', () => {
+describe('io_uring READ of file types without ->poll', () => {
   /** A stream whose read is a kernel path and that cannot poll: it reports each kiocb it is given. */
   function deviceOps(seen: Array<Kiocb | undefined>): SteppedFileOperations {
     return {
@@ -158,6 +156,25 @@ describe('io_uring READ of a stepped file type without ->poll', () => {
     k.assertAudit();
   });
 
+  it('a one-step type that answers EAGAIN and cannot poll: io-wq tries once more, blocking, and its EAGAIN is the answer', () => {
+    const { k, u, p, ring, reap } = world();
+    let reads = 0;
+    const ops: FileOperations = {
+      name: 'busy',
+      stream: true,
+      read: () => {
+        reads++;
+        throw new KernelError('EAGAIN', 'busy_read', 'never ready');
+      },
+    };
+    k.vfs.mknod('/tmp/busy', ops);
+    const fd = p.open('/tmp/busy', O_RDWR);
+    u.enter(p, ring, [{ opcode: IORING_OP_READ, fd, len: 1, userData: 5 }]);
+    expect(reap()).toEqual([{ userData: 5, res: -11, error: 'EAGAIN' }]);
+    expect(reads).toBe(2); // inline, then the worker: no poll to wait for, no loop
+    k.assertAudit();
+  });
+
   it('O_NONBLOCK without IOCB_NOWAIT support is REQ_F_NOWAIT: EAGAIN at once, the type never called', () => {
     const { k, p, submit } = world();
     const seen: Array<Kiocb | undefined> = [];
@@ -166,39 +183,6 @@ describe('io_uring READ of a stepped file type without ->poll', () => {
     expect(submit({ opcode: IORING_OP_READ, fd, len: 4 }).error).toBe('EAGAIN');
     expect(seen).toEqual([]);
     k.assertAudit();
-  });
-});
-
-describe('an io-wq worker waiting on a socket', () => {
-  // The worker registers on the socket's queue and polls in one step (io_arm_poll_handler):
-  // a write between the failed attempt and the registration is seen by the poll, and a
-  // write after it wakes the worker. A registration after the poll would lose that wake-up.
-  const scenario = (sqeFlags: number) => defineScenario({
-    name: 'uring-read-empty-socket',
-    title: 'io_uring READ on an empty socket, waiting in io-wq, and a write(2) to the peer',
-    source: 'test',
-    plugins: [ioUring()],
-    setup(k) {
-      const u = k.use(ioUring());
-      const p = k.spawnProcess({ name: 'P' });
-      const ring = u.setup(p, 4);
-      const [a, b] = Unix.socketpair(p, SOCK_DGRAM);
-      p.thread(function* (sys: Sys) {
-        return (yield* u.on(sys).enter(ring, [{ opcode: IORING_OP_READ, fd: a, len: 1, flags: sqeFlags, userData: 1 }], 1, IORING_ENTER_GETEVENTS)).cqes;
-      });
-      p.thread((sys: Sys) => sys.write(b, 'x'));
-    },
-  });
-
-  it.each([['inline first', 0], ['IOSQE_ASYNC', IOSQE_ASYNC]])('is woken in every interleaving of the write: no lost wake-up, no deadlock (%s)', (_name, flags) => {
-    const s = scenario(flags);
-    const r = explore(s);
-    expect(r.exhaustive).toBe(true);
-    expect(r.violations.map((v) => v.kind)).toEqual([]);
-    expect(r.outcomes.length).toBeGreaterThan(0);
-    expect(r.outcomes.every((o) => o.outcome.startsWith('[[{"userData":1,"res":1,"data":"x"}],1'))).toBe(true);
-    const naive = explore(s, { strategy: 'dfs', maxRuns: 3000 });
-    expect(naive.violations).toEqual([]);
   });
 });
 

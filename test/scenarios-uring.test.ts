@@ -4,8 +4,8 @@
  * generically by scenarios-seed.test.ts; here are the specifics.
  */
 import { describe, expect, it } from 'vitest';
-import { defineScenario, explore, replay, verdictOf, type Sys } from '../src/index.js';
-import { IORING_ENTER_GETEVENTS, IORING_OP_READ, ioUring } from '../src/plugins/io-uring/index.js';
+import { defineScenario, explore, O_NONBLOCK, replay, SOCK_DGRAM, Unix, verdictOf, type Sys } from '../src/index.js';
+import { IORING_ENTER_GETEVENTS, IORING_OP_READ, IOSQE_ASYNC, ioUring } from '../src/plugins/io-uring/index.js';
 import { uringFixedFpos, uringFixedInstall, uringHiddenPin, uringHiddenPinLazy, uringHiddenPinUnregister, uringRegisterErrorPath, uringScmGcUaf } from '../src/scenarios/index.js';
 
 const outcomes = (r: ReturnType<typeof explore>) => [...new Set(r.outcomes.map((o) => o.outcome))].sort();
@@ -90,29 +90,36 @@ describe('uring-scm-gc-uaf (seed 003)', () => {
   });
 });
 
-describe('an io-wq worker sleeping on a pipe', () => {
-  // The worker joins the pipe's wait queue in the step that found the pipe empty: a write
-  // between the check and a later prepare_to_wait would wake nobody, and the model once
+describe('an io-wq worker waiting on a pipe or a socket', () => {
+  // The worker joins the file's wait queue (a blocking pipe) or registers its poll (a
+  // socket, an O_NONBLOCK pipe) in the step that found the file not ready: a write
+  // between the check and a later registration would wake nobody, and the model once
   // reported a deadlock here that Linux (which arms its poll before it re-checks) cannot have.
-  const s = defineScenario({
-    name: 'uring-read-empty-pipe',
-    title: 'io_uring READ on an empty pipe, punted to io-wq, and a write(2)',
+  const scenario = (kind: 'pipe' | 'nonblocking pipe' | 'socket', sqeFlags: number) => defineScenario({
+    name: 'uring-read-waits',
+    title: `io_uring READ on an empty ${kind}, waiting in io-wq, and a write(2)`,
     source: 'test',
     plugins: [ioUring()],
     setup(k) {
       const u = k.use(ioUring());
       const p = k.spawnProcess({ name: 'P' });
       const ring = u.setup(p, 4);
-      const [r, w] = p.pipe();
-      p.thread(function* (sys: Sys) { return (yield* u.on(sys).enter(ring, [{ opcode: IORING_OP_READ, fd: r, len: 1, userData: 1 }], 1, IORING_ENTER_GETEVENTS)).cqes; });
+      const [r, w] = kind === 'socket' ? Unix.socketpair(p, SOCK_DGRAM) : p.pipe(kind === 'pipe' ? 0 : O_NONBLOCK);
+      p.thread(function* (sys: Sys) {
+        return (yield* u.on(sys).enter(ring, [{ opcode: IORING_OP_READ, fd: r, len: 1, flags: sqeFlags, userData: 1 }], 1, IORING_ENTER_GETEVENTS)).cqes;
+      });
       p.thread((sys: Sys) => sys.write(w, 'x'));
     },
   });
 
-  it('is woken by every interleaving of the write: no lost wake-up, no deadlock', () => {
+  it.each([
+    ['pipe', 0], ['nonblocking pipe', 0], ['socket', 0], ['socket', IOSQE_ASYNC],
+  ] as const)('is woken by every interleaving of the write: no lost wake-up, no deadlock (%s, sqe flags %d)', (kind, flags) => {
+    const s = scenario(kind, flags);
     const r = explore(s);
     expect(r.exhaustive).toBe(true);
     expect(r.violations.map((v) => v.kind)).toEqual([]);
+    expect(r.outcomes.length).toBeGreaterThan(0);
     expect(r.outcomes.every((o) => o.outcome.startsWith('[[{"userData":1,"res":1,"data":"x"}],1'))).toBe(true);
     // Naive search, bounded, finds no other outcome either.
     const naive = explore(s, { strategy: 'dfs', maxRuns: 3000 });

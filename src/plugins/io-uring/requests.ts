@@ -349,37 +349,25 @@ function* rwSteps(k: Kernel, req: Req, t: Task, write: boolean): KernelPath<Issu
     if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
     // The queue the request would sleep on, or null when the file is ready (or O_NONBLOCK).
     const blockedOn = () => (write ? (f.ops.writeBlocks?.(f, data) ?? null) : (f.ops.readBlocks?.(f, len) ?? null));
-    let arm = req.apoll;
-    for (;;) {
-      if (arm) yield* apollSteps(f, write, t);
-      yield { fn: write ? 'io_write: ->write_iter' : 'io_read: ->read_iter', acc };
-      k.engine.touch(fileAccess(f, 'state', false));
-      const q = blockedOn();
-      if (q === null) {
-        try {
+    return yield* pollRetrySteps(req, t, write, function* () {
+      for (;;) {
+        yield { fn: write ? 'io_write: ->write_iter' : 'io_read: ->read_iter', acc };
+        k.engine.touch(fileAccess(f, 'state', false));
+        const q = blockedOn();
+        if (q === null) {
+          // An O_NONBLOCK file's EAGAIN goes to pollRetrySteps().
           if (write) return { res: f.ops.write!(f, 0, data) };
           const got = f.ops.read!(f, 0, len);
           return { res: got.length, data: got };
-        } catch (e) {
-          // An O_NONBLOCK file's EAGAIN: final with REQ_F_NOWAIT, otherwise the request
-          // waits for the poll as any EAGAIN does (and the file stays non-blocking).
-          if (!KernelError.is(e) || e.code !== 'EAGAIN' || reqNowait(k, f)) throw e;
         }
-        if (!req.async) {
-          req.apoll = true;
-          return PUNT;
-        }
-        arm = true;
-        continue;
+        // -EAGAIN inline: the request goes to io-wq, where it blocks. The worker joins the
+        // queue in the step that found the file not ready (which declares the queue): a
+        // write between that check and a later prepare_to_wait would wake nobody, and the
+        // worker would sleep on data that is already there.
+        if (!req.async) return PUNT;
+        yield* q.sleepOnceSteps(t.sim, write ? 'io_write' : 'io_read', false, () => blockedOn() === null);
       }
-      // -EAGAIN inline: the request goes to io-wq, where it blocks. The worker joins the
-      // queue in the step that found the file not ready (which declares the queue): a
-      // write between that check and a later prepare_to_wait would wake nobody, and the
-      // worker would sleep on data that is already there.
-      if (!req.async) return PUNT;
-      arm = false;
-      yield* q.sleepOnceSteps(t.sim, write ? 'io_write' : 'io_read', false, () => blockedOn() === null);
-    }
+    });
   }
   const curPos = (sqe.off ?? 0) === -1;
   let pos = sqe.off ?? 0;
@@ -461,21 +449,40 @@ function* steppedRwSteps(req: Req, t: Task, write: boolean): KernelPath<Issue> {
     if (req.async) return yield* attempt(false);
     return reqNowait(k, f) ? { res: errnoRes('EAGAIN') } : PUNT;
   }
-  let arm = req.apoll;
+  return yield* pollRetrySteps(req, t, write, () => attempt(true));
+}
+
+/**
+ * The EAGAIN loop of a READ or WRITE on a file that can say "not ready": `attempt` is one
+ * try (which may punt or sleep itself); its EAGAIN sends an inline request to io-wq and
+ * makes a worker arm the file's poll (apollSteps()) and try again, until something other
+ * than EAGAIN comes back — or the EAGAIN is final ({@link reqNowait}).
+ */
+function* pollRetrySteps(req: Req, t: Task, write: boolean, attempt: () => KernelPath<Issue>): KernelPath<Issue> {
+  const f = req.file!;
+  // Without ->poll there is nothing to wait for: io-wq's try is the blocking one, and its
+  // EAGAIN is the answer. A poll that keeps saying ready to a file that keeps saying
+  // EAGAIN gives up after APOLL_MAX_RETRY re-arms, as the kernel does.
+  const canArm = fileCanPoll(f);
+  let arms = req.apoll && canArm ? 1 : 0;
   for (;;) {
-    if (arm) yield* apollSteps(f, write, t);
+    if (arms > 0) yield* apollSteps(f, write, t);
     try {
-      return yield* attempt(true);
+      return yield* attempt();
     } catch (e) {
-      if (!KernelError.is(e) || e.code !== 'EAGAIN' || reqNowait(k, f)) throw e;
+      if (!KernelError.is(e) || e.code !== 'EAGAIN' || reqNowait(req.ring.kernel, f)) throw e;
+      if (req.async && (!canArm || arms >= APOLL_MAX_RETRY)) throw e;
     }
     if (!req.async) {
       req.apoll = true;
       return PUNT;
     }
-    arm = true;
+    arms++;
   }
 }
+
+/** APOLL_MAX_RETRY in io_uring/poll.c: how often a request re-arms its poll before it gives up. */
+const APOLL_MAX_RETRY = 128;
 
 /**
  * io_arm_poll_handler() for a READ or WRITE that got EAGAIN: the request registers on the
