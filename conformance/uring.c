@@ -245,6 +245,17 @@ static void pipes(struct ring *r) {
   close(p[1]);
   s = rw_sqe(IORING_OP_READ, p[0], buf, 8, 0);
   report("pipe-read-no-writers", submit1(r, &s));
+  /* More than the pipe holds: a short count at once (IOCB_NOWAIT stores what fits). */
+  static char big[70000], out[70000];
+  memset(big, 'a', sizeof big);
+  pipe(p);
+  s = rw_sqe(IORING_OP_WRITE, p[1], big, sizeof big, 0);
+  report("pipe-write-past-capacity", submit1(r, &s));
+  report("pipe-drain", read(p[0], out, sizeof out));
+  write(p[1], "xyz", 3);
+  s = rw_sqe(IORING_OP_WRITE, p[1], big, 65536, 0);
+  report("pipe-write-after-3-bytes", submit1(r, &s));
+  report("pipe-drain-again", read(p[0], out, sizeof out));
 }
 
 static void report_fd(const char *name, long r) {

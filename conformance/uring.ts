@@ -211,4 +211,11 @@ function pipeLines(k: Kernel, u: UringApi, p: Process, ring: number, run: Run, s
   readWaits('pipe', r, w, -1);
   p.close(w);
   submit('pipe-read-no-writers', rd(r, 8));
+  const big = 'a'.repeat(70000);
+  const [r2, w2] = p.pipe();
+  submit('pipe-write-past-capacity', wr(w2, big));
+  run('pipe-drain', () => p.read(r2, 70000).length);
+  p.write(w2, 'xyz');
+  submit('pipe-write-after-3-bytes', wr(w2, big.slice(0, 65536)));
+  run('pipe-drain-again', () => p.read(r2, 70000).length);
 }

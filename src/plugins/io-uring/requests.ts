@@ -347,27 +347,36 @@ function* rwSteps(k: Kernel, req: Req, t: Task, write: boolean): KernelPath<Issu
     const acc = [access(f.inode.simId, 0, true), fileAccess(f, 'state', false), ...(typeof own === 'number' ? [own] : own)];
     const qs = f.ops.waitQueues?.(f);
     if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
-    // The queue the request would sleep on, or null when the file is ready (or O_NONBLOCK).
+    const step: Step = { fn: write ? 'io_write: ->write_iter' : 'io_read: ->read_iter', acc };
+    const run = (): Issue => {
+      if (write) return { res: f.ops.write!(f, 0, data) };
+      const got = f.ops.read!(f, 0, len);
+      return { res: got.length, data: got };
+    };
+    function* op(): KernelPath<Issue> {
+      yield step;
+      k.engine.touch(fileAccess(f, 'state', false));
+      return run();
+    }
+    // FMODE_NOWAIT (a type with ->poll: a pipe): every try is IOCB_NOWAIT, as a one-step
+    // op is — a write stores what fits and completes with the short count, a read takes
+    // what is there — and nothing ready is EAGAIN, on which the request waits for the poll.
+    if (fileCanPoll(f)) return yield* pollRetrySteps(req, t, write, op);
+    // Without ->poll inline there is nothing to try; io-wq's try blocks until the whole op
+    // can run (the kernel's blocking ->write_iter would store part of it first).
+    if (!req.async) return reqNowait(k, f) ? { res: errnoRes('EAGAIN') } : PUNT;
+    // The queue the request would sleep on, or null when the file is ready.
     const blockedOn = () => (write ? (f.ops.writeBlocks?.(f, data) ?? null) : (f.ops.readBlocks?.(f, len) ?? null));
-    return yield* pollRetrySteps(req, t, write, function* () {
-      for (;;) {
-        yield { fn: write ? 'io_write: ->write_iter' : 'io_read: ->read_iter', acc };
-        k.engine.touch(fileAccess(f, 'state', false));
-        const q = blockedOn();
-        if (q === null) {
-          // An O_NONBLOCK file's EAGAIN goes to pollRetrySteps().
-          if (write) return { res: f.ops.write!(f, 0, data) };
-          const got = f.ops.read!(f, 0, len);
-          return { res: got.length, data: got };
-        }
-        // -EAGAIN inline: the request goes to io-wq, where it blocks. The worker joins the
-        // queue in the step that found the file not ready (which declares the queue): a
-        // write between that check and a later prepare_to_wait would wake nobody, and the
-        // worker would sleep on data that is already there.
-        if (!req.async) return PUNT;
-        yield* q.sleepOnceSteps(t.sim, write ? 'io_write' : 'io_read', false, () => blockedOn() === null);
-      }
-    });
+    for (;;) {
+      yield step;
+      k.engine.touch(fileAccess(f, 'state', false));
+      const q = blockedOn();
+      if (q === null) return run();
+      // The worker joins the queue in the step that found the file not ready (which
+      // declares the queue): a wake-up between that check and a later prepare_to_wait
+      // would be lost, and the worker would sleep on data that is already there.
+      yield* q.sleepOnceSteps(t.sim, write ? 'io_write' : 'io_read', false, () => blockedOn() === null);
+    }
   }
   const curPos = (sqe.off ?? 0) === -1;
   let pos = sqe.off ?? 0;
