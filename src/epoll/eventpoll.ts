@@ -9,7 +9,7 @@ import { WaitQueue, type WaitEntry } from '../sim/wait-queue.js';
 import type { TaskWorld } from '../task/world.js';
 import type { EpollPolicy } from './policy.js';
 
-/** Field of an Eventpoll: the interest set (rbr). @internal */
+/** Field of an Eventpoll: the interest set (rbr); declare a step that reads or changes it with `ep.acc(EP_RBR, write)`. */
 export const EP_RBR = 0;
 /** Field of an Eventpoll: the ready list (rdllist, ovflist). @internal */
 export const EP_RDLLIST = 1;

@@ -23,7 +23,7 @@ import { eventfdSteps } from './syscalls/eventfd.js';
 import { umount2Steps } from './syscalls/umount.js';
 import { pollSteps, selectSteps, type PollFd, type PollResult, type SelectResult } from './syscalls/poll.js';
 import type { Sys } from './sys.js';
-import { Task } from './task.js';
+import { Task, TASK_FILES_FIELD } from './task.js';
 import type { SpawnOptions, TaskWorld } from './world.js';
 
 /**
@@ -96,7 +96,7 @@ export class Process {
     this.rlimitNofile = opts.rlimitNofile ?? world.rlimitNofile;
     this.rlimitNofileMax = opts.rlimitNofileMax ?? Math.max(4096, this.rlimitNofile);
     this.parent = opts.parent ?? null;
-    this.simId = world.engine.register({ simName: (f) => `${this.name}.${f === 1 ? 'exit_state' : 'signal'}`, simLabel: () => this.name, simKind: () => 'process' });
+    this.simId = world.engine.register({ simName: (f) => (f >= TASK_FILES_FIELD ? `${this.tasks[f - TASK_FILES_FIELD]?.name ?? this.name}.files` : `${this.name}.${f === 1 ? 'exit_state' : 'signal'}`), simLabel: () => this.name, simKind: () => 'process' });
     this.exitWait = new WaitQueue(world.engine, `${this.name}.wait_pidfd`);
     const sim = world.engine.spawn(`${this.name}.T1`);
     this.tasks.push(new Task(world, this, pid, sim, files));

@@ -2,6 +2,7 @@ import type { Fdtable } from '../fdtable/fdtable.js';
 import type { LookupContext } from '../fdtable/fget.js';
 import type { RefFile } from '../file/ref-file.js';
 import { KernelError } from '../sim/kernel-error.js';
+import { access } from '../sim/step.js';
 import type { SimThread } from '../sim/thread.js';
 import type { Process } from './process.js';
 import { Sys } from './sys.js';
@@ -74,4 +75,26 @@ export class Task implements LookupContext {
     if (f === null) throw new KernelError('EBADF', syscall, `${this.name} has no files_struct (exited)`);
     return f;
   }
+}
+
+/** The first field of a process's object id that holds a task->files pointer (0 and 1 are its signal and exit state). @internal */
+export const TASK_FILES_FIELD = 2;
+
+/**
+ * The location of `task->files` (a field of the task's process, one per task): written by
+ * exit_files(), unshare_files(), exec's unshare and de_thread()'s reaping; read by a step
+ * that looks at another task's table under task_lock (fget_task(), kcmp()). A task reading
+ * its own pointer needs no declaration — only the task itself changes it, and a task that
+ * de_thread() reaps runs no more steps.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * import { taskFilesAccess } from 'fdlab/extend';
+ * const p = new Kernel().spawnProcess();
+ * taskFilesAccess(p.main, false) % 2; // 0: a read
+ * ```
+ */
+export function taskFilesAccess(t: Task, write: boolean): number {
+  return access(t.process.simId, TASK_FILES_FIELD + t.process.tasks.indexOf(t), write);
 }

@@ -1,5 +1,5 @@
 import { KernelError, O_CLOEXEC, type Kernel, type KernelPath, type RefFile, type Task } from '../../index.js';
-import { EMPTY_FD, access, fdgetSteps, fdputSteps, fgetSteps, fputDeferredSteps, receiveFdSteps, requireSyscall } from '../../extend.js';
+import { EMPTY_FD, access, taskFilesAccess, fdgetSteps, fdputSteps, fgetSteps, fputDeferredSteps, receiveFdSteps, requireSyscall } from '../../extend.js';
 import { findTask, pidfdPid } from './pidfd-file.js';
 import type { PidfdOptions } from './options.js';
 import { ptraceMayAccess } from './ptrace.js';
@@ -75,7 +75,7 @@ export function* pidfdGetfdSteps(k: Kernel, opts: PidfdOptions, t: Task, pidfd: 
  * context). Maps NULL to ESRCH if the target is PF_EXITING, else EBADF. @internal
  */
 function* fgetTask(k: Kernel, opts: PidfdOptions, caller: Task, target: Task, fd: number): KernelPath<RefFile> {
-  yield { fn: 'fget_task: task_lock', acc: access(k.vfs.simId, 1, false) };
+  yield { fn: 'fget_task: task_lock', acc: [access(k.vfs.simId, 1, false), taskFilesAccess(target, false)] };
   const tfiles = target.files;
   let file: RefFile | null = null;
   if (tfiles !== null && Number.isInteger(fd) && fd >= 0) file = yield* fgetSteps(caller, tfiles, fd, 0);

@@ -7,7 +7,7 @@ import { access, dynamicStep, type KernelPath } from '../../sim/step.js';
 import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE } from '../constants.js';
 import type { Process, ThreadBody } from '../process.js';
 import { requireSyscall } from '../syscall-table.js';
-import type { Task } from '../task.js';
+import { taskFilesAccess, type Task } from '../task.js';
 import { filpCloseSteps } from './steps.js';
 import { runTaskWorkSteps } from '../../file/fput.js';
 
@@ -111,7 +111,7 @@ export function* unshareFilesSteps(t: Task): KernelPath {
   if (files.count <= 1) return;
   yield dupFdStep(t, files, 'dup_fd');
   const copy = files.dupFd(t.world.nextFilesName(t.process));
-  yield { fn: 'task_lock: task->files = copy', acc: countAcc(copy, true) };
+  yield { fn: 'task_lock: task->files = copy', acc: [countAcc(copy, true), taskFilesAccess(t, true)] };
   t.files = copy;
   yield* putFilesStructSteps(t, files);
 }
@@ -132,7 +132,7 @@ export function* exitSteps(t: Task): KernelPath {
   // do_notify_pidfd(), brought forward to PF_EXITING of the last thread: pidfds poll readable.
   if (p.tasks.every((o) => o.exiting || o.exited)) p.exitWait.wakeUp(EPOLLIN | EPOLLRDNORM, Infinity);
   const files = t.files!;
-  yield { fn: 'exit_files: task->files = NULL', acc: countAcc(files, false) };
+  yield { fn: 'exit_files: task->files = NULL', acc: [countAcc(files, false), taskFilesAccess(t, true)] };
   t.files = null;
   yield* putFilesStructSteps(t, files);
   // exit_notify(): the task leaves the thread group, which de_thread() counts, and the pid
@@ -183,18 +183,21 @@ function* deThreadSteps(t: Task): KernelPath {
   }
   yield {
     fn: 'de_thread: wait for the other threads to leave the kernel',
-    acc: signal,
+    acc: [signal, ...others.map((o) => taskFilesAccess(o, true))],
     blocker: { name: 'de_thread: sibling threads leaving the kernel', blocks: () => others.some((o) => o.sim.inKernel > 0) },
   };
   e.touch(signal);
+  // Every reaped thread's task->files goes in this step (which declares them), the
+  // tables' puts after it.
+  const dropped: Fdtable[] = [];
   for (const o of others) {
     if (o.exited) continue;
     if (!o.sim.done) o.sim.finish(undefined, undefined);
     o.exiting = true;
-    const files = o.files;
+    if (o.files !== null) dropped.push(o.files);
     o.files = null;
-    if (files !== null) yield* putFilesStructSteps(t, files);
   }
+  for (const files of dropped) yield* putFilesStructSteps(t, files);
   // release_task() of the reaped threads: they leave the thread group and the pid
   // namespace (a concurrent pid lookup finds them or not).
   const released = [access(p.simId, 0, true), t.world.pidNsAccess(true)];
@@ -272,7 +275,7 @@ export function* closeRangeSteps(t: Task, first: number, last: number, flags: nu
     yield* closeEachSteps(t, files, lo, hi, false, '__range_close');
   }
   if (copy !== null) {
-    yield { fn: 'task_lock: task->files = copy', acc: countAcc(copy, true) };
+    yield { fn: 'task_lock: task->files = copy', acc: [countAcc(copy, true), taskFilesAccess(t, true)] };
     t.world.engine.touch(countAcc(copy, true));
     t.files = copy;
     yield* putFilesStructSteps(t, cur);
@@ -300,7 +303,7 @@ export function* ioThreadLife(t: Task, body: (t: Task) => KernelPath<unknown>): 
   if (t.taskWork.length > 0) yield* runTaskWorkSteps(t);
   const files = t.filesOrThrow('exit_files');
   const signal = access(t.process.simId, 0, true);
-  yield { fn: 'io_worker_exit: exit_files', acc: [countAcc(files, false), signal] };
+  yield { fn: 'io_worker_exit: exit_files', acc: [countAcc(files, false), signal, taskFilesAccess(t, true)] };
   t.world.engine.touch(signal);
   t.exiting = true;
   t.files = null;
