@@ -7,7 +7,7 @@
  */
 import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, F_DUPFD_QUERY, MNT_DETACH, MNT_EXPIRE, CLOSE_RANGE_UNSHARE, defineScenario, explore, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, KernelError, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random, SOCK_DGRAM, Unix, type Kernel, type KernelPath, type Scenario, type Sys } from 'fdlab';
 import { access, CORE_SYSCALLS, EPOLL_SYSCALLS, syscallSteps, UNIX_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
-import { pidfd, PIDFD_SYSCALLS, type PidfdApi } from 'fdlab/pidfd';
+import { KCMP_EPOLL_TFD, KCMP_FILE, KCMP_FILES, KCMP_VM, pidfd, PIDFD_SYSCALLS, type PidfdApi } from 'fdlab/pidfd';
 import {
   IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS, IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_READ, IORING_OP_WRITE, IORING_REGISTER_FILES,
   IORING_REGISTER_FILES_UPDATE, IORING_UNREGISTER_FILES, IOSQE_ASYNC, IOSQE_FIXED_FILE, IORING_ENTER_GETEVENTS, ioUring, URING_SYSCALLS, type Sqe,
@@ -93,6 +93,7 @@ const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
   sunPath: ['\0a', '/tmp/s'],
   uringRegister: [[IORING_REGISTER_FILES, [0, -1], 2], [IORING_REGISTER_FILES_UPDATE, { offset: 0, data: [1] }, 1], [IORING_UNREGISTER_FILES, null, 0]],
   umountFlags: [0, MNT_DETACH],
+  kcmpType: [KCMP_FILE, KCMP_FILE, KCMP_FILES, KCMP_VM, KCMP_EPOLL_TFD],
   uringSqe: [
     { opcode: IORING_OP_READ, flags: IOSQE_FIXED_FILE | IOSQE_ASYNC, fd: 0, off: -1, len: 1 },
     { opcode: IORING_OP_GETDENTS, flags: IOSQE_FIXED_FILE, fd: 1, len: 1 },

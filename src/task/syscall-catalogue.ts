@@ -18,6 +18,7 @@ import type { Sys } from './sys.js';
  *   `msgFlags`: recvmsg flags; `sunPath`: a socket address
  * - `uringRegister`: an io_uring_register() opcode with its argument and nr_args;
  *   `uringSqe`: one io_uring submission queue entry (the `fdlab/io-uring` plugin)
+ * - `kcmpType`: a kcmp() comparison type, KCMP_FILE, KCMP_FILES, KCMP_EPOLL_TFD... (the `fdlab/pidfd` plugin)
  *
  * @example
  * ```ts
@@ -28,7 +29,7 @@ import type { Sys } from './sys.js';
 export type SyscallArgKind =
   | 'fd' | 'path' | 'openFlags' | 'dupFlags' | 'pipeFlags' | 'closeRangeFlags' | 'unshareFlags' | 'eventfdFlags' | 'epollFlags'
   | 'count' | 'data' | 'offset' | 'offsetPtr' | 'whence' | 'fcntlCmd' | 'int' | 'pid' | 'epollOp'
-  | 'sockType' | 'fdList' | 'msgFlags' | 'sunPath' | 'uringRegister' | 'uringSqe' | 'umountFlags';
+  | 'sockType' | 'fdList' | 'msgFlags' | 'sunPath' | 'uringRegister' | 'uringSqe' | 'umountFlags' | 'kcmpType';
 
 /**
  * One stepped system call as a generator of calls sees it: its kernel name, its argument

@@ -16,7 +16,7 @@ import {
   type Kernel, type KernelPath, type Process, type Sys,
 } from '../../src/index.js';
 import { access, syscallSteps } from '../../src/extend.js';
-import { pidfd, type PidfdApi } from '../../src/plugins/pidfd/index.js';
+import { KCMP_EPOLL_TFD, pidfd, type KcmpEpollSlot, type PidfdApi } from '../../src/plugins/pidfd/index.js';
 import {
   IORING_FILE_INDEX_ALLOC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS, IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD,
   IORING_OP_READ, IORING_OP_WRITE, IORING_REGISTER_FILE_ALLOC_RANGE, IORING_REGISTER_FILES, IORING_REGISTER_FILES_UPDATE, IORING_UNREGISTER_FILES,
@@ -143,8 +143,19 @@ const pidfds: Subsystem = {
   ops: {
     pidfdOpen: { args: [small(5)], plain: (w, p, [i]) => w.pf.pidfdOpen(p, pidOf(w, i!), 0), steps: (w, s, [i]) => w.pf.on(s).pidfdOpen(pidOf(w, i!), 0) },
     pidfdGetfd: { args: [fd, fd], plain: (w, p, [a, b]) => w.pf.pidfdGetfd(p, a!, b!, 0), steps: (w, s, [a, b]) => w.pf.on(s).pidfdGetfd(a!, b!, 0) },
+    // kcmp of two tasks (any type, 8 being unknown); for KCMP_EPOLL_TFD the second fd is the epoll.
+    kcmp: {
+      args: [small(5), small(5), small(8), fd, fd],
+      plain: (w, p, [i, j, ty, a, b]) => w.pf.kcmp(p, pidOf(w, i!), pidOf(w, j!), ty!, a!, kcmpIdx2(ty!, a!, b!)),
+      steps: (w, s, [i, j, ty, a, b]) => w.pf.on(s).kcmp(pidOf(w, i!), pidOf(w, j!), ty!, a!, kcmpIdx2(ty!, a!, b!)),
+    },
   },
 };
+
+/** kcmp()'s idx2: a slot naming epoll `efd`'s item for `tfd` under KCMP_EPOLL_TFD, else the fd. */
+function kcmpIdx2(type: number, tfd: number, efd: number): number | KcmpEpollSlot {
+  return type === KCMP_EPOLL_TFD ? { efd, tfd, toff: 0 } : efd;
+}
 
 const SOCK_TYPES = [SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM | SOCK_NONBLOCK];
 const RECV_FLAGS = [MSG_DONTWAIT, MSG_DONTWAIT | MSG_PEEK, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, 0];

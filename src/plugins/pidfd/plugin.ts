@@ -1,6 +1,7 @@
 import { KernelError, ModelError, type Kernel, type KernelPath, type Plugin, type Process, type RefFile, type Sys, type Task } from '../../index.js';
 import { checkNumbers, checkOptions, checkSameWorld, describeValue, plainSyscall, slotReadAccesses, syscallSteps, type SyscallSpec } from '../../extend.js';
 import type { PidfdOptions } from './options.js';
+import { KCMP_EPOLL_TFD, kcmpSteps, type KcmpEpollSlot } from './kcmp.js';
 import { pidfdGetfdSteps } from './pidfd-getfd.js';
 import { pidfdOpenSteps } from './pidfd-open.js';
 import {
@@ -38,6 +39,8 @@ export interface PidfdSys {
   notifAddfd(listenerFd: number, addfd: SeccompAddfd): KernelPath<number>;
   /** SECCOMP_IOCTL_NOTIF_SEND on a listener fd of this process. */
   notifSend(listenerFd: number, reply: { id: number; val: number; error?: string }): KernelPath;
+  /** kcmp(2): 0 if the two tasks share the object `type` names, else 1 or 2 (`idx2` is a {@link KcmpEpollSlot} for KCMP_EPOLL_TFD). */
+  kcmp(pid1: number, pid2: number, type: number, idx1: number, idx2: number | KcmpEpollSlot | null): KernelPath<number>;
 }
 
 /**
@@ -62,6 +65,8 @@ export interface PidfdApi {
   pidfdOpen(caller: Process, pid: number, flags: number): number;
   /** pidfd_getfd(2) by `caller`'s main thread. */
   pidfdGetfd(caller: Process, pidfd: number, targetfd: number, flags: number): number;
+  /** kcmp(2) by `caller`'s main thread. */
+  kcmp(caller: Process, pid1: number, pid2: number, type: number, idx1: number, idx2: number | KcmpEpollSlot | null): number;
   /** Installs a seccomp filter with a user-notification listener on `target`; the listener fd goes to `supervisor`. */
   seccompListen(supervisor: Process, target: Process): number;
   /** The listener behind `fd` in `owner`'s table (EBADF / EINVAL otherwise). */
@@ -116,6 +121,11 @@ export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
           checkNumbers('pidfd_getfd', 'pidfd', pfd, 'targetfd', fd, 'flags', flags);
           return cold(caller, pidfdGetfdSteps(k, opts, caller.main, pfd, fd, flags));
         },
+        kcmp(caller, pid1, pid2, type, idx1, idx2) {
+          checkSameWorld(k, caller, 'kcmp caller');
+          checkKcmpArgs(pid1, pid2, type, idx1, idx2);
+          return cold(caller, kcmpSteps(k, caller.main, pid1, pid2, type, idx1, idx2));
+        },
         seccompListen(supervisor, target) {
           checkSameWorld(k, supervisor, 'seccomp supervisor');
           checkSameWorld(k, target, 'seccomp target');
@@ -144,12 +154,28 @@ export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
             notifRecv: (lfd) => syscallSteps(t, withListener(t, lfd, (l) => notifRecvSteps(l))),
             notifAddfd: (lfd, a) => syscallSteps(t, withListener(t, lfd, (l) => notifAddfdSteps(l, t, a))),
             notifSend: (lfd, r) => syscallSteps(t, withListener(t, lfd, (l) => notifSendSteps(l, r))),
+            kcmp: (pid1, pid2, type, idx1, idx2) => {
+              checkKcmpArgs(pid1, pid2, type, idx1, idx2);
+              return syscallSteps(t, kcmpSteps(k, t, pid1, pid2, type, idx1, idx2));
+            },
           };
         },
       };
       return api;
     },
   };
+}
+
+/** kcmp()'s arguments: numbers, and for `idx2` a number, a slot of numbers, or null (a NULL slot pointer: EFAULT). */
+function checkKcmpArgs(pid1: number, pid2: number, type: number, idx1: number, idx2: unknown): void {
+  checkNumbers('kcmp', 'pid1', pid1, 'pid2', pid2, 'type', type, 'idx1', idx1);
+  if (idx2 === null || typeof idx2 === 'number') {
+    if (idx2 !== null) checkNumbers('kcmp', 'idx2', idx2);
+    return;
+  }
+  if (typeof idx2 !== 'object') throw new ModelError('bad-argument', `kcmp: idx2 must be a number or a kcmp_epoll_slot, got ${describeValue(idx2)}`);
+  const slot = idx2 as Record<string, unknown>;
+  checkNumbers('kcmp', 'slot.efd', slot['efd'], 'slot.tfd', slot['tfd'], 'slot.toff', slot['toff']);
 }
 
 /**
@@ -160,12 +186,20 @@ export function pidfd(opts: PidfdOptions = {}): Plugin<PidfdApi> {
  * @example
  * ```ts
  * import { PIDFD_SYSCALLS } from 'fdlab/pidfd';
- * PIDFD_SYSCALLS.map((s) => s.name); // ['pidfd_open', 'pidfd_getfd']
+ * PIDFD_SYSCALLS.map((s) => s.name); // ['pidfd_open', 'pidfd_getfd', 'kcmp']
  * ```
  */
 export const PIDFD_SYSCALLS: readonly SyscallSpec<PidfdApi>[] = /* @__PURE__ */ Object.freeze([
   { name: 'pidfd_open', method: 'pidfdOpen', args: ['pid', 'int'], call: (sys: Sys, a: readonly unknown[], api: PidfdApi) => api.on(sys).pidfdOpen(a[0] as number, (a[1] as number) & 0) },
   { name: 'pidfd_getfd', method: 'pidfdGetfd', args: ['fd', 'fd'], call: (sys: Sys, a: readonly unknown[], api: PidfdApi) => api.on(sys).pidfdGetfd(a[0] as number, a[1] as number, 0) },
+  {
+    name: 'kcmp', method: 'kcmp', args: ['pid', 'pid', 'kcmpType', 'fd', 'fd'],
+    // KCMP_EPOLL_TFD: the second fd is the epoll (efd), the first also the item's target fd.
+    call: (sys: Sys, a: readonly unknown[], api: PidfdApi) => {
+      const [pid1, pid2, type, idx1, idx2] = a as number[];
+      return api.on(sys).kcmp(pid1!, pid2!, type!, idx1!, type === KCMP_EPOLL_TFD ? { efd: idx2!, tfd: idx1!, toff: 0 } : idx2!);
+    },
+  },
 ] satisfies SyscallSpec<PidfdApi>[]);
 const NO_FILES: readonly (readonly [RefFile, string])[] = /* @__PURE__ */ Object.freeze([]);
 
