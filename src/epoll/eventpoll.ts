@@ -9,7 +9,19 @@ import { WaitQueue, type WaitEntry } from '../sim/wait-queue.js';
 import type { TaskWorld } from '../task/world.js';
 import type { EpollPolicy } from './policy.js';
 
-/** Field of an Eventpoll: the interest set (rbr); declare a step that reads or changes it with `ep.acc(EP_RBR, write)`. */
+/**
+ * Field of an Eventpoll: the interest set (rbr); declare a step that reads or changes it
+ * with `ep.acc(EP_RBR, write)`.
+ *
+ * @example
+ * ```ts
+ * import { Epoll, Kernel } from 'fdlab';
+ * import { EP_RBR } from 'fdlab/extend';
+ * const p = new Kernel().spawnProcess();
+ * const ep = Epoll.of(p, Epoll.create1(p, 0));
+ * ep.acc(EP_RBR, false) % 2; // 0: a read
+ * ```
+ */
 export const EP_RBR = 0;
 /** Field of an Eventpoll: the ready list (rdllist, ovflist). @internal */
 export const EP_RDLLIST = 1;
