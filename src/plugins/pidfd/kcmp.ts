@@ -56,9 +56,14 @@ function kcmpPtr(a: Obj, b: Obj): number {
 const fileObj = (f: RefFile | null): Obj => (f === null ? null : { id: f.simId, ref: f });
 const filesObj = (f: Fdtable | null): Obj => (f === null ? null : { id: f.simId, ref: f });
 
-/** The per-process objects of the model (mm, fs, sighand): NULL once the task has exited, except sighand (kept until the task is reaped). */
+/**
+ * The per-process objects of the model (mm, fs, sighand). An exiting task drops its mm
+ * and fs around exit_files() (exit_mm() before it, exit_fs() after): the model lets them
+ * go with `task->files`, the location its kcmp step declares; sighand stays until the
+ * task is reaped.
+ */
 function processObj(t: Task, p: Process, keptAfterExit: boolean): Obj {
-  return t.exited && !keptAfterExit ? null : { id: p.pid, ref: p };
+  return t.files === null && !keptAfterExit ? null : { id: p.pid, ref: p };
 }
 
 /** get_file_raw_ptr(): the file in slot `idx` of `task`'s table, without a reference (NULL if none, or no table). */
@@ -84,7 +89,7 @@ function* fileRawPtr(k: Kernel, task: Task, idx: number): KernelPath<RefFile | n
  * 3. by `type`: KCMP_FILE compares the raw pointers in the two tables (no reference is
  *    taken; EBADF if either slot is empty); KCMP_FILES the tables, KCMP_VM / KCMP_FS /
  *    KCMP_SIGHAND the process's (the model's threads share them, processes never do;
- *    an exited task's mm, fs and files are NULL); KCMP_IO and KCMP_SYSVSEM compare two
+ *    an exited task's mm, fs and files are NULL, its signal handlers kept); KCMP_IO and KCMP_SYSVSEM compare two
  *    NULL pointers, equal (the model's tasks never do block I/O or SEM_UNDO, which
  *    allocate them); KCMP_EPOLL_TFD (kcmp_epoll_target()) reads the slot (EFAULT
  *    without one), the raw file of `idx1` (EBADF), takes a reference on the epoll file
