@@ -1,5 +1,5 @@
 import { KernelError, type Fdtable, type Kernel, type KernelPath, type Process, type RefFile, type Task } from '../../index.js';
-import { EP_RBR, Eventpoll, access, dynamicStep, fgetSteps, fputDeferredSteps, slotReadAccesses, taskFilesAccess } from '../../extend.js';
+import { EP_RBR, access, dynamicStep, type Eventpoll, fgetSteps, fputDeferredSteps, slotReadAccesses, taskFilesAccess } from '../../extend.js';
 import { findTask } from './pidfd-file.js';
 import { ptraceMayAccess } from './ptrace.js';
 
@@ -163,8 +163,10 @@ function* epollTargetSteps(k: Kernel, caller: Task, t1: Task, t2: Task, idx1: nu
   try {
     // get_epoll_tfile_raw_ptr(): EINVAL for a file that is not an epoll, else ep_find_tfd()
     // under ep->mtx: the toff-th item added for tfd, in the rbtree's (file, fd) order.
-    const ep = epFile.privateData;
-    if (!(ep instanceof Eventpoll)) throw new KernelError('EINVAL', 'kcmp', `fd ${efd} is not an epoll`);
+    // is_file_epoll() compares f_op with eventpoll_fops; the name says the same here without
+    // pulling the epoll layer into every bundle that imports this plugin.
+    if (epFile.ops.name !== 'eventpoll') throw new KernelError('EINVAL', 'kcmp', `fd ${efd} is not an epoll`);
+    const ep = epFile.privateData as Eventpoll;
     yield ep.mtx.lockStep();
     ep.mtx.lock();
     try {
