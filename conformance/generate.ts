@@ -1,5 +1,5 @@
 import { Random, unixSockOfFile } from '../src/index.js';
-import { Eventpoll, fileCanPoll } from '../src/extend.js';
+import { Eventpoll, fileCanPoll, fileEventpoll } from '../src/extend.js';
 import { ModelRun } from './model.js';
 import type { Call, Program } from './program.js';
 
@@ -77,6 +77,22 @@ export function generate(seed: number, length = 24): Program {
     return { role, op: 'shutdown', args: [fdOf(role), pick([0, 1, 2, 3])] };
   };
 
+  /** kcmp(2) (the pidfd plugin) between any two roles, zombies and reaped ones too. */
+  const kcmpCall = (role: number): Call => {
+    const roles = [...model.roles.keys()];
+    const type = pick([0, 0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 7, 7, 8, -1]);
+    const withEpoll = roles.filter((r) => epfdOf(model, r) !== undefined);
+    const r1 = chance(0.5) ? role : pick(roles);
+    const r2 = type === 7 && withEpoll.length > 0 && chance(0.8) ? pick(withEpoll) : pick(roles);
+    const idx = (r: number): number => (r === role && chance(0.8) ? fdOf(role) : rng.below(8));
+    const efd = type === 7 && chance(0.8) ? epfdOf(model, r2) ?? idx(r2) : idx(r2);
+    // For KCMP_EPOLL_TFD, mostly an fd the epoll watches (items outlive their fd's close).
+    const ep = model.roles.get(r2)!.main.files?.lookupRaw(efd);
+    const watched = ep ? [...(fileEventpoll(ep)?.items.values() ?? [])].map((epi) => epi.fd) : [];
+    const tfd = watched.length > 0 && chance(0.8) ? pick(watched) : idx(r2);
+    return { role, op: 'kcmp', args: [`%${r1}`, `%${r2}`, type, idx(r1), efd, tfd, pick([0, 0, 0, 1])] };
+  };
+
   // A burst of readiness calls queued together, so epoll_wait sees events come and go.
   const pending: Call[] = [];
   const burst = (role: number, epfd: number): void => {
@@ -96,13 +112,14 @@ export function generate(seed: number, length = 24): Program {
 
   for (let attempts = 0; calls.length < length && attempts < length * 6; attempts++) {
     const role = pick(alive);
-    const w = rng.below(147);
+    const w = rng.below(150);
     let c: Call;
     const queued = pending.shift();
     if (queued !== undefined) {
       if (!alive.includes(queued.role)) continue;
       c = queued;
-    } else if (w >= 144) c = { role, op: 'copy_file_range', args: [fdOf(role), pick([-2, -2, 0, 1, 3, 100, -1]), fdOf(role), pick([-2, -2, 0, 1, 3, 100, -1]), pick([0, 1, 3, 5, 20]), pick([0, 0, 0, 0, 1])] };
+    } else if (w >= 147) c = kcmpCall(role);
+    else if (w >= 144) c = { role, op: 'copy_file_range', args: [fdOf(role), pick([-2, -2, 0, 1, 3, 100, -1]), fdOf(role), pick([-2, -2, 0, 1, 3, 100, -1]), pick([0, 1, 3, 5, 20]), pick([0, 0, 0, 0, 1])] };
     else if (w >= 141) c = { role, op: 'sendfile', args: [fdOf(role), fdOf(role), pick([-2, -2, -2, 0, 1, 3, 100, -1]), pick([0, 1, 3, 5, 20, 4096])] };
     else if (w >= 139) c = { role, op: 'pread', args: [fdOf(role), pick([0, 1, 3, 10, 100]), pick([0, 0, 1, 3, 10, 30, 100, -1])] };
     else if (w >= 137) c = { role, op: 'pwrite', args: [fdOf(role), pick([0, 1, 5, 20]), rng.below(26), pick([0, 0, 1, 3, 10, 30, 100, -1])] };

@@ -1,5 +1,5 @@
 import { Epoll, FMODE_PATH, F_GETFL, F_GETLK, Kernel, KernelError, ModelError, MSG_CTRUNC, MSG_DONTWAIT, MSG_TRUNC, Unix, type Flock, type Process } from '../src/index.js';
-import { pidfd, type PidfdApi } from '../src/plugins/pidfd/index.js';
+import { KCMP_EPOLL_TFD, pidfd, type PidfdApi } from '../src/plugins/pidfd/index.js';
 import { readExtra, writeData, type Call, type FdRow, type Obs } from './program.js';
 
 /**
@@ -107,6 +107,12 @@ export class ModelRun {
         case 'exec': p.exec(); break;
         case 'pidfd_open': ret = this.pf.pidfdOpen(p, n(0), n(1)); break;
         case 'pidfd_getfd': ret = this.pf.pidfdGetfd(p, n(0), n(1), n(2)); break;
+        case 'kcmp': {
+          const r = this.pf.kcmp(p, n(0), n(1), n(2), n(3), n(2) === KCMP_EPOLL_TFD ? { efd: n(4), tfd: n(5), toff: n(6) } : n(4));
+          // Only equality is portable: Linux orders unequal objects by obfuscated pointers.
+          ret = r > 0 ? 1 : r;
+          break;
+        }
         case 'socketpair': x = Unix.socketpair(p, n(0)); break;
         case 'sendmsg': {
           const count = n(1);

@@ -325,6 +325,13 @@ static void run_call(char *line, int res_fd) {
   } else if (!strcmp(op, "pidfd_getfd")) {
     long pfd = (long)num(&save), tfd = (long)num(&save), f = (long)num(&save);
     r = syscall(SYS_pidfd_getfd, pfd, tfd, f);
+  } else if (!strcmp(op, "kcmp")) {
+    /* kcmp pid1 pid2 type idx1 idx2 tfd toff: for KCMP_EPOLL_TFD idx2 is the epoll fd of the
+       slot {idx2, tfd, toff}; unequal (1 or 2, by obfuscated pointers) reports as 1 */
+    long p1 = (long)num(&save), p2 = (long)num(&save), type = (long)num(&save), i1 = (long)num(&save), i2 = (long)num(&save);
+    struct kcmp_epoll_slot slot = {(__u32)i2, (__u32)num(&save), (__u32)num(&save)};
+    r = syscall(SYS_kcmp, p1, p2, type, i1, type == KCMP_EPOLL_TFD ? (long)&slot : i2);
+    if (r > 0) r = 1;
   } else if (!strcmp(op, "umount2")) {
     char *path = word(&save);
     long flags = (long)num(&save);

@@ -39,10 +39,12 @@ export { CORE_SYSCALLS, type SyscallArgKind, type SyscallSpec } from './task/sys
 export { openSteps, pipeSteps, receiveFd, receiveFdReplace, receiveFdReplaceSteps, receiveFdSteps, vfsOpenStep } from './task/syscalls/fd-calls.js';
 export { umount2Steps } from './task/syscalls/umount.js';
 export { allocStep, closeSlotStep, countStep, filpCloseSteps, flushStep, installStep, putUnusedStep } from './task/syscalls/steps.js';
-export { taskFilesAccess } from './task/task.js';
+export { fgetTaskSteps } from './task/fget-task.js';
+export { taskFilesAccess, taskFilesOf } from './task/task.js';
 export type { TaskWorld } from './task/world.js';
 export type { Kiocb, SteppedFileOperations } from './task/stepped-file-ops.js';
 export { EPOLL_SYSCALLS } from './epoll/index.js';
+export { fileEventpoll } from './epoll/file-eventpoll.js';
 export { EP_RBR, Epitem, EpollRegistry, Eventpoll, epollWorldOf, type EpollWorld } from './epoll/eventpoll.js';
 export { UNIX_SYSCALLS } from './unix/index.js';
 export { attachUnixSock, Skb, UnixRegistry, type Edge, type UnixWorld } from './unix/sock.js';

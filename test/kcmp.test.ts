@@ -4,10 +4,11 @@
  * non-zero is compared there.
  */
 import { describe, expect, it } from 'vitest';
-import { CLONE_FILES, Epoll, EPOLL_CTL_ADD, EPOLLIN, ModelError, O_RDONLY, defineScenario, explore, type Kernel, type Process, type Sys } from '../src/index.js';
+import { CLONE_FILES, Epoll, noopLlseek, type FileOperations, EPOLL_CTL_ADD, EPOLLIN, ModelError, O_RDONLY, defineScenario, explore, type Kernel, type Process, type Sys } from '../src/index.js';
 import {
   KCMP_EPOLL_TFD, KCMP_FILE, KCMP_FILES, KCMP_FS, KCMP_IO, KCMP_SIGHAND, KCMP_SYSVSEM, KCMP_VM, pidfd, type KcmpEpollSlot, type PidfdApi,
 } from '../src/plugins/pidfd/index.js';
+import { fileEventpoll } from '../src/extend.js';
 import { errnoOf, newKernel, state } from './helpers.js';
 
 function world(): { k: Kernel; pf: PidfdApi; p: Process } {
@@ -115,6 +116,18 @@ describe('kcmp', () => {
     expect(kcmpOf(pf, p, me, me, KCMP_EPOLL_TFD, b, slot(a, 1)) === 0).toBe(!firstIsOld);
     expect(kcmpOf(pf, p, me, me, KCMP_EPOLL_TFD, d, slot(a, 0)) === 0).toBe(!firstIsOld);
     expect(kcmpOf(pf, p, me, me, KCMP_EPOLL_TFD, d, slot(a, 2))).toBe('ENOENT');
+    k.assertAudit();
+  });
+
+  it('KCMP_EPOLL_TFD: a file type that only calls itself "eventpoll" is not an epoll (EINVAL), as f_op != &eventpoll_fops', () => {
+    const { k, pf, p } = world();
+    const impostor: FileOperations = { name: 'eventpoll', stream: true, llseek: noopLlseek };
+    k.vfs.mknod('/tmp/eventpoll', impostor);
+    const fd = p.open('/tmp/eventpoll', O_RDONLY);
+    expect(fileEventpoll(p.fileOf(fd))).toBeNull();
+    const ep = Epoll.create1(p, 0);
+    expect(fileEventpoll(p.fileOf(ep))).toBe(Epoll.of(p, ep));
+    expect(kcmpOf(pf, p, p.pid, p.pid, KCMP_EPOLL_TFD, fd, { efd: fd, tfd: fd, toff: 0 })).toBe('EINVAL');
     k.assertAudit();
   });
 

@@ -11,6 +11,7 @@ import {
 } from './constants.js';
 import { EP_RBR, Epitem, Eventpoll, fEpAccess, itemKey, type EpollWorld } from './eventpoll.js';
 import { epollWorld } from './create.js';
+import { fileEventpoll } from './file-eventpoll.js';
 import { epItemPollSteps } from './item-poll.js';
 import { epRemove, removeAccesses } from './remove.js';
 
@@ -31,16 +32,12 @@ export interface EpollEvent {
   readonly data: number;
 }
 
-function epOf(f: RefFile): Eventpoll | null {
-  return f.privateData instanceof Eventpoll ? f.privateData : null;
-}
-
 /** ep_loop_check_proc(): the depth of epolls below `ep`; Infinity if `target` is reached. */
 function downDepth(ep: Eventpoll, target: Eventpoll, depth: number): number {
   if (depth > EP_MAX_NESTS) return Infinity;
   let result = depth;
   for (const epi of ep.items.values()) {
-    const child = epOf(epi.file);
+    const child = fileEventpoll(epi.file);
     if (child === null) continue;
     if (child === target) return Infinity;
     result = Math.max(result, downDepth(child, target, depth + 1));
@@ -65,7 +62,7 @@ function loopCheckAccesses(w: EpollWorld, ep: Eventpoll, to: Eventpoll): number[
     seen.add(e);
     acc.push(e.acc(EP_RBR, false));
     for (const epi of e.itemsUnrecorded().values()) {
-      const c = epOf(epi.file);
+      const c = fileEventpoll(epi.file);
       if (c !== null) down(c);
     }
   };
@@ -108,9 +105,9 @@ export function* epollCtlSteps(t: Task, epfd: number, op: number, fd: number, ev
     // EPOLLEXCLUSIVE came in v4.5 (df0108c5da56); an older epoll_ctl() checks no event
     // bits, so the flag was stored without meaning: no EINVAL and no exclusive wake-up.
     if (events & EPOLLEXCLUSIVE && !hasSyscalls(w.policy, 'v5.11')) events = (events & ~EPOLLEXCLUSIVE) >>> 0;
-    const ep = epOf(f);
+    const ep = fileEventpoll(f);
     if (f === tf || ep === null) throw new KernelError('EINVAL', 'epoll_ctl', f === tf ? 'an epoll cannot watch itself' : `epfd ${epfd} is not an epoll`);
-    const tep = epOf(tf);
+    const tep = fileEventpoll(tf);
     if (events & EPOLLEXCLUSIVE) {
       if (op === EPOLL_CTL_MOD) throw new KernelError('EINVAL', 'epoll_ctl', 'EPOLLEXCLUSIVE with EPOLL_CTL_MOD');
       if (op === EPOLL_CTL_ADD && (tep !== null || (events & ~EPOLLEXCLUSIVE_OK_BITS) !== 0)) {

@@ -7,6 +7,7 @@ import { ModelError } from '../sim/model-error.js';
 import { access, dynamicStep, type Blocker, type Step } from '../sim/step.js';
 import { WaitQueue, type WaitEntry } from '../sim/wait-queue.js';
 import type { TaskWorld } from '../task/world.js';
+import { EVENTPOLL_BRAND } from './file-eventpoll.js';
 import type { EpollPolicy } from './policy.js';
 
 /**
@@ -100,6 +101,8 @@ export class Eventpoll implements Traceable {
   readonly wq: WaitQueue;
   /** ep->poll_wait: pollers of the epoll file (nested epolls, poll(2)). */
   readonly pollWait: WaitQueue;
+  /** @internal */
+  declare readonly [EVENTPOLL_BRAND]: true;
   private readonly engine: Engine;
   private readonly rbr = new Map<string, Epitem>();
   private ready: Epitem[] = [];
@@ -113,6 +116,9 @@ export class Eventpoll implements Traceable {
 
   /** @internal */
   constructor(engine: Engine, num: number, uid: number) {
+    // Set here, not as a field initializer: a computed class field keeps the class (and
+    // the epoll layer) in every bundle, tree-shaken or not.
+    this[EVENTPOLL_BRAND] = true;
     this.engine = engine;
     this.name = `eventpoll#${num}`;
     this.simId = engine.register(this);

@@ -4,12 +4,8 @@ import { F_COUNT, type RefFile } from '../file/ref-file.js';
 import { access, type KernelPath } from '../sim/step.js';
 import type { WaitQueue } from '../sim/wait-queue.js';
 import { EP_RBR, EP_RDLLIST, epollWorldOf, Eventpoll, type EpollRegistry } from './eventpoll.js';
+import { fileEventpoll } from './file-eventpoll.js';
 import { epRemove, removeAccesses } from './remove.js';
-
-function epOf(file: RefFile): Eventpoll | null {
-  const ep = file.privateData;
-  return ep instanceof Eventpoll ? ep : null;
-}
 
 /**
  * __ep_eventpoll_poll(): readiness of an epoll file, for a nested epoll or poll(2) —
@@ -18,14 +14,14 @@ function epOf(file: RefFile): Eventpoll | null {
  * the inner ep->mtx here, which the model does not wait for (a documented deviation).
  */
 function eventpollPoll(file: RefFile, depth: number): number {
-  const ep = epOf(file);
+  const ep = fileEventpoll(file);
   if (ep === null || depth > 4) return 0;
   for (const epi of [...ep.rdllist]) {
     const f = epi.file;
     // ep_item_poll() with a reference taken and dropped inside this step: a dying file
     // (count 0) reports nothing under any policy but 'borrow'.
     if (f.count === 0 && epollWorldOf(f).policy.epollItemPoll !== 'borrow') continue;
-    const inner = epOf(f);
+    const inner = fileEventpoll(f);
     const res = inner !== null ? eventpollPoll(f, depth + 1) : vfsPoll(f, { key: epi.events, queue: null });
     if ((res & epi.events) !== 0) return EPOLLIN | EPOLLRDNORM;
     epi.linked = false;
@@ -40,7 +36,7 @@ function nestedAccesses(ep: Eventpoll, seen: Set<Eventpoll>, out: number[]): voi
   out.push(ep.acc(EP_RDLLIST, true), ep.acc(EP_RBR, false));
   for (const epi of ep.itemsUnrecorded().values()) {
     out.push(access(epi.file.simId, F_COUNT, false));
-    const inner = epOf(epi.file);
+    const inner = fileEventpoll(epi.file);
     if (inner !== null) nestedAccesses(inner, seen, out);
     else out.push(...pollAccesses(epi.file));
   }
@@ -84,23 +80,23 @@ export const eventpollOperations: FileOperations = {
   stream: true,
   llseek: noopLlseek,
   poll: (file, pt) => {
-    const ep = epOf(file);
+    const ep = fileEventpoll(file);
     if (ep === null) return 0;
     pollWait(file, ep.pollWait, pt);
     return eventpollPoll(file, 0);
   },
   pollAccess: (file) => {
-    const ep = epOf(file);
+    const ep = fileEventpoll(file);
     const out: number[] = [];
     if (ep !== null) nestedAccesses(ep, new Set(), out);
     return out;
   },
   waitQueues: (file): WaitQueue[] => {
-    const ep = epOf(file);
+    const ep = fileEventpoll(file);
     return ep === null ? [] : [...ep.watchQueues()];
   },
   release: (file) => {
-    const ep = epOf(file);
+    const ep = fileEventpoll(file);
     return ep === null ? undefined : clearAndPut(epollWorldOf(file).epoll, ep);
   },
 };

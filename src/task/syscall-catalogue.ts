@@ -56,8 +56,12 @@ export interface SyscallSpec<X = unknown> {
   call(sys: Sys, args: readonly unknown[], extra: X): KernelPath<unknown>;
 }
 
-const spec = (name: string, method: string, args: readonly SyscallArgKind[], call: (sys: Sys, a: readonly unknown[]) => KernelPath<unknown>): SyscallSpec =>
-  Object.freeze({ name, method, args: Object.freeze([...args]), call });
+// No side effects, said to the bundler: a consumer's bundler then drops the table with its
+// entries when nothing uses it (a `@__PURE__` call still evaluates impure arguments).
+/* @__NO_SIDE_EFFECTS__ */
+function spec(name: string, method: string, args: readonly SyscallArgKind[], call: (sys: Sys, a: readonly unknown[]) => KernelPath<unknown>): SyscallSpec {
+  return Object.freeze({ name, method, args: Object.freeze([...args]), call });
+}
 
 const n = (v: unknown): number => v as number;
 

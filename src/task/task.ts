@@ -98,3 +98,27 @@ export const TASK_FILES_FIELD = 2;
 export function taskFilesAccess(t: Task, write: boolean): number {
   return access(t.process.simId, TASK_FILES_FIELD + t.process.tasks.indexOf(t), write);
 }
+
+/**
+ * Another task's `task->files`, read as the kernel reads it under task_lock (fget_task(),
+ * kcmp()): the read is recorded, so the step doing it must declare
+ * `taskFilesAccess(t, false)` and checked mode says so when it does not.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * import { taskFilesOf } from 'fdlab/extend';
+ * const p = new Kernel().spawnProcess();
+ * taskFilesOf(p.main) === p.files; // true
+ * ```
+ */
+export function taskFilesOf(t: Task): Fdtable | null {
+  t.world.engine.touch(taskFilesAccess(t, false));
+  return t.files;
+}
+
+/** Sets `task->files` in a step that declared `taskFilesAccess(t, true)`, recording the write. @internal */
+export function setTaskFiles(t: Task, files: Fdtable | null): void {
+  t.world.engine.touch(taskFilesAccess(t, true));
+  t.files = files;
+}

@@ -1,5 +1,5 @@
 import { KernelError, type Fdtable, type Kernel, type KernelPath, type Process, type RefFile, type Task } from '../../index.js';
-import { EP_RBR, access, dynamicStep, type Eventpoll, fgetSteps, fputDeferredSteps, slotReadAccesses, taskFilesAccess } from '../../extend.js';
+import { EP_RBR, access, dynamicStep, fgetTaskSteps, fileEventpoll, fputDeferredSteps, slotReadAccesses, taskFilesAccess, taskFilesOf } from '../../extend.js';
 import { findTask } from './pidfd-file.js';
 import { ptraceMayAccess } from './ptrace.js';
 
@@ -63,7 +63,7 @@ const filesObj = (f: Fdtable | null): Obj => (f === null ? null : { id: f.simId,
  * task is reaped.
  */
 function processObj(t: Task, p: Process, keptAfterExit: boolean): Obj {
-  return t.files === null && !keptAfterExit ? null : { id: p.pid, ref: p };
+  return !keptAfterExit && taskFilesOf(t) === null ? null : { id: p.pid, ref: p };
 }
 
 /** get_file_raw_ptr(): the file in slot `idx` of `task`'s table, without a reference (NULL if none, or no table). */
@@ -74,7 +74,7 @@ function* fileRawPtr(k: Kernel, task: Task, idx: number): KernelPath<RefFile | n
     const files = task.files;
     return files !== null && valid ? [taskFilesAccess(task, false), ...slotReadAccesses(files, idx)] : [taskFilesAccess(task, false)];
   });
-  const files = task.files;
+  const files = taskFilesOf(task);
   if (files === null || !valid) return null;
   return files.lookupRaw(idx);
 }
@@ -132,7 +132,7 @@ export function* kcmpSteps(k: Kernel, t: Task, pid1: number, pid2: number, type:
       return kcmpPtr(fileObj(f1), fileObj(f2));
     }
     case KCMP_FILES:
-      return kcmpPtr(filesObj(t1.files), filesObj(t2.files));
+      return kcmpPtr(filesObj(taskFilesOf(t1)), filesObj(taskFilesOf(t2)));
     case KCMP_VM:
     case KCMP_FS:
       return kcmpPtr(processObj(t1, a.process, false), processObj(t2, b.process, false));
@@ -153,20 +153,15 @@ function* epollTargetSteps(k: Kernel, caller: Task, t1: Task, t2: Task, idx1: nu
   if (typeof slot !== 'object' || slot === null) throw new KernelError('EFAULT', 'kcmp', 'no kcmp_epoll_slot');
   const filp = yield* fileRawPtr(k, t1, idx1);
   if (filp === null) throw new KernelError('EBADF', 'kcmp', `fd ${idx1} is not open`);
-  // fget_task(): a counted reference on the epoll file, under task_lock.
-  yield { fn: 'fget_task: task_lock', acc: [access(k.vfs.simId, 1, false), taskFilesAccess(t2, false)] };
-  const files = t2.files;
   const efd = slot.efd;
-  const epFile = files !== null && Number.isInteger(efd) && efd >= 0 && efd < 2 ** 31 ? yield* fgetSteps(caller, files, efd, 0) : null;
+  const epFile = yield* fgetTaskSteps(caller, t2, efd);
   if (epFile === null) throw new KernelError('EBADF', 'kcmp', `epoll fd ${efd} is not open`);
   let target: RefFile | null;
   try {
     // get_epoll_tfile_raw_ptr(): EINVAL for a file that is not an epoll, else ep_find_tfd()
     // under ep->mtx: the toff-th item added for tfd, in the rbtree's (file, fd) order.
-    // is_file_epoll() compares f_op with eventpoll_fops; the name says the same here without
-    // pulling the epoll layer into every bundle that imports this plugin.
-    if (epFile.ops.name !== 'eventpoll') throw new KernelError('EINVAL', 'kcmp', `fd ${efd} is not an epoll`);
-    const ep = epFile.privateData as Eventpoll;
+    const ep = fileEventpoll(epFile);
+    if (ep === null) throw new KernelError('EINVAL', 'kcmp', `fd ${efd} is not an epoll`);
     yield ep.mtx.lockStep();
     ep.mtx.lock();
     try {

@@ -1,5 +1,5 @@
 import { KernelError, O_CLOEXEC, type Kernel, type KernelPath, type RefFile, type Task } from '../../index.js';
-import { EMPTY_FD, access, taskFilesAccess, fdgetSteps, fdputSteps, fgetSteps, fputDeferredSteps, receiveFdSteps, requireSyscall } from '../../extend.js';
+import { EMPTY_FD, access, fdgetSteps, fdputSteps, fgetTaskSteps, fputDeferredSteps, receiveFdSteps, requireSyscall } from '../../extend.js';
 import { findTask, pidfdPid } from './pidfd-file.js';
 import type { PidfdOptions } from './options.js';
 import { ptraceMayAccess } from './ptrace.js';
@@ -55,7 +55,7 @@ export function* pidfdGetfdSteps(k: Kernel, opts: PidfdOptions, t: Task, pidfd: 
     if (!ptraceMayAccess(t.process, found.process)) {
       throw new KernelError('EPERM', 'pidfd_getfd', `${t.process.name} may not ptrace-attach to ${found.process.name}`);
     }
-    const file = yield* fgetTask(k, opts, t, target, targetfd);
+    const file = yield* pidfdFget(opts, t, target, targetfd);
     try {
       fd = yield* receiveFdSteps(t, file, O_CLOEXEC);
     } finally {
@@ -70,15 +70,11 @@ export function* pidfdGetfdSteps(k: Kernel, opts: PidfdOptions, t: Task, pidfd: 
 }
 
 /**
- * fget_task(task, fd): under task_lock, NULL if the task has no files (exiting), else
- * __fget_files() on the target's table (taking the reference into the caller's
- * context). Maps NULL to ESRCH if the target is PF_EXITING, else EBADF. @internal
+ * __pidfd_fget()'s lookup: fget_task(), with a NULL mapped to ESRCH if the target is
+ * PF_EXITING, else EBADF. @internal
  */
-function* fgetTask(k: Kernel, opts: PidfdOptions, caller: Task, target: Task, fd: number): KernelPath<RefFile> {
-  yield { fn: 'fget_task: task_lock', acc: [access(k.vfs.simId, 1, false), taskFilesAccess(target, false)] };
-  const tfiles = target.files;
-  let file: RefFile | null = null;
-  if (tfiles !== null && Number.isInteger(fd) && fd >= 0) file = yield* fgetSteps(caller, tfiles, fd, 0);
+function* pidfdFget(opts: PidfdOptions, caller: Task, target: Task, fd: number): KernelPath<RefFile> {
+  const file = yield* fgetTaskSteps(caller, target, fd);
   if (file === null) {
     // __pidfd_fget(): any NULL from fget_task() on a PF_EXITING task is ESRCH — its
     // files may be gone, or about to go (the fd then looks closed).

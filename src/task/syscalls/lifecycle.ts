@@ -7,7 +7,7 @@ import { access, dynamicStep, type KernelPath } from '../../sim/step.js';
 import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE } from '../constants.js';
 import type { Process, ThreadBody } from '../process.js';
 import { requireSyscall } from '../syscall-table.js';
-import { taskFilesAccess, type Task } from '../task.js';
+import { setTaskFiles, taskFilesAccess, type Task } from '../task.js';
 import { filpCloseSteps } from './steps.js';
 import { runTaskWorkSteps } from '../../file/fput.js';
 
@@ -112,7 +112,7 @@ export function* unshareFilesSteps(t: Task): KernelPath {
   yield dupFdStep(t, files, 'dup_fd');
   const copy = files.dupFd(t.world.nextFilesName(t.process));
   yield { fn: 'task_lock: task->files = copy', acc: [countAcc(copy, true), taskFilesAccess(t, true)] };
-  t.files = copy;
+  setTaskFiles(t, copy);
   yield* putFilesStructSteps(t, files);
 }
 
@@ -133,7 +133,7 @@ export function* exitSteps(t: Task): KernelPath {
   if (p.tasks.every((o) => o.exiting || o.exited)) p.exitWait.wakeUp(EPOLLIN | EPOLLRDNORM, Infinity);
   const files = t.files!;
   yield { fn: 'exit_files: task->files = NULL', acc: [countAcc(files, false), taskFilesAccess(t, true)] };
-  t.files = null;
+  setTaskFiles(t, null);
   yield* putFilesStructSteps(t, files);
   // exit_notify(): the task leaves the thread group, which de_thread() counts, and the pid
   // namespace (a pid lookup finds the task or not). The last one makes the process a
@@ -195,7 +195,7 @@ function* deThreadSteps(t: Task): KernelPath {
     if (!o.sim.done) o.sim.finish(undefined, undefined);
     o.exiting = true;
     if (o.files !== null) dropped.push(o.files);
-    o.files = null;
+    setTaskFiles(o, null);
   }
   for (const files of dropped) yield* putFilesStructSteps(t, files);
   // release_task() of the reaped threads: they leave the thread group and the pid
@@ -277,7 +277,7 @@ export function* closeRangeSteps(t: Task, first: number, last: number, flags: nu
   if (copy !== null) {
     yield { fn: 'task_lock: task->files = copy', acc: [countAcc(copy, true), taskFilesAccess(t, true)] };
     t.world.engine.touch(countAcc(copy, true));
-    t.files = copy;
+    setTaskFiles(t, copy);
     yield* putFilesStructSteps(t, cur);
   }
 }
@@ -306,7 +306,7 @@ export function* ioThreadLife(t: Task, body: (t: Task) => KernelPath<unknown>): 
   yield { fn: 'io_worker_exit: exit_files', acc: [countAcc(files, false), signal, taskFilesAccess(t, true)] };
   t.world.engine.touch(signal);
   t.exiting = true;
-  t.files = null;
+  setTaskFiles(t, null);
   t.exited = true;
   t.sim.inKernel = 0;
   yield* putFilesStructSteps(t, files);
