@@ -40,7 +40,7 @@ export { openSteps, pipeSteps, receiveFd, receiveFdReplace, receiveFdReplaceStep
 export { umount2Steps } from './task/syscalls/umount.js';
 export { allocStep, closeSlotStep, countStep, filpCloseSteps, flushStep, installStep, putUnusedStep } from './task/syscalls/steps.js';
 export { fgetTaskSteps } from './task/fget-task.js';
-export { taskFilesAccess, taskFilesOf } from './task/task.js';
+export { exitStateAccess, taskExitingOf, taskFilesAccess, taskFilesOf } from './task/task.js';
 export type { TaskWorld } from './task/world.js';
 export type { Kiocb, SteppedFileOperations } from './task/stepped-file-ops.js';
 export { EPOLL_SYSCALLS } from './epoll/index.js';

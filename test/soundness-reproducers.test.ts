@@ -322,7 +322,7 @@ describe('wait queues are recorded where they are touched', () => {
   });
 });
 
-describe('task->files is a location: a look at another task\'s table is ordered against that task\'s exit', () => {
+describe('task->files and PF_EXITING are locations: a look at another task is ordered against that task\'s exit', () => {
   // pidfd_getfd()'s fget_task() read the target's task->files, which exit_files() clears,
   // with neither step declaring it: DPOR took the two as independent and explored only
   // the exit-first order (ESRCH), never the steal that succeeds before the exit.
@@ -351,5 +351,29 @@ describe('task->files is a location: a look at another task\'s table is ordered 
     const src = scenarioSource(s, scenarioPolicy(s, 'current'));
     const traces = searchTraces(src, 'dpor');
     expect(sampledMisses(src, traces.traces, 200, 7)).toBe(0);
+  });
+
+  it('PF_EXITING is a location too: a lookup that finds nothing answers EBADF before exit_signals() and ESRCH after it', () => {
+    // __pidfd_fget() reads the target's PF_EXITING after fget_task() comes back empty; the
+    // read was neither declared nor recorded, so DPOR took it as independent of
+    // exit_signals() and reported ESRCH alone.
+    const closed = defineScenario({
+      name: 'getfd-closed-vs-exit',
+      title: 'pidfd_getfd() of a closed fd while the target exits',
+      source: 'test',
+      plugins: [pidfd()],
+      setup(k) {
+        const pf = k.use(pidfd());
+        const target = k.spawnProcess({ name: 'T' });
+        const me = k.spawnProcess({ name: 'M' });
+        const pfd = pf.pidfdOpen(me, target.pid, 0);
+        target.thread((sys: Sys) => sys.exit());
+        me.thread((sys: Sys) => errno(pf.on(sys).pidfdGetfd(pfd, 7, 0)));
+      },
+      outcome: (k) => JSON.stringify(k.engine.threads.map((t) => t.result ?? null)),
+    });
+    const { dpor } = sameAsNaive(closed);
+    expect(new Set(explore(closed).outcomes.map((o) => o.outcome))).toEqual(new Set(['[null,"EBADF"]', '[null,"ESRCH"]']));
+    expect(dpor).toBeGreaterThan(1);
   });
 });

@@ -117,6 +117,46 @@ export function taskFilesOf(t: Task): Fdtable | null {
   return t.files;
 }
 
+/**
+ * The location of PF_EXITING of the tasks of `p`: the process's exit state (field 1),
+ * written by exit_signals(), de_thread()'s reaping and an io-wq worker's exit, read by a
+ * step that asks whether another task is exiting (__pidfd_fget(), a pidfd's poll).
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * import { exitStateAccess } from 'fdlab/extend';
+ * const p = new Kernel().spawnProcess();
+ * exitStateAccess(p, true) % 2; // 1: a write
+ * ```
+ */
+export function exitStateAccess(p: Process, write: boolean): number {
+  return access(p.simId, 1, write);
+}
+
+/**
+ * Whether another task has PF_EXITING, read as a recorded access of its process's exit
+ * state: the step doing it must declare `exitStateAccess(t.process, false)`.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from 'fdlab';
+ * import { taskExitingOf } from 'fdlab/extend';
+ * const p = new Kernel().spawnProcess();
+ * taskExitingOf(p.main); // false
+ * ```
+ */
+export function taskExitingOf(t: Task): boolean {
+  t.world.engine.touch(exitStateAccess(t.process, false));
+  return t.exiting;
+}
+
+/** Sets PF_EXITING in a step that declared `exitStateAccess(t.process, true)`, recording the write. @internal */
+export function setTaskExiting(t: Task): void {
+  t.world.engine.touch(exitStateAccess(t.process, true));
+  t.exiting = true;
+}
+
 /** Sets `task->files` in a step that declared `taskFilesAccess(t, true)`, recording the write. @internal */
 export function setTaskFiles(t: Task, files: Fdtable | null): void {
   t.world.engine.touch(taskFilesAccess(t, true));

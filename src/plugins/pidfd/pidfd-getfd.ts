@@ -1,5 +1,5 @@
 import { KernelError, O_CLOEXEC, type Kernel, type KernelPath, type RefFile, type Task } from '../../index.js';
-import { EMPTY_FD, access, fdgetSteps, fdputSteps, fgetTaskSteps, fputDeferredSteps, receiveFdSteps, requireSyscall } from '../../extend.js';
+import { EMPTY_FD, access, exitStateAccess, fdgetSteps, fdputSteps, fgetTaskSteps, fputDeferredSteps, receiveFdSteps, requireSyscall, taskExitingOf } from '../../extend.js';
 import { findTask, pidfdPid } from './pidfd-file.js';
 import type { PidfdOptions } from './options.js';
 import { ptraceMayAccess } from './ptrace.js';
@@ -77,8 +77,10 @@ function* pidfdFget(opts: PidfdOptions, caller: Task, target: Task, fd: number):
   const file = yield* fgetTaskSteps(caller, target, fd);
   if (file === null) {
     // __pidfd_fget(): any NULL from fget_task() on a PF_EXITING task is ESRCH — its
-    // files may be gone, or about to go (the fd then looks closed).
-    if (target.exiting) throw new KernelError(opts.exitingErrno ?? 'ESRCH', 'pidfd_getfd', `${target.name} is exiting`);
+    // files may be gone, or about to go (the fd then looks closed). The flag is read after
+    // the lookup, on its own: exit_signals() can set it in between.
+    yield { fn: '__pidfd_fget: task->flags & PF_EXITING', acc: exitStateAccess(target.process, false) };
+    if (taskExitingOf(target)) throw new KernelError(opts.exitingErrno ?? 'ESRCH', 'pidfd_getfd', `${target.name} is exiting`);
     throw new KernelError('EBADF', 'pidfd_getfd', `fd ${fd} is not installed in ${target.name}`);
   }
   return file;

@@ -7,7 +7,7 @@ import { access, dynamicStep, type KernelPath } from '../../sim/step.js';
 import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE } from '../constants.js';
 import type { Process, ThreadBody } from '../process.js';
 import { requireSyscall } from '../syscall-table.js';
-import { setTaskFiles, taskFilesAccess, type Task } from '../task.js';
+import { exitStateAccess, setTaskExiting, setTaskFiles, taskFilesAccess, type Task } from '../task.js';
 import { filpCloseSteps } from './steps.js';
 import { runTaskWorkSteps } from '../../file/fput.js';
 
@@ -127,8 +127,8 @@ export function* unshareSteps(t: Task, flags: number): KernelPath {
 /** exit_files() and the rest of do_exit() that concerns files. @internal */
 export function* exitSteps(t: Task): KernelPath {
   const p = t.process;
-  yield { fn: 'exit_signals: PF_EXITING', acc: [countAcc(t.filesOrThrow('exit'), false), access(p.simId, 1, true), p.exitWait.writeAccess()] };
-  t.exiting = true;
+  yield { fn: 'exit_signals: PF_EXITING', acc: [countAcc(t.filesOrThrow('exit'), false), exitStateAccess(p, true), p.exitWait.writeAccess()] };
+  setTaskExiting(t);
   // do_notify_pidfd(), brought forward to PF_EXITING of the last thread: pidfds poll readable.
   if (p.tasks.every((o) => o.exiting || o.exited)) p.exitWait.wakeUp(EPOLLIN | EPOLLRDNORM, Infinity);
   const files = t.files!;
@@ -183,7 +183,7 @@ function* deThreadSteps(t: Task): KernelPath {
   }
   yield {
     fn: 'de_thread: wait for the other threads to leave the kernel',
-    acc: [signal, ...others.map((o) => taskFilesAccess(o, true))],
+    acc: [signal, exitStateAccess(p, true), ...others.map((o) => taskFilesAccess(o, true))],
     blocker: { name: 'de_thread: sibling threads leaving the kernel', blocks: () => others.some((o) => o.sim.inKernel > 0) },
   };
   e.touch(signal);
@@ -193,7 +193,7 @@ function* deThreadSteps(t: Task): KernelPath {
   for (const o of others) {
     if (o.exited) continue;
     if (!o.sim.done) o.sim.finish(undefined, undefined);
-    o.exiting = true;
+    setTaskExiting(o);
     if (o.files !== null) dropped.push(o.files);
     setTaskFiles(o, null);
   }
@@ -303,9 +303,9 @@ export function* ioThreadLife(t: Task, body: (t: Task) => KernelPath<unknown>): 
   if (t.taskWork.length > 0) yield* runTaskWorkSteps(t);
   const files = t.filesOrThrow('exit_files');
   const signal = access(t.process.simId, 0, true);
-  yield { fn: 'io_worker_exit: exit_files', acc: [countAcc(files, false), signal, taskFilesAccess(t, true)] };
+  yield { fn: 'io_worker_exit: exit_files', acc: [countAcc(files, false), signal, exitStateAccess(t.process, true), taskFilesAccess(t, true)] };
   t.world.engine.touch(signal);
-  t.exiting = true;
+  setTaskExiting(t);
   setTaskFiles(t, null);
   t.exited = true;
   t.sim.inKernel = 0;
