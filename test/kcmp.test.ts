@@ -9,6 +9,9 @@ import {
   KCMP_EPOLL_TFD, KCMP_FILE, KCMP_FILES, KCMP_FS, KCMP_IO, KCMP_SIGHAND, KCMP_SYSVSEM, KCMP_VM, pidfd, type KcmpEpollSlot, type PidfdApi,
 } from '../src/plugins/pidfd/index.js';
 import { fileEventpoll } from '../src/extend.js';
+import { scenarioPolicy } from '../src/explore/policy.js';
+import { scenarioSource } from '../src/explore/world.js';
+import { sampledMisses, searchTraces } from './dpor-programs.js';
 import { errnoOf, newKernel, state } from './helpers.js';
 
 function world(): { k: Kernel; pf: PidfdApi; p: Process } {
@@ -170,6 +173,42 @@ describe('kcmp', () => {
     // Before the close the item is found (0); after it the epoll fd is gone (EBADF). Every
     // run is audited: no reference leaked or dropped twice, whoever put the last one.
     expect(new Set(r.outcomes.map((o) => o.outcome))).toEqual(new Set(['[0,null]', '["EBADF",null]']));
+  });
+
+  it('racing an exec by a non-leader thread of the looked-at process, which reorders and reaps its threads: every declaration still names what the step touches', () => {
+    // task->files was the field of the task's index in the thread list; an exec by a
+    // second thread moves it to the front (de_thread()), so a kcmp step declared before the
+    // exec named another thread's pointer than the one it read (checked mode caught it
+    // once the read was recorded).
+    for (const type of [KCMP_FILES, KCMP_VM, KCMP_FILE]) {
+      const s = defineScenario({
+        name: 'kcmp-vs-exec',
+        title: 'kcmp while a thread of the target execs',
+        source: 'test',
+        plugins: [pidfd()],
+        setup(kk) {
+          const pfx = kk.use(pidfd());
+          const p = kk.spawnProcess({ name: 'P' });
+          const fd = p.open('/data/log', O_RDONLY);
+          const w = kk.spawnProcess({ name: 'W', creds: { uid: 0 } });
+          p.thread((sys: Sys) => sys.getpid());
+          p.thread((sys: Sys) => sys.exec());
+          w.thread(function* (sys: Sys) {
+            try {
+              return yield* pfx.on(sys).kcmp(p.pid, w.pid, type, fd, fd);
+            } catch (e) {
+              return (e as { code: string }).code;
+            }
+          });
+        },
+        outcome: (kk) => JSON.stringify(kk.engine.threads.map((t) => t.result ?? null)),
+      });
+      const dpor = explore(s);
+      expect(dpor.exhaustive).toBe(true);
+      expect(dpor.violations).toEqual([]);
+      const src = scenarioSource(s, scenarioPolicy(s, 'current'));
+      expect(sampledMisses(src, searchTraces(src, 'dpor').traces, 100, type + 1)).toBe(0);
+    }
   });
 
   it.each([

@@ -86,6 +86,7 @@ export class Process {
   /** Woken when the last thread starts exiting: what pidfds poll (`pid->wait_pidfd`). */
   readonly exitWait: WaitQueue;
   private bodies = 0;
+  private tasksCreated = 0;
 
   /** @internal Use Kernel.spawnProcess(). */
   constructor(world: TaskWorld, pid: number, opts: SpawnOptions, files: Fdtable) {
@@ -96,7 +97,7 @@ export class Process {
     this.rlimitNofile = opts.rlimitNofile ?? world.rlimitNofile;
     this.rlimitNofileMax = opts.rlimitNofileMax ?? Math.max(4096, this.rlimitNofile);
     this.parent = opts.parent ?? null;
-    this.simId = world.engine.register({ simName: (f) => (f >= TASK_FILES_FIELD ? `${this.tasks[f - TASK_FILES_FIELD]?.name ?? this.name}.files` : `${this.name}.${f === 1 ? 'exit_state' : 'signal'}`), simLabel: () => this.name, simKind: () => 'process' });
+    this.simId = world.engine.register({ simName: (f) => (f >= TASK_FILES_FIELD ? `${this.tasks.find((t) => t.filesField === f)?.name ?? this.name}.files` : `${this.name}.${f === 1 ? 'exit_state' : 'signal'}`), simLabel: () => this.name, simKind: () => 'process' });
     this.exitWait = new WaitQueue(world.engine, `${this.name}.wait_pidfd`);
     const sim = world.engine.spawn(`${this.name}.T1`);
     this.tasks.push(new Task(world, this, pid, sim, files));
@@ -473,6 +474,11 @@ export class Process {
   /** exit of the main thread (exit(2)); with no other threads, the process is gone. */
   exit(): void {
     this.runCold(exitSteps(this.main));
+  }
+
+  /** The creation ordinal of a new task of this group (its `task->files` field). @internal */
+  nextTaskOrdinal(): number {
+    return this.tasksCreated++;
   }
 
   /** @internal de_thread(): a non-leader that execs takes over the leader's place. */

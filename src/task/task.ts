@@ -41,6 +41,12 @@ export class Task implements LookupContext {
   exited = false;
   /** The world. */
   readonly world: TaskWorld;
+  /**
+   * The field of the process's object that is this task's `task->files` pointer: fixed at
+   * creation, so a declaration made before an exec reorders or reaps the group's threads
+   * still names the location the step touches. @internal
+   */
+  readonly filesField: number;
   private sysObj: Sys | null = null;
 
   /**
@@ -57,6 +63,7 @@ export class Task implements LookupContext {
     this.sim = sim;
     sim.user = true;
     this.files = files;
+    this.filesField = TASK_FILES_FIELD + process.nextTaskOrdinal();
   }
 
   /** Display name, e.g. `P1.T1`. */
@@ -96,7 +103,7 @@ export const TASK_FILES_FIELD = 2;
  * ```
  */
 export function taskFilesAccess(t: Task, write: boolean): number {
-  return access(t.process.simId, TASK_FILES_FIELD + t.process.tasks.indexOf(t), write);
+  return access(t.process.simId, t.filesField, write);
 }
 
 /**
