@@ -93,6 +93,31 @@ export function generate(seed: number, length = 24): Program {
     return { role, op: 'kcmp', args: [`%${r1}`, `%${r2}`, type, idx(r1), efd, tfd, pick([0, 0, 0, 1])] };
   };
 
+  /** poll(2) and select(2) with a zero timeout over the caller's fds, closed ones and -1. */
+  const readinessCall = (role: number): Call => {
+    const ev = () => pick([0x1, 0x4, 0x5, 0, 0xffff, 0x2, 0x2000, 0x1 | 0x2000, 0x40, 0x100]);
+    if (chance(0.6)) {
+      const n = pick([1, 1, 2, 3, 4]);
+      const args: number[] = [n];
+      // pollfd.fd is an int: the runner's cast makes 2^32 - 1 a -1, so the model gets that.
+      for (let i = 0; i < n; i++) args.push(chance(0.1) ? -1 : fdOf(role) | 0, ev());
+      return { role, op: 'poll', args };
+    }
+    const nfds = pick([0, 1, 3, 5, 8, 8, 16, 32, 33, -1]);
+    const mask = (): number => {
+      let m = 0;
+      const k = pick([0, 1, 1, 2, 3]);
+      for (let i = 0; i < k; i++) {
+        const fd = chance(0.8) ? fdOf(role) : rng.below(10);
+        // Only bits below nfds: select writes back no more than nfds bits (rounded to a
+        // long), so others would read back as the caller left them.
+        if (fd >= 0 && fd < 32 && fd < nfds) m = (m | (1 << fd)) >>> 0;
+      }
+      return m;
+    };
+    return { role, op: 'select', args: [nfds, mask(), mask(), mask()] };
+  };
+
   // A burst of readiness calls queued together, so epoll_wait sees events come and go.
   const pending: Call[] = [];
   const burst = (role: number, epfd: number): void => {
@@ -112,13 +137,14 @@ export function generate(seed: number, length = 24): Program {
 
   for (let attempts = 0; calls.length < length && attempts < length * 6; attempts++) {
     const role = pick(alive);
-    const w = rng.below(150);
+    const w = rng.below(154);
     let c: Call;
     const queued = pending.shift();
     if (queued !== undefined) {
       if (!alive.includes(queued.role)) continue;
       c = queued;
-    } else if (w >= 147) c = kcmpCall(role);
+    } else if (w >= 150) c = readinessCall(role);
+    else if (w >= 147) c = kcmpCall(role);
     else if (w >= 144) c = { role, op: 'copy_file_range', args: [fdOf(role), pick([-2, -2, 0, 1, 3, 100, -1]), fdOf(role), pick([-2, -2, 0, 1, 3, 100, -1]), pick([0, 1, 3, 5, 20]), pick([0, 0, 0, 0, 1])] };
     else if (w >= 141) c = { role, op: 'sendfile', args: [fdOf(role), fdOf(role), pick([-2, -2, -2, 0, 1, 3, 100, -1]), pick([0, 1, 3, 5, 20, 4096])] };
     else if (w >= 139) c = { role, op: 'pread', args: [fdOf(role), pick([0, 1, 3, 10, 100]), pick([0, 0, 1, 3, 10, 30, 100, -1])] };

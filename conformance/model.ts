@@ -126,6 +126,21 @@ export class ModelRun {
           break;
         }
         case 'shutdown': ret = Unix.shutdown(p, n(0), n(1)); break;
+        case 'poll': {
+          const fds = Array.from({ length: n(0) }, (_, i) => ({ fd: n(1 + 2 * i), events: n(2 + 2 * i) & 0xffff }));
+          const r = p.poll(fds, 0);
+          ret = r.count;
+          x = r.revents;
+          break;
+        }
+        case 'select': {
+          const sets = [n(1), n(2), n(3)].map((m) => Array.from({ length: 32 }, (_, fd) => fd).filter((fd) => ((m >>> 0) >>> fd) & 1));
+          const r = p.select(n(0), sets[0]!, sets[1]!, sets[2]!, 0);
+          ret = r.count;
+          const mask = (fds: readonly number[]) => fds.reduce((m, fd) => (m | (1 << fd)) >>> 0, 0);
+          x = [mask(r.readfds), mask(r.writefds), mask(r.exceptfds)];
+          break;
+        }
         case 'epoll_create1': ret = Epoll.create1(p, n(0)); break;
         case 'epoll_ctl': ret = Epoll.ctl(p, n(0), n(1), n(2), { events: n(3) >>> 0, data: n(2) }); break;
         case 'epoll_wait': x = Epoll.wait(p, n(0), n(1), 0).map((e) => [e.data, e.events >>> 0]); ret = (x as unknown[]).length; break;

@@ -419,6 +419,48 @@ static void run_call(char *line, int res_fd) {
       for (long i = 0; i < r; i++) out("%s[%llu,%u]", i ? "," : "", (unsigned long long)evs[i].data.u64, evs[i].events);
       out("]");
     }
+  } else if (!strcmp(op, "poll")) {
+    /* poll n fd1 ev1 .. fdn evn, timeout 0 (ppoll with a zero timespec): the revents */
+    long n = (long)num(&save);
+    struct pollfd pfds[8];
+    if (n > 8) n = 8;
+    for (long i = 0; i < n; i++) {
+      pfds[i].fd = (int)num(&save);
+      pfds[i].events = (short)num(&save);
+      pfds[i].revents = 0;
+    }
+    struct timespec ts = {0, 0};
+    r = syscall(SYS_ppoll, pfds, n, &ts, NULL, 8);
+    err = r < 0 ? errno : 0;
+    if (r >= 0) {
+      out(",\"x\":[");
+      for (long i = 0; i < n; i++) out("%s%u", i ? "," : "", (unsigned)(unsigned short)pfds[i].revents);
+      out("]");
+    }
+  } else if (!strcmp(op, "select")) {
+    /* select nfds rmask wmask emask over fds 0..31, timeout 0 (pselect6): the three masks */
+    long nfds = (long)num(&save);
+    unsigned long masks[3];
+    fd_set sets[3];
+    for (int i = 0; i < 3; i++) {
+      masks[i] = (unsigned long)num(&save);
+      FD_ZERO(&sets[i]);
+      for (int fd = 0; fd < 32; fd++)
+        if (masks[i] >> fd & 1) FD_SET(fd, &sets[i]);
+    }
+    struct timespec ts = {0, 0};
+    r = syscall(SYS_pselect6, nfds, &sets[0], &sets[1], &sets[2], &ts, NULL);
+    err = r < 0 ? errno : 0;
+    if (r >= 0) {
+      out(",\"x\":[");
+      for (int i = 0; i < 3; i++) {
+        unsigned long m = 0;
+        for (int fd = 0; fd < 32; fd++)
+          if (FD_ISSET(fd, &sets[i])) m |= 1UL << fd;
+        out("%s%lu", i ? "," : "", m);
+      }
+      out("]");
+    }
   } else if (!strcmp(op, "table")) {
     r = 0;
   } else {

@@ -38,7 +38,7 @@ export { Vfs, type PathTarget } from './file/vfs.js';
 export { anonFileOperations, directoryOperations, kernfsFileOperations, MODEL_FILE_MAX, noopLlseek, pipeOperations, regularFileOperations, type FileOperations, type FileOpName } from './file/file-operations.js';
 export { Pipe, PIPE_BUF, PIPE_CAPACITY } from './file/pipe.js';
 export { EventfdCtx, eventfdCtx, eventfdOperations, openEventfd } from './file/eventfd.js';
-export { DEFAULT_POLLMASK, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM, type PollTable } from './file/poll.js';
+export { DEFAULT_POLLMASK, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRBAND, EPOLLWRNORM, type PollTable } from './file/poll.js';
 
 export type { FilePolicy } from './file/world.js';
 

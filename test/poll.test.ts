@@ -6,7 +6,7 @@
  * through the public API; eventfds and pidfds; a blocking poll woken by a write.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLLMASK, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDNORM, EPOLLWRNORM, O_NONBLOCK, O_RDONLY, type FileOperations } from 'fdlab';
+import { DEFAULT_POLLMASK, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLNVAL, EPOLLOUT, EPOLLPRI, EPOLLRDNORM, EPOLLWRBAND, EPOLLWRNORM, O_NONBLOCK, O_PATH, O_RDONLY, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, Unix, type FileOperations } from 'fdlab';
 import { WaitQueue, pollWait } from 'fdlab/extend';
 import { pidfd } from 'fdlab/pidfd';
 import { errnoOf, newKernel } from './helpers.js';
@@ -95,6 +95,27 @@ describe('select(2)', () => {
     expect(errnoOf(() => p.select(10, [7], [], []))).toBe('EBADF');
     expect(p.select(1, [7], [], []).count).toBe(0);
     expect(errnoOf(() => p.select(-1, [], [], []))).toBe('EINVAL');
+  });
+
+  it('an O_PATH fd is open (no EBADF) but polls as POLLNVAL, which is in every set asked for (host, Linux 6.18)', () => {
+    const k = newKernel();
+    const p = k.spawnProcess();
+    const fd = p.open('/srv', O_PATH);
+    expect(p.poll([{ fd, events: EPOLLIN }]).revents).toEqual([EPOLLNVAL]);
+    expect(p.select(fd + 1, [fd], [], [])).toEqual({ count: 1, readfds: [fd], writefds: [], exceptfds: [] });
+    expect(p.select(fd + 1, [], [fd], [])).toEqual({ count: 1, readfds: [], writefds: [fd], exceptfds: [] });
+    expect(p.select(fd + 1, [], [], [fd])).toEqual({ count: 1, readfds: [], writefds: [], exceptfds: [fd] });
+  });
+});
+
+describe('AF_UNIX readiness', () => {
+  it('a writable socket reports EPOLLWRBAND with EPOLLOUT, stream and datagram alike (unix_poll(), unix_dgram_poll())', () => {
+    const k = newKernel();
+    const p = k.spawnProcess();
+    for (const type of [SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET]) {
+      const [a] = Unix.socketpair(p, type);
+      expect(p.poll([{ fd: a!, events: 0xffff }]).revents).toEqual([EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND]);
+    }
   });
 });
 

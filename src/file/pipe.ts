@@ -36,7 +36,10 @@ export const PIPE_CAPACITY = PIPE_DEF_BUFFERS * PIPE_BUF;
 interface PipeBuf {
   len: number;
   off: number;
+  /** PIPE_BUF_FLAG_PACKET: written by an O_DIRECT writer, read one per call. */
   packet: boolean;
+  /** PIPE_BUF_FLAG_CAN_MERGE: an anonymous page a later write(2) may append to (not a packet, not a spliced page). */
+  canMerge: boolean;
 }
 
 /**
@@ -97,7 +100,8 @@ function ringOf(file: RefFile): Pipe {
 
 /**
  * What pipe_write() does with `n` bytes now: how many it merges into the last buffer
- * (only if a non-packet writer filled it and the whole sub-page remainder fits), the new
+ * (only if it can take them — a page a non-packet writer filled, not one spliced from a
+ * file — and the whole sub-page remainder fits), the new
  * pages while fewer than max_usage are in use, and whether bytes are left for which it
  * would have to wait.
  */
@@ -106,7 +110,7 @@ function planWrite(p: Pipe, n: number): { merged: number; pages: number[]; rest:
   let merged = 0;
   const chars = n & (PIPE_BUF - 1);
   const last = p.bufs[p.bufs.length - 1];
-  if (chars !== 0 && last !== undefined && !last.packet && last.off + last.len + chars <= PIPE_BUF) {
+  if (chars !== 0 && last !== undefined && last.canMerge && last.off + last.len + chars <= PIPE_BUF) {
     merged = chars;
     rest -= chars;
   }
@@ -176,7 +180,7 @@ function pipeWrite(file: RefFile, data: string): number {
   const written = n - plan.rest;
   if (written === 0) throw new KernelError('EAGAIN', 'write', `${file.inode.path} is full`);
   if (plan.merged > 0) pipe.bufs[pipe.bufs.length - 1]!.len += plan.merged;
-  for (const c of plan.pages) pipe.bufs.push({ len: c, off: 0, packet });
+  for (const c of plan.pages) pipe.bufs.push({ len: c, off: 0, packet, canMerge: !packet });
   file.inode.data += data.slice(0, written);
   pipe.rdWait.wakeUp(EPOLLIN | EPOLLRDNORM);
   return written;
@@ -211,7 +215,7 @@ export function spliceIntoPipe(file: RefFile, data: string, pos: number): number
   while (moved < data.length && !pipe.full()) {
     const at = pos + moved;
     const c = Math.min(data.length - moved, PIPE_BUF - (at % PIPE_BUF));
-    pipe.bufs.push({ len: c, off: 0, packet: false });
+    pipe.bufs.push({ len: c, off: 0, packet: false, canMerge: false });
     moved += c;
   }
   if (moved === 0) return 0;

@@ -25,6 +25,8 @@ export const EPOLLNVAL = 0x20;
 export const EPOLLRDNORM = 0x40;
 /** Normal data writable. @example `import { EPOLLWRNORM } from 'fdlab'; EPOLLWRNORM; // 256` */
 export const EPOLLWRNORM = 0x100;
+/** Priority data writable: AF_UNIX sockets report it with EPOLLOUT. @example `import { EPOLLWRBAND } from 'fdlab'; EPOLLWRBAND; // 512` */
+export const EPOLLWRBAND = 0x200;
 /** Peer closed its writing half. @example `import { EPOLLRDHUP } from 'fdlab'; EPOLLRDHUP; // 0x2000` */
 export const EPOLLRDHUP = 0x2000;
 

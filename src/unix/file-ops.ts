@@ -1,4 +1,4 @@
-import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM, pollWait } from '../file/poll.js';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRBAND, EPOLLWRNORM, pollWait } from '../file/poll.js';
 import type { RefFile } from '../file/ref-file.js';
 import { KernelError } from '../sim/kernel-error.js';
 import type { SteppedFileOperations } from '../task/stepped-file-ops.js';
@@ -41,7 +41,8 @@ export function unixPollMask(s: UnixSock): number {
   // TCP_CLOSE: a connection-based socket never connected (or disconnected) hangs up.
   if (s.connOriented && (s.state === 'unconnected' || s.state === 'closed')) mask |= EPOLLHUP;
   if (s.state === 'listening') return mask;
-  if (unixWritable(s)) mask |= EPOLLOUT | EPOLLWRNORM;
+  // unix_poll() and unix_dgram_poll() both add EPOLLWRBAND to a writable socket's mask.
+  if (unixWritable(s)) mask |= EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
   return mask;
 }
 

@@ -63,9 +63,11 @@ export interface SelectResult {
   readonly exceptfds: readonly number[];
 }
 
-const POLLIN_SET = EPOLLRDNORM | 0x80 | EPOLLIN | EPOLLHUP | EPOLLERR;
-const POLLOUT_SET = 0x200 | EPOLLWRNORM | EPOLLOUT | EPOLLERR;
-const POLLEX_SET = EPOLLPRI;
+// fs/select.c's sets: EPOLLNVAL is in all three, so an fd that fdget() does not give (an
+// O_PATH one, or one closed under us) is reported in every set asked for (host, 6.18).
+const POLLIN_SET = EPOLLRDNORM | 0x80 | EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLNVAL;
+const POLLOUT_SET = 0x200 | EPOLLWRNORM | EPOLLOUT | EPOLLERR | EPOLLNVAL;
+const POLLEX_SET = EPOLLPRI | EPOLLNVAL;
 
 interface Item {
   readonly fd: number;
@@ -169,8 +171,8 @@ export function* selectSteps(t: Task, nfds: number, readfds: readonly number[], 
   const w: number[] = [];
   const x: number[] = [];
   fds.forEach((fd, i) => {
-    const m = masks[i]!;
-    if (m === -1) return; // closed under us: do_select() skips it
+    // An fd that fdget() does not give polls as EPOLLNVAL (select_poll_one()).
+    const m = masks[i] === -1 ? EPOLLNVAL : masks[i]!;
     const b = wanted.get(fd)!;
     if (b & 1 && m & POLLIN_SET) r.push(fd);
     if (b & 2 && m & POLLOUT_SET) w.push(fd);
