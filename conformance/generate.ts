@@ -93,6 +93,16 @@ export function generate(seed: number, length = 24): Program {
     return { role, op: 'kcmp', args: [`%${r1}`, `%${r2}`, type, idx(r1), efd, tfd, pick([0, 0, 0, 1])] };
   };
 
+  /** eventfd2(2), and 8-byte reads and writes of an eventfd's counter (read(2) and write(2) of other sizes stay off eventfds). */
+  const eventfdCall = (role: number): Call => {
+    const files = model.roles.get(role)!.main.files;
+    const efds = files ? files.installedFds().filter((fd) => files.lookupRaw(fd)!.ops.name === 'eventfd') : [];
+    if (efds.length === 0 || chance(0.25)) return { role, op: 'eventfd', args: [pick([0, 0, 1, 2, 7]), pick([0, 0, O.CLOEXEC, O.NONBLOCK, O.NONBLOCK, 1, 1 | O.NONBLOCK, 2, 0x10])] };
+    const fd = pick(efds);
+    if (chance(0.5)) return { role, op: 'efd_write', args: [fd, pick([0, 1, 1, 3, 10]), 8] };
+    return { role, op: 'efd_read', args: [fd, pick([8, 8, 8, 16, 4])] };
+  };
+
   /** poll(2) and select(2) with a zero timeout over the caller's fds, closed ones and -1. */
   const readinessCall = (role: number): Call => {
     const ev = () => pick([0x1, 0x4, 0x5, 0, 0xffff, 0x2, 0x2000, 0x1 | 0x2000, 0x40, 0x100]);
@@ -137,13 +147,14 @@ export function generate(seed: number, length = 24): Program {
 
   for (let attempts = 0; calls.length < length && attempts < length * 6; attempts++) {
     const role = pick(alive);
-    const w = rng.below(154);
+    const w = rng.below(158);
     let c: Call;
     const queued = pending.shift();
     if (queued !== undefined) {
       if (!alive.includes(queued.role)) continue;
       c = queued;
-    } else if (w >= 150) c = readinessCall(role);
+    } else if (w >= 154) c = eventfdCall(role);
+    else if (w >= 150) c = readinessCall(role);
     else if (w >= 147) c = kcmpCall(role);
     else if (w >= 144) c = { role, op: 'copy_file_range', args: [fdOf(role), pick([-2, -2, 0, 1, 3, 100, -1]), fdOf(role), pick([-2, -2, 0, 1, 3, 100, -1]), pick([0, 1, 3, 5, 20]), pick([0, 0, 0, 0, 1])] };
     else if (w >= 141) c = { role, op: 'sendfile', args: [fdOf(role), fdOf(role), pick([-2, -2, -2, 0, 1, 3, 100, -1]), pick([0, 1, 3, 5, 20, 4096])] };
@@ -197,6 +208,9 @@ export function generate(seed: number, length = 24): Program {
     } else c = { role, op: 'epoll_wait', args: [chance(0.95) ? epfdOf(model, role) ?? fdOf(role) : fdOf(role), pick([1, 2, 8, 8, 8, 0, -1])] };
     // Regular files stay below one block: no holes for SEEK_DATA/SEEK_HOLE to find.
     if (c.op === 'lseek' && kindOf(role, Number(c.args[0])) === 'reg' && Number(c.args[1]) > 200) continue;
+    // An eventfd's counter is 8 binary bytes on Linux and a decimal string in the model:
+    // its reads and writes are efd_read / efd_write (docs/conformance.md).
+    if (['read', 'write', 'pread', 'pwrite'].includes(c.op) && isEventfd(model, role, Number(c.args[0]))) continue;
     // Directory offsets are the filesystem's (hash cookies on ext4): only a rewind is portable.
     if (c.op === 'lseek' && kindOf(role, Number(c.args[0])) === 'dir') c = { role, op: 'lseek', args: [c.args[0]!, 0, 0] };
     // pidfs inodes are regular files on their own filesystem (EXDEV on Linux); the model's
@@ -219,6 +233,11 @@ export function generate(seed: number, length = 24): Program {
 function isSocket(model: ModelRun, role: number, fd: number): boolean {
   const f = model.roles.get(role)!.main.files?.lookupRaw(fd);
   return f !== null && f !== undefined && unixSockOfFile(f) !== null;
+}
+
+function isEventfd(model: ModelRun, role: number, fd: number): boolean {
+  const f = model.roles.get(role)!.main.files?.lookupRaw(fd);
+  return f !== null && f !== undefined && f.ops.name === 'eventfd';
 }
 
 function isPidfd(model: ModelRun, role: number, fd: number): boolean {

@@ -126,6 +126,18 @@ export class ModelRun {
           break;
         }
         case 'shutdown': ret = Unix.shutdown(p, n(0), n(1)); break;
+        case 'eventfd': ret = p.eventfd(n(0), n(1)); break;
+        case 'efd_write':
+          // The model's eventfd takes the value as a decimal string: a buffer under 8 bytes
+          // (EINVAL on Linux) has no such form, so the generator writes 8 bytes only.
+          ret = p.write(n(0), String(c.args[1]));
+          break;
+        case 'efd_read': {
+          const d = p.read(n(0), n(1));
+          ret = 8;
+          x = d;
+          break;
+        }
         case 'poll': {
           const fds = Array.from({ length: n(0) }, (_, i) => ({ fd: n(1 + 2 * i), events: n(2 + 2 * i) & 0xffff }));
           const r = p.poll(fds, 0);

@@ -419,6 +419,28 @@ static void run_call(char *line, int res_fd) {
       for (long i = 0; i < r; i++) out("%s[%llu,%u]", i ? "," : "", (unsigned long long)evs[i].data.u64, evs[i].events);
       out("]");
     }
+  } else if (!strcmp(op, "eventfd")) {
+    long init = (long)num(&save), f = (long)num(&save);
+    r = syscall(SYS_eventfd2, init, f);
+  } else if (!strcmp(op, "efd_write")) {
+    /* efd_write fd value size: the value as 8 little-endian bytes, of which size are written */
+    long fd = (long)num(&save);
+    uint64_t v = (uint64_t)strtoull(word(&save), NULL, 0);
+    long size = (long)num(&save);
+    unsigned char b[16] = {0};
+    memcpy(b, &v, 8);
+    r = syscall(SYS_write, fd, b, size);
+  } else if (!strcmp(op, "efd_read")) {
+    /* efd_read fd size: the counter read, as a decimal string */
+    long fd = (long)num(&save), size = (long)num(&save);
+    unsigned char b[16] = {0};
+    r = syscall(SYS_read, fd, b, size);
+    err = r < 0 ? errno : 0;
+    if (r == 8) {
+      uint64_t v;
+      memcpy(&v, b, 8);
+      out(",\"x\":\"%llu\"", (unsigned long long)v);
+    }
   } else if (!strcmp(op, "poll")) {
     /* poll n fd1 ev1 .. fdn evn, timeout 0 (ppoll with a zero timespec): the revents */
     long n = (long)num(&save);

@@ -82,6 +82,20 @@ describe('poll(2)', () => {
     expect(k.run().completed).toBe(true);
     expect(t.sim.result).toEqual({ count: 1, revents: [EPOLLIN] });
   });
+
+  it('pidfd: a zombie polls EPOLLIN | EPOLLRDNORM, a reaped process EPOLLHUP too (host, Linux 6.18: 0x41, then 0x51)', () => {
+    const k = newKernel();
+    const pf = k.use(pidfd());
+    const parent = k.spawnProcess({ name: 'parent' });
+    const child = parent.fork();
+    const pfd = pf.pidfdOpen(parent, child.pid, 0);
+    expect(parent.poll([{ fd: pfd, events: 0xffff }]).revents).toEqual([0]);
+    child.exit();
+    expect(parent.poll([{ fd: pfd, events: 0xffff }]).revents).toEqual([EPOLLIN | EPOLLRDNORM]);
+    parent.wait4(child.pid, 0);
+    // EPOLLHUP is reported whatever the events asked for.
+    expect(parent.poll([{ fd: pfd, events: 0xffff }, { fd: pfd, events: 0 }]).revents).toEqual([EPOLLIN | EPOLLRDNORM | EPOLLHUP, EPOLLHUP]);
+  });
 });
 
 describe('select(2)', () => {
@@ -127,7 +141,10 @@ describe('eventfd and pidfd readiness', () => {
     expect(p.poll([{ fd, events: EPOLLIN | EPOLLOUT }]).revents).toEqual([EPOLLOUT]);
     p.write(fd, '3');
     expect(p.poll([{ fd, events: EPOLLIN }]).revents).toEqual([EPOLLIN]);
+    // EPOLLIN and EPOLLOUT alone, without RDNORM / WRNORM (eventfd_poll(); host, 6.18).
+    expect(p.poll([{ fd, events: 0xffff }]).revents).toEqual([EPOLLIN | EPOLLOUT]);
     expect(p.read(fd, 8)).toBe('3');
+    expect(p.poll([{ fd, events: 0xffff }]).revents).toEqual([EPOLLOUT]);
     const sem = p.eventfd(2, 1);
     expect(p.read(sem, 8)).toBe('1');
     expect(p.read(sem, 8)).toBe('1');
@@ -175,6 +192,22 @@ describe('eventfd and pidfd readiness', () => {
       yield* sys.exit();
     });
     expect(k.run().completed).toBe(true);
-    expect(t.sim.result).toEqual({ count: 1, revents: [EPOLLIN] });
+    // Nobody waits for the target: it is reaped as it exits, so the poll woken by the exit
+    // finds no task (EPOLLHUP, reported whatever was asked).
+    expect(t.sim.result).toEqual({ count: 1, revents: [EPOLLIN | EPOLLHUP] });
+  });
+
+  it('pidfd: a zombie polls EPOLLIN | EPOLLRDNORM, a reaped process EPOLLHUP too (host, Linux 6.18: 0x41, then 0x51)', () => {
+    const k = newKernel();
+    const pf = k.use(pidfd());
+    const parent = k.spawnProcess({ name: 'parent' });
+    const child = parent.fork();
+    const pfd = pf.pidfdOpen(parent, child.pid, 0);
+    expect(parent.poll([{ fd: pfd, events: 0xffff }]).revents).toEqual([0]);
+    child.exit();
+    expect(parent.poll([{ fd: pfd, events: 0xffff }]).revents).toEqual([EPOLLIN | EPOLLRDNORM]);
+    parent.wait4(child.pid, 0);
+    // EPOLLHUP is reported whatever the events asked for.
+    expect(parent.poll([{ fd: pfd, events: 0xffff }, { fd: pfd, events: 0 }]).revents).toEqual([EPOLLIN | EPOLLRDNORM | EPOLLHUP, EPOLLHUP]);
   });
 });

@@ -2,7 +2,7 @@ import { KernelError } from '../sim/kernel-error.js';
 import { WaitQueue } from '../sim/wait-queue.js';
 import { O_NONBLOCK } from './constants.js';
 import { noopLlseek, type FileOperations } from './file-operations.js';
-import { EPOLLERR, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM, pollWait } from './poll.js';
+import { EPOLLERR, EPOLLIN, EPOLLOUT, pollWait } from './poll.js';
 import type { RefFile } from './ref-file.js';
 
 /** The largest value an eventfd counter holds (the kernel's ULLONG_MAX - 1, scaled to an exact double). */
@@ -104,10 +104,11 @@ export const eventfdOperations: FileOperations = {
   poll: (file, pt) => {
     const c = ctxOf(file);
     pollWait(file, c.wqh, pt);
+    // eventfd_poll() reports EPOLLIN and EPOLLOUT alone, without RDNORM / WRNORM (host).
     let mask = 0;
-    if (c.count > 0) mask |= EPOLLIN | EPOLLRDNORM;
+    if (c.count > 0) mask |= EPOLLIN;
     if (c.count === EVENTFD_MAX + 1) mask |= EPOLLERR;
-    if (EVENTFD_MAX > c.count) mask |= EPOLLOUT | EPOLLWRNORM;
+    if (EVENTFD_MAX > c.count) mask |= EPOLLOUT;
     return mask;
   },
   waitQueues: (file) => [ctxOf(file).wqh],

@@ -2,6 +2,7 @@ import type { Engine } from '../sim/engine.js';
 import type { FileOperations } from './file-operations.js';
 import type { FileTarget } from './file-target.js';
 import type { Pipe } from './pipe.js';
+import { detachSplicedPages, type SplicedPage } from './spliced-page.js';
 
 /**
  * The kind of an inode: regular file, directory, FIFO (pipe), character device (a node
@@ -52,6 +53,8 @@ export class Inode {
   fops: FileOperations | null = null;
   /** The target the last file opened on this inode shares (see FileTarget). @internal */
   fileTarget: FileTarget | null = null;
+  /** Pages of this file that pipe buffers point at (spliced), while in the cache. @internal */
+  spliced: Set<SplicedPage> | null = null;
 
   /** @param ino - number @param kind - type @param path - creation path */
   constructor(ino: number, kind: InodeKind, path: string) {
@@ -73,6 +76,7 @@ export class Inode {
   /** Replaces the contents (a recorded write of field 0). */
   set data(v: string) {
     this.engine?.write(this.simId, 0);
+    if (this.spliced !== null && v.length < this.contents.length) detachSplicedPages(this, this.contents, v.length);
     this.contents = v;
   }
 

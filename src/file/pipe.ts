@@ -2,9 +2,12 @@ import { KernelError } from '../sim/kernel-error.js';
 import type { Engine } from '../sim/engine.js';
 import { WaitQueue } from '../sim/wait-queue.js';
 import { FMODE_READ, FMODE_WRITE, O_DIRECT, O_NONBLOCK } from './constants.js';
-import type { FileOperations } from './file-operations.js';
+import { defaultFileOpAccesses, type FileOperations } from './file-operations.js';
 import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM, pollWait } from './poll.js';
+import type { Inode } from './inode.js';
 import type { RefFile } from './ref-file.js';
+import { access } from '../sim/step.js';
+import { SplicedPage } from './spliced-page.js';
 
 /**
  * PAGE_SIZE: the size of one pipe buffer, and so of an atomic write.
@@ -40,6 +43,8 @@ interface PipeBuf {
   packet: boolean;
   /** PIPE_BUF_FLAG_CAN_MERGE: an anonymous page a later write(2) may append to (not a packet, not a spliced page). */
   canMerge: boolean;
+  /** The page-cache page a splice linked in, and where in it the buffer's bytes began; reads take the bytes from it. */
+  src?: { readonly page: SplicedPage; readonly off: number };
 }
 
 /**
@@ -149,13 +154,17 @@ function pipeRead(file: RefFile, count: number, slept: boolean): string {
   while (want > 0 && pipe.bufs.length > 0) {
     const b = pipe.bufs[0]!;
     const c = Math.min(b.len, want);
-    out += d.slice(at, at + c);
+    // A spliced buffer's bytes are the page's now, not a copy from the splice.
+    out += b.src === undefined ? d.slice(at, at + c) : b.src.page.bytes(b.src.off + b.off, c);
     const drop = b.packet ? b.len : c;
     want = b.packet ? 0 : want - c;
     at += drop;
     b.off += drop;
     b.len -= drop;
-    if (b.len === 0) pipe.bufs.shift();
+    if (b.len === 0) {
+      pipe.bufs.shift();
+      b.src?.page.release();
+    }
   }
   file.inode.data = d.slice(at);
   if (wasFull) pipe.wrWait.wakeUp(EPOLLOUT | EPOLLWRNORM);
@@ -207,15 +216,19 @@ export function spliceBlocks(file: RefFile): WaitQueue | null {
  * filemap_splice_read() into a pipe with room (after {@link spliceSpace}): the bytes
  * `data`, read from a file at offset `pos`, go in one new buffer per page of the file
  * they come from — never merged into the last buffer, as write(2) does, and never a
- * packet — while slots are free. Returns the bytes moved. @internal
+ * packet — while slots are free. With `from`, the page-cache inode they come from, each
+ * buffer points at its page (SplicedPage) rather than holding a copy. Returns the bytes
+ * moved. @internal
  */
-export function spliceIntoPipe(file: RefFile, data: string, pos: number): number {
+export function spliceIntoPipe(file: RefFile, data: string, pos: number, from: Inode | null = null): number {
   const pipe = ringOf(file);
   let moved = 0;
   while (moved < data.length && !pipe.full()) {
     const at = pos + moved;
     const c = Math.min(data.length - moved, PIPE_BUF - (at % PIPE_BUF));
-    pipe.bufs.push({ len: c, off: 0, packet: false, canMerge: false });
+    const b: PipeBuf = { len: c, off: 0, packet: false, canMerge: false };
+    if (from !== null) b.src = { page: new SplicedPage(from, Math.floor(at / PIPE_BUF)), off: at % PIPE_BUF };
+    pipe.bufs.push(b);
     moved += c;
   }
   if (moved === 0) return 0;
@@ -277,10 +290,22 @@ export const pipeOperations: FileOperations = {
     const pipe = pipeOf(file);
     return [pipe.rdWait, pipe.wrWait];
   },
+  // A read takes a spliced buffer's bytes from its page: it reads the file the page
+  // belongs to (while cached, or not: whether a truncation came first is the question).
+  accesses: (file, op) => {
+    const own = defaultFileOpAccesses(file, op);
+    const pipe = file.inode.pipe;
+    if (op !== 'read' || pipe === null) return own;
+    let acc: number[] | null = null;
+    for (const b of pipe.bufs) if (b.src !== undefined) (acc ??= [own]).push(access(b.src.page.inode.simId, 0, false));
+    return acc ?? own;
+  },
   release: (file) => {
     const pipe = pipeOf(file);
     if (file.mode & FMODE_READ) pipe.readers--;
     if (file.mode & FMODE_WRITE) pipe.writers--;
+    // free_pipe_info() at the last close drops the buffers, and their pages.
+    if (pipe.readers === 0 && pipe.writers === 0) for (const b of pipe.bufs) b.src?.page.release();
     // pipe_release(): wake both sides while exactly one side is gone.
     if (!pipe.readers !== !pipe.writers) {
       pipe.rdWait.wakeUp(EPOLLHUP, Infinity);

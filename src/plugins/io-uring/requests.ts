@@ -343,11 +343,16 @@ function* rwSteps(k: Kernel, req: Req, t: Task, write: boolean): KernelPath<Issu
   const data = sqe.addr ?? '';
   const len = sqe.len ?? 0;
   if (f.ops.stream) {
-    const own = fileOpAccesses(f, write ? 'write' : 'read');
-    const acc = [access(f.inode.simId, 0, true), fileAccess(f, 'state', false), ...(typeof own === 'number' ? [own] : own)];
-    const qs = f.ops.waitQueues?.(f);
-    if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
-    const step: Step = { fn: write ? 'io_write: ->write_iter' : 'io_read: ->read_iter', acc };
+    const declare = (): number[] => {
+      const own = fileOpAccesses(f, write ? 'write' : 'read');
+      const acc = [access(f.inode.simId, 0, true), fileAccess(f, 'state', false), ...(typeof own === 'number' ? [own] : own)];
+      const qs = f.ops.waitQueues?.(f);
+      if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
+      return acc;
+    };
+    // Declared when it runs for a type with its own declaration (a pipe's spliced pages).
+    const fn = write ? 'io_write: ->write_iter' : 'io_read: ->read_iter';
+    const step: Step = f.ops.accesses !== undefined ? dynamicStep(k.engine, fn, declare) : { fn, acc: declare() };
     const run = (): Issue => {
       if (write) return { res: f.ops.write!(f, 0, data) };
       const got = f.ops.read!(f, 0, len);

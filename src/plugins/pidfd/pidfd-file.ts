@@ -1,4 +1,4 @@
-import { EPOLLIN, EPOLLRDNORM, type FileOperations, type Kernel, type Process, type RefFile, type Task } from '../../index.js';
+import { EPOLLHUP, EPOLLIN, EPOLLRDNORM, type FileOperations, type Kernel, type Process, type RefFile, type Task } from '../../index.js';
 import { access, pollWait } from '../../extend.js';
 
 /**
@@ -20,7 +20,7 @@ export interface PidRef {
 
 /**
  * The file operations of a pidfd (pidfs_file_operations / pidfd_fops): poll reports
- * EPOLLIN once the process has exited; no read or write.
+ * EPOLLIN once the process has exited, EPOLLHUP too once it is reaped; no read or write.
  *
  * @example
  * ```ts
@@ -35,12 +35,14 @@ export const pidfdFileOperations: FileOperations = {
   // and pwrite reach vfs_read()/vfs_write() and fail there (EINVAL: no ->read), where
   // lseek is ESPIPE (no ->llseek). Checked on Linux 6.18.
   positionalIo: true,
-  // pidfd_poll(): readable once the thread group is exiting (or reaped); the model brings
+  // pidfd_poll(): readable once the thread group is exiting, and hung up once it is
+  // reaped (no task left: EPOLLIN | EPOLLRDNORM | EPOLLHUP, host, 6.18); the model brings
   // do_notify_pidfd() forward to PF_EXITING of the last thread.
   poll: (file, pt) => {
     const p = processOf(file);
-    if (p === null) return EPOLLIN | EPOLLRDNORM;
+    if (p === null) return EPOLLIN | EPOLLRDNORM | EPOLLHUP;
     pollWait(file, p.exitWait, pt);
+    if (p.reaped) return EPOLLIN | EPOLLRDNORM | EPOLLHUP;
     return p.allExiting ? EPOLLIN | EPOLLRDNORM : 0;
   },
   pollAccess: (file) => {

@@ -6,7 +6,7 @@ import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
 import { fdgetPosSteps, fdputPosSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { ModelError } from '../../sim/model-error.js';
-import { access, type KernelPath, type Step } from '../../sim/step.js';
+import { access, dynamicStep, type KernelPath, type Step } from '../../sim/step.js';
 import { fileOpAccesses, S_MAXBYTES, type FileOpName } from '../../file/file-operations.js';
 import { WaitEntry, type WaitQueue } from '../../sim/wait-queue.js';
 import { steppedOps } from '../stepped-file-ops.js';
@@ -248,11 +248,15 @@ export function* streamOpSteps<R>(t: Task, f: RefFile, op: PosOp<R>, extra: read
   // A stream read consumes what it reads: it writes the buffer as a write does.
   // f_flags (O_NONBLOCK, O_DIRECT) decide whether it sleeps and how it writes. `extra`:
   // what else the op touches (the file a splice reads from).
-  const own = fileOpAccesses(f, op.fileOp);
-  const acc = [access(f.inode.simId, 0, true), access(f.simId, F_STATE, false), ...asArray(own), ...extra];
-  const qs = f.ops.waitQueues?.(f);
-  if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
-  const opStep: Step = { fn: op.opFn, acc };
+  const declare = (): number[] => {
+    const acc = [access(f.inode.simId, 0, true), access(f.simId, F_STATE, false), ...asArray(fileOpAccesses(f, op.fileOp)), ...extra];
+    const qs = f.ops.waitQueues?.(f);
+    if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
+    return acc;
+  };
+  // A type that declares its own accesses may name state that changes while the step
+  // waits to run (a pipe's spliced pages): declared when it runs, then.
+  const opStep: Step = f.ops.accesses !== undefined ? dynamicStep(t.world.engine, op.opFn, declare) : { fn: op.opFn, acc: declare() };
   let slept = false;
   for (;;) {
     yield opStep;

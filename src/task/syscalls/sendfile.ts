@@ -1,5 +1,5 @@
 import { FMODE_LSEEK, FMODE_PREAD, FMODE_READ, FMODE_WRITE, O_APPEND } from '../../file/constants.js';
-import { fileOpAccesses, S_MAXBYTES } from '../../file/file-operations.js';
+import { fileOpAccesses, regularFileOperations, S_MAXBYTES } from '../../file/file-operations.js';
 import { spliceBlocks, spliceIntoPipe, spliceSpace } from '../../file/pipe.js';
 import { F_STATE, type RefFile } from '../../file/ref-file.js';
 import { EMPTY_FD } from '../../fdtable/fd-word.js';
@@ -121,7 +121,8 @@ export function* sendfileSteps(t: Task, outFd: number, inFd: number, offset: num
           spliceSpace(f);
           if (n === 0) return { result: 0, pos: 0 };
           if (!inSplices) throw new KernelError('EINVAL', 'sendfile', `${fin.name} cannot be spliced from`);
-          return { result: spliceIntoPipe(f, fin.ops.read!(fin, pos, n), pos), pos: 0 };
+          // A page-cache file's pages are linked into the pipe, not copied.
+          return { result: spliceIntoPipe(f, fin.ops.read!(fin, pos, n), pos, fin.ops === regularFileOperations ? fin.inode : null), pos: 0 };
         },
       };
       result = yield* streamOpSteps(t, fout, op, inAcc);
