@@ -189,10 +189,18 @@ export class PollWaiters implements Blocker {
   readonly entries: WaitEntry[] = [];
   /** The distinct queues registered on. */
   readonly queues: WaitQueue[] = [];
+  /** For a deadlock report: whether what the poller waits for is there now (see {@link Blocker.satisfied}). */
+  readonly satisfied?: (t: SimThread) => boolean;
 
-  /** @param name - the blocker's name (the kernel function that sleeps) */
-  constructor(name: string) {
+  /**
+   * @param name - the blocker's name (the kernel function that sleeps)
+   * @param ready - whether the condition the poller waits for holds now, computed without
+   *   recording (a deadlock report asks it to tell a program that waits forever from a lost
+   *   wake-up); without it such a report says `unknown`
+   */
+  constructor(name: string, ready?: () => boolean) {
     this.name = name;
+    if (ready !== undefined) this.satisfied = () => ready();
   }
 
   /** True while the poller must keep sleeping: no matching wake-up and no fatal signal. */

@@ -5,7 +5,7 @@ import { FileSlab } from '../file/slab.js';
 import { Vfs } from '../file/vfs.js';
 import type { FputHooks } from '../file/world.js';
 import { Fdtable } from '../fdtable/fdtable.js';
-import { access } from '../sim/step.js';
+import { access, type KernelPath } from '../sim/step.js';
 import { Engine } from '../sim/engine.js';
 import { HookList } from '../sim/hooks.js';
 import type { ErrnoName } from '../sim/errno.js';
@@ -15,6 +15,7 @@ import { ModelError } from '../sim/model-error.js';
 import { runEngine, type RunResult, type Strategy } from '../sim/scheduler.js';
 import { Process } from '../task/process.js';
 import type { SpawnOptions, TaskWorld } from '../task/world.js';
+import type { Task } from '../task/task.js';
 import type { AuditEntry, AuditReport, OwnerSource } from './audit.js';
 import type { Plugin } from './plugin.js';
 import { checkPolicy, DEFAULT_POLICY, isResolvedPolicy, POLICY_PRESETS, type KernelPolicy, type PolicyInput } from './policies.js';
@@ -153,6 +154,12 @@ export class Kernel implements TaskWorld, EpollWorld, UnixWorld {
    * `uringFileRegistration: 'plain'`, as v6.7 does).
    */
   readonly scmRightsChecks = new HookList<(file: RefFile) => ErrnoName | null>();
+  /**
+   * Run by do_exit() of a task before it sets PF_EXITING (the io_uring plugin cancels the
+   * task's requests there, as io_uring_files_cancel() does): each returns the steps to
+   * run, or undefined for none.
+   */
+  readonly taskExitHooks = new HookList<(t: Task) => KernelPath | undefined>();
   /** fs.nr_open. */
   readonly nrOpen: number;
   /** Default RLIMIT_NOFILE. */

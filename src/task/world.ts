@@ -6,6 +6,9 @@ import type { Fdtable } from '../fdtable/fdtable.js';
 import type { Creds } from './creds.js';
 import type { Process } from './process.js';
 import type { TaskPolicy } from './policy.js';
+import type { HookList } from '../sim/hooks.js';
+import type { KernelPath } from '../sim/step.js';
+import type { Task } from './task.js';
 
 /**
  * What the task layer needs from its world. `Kernel` implements it.
@@ -33,6 +36,11 @@ export interface TaskWorld extends FdtableWorld {
   spawnProcess(opts?: SpawnOptions): Process;
   /** A fresh display name for a table of process `p`. @internal */
   nextFilesName(p: Process): string;
+  /**
+   * Run by do_exit() of a task before it sets PF_EXITING, as io_uring_files_cancel() is:
+   * each returns the steps to run, or undefined for none.
+   */
+  readonly taskExitHooks: HookList<(t: Task) => KernelPath | undefined>;
 }
 
 /**

@@ -158,12 +158,16 @@ function* submitSteps(k: Kernel, ring: Ring, t: Task, submitted: Sqe): KernelPat
 function* queueIowq(ring: Ring, t: Task, req: Req): KernelPath {
   yield { fn: 'io_queue_iowq', acc: [...t.process.ioThreadAccesses(t), ring.ctxAccess(true)] };
   req.async = true;
-  t.process.ioThread(t, 'iou-wrk', (wt) => workerSteps(ring.kernel, req, wt));
+  ring.workers.set(t.process.ioThread(t, 'iou-wrk', (wt) => workerSteps(ring.kernel, req, wt)), t);
 }
 
 function* workerSteps(k: Kernel, req: Req, t: Task): KernelPath<void> {
-  const r = yield* issueSteps(k, req, t);
-  if (r === PUNT) throw new Error('BUG: an io-wq issue punted');
+  try {
+    const r = yield* issueSteps(k, req, t);
+    if (r === PUNT) throw new Error('BUG: an io-wq issue punted');
+  } finally {
+    req.ring.workers.delete(t);
+  }
 }
 
 const cqe = (sqe: Sqe, res: number, data?: string | readonly string[]): Cqe => {
@@ -506,7 +510,7 @@ const APOLL_MAX_RETRY = 128;
  */
 function* apollSteps(f: RefFile, write: boolean, t: Task): KernelPath {
   const events = (write ? EPOLLOUT | EPOLLWRNORM : EPOLLIN | EPOLLRDNORM) | EPOLLERR | EPOLLHUP;
-  const waiters = new PollWaiters('io_async_wake');
+  const waiters = new PollWaiters('io_async_wake', () => (vfsPoll(f, null) & events) !== 0);
   yield vfsPollStep(f, 'io_arm_poll_handler: vfs_poll');
   if ((vfsPoll(f, waiters.table(events, t)) & events) !== 0) {
     waiters.removeAll();
@@ -655,7 +659,7 @@ function* pollSteps(k: Kernel, req: Req, t: Task): KernelPath<Issue> {
   const events = (req.sqe.pollEvents ?? 0) | EPOLLERR | EPOLLHUP;
   let armed = req.arm;
   if (armed === null) {
-    armed = new PollWaiters('io_poll_wake');
+    armed = new PollWaiters('io_poll_wake', () => (vfsPoll(f, null) & events) !== 0);
     yield vfsPollStep(f, 'vfs_poll (arm)');
     const m = vfsPoll(f, armed.table(events, t)) & events;
     if (m !== 0) {

@@ -1,6 +1,6 @@
-import { FixedFileTable, SOCK_DGRAM, type FileOperations, type Kernel, type KernelPath, type RefFile, type RsrcNode, type Traceable, type UnixSock } from '../../index.js';
+import { FixedFileTable, SOCK_DGRAM, type FileOperations, type Kernel, type KernelPath, type RefFile, type RsrcNode, type Task, type Traceable, type UnixSock } from '../../index.js';
 import {
-  access, attachUnixSock, fileAccess, fputTeardownSteps, Lock, queueFilesInFlight, unixNotInflightSteps, unixReleaseSockSteps, type FputContext,
+  access, attachUnixSock, dynamicStep, fileAccess, fputTeardownSteps, Lock, queueFilesInFlight, unixNotInflightSteps, unixReleaseSockSteps, type FputContext,
 } from '../../extend.js';
 
 /** Field of a ring: the completion queue (CQ ring and its waiters). */
@@ -126,6 +126,8 @@ export class Ring implements Traceable {
   readonly toDrop: RefFile[] = [];
   /** The ring file's last reference is gone: the context is freed when the last request completes. */
   exiting = false;
+  /** The io-wq workers issuing this ring's requests now, each with the task that submitted its request. @internal */
+  readonly workers = new Map<Task, Task>();
 
   /** @internal Made by io_uring_setup(). */
   constructor(kernel: Kernel, num: number, entries: number) {
@@ -326,14 +328,40 @@ export function ringOfFile(file: RefFile): Ring | null {
 /**
  * io_uring_release() → io_ring_ctx_wait_and_kill(): with requests in flight the context
  * is freed by the last one's completion (io_ring_exit_work() waits for them on a
- * workqueue, so the last fput does not); otherwise at once.
+ * workqueue, so the last fput does not); otherwise at once. io_ring_exit_work() cancels
+ * what is in flight first (io_uring_try_cancel_requests(): io_wq_cancel_cb() signals the
+ * workers running the ring's work, io_poll_remove_all() takes its polls down): the model
+ * kills the ring's workers, which ends their waits (a poll that never comes, a read of a
+ * pipe nobody writes) with EINTR, so the requests complete and the last frees the ring.
  */
 function* ringExitSteps(ring: Ring): KernelPath {
-  yield { fn: 'io_ring_ctx_wait_and_kill', acc: [ring.ctxAccess(true)] };
+  // The workers' signal state is written, as a kill does (de_thread() declares the same).
+  yield dynamicStep(ring.kernel.engine, 'io_ring_ctx_wait_and_kill', () => [ring.ctxAccess(true), ...[...ring.workers.keys()].map((w) => access(w.process.simId, 0, true))]);
   ring.kernel.engine.touch(ring.ctxAccess(true));
   ring.exiting = true;
-  if (ring.inflight > 0) return;
+  if (ring.inflight > 0) {
+    for (const w of ring.workers.keys()) {
+      ring.kernel.engine.touch(access(w.process.simId, 0, true));
+      w.sim.killed = true;
+    }
+    return;
+  }
   yield* ringFreeSteps(ring);
+}
+
+/**
+ * io_uring_files_cancel() in do_exit(): the exiting task's requests in flight on any ring
+ * are cancelled (io_uring_cancel_generic()): the model kills the workers issuing them, as
+ * a ring's exit does. @internal
+ */
+export function* cancelTaskSteps(rings: readonly Ring[], t: Task): KernelPath {
+  const victims = (): Task[] => rings.flatMap((r) => [...r.workers].filter(([, by]) => by === t).map(([w]) => w));
+  const engine = t.world.engine;
+  yield dynamicStep(engine, 'io_uring_files_cancel', () => victims().map((w) => access(w.process.simId, 0, true)));
+  for (const w of victims()) {
+    engine.touch(access(w.process.simId, 0, true));
+    w.sim.killed = true;
+  }
 }
 
 /**

@@ -127,6 +127,10 @@ export function* unshareSteps(t: Task, flags: number): KernelPath {
 /** exit_files() and the rest of do_exit() that concerns files. @internal */
 export function* exitSteps(t: Task): KernelPath {
   const p = t.process;
+  for (const hook of t.world.taskExitHooks.list) {
+    const steps = hook(t);
+    if (steps !== undefined) yield* steps;
+  }
   yield { fn: 'exit_signals: PF_EXITING', acc: [countAcc(t.filesOrThrow('exit'), false), exitStateAccess(p, true), p.exitWait.writeAccess()] };
   setTaskExiting(t);
   // do_notify_pidfd(), brought forward to PF_EXITING of the last thread: pidfds poll readable.
