@@ -1,4 +1,5 @@
-import { Random, unixSockOfFile } from '../src/index.js';
+import { Random, unixSockOfFile, type UnixSock } from '../src/index.js';
+import { abstractKey } from '../src/unix/sock.js';
 import { Eventpoll, fileCanPoll, fileEventpoll } from '../src/extend.js';
 import { ModelRun } from './model.js';
 import type { Call, Program } from './program.js';
@@ -22,7 +23,7 @@ const FLAG_BITS = Object.values(O).filter((v) => v > 2);
 const UNKNOWN_BITS = [0o40000000, 0o100000000, 0o1000000000, 0o4000000000 >>> 0];
 
 const PATHS = [
-  '/data/log', '/data/log', '/srv/a', '/srv/b', '/srv', '/tmp', '/data', '/', '/tmp/new', '/tmp/n2', '/srv/e',
+  '/data/log', '/data/log', '/srv/a', '/srv/b', '/srv', '/tmp', '/data', '/', '/tmp/new', '/tmp/n2', '/srv/e', '/tmp/s1',
   '/nonexistent', '/nonexistent/x', '/data/log/', '/data/log/x', '/srv/', '/tmp/new/', '/tmp/./new', '/srv/../data/log', '//srv//a',
   `/tmp/${'n'.repeat(255)}`, `/tmp/${'n'.repeat(256)}`, `/tmp/${'d/'.repeat(2100)}x`,
 ];
@@ -93,6 +94,30 @@ export function generate(seed: number, length = 24): Program {
     return { role, op: 'kcmp', args: [`%${r1}`, `%${r2}`, type, idx(r1), efd, tfd, pick([0, 0, 0, 1])] };
   };
 
+  /** socket(AF_UNIX), bind and connect to paths (existing files too) and abstract names, listen, accept4. */
+  const socketCall = (role: number): Call | null => {
+    const files = model.roles.get(role)!.main.files;
+    const socks = files ? files.installedFds().filter((fd) => unixSockOfFile(files.lookupRaw(fd)!) !== null) : [];
+    const sockFd = (): number => (socks.length > 0 && chance(0.9) ? pick(socks) : fdOf(role));
+    const addr = (): string => pick(['/tmp/s1', '/tmp/s1', '/tmp/s2', '@a', '@a', '@b', '/srv/a', '/srv', '/nonexistent/s', '/data/log/x', '/tmp/s1/', '/tmp/s9/', '/srv/.']);
+    const k = rng.below(10);
+    if (k < 3 || socks.length === 0) return { role, op: 'socket', args: [pick([1, 1, 2, 5, 1 | O.NONBLOCK, 5 | O.NONBLOCK, 2 | O.CLOEXEC, 3, 99])] };
+    if (k < 5) return { role, op: 'bind', args: [sockFd(), addr()] };
+    if (k < 6) return { role, op: 'listen', args: [sockFd(), pick([0, 1, 5])] };
+    if (k < 8) {
+      const fd = sockFd();
+      const a = addr();
+      // A blocking connect to a full backlog sleeps on Linux (unix_wait_for_peer()); the
+      // model answers EAGAIN (docs/architecture.md): only non-blocking sockets go there.
+      const s = files?.lookupRaw(fd);
+      const sk = s ? unixSockOfFile(s) : null;
+      const l = listenerAt(model, a);
+      if (sk !== null && !(s!.flags & O.NONBLOCK) && l !== null && l.acceptQ.length > l.backlog) return null;
+      return { role, op: 'connect', args: [fd, a] };
+    }
+    return { role, op: 'accept4', args: [sockFd(), pick([0, O.NONBLOCK, O.NONBLOCK, O.CLOEXEC, 1])] };
+  };
+
   /** eventfd2(2), and 8-byte reads and writes of an eventfd's counter (read(2) and write(2) of other sizes stay off eventfds). */
   const eventfdCall = (role: number): Call => {
     const files = model.roles.get(role)!.main.files;
@@ -147,12 +172,16 @@ export function generate(seed: number, length = 24): Program {
 
   for (let attempts = 0; calls.length < length && attempts < length * 6; attempts++) {
     const role = pick(alive);
-    const w = rng.below(158);
+    const w = rng.below(164);
     let c: Call;
     const queued = pending.shift();
     if (queued !== undefined) {
       if (!alive.includes(queued.role)) continue;
       c = queued;
+    } else if (w >= 158) {
+      const s = socketCall(role);
+      if (s === null) continue;
+      c = s;
     } else if (w >= 154) c = eventfdCall(role);
     else if (w >= 150) c = readinessCall(role);
     else if (w >= 147) c = kcmpCall(role);
@@ -233,6 +262,25 @@ export function generate(seed: number, length = 24): Program {
 function isSocket(model: ModelRun, role: number, fd: number): boolean {
   const f = model.roles.get(role)!.main.files?.lookupRaw(fd);
   return f !== null && f !== undefined && unixSockOfFile(f) !== null;
+}
+
+/** The listening socket a connect to `addr` would reach in the model, if any. */
+function listenerAt(model: ModelRun, addr: string): UnixSock | null {
+  const reg = model.kernel.unix;
+  if (addr.startsWith('@')) {
+    for (const type of [1, 5]) {
+      const s = reg.names.get(abstractKey(type, `\0${addr.slice(1)}`));
+      if (s !== undefined && s.state === 'listening') return s;
+    }
+    return null;
+  }
+  try {
+    const inode = model.kernel.vfs.lookup(addr).inode;
+    const s = reg.byInode.get(inode);
+    return s !== undefined && s.state === 'listening' ? s : null;
+  } catch {
+    return null;
+  }
 }
 
 function isEventfd(model: ModelRun, role: number, fd: number): boolean {

@@ -6,6 +6,11 @@ import { readExtra, writeData, type Call, type FdRow, type Obs } from './program
  * One program run on fdlab's plain API: a fresh Kernel, role 0 a spawned process, every
  * call a plain syscall. Each call returns what the harness compares, in the runner's form.
  */
+/** A socket address argument: "@name" is an abstract name ('\\0name'), anything else a path. */
+function sunOf(a: string): string {
+  return a.startsWith('@') ? `\0${a.slice(1)}` : a;
+}
+
 export class ModelRun {
   readonly kernel = new Kernel();
   private readonly pf: PidfdApi = this.kernel.use(pidfd());
@@ -114,6 +119,11 @@ export class ModelRun {
           break;
         }
         case 'socketpair': x = Unix.socketpair(p, n(0)); break;
+        case 'socket': ret = Unix.socket(p, n(0)); break;
+        case 'bind': ret = Unix.bind(p, n(0), sunOf(String(c.args[1]))); break;
+        case 'connect': ret = Unix.connect(p, n(0), sunOf(String(c.args[1]))); break;
+        case 'listen': ret = Unix.listen(p, n(0), n(1)); break;
+        case 'accept4': ret = Unix.accept(p, n(0), n(1)); break;
         case 'sendmsg': {
           const count = n(1);
           ret = Unix.sendmsg(p, n(0), 'm', c.args.slice(2, 2 + count).map(Number), MSG_DONTWAIT | 0x4000);
@@ -178,7 +188,7 @@ export class ModelRun {
     for (const fd of files.installedFds()) {
       const f = files.lookupRaw(fd)!;
       if (!firstFd.has(f)) firstFd.set(f, fd);
-      const kind = f.inode.kind === 'anon' ? 'other' : f.inode.kind;
+      const kind = f.inode.kind === 'anon' || f.inode.kind === 'sock' ? 'other' : f.inode.kind;
       rows.push([fd, files.getCloexec(fd) ? 1 : 0, firstFd.get(f)!, `m${f.inode.ino}`, kind, kind === 'reg' && !(f.mode & FMODE_PATH) ? f.pos : null, p.fcntl(fd, F_GETFL)]);
     }
     return rows;

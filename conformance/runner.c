@@ -29,6 +29,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -160,6 +162,25 @@ static char *word(char **save) {
 
 static char databuf[1 << 18];
 static unsigned char readbuf[1 << 18];
+
+/* A socket address argument: "@name" is the abstract name "\0fdlab<tag>-name" (the tag,
+   the runner's pid, keeps concurrent runs apart in the host's one abstract namespace),
+   anything else a path relative to the scratch root. Returns the address length. */
+static const char *rel(const char *p);
+static socklen_t sun_of(struct sockaddr_un *a, const char *w) {
+  memset(a, 0, sizeof *a);
+  a->sun_family = AF_UNIX;
+  if (w[0] == '@') {
+    const char *tag = getenv("FDLAB_TAG");
+    int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, "fdlab%s-%s", tag ? tag : "", w + 1);
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+  }
+  const char *p = rel(w);
+  size_t n = strlen(p);
+  if (n > sizeof a->sun_path) n = sizeof a->sun_path;
+  memcpy(a->sun_path, p, n);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+}
 
 /* A path argument: the model's absolute path, used relative to the scratch root. */
 static const char *rel(const char *p) {
@@ -342,6 +363,20 @@ static void run_call(char *line, int res_fd) {
       _exit(6);
     }
     r = syscall(SYS_umount2, rel(path), flags);
+  } else if (!strcmp(op, "socket")) {
+    long t = (long)num(&save);
+    r = syscall(SYS_socket, AF_UNIX, t, 0);
+  } else if (!strcmp(op, "bind") || !strcmp(op, "connect")) {
+    long fd = (long)num(&save);
+    struct sockaddr_un a;
+    socklen_t len = sun_of(&a, word(&save));
+    r = syscall(!strcmp(op, "bind") ? SYS_bind : SYS_connect, fd, &a, len);
+  } else if (!strcmp(op, "listen")) {
+    long fd = (long)num(&save), backlog = (long)num(&save);
+    r = syscall(SYS_listen, fd, backlog);
+  } else if (!strcmp(op, "accept4")) {
+    long fd = (long)num(&save), f = (long)num(&save);
+    r = syscall(SYS_accept4, fd, NULL, NULL, f);
   } else if (!strcmp(op, "socketpair")) {
     int sv[2] = {-1, -1};
     long t = (long)num(&save);
@@ -618,6 +653,11 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *root = argv[1];
+  {
+    char tag[16];
+    snprintf(tag, sizeof tag, "%d", (int)getpid());
+    setenv("FDLAB_TAG", tag, 1);
+  }
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   signal(SIGPIPE, SIG_IGN);
   static char line[LINE];

@@ -11,7 +11,7 @@ import parseDot from 'dotparser';
 import { describe, expect, it } from 'vitest';
 import {
   Epoll, EPOLL_CTL_ADD, EPOLLET, EPOLLIN, EPOLLOUT, F_GETFD, F_GETFL, F_SETFL, O_ASYNC, O_NONBLOCK, FD_CLOEXEC, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC,
-  O_RDONLY, renderDot, SCM_MAX_FD, UNIX_INFLIGHT_TRIGGER_GC, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, UNIX_QUEUE_MAX, Unix, UnixGc,
+  O_DIRECTORY, O_PATH, O_RDONLY, renderDot, SCM_MAX_FD, UNIX_INFLIGHT_TRIGGER_GC, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, UNIX_QUEUE_MAX, Unix, UnixGc,
   unixSockOfFile, type FileOperations, type Process,
 } from '../src/index.js';
 import { attachUnixSock, queueFilesInFlight, receiveFd, unixReleaseSockSteps } from '../src/extend.js';
@@ -245,11 +245,52 @@ describe('bind, listen, connect, accept', () => {
     Unix.connect(p, c1, '\0abc');
     Unix.connect(p, c2, '\0abc');
     expect(errnoOf(() => Unix.connect(p, c3, '\0abc'))).toBe('EAGAIN');
-    expect(errnoOf(() => Unix.connect(p, c1, '\0abc'))).toBe('EISCONN');
+    // The listener's checks come first: a connected socket meets the full backlog (EAGAIN
+    // non-blocking, a sleep blocking, on the host) before its own EISCONN.
+    expect(errnoOf(() => Unix.connect(p, c1, '\0abc'))).toBe('EAGAIN');
     const s1 = Unix.accept(p, l, SOCK_CLOEXEC);
+    expect(errnoOf(() => Unix.connect(p, c1, '\0abc'))).toBe('EISCONN');
+    // Each socket type has its own abstract namespace: a datagram socket can take the name
+    // too, and a seqpacket connect does not find the stream listener (ECONNREFUSED).
+    expect(Unix.bind(p, Unix.socket(p, SOCK_DGRAM), '\0abc')).toBe(0);
+    expect(errnoOf(() => Unix.connect(p, Unix.socket(p, SOCK_SEQPACKET), '\0abc'))).toBe('ECONNREFUSED');
     expect(p.fcntl(s1, F_GETFD)).toBe(FD_CLOEXEC);
     Unix.sendmsg(p, c1, 'ping');
     expect(Unix.recvmsg(p, s1, 8, 0).data).toBe('ping');
+  });
+
+  it('a bind to a path makes a socket inode that outlives the socket; open is ENXIO; accept4 checks in the host\'s order', () => {
+    // Each answer as ub2.c and the conformance generator saw them on Linux 6.18.
+    const { p } = setup();
+    const s = Unix.socket(p, SOCK_STREAM);
+    expect(errnoOf(() => Unix.bind(p, s, '/srv/a'))).toBe('EADDRINUSE'); // any file there
+    expect(errnoOf(() => Unix.bind(p, s, '/srv'))).toBe('EADDRINUSE');
+    expect(errnoOf(() => Unix.bind(p, s, '/nonexistent/s'))).toBe('ENOENT');
+    expect(errnoOf(() => Unix.bind(p, s, '/data/log/s'))).toBe('ENOTDIR');
+    expect(errnoOf(() => Unix.bind(p, s, '/tmp/t/'))).toBe('ENOENT');
+    expect(Unix.bind(p, s, '/tmp/s1')).toBe(0);
+    expect(errnoOf(() => Unix.bind(p, s, '/tmp/s2'))).toBe('EINVAL');
+    expect(p.getdents(p.open('/tmp', O_RDONLY))).toEqual(['s1']); // s2 was taken out again
+    expect(errnoOf(() => p.open('/tmp/s1', O_RDONLY))).toBe('ENXIO');
+    expect(errnoOf(() => p.open('/tmp/s1', O_RDONLY | O_DIRECTORY))).toBe('ENOTDIR');
+    p.close(p.open('/tmp/s1', O_PATH));
+    const c = Unix.socket(p, SOCK_STREAM);
+    expect(errnoOf(() => Unix.connect(p, c, '/tmp/s1'))).toBe('ECONNREFUSED'); // not listening
+    expect(errnoOf(() => Unix.connect(p, c, '/tmp/nope'))).toBe('ENOENT');
+    expect(errnoOf(() => Unix.connect(p, c, '/srv/a'))).toBe('ECONNREFUSED'); // not a socket
+    expect(errnoOf(() => Unix.connect(p, c, '/tmp/s1/'))).toBe('ENOTDIR');
+    Unix.listen(p, s, 1);
+    expect(errnoOf(() => Unix.connect(p, Unix.socket(p, SOCK_DGRAM), '/tmp/s1'))).toBe('EPROTOTYPE');
+    expect(Unix.connect(p, c, '/tmp/s1')).toBe(0);
+    p.close(s);
+    expect(errnoOf(() => Unix.connect(p, Unix.socket(p, SOCK_STREAM), '/tmp/s1'))).toBe('ECONNREFUSED');
+    expect(errnoOf(() => Unix.bind(p, Unix.socket(p, SOCK_STREAM), '/tmp/s1'))).toBe('EADDRINUSE'); // the name stays
+    // accept4: EBADF, then the flags, then EMFILE, then ENOTSOCK, then the family.
+    expect(errnoOf(() => Unix.accept(p, 999, 1))).toBe('EBADF');
+    const dg = Unix.socket(p, SOCK_DGRAM);
+    expect(errnoOf(() => Unix.accept(p, dg, 1))).toBe('EINVAL');
+    expect(errnoOf(() => Unix.accept(p, dg, 0))).toBe('EOPNOTSUPP');
+    expect(errnoOf(() => Unix.accept(p, p.open('/data/log', O_RDONLY), 0))).toBe('ENOTSOCK');
   });
 
   it('connect and accept as steps declare what they touch (checked mode), the new embryo included', () => {

@@ -15,7 +15,7 @@ import { detachSplicedPages, type SplicedPage } from './spliced-page.js';
  * const k: InodeKind = 'dir';
  * ```
  */
-export type InodeKind = 'reg' | 'dir' | 'fifo' | 'chr' | 'anon';
+export type InodeKind = 'reg' | 'dir' | 'fifo' | 'chr' | 'sock' | 'anon';
 
 /**
  * An inode: the object behind every open file of the same path. Holds the data a

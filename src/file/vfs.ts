@@ -122,6 +122,48 @@ export class Vfs {
     return { inode, mount: this.mountOf(p) };
   }
 
+  /**
+   * The socket inode a bind(2) to a path makes: unix_bind_bsd()'s kern_path_create() and
+   * vfs_mknod(S_IFSOCK). ENOENT or ENOTDIR for the parents (a trailing slash on a new name
+   * is ENOENT), EEXIST for any file already there (bind answers EADDRINUSE). The name
+   * stays after the socket is closed, as on Linux. Declare {@link mksockAccesses}. @internal
+   */
+  mksock(path: string, call: string): Inode {
+    const w = this.walk(path);
+    const existing = w.last === null ? this.node(w.dir) : this.node(w.path);
+    if (existing !== undefined) throw new KernelError('EEXIST', call, path);
+    if (w.trailingSlash) throw new KernelError('ENOENT', call, path);
+    return this.create(w.path, 'sock');
+  }
+
+  /** What {@link mksock} and {@link unlinkSock} touch: the namespace and the inode counter. @internal */
+  mksockAccesses(): number[] {
+    return [access(this.simId, VFS_NAMESPACE, true), this.newInodeAccess()];
+  }
+
+  /** Takes the socket inode {@link mksock} just made out of the namespace again (bind's error path). @internal */
+  unlinkSock(inode: Inode): void {
+    this.world.engine.write(this.simId, VFS_NAMESPACE);
+    const p = inode.path;
+    if (this.nodes.get(p) !== inode) return;
+    this.nodes.delete(p);
+    const parent = this.nodes.get(dirname(p)) ?? this.node(dirname(p));
+    const i = parent?.entries.indexOf(p.slice(p.lastIndexOf('/') + 1)) ?? -1;
+    if (i >= 0) parent!.entries.splice(i, 1);
+  }
+
+  /**
+   * The inode a connect(2) to a path finds: the walk an open without O_CREAT makes
+   * (ENOENT, ENOTDIR; a trailing slash demands a directory). @internal
+   */
+  resolve(path: string, call: string): Inode {
+    const w = this.walk(path);
+    const inode = w.last === null ? this.node(w.dir) : this.node(w.path);
+    if (inode === undefined) throw new KernelError('ENOENT', call, path);
+    if (w.trailingSlash && inode.kind !== 'dir') throw new KernelError('ENOTDIR', call, path);
+    return inode;
+  }
+
   /** Creates a directory (with optional entries as empty regular files). */
   mkdir(path: string, entries: readonly string[] = []): Inode {
     const ino = this.create(path, 'dir');
@@ -349,6 +391,9 @@ export class Vfs {
     if (!(f & O_PATH)) {
       // may_open(): ACC_MODE gives MAY_WRITE for access modes 1, 2 and 3, and O_TRUNC adds it.
       if (inode.kind === 'dir' && ((f & 3) !== 0 || (f & O_TRUNC) !== 0)) throw new KernelError('EISDIR', 'open', path);
+      // A socket inode's f_op is bad_sock_fops, whose ->open (before the O_DIRECT check of
+      // do_dentry_open()) is ENXIO; O_PATH opens it.
+      if (inode.kind === 'sock') throw new KernelError('ENXIO', 'open', `${path} is a socket`);
       // do_dentry_open(): only regular files here can do direct I/O (FMODE_CAN_ODIRECT).
       if (f & O_DIRECT && inode.kind !== 'reg') throw new KernelError('EINVAL', 'open', `${path}: O_DIRECT not supported`);
       // do_open(): O_TRUNC truncates an existing regular file whatever the access mode.

@@ -1,13 +1,16 @@
 import { EPOLLIN, EPOLLRDNORM } from '../file/poll.js';
 import { F_STATE } from '../file/ref-file.js';
-import { O_NONBLOCK } from '../file/constants.js';
 import { KernelError } from '../sim/kernel-error.js';
 import { access, dynamicStep, type KernelPath } from '../sim/step.js';
 import type { Task } from '../task/task.js';
-import { allocStep, installStep } from '../task/syscalls/steps.js';
-import { SOCK_CLOEXEC, SOCK_NONBLOCK } from './constants.js';
+import { allocStep, installStep, putUnusedStep } from '../task/syscalls/steps.js';
+import { EMPTY_FD } from '../fdtable/fd-word.js';
+import { isFd } from '../fdtable/fdtable.js';
+import { fdgetSteps, fdputSteps } from '../fdtable/fget.js';
+import { FMODE_PATH, O_NONBLOCK } from '../file/constants.js';
+import { RCV_SHUTDOWN, SOCK_CLOEXEC, SOCK_NONBLOCK } from './constants.js';
 import { sockAllocFile } from './socket.js';
-import { GC_STATE, SK_GC, SK_QUEUE, SK_STATE, UNIX_NAMES, type UnixSock } from './sock.js';
+import { abstractKey, GC_STATE, SK_GC, SK_QUEUE, SK_STATE, UNIX_NAMES, unixSockOfFile, type UnixRegistry, type UnixSock } from './sock.js';
 import { sockfdLookup, sockfdPut, unixWorld } from './world.js';
 
 /** The checks of a socket address: an abstract name starts with '\0', a path with anything else; empty is EINVAL. @internal */
@@ -18,10 +21,12 @@ export function checkSunPath(call: string, addr: string): void {
 }
 
 /**
- * bind(fd, addr) as a kernel path: EINVAL if already bound, EADDRINUSE if the name is
- * taken. Abstract names ('\0...') and path names share one table in the model (the
- * kernel creates a socket inode for a path; the model does not create a file in its
- * vfs). Models unix_bind(). @internal
+ * bind(fd, addr) as a kernel path. A path (unix_bind_bsd()) makes a socket inode there
+ * first — ENOENT / ENOTDIR for the parents, EADDRINUSE for any file already there — and
+ * then, if the socket is already bound, takes it out again: EINVAL; the name stays in the
+ * namespace after the socket is closed (a later bind there is EADDRINUSE, a connect
+ * ECONNREFUSED). An abstract name ('\0...', unix_bind_abstract()): EINVAL if already
+ * bound, EADDRINUSE if a live socket has it. Models unix_bind(). @internal
  */
 export function* bindSteps(t: Task, fd: number, addr: string): KernelPath<number> {
   checkSunPath('bind', addr);
@@ -29,13 +34,32 @@ export function* bindSteps(t: Task, fd: number, addr: string): KernelPath<number
   const reg = w.unix;
   const [s, word] = yield* sockfdLookup(t, fd, 'bind');
   try {
-    yield { fn: 'unix_bind', acc: [s.acc(SK_STATE, true), reg.acc(UNIX_NAMES, true)] };
+    const vfs = t.world.vfs;
+    const path = addr[0] !== '\0';
+    yield { fn: path ? 'unix_bind_bsd' : 'unix_bind_abstract', acc: [s.acc(SK_STATE, true), reg.acc(UNIX_NAMES, true), ...(path ? vfs.mksockAccesses() : [])] };
     w.engine.write(s.simId, SK_STATE);
     w.engine.write(reg.simId, UNIX_NAMES);
+    if (path) {
+      let inode;
+      try {
+        inode = vfs.mksock(addr, 'bind');
+      } catch (e) {
+        if (KernelError.is(e) && e.code === 'EEXIST') throw new KernelError('EADDRINUSE', 'bind', `${JSON.stringify(addr)} exists`);
+        throw e;
+      }
+      if (s.addr !== null) {
+        vfs.unlinkSock(inode);
+        throw new KernelError('EINVAL', 'bind', `${s.name} is already bound`);
+      }
+      s.addr = addr;
+      s.pathInode = inode;
+      reg.byInode.set(inode, s);
+      return 0;
+    }
     if (s.addr !== null) throw new KernelError('EINVAL', 'bind', `${s.name} is already bound`);
-    if (reg.names.has(addr)) throw new KernelError('EADDRINUSE', 'bind', `${JSON.stringify(addr)} is in use`);
+    if (reg.names.has(abstractKey(s.type, addr))) throw new KernelError('EADDRINUSE', 'bind', `${JSON.stringify(addr)} is in use`);
     s.addr = addr;
-    reg.names.set(addr, s);
+    reg.names.set(abstractKey(s.type, addr), s);
     return 0;
   } finally {
     yield* sockfdPut(t, word);
@@ -60,9 +84,22 @@ export function* listenSteps(t: Task, fd: number, backlog: number): KernelPath<n
   }
 }
 
-function connectAccesses(s: UnixSock, addr: string, names: Map<string, UnixSock>, reg: { acc(f: number, w: boolean): number }): number[] {
+/** The socket bound at `addr` (a path through the namespace: ENOENT, ENOTDIR; an abstract name of `type` only), or undefined: unix_find_other(). */
+function findOther(t: Task, reg: UnixRegistry, addr: string, type: number): UnixSock | undefined {
+  if (addr[0] === '\0') return reg.names.get(abstractKey(type, addr));
+  const inode = t.world.vfs.resolve(addr, 'connect');
+  return inode.kind === 'sock' ? reg.byInode.get(inode) : undefined;
+}
+
+function connectAccesses(t: Task, s: UnixSock, addr: string, reg: UnixRegistry): number[] {
   const acc = [s.acc(SK_STATE, true), reg.acc(UNIX_NAMES, false)];
-  const l = names.get(addr);
+  let l: UnixSock | undefined;
+  if (addr[0] !== '\0') acc.push(access(t.world.vfs.simId, 0, false));
+  try {
+    l = findOther(t, reg, addr, s.type);
+  } catch {
+    l = undefined; // the step will answer ENOENT or ENOTDIR
+  }
   if (l !== undefined) acc.push(l.acc(SK_STATE, true), l.acc(SK_QUEUE, true), l.wq.writeAccess());
   return acc;
 }
@@ -82,10 +119,10 @@ export function* connectSteps(t: Task, fd: number, addr: string): KernelPath<num
   const reg = w.unix;
   const [s, word] = yield* sockfdLookup(t, fd, 'connect');
   try {
-    yield dynamicStep(w.engine, 'unix_stream_connect', () => connectAccesses(s, addr, reg.names, reg));
+    yield dynamicStep(w.engine, 'unix_stream_connect', () => connectAccesses(t, s, addr, reg));
     w.engine.write(s.simId, SK_STATE);
     w.engine.read(reg.simId, UNIX_NAMES);
-    const l = reg.names.get(addr);
+    const l = findOther(t, reg, addr, s.type);
     if (l === undefined || l.dead) throw new KernelError('ECONNREFUSED', 'connect', `nothing bound at ${JSON.stringify(addr)}`);
     if (l.type !== s.type) throw new KernelError('EPROTOTYPE', 'connect', 'socket types differ');
     w.engine.write(l.simId, SK_STATE);
@@ -94,10 +131,11 @@ export function* connectSteps(t: Task, fd: number, addr: string): KernelPath<num
       s.peer = l;
       return 0;
     }
+    // unix_stream_connect(): the other side's checks come before our own state's (host).
+    if (l.state !== 'listening' || l.shutdown & RCV_SHUTDOWN) throw new KernelError('ECONNREFUSED', 'connect', `${l.name} is not listening`);
+    if (l.acceptQ.length > l.backlog) throw new KernelError('EAGAIN', 'connect', `${l.name}'s backlog is full`);
     if (s.state === 'connected') throw new KernelError('EISCONN', 'connect', `${s.name} is connected`);
     if (s.state === 'listening') throw new KernelError('EINVAL', 'connect', `${s.name} is listening`);
-    if (l.state !== 'listening') throw new KernelError('ECONNREFUSED', 'connect', `${l.name} is not listening`);
-    if (l.acceptQ.length > l.backlog) throw new KernelError('EAGAIN', 'connect', `${l.name}'s backlog is full`);
     const emb = reg.newSock(s.type);
     emb.connectNew(s);
     emb.listener = l;
@@ -118,12 +156,25 @@ export function* connectSteps(t: Task, fd: number, addr: string): KernelPath<num
  * in-flight files now count as its own); install. Models unix_accept(). @internal
  */
 export function* acceptSteps(t: Task, fd: number, flags: number): KernelPath<number> {
-  if (!Number.isInteger(flags) || flags < 0 || flags > 0x7fffffff || (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) throw new KernelError('EINVAL', 'accept4', `bad flags ${flags}`);
   const w = unixWorld(t);
   const reg = w.unix;
-  const [l, word] = yield* sockfdLookup(t, fd, 'accept4');
   const files = t.filesOrThrow('accept4');
+  // __sys_accept4(): fdget() (EBADF), the flags (EINVAL), get_unused_fd_flags() (EMFILE),
+  // then do_accept(): sock_from_file() (ENOTSOCK) and the family's ->accept() — checked
+  // on the host in this order (conformance generator).
+  if (!isFd(fd)) throw new KernelError('EBADF', 'accept4', `fd ${fd} is no descriptor`);
+  const word = yield* fdgetSteps(t, files, fd, FMODE_PATH);
+  if (word === EMPTY_FD) throw new KernelError('EBADF', 'accept4', `fd ${fd} is not open`);
+  let nfd = -1;
+  let installed = false;
   try {
+    if (!Number.isInteger(flags) || flags < 0 || flags > 0x7fffffff || (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) throw new KernelError('EINVAL', 'accept4', `bad flags ${flags}`);
+    yield allocStep(files);
+    nfd = files.allocFd(0, t.process.rlimitNofile, (flags & SOCK_CLOEXEC) !== 0);
+    const l = unixSockOfFile(files.fileOfWord(word));
+    if (l === null) throw new KernelError('ENOTSOCK', 'accept4', `fd ${fd} is not a socket`);
+    // unix_dgram_ops has no ->accept (sock_no_accept()).
+    if (!l.connOriented) throw new KernelError('EOPNOTSUPP', 'accept4', `${l.name} is a datagram socket`);
     for (;;) {
       const lf = l.file;
       yield { fn: 'skb_recv_datagram(accept)', acc: [l.acc(SK_STATE, false), l.acc(SK_QUEUE, false), l.wq.writeAccess(), ...(lf === null ? [] : [access(lf.simId, F_STATE, false)])] };
@@ -136,14 +187,10 @@ export function* acceptSteps(t: Task, fd: number, flags: number): KernelPath<num
       // A connection, or a listener no longer listening, ends the wait (the deadlock report asks).
       yield* l.wq.sleepOnceSteps(t.sim, 'accept4', true, () => l.state !== 'listening' || l.acceptQ.length > 0);
     }
-    yield allocStep(files, ...w.vfs.anonFileAccesses(), l.acc(SK_QUEUE, true));
-    const nfd = files.allocFd(0, t.process.rlimitNofile, (flags & SOCK_CLOEXEC) !== 0);
+    yield { fn: 'unix_accept: skb_dequeue', acc: [l.acc(SK_QUEUE, true), ...w.vfs.anonFileAccesses()] };
     w.engine.write(l.simId, SK_QUEUE);
     const emb = l.acceptQMut().shift();
-    if (emb === undefined) {
-      files.putUnusedFd(nfd);
-      throw new KernelError('EAGAIN', 'accept4', `the connection on ${l.name} went away`);
-    }
+    if (emb === undefined) throw new KernelError('EAGAIN', 'accept4', `the connection on ${l.name} went away`);
     const f = sockAllocFile(w, emb, flags);
     yield reg.gcLock.lockStep();
     reg.gcLock.lock();
@@ -154,8 +201,13 @@ export function* acceptSteps(t: Task, fd: number, flags: number): KernelPath<num
     reg.gcLock.unlock();
     yield installStep(files, nfd);
     files.fdInstall(nfd, f);
+    installed = true;
     return nfd;
   } finally {
-    yield* sockfdPut(t, word);
+    if (nfd >= 0 && !installed) {
+      yield putUnusedStep(files);
+      files.putUnusedFd(nfd);
+    }
+    yield* fdputSteps(t, files, word);
   }
 }

@@ -3,7 +3,7 @@ import { dynamicStep, type KernelPath } from '../sim/step.js';
 import { RCV_SHUTDOWN, SEND_SHUTDOWN } from './constants.js';
 import { unixGcSteps } from './gc.js';
 import { drainDelayed, purgeHeldSteps } from './purge.js';
-import { GC_STATE, SK_QUEUE, SK_STATE, UNIX_NAMES, type Skb, type UnixSock, type UnixWorld } from './sock.js';
+import { abstractKey, GC_STATE, SK_QUEUE, SK_STATE, UNIX_NAMES, type Skb, type UnixSock, type UnixWorld } from './sock.js';
 
 function releaseAccesses(sk: UnixSock): number[] {
   const acc = [sk.acc(SK_STATE, true), sk.acc(SK_QUEUE, true), sk.wq.writeAccess(), sk.peerWait.writeAccess()];
@@ -48,7 +48,10 @@ export function* unixReleaseSock(w: UnixWorld, sk: UnixSock): KernelPath {
   sk.file = null;
   if (sk.addr !== null) {
     w.engine.write(reg.simId, UNIX_NAMES);
-    if (reg.names.get(sk.addr) === sk) reg.names.delete(sk.addr);
+    const key = abstractKey(sk.type, sk.addr);
+    if (reg.names.get(key) === sk) reg.names.delete(key);
+    // A path's socket inode stays in the namespace; only the binding goes.
+    if (sk.pathInode !== null && reg.byInode.get(sk.pathInode) === sk) reg.byInode.delete(sk.pathInode);
   }
   const peer = sk.peer;
   sk.peer = null;

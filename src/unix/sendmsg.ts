@@ -41,8 +41,10 @@ function tooManyUnixFds(t: Task, w: UnixWorld): boolean {
  * ENOTCONN, as unix_dgram_sendmsg() does); the caller's step declares a write of `s`'s state.
  */
 function target(s: UnixSock): UnixSock | 'EPIPE' | 'ENOTCONN' | 'ECONNREFUSED' {
-  if (s.shutdown & SEND_SHUTDOWN) return 'EPIPE';
   const p = s.peer;
+  // unix_stream_sendmsg() finds no peer (ENOTCONN) before it looks at SEND_SHUTDOWN (host).
+  if (p === null && s.connOriented && s.state !== 'closed') return 'ENOTCONN';
+  if (s.shutdown & SEND_SHUTDOWN) return 'EPIPE';
   if (p === null) return s.connOriented && s.state !== 'closed' ? 'ENOTCONN' : s.connOriented ? 'EPIPE' : 'ENOTCONN';
   if (p.dead) {
     if (s.connOriented) return 'EPIPE';
@@ -130,6 +132,8 @@ export function* unixSendSteps(t: Task, s: UnixSock, data: string, fds: readonly
       const err = s.skErr;
       s.skErr = null;
       if (err !== null) throw new KernelError(err, call, `${s.name}: the peer closed with unread data`);
+      // Then sk_state != TCP_ESTABLISHED is ENOTCONN, before scm_send() looks at the fds (host).
+      if (s.state === 'unconnected' || s.state === 'listening') throw new KernelError('ENOTCONN', call, `${s.name} is not connected`);
     }
     // scm_fp_copy(): more than SCM_MAX_FD fds in the cmsg is EINVAL before any fget (after the socket lookup).
     if (fds.length > SCM_MAX_FD) throw new KernelError('EINVAL', call, `${fds.length} fds in one SCM_RIGHTS message (at most ${SCM_MAX_FD})`);

@@ -1,3 +1,4 @@
+import type { Inode } from '../file/inode.js';
 import type { RefFile } from '../file/ref-file.js';
 import type { Engine, Traceable } from '../sim/engine.js';
 import type { HookList } from '../sim/hooks.js';
@@ -121,6 +122,8 @@ export class UnixSock implements Traceable {
   readonly type: number;
   /** The bound address (abstract names start with '\0'), if any. */
   addr: string | null = null;
+  /** The socket inode a bind to a path made (it stays in the namespace after the socket goes). */
+  pathInode: Inode | null = null;
   /** listen() backlog. */
   backlog = 0;
   /** sk->sk_wq: readers, stream writers waiting for send space, and pollers. */
@@ -363,6 +366,15 @@ export interface UnixGcReport {
 }
 
 /**
+ * The key of abstract name `addr` for a socket of `type`: unix_abstract_hash() mixes the
+ * type in, so a stream socket and a datagram socket can both hold `\0x`, and a connect
+ * finds only a socket of its own type (host: ECONNREFUSED, not EPROTOTYPE). @internal
+ */
+export function abstractKey(type: number, addr: string): string {
+  return `${type}${addr}`;
+}
+
+/**
  * The per-kernel state of the AF_UNIX layer: every socket, the bound names, the
  * collector's lock and lists, the in-flight counters. Models the globals of
  * net/unix/af_unix.c and net/unix/garbage.c (unix_gc_lock, gc_inflight_list,
@@ -384,8 +396,10 @@ export class UnixRegistry implements Traceable {
   readonly gcLock: Lock;
   /** Every socket created (live and released). */
   readonly socks: UnixSock[] = [];
-  /** Bound names (abstract and path). */
+  /** Bound abstract names, keyed by {@link abstractKey}: each socket type has its own namespace. */
   readonly names = new Map<string, UnixSock>();
+  /** Sockets bound to a path, by the socket inode the bind made. */
+  readonly byInode = new Map<Inode, UnixSock>();
   /**
    * gc_inflight_list (classic) / the vertices (scc): sockets with a copy in flight, in
    * order, as a flat array with holes where sockets left (`vertexPos` is a socket's slot),
