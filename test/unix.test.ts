@@ -293,6 +293,32 @@ describe('bind, listen, connect, accept', () => {
     expect(errnoOf(() => Unix.accept(p, p.open('/data/log', O_RDONLY), 0))).toBe('ENOTSOCK');
   });
 
+  it('datagrams: only to a socket connected to nobody or to us (EPERM); a send that fails after its skb was allocated is an EPOLLOUT edge of its own', () => {
+    // As eg.c / eg2.c and the conformance generator saw them on Linux 6.18.
+    const { p } = setup();
+    const [a, b] = Unix.socketpair(p, SOCK_DGRAM);
+    const c = Unix.socket(p, SOCK_DGRAM);
+    Unix.bind(p, a!, '/tmp/a');
+    expect(errnoOf(() => Unix.connect(p, c, '/tmp/a'))).toBe('EPERM'); // a is connected to b
+    expect(errnoOf(() => Unix.connect(p, a!, '/tmp/a'))).toBe('EPERM'); // itself, connected to b
+    const d = Unix.socket(p, SOCK_DGRAM);
+    Unix.bind(p, d, '/tmp/d');
+    expect(Unix.connect(p, a!, '/tmp/d')).toBe(0); // d is connected to nobody
+    expect(errnoOf(() => Unix.sendmsg(p, b!, 'x'))).toBe('EPERM'); // b's peer a is connected to d
+    // EPOLLET on an unconnected datagram socket: the failed send's freed skb wakes it.
+    const ep = Epoll.create1(p, 0);
+    Epoll.ctl(p, ep, EPOLL_CTL_ADD, c, { events: EPOLLOUT | EPOLLET, data: c });
+    expect(Epoll.wait(p, ep, 4, 0).length).toBe(1);
+    expect(Epoll.wait(p, ep, 4, 0).length).toBe(0);
+    expect(errnoOf(() => Unix.sendmsg(p, c, 'x'))).toBe('ENOTCONN');
+    expect(Epoll.wait(p, ep, 4, 0).length).toBe(1);
+    // Not when its own SHUT_WR fails it first (no skb yet).
+    Unix.shutdown(p, c, SHUT_WR);
+    Epoll.wait(p, ep, 4, 0);
+    expect(errnoOf(() => Unix.sendmsg(p, c, 'x'))).toBe('EPIPE');
+    expect(Epoll.wait(p, ep, 4, 0).length).toBe(0);
+  });
+
   it('connect and accept as steps declare what they touch (checked mode), the new embryo included', () => {
     const s = defineScenario({
       name: 'connect-accept',

@@ -128,6 +128,8 @@ export function* connectSteps(t: Task, fd: number, addr: string): KernelPath<num
     w.engine.write(l.simId, SK_STATE);
     w.engine.write(l.simId, SK_QUEUE);
     if (!s.connOriented) {
+      // unix_may_send(): only to a socket connected to nobody or to us (host: EPERM).
+      if (l.peer !== null && l.peer !== s) throw new KernelError('EPERM', 'connect', `${l.name} is connected to another socket`);
       s.peer = l;
       return 0;
     }

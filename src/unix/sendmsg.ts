@@ -1,4 +1,5 @@
 import { O_NONBLOCK } from '../file/constants.js';
+import { EPOLLOUT, EPOLLWRBAND, EPOLLWRNORM } from '../file/poll.js';
 import { fputDeferred } from '../file/fput.js';
 import { F_COUNT, F_STATE, type RefFile } from '../file/ref-file.js';
 import { fgetSteps } from '../fdtable/fget.js';
@@ -7,7 +8,7 @@ import { access, dynamicStep, type KernelPath } from '../sim/step.js';
 import type { WaitQueue } from '../sim/wait-queue.js';
 import { flagsWithin } from '../sim/validate.js';
 import type { Task } from '../task/task.js';
-import { MSG_DONTWAIT, MSG_NOSIGNAL, RCV_SHUTDOWN, SCM_MAX_FD, SEND_SHUTDOWN, SOCK_SEQPACKET, SOCK_STREAM, UNIX_INFLIGHT_TRIGGER_GC, UNIX_QUEUE_MAX } from './constants.js';
+import { MSG_DONTWAIT, MSG_NOSIGNAL, RCV_SHUTDOWN, SCM_MAX_FD, SEND_SHUTDOWN, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, UNIX_INFLIGHT_TRIGGER_GC, UNIX_QUEUE_MAX } from './constants.js';
 import { unixGcSteps } from './gc.js';
 import { enqueue, inflightAccesses, unixInflight, unixNotInflight } from './inflight.js';
 import { dgramDisconnectedSteps } from './purge.js';
@@ -40,7 +41,7 @@ function tooManyUnixFds(t: Task, w: UnixWorld): boolean {
  * an errno. A datagram socket whose peer is dead disconnects (ECONNREFUSED once, then
  * ENOTCONN, as unix_dgram_sendmsg() does); the caller's step declares a write of `s`'s state.
  */
-function target(s: UnixSock): UnixSock | 'EPIPE' | 'ENOTCONN' | 'ECONNREFUSED' {
+function target(s: UnixSock): UnixSock | 'EPIPE' | 'ENOTCONN' | 'ECONNREFUSED' | 'EPERM' {
   const p = s.peer;
   // unix_stream_sendmsg() finds no peer (ENOTCONN) before it looks at SEND_SHUTDOWN (host).
   if (p === null && s.connOriented && s.state !== 'closed') return 'ENOTCONN';
@@ -53,6 +54,8 @@ function target(s: UnixSock): UnixSock | 'EPIPE' | 'ENOTCONN' | 'ECONNREFUSED' {
     s.state = 'unconnected';
     return 'ECONNREFUSED';
   }
+  // unix_may_send(): a datagram may go only to a socket connected to nobody or to us.
+  if (!s.connOriented && p.peer !== null && p.peer !== s) return 'EPERM';
   // Host: a send to a peer that shut down its receive side is EPIPE, for datagrams too.
   if (p.shutdown & RCV_SHUTDOWN) return 'EPIPE';
   return p;
@@ -79,6 +82,8 @@ function roomQueue(s: UnixSock, p: UnixSock): WaitQueue {
 
 function roomAccesses(s: UnixSock): number[] {
   const acc = [s.acc(SK_STATE, true)];
+  // A datagram send that fails after its skb was allocated wakes its own queue (below).
+  if (s.type === SOCK_DGRAM) acc.push(s.wq.writeAccess());
   const p = s.peer;
   if (p !== null) acc.push(p.acc(SK_STATE, false), p.acc(SK_QUEUE, false), roomQueue(s, p).writeAccess());
   return acc;
@@ -157,8 +162,13 @@ export function* unixSendSteps(t: Task, s: UnixSock, data: string, fds: readonly
       const f = s.file;
       yield dynamicStep(w.engine, 'unix_wait_for_peer', () => (f === null ? roomAccesses(s) : [...roomAccesses(s), access(f.simId, F_STATE, false)]));
       w.engine.read(s.simId, SK_STATE);
+      const ownShutdown = (s.shutdown & SEND_SHUTDOWN) !== 0;
       const p = target(s);
       if (typeof p === 'string') {
+        // unix_dgram_sendmsg() allocates the skb before it looks for the peer: freeing it
+        // on these failures is sock_wfree() → unix_write_space(), a wake-up of the sender's
+        // own queue while it is writable (an edge for EPOLLET; host, 6.18).
+        if (s.type === SOCK_DGRAM && !ownShutdown && (s.peer === null || s.peer.queue.length < UNIX_QUEUE_MAX)) s.wq.wakeUp(EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
         if (p === 'ECONNREFUSED') yield* dgramDisconnectedSteps(reg, s);
         throw new KernelError(p, call, `${s.name} cannot send (${p})`);
       }
