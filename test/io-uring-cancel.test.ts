@@ -9,14 +9,20 @@ import { O_NONBLOCK, parkedThreads, type Sys } from '../src/index.js';
 import { IORING_OP_READ, ioUring } from '../src/plugins/io-uring/index.js';
 import { newKernel } from './helpers.js';
 
+/** A ring whose READ of an empty pipe waits in an io-wq worker. */
+function pendingRead() {
+  const k = newKernel();
+  const u = k.use(ioUring());
+  const p = k.spawnProcess({ name: 'P1' });
+  const ring = u.setup(p, 8);
+  const [r, w] = p.pipe(O_NONBLOCK);
+  u.enter(p, ring, [{ opcode: IORING_OP_READ, fd: r!, len: 1 }], 0, 0);
+  return { k, u, p, ring, r: r!, w: w! };
+}
+
 describe('io_uring cancellation', () => {
   it("the ring's last close cancels a READ waiting for an empty pipe: a byte written later stays in the pipe", () => {
-    const k = newKernel();
-    const u = k.use(ioUring());
-    const p = k.spawnProcess({ name: 'P1' });
-    const ring = u.setup(p, 8);
-    const [r, w] = p.pipe(O_NONBLOCK);
-    u.enter(p, ring, [{ opcode: IORING_OP_READ, fd: r, len: 1 }], 0, 0);
+    const { k, u, p, ring, r, w } = pendingRead();
     k.run(); // the io-wq worker arms the pipe's poll and waits
     expect(u.rings[0]!.inflight).toBe(1);
     p.close(ring);
@@ -48,12 +54,7 @@ describe('io_uring cancellation', () => {
   });
 
   it('without either, the request waits: a READ of a pipe nobody writes is a program that waits, not a deadlock', () => {
-    const k = newKernel();
-    const u = k.use(ioUring());
-    const p = k.spawnProcess({ name: 'P1' });
-    const ring = u.setup(p, 8);
-    const [r] = p.pipe(O_NONBLOCK);
-    u.enter(p, ring, [{ opcode: IORING_OP_READ, fd: r, len: 1 }], 0, 0);
+    const { k, p, ring } = pendingRead();
     expect(k.run().completed).toBe(false);
     expect(parkedThreads(k.engine).map((x) => x.reason)).toEqual(['waits']);
     p.close(ring);

@@ -82,20 +82,6 @@ describe('poll(2)', () => {
     expect(k.run().completed).toBe(true);
     expect(t.sim.result).toEqual({ count: 1, revents: [EPOLLIN] });
   });
-
-  it('pidfd: a zombie polls EPOLLIN | EPOLLRDNORM, a reaped process EPOLLHUP too (host, Linux 6.18: 0x41, then 0x51)', () => {
-    const k = newKernel();
-    const pf = k.use(pidfd());
-    const parent = k.spawnProcess({ name: 'parent' });
-    const child = parent.fork();
-    const pfd = pf.pidfdOpen(parent, child.pid, 0);
-    expect(parent.poll([{ fd: pfd, events: 0xffff }]).revents).toEqual([0]);
-    child.exit();
-    expect(parent.poll([{ fd: pfd, events: 0xffff }]).revents).toEqual([EPOLLIN | EPOLLRDNORM]);
-    parent.wait4(child.pid, 0);
-    // EPOLLHUP is reported whatever the events asked for.
-    expect(parent.poll([{ fd: pfd, events: 0xffff }, { fd: pfd, events: 0 }]).revents).toEqual([EPOLLIN | EPOLLRDNORM | EPOLLHUP, EPOLLHUP]);
-  });
 });
 
 describe('select(2)', () => {
