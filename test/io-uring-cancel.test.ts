@@ -49,6 +49,8 @@ describe('io_uring cancellation', () => {
     parent.write(w, 'y');
     expect(parent.read(r, 1)).toBe('y');
     expect(u.rings[0]!.inflight).toBe(0);
+    // Nothing is posted for the cancelled request (none appeared on the host).
+    expect(u.enter(parent, ring, [], 0, 0x1).cqes).toEqual([]);
     parent.closeRange(0, 10);
     k.assertAudit();
   });

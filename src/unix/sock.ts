@@ -396,7 +396,7 @@ export class UnixRegistry implements Traceable {
   readonly gcLock: Lock;
   /** Every socket created (live and released). */
   readonly socks: UnixSock[] = [];
-  /** Bound abstract names, keyed by {@link abstractKey}: each socket type has its own namespace. */
+  /** Bound abstract names, keyed by the socket type and the name: each type has its own namespace. */
   readonly names = new Map<string, UnixSock>();
   /** Sockets bound to a path, by the socket inode the bind made. */
   readonly byInode = new Map<Inode, UnixSock>();

@@ -291,7 +291,9 @@ function* completeSteps(k: Kernel, req: Req, t: Task, res: number, data?: string
   if (req.fileRef && req.file !== null) acc.push(fileAccess(req.file, 'f_count', true));
   if (req.async) acc.push(ring.lockAccess());
   yield { fn: req.async ? 'io_req_complete_post (uring_lock)' : 'io_req_complete_post', acc, blocker: req.async ? ring.uringLock : undefined };
-  ring.post(cqe(req.sqe, res, data));
+  // A request cancelled by its ring's exit or its submitter's posts no CQE (host, 6.18:
+  // none appeared for one cancelled by the submitter's exit).
+  if (!ring.cancelled.delete(t)) ring.post(cqe(req.sqe, res, data));
   k.engine.touch(ring.ctxAccess(true));
   ring.inflight--;
   if (req.node !== null) {

@@ -128,6 +128,8 @@ export class Ring implements Traceable {
   exiting = false;
   /** The io-wq workers issuing this ring's requests now, each with the task that submitted its request. @internal */
   readonly workers = new Map<Task, Task>();
+  /** Workers whose request was cancelled: it completes without a CQE. @internal */
+  readonly cancelled = new Set<Task>();
 
   /** @internal Made by io_uring_setup(). */
   constructor(kernel: Kernel, num: number, entries: number) {
@@ -343,6 +345,7 @@ function* ringExitSteps(ring: Ring): KernelPath {
     for (const w of ring.workers.keys()) {
       ring.kernel.engine.touch(access(w.process.simId, 0, true));
       w.sim.killed = true;
+      ring.cancelled.add(w);
     }
     return;
   }
@@ -358,9 +361,13 @@ export function* cancelTaskSteps(rings: readonly Ring[], t: Task): KernelPath {
   const victims = (): Task[] => rings.flatMap((r) => [...r.workers].filter(([, by]) => by === t).map(([w]) => w));
   const engine = t.world.engine;
   yield dynamicStep(engine, 'io_uring_files_cancel', () => victims().map((w) => access(w.process.simId, 0, true)));
-  for (const w of victims()) {
-    engine.touch(access(w.process.simId, 0, true));
-    w.sim.killed = true;
+  for (const r of rings) {
+    for (const [w, by] of r.workers) {
+      if (by !== t) continue;
+      engine.touch(access(w.process.simId, 0, true));
+      w.sim.killed = true;
+      r.cancelled.add(w);
+    }
   }
 }
 
