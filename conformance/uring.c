@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef IORING_OP_FIXED_FD_INSTALL
@@ -56,6 +57,9 @@ struct ring {
   unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
   struct io_uring_sqe *sqes;
   struct io_uring_cqe *cqes;
+  /* The three mappings, which hold references to the ring's file as its fd does. */
+  void *maps[3];
+  size_t sizes[3];
 };
 
 static int ring_init(struct ring *r) {
@@ -69,6 +73,9 @@ static int ring_init(struct ring *r) {
   char *cq = mmap(0, cqsz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_CQ_RING);
   r->sqes = mmap(0, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
   if (sq == MAP_FAILED || cq == MAP_FAILED || r->sqes == MAP_FAILED) return -ENOMEM;
+  r->maps[0] = sq, r->sizes[0] = sqsz;
+  r->maps[1] = cq, r->sizes[1] = cqsz;
+  r->maps[2] = r->sqes, r->sizes[2] = p.sq_entries * sizeof(struct io_uring_sqe);
   r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
   r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
   r->sq_array = (unsigned *)(sq + p.sq_off.array);
@@ -258,6 +265,40 @@ static void pipes(struct ring *r) {
   report("pipe-drain-again", read(p[0], out, sizeof out));
 }
 
+/* Requests in flight when their submitter exits or their ring goes are cancelled: a READ
+   of an empty pipe then takes nothing written afterwards, and posts no CQE. */
+static void cancels(struct ring *r) {
+  static char buf[8];
+  int p[2];
+  pipe(p);
+  pid_t c = fork();
+  if (c == 0) {
+    struct io_uring_sqe s = rw_sqe(IORING_OP_READ, p[0], buf, 1, -1);
+    submit0(r, &s);
+    _exit(0);
+  }
+  waitpid(c, NULL, 0);
+  report_pending("cancel-submitter-exit-cqe", r);
+  write(p[1], "y", 1);
+  fcntl(p[0], F_SETFL, O_NONBLOCK);
+  report("cancel-submitter-exit-pipe", read(p[0], buf, sizeof buf));
+  close(p[0]);
+  close(p[1]);
+  struct ring r2;
+  if (ring_init(&r2) < 0) return;
+  pipe(p);
+  struct io_uring_sqe s = rw_sqe(IORING_OP_READ, p[0], buf, 1, -1);
+  submit0(&r2, &s);
+  for (int i = 0; i < 3; i++) munmap(r2.maps[i], r2.sizes[i]);
+  close(r2.fd);
+  usleep(300000); /* io_ring_exit_work() runs on a workqueue */
+  write(p[1], "x", 1);
+  fcntl(p[0], F_SETFL, O_NONBLOCK);
+  report("cancel-ring-close-pipe", read(p[0], buf, sizeof buf));
+  close(p[0]);
+  close(p[1]);
+}
+
 static void report_fd(const char *name, long r) {
   if (r < 0) { report(name, r); return; }
   int fl = fcntl((int)r, F_GETFD);
@@ -411,5 +452,6 @@ int main(void) {
   report("unregister-files2", sys_register(r.fd, IORING_UNREGISTER_FILES, NULL, 0));
   sockets(&r);
   pipes(&r);
+  cancels(&r);
   return 0;
 }

@@ -122,6 +122,7 @@ export function uringModelLines(): string[] {
   reg('unregister-files2', ring, IORING_UNREGISTER_FILES, null, 0);
   socketLines(k, u, p, ring, run, submit);
   pipeLines(k, u, p, ring, run, submit);
+  cancelLines(k, u, p, ring, run);
   k.assertAudit();
   return out;
 }
@@ -198,6 +199,36 @@ export function normaliseHostLine(l: string): string {
 }
 
 /** The pipe cases of uring.c's pipes(). */
+/** uring.c's cancels(): a READ of an empty pipe in flight when its submitter exits, or its ring goes. */
+function cancelLines(k: Kernel, u: UringApi, p: Process, ring: number, run: Run): void {
+  const [r, w] = p.pipe();
+  p.fork().thread(function* (sys) {
+    yield* u.on(sys).enter(ring, [rd(r, 1, -1)], 0, 0);
+    yield* sys.exit();
+  });
+  k.run();
+  run('cancel-submitter-exit-cqe', () => {
+    const c = u.enter(p, ring, [], 0, IORING_ENTER_GETEVENTS).cqes[0];
+    return c === undefined ? 'none' : c.res;
+  });
+  p.write(w, 'y');
+  p.fcntl(r, F_SETFL, O_NONBLOCK);
+  run('cancel-submitter-exit-pipe', () => p.read(r, 8).length);
+  p.close(r);
+  p.close(w);
+  const ring2 = u.setup(p, 8);
+  const [r2, w2] = p.pipe();
+  u.enter(p, ring2, [rd(r2, 1, -1)], 0, 0);
+  k.run();
+  p.close(ring2);
+  k.run();
+  p.write(w2, 'x');
+  p.fcntl(r2, F_SETFL, O_NONBLOCK);
+  run('cancel-ring-close-pipe', () => p.read(r2, 8).length);
+  p.close(r2);
+  p.close(w2);
+}
+
 function pipeLines(k: Kernel, u: UringApi, p: Process, ring: number, run: Run, submit: Submit): void {
   const readWaits = readWaitsCases(k, u, p, ring, run);
   const [r, w] = p.pipe();
