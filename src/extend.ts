@@ -40,6 +40,7 @@ export { openSteps, pipeSteps, receiveFd, receiveFdReplace, receiveFdReplaceStep
 export { umount2Steps } from './task/syscalls/umount.js';
 export { allocStep, closeSlotStep, countStep, filpCloseSteps, flushStep, installStep, putUnusedStep } from './task/syscalls/steps.js';
 export { fgetTaskSteps } from './task/fget-task.js';
+export { streamOpStep } from './task/syscalls/rw.js';
 export { exitStateAccess, taskExitingOf, taskFilesAccess, taskFilesOf } from './task/task.js';
 export type { TaskWorld } from './task/world.js';
 export type { Kiocb, SteppedFileOperations } from './task/stepped-file-ops.js';

@@ -9,6 +9,7 @@ import {
   KCMP_EPOLL_TFD, KCMP_FILE, KCMP_FILES, KCMP_FS, KCMP_IO, KCMP_SIGHAND, KCMP_SYSVSEM, KCMP_VM, pidfd, type KcmpEpollSlot, type PidfdApi,
 } from '../src/plugins/pidfd/index.js';
 import { fileEventpoll } from '../src/extend.js';
+import { catchErrno } from '../src/testing/index.js';
 import { scenarioPolicy } from '../src/explore/policy.js';
 import { scenarioSource } from '../src/explore/world.js';
 import { sampledMisses, searchTraces } from './dpor-programs.js';
@@ -29,6 +30,28 @@ function kcmpOf(pf: PidfdApi, caller: Process, pid1: number, pid2: number, type:
   } catch (e) {
     return errnoOf(() => { throw e; });
   }
+}
+
+/**
+ * A scenario: process P, and W (root) calling kcmp(type) on it; `prepare` opens P's files,
+ * starts P's threads and returns kcmp's pid1, pid2, idx1, idx2. The outcome is every
+ * thread's result (an errno name for a failed kcmp).
+ */
+function kcmpRace(name: string, type: number, prepare: (p: Process, w: Process) => readonly [number, number, number, number]) {
+  return defineScenario({
+    name,
+    title: `kcmp(${type}) racing a change of what it compares`,
+    source: 'test',
+    plugins: [pidfd()],
+    setup(kk) {
+      const pfx = kk.use(pidfd());
+      const p = kk.spawnProcess({ name: 'P' });
+      const w = kk.spawnProcess({ name: 'W', creds: { uid: 0 } });
+      const [pid1, pid2, idx1, idx2] = prepare(p, w);
+      w.thread((sys: Sys) => catchErrno(pfx.on(sys).kcmp(pid1, pid2, type, idx1, idx2)));
+    },
+    outcome: (kk) => JSON.stringify(kk.engine.threads.map((t) => t.result ?? null)),
+  });
 }
 
 describe('kcmp', () => {
@@ -181,27 +204,11 @@ describe('kcmp', () => {
     // exec named another thread's pointer than the one it read (checked mode caught it
     // once the read was recorded).
     for (const type of [KCMP_FILES, KCMP_VM, KCMP_FILE]) {
-      const s = defineScenario({
-        name: 'kcmp-vs-exec',
-        title: 'kcmp while a thread of the target execs',
-        source: 'test',
-        plugins: [pidfd()],
-        setup(kk) {
-          const pfx = kk.use(pidfd());
-          const p = kk.spawnProcess({ name: 'P' });
-          const fd = p.open('/data/log', O_RDONLY);
-          const w = kk.spawnProcess({ name: 'W', creds: { uid: 0 } });
-          p.thread((sys: Sys) => sys.getpid());
-          p.thread((sys: Sys) => sys.exec());
-          w.thread(function* (sys: Sys) {
-            try {
-              return yield* pfx.on(sys).kcmp(p.pid, w.pid, type, fd, fd);
-            } catch (e) {
-              return (e as { code: string }).code;
-            }
-          });
-        },
-        outcome: (kk) => JSON.stringify(kk.engine.threads.map((t) => t.result ?? null)),
+      const s = kcmpRace('kcmp-vs-exec', type, (p, w) => {
+        const fd = p.open('/data/log', O_RDONLY);
+        p.thread((sys: Sys) => sys.getpid());
+        p.thread((sys: Sys) => sys.exec());
+        return [p.pid, w.pid, fd, fd];
       });
       const dpor = explore(s);
       expect(dpor.exhaustive).toBe(true);
@@ -219,28 +226,12 @@ describe('kcmp', () => {
   ] as const)('DPOR sees what naive search sees: KCMP_FILE and KCMP_FILES racing a %s', (_name, other) => {
     let distinct = 0;
     for (const type of [KCMP_FILE, KCMP_FILES]) {
-      const s = defineScenario({
-        name: 'kcmp-race',
-        title: 'kcmp racing a change of the table it looks at',
-        source: 'test',
-        plugins: [pidfd()],
-        setup(kk) {
-          const pfx = kk.use(pidfd());
-          const p = kk.spawnProcess({ name: 'P' });
-          const a = p.open('/data/log', O_RDONLY);
-          const b = p.open('/data/log', O_RDONLY);
-          const w = kk.spawnProcess({ name: 'W', creds: { uid: 0 } });
-          p.thread((sys: Sys) => sys.getpid());
-          const t = p.thread((sys: Sys) => other(sys, a, b));
-          w.thread(function* (sys: Sys) {
-            try {
-              return yield* pfx.on(sys).kcmp(p.pid, t.tid, type, a, type === KCMP_FILE ? b : 0);
-            } catch (e) {
-              return (e as { code: string }).code;
-            }
-          });
-        },
-        outcome: (kk) => JSON.stringify(kk.engine.threads.map((t) => t.result ?? null)),
+      const s = kcmpRace('kcmp-race', type, (p) => {
+        const a = p.open('/data/log', O_RDONLY);
+        const b = p.open('/data/log', O_RDONLY);
+        p.thread((sys: Sys) => sys.getpid());
+        const t = p.thread((sys: Sys) => other(sys, a, b));
+        return [p.pid, t.tid, a, type === KCMP_FILE ? b : 0];
       });
       const naive = explore(s, { strategy: 'dfs', maxRuns: 100_000 });
       const dpor = explore(s);

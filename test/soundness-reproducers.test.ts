@@ -323,27 +323,30 @@ describe('wait queues are recorded where they are touched', () => {
 });
 
 describe('task->files and PF_EXITING are locations: a look at another task is ordered against that task\'s exit', () => {
-  // pidfd_getfd()'s fget_task() read the target's task->files, which exit_files() clears,
-  // with neither step declaring it: DPOR took the two as independent and explored only
-  // the exit-first order (ESRCH), never the steal that succeeds before the exit.
-  const s = defineScenario({
-    name: 'getfd-vs-exit',
-    title: 'pidfd_getfd() of a process while it exits',
-    source: 'test',
-    plugins: [pidfd()],
-    setup(k) {
-      const pf = k.use(pidfd());
-      const target = k.spawnProcess({ name: 'T' });
-      target.open('/data/log', O_RDONLY);
-      const me = k.spawnProcess({ name: 'M', creds: { uid: 0 } });
-      const pfd = pf.pidfdOpen(me, target.pid, 0);
-      target.thread((sys: Sys) => sys.exit());
-      me.thread((sys: Sys) => errno(pf.on(sys).pidfdGetfd(pfd, 0, 0)));
-    },
-    outcome: (k) => JSON.stringify(k.engine.threads.map((t) => t.result ?? null)),
-  });
+  /** pidfd_getfd() of fd `fd` of a target that exits meanwhile (`open`: fd 0 is open in it). */
+  const getfdVsExit = (name: string, open: boolean, fd: number) =>
+    defineScenario({
+      name,
+      title: `pidfd_getfd() of ${open ? 'an open' : 'a closed'} fd while the target exits`,
+      source: 'test',
+      plugins: [pidfd()],
+      setup(k) {
+        const pf = k.use(pidfd());
+        const target = k.spawnProcess({ name: 'T' });
+        if (open) target.open('/data/log', O_RDONLY);
+        const me = k.spawnProcess({ name: 'M', creds: { uid: 0 } });
+        const pfd = pf.pidfdOpen(me, target.pid, 0);
+        target.thread((sys: Sys) => sys.exit());
+        me.thread((sys: Sys) => errno(pf.on(sys).pidfdGetfd(pfd, fd, 0)));
+      },
+      outcome: (k) => JSON.stringify(k.engine.threads.map((t) => t.result ?? null)),
+    });
 
   it('DPOR finds the steal before the exit and ESRCH after it, and random schedules land in its classes', () => {
+    // pidfd_getfd()'s fget_task() read the target's task->files, which exit_files() clears,
+    // with neither step declaring it: DPOR took the two as independent and explored only
+    // the exit-first order (ESRCH), never the steal that succeeds before the exit.
+    const s = getfdVsExit('getfd-vs-exit', true, 0);
     const dpor = explore(s);
     expect(dpor.exhaustive).toBe(true);
     expect(new Set(dpor.outcomes.map((o) => o.outcome))).toEqual(new Set(['[null,1]', '[null,"ESRCH"]']));
@@ -357,23 +360,10 @@ describe('task->files and PF_EXITING are locations: a look at another task is or
     // __pidfd_fget() reads the target's PF_EXITING after fget_task() comes back empty; the
     // read was neither declared nor recorded, so DPOR took it as independent of
     // exit_signals() and reported ESRCH alone.
-    const closed = defineScenario({
-      name: 'getfd-closed-vs-exit',
-      title: 'pidfd_getfd() of a closed fd while the target exits',
-      source: 'test',
-      plugins: [pidfd()],
-      setup(k) {
-        const pf = k.use(pidfd());
-        const target = k.spawnProcess({ name: 'T' });
-        const me = k.spawnProcess({ name: 'M' });
-        const pfd = pf.pidfdOpen(me, target.pid, 0);
-        target.thread((sys: Sys) => sys.exit());
-        me.thread((sys: Sys) => errno(pf.on(sys).pidfdGetfd(pfd, 7, 0)));
-      },
-      outcome: (k) => JSON.stringify(k.engine.threads.map((t) => t.result ?? null)),
-    });
+    const closed = getfdVsExit('getfd-closed-vs-exit', false, 7);
     const { dpor } = sameAsNaive(closed);
     expect(new Set(explore(closed).outcomes.map((o) => o.outcome))).toEqual(new Set(['[null,"EBADF"]', '[null,"ESRCH"]']));
     expect(dpor).toBeGreaterThan(1);
   });
 });
+

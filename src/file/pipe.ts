@@ -77,6 +77,8 @@ export class Pipe {
   readonly bufs: PipeBuf[] = [];
   /** pipe->max_usage. @internal */
   maxUsage = PIPE_DEF_BUFFERS;
+  /** How many of {@link bufs} point at spliced pages (a pipe read's declaration names their files). @internal */
+  splicedBufs = 0;
 
   /** @param engine - the engine @param name - the pipe inode's name */
   constructor(engine: Engine, name: string) {
@@ -163,7 +165,10 @@ function pipeRead(file: RefFile, count: number, slept: boolean): string {
     b.len -= drop;
     if (b.len === 0) {
       pipe.bufs.shift();
-      b.src?.page.release();
+      if (b.src !== undefined) {
+        b.src.page.release();
+        pipe.splicedBufs--;
+      }
     }
   }
   file.inode.data = d.slice(at);
@@ -227,7 +232,10 @@ export function spliceIntoPipe(file: RefFile, data: string, pos: number, from: I
     const at = pos + moved;
     const c = Math.min(data.length - moved, PIPE_BUF - (at % PIPE_BUF));
     const b: PipeBuf = { len: c, off: 0, packet: false, canMerge: false };
-    if (from !== null) b.src = { page: new SplicedPage(from, Math.floor(at / PIPE_BUF)), off: at % PIPE_BUF };
+    if (from !== null) {
+      b.src = { page: new SplicedPage(from, Math.floor(at / PIPE_BUF)), off: at % PIPE_BUF };
+      pipe.splicedBufs++;
+    }
     pipe.bufs.push(b);
     moved += c;
   }
@@ -295,10 +303,10 @@ export const pipeOperations: FileOperations = {
   accesses: (file, op) => {
     const own = defaultFileOpAccesses(file, op);
     const pipe = file.inode.pipe;
-    if (op !== 'read' || pipe === null) return own;
-    let acc: number[] | null = null;
-    for (const b of pipe.bufs) if (b.src !== undefined) (acc ??= [own]).push(access(b.src.page.inode.simId, 0, false));
-    return acc ?? own;
+    if (op !== 'read' || pipe === null || pipe.splicedBufs === 0) return own;
+    const acc = [own];
+    for (const b of pipe.bufs) if (b.src !== undefined) acc.push(access(b.src.page.inode.simId, 0, false));
+    return acc;
   },
   release: (file) => {
     const pipe = pipeOf(file);

@@ -200,7 +200,7 @@ export class PollWaiters implements Blocker {
    */
   constructor(name: string, ready?: () => boolean) {
     this.name = name;
-    if (ready !== undefined) this.satisfied = () => ready();
+    if (ready !== undefined) this.satisfied = ready;
   }
 
   /** True while the poller must keep sleeping: no matching wake-up and no fatal signal. */

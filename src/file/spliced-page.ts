@@ -22,9 +22,9 @@ export class SplicedPage {
 
   /** The `n` bytes at `off` in the page as they are now (the file's bytes while the page is cached: a recorded read). */
   bytes(off: number, n: number): string {
-    const start = this.index * PAGE;
-    const src = this.detached ?? this.inode.data.slice(start, start + PAGE);
-    return src.slice(off, off + n).padEnd(n, '\0');
+    // Past the end of the file (a truncation cut into the page) the page is zeroes.
+    const bytes = this.detached !== null ? this.detached.slice(off, off + n) : this.inode.data.slice(this.index * PAGE + off, this.index * PAGE + off + n);
+    return bytes.padEnd(n, '\0');
   }
 
   /** The pipe buffer let go of the page. */

@@ -130,8 +130,7 @@ export class Vfs {
    */
   mksock(path: string, call: string): Inode {
     const w = this.walk(path);
-    const existing = w.last === null ? this.node(w.dir) : this.node(w.path);
-    if (existing !== undefined) throw new KernelError('EEXIST', call, path);
+    if (this.nodeOf(w) !== undefined) throw new KernelError('EEXIST', call, path);
     if (w.trailingSlash) throw new KernelError('ENOENT', call, path);
     return this.create(w.path, 'sock');
   }
@@ -147,7 +146,7 @@ export class Vfs {
     const p = inode.path;
     if (this.nodes.get(p) !== inode) return;
     this.nodes.delete(p);
-    const parent = this.nodes.get(dirname(p)) ?? this.node(dirname(p));
+    const parent = this.node(dirname(p));
     const i = parent?.entries.indexOf(p.slice(p.lastIndexOf('/') + 1)) ?? -1;
     if (i >= 0) parent!.entries.splice(i, 1);
   }
@@ -158,10 +157,15 @@ export class Vfs {
    */
   resolve(path: string, call: string): Inode {
     const w = this.walk(path);
-    const inode = w.last === null ? this.node(w.dir) : this.node(w.path);
+    const inode = this.nodeOf(w);
     if (inode === undefined) throw new KernelError('ENOENT', call, path);
     if (w.trailingSlash && inode.kind !== 'dir') throw new KernelError('ENOTDIR', call, path);
     return inode;
+  }
+
+  /** The inode a walk ends at, if any (a path ending in `/`, `.` or `..` names its directory). */
+  private nodeOf(w: { dir: string; path: string; last: string | null }): Inode | undefined {
+    return w.last === null ? this.node(w.dir) : this.node(w.path);
   }
 
   /** Creates a directory (with optional entries as empty regular files). */

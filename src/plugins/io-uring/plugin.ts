@@ -3,7 +3,7 @@ import { checkNumbers, checkSameWorld, describeValue, plainSyscall, syscallSteps
 import { IORING_ENTER_GETEVENTS } from './constants.js';
 import { ioUringRegisterSteps, type RegisterArg } from './register.js';
 import { ioUringEnterSteps, type EnterResult } from './requests.js';
-import { cancelTaskSteps, isUringFile, ringOfFile, type Ring, type Sqe } from './ring.js';
+import { isUringFile, ringOfFile, taskExitCancel, type Ring, type Sqe } from './ring.js';
 import { ioUringSetupSteps } from './setup.js';
 
 /**
@@ -112,7 +112,7 @@ export function ioUring(): Plugin<UringApi> {
       // v6.7 (705318a99a13): scm_fp_copy() refuses io_uring files, so a ring can no longer
       // be put in flight and be part of a reference cycle.
       k.scmRightsChecks.add((f) => (isUringFile(f) && k.policy.uringFileRegistration === 'plain' ? 'EINVAL' : null));
-      k.taskExitHooks.add((t) => (rings.some((r) => [...r.workers.values()].includes(t)) ? cancelTaskSteps(rings, t) : undefined));
+      k.taskExitHooks.add((t) => taskExitCancel(rings, t));
       const cold = <T>(p: Process, gen: KernelPath<T>): T => plainSyscall(p.main, () => k.engine.runPlain(p.main.sim, gen));
       const ringOf = (owner: Process | Task, fd: number): Ring => {
         checkSameWorld(k, owner, 'ring owner');

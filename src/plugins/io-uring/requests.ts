@@ -1,5 +1,5 @@
 import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM, ERRNO, FMODE_ATOMIC_POS, FMODE_PATH, FMODE_READ, FMODE_WRITE, KernelError, O_APPEND, O_CLOEXEC, O_NONBLOCK, type ErrnoName, type Kernel, type KernelPath, type RefFile, type RsrcNode, type SimThread, type Task } from '../../index.js';
-import { EMPTY_FD, PollWaiters, fileCanPoll, access, openSteps, vfsOpenStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, hasSyscalls, fileOpAccesses, filpCloseSteps, fputDeferred, receiveFdSteps, vfsPoll, vfsPollStep, requireSyscall, type Blocker, type SteppedFileOperations, type Step } from '../../extend.js';
+import { EMPTY_FD, PollWaiters, streamOpStep, fileCanPoll, access, openSteps, vfsOpenStep, closeSlotStep, dynamicStep, fdgetSteps, fdputSteps, fgetSteps, fileAccess, hasSyscalls, fileOpAccesses, filpCloseSteps, fputDeferred, receiveFdSteps, vfsPoll, vfsPollStep, requireSyscall, type Blocker, type SteppedFileOperations, type Step } from '../../extend.js';
 import {
   IORING_ENTER_GETEVENTS, IORING_FIXED_FD_NO_CLOEXEC, IORING_OP_CLOSE, IORING_OP_FIXED_FD_INSTALL, IORING_OP_GETDENTS,
   IORING_OP_NOP, IORING_OP_OPENAT, IORING_OP_POLL_ADD, IORING_OP_READ, IORING_OP_WRITE, IOSQE_ASYNC, IOSQE_FIXED_FILE,
@@ -291,9 +291,10 @@ function* completeSteps(k: Kernel, req: Req, t: Task, res: number, data?: string
   if (req.fileRef && req.file !== null) acc.push(fileAccess(req.file, 'f_count', true));
   if (req.async) acc.push(ring.lockAccess());
   yield { fn: req.async ? 'io_req_complete_post (uring_lock)' : 'io_req_complete_post', acc, blocker: req.async ? ring.uringLock : undefined };
-  // A request cancelled by its ring's exit or its submitter's posts no CQE (host, 6.18:
-  // none appeared for one cancelled by the submitter's exit).
-  if (!ring.cancelled.delete(t)) ring.post(cqe(req.sqe, res, data));
+  // A request cancelled by its ring's exit or its submitter's — its worker killed, its wait
+  // ended with EINTR — posts no CQE (host, 6.18: none appeared for one cancelled by the
+  // submitter's exit); one that completed before the kill reached it posts its result.
+  if (!(t.sim.killed && res === errnoRes('EINTR'))) ring.post(cqe(req.sqe, res, data));
   k.engine.touch(ring.ctxAccess(true));
   ring.inflight--;
   if (req.node !== null) {
@@ -349,16 +350,7 @@ function* rwSteps(k: Kernel, req: Req, t: Task, write: boolean): KernelPath<Issu
   const data = sqe.addr ?? '';
   const len = sqe.len ?? 0;
   if (f.ops.stream) {
-    const declare = (): number[] => {
-      const own = fileOpAccesses(f, write ? 'write' : 'read');
-      const acc = [access(f.inode.simId, 0, true), fileAccess(f, 'state', false), ...(typeof own === 'number' ? [own] : own)];
-      const qs = f.ops.waitQueues?.(f);
-      if (qs !== undefined) for (const q of qs) acc.push(q.writeAccess());
-      return acc;
-    };
-    // Declared when it runs for a type with its own declaration (a pipe's spliced pages).
-    const fn = write ? 'io_write: ->write_iter' : 'io_read: ->read_iter';
-    const step: Step = f.ops.accesses !== undefined ? dynamicStep(k.engine, fn, declare) : { fn, acc: declare() };
+    const step = streamOpStep(k.engine, f, write ? 'io_write: ->write_iter' : 'io_read: ->read_iter', write ? 'write' : 'read');
     const run = (): Issue => {
       if (write) return { res: f.ops.write!(f, 0, data) };
       const got = f.ops.read!(f, 0, len);

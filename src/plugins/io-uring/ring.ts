@@ -128,8 +128,6 @@ export class Ring implements Traceable {
   exiting = false;
   /** The io-wq workers issuing this ring's requests now, each with the task that submitted its request. @internal */
   readonly workers = new Map<Task, Task>();
-  /** Workers whose request was cancelled: it completes without a CQE. @internal */
-  readonly cancelled = new Set<Task>();
 
   /** @internal Made by io_uring_setup(). */
   constructor(kernel: Kernel, num: number, entries: number) {
@@ -337,38 +335,46 @@ export function ringOfFile(file: RefFile): Ring | null {
  * pipe nobody writes) with EINTR, so the requests complete and the last frees the ring.
  */
 function* ringExitSteps(ring: Ring): KernelPath {
-  // The workers' signal state is written, as a kill does (de_thread() declares the same).
-  yield dynamicStep(ring.kernel.engine, 'io_ring_ctx_wait_and_kill', () => [ring.ctxAccess(true), ...[...ring.workers.keys()].map((w) => access(w.process.simId, 0, true))]);
+  const workers = (): Task[] => [...ring.workers.keys()];
+  yield dynamicStep(ring.kernel.engine, 'io_ring_ctx_wait_and_kill', () => [ring.ctxAccess(true), ...cancelAccesses(workers())]);
   ring.kernel.engine.touch(ring.ctxAccess(true));
   ring.exiting = true;
   if (ring.inflight > 0) {
-    for (const w of ring.workers.keys()) {
-      ring.kernel.engine.touch(access(w.process.simId, 0, true));
-      w.sim.killed = true;
-      ring.cancelled.add(w);
-    }
+    cancelWorkers(workers());
     return;
   }
   yield* ringFreeSteps(ring);
 }
 
 /**
- * io_uring_files_cancel() in do_exit(): the exiting task's requests in flight on any ring
- * are cancelled (io_uring_cancel_generic()): the model kills the workers issuing them, as
- * a ring's exit does. @internal
+ * io_wq_cancel_cb() on the workers issuing cancelled requests: a signal ends whatever
+ * they wait for with EINTR, and such a request completes without a CQE (completeSteps()).
+ * The step declares {@link cancelAccesses}: the workers' signal state, which a kill
+ * writes (de_thread() declares the same).
  */
-export function* cancelTaskSteps(rings: readonly Ring[], t: Task): KernelPath {
-  const victims = (): Task[] => rings.flatMap((r) => [...r.workers].filter(([, by]) => by === t).map(([w]) => w));
-  const engine = t.world.engine;
-  yield dynamicStep(engine, 'io_uring_files_cancel', () => victims().map((w) => access(w.process.simId, 0, true)));
-  for (const r of rings) {
-    for (const [w, by] of r.workers) {
-      if (by !== t) continue;
-      engine.touch(access(w.process.simId, 0, true));
-      w.sim.killed = true;
-      r.cancelled.add(w);
-    }
+function cancelWorkers(workers: readonly Task[]): void {
+  for (const w of workers) {
+    w.world.engine.touch(access(w.process.simId, 0, true));
+    w.sim.killed = true;
   }
+}
+
+function cancelAccesses(workers: readonly Task[]): number[] {
+  return workers.map((w) => access(w.process.simId, 0, true));
+}
+
+/**
+ * io_uring_files_cancel() in do_exit() of `t`: the steps that cancel the requests `t`
+ * submitted that are in flight on any ring, as a ring's exit does, or undefined if there
+ * are none (a task that never used io_uring exits as before). @internal
+ */
+export function taskExitCancel(rings: readonly Ring[], t: Task): KernelPath | undefined {
+  const mine = (): Task[] => rings.flatMap((r) => [...r.workers].filter(([, by]) => by === t).map(([w]) => w));
+  if (mine().length === 0) return undefined;
+  return (function* () {
+    yield dynamicStep(t.world.engine, 'io_uring_files_cancel', () => cancelAccesses(mine()));
+    cancelWorkers(mine());
+  })();
 }
 
 /**
