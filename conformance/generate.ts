@@ -103,12 +103,12 @@ export function generate(seed: number, length = 24): Program {
     const k = rng.below(10);
     if (k < 3 || socks.length === 0) return { role, op: 'socket', args: [pick([1, 1, 2, 5, 1 | O.NONBLOCK, 5 | O.NONBLOCK, 2 | O.CLOEXEC, 3, 99])] };
     if (k < 5) return { role, op: 'bind', args: [sockFd(), addr()] };
-    if (k < 6) return { role, op: 'listen', args: [sockFd(), pick([0, 1, 5])] };
+    if (k < 6) return { role, op: 'listen', args: [sockFd(), pick([0, 1, 5, -1])] };
     if (k < 8) {
       const fd = sockFd();
       const a = addr();
-      // A blocking connect to a full backlog sleeps on Linux (unix_wait_for_peer()); the
-      // model answers EAGAIN (docs/architecture.md): only non-blocking sockets go there.
+      // A blocking connect to a full backlog sleeps (unix_wait_for_peer()) on Linux and in a
+      // model thread; the runner makes plain calls only: non-blocking sockets go there.
       const s = files?.lookupRaw(fd);
       const sk = s ? unixSockOfFile(s) : null;
       const l = listenerAt(model, a);

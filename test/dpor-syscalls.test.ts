@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { scenarioPolicy } from '../src/explore/policy.js';
 import { scenarioSource } from '../src/explore/world.js';
 import { sampledMisses, searchTraces } from './dpor-programs.js';
-import { callScenario, compareOnProgram, MOUNT_DOMAINS, MOUNT_POOL, randomCallProgram, SOCKET_DOMAINS, SOCKET_POOL, URING_POOL, URING_SOCKET_DOMAINS, URING_SOCKET_POOL, type SyscallProgram } from './dpor-syscalls.js';
+import { callScenario, compareOnProgram, MOUNT_DOMAINS, MOUNT_POOL, randomCallProgram, randomListenProgram, SOCKET_DOMAINS, SOCKET_POOL, URING_POOL, URING_SOCKET_DOMAINS, URING_SOCKET_POOL, type SyscallProgram } from './dpor-syscalls.js';
 
 const PROGRAMS = 500;
 
@@ -157,5 +157,29 @@ describe('DPOR on io_uring READ and WRITE of sockets (inline attempts, io-wq pol
     expect(sampled).toBeGreaterThan(50);
     // Not vacuous: in some programs what an io_uring READ or WRITE completes with depends on the order.
     expect(raced).toBeGreaterThan(8);
+  }, 600_000);
+});
+
+describe('DPOR on connect() to a full backlog (the sleep on peer_wait racing accept, listen, shutdown and close)', () => {
+  it('300 scenarios: DPOR = naive DFS where naive search finishes, and random schedules land in DPOR classes where it does not', () => {
+    const r = new Random(19);
+    let compared = 0;
+    let sampled = 0;
+    let raced = 0;
+    const misses: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const prog = randomListenProgram(r);
+      const c = againstNaiveOrSampled(prog, i, 1500, misses);
+      if (c.how === 'skipped') continue;
+      if (c.how === 'compared') compared++;
+      else sampled++;
+      const connects = prog.threads.some((t) => t.calls.some((x) => x.name === 'connect' && x.args[0] === 6));
+      if (connects && c.outcomes.size > 1) raced++;
+    }
+    expect(misses).toEqual([]);
+    expect(compared).toBeGreaterThan(50);
+    expect(sampled).toBeGreaterThan(100);
+    // Not vacuous: in some programs whether a blocking connect succeeds, sleeps on or is refused depends on the order.
+    expect(raced).toBeGreaterThan(10);
   }, 600_000);
 });

@@ -5,7 +5,7 @@
  * 1–2 calls with arguments drawn from small domains. A syscall listed where it is defined
  * joins these programs without anyone editing this file.
  */
-import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, F_DUPFD_QUERY, MNT_DETACH, MNT_EXPIRE, CLOSE_RANGE_UNSHARE, defineScenario, explore, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, KernelError, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random, SOCK_DGRAM, Unix, type Kernel, type KernelPath, type Scenario, type Sys } from 'fdlab';
+import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, F_DUPFD_QUERY, MNT_DETACH, MNT_EXPIRE, CLOSE_RANGE_UNSHARE, defineScenario, explore, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, KernelError, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, Unix, type Kernel, type KernelPath, type Scenario, type Sys } from 'fdlab';
 import { access, CORE_SYSCALLS, EPOLL_SYSCALLS, syscallSteps, UNIX_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
 import { KCMP_EPOLL_TFD, KCMP_FILE, KCMP_FILES, KCMP_VM, pidfd, PIDFD_SYSCALLS, type PidfdApi } from 'fdlab/pidfd';
 import {
@@ -154,6 +154,26 @@ export const URING_SOCKET_DOMAINS: Partial<Record<SyscallArgKind, readonly unkno
   ],
 };
 
+/**
+ * Connections to a full backlog: a listener (fd 4, `\0L`, backlog 0) already holding one
+ * embryo (from fd 5), a blocking socket (fd 6) and a non-blocking one (fd 7). A blocking
+ * connect sleeps on the listener's peer_wait until accept, a larger listen backlog or the
+ * listener's release wakes it (never a shutdown): those wake-ups race the connector's
+ * check and sleep.
+ */
+export const LISTEN_POOL: readonly SyscallSpec<PidfdApi>[] = [
+  ...['connect', 'connect', 'accept4', 'listen', 'shutdown'].map((n) => UNIX_SYSCALLS.find((s) => s.name === n)!),
+  CORE_SYSCALLS.find((s) => s.name === 'close')!,
+];
+
+/** The argument domains of {@link LISTEN_POOL} programs. */
+export const LISTEN_DOMAINS: Partial<Record<SyscallArgKind, readonly unknown[]>> = { fd: [4, 6, 6, 7], sunPath: ['\0L'], int: [0, 1] };
+
+/** A random {@link LISTEN_POOL} program (with its listener). */
+export function randomListenProgram(r: Random): SyscallProgram {
+  return { ...randomCallProgram(r, LISTEN_POOL, LISTEN_DOMAINS), listener: true };
+}
+
 /** One call of a generated program. */
 export interface Call {
   readonly name: string;
@@ -163,6 +183,8 @@ export interface Call {
 /** A generated program: whether the second process exists, and each thread's process and calls. */
 export interface SyscallProgram {
   readonly twoProcesses: boolean;
+  /** Set up {@link LISTEN_POOL}'s listener and sockets at fds 4–7 (instead of the socket pair). */
+  readonly listener?: boolean;
   readonly threads: ReadonlyArray<{ readonly proc: 0 | 1; readonly calls: readonly Call[] }>;
 }
 
@@ -239,7 +261,14 @@ export function callScenario(prog: SyscallProgram): Scenario<unknown> {
         ((c.name === 'read' || c.name === 'write') && sock.includes(c.args[0] as number)) ||
         (c.name === 'io_uring_enter' && sqeOnSocket(c.args[1] as Sqe)) ||
         (URING_ENTER_4.some((e) => e.name === c.name) && sqeOnSocket(c.args[0] as Sqe));
-      if (calls.some(onSocket)) {
+      if (prog.listener === true) {
+        const l = Unix.socket(p, SOCK_STREAM); // 4
+        Unix.bind(p, l, '\0L');
+        Unix.listen(p, l, 0);
+        Unix.connect(p, Unix.socket(p, SOCK_STREAM), '\0L'); // 5: the backlog is full
+        Unix.socket(p, SOCK_STREAM); // 6
+        Unix.socket(p, SOCK_STREAM | SOCK_NONBLOCK); // 7
+      } else if (calls.some(onSocket)) {
         const [a, b] = Unix.socketpair(p, SOCK_DGRAM);
         // Two datagrams wait at the first, so reads race over them rather than all sleeping.
         p.write(b, 'a');

@@ -11,12 +11,13 @@ import parseDot from 'dotparser';
 import { describe, expect, it } from 'vitest';
 import {
   Epoll, EPOLL_CTL_ADD, EPOLLET, EPOLLIN, EPOLLOUT, F_GETFD, F_GETFL, F_SETFL, O_ASYNC, O_NONBLOCK, FD_CLOEXEC, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC,
-  O_DIRECTORY, O_PATH, O_RDONLY, renderDot, SCM_MAX_FD, UNIX_INFLIGHT_TRIGGER_GC, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, UNIX_QUEUE_MAX, Unix, UnixGc,
+  O_DIRECTORY, O_PATH, O_RDONLY, renderDot, SCM_MAX_FD, UNIX_INFLIGHT_TRIGGER_GC, SHUT_RD, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, UNIX_QUEUE_MAX, Unix, UnixGc,
   unixSockOfFile, type FileOperations, type Process,
 } from '../src/index.js';
 import { attachUnixSock, queueFilesInFlight, receiveFd, unixReleaseSockSteps } from '../src/extend.js';
 import { defineScenario, explore } from '../src/index.js';
-import { errnoOf, newKernel } from './helpers.js';
+import { errnoOf, newKernel, state } from './helpers.js';
+import { catchErrno } from '../src/testing/index.js';
 
 function setup(opts: Parameters<typeof newKernel>[0] = {}) {
   const k = newKernel(opts);
@@ -220,7 +221,7 @@ describe('sendmsg and recvmsg with SCM_RIGHTS', () => {
 
 describe('bind, listen, connect, accept', () => {
   it('the errnos of the host', () => {
-    const { p } = setup();
+    const { k, p } = setup();
     const l = Unix.socket(p, SOCK_STREAM);
     const c0 = Unix.socket(p, SOCK_STREAM);
     expect(errnoOf(() => Unix.connect(p, c0, '\0abc'))).toBe('ECONNREFUSED');
@@ -238,13 +239,18 @@ describe('bind, listen, connect, accept', () => {
     expect(errnoOf(() => Unix.recvmsg(p, l2, 4, 0, MSG_DONTWAIT))).toBe('EINVAL');
     expect(errnoOf(() => Unix.sendmsg(p, Unix.socket(p, SOCK_DGRAM), 'x'))).toBe('ENOTCONN');
     Unix.listen(p, l, 1);
-    // Host: with backlog 1 two connections queue, the third is EAGAIN.
-    const c1 = Unix.socket(p, SOCK_STREAM);
+    // Host: with backlog 1 two connections queue, the third is EAGAIN when non-blocking;
+    // a blocking one would sleep, which a plain call cannot (and it changes nothing).
+    const c1 = Unix.socket(p, SOCK_STREAM | SOCK_NONBLOCK);
     const c2 = Unix.socket(p, SOCK_STREAM);
-    const c3 = Unix.socket(p, SOCK_STREAM);
+    const c3 = Unix.socket(p, SOCK_STREAM | SOCK_NONBLOCK);
     Unix.connect(p, c1, '\0abc');
     Unix.connect(p, c2, '\0abc');
     expect(errnoOf(() => Unix.connect(p, c3, '\0abc'))).toBe('EAGAIN');
+    const c4 = Unix.socket(p, SOCK_STREAM);
+    const before = state(k);
+    expect(() => Unix.connect(p, c4, '\0abc')).toThrow(expect.objectContaining({ code: 'would-block' }));
+    expect(state(k)).toBe(before);
     // The listener's checks come first: a connected socket meets the full backlog (EAGAIN
     // non-blocking, a sleep blocking, on the host) before its own EISCONN.
     expect(errnoOf(() => Unix.connect(p, c1, '\0abc'))).toBe('EAGAIN');
@@ -337,6 +343,73 @@ describe('bind, listen, connect, accept', () => {
     const r = explore(s);
     expect(r.exhaustive).toBe(true);
     expect(r.violations).toEqual([]);
+  });
+
+  // Each as bc.c saw it on the host (Linux 6.18): a blocking connect to a full backlog
+  // sleeps on the listener's peer_wait; accept() and close() wake it, shutdown() does not.
+  const fullBacklog = (other: 'accept' | 'listen' | 'close' | 'shutdown') =>
+    defineScenario({
+      name: `connect-full-backlog-${other}`,
+      title: `a blocking connect to a full backlog, and ${other}`,
+      source: 'test',
+      setup(k) {
+        const p = k.spawnProcess();
+        const l = Unix.socket(p, SOCK_STREAM);
+        Unix.bind(p, l, '\0full');
+        Unix.listen(p, l, 0);
+        Unix.connect(p, Unix.socket(p, SOCK_STREAM), '\0full'); // one embryo: full at backlog 0
+        const c = Unix.socket(p, SOCK_STREAM);
+        p.thread((sys) => catchErrno(Unix.on(sys).connect(c, '\0full')));
+        p.thread(function* (sys) {
+          const u = Unix.on(sys);
+          if (other === 'accept') return yield* u.accept(l);
+          if (other === 'listen') return yield* u.listen(l, 1);
+          if (other === 'shutdown') return yield* u.shutdown(l, SHUT_RD);
+          return yield* sys.close(l);
+        });
+      },
+    });
+
+  it.each([
+    ['accept', ['[0,3]']],
+    ['listen', ['[0,0]']],
+    ['close', ['["ECONNREFUSED",null]']], // no room ever comes: refused before or after the sleep
+  ] as const)('a blocking connect to a full backlog sleeps until %s makes room', (other, outcomes) => {
+    const d = explore(fullBacklog(other));
+    expect(d.exhaustive).toBe(true);
+    expect(d.violations).toEqual([]);
+    expect(d.outcomes.map((o) => o.outcome).sort()).toEqual([...outcomes].sort());
+  });
+
+  it('the connector\'s sleep and its wake-up are races DPOR sees: the same outcomes as naive DFS', () => {
+    // The smallest variant (listen() raises the backlog); accept and close take naive DFS
+    // minutes. The DPOR-vs-DFS property (dpor-soundness.test.ts) draws connect too.
+    const s = fullBacklog('listen');
+    const d = explore(s);
+    const n = explore(s, { strategy: 'dfs' });
+    expect(n.exhaustive).toBe(true);
+    expect(d.outcomes.map((o) => o.outcome).sort()).toEqual(n.outcomes.map((o) => o.outcome).sort());
+    expect(d.runs).toBeLessThan(n.runs);
+  });
+
+  it('shutdown(SHUT_RD) of the listener does not wake a connector that sleeps for room', () => {
+    const r = explore(fullBacklog('shutdown'));
+    expect(r.exhaustive).toBe(true);
+    // Either the connect came first and sleeps on, or it came after and is refused.
+    expect(r.violations.map((v) => v.kind)).toEqual(['deadlock']);
+    expect(r.outcomes.map((o) => o.outcome)).toContain('["ECONNREFUSED",0]');
+  });
+
+  it('a negative backlog is somaxconn, as the kernel compares it unsigned', () => {
+    const { p } = setup();
+    const l = Unix.socket(p, SOCK_STREAM);
+    Unix.bind(p, l, '\0neg');
+    Unix.listen(p, l, -1);
+    expect(Unix.sockOf(p, l).backlog).toBe(4096);
+    Unix.listen(p, l, 5000);
+    expect(Unix.sockOf(p, l).backlog).toBe(4096);
+    Unix.listen(p, l, 3);
+    expect(Unix.sockOf(p, l).backlog).toBe(3);
   });
 
   it('an embryo socket holds the files sent before accept(); closing the listener releases them', () => {

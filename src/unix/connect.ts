@@ -66,18 +66,28 @@ export function* bindSteps(t: Task, fd: number, addr: string): KernelPath<number
   }
 }
 
-/** listen(fd, backlog): EOPNOTSUPP for datagrams, EINVAL unless bound. Models unix_listen(). @internal */
+/** net.core.somaxconn's default: __sys_listen() caps the backlog there. */
+const SOMAXCONN = 4096;
+
+/**
+ * listen(fd, backlog): EOPNOTSUPP for datagrams, EINVAL unless bound. The backlog is
+ * capped at somaxconn as an unsigned value, so a negative one is somaxconn (host); a
+ * larger backlog than before wakes the connectors waiting for room. Models
+ * __sys_listen() and unix_listen(). @internal
+ */
 export function* listenSteps(t: Task, fd: number, backlog: number): KernelPath<number> {
   const w = unixWorld(t);
   const [s, word] = yield* sockfdLookup(t, fd, 'listen');
   try {
-    yield { fn: 'unix_listen', acc: [s.acc(SK_STATE, true)] };
+    yield { fn: 'unix_listen', acc: [s.acc(SK_STATE, true), s.peerWait.writeAccess()] };
     w.engine.write(s.simId, SK_STATE);
     if (!s.connOriented) throw new KernelError('EOPNOTSUPP', 'listen', `${s.name} is a datagram socket`);
     if (s.addr === null) throw new KernelError('EINVAL', 'listen', `${s.name} is not bound`);
     if (s.state === 'connected') throw new KernelError('EINVAL', 'listen', `${s.name} is connected`);
+    const max = backlog < 0 || backlog > SOMAXCONN ? SOMAXCONN : backlog;
+    if (max > s.backlog) s.peerWait.wakeUp(0, Infinity);
     s.state = 'listening';
-    s.backlog = Math.max(0, Math.min(backlog, 4096));
+    s.backlog = max;
     return 0;
   } finally {
     yield* sockfdPut(t, word);
@@ -100,14 +110,15 @@ function connectAccesses(t: Task, s: UnixSock, addr: string, reg: UnixRegistry):
   } catch {
     l = undefined; // the step will answer ENOENT or ENOTDIR
   }
-  if (l !== undefined) acc.push(l.acc(SK_STATE, true), l.acc(SK_QUEUE, true), l.wq.writeAccess());
+  if (l !== undefined) acc.push(l.acc(SK_STATE, true), l.acc(SK_QUEUE, true), l.wq.writeAccess(), l.peerWait.writeAccess());
+  if (s.file !== null) acc.push(access(s.file.simId, F_STATE, false));
   return acc;
 }
 
 /**
  * connect(fd, addr) as a kernel path. A stream or seqpacket socket: ECONNREFUSED unless
- * `addr` names a listening socket, EISCONN if connected, EAGAIN while the listener's
- * backlog is full; otherwise one step creates the embryo socket (a `struct sock` with no
+ * `addr` names a listening socket, EISCONN if connected; while the listener's backlog
+ * is full, EAGAIN if non-blocking, else a sleep until there is room; otherwise one step creates the embryo socket (a `struct sock` with no
  * file), links the two as peers and queues the embryo on the listener, waking it —
  * messages sent before accept() wait in the embryo's queue, where the collector sees
  * them as the listener's. A datagram socket just takes `addr` as its peer. Models
@@ -119,36 +130,59 @@ export function* connectSteps(t: Task, fd: number, addr: string): KernelPath<num
   const reg = w.unix;
   const [s, word] = yield* sockfdLookup(t, fd, 'connect');
   try {
-    yield dynamicStep(w.engine, 'unix_stream_connect', () => connectAccesses(t, s, addr, reg));
-    w.engine.write(s.simId, SK_STATE);
-    w.engine.read(reg.simId, UNIX_NAMES);
-    const l = findOther(t, reg, addr, s.type);
-    if (l === undefined || l.dead) throw new KernelError('ECONNREFUSED', 'connect', `nothing bound at ${JSON.stringify(addr)}`);
-    if (l.type !== s.type) throw new KernelError('EPROTOTYPE', 'connect', 'socket types differ');
-    w.engine.write(l.simId, SK_STATE);
-    w.engine.write(l.simId, SK_QUEUE);
-    if (!s.connOriented) {
-      // unix_may_send(): only to a socket connected to nobody or to us (host: EPERM).
-      if (l.peer !== null && l.peer !== s) throw new KernelError('EPERM', 'connect', `${l.name} is connected to another socket`);
-      s.peer = l;
-      return 0;
+    for (;;) {
+      const l = yield* connectOnceSteps(t, s, addr);
+      if (l === null) return 0;
+      // unix_wait_for_peer(): sleep (exclusive) until accept() takes an embryo off the
+      // queue, listen() raises the backlog or the listener is released — not when it is
+      // shut down (host: the connector sleeps on) — then start again with the lookup.
+      yield* l.peerWait.sleepOnceSteps(t.sim, 'connect', true, () => l.dead || l.acceptQ.length <= l.backlog);
     }
-    // unix_stream_connect(): the other side's checks come before our own state's (host).
-    if (l.state !== 'listening' || l.shutdown & RCV_SHUTDOWN) throw new KernelError('ECONNREFUSED', 'connect', `${l.name} is not listening`);
-    if (l.acceptQ.length > l.backlog) throw new KernelError('EAGAIN', 'connect', `${l.name}'s backlog is full`);
-    if (s.state === 'connected') throw new KernelError('EISCONN', 'connect', `${s.name} is connected`);
-    if (s.state === 'listening') throw new KernelError('EINVAL', 'connect', `${s.name} is listening`);
-    const emb = reg.newSock(s.type);
-    emb.connectNew(s);
-    emb.listener = l;
-    s.peer = emb;
-    s.state = 'connected';
-    l.acceptQMut().push(emb);
-    l.wq.wakeUp(EPOLLIN | EPOLLRDNORM);
-    return 0;
   } finally {
     yield* sockfdPut(t, word);
   }
+}
+
+/**
+ * One pass of unix_stream_connect() / unix_dgram_connect() up to its restart: connects
+ * and returns null, or returns the listener whose full backlog a blocking connector must
+ * wait on (queued on its peer_wait in the same step, under the listener's state lock).
+ */
+function* connectOnceSteps(t: Task, s: UnixSock, addr: string): KernelPath<UnixSock | null> {
+  const w = unixWorld(t);
+  const reg = w.unix;
+  yield dynamicStep(w.engine, 'unix_stream_connect', () => connectAccesses(t, s, addr, reg));
+  w.engine.write(s.simId, SK_STATE);
+  w.engine.read(reg.simId, UNIX_NAMES);
+  const l = findOther(t, reg, addr, s.type);
+  if (l === undefined || l.dead) throw new KernelError('ECONNREFUSED', 'connect', `nothing bound at ${JSON.stringify(addr)}`);
+  if (l.type !== s.type) throw new KernelError('EPROTOTYPE', 'connect', 'socket types differ');
+  w.engine.write(l.simId, SK_STATE);
+  w.engine.write(l.simId, SK_QUEUE);
+  if (!s.connOriented) {
+    // unix_may_send(): only to a socket connected to nobody or to us (host: EPERM).
+    if (l.peer !== null && l.peer !== s) throw new KernelError('EPERM', 'connect', `${l.name} is connected to another socket`);
+    s.peer = l;
+    return null;
+  }
+  // unix_stream_connect(): the other side's checks come before our own state's (host).
+  if (l.state !== 'listening' || l.shutdown & RCV_SHUTDOWN) throw new KernelError('ECONNREFUSED', 'connect', `${l.name} is not listening`);
+  if (l.acceptQ.length > l.backlog) {
+    const f = s.file;
+    if (f !== null) w.engine.read(f.simId, F_STATE);
+    if (f === null || f.flags & O_NONBLOCK) throw new KernelError('EAGAIN', 'connect', `${l.name}'s backlog is full`);
+    return l;
+  }
+  if (s.state === 'connected') throw new KernelError('EISCONN', 'connect', `${s.name} is connected`);
+  if (s.state === 'listening') throw new KernelError('EINVAL', 'connect', `${s.name} is listening`);
+  const emb = reg.newSock(s.type);
+  emb.connectNew(s);
+  emb.listener = l;
+  s.peer = emb;
+  s.state = 'connected';
+  l.acceptQMut().push(emb);
+  l.wq.wakeUp(EPOLLIN | EPOLLRDNORM);
+  return null;
 }
 
 /**
@@ -189,10 +223,12 @@ export function* acceptSteps(t: Task, fd: number, flags: number): KernelPath<num
       // A connection, or a listener no longer listening, ends the wait (the deadlock report asks).
       yield* l.wq.sleepOnceSteps(t.sim, 'accept4', true, () => l.state !== 'listening' || l.acceptQ.length > 0);
     }
-    yield { fn: 'unix_accept: skb_dequeue', acc: [l.acc(SK_QUEUE, true), ...w.vfs.anonFileAccesses()] };
+    yield { fn: 'unix_accept: skb_dequeue', acc: [l.acc(SK_QUEUE, true), l.peerWait.writeAccess(), ...w.vfs.anonFileAccesses()] };
     w.engine.write(l.simId, SK_QUEUE);
     const emb = l.acceptQMut().shift();
     if (emb === undefined) throw new KernelError('EAGAIN', 'accept4', `the connection on ${l.name} went away`);
+    // wake_up_interruptible(&u->peer_wait): one connector waiting for room.
+    l.peerWait.wakeUp(0);
     const f = sockAllocFile(w, emb, flags);
     yield reg.gcLock.lockStep();
     reg.gcLock.lock();

@@ -40,7 +40,7 @@ export interface UnixSys {
   bind(fd: number, addr: string): KernelPath<number>;
   /** listen(2). */
   listen(fd: number, backlog: number): KernelPath<number>;
-  /** connect(2). */
+  /** connect(2): a blocking socket sleeps while the listener's backlog is full. */
   connect(fd: number, addr: string): KernelPath<number>;
   /** accept4(2) (flags: SOCK_NONBLOCK, SOCK_CLOEXEC). */
   accept(fd: number, flags?: number): KernelPath<number>;
@@ -107,7 +107,7 @@ export const Unix = /* @__PURE__ */ Object.freeze({
     checkNumbers('listen', 'fd', fd, 'backlog', backlog);
     return cold(p, listenSteps(p.main, fd, backlog));
   },
-  /** connect(2). */
+  /** connect(2) (a plain call cannot sleep: a blocking connect to a full backlog is `ModelError('would-block')`). */
   connect: (p: Process, fd: number, addr: string): number => {
     checkNumbers('connect', 'fd', fd);
     checkString('connect', 'addr', addr);
