@@ -200,8 +200,14 @@ export function generate(seed: number, length = 24): Program {
     else if (w < 30) c = { role, op: 'dup2', args: [fdOf(role), fdOf(role)] };
     else if (w < 33) c = { role, op: 'dup3', args: [fdOf(role), fdOf(role), pick([0, O.CLOEXEC, O.CLOEXEC, O.NONBLOCK, 1])] };
     else if (w < 41) {
-      const cmd = pick([0, 1030, 1, 2, 3, 3, 4, 4, 4, 999, 1027]);
-      const arg = cmd === 4 ? openFlags() | (chance(0.5) ? O.APPEND : O.NONBLOCK) : cmd === 2 ? pick([0, 1, 3]) : cmd === 0 || cmd === 1030 ? pick([0, 3, 10, 63, 1023, 1024, -1]) : cmd === 1027 ? fdOf(role) : 0;
+      const cmd = pick([0, 1030, 1, 2, 3, 3, 4, 4, 4, 999, 1027, 1031, 1031, 1032]);
+      const arg =
+        cmd === 4 ? openFlags() | (chance(0.5) ? O.APPEND : O.NONBLOCK)
+        : cmd === 2 ? pick([0, 1, 3])
+        : cmd === 0 || cmd === 1030 ? pick([0, 3, 10, 63, 1023, 1024, -1])
+        : cmd === 1027 ? fdOf(role)
+        : cmd === 1031 ? pick([0, 1, 4096, 4097, 8192, 12288, 65536, 1 << 20, (1 << 20) + 1, -1, 2 ** 31])
+        : 0;
       c = { role, op: 'fcntl', args: [fdOf(role), cmd, arg] };
     } else if (w < 45) c = { role, op: 'lock', args: [fdOf(role), pick([6, 6, 5]), pick([0, 1, 2]), rng.below(8), rng.below(6)] };
     else if (w < 49) {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Epoll, FMODE_PATH, F_GETFL, F_GETLK, Kernel, KernelError, ModelError, MSG_CTRUNC, MSG_DONTWAIT, MSG_TRUNC, Unix, type Flock, type Process } from '../src/index.js';
 import { KCMP_EPOLL_TFD, pidfd, type PidfdApi } from '../src/plugins/pidfd/index.js';
 import { readExtra, writeData, type Call, type FdRow, type Obs } from './program.js';
@@ -6,6 +7,23 @@ import { readExtra, writeData, type Call, type FdRow, type Obs } from './program
  * One program run on fdlab's plain API: a fresh Kernel, role 0 a spawned process, every
  * call a plain syscall. Each call returns what the harness compares, in the runner's form.
  */
+/**
+ * The capabilities the runner has on this host, among those the model knows (bit numbers
+ * of include/uapi/linux/capability.h), from CapEff in /proc/self/status: root in a
+ * container may lack some (CAP_SYS_RESOURCE, which F_SETPIPE_SZ past pipe-max-size needs).
+ */
+const HOST_CAPS: readonly string[] = (() => {
+  const bits: Record<string, number> = { CAP_SYS_PTRACE: 19, CAP_SYS_ADMIN: 21, CAP_SYS_RESOURCE: 24, CAP_BLOCK_SUSPEND: 36 };
+  let eff = 0n;
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m !== null) eff = BigInt(`0x${m[1]!}`);
+  } catch {
+    // Not Linux: the harness skips before it runs anything.
+  }
+  return Object.keys(bits).filter((c) => (eff >> BigInt(bits[c]!)) & 1n);
+})();
+
 /** A socket address argument: "@name" is an abstract name ('\\0name'), anything else a path. */
 function sunOf(a: string): string {
   return a.startsWith('@') ? `\0${a.slice(1)}` : a;
@@ -22,7 +40,7 @@ export class ModelRun {
   private collected = false;
 
   constructor() {
-    this.roles.set(0, this.kernel.spawnProcess({ creds: { uid: 0 } }));
+    this.roles.set(0, this.kernel.spawnProcess({ creds: { uid: 0, caps: HOST_CAPS } }));
   }
 
   private pidOf(a: number | string): number {

@@ -5,7 +5,7 @@
  * 1–2 calls with arguments drawn from small domains. A syscall listed where it is defined
  * joins these programs without anyone editing this file.
  */
-import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, F_DUPFD_QUERY, MNT_DETACH, MNT_EXPIRE, CLOSE_RANGE_UNSHARE, defineScenario, explore, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, KernelError, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, Unix, type Kernel, type KernelPath, type Scenario, type Sys } from 'fdlab';
+import { CLONE_FILES, CLOSE_RANGE_CLOEXEC, F_DUPFD_QUERY, F_GETPIPE_SZ, F_SETPIPE_SZ, MNT_DETACH, MNT_EXPIRE, CLOSE_RANGE_UNSHARE, defineScenario, explore, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, KernelError, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Random, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, Unix, type Kernel, type KernelPath, type Scenario, type Sys } from 'fdlab';
 import { access, CORE_SYSCALLS, EPOLL_SYSCALLS, syscallSteps, UNIX_SYSCALLS, type SyscallArgKind, type SyscallSpec } from 'fdlab/extend';
 import { KCMP_EPOLL_TFD, KCMP_FILE, KCMP_FILES, KCMP_VM, pidfd, PIDFD_SYSCALLS, type PidfdApi } from 'fdlab/pidfd';
 import {
@@ -83,7 +83,7 @@ const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
   offset: [0, 1],
   offsetPtr: [null, null, 0, 1],
   whence: [0, 1, 2],
-  fcntlCmd: [F_GETFD, F_SETFD, F_GETFL, F_DUPFD, F_DUPFD_QUERY],
+  fcntlCmd: [F_GETFD, F_SETFD, F_GETFL, F_DUPFD, F_DUPFD_QUERY, F_SETPIPE_SZ, F_GETPIPE_SZ],
   int: [0, 1],
   pid: [1, 2],
   epollOp: [1, 2, 3],

@@ -4,7 +4,7 @@
  * with partial writes, and O_DIRECT packets.
  */
 import { describe, expect, it } from 'vitest';
-import { ModelError, O_CLOEXEC, O_DIRECT, O_NONBLOCK, O_WRONLY, F_GETFL, F_SETFL } from '../src/index.js';
+import { ModelError, O_CLOEXEC, O_DIRECT, O_NONBLOCK, O_PATH, O_WRONLY, F_GETFL, F_GETPIPE_SZ, F_SETFL, F_SETPIPE_SZ } from '../src/index.js';
 import { errnoOf, newKernel, state, stepToEnd } from './helpers.js';
 
 const fill = (n: number) => 'x'.repeat(n);
@@ -132,6 +132,67 @@ describe('pipes', () => {
     expect(k.run().completed).toBe(true);
     expect(writer.sim.result).toBe(70000);
     expect(got).toBe(70000);
+    p.closeRange(0, 1);
+  });
+
+  it('F_GETPIPE_SZ and F_SETPIPE_SZ as the host answers them (ps.c, ps2.c, ps3.c on Linux 6.18, without CAP_SYS_RESOURCE)', () => {
+    const k = newKernel();
+    const p = k.spawnProcess({ creds: { uid: 0, caps: ['CAP_SYS_ADMIN'] } });
+    const [r, w] = p.pipe(O_NONBLOCK);
+    const set = (fd: number, n: number) => p.fcntl(fd, F_SETPIPE_SZ, n);
+    expect([p.fcntl(r, F_GETPIPE_SZ), p.fcntl(w, F_GETPIPE_SZ)]).toEqual([65536, 65536]);
+    expect([set(r, 0), set(r, 1), set(r, 4097), set(r, 12288)]).toEqual([4096, 4096, 8192, 16384]);
+    expect(errnoOf(() => set(r, -1))).toBe('EINVAL'); // 0xffffffff > 2^31
+    expect(errnoOf(() => set(r, 2 ** 31 + 1))).toBe('EINVAL');
+    expect(errnoOf(() => set(r, 2 ** 31))).toBe('EPERM');
+    expect(set(r, 1 << 20)).toBe(1 << 20);
+    expect(errnoOf(() => set(r, (1 << 20) + 1))).toBe('EPERM');
+    expect(set(r, 4096)).toBe(4096); // shrinking is always allowed
+    // One slot: a write merges its sub-page part into the last page and stops there.
+    expect(p.write(w, fill(100))).toBe(100);
+    expect(p.write(w, fill(5000))).toBe(904);
+    expect(set(r, 4096)).toBe(4096);
+    expect(set(w, 8192)).toBe(8192);
+    expect(p.write(w, fill(5000))).toBe(5000); // 904 more merged, one new page (ps3.c)
+    const before = state(k);
+    expect(errnoOf(() => set(r, 4096))).toBe('EBUSY'); // two buffers in use
+    expect(state(k)).toBe(before);
+    expect(p.read(r, 4096).length).toBe(4096); // the first buffer and part of the second
+    expect(set(r, 4096)).toBe(4096);
+    expect(p.read(r, 10000).length).toBe(1908);
+    expect(p.fcntl(r, F_GETPIPE_SZ)).toBe(4096);
+    // Anything but a pipe is EBADF; an O_PATH fd is EBADF before the command is looked at.
+    expect(errnoOf(() => p.fcntl(p.open('/data/log', O_WRONLY), F_GETPIPE_SZ))).toBe('EBADF');
+    expect(errnoOf(() => p.fcntl(p.open('/srv', O_PATH), F_SETPIPE_SZ, 4096))).toBe('EBADF');
+    // O_DIRECT: each packet takes a slot of its own.
+    const [, q] = p.pipe(O_DIRECT | O_NONBLOCK);
+    expect(set(q, 4096)).toBe(4096);
+    expect(p.write(q, fill(10))).toBe(10);
+    expect(errnoOf(() => p.write(q, fill(10)))).toBe('EAGAIN');
+  });
+
+  it('with CAP_SYS_RESOURCE a pipe grows past pipe-max-size, up to the ring kmalloc() can allocate', () => {
+    // Not checked on this host (its root lacks CAP_SYS_RESOURCE): read off pipe_set_size().
+    const p = newKernel().spawnProcess({ creds: { uid: 0 } });
+    const [r] = p.pipe();
+    expect(p.fcntl(r, F_SETPIPE_SZ, 1 << 28)).toBe(1 << 28);
+    expect(errnoOf(() => p.fcntl(r, F_SETPIPE_SZ, 1 << 29))).toBe('ENOMEM');
+  });
+
+  it('a resize wakes a writer that sleeps for room', () => {
+    const k = newKernel();
+    const p = k.spawnProcess();
+    const [r, w] = p.pipe();
+    p.fcntl(w, F_SETPIPE_SZ, 4096);
+    p.write(w, fill(4096));
+    const writer = p.thread((sys) => sys.write(w, 'more'));
+    const resizer = p.thread((sys) => sys.fcntl(r, F_SETPIPE_SZ, 8192));
+    while (k.engine.isEnabled(writer.sim.id)) k.engine.step(writer.sim.id);
+    expect(writer.sim.pending?.fn).toMatch(/wr_wait/);
+    stepToEnd(k, resizer.sim);
+    expect(resizer.sim.result).toBe(8192);
+    stepToEnd(k, writer.sim);
+    expect(writer.sim.result).toBe(4);
     p.closeRange(0, 1);
   });
 });

@@ -92,6 +92,47 @@ export class Pipe {
   }
 }
 
+/** /proc/sys/fs/pipe-max-size by default: the largest pipe an unprivileged F_SETPIPE_SZ may ask for. */
+export const PIPE_MAX_SIZE = 1048576;
+
+/** The pipe behind a pipe file (get_pipe_info()), or null: F_SETPIPE_SZ and F_GETPIPE_SZ are EBADF on anything else. @internal */
+export function pipeOfFile(file: RefFile): Pipe | null {
+  return file.ops === pipeOperations ? file.inode.pipe : null;
+}
+
+/**
+ * round_pipe_size(): an `unsigned int` request rounded up to a power of two, at least a
+ * page; 0 (then EINVAL) above 2^31.
+ */
+function roundPipeSize(size: number): number {
+  if (size > 2 ** 31) return 0;
+  if (size < PIPE_BUF) return PIPE_BUF;
+  return 2 ** Math.ceil(Math.log2(size));
+}
+
+/**
+ * F_SETPIPE_SZ on `pipe` (the pipe's ring, a write of its inode's data): the size rounded
+ * as round_pipe_size() does, EINVAL if that is 0; growing past {@link PIPE_MAX_SIZE} is
+ * EPERM unless `capSysResource` (shrinking never is); a ring the kernel cannot allocate
+ * (kcalloc() of more than KMALLOC_MAX_SIZE, 4 MiB of 40-byte pipe_buffers) is ENOMEM; fewer
+ * slots than buffers in use is EBUSY. Otherwise sets max_usage, wakes a writer (there
+ * may be room now) and returns the new size in bytes. The per-user accounting of pipe
+ * pages (pipe-user-pages-soft/-hard) is not modelled. Models pipe_set_size() and
+ * pipe_resize_ring() in fs/pipe.c. @internal
+ */
+export function pipeSetSize(file: RefFile, pipe: Pipe, size: number, capSysResource: boolean): number {
+  file.inode.engine?.write(file.inode.simId, 0);
+  const bytes = roundPipeSize(size);
+  const slots = bytes / PIPE_BUF;
+  if (slots === 0) throw new KernelError('EINVAL', 'fcntl', `F_SETPIPE_SZ ${size} rounds to nothing`);
+  if (slots > pipe.maxUsage && bytes > PIPE_MAX_SIZE && !capSysResource) throw new KernelError('EPERM', 'fcntl', `F_SETPIPE_SZ ${size} is past pipe-max-size without CAP_SYS_RESOURCE`);
+  if (slots * 40 > 4 * 1024 * 1024) throw new KernelError('ENOMEM', 'fcntl', `a ring of ${slots} slots`);
+  if (slots < pipe.bufs.length) throw new KernelError('EBUSY', 'fcntl', `${pipe.bufs.length} buffers in use do not fit in ${slots}`);
+  pipe.maxUsage = slots;
+  pipe.wrWait.wakeUp(0);
+  return bytes;
+}
+
 function pipeOf(file: RefFile): Pipe {
   const p = file.inode.pipe;
   if (p === null) throw new KernelError('EINVAL', 'pipe', `${file.name} is not a pipe`);

@@ -24,6 +24,15 @@ export const F_DUPFD_CLOEXEC = 1030;
  * not (F_DUPFD_QUERY, v6.10); works on O_PATH fds. @example `p.fcntl(a, F_DUPFD_QUERY, b)`
  */
 export const F_DUPFD_QUERY = 1027;
+/**
+ * fcntl: resize a pipe's ring to the argument rounded up to a power-of-two number of
+ * pages, at least one; returns the new size (F_SETPIPE_SZ). EBUSY if the data would not
+ * fit, EPERM past /proc/sys/fs/pipe-max-size without CAP_SYS_RESOURCE.
+ * @example `p.fcntl(w, F_SETPIPE_SZ, 4096)`
+ */
+export const F_SETPIPE_SZ = 1031;
+/** fcntl: a pipe's capacity in bytes (F_GETPIPE_SZ); EBADF on anything but a pipe. @example `p.fcntl(r, F_GETPIPE_SZ)` */
+export const F_GETPIPE_SZ = 1032;
 /** The close-on-exec fd flag (FD_CLOEXEC). @example `p.fcntl(fd, F_SETFD, FD_CLOEXEC)` */
 export const FD_CLOEXEC = 1;
 /** A shared (read) record lock (F_RDLCK). @example `{ type: F_RDLCK, start: 0, len: 10 }` */

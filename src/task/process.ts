@@ -241,7 +241,7 @@ export class Process {
   fcntl(fd: number, cmd: typeof F_GETLK, lock: Flock): Flock;
   /** fcntl(2) F_SETLK / F_SETLKW. */
   fcntl(fd: number, cmd: typeof F_SETLK | typeof F_SETLKW, lock: Flock): number;
-  /** fcntl(2) F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_QUERY, F_GETFD, F_SETFD, F_GETFL, F_SETFL. */
+  /** fcntl(2) F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_QUERY, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_SETPIPE_SZ, F_GETPIPE_SZ. */
   fcntl(fd: number, cmd: number, arg?: number): number;
   fcntl(fd: number, cmd: number, arg?: number | Flock): number | Flock {
     checkFcntlArgs(fd, cmd, arg);

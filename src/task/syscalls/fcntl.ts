@@ -7,18 +7,35 @@ import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { ModelError } from '../../sim/model-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
-import { F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_QUERY, F_GETFD, F_GETFL, F_GETLK, F_RDLCK, F_SETFD, F_SETFL, F_SETLK, F_SETLKW, F_UNLCK, F_WRLCK, FD_CLOEXEC } from '../constants.js';
+import { F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_QUERY, F_GETFD, F_GETFL, F_GETLK, F_GETPIPE_SZ, F_RDLCK, F_SETFD, F_SETFL, F_SETLK, F_SETLKW, F_SETPIPE_SZ, F_UNLCK, F_WRLCK, FD_CLOEXEC } from '../constants.js';
+import { PIPE_BUF, pipeOfFile, pipeSetSize } from '../../file/pipe.js';
 import { flockRange, locksRemovePosix, posixConflict, posixLockFile, type Flock } from '../posix-locks.js';
 import { hasSyscalls } from '../syscall-table.js';
 import type { Task } from '../task.js';
 import { dupfd, dupfdSteps } from './fd-calls.js';
 
 /*
- * fcntl(2): F_DUPFD[_CLOEXEC], F_DUPFD_QUERY, F_GETFD, F_SETFD, F_GETFL and the POSIX record locks
- * F_SETLK, F_SETLKW, F_GETLK (do_fcntl() in fs/fcntl.c, fcntl_setlk() in fs/locks.c).
+ * fcntl(2): F_DUPFD[_CLOEXEC], F_DUPFD_QUERY, F_GETFD, F_SETFD, F_GETFL, the POSIX record locks
+ * F_SETLK, F_SETLKW, F_GETLK, and F_SETPIPE_SZ / F_GETPIPE_SZ (do_fcntl() in fs/fcntl.c,
+ * fcntl_setlk() in fs/locks.c, pipe_fcntl() in fs/pipe.c).
  */
 
-const KNOWN = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_QUERY, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW]);
+const KNOWN = new Set([F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_QUERY, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW, F_SETPIPE_SZ, F_GETPIPE_SZ]);
+
+/**
+ * pipe_fcntl(): EBADF unless `f` is a pipe; F_GETPIPE_SZ is max_usage pages, F_SETPIPE_SZ
+ * resizes (do_fcntl() passes the argument on as an `unsigned int`).
+ */
+function pipeFcntl(t: Task, f: RefFile, cmd: number, arg: number): number {
+  const pipe = pipeOfFile(f);
+  if (pipe === null) throw new KernelError('EBADF', 'fcntl', `${f.name} is not a pipe`);
+  if (cmd === F_GETPIPE_SZ) {
+    t.world.engine.read(f.inode.simId, 0);
+    return pipe.maxUsage * PIPE_BUF;
+  }
+  if (!Number.isInteger(arg)) throw new KernelError('EINVAL', 'fcntl', `F_SETPIPE_SZ ${arg}`);
+  return pipeSetSize(f, pipe, arg >>> 0, t.process.creds.caps.includes('CAP_SYS_RESOURCE'));
+}
 
 /** The f_flags F_SETFL may change (SETFL_MASK in fs/fcntl.c); FASYNC changes only through ->fasync. */
 const SETFL_MASK = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME;
@@ -123,6 +140,7 @@ export function fcntl(t: Task, fd: number, cmd: number, arg: number | Flock = 0)
       if (w2 & FDPUT_FPUT) fputDeferred(t, g);
       return g === f ? 1 : 0;
     }
+    if (cmd === F_SETPIPE_SZ || cmd === F_GETPIPE_SZ) return pipeFcntl(t, f, cmd, arg);
     return simpleCmd(files, f, fd, cmd, arg);
   } finally {
     if (w & FDPUT_FPUT) fputDeferred(t, f);
@@ -180,6 +198,12 @@ export function* fcntlSteps(t: Task, fd: number, cmd: number, arg: number | Floc
       if (w2 === EMPTY_FD) throw new KernelError('EBADF', 'fcntl', `fd ${arg} is not open`);
       result = files.fileOfWord(w2) === f ? 1 : 0;
       yield* fdputSteps(t, files, w2);
+    } else if (cmd === F_SETPIPE_SZ || cmd === F_GETPIPE_SZ) {
+      if (typeof arg !== 'number') throw new KernelError('EINVAL', 'fcntl', 'argument must be a number');
+      // __pipe_lock(): the ring is part of the inode's data; a resize wakes wr_wait.
+      const pipe = pipeOfFile(f);
+      yield { fn: 'pipe_fcntl', acc: pipe === null ? [] : [access(f.inode.simId, 0, cmd === F_SETPIPE_SZ), ...(cmd === F_SETPIPE_SZ ? [pipe.wrWait.writeAccess()] : [])] };
+      result = pipeFcntl(t, f, cmd, arg);
     } else {
       if (typeof arg !== 'number') throw new KernelError('EINVAL', 'fcntl', 'argument must be a number');
       yield cmd === F_SETFL || cmd === F_GETFL
