@@ -93,6 +93,7 @@ const DOMAINS: Record<SyscallArgKind, readonly unknown[]> = {
   sunPath: ['\0a', '/tmp/s'],
   uringRegister: [[IORING_REGISTER_FILES, [0, -1], 2], [IORING_REGISTER_FILES_UPDATE, { offset: 0, data: [1] }, 1], [IORING_UNREGISTER_FILES, null, 0]],
   umountFlags: [0, MNT_DETACH],
+  spliceFlags: [0, 2],
   kcmpType: [KCMP_FILE, KCMP_FILE, KCMP_FILES, KCMP_VM, KCMP_EPOLL_TFD],
   uringSqe: [
     { opcode: IORING_OP_READ, flags: IOSQE_FIXED_FILE | IOSQE_ASYNC, fd: 0, off: -1, len: 1 },

@@ -35,8 +35,8 @@ export const PIPE_DEF_BUFFERS = 16;
  */
 export const PIPE_CAPACITY = PIPE_DEF_BUFFERS * PIPE_BUF;
 
-/** One pipe_buffer: `len` bytes of the inode's data; a packet (O_DIRECT writer) is never merged and is read whole. */
-interface PipeBuf {
+/** One pipe_buffer: `len` bytes of the inode's data; a packet (O_DIRECT writer) is never merged and is read whole. @internal */
+export interface PipeBuf {
   len: number;
   off: number;
   /** PIPE_BUF_FLAG_PACKET: written by an O_DIRECT writer, read one per call. */
@@ -139,8 +139,8 @@ function pipeOf(file: RefFile): Pipe {
   return p;
 }
 
-/** The pipe and its ring, recording the read of the inode's data that the ring is part of. */
-function ringOf(file: RefFile): Pipe {
+/** The pipe and its ring, recording the read of the inode's data that the ring is part of. @internal */
+export function ringOf(file: RefFile): Pipe {
   const p = pipeOf(file);
   file.inode.engine?.read(file.inode.simId, 0);
   return p;
@@ -252,10 +252,14 @@ export function spliceSpace(file: RefFile): void {
   if (pipe.full()) throw new KernelError('EAGAIN', 'splice', `${file.inode.path} has no free buffer`);
 }
 
-/** The wait queue a blocking splice into `file`'s pipe sleeps on now (every slot in use, readers left), or null. @internal */
-export function spliceBlocks(file: RefFile): WaitQueue | null {
+/**
+ * The wait queue a blocking splice into `file`'s pipe sleeps on now (every slot in use,
+ * readers left), or null; `nonblock` (SPLICE_F_NONBLOCK, or the pipe's O_NONBLOCK)
+ * never sleeps. @internal
+ */
+export function spliceBlocks(file: RefFile, nonblock = (file.flags & O_NONBLOCK) !== 0): WaitQueue | null {
   const pipe = ringOf(file);
-  return pipe.readers > 0 && pipe.full() && !(file.flags & O_NONBLOCK) ? pipe.wrWait : null;
+  return pipe.readers > 0 && pipe.full() && !nonblock ? pipe.wrWait : null;
 }
 
 /**

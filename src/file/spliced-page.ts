@@ -14,6 +14,8 @@ const PAGE = 4096;
 export class SplicedPage {
   /** The page's bytes once a truncation dropped it from the cache, else null (still cached). */
   detached: string | null = null;
+  /** Pipe buffers pointing at the page (a splice between pipes that splits a buffer makes two). */
+  private refs = 1;
 
   /** @param inode - the file's inode @param index - the page's index in the file */
   constructor(readonly inode: Inode, readonly index: number) {
@@ -27,9 +29,14 @@ export class SplicedPage {
     return bytes.padEnd(n, '\0');
   }
 
-  /** The pipe buffer let go of the page. */
+  /** Another pipe buffer points at the page (pipe_buf_get()). */
+  get(): void {
+    this.refs++;
+  }
+
+  /** A pipe buffer let go of the page; the last one takes it off the file's list. */
   release(): void {
-    this.inode.spliced?.delete(this);
+    if (--this.refs === 0) this.inode.spliced?.delete(this);
   }
 }
 

@@ -61,9 +61,9 @@ export function checkSendfileArgs(outFd: unknown, inFd: unknown, offset: unknown
   if (offset !== null) checkNumbers('sendfile', 'offset', offset);
 }
 
-/** copy_file_range(fd_in, off_in, fd_out, off_out, len, flags): numbers, each offset a number or null (f_pos). @internal */
-export function checkCopyFileRangeArgs(inFd: unknown, offIn: unknown, outFd: unknown, offOut: unknown, len: unknown, flags: unknown): void {
-  checkNumbers('copy_file_range', 'fd_in', inFd, 'fd_out', outFd, 'len', len, 'flags', flags);
-  if (offIn !== null) checkNumbers('copy_file_range', 'off_in', offIn);
-  if (offOut !== null) checkNumbers('copy_file_range', 'off_out', offOut);
+/** copy_file_range() or splice() (`call`) with (fd_in, off_in, fd_out, off_out, len, flags): numbers, each offset a number or null (f_pos). @internal */
+export function checkTwoFileArgs(call: string, inFd: unknown, offIn: unknown, outFd: unknown, offOut: unknown, len: unknown, flags: unknown): void {
+  checkNumbers(call, 'fd_in', inFd, 'fd_out', outFd, 'len', len, 'flags', flags);
+  if (offIn !== null) checkNumbers(call, 'off_in', offIn);
+  if (offOut !== null) checkNumbers(call, 'off_out', offOut);
 }

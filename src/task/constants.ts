@@ -33,6 +33,14 @@ export const F_DUPFD_QUERY = 1027;
 export const F_SETPIPE_SZ = 1031;
 /** fcntl: a pipe's capacity in bytes (F_GETPIPE_SZ); EBADF on anything but a pipe. @example `p.fcntl(r, F_GETPIPE_SZ)` */
 export const F_GETPIPE_SZ = 1032;
+/** splice(2): a hint to move pages rather than copy them; no effect (SPLICE_F_MOVE). @example `p.splice(r, null, fd, null, 4096, SPLICE_F_MOVE)` */
+export const SPLICE_F_MOVE = 0x01;
+/** splice(2): do not wait on the pipes, EAGAIN instead (SPLICE_F_NONBLOCK). @example `p.splice(fd, null, w, null, 4096, SPLICE_F_NONBLOCK)` */
+export const SPLICE_F_NONBLOCK = 0x02;
+/** splice(2): more data will follow, a hint for sockets (SPLICE_F_MORE). @example `p.splice(r, null, fd, null, 4096, SPLICE_F_MORE)` */
+export const SPLICE_F_MORE = 0x04;
+/** vmsplice(2): the pages are a gift; accepted by splice(2) and ignored (SPLICE_F_GIFT). @example `SPLICE_F_MOVE | SPLICE_F_GIFT` */
+export const SPLICE_F_GIFT = 0x08;
 /** The close-on-exec fd flag (FD_CLOEXEC). @example `p.fcntl(fd, F_SETFD, FD_CLOEXEC)` */
 export const FD_CLOEXEC = 1;
 /** A shared (read) record lock (F_RDLCK). @example `{ type: F_RDLCK, start: 0, len: 10 }` */

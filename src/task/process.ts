@@ -6,7 +6,7 @@ import type { KernelPath } from '../sim/step.js';
 import { makeCreds, type Creds } from './creds.js';
 import type { Flock } from './posix-locks.js';
 import { F_GETLK, F_SETLK, F_SETLKW } from './constants.js';
-import { checkBody, checkCopyFileRangeArgs, checkFcntlArgs, checkPollArgs, checkSelectArgs, checkSendfileArgs } from './check-args.js';
+import { checkBody, checkFcntlArgs, checkTwoFileArgs, checkPollArgs, checkSelectArgs, checkSendfileArgs } from './check-args.js';
 import { plainSyscall } from './syscall.js';
 import { checkNumbers, checkSameWorld, checkString } from '../sim/validate.js';
 import { ModelError } from '../sim/model-error.js';
@@ -19,6 +19,7 @@ import { getdentsOp, lseekOp, readOp, runPosOp, writeOp } from './syscalls/rw.js
 import { pread64Steps, pwrite64Steps } from './syscalls/pread.js';
 import { sendfileSteps } from './syscalls/sendfile.js';
 import { copyFileRangeSteps } from './syscalls/copy-file-range.js';
+import { spliceSteps } from './syscalls/splice-syscall.js';
 import { eventfdSteps } from './syscalls/eventfd.js';
 import { umount2Steps } from './syscalls/umount.js';
 import { pollSteps, selectSteps, type PollFd, type PollResult, type SelectResult } from './syscalls/poll.js';
@@ -331,8 +332,26 @@ export class Process {
    * ```
    */
   copyFileRange(inFd: number, offIn: number | null, outFd: number, offOut: number | null, len: number, flags = 0): number {
-    checkCopyFileRangeArgs(inFd, offIn, outFd, offOut, len, flags);
+    checkTwoFileArgs('copy_file_range', inFd, offIn, outFd, offOut, len, flags);
     return this.runCold(copyFileRangeSteps(this.main, inFd, offIn, outFd, offOut, len, flags));
+  }
+
+  /**
+   * splice(2) as a plain call: see {@link Sys.splice}.
+   *
+   * @example
+   * ```ts
+   * import { Kernel, O_RDONLY } from 'fdlab';
+   * const p = new Kernel().spawnProcess();
+   * const src = p.open('/data/log', O_RDONLY);
+   * const [r, w] = p.pipe();
+   * p.splice(src, null, w, null, 7); // 7: 'line 1\n' into the pipe; src's f_pos now 7
+   * p.read(r, 7); // 'line 1\n'
+   * ```
+   */
+  splice(inFd: number, offIn: number | null, outFd: number, offOut: number | null, len: number, flags = 0): number {
+    checkTwoFileArgs('splice', inFd, offIn, outFd, offOut, len, flags);
+    return this.runCold(spliceSteps(this.main, inFd, offIn, outFd, offOut, len, flags));
   }
 
   /** lseek(2). */

@@ -11,11 +11,12 @@ import { getdentsOp, lseekOp, posOpSteps, readOp, writeOp } from './syscalls/rw.
 import { pread64Steps, pwrite64Steps } from './syscalls/pread.js';
 import { sendfileSteps } from './syscalls/sendfile.js';
 import { copyFileRangeSteps } from './syscalls/copy-file-range.js';
+import { spliceSteps } from './syscalls/splice-syscall.js';
 import type { Task } from './task.js';
 import { eventfdSteps } from './syscalls/eventfd.js';
 import { umount2Steps } from './syscalls/umount.js';
 import { pollSteps, selectSteps, type PollFd, type PollResult, type SelectResult } from './syscalls/poll.js';
-import { checkBody, checkCopyFileRangeArgs, checkFcntlArgs, checkPollArgs, checkSelectArgs, checkSendfileArgs } from './check-args.js';
+import { checkBody, checkFcntlArgs, checkTwoFileArgs, checkPollArgs, checkSelectArgs, checkSendfileArgs } from './check-args.js';
 import { checkNumbers, checkString } from '../sim/validate.js';
 
 
@@ -209,8 +210,37 @@ export class Sys {
    * ```
    */
   copyFileRange(inFd: number, offIn: number | null, outFd: number, offOut: number | null, len: number, flags = 0): KernelPath<number> {
-    checkCopyFileRangeArgs(inFd, offIn, outFd, offOut, len, flags);
+    checkTwoFileArgs('copy_file_range', inFd, offIn, outFd, offOut, len, flags);
     return syscallSteps(this.task, copyFileRangeSteps(this.task, inFd, offIn, outFd, offOut, len, flags));
+  }
+
+  /**
+   * splice(2): moves up to `len` bytes between two files of which at least one is a pipe
+   * — file to pipe (a regular file's pages are linked into the pipe, not copied), pipe to
+   * a regular file, pipe to pipe (the buffers themselves move) — and returns how many
+   * moved. A file side starts at its offset argument (ESPIPE on a pipe's side) or, where
+   * that is `null`, at its f_pos, which it advances. Like sendfile it uses fdget(), so
+   * f_pos is updated without f_pos_lock. SPLICE_F_NONBLOCK, or a pipe's O_NONBLOCK,
+   * makes a wait on a pipe EAGAIN. Models the splice system call and do_splice() in
+   * fs/splice.c.
+   *
+   * @example
+   * ```ts
+   * import { Kernel, O_CREAT, O_RDWR } from 'fdlab';
+   * const k = new Kernel();
+   * const p = k.spawnProcess();
+   * const dst = p.open('/tmp/copy', O_RDWR | O_CREAT);
+   * const [r, w] = p.pipe();
+   * p.write(w, 'spliced');
+   * p.thread(function* (sys) {
+   *   return yield* sys.splice(r, null, dst, null, 64); // 7: the pipe's bytes, at dst's f_pos
+   * });
+   * k.run();
+   * ```
+   */
+  splice(inFd: number, offIn: number | null, outFd: number, offOut: number | null, len: number, flags = 0): KernelPath<number> {
+    checkTwoFileArgs('splice', inFd, offIn, outFd, offOut, len, flags);
+    return syscallSteps(this.task, spliceSteps(this.task, inFd, offIn, outFd, offOut, len, flags));
   }
 
   /** getdents64(2): up to `count` entry names from the directory position. */

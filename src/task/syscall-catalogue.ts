@@ -8,10 +8,10 @@ import type { Sys } from './sys.js';
  * - `fd`: a descriptor number (small, may be closed or never opened)
  * - `path`: a path of the default filesystem
  * - `openFlags`, `dupFlags`, `pipeFlags`, `closeRangeFlags`, `unshareFlags`,
- *   `eventfdFlags`, `epollFlags`, `umountFlags`: the call's flag word
+ *   `eventfdFlags`, `epollFlags`, `umountFlags`, `spliceFlags`: the call's flag word
  * - `count`: a byte or entry count; `data`: bytes to write; `offset`, `whence`: lseek's
  *   (and pread's); `offsetPtr`: an offset passed by reference, or null for f_pos (sendfile,
- *   copy_file_range)
+ *   copy_file_range, splice)
  * - `fcntlCmd`: an fcntl command without a struct argument; `int`: a small integer
  * - `pid`: a process id; `epollOp`: an EPOLL_CTL_* operation
  * - `sockType`: a socket type word; `fdList`: fds to pass with SCM_RIGHTS;
@@ -29,7 +29,7 @@ import type { Sys } from './sys.js';
 export type SyscallArgKind =
   | 'fd' | 'path' | 'openFlags' | 'dupFlags' | 'pipeFlags' | 'closeRangeFlags' | 'unshareFlags' | 'eventfdFlags' | 'epollFlags'
   | 'count' | 'data' | 'offset' | 'offsetPtr' | 'whence' | 'fcntlCmd' | 'int' | 'pid' | 'epollOp'
-  | 'sockType' | 'fdList' | 'msgFlags' | 'sunPath' | 'uringRegister' | 'uringSqe' | 'umountFlags' | 'kcmpType';
+  | 'sockType' | 'fdList' | 'msgFlags' | 'sunPath' | 'uringRegister' | 'uringSqe' | 'umountFlags' | 'kcmpType' | 'spliceFlags';
 
 /**
  * One stepped system call as a generator of calls sees it: its kernel name, its argument
@@ -91,6 +91,7 @@ export const CORE_SYSCALLS: readonly SyscallSpec[] = /* @__PURE__ */ Object.free
   spec('pwrite64', 'pwrite', ['fd', 'data', 'offset'], (s, a) => s.pwrite(n(a[0]), a[1] as string, n(a[2]))),
   spec('sendfile', 'sendfile', ['fd', 'fd', 'offsetPtr', 'count'], (s, a) => s.sendfile(n(a[0]), n(a[1]), a[2] === null ? null : n(a[2]), n(a[3]))),
   spec('copy_file_range', 'copyFileRange', ['fd', 'offsetPtr', 'fd', 'offsetPtr', 'count', 'int'], (s, a) => s.copyFileRange(n(a[0]), a[1] === null ? null : n(a[1]), n(a[2]), a[3] === null ? null : n(a[3]), n(a[4]), n(a[5]))),
+  spec('splice', 'splice', ['fd', 'offsetPtr', 'fd', 'offsetPtr', 'count', 'spliceFlags'], (s, a) => s.splice(n(a[0]), a[1] === null ? null : n(a[1]), n(a[2]), a[3] === null ? null : n(a[3]), n(a[4]), n(a[5]))),
   spec('getdents64', 'getdents', ['fd', 'count'], (s, a) => s.getdents(n(a[0]), n(a[1]))),
   spec('pipe2', 'pipe', ['pipeFlags'], (s, a) => s.pipe(n(a[0]))),
   spec('fork', 'fork', [], function* (s) {

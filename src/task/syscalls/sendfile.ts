@@ -1,6 +1,5 @@
 import { FMODE_LSEEK, FMODE_PREAD, FMODE_READ, FMODE_WRITE, O_APPEND } from '../../file/constants.js';
-import { fileOpAccesses, regularFileOperations, S_MAXBYTES } from '../../file/file-operations.js';
-import { spliceBlocks, spliceIntoPipe, spliceSpace } from '../../file/pipe.js';
+import { fileOpAccesses, S_MAXBYTES } from '../../file/file-operations.js';
 import { F_STATE, type RefFile } from '../../file/ref-file.js';
 import { EMPTY_FD } from '../../fdtable/fd-word.js';
 import { isFd } from '../../fdtable/fdtable.js';
@@ -9,8 +8,8 @@ import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import { steppedOps, type SteppedFileOperations } from '../stepped-file-ops.js';
 import type { Task } from '../task.js';
-import { asArray, LOFF_LIMIT, MAX_RW_COUNT, streamOpSteps, type PosOp } from './rw.js';
-import { putBothSteps, spliceCopy, UnlockedPos } from './splice.js';
+import { asArray, LOFF_LIMIT, MAX_RW_COUNT, streamOpSteps } from './rw.js';
+import { fileToPipeOp, putBothSteps, spliceCopy, UnlockedPos } from './splice.js';
 
 const NO_LOCK = 'takes no f_pos_lock (sendfile() looks its files up with fdget(), not fdget_pos())';
 
@@ -110,22 +109,8 @@ export function* sendfileSteps(t: Task, outFd: number, inFd: number, offset: num
     const inSplices = fin.inode.kind === 'reg' && fin.ops.read !== undefined && !fin.ops.stream;
     const inAcc = asArray(fileOpAccesses(fin, 'read'));
     if (toPipe) {
-      const op: PosOp<number> = {
-        name: 'sendfile',
-        check() {},
-        usesPos: () => false,
-        opFn: 'splice_file_to_pipe',
-        fileOp: 'write',
-        blocks: (f) => spliceBlocks(f),
-        run(f) {
-          spliceSpace(f);
-          if (n === 0) return { result: 0, pos: 0 };
-          if (!inSplices) throw new KernelError('EINVAL', 'sendfile', `${fin.name} cannot be spliced from`);
-          // A page-cache file's pages are linked into the pipe, not copied.
-          return { result: spliceIntoPipe(f, fin.ops.read!(fin, pos, n), pos, fin.ops === regularFileOperations ? fin.inode : null), pos: 0 };
-        },
-      };
-      result = yield* streamOpSteps(t, fout, op, inAcc);
+      // f_flags of the in-file: O_DIRECT copies rather than links.
+      result = yield* streamOpSteps(t, fout, fileToPipeOp('sendfile', fin, pos, n, false), [...inAcc, access(fin.simId, F_STATE, false)]);
     } else {
       yield { fn: 'do_splice_direct', acc: [...asArray(fileOpAccesses(fout, 'write')), access(fout.simId, F_STATE, false), ...inAcc] };
       t.world.engine.read(fout.simId, F_STATE);

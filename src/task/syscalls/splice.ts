@@ -1,11 +1,16 @@
-import { F_POS, type RefFile } from '../../file/ref-file.js';
+import { O_DIRECT, O_NONBLOCK } from '../../file/constants.js';
+import { regularFileOperations } from '../../file/file-operations.js';
+import { spliceBlocks, spliceIntoPipe, spliceSpace } from '../../file/pipe.js';
+import { F_POS, F_STATE, type RefFile } from '../../file/ref-file.js';
+import { ModelError } from '../../sim/model-error.js';
+import { steppedOps } from '../stepped-file-ops.js';
 import { EMPTY_FD } from '../../fdtable/fd-word.js';
 import type { Fdtable } from '../../fdtable/fdtable.js';
 import { fdputSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import type { Task } from '../task.js';
-import { posEffect, readPos } from './rw.js';
+import { posEffect, readPos, type PosOp } from './rw.js';
 
 /**
  * The f_pos read-modify-write of a call that looks its files up with fdget(), not
@@ -78,4 +83,39 @@ export function* putBothSteps(t: Task, files: Fdtable, wi: number, wo: number, u
   unlocked.done();
   if (wo !== EMPTY_FD) yield* fdputSteps(t, files, wo);
   yield* fdputSteps(t, files, wi);
+}
+
+/** True if `f` can be spliced from: a regular file (filemap_splice_read()); anything else the model has lacks ->splice_read. */
+function splicesFrom(f: RefFile): boolean {
+  return f.inode.kind === 'reg' && f.ops.read !== undefined && !f.ops.stream;
+}
+
+/**
+ * splice_file_to_pipe() as a stream op on the pipe it fills, for sendfile(2) and splice(2):
+ * wait_for_space() — EPIPE without readers, a sleep or (`nonblock`: SPLICE_F_NONBLOCK, or
+ * the pipe's O_NONBLOCK) EAGAIN while every buffer is in use — then do_splice_read(): 0
+ * for nothing to move, EINVAL for an in-file without ->splice_read, else up to `n` bytes
+ * of `fin` from `pos` in one new buffer per page while slots are free. A page-cache
+ * file's pages are linked, not copied — except through O_DIRECT, which copies
+ * (copy_splice_read()). A socket's ->splice_read receives, which may sleep holding the
+ * pipe's mutex: not modelled (`ModelError('model-limit')`). @internal
+ */
+export function fileToPipeOp(name: string, fin: RefFile, pos: number, n: number, nonblock: boolean): PosOp<number> {
+  return {
+    name,
+    check() {},
+    usesPos: () => false,
+    opFn: 'splice_file_to_pipe',
+    fileOp: 'write',
+    blocks: (f) => spliceBlocks(f, nonblock || (f.flags & O_NONBLOCK) !== 0),
+    run(f) {
+      spliceSpace(f);
+      if (n === 0) return { result: 0, pos: 0 };
+      if (steppedOps(fin).readSteps !== undefined) throw new ModelError('model-limit', `${name}: splicing from ${fin.name} into a pipe (sock_splice_read()) is not modelled`);
+      if (!splicesFrom(fin)) throw new KernelError('EINVAL', name, `${fin.name} cannot be spliced from`);
+      fin.inode.engine?.read(fin.simId, F_STATE);
+      const link = fin.ops === regularFileOperations && !(fin.flags & O_DIRECT);
+      return { result: spliceIntoPipe(f, fin.ops.read!(fin, pos, n), pos, link ? fin.inode : null), pos: 0 };
+    },
+  };
 }
