@@ -1,7 +1,7 @@
 import { Random, unixSockOfFile, type UnixSock } from '../src/index.js';
 import { abstractKey } from '../src/unix/sock.js';
 import { Eventpoll, fileCanPoll, fileEventpoll } from '../src/extend.js';
-import { ModelRun } from './model.js';
+import { addrArg, ModelRun } from './model.js';
 import type { Call, Program } from './program.js';
 
 /*
@@ -101,7 +101,7 @@ export function generate(seed: number, length = 24): Program {
     const sockFd = (): number => (socks.length > 0 && chance(0.9) ? pick(socks) : fdOf(role));
     const addr = (): string => pick(['/tmp/s1', '/tmp/s1', '/tmp/s2', '@a', '@a', '@b', '/srv/a', '/srv', '/nonexistent/s', '/data/log/x', '/tmp/s1/', '/tmp/s9/', '/srv/.']);
     const k = rng.below(10);
-    if (k < 3 || socks.length === 0) return { role, op: 'socket', args: [pick([1, 1, 2, 5, 1 | O.NONBLOCK, 5 | O.NONBLOCK, 2 | O.CLOEXEC, 3, 99])] };
+    if (k < 3 || socks.length === 0) return { role, op: 'socket', args: [pick([1, 1, 2, 2, 5, 1 | O.NONBLOCK, 5 | O.NONBLOCK, 2 | O.CLOEXEC, 2 | O.NONBLOCK, 3, 99])] };
     if (k < 5) return { role, op: 'bind', args: [sockFd(), addr()] };
     if (k < 6) return { role, op: 'listen', args: [sockFd(), pick([0, 1, 5, -1])] };
     if (k < 8) {
@@ -116,6 +116,70 @@ export function generate(seed: number, length = 24): Program {
       return { role, op: 'connect', args: [fd, a] };
     }
     return { role, op: 'accept4', args: [sockFd(), pick([0, O.NONBLOCK, O.NONBLOCK, O.CLOEXEC, 1])] };
+  };
+
+  /**
+   * Datagram traffic by address: sendto(2) (sendmsg with msg_name) from any socket of the
+   * caller — datagram, seqpacket and stream — to an address a datagram socket holds now,
+   * the sender's own name (a self-send) or any of the usual addresses, with files attached
+   * (often the sending socket itself: a cycle once it is closed); and, to make that traffic,
+   * datagram sockets, binds of them, and receives on sockets with messages queued (so
+   * recvmsg reports sender addresses).
+   */
+  const sendtoCall = (role: number): Call => {
+    const files = model.roles.get(role)!.main.files;
+    const sockOf = (fd: number) => unixSockOfFile(files!.lookupRaw(fd)!)!;
+    const socks = files ? files.installedFds().filter((fd) => unixSockOfFile(files.lookupRaw(fd)!) !== null) : [];
+    const k = rng.below(20);
+    if (k === 19 && chance(0.5)) return connectionBurst(role);
+    const dgrams = socks.filter((fd) => sockOf(fd).type === 2);
+    const bound = boundNames(model);
+    if (socks.length === 0 || k < 2 || (dgrams.length < 2 && k < 5)) return { role, op: 'socket', args: [pick([2, 2, 2 | O.NONBLOCK, 5, 1])] };
+    if (k < 6 || (bound.length === 0 && k < 10)) {
+      const unbound = socks.filter((fd) => sockOf(fd).addr === null);
+      return { role, op: 'bind', args: [unbound.length > 0 ? pick(unbound) : pick(socks), pick(['@a', '@b', '@c', '/tmp/s1', '/tmp/s2'])] };
+    }
+    if (k < 9) {
+      const queued = socks.filter((fd) => sockOf(fd).queue.length > 0);
+      return { role, op: 'recvmsg', args: [queued.length > 0 ? pick(queued) : pick(socks), pick([0, 1, 2]), pick([0, 0, 2])] };
+    }
+    // A send to the peer of a connected socket (an accepted one's carries its listener's name).
+    const connected = socks.filter((fd) => sockOf(fd).peer !== null);
+    if (k < 11 && connected.length > 0) return { role, op: 'sendmsg', args: [pick(connected), 0] };
+    const fd = chance(0.9) ? pick(socks) : fdOf(role);
+    const own = socks.includes(fd) ? sockOf(fd).addr : null;
+    const a = own !== null && chance(0.3) ? addrArg(own) : bound.length > 0 && chance(0.7) ? pick(bound) : pick(['@a', '@b', '/tmp/s1', '/tmp/s2', '/nonexistent/s', '/data/log', '/data/log/x']);
+    const n = pick([0, 0, 0, 1, 1, 2]);
+    const fds = Array.from({ length: n }, () => (chance(0.5) ? fd : fdOf(role)));
+    const c: Call = { role, op: 'sendto', args: [fd, a, n, ...fds] };
+    // Now and then a flood of the same datagram to a bound socket, past what its queue takes (EAGAIN).
+    if (socks.includes(fd) && sockOf(fd).type === 2 && bound.includes(a) && chance(0.3)) for (let i = 0; i < 11; i++) pending.push(c);
+    return c;
+  };
+
+  /**
+   * A stream or seqpacket connection made and used at once, so receives see the names
+   * connected sockets send with (an accepted socket's is its listener's, the client's its
+   * own if bound). The new fds are the lowest free ones, as the model's table says now.
+   */
+  const connectionBurst = (role: number): Call => {
+    const files = model.roles.get(role)!.main.files;
+    const free: number[] = [];
+    for (let fd = 0; free.length < 3 && fd < 64; fd++) if (!files?.lookupRaw(fd)) free.push(fd);
+    const [l, c, s] = free as [number, number, number];
+    const type = pick([1, 5]);
+    const name = pick(['@L', '@a', '/tmp/s1']);
+    pending.push({ role, op: 'bind', args: [l, name] }, { role, op: 'listen', args: [l, 1] }, { role, op: 'socket', args: [type] });
+    if (chance(0.5)) pending.push({ role, op: 'bind', args: [c, pick(['@c', '/tmp/s2'])] });
+    pending.push(
+      { role, op: 'connect', args: [c, name] },
+      { role, op: 'accept4', args: [l, 0] },
+      { role, op: 'sendmsg', args: [s, 0] },
+      { role, op: 'recvmsg', args: [c, 0, pick([0, 2])] },
+      { role, op: 'sendmsg', args: [c, 0] },
+      { role, op: 'recvmsg', args: [s, 0, 0] },
+    );
+    return { role, op: 'socket', args: [type] };
   };
 
   /** eventfd2(2), and 8-byte reads and writes of an eventfd's counter (read(2) and write(2) of other sizes stay off eventfds). */
@@ -170,15 +234,18 @@ export function generate(seed: number, length = 24): Program {
     );
   };
 
+  const dgramHeavy = chance(0.25);
   for (let attempts = 0; calls.length < length && attempts < length * 6; attempts++) {
     const role = pick(alive);
-    const w = rng.below(164);
+    // A quarter of the programs are heavy on datagrams sent by address.
+    const w = rng.below(dgramHeavy ? 240 : 176);
     let c: Call;
     const queued = pending.shift();
     if (queued !== undefined) {
       if (!alive.includes(queued.role)) continue;
       c = queued;
-    } else if (w >= 158) {
+    } else if (w >= 164) c = sendtoCall(role);
+    else if (w >= 158) {
       const s = socketCall(role);
       if (s === null) continue;
       c = s;
@@ -268,6 +335,13 @@ export function generate(seed: number, length = 24): Program {
 function isSocket(model: ModelRun, role: number, fd: number): boolean {
   const f = model.roles.get(role)!.main.files?.lookupRaw(fd);
   return f !== null && f !== undefined && unixSockOfFile(f) !== null;
+}
+
+/** The addresses datagram sockets are bound to in the model now (abstract and path), as program arguments. */
+function boundNames(model: ModelRun): string[] {
+  const reg = model.kernel.unixIfAny;
+  if (reg === null || reg === undefined) return [];
+  return reg.socks.filter((s) => s.type === 2 && s.addr !== null && !s.dead).map((s) => addrArg(s.addr!));
 }
 
 /** The listening socket a connect to `addr` would reach in the model, if any. */

@@ -29,6 +29,11 @@ function sunOf(a: string): string {
   return a.startsWith('@') ? `\0${a.slice(1)}` : a;
 }
 
+/** A model address as a program writes it, and the runner reports a sender's: "@name" for an abstract name ('\0name'), a path as is. */
+export function addrArg(addr: string): string {
+  return addr.startsWith('\0') ? `@${addr.slice(1)}` : addr;
+}
+
 export class ModelRun {
   readonly kernel = new Kernel();
   private readonly pf: PidfdApi = this.kernel.use(pidfd());
@@ -147,10 +152,15 @@ export class ModelRun {
           ret = Unix.sendmsg(p, n(0), 'm', c.args.slice(2, 2 + count).map(Number), MSG_DONTWAIT | 0x4000);
           break;
         }
+        case 'sendto': {
+          const count = n(2);
+          ret = Unix.sendto(p, n(0), 'm', sunOf(String(c.args[1])), c.args.slice(3, 3 + count).map(Number), MSG_DONTWAIT | 0x4000);
+          break;
+        }
         case 'recvmsg': {
           const r = Unix.recvmsg(p, n(0), 1, n(1), n(2) | MSG_DONTWAIT);
           ret = r.data.length;
-          x = [r.data, r.fds, r.flags & (MSG_CTRUNC | MSG_TRUNC)];
+          x = [r.data, r.fds, r.flags & (MSG_CTRUNC | MSG_TRUNC), r.addr === undefined ? null : addrArg(r.addr)];
           break;
         }
         case 'shutdown': ret = Unix.shutdown(p, n(0), n(1)); break;

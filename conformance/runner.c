@@ -164,7 +164,8 @@ static char databuf[1 << 18];
 static unsigned char readbuf[1 << 18];
 
 /* A socket address argument: "@name" is the abstract name "\0fdlab<tag>-name" (the tag,
-   the runner's pid, keeps concurrent runs apart in the host's one abstract namespace),
+   the runner's pid and the program's number, keeps concurrent runs and earlier programs
+   apart in the host's one abstract namespace),
    anything else a path relative to the scratch root. Returns the address length. */
 static const char *rel(const char *p);
 static socklen_t sun_of(struct sockaddr_un *a, const char *w) {
@@ -180,6 +181,39 @@ static socklen_t sun_of(struct sockaddr_un *a, const char *w) {
   if (n > sizeof a->sun_path) n = sizeof a->sun_path;
   memcpy(a->sun_path, p, n);
   return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+}
+
+/* A received msg_name as the model writes addresses: null when empty (msg_namelen 0: an
+   unbound sender), "@name" for an abstract name with the runner's tag taken off, a path
+   made absolute again (it was bound relative to the scratch root, see rel()). */
+static void name_of(const struct sockaddr_un *a, socklen_t len) {
+  size_t off = offsetof(struct sockaddr_un, sun_path);
+  if (len <= off) {
+    out("null");
+    return;
+  }
+  size_t n = len - off;
+  if (n > sizeof a->sun_path) n = sizeof a->sun_path;
+  char buf[sizeof a->sun_path + 2];
+  if (a->sun_path[0] == 0) {
+    char prefix[64];
+    const char *tag = getenv("FDLAB_TAG");
+    int pn = snprintf(prefix, sizeof prefix, "fdlab%s-", tag ? tag : "");
+    const char *p = a->sun_path + 1;
+    size_t k = n - 1;
+    if (k >= (size_t)pn && !memcmp(p, prefix, (size_t)pn)) {
+      p += pn;
+      k -= (size_t)pn;
+    }
+    buf[0] = '@';
+    memcpy(buf + 1, p, k);
+    json_str((const unsigned char *)buf, k + 1);
+    return;
+  }
+  size_t k = strnlen(a->sun_path, n);
+  buf[0] = '/';
+  memcpy(buf + 1, a->sun_path, k);
+  json_str((const unsigned char *)buf, k + 1);
 }
 
 /* A path argument: the model's absolute path, used relative to the scratch root. */
@@ -383,15 +417,23 @@ static void run_call(char *line, int res_fd) {
     r = syscall(SYS_socketpair, AF_UNIX, t, 0, sv);
     err = r < 0 ? errno : 0;
     if (r == 0) out(",\"x\":[%d,%d]", sv[0], sv[1]);
-  } else if (!strcmp(op, "sendmsg")) {
-    /* sendmsg fd n fd1 .. fdn: one byte 'm' and n fds in one SCM_RIGHTS cmsg, non-blocking */
-    long fd = (long)num(&save), n = (long)num(&save);
+  } else if (!strcmp(op, "sendmsg") || !strcmp(op, "sendto")) {
+    /* sendmsg fd n fd1 .. fdn | sendto fd addr n fd1 .. fdn: one byte 'm' and n fds in one
+       SCM_RIGHTS cmsg, non-blocking; sendto names `addr` in msg_name (as sendto(2) would) */
+    long fd = (long)num(&save);
+    struct sockaddr_un to;
+    socklen_t tolen = !strcmp(op, "sendto") ? sun_of(&to, word(&save)) : 0;
+    long n = (long)num(&save);
     static int passfds[300];
     static union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int) * 300)]; } ctl;
     if (n > 300) n = 300;
     for (long i = 0; i < n; i++) passfds[i] = (int)num(&save);
     struct iovec iov = {.iov_base = "m", .iov_len = 1};
     struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (tolen > 0) {
+      m.msg_name = &to;
+      m.msg_namelen = tolen;
+    }
     if (n > 0) {
       memset(&ctl, 0, sizeof ctl);
       m.msg_control = ctl.b;
@@ -404,12 +446,15 @@ static void run_call(char *line, int res_fd) {
     }
     r = syscall(SYS_sendmsg, fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
   } else if (!strcmp(op, "recvmsg")) {
-    /* recvmsg fd room flags: one byte, room for `room` fds (msg_controllen = CMSG_LEN(4 * room)), non-blocking */
+    /* recvmsg fd room flags: one byte, room for `room` fds (msg_controllen = CMSG_LEN(4 * room)),
+       non-blocking; also reports the sender's address (msg_name), see name_of() */
     long fd = (long)num(&save), room = (long)num(&save), fl = (long)num(&save);
     static union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int) * 300)]; } ctl;
     char data[1];
+    struct sockaddr_un from;
+    memset(&from, 0, sizeof from);
     struct iovec iov = {.iov_base = data, .iov_len = 1};
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_name = &from, .msg_namelen = sizeof from};
     if (room > 300) room = 300;
     if (room > 0) {
       memset(&ctl, 0, sizeof ctl);
@@ -431,7 +476,9 @@ static void run_call(char *line, int res_fd) {
           for (int i = 0; i < nf; i++) out("%s%d", k++ ? "," : "", got[i]);
         }
       }
-      out("],%d]", m.msg_flags & (MSG_CTRUNC | MSG_TRUNC));
+      out("],%d,", m.msg_flags & (MSG_CTRUNC | MSG_TRUNC));
+      name_of(&from, m.msg_namelen);
+      out("]");
     }
   } else if (!strcmp(op, "shutdown")) {
     long fd = (long)num(&save), how = (long)num(&save);
@@ -653,11 +700,6 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *root = argv[1];
-  {
-    char tag[16];
-    snprintf(tag, sizeof tag, "%d", (int)getpid());
-    setenv("FDLAB_TAG", tag, 1);
-  }
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   signal(SIGPIPE, SIG_IGN);
   static char line[LINE];
@@ -673,6 +715,14 @@ int main(int argc, char **argv) {
     scan_limit = atoi(strtok_r(NULL, " \n", &save));
     char *spec = strtok_r(NULL, " \n", &save);
     build_tree(root, spec ? spec : (char *)"");
+    {
+      /* A fresh tag per program: a socket an earlier program left in flight in a cycle
+         keeps its abstract name until the host's collector runs, which may be never. */
+      static unsigned long nprog;
+      char tag[48];
+      snprintf(tag, sizeof tag, "%d.%lu", (int)getpid(), nprog++);
+      setenv("FDLAB_TAG", tag, 1);
+    }
     int chans[MAXP][2][2];
     for (int i = 0; i < MAXP; i++) {
       if (pipe2(chans[i][0], O_CLOEXEC) < 0 || pipe2(chans[i][1], O_CLOEXEC) < 0) return 4;

@@ -10,7 +10,7 @@ import { fdgetSteps, fdputSteps } from '../fdtable/fget.js';
 import { FMODE_PATH, O_NONBLOCK } from '../file/constants.js';
 import { RCV_SHUTDOWN, SOCK_CLOEXEC, SOCK_NONBLOCK } from './constants.js';
 import { sockAllocFile } from './socket.js';
-import { abstractKey, GC_STATE, SK_GC, SK_QUEUE, SK_STATE, UNIX_NAMES, unixSockOfFile, type UnixRegistry, type UnixSock } from './sock.js';
+import { abstractKey, GC_STATE, SK_ADDR, SK_GC, SK_QUEUE, SK_STATE, UNIX_NAMES, unixSockOfFile, type UnixRegistry, type UnixSock } from './sock.js';
 import { sockfdLookup, sockfdPut, unixWorld } from './world.js';
 
 /** The checks of a socket address: an abstract name starts with '\0', a path with anything else; empty is EINVAL. @internal */
@@ -36,8 +36,9 @@ export function* bindSteps(t: Task, fd: number, addr: string): KernelPath<number
   try {
     const vfs = t.world.vfs;
     const path = addr[0] !== '\0';
-    yield { fn: path ? 'unix_bind_bsd' : 'unix_bind_abstract', acc: [s.acc(SK_STATE, true), reg.acc(UNIX_NAMES, true), ...(path ? vfs.mksockAccesses() : [])] };
+    yield { fn: path ? 'unix_bind_bsd' : 'unix_bind_abstract', acc: [s.acc(SK_STATE, true), s.acc(SK_ADDR, true), reg.acc(UNIX_NAMES, true), ...(path ? vfs.mksockAccesses() : [])] };
     w.engine.write(s.simId, SK_STATE);
+    w.engine.write(s.simId, SK_ADDR);
     w.engine.write(reg.simId, UNIX_NAMES);
     if (path) {
       let inode;
@@ -94,10 +95,15 @@ export function* listenSteps(t: Task, fd: number, backlog: number): KernelPath<n
   }
 }
 
-/** The socket bound at `addr` (a path through the namespace: ENOENT, ENOTDIR; an abstract name of `type` only), or undefined: unix_find_other(). */
-function findOther(t: Task, reg: UnixRegistry, addr: string, type: number): UnixSock | undefined {
+/**
+ * The socket bound at `addr` (a path through the namespace: ENOENT, ENOTDIR; an abstract
+ * name of `type` only), or undefined: unix_find_other() for connect(2) and for a datagram
+ * sent to an address. The caller's step declares reading the names and, for a path, the
+ * namespace. @internal
+ */
+export function findOther(t: Task, reg: UnixRegistry, addr: string, type: number, call = 'connect'): UnixSock | undefined {
   if (addr[0] === '\0') return reg.names.get(abstractKey(type, addr));
-  const inode = t.world.vfs.resolve(addr, 'connect');
+  const inode = t.world.vfs.resolve(addr, call);
   return inode.kind === 'sock' ? reg.byInode.get(inode) : undefined;
 }
 
@@ -110,7 +116,7 @@ function connectAccesses(t: Task, s: UnixSock, addr: string, reg: UnixRegistry):
   } catch {
     l = undefined; // the step will answer ENOENT or ENOTDIR
   }
-  if (l !== undefined) acc.push(l.acc(SK_STATE, true), l.acc(SK_QUEUE, true), l.wq.writeAccess(), l.peerWait.writeAccess());
+  if (l !== undefined) acc.push(l.acc(SK_STATE, true), l.acc(SK_QUEUE, true), l.acc(SK_ADDR, false), l.wq.writeAccess(), l.peerWait.writeAccess());
   if (s.file !== null) acc.push(access(s.file.simId, F_STATE, false));
   return acc;
 }
@@ -126,8 +132,6 @@ function connectAccesses(t: Task, s: UnixSock, addr: string, reg: UnixRegistry):
  */
 export function* connectSteps(t: Task, fd: number, addr: string): KernelPath<number> {
   checkSunPath('connect', addr);
-  const w = unixWorld(t);
-  const reg = w.unix;
   const [s, word] = yield* sockfdLookup(t, fd, 'connect');
   try {
     for (;;) {
@@ -178,6 +182,10 @@ function* connectOnceSteps(t: Task, s: UnixSock, addr: string): KernelPath<UnixS
   const emb = reg.newSock(s.type);
   emb.connectNew(s);
   emb.listener = l;
+  // unix_stream_connect() gives the new socket the listener's address: what a receive of
+  // its messages reports as their sender (host), and why bind(2) on it is EINVAL.
+  w.engine.read(l.simId, SK_ADDR);
+  emb.addr = l.addr;
   s.peer = emb;
   s.state = 'connected';
   l.acceptQMut().push(emb);

@@ -153,6 +153,20 @@ export const UNIX_INFLIGHT_TRIGGER_GC = 16000;
  */
 export const UNIX_QUEUE_MAX = 278;
 /**
+ * net.unix.max_dgram_qlen's default (sk_max_ack_backlog of a datagram socket): a datagram
+ * to a socket that is not connected back to the sender waits while more than this many
+ * messages are queued there (unix_recvq_full_lockless()), so 11 fit — on the host too,
+ * for a connected sender and for sendto() alike. A socket connected back, and the sender
+ * itself, are bounded by the send buffer instead ({@link UNIX_QUEUE_MAX}).
+ *
+ * @example
+ * ```ts
+ * import { UNIX_MAX_DGRAM_QLEN } from 'fdlab';
+ * UNIX_MAX_DGRAM_QLEN; // 10
+ * ```
+ */
+export const UNIX_MAX_DGRAM_QLEN = 10;
+/**
  * SHUT_RD, for shutdown(2).
  *
  * @example

@@ -2,9 +2,10 @@ import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWR
 import type { RefFile } from '../file/ref-file.js';
 import { KernelError } from '../sim/kernel-error.js';
 import type { SteppedFileOperations } from '../task/stepped-file-ops.js';
-import { MSG_DONTWAIT, RCV_SHUTDOWN, SEND_SHUTDOWN, UNIX_QUEUE_MAX } from './constants.js';
+import { MSG_DONTWAIT, RCV_SHUTDOWN, SEND_SHUTDOWN, SOCK_DGRAM } from './constants.js';
 import { unixRecvSteps } from './recvmsg.js';
 import { unixReleaseSock } from './release.js';
+import { hasRoom } from './send-target.js';
 import { unixSendSteps } from './sendmsg.js';
 import { SK_QUEUE, SK_STATE, unixSockOfFile, type UnixSock, type UnixWorld } from './sock.js';
 
@@ -17,11 +18,12 @@ function sockOf(file: RefFile): UnixSock {
 /**
  * unix_writable(): what the sender has queued at its peer is under its send buffer; it
  * looks neither at shutdown nor at the peer's death (a poll says EPOLLOUT on a socket
- * whose peer is gone, and the send then fails).
+ * whose peer is gone, and the send then fails). unix_dgram_poll() also says no while the
+ * peer is not connected back and its receive queue is full (hasRoom()).
  */
 function unixWritable(s: UnixSock): boolean {
   const p = s.peer;
-  return p === null || p.queue.length < UNIX_QUEUE_MAX;
+  return p === null || hasRoom(s, p);
 }
 
 /**
@@ -49,7 +51,10 @@ export function unixPollMask(s: UnixSock): number {
 /** The locations unixPollMask() reads. @internal */
 export function unixPollAccess(s: UnixSock): number[] {
   const acc = [s.acc(SK_STATE, false), s.acc(SK_QUEUE, false)];
-  if (s.peer !== null) acc.push(s.peer.acc(SK_QUEUE, false));
+  const p = s.peer;
+  if (p !== null) acc.push(p.acc(SK_QUEUE, false));
+  // A datagram's writability asks whether the peer is connected back (hasRoom()).
+  if (p !== null && s.type === SOCK_DGRAM) acc.push(p.acc(SK_STATE, false));
   return acc;
 }
 

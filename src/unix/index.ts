@@ -46,6 +46,8 @@ export interface UnixSys {
   accept(fd: number, flags?: number): KernelPath<number>;
   /** sendmsg(2) of `data` with the files of `fds` as SCM_RIGHTS. */
   sendmsg(fd: number, data: string, fds: readonly number[], flags?: number): KernelPath<number>;
+  /** sendto(2) / sendmsg(2) with msg_name: a datagram to the socket bound at `addr` (a full queue there sleeps on its peer_wait). */
+  sendto(fd: number, data: string, addr: string, fds?: readonly number[], flags?: number): KernelPath<number>;
   /** recvmsg(2): up to `count` bytes, room for `maxFds` passed files. */
   recvmsg(fd: number, count: number, maxFds?: number, flags?: number): KernelPath<RecvResult>;
   /** shutdown(2). */
@@ -66,9 +68,17 @@ function checkString(call: string, name: string, v: unknown): void {
   if (typeof v !== 'string') throw new ModelError('bad-argument', `${call}: ${name} must be a string, got ${describeValue(v)}`);
 }
 
+/** The JS types of a send's arguments (sendmsg, sendto: then `addr` too). */
+function checkSend(call: string, fd: number, data: string, fds: readonly number[], flags: number, addr?: string): void {
+  checkNumbers(call, 'fd', fd, 'flags', flags);
+  checkString(call, 'data', data);
+  if (call === 'sendto') checkString(call, 'addr', addr);
+  checkFdList(call, fds);
+}
+
 /**
  * AF_UNIX sockets (net/unix/af_unix.c): socketpair, socket, bind, listen, connect,
- * accept, sendmsg and recvmsg with SCM_RIGHTS, shutdown — as plain calls of a process's
+ * accept, sendmsg, sendto and recvmsg with SCM_RIGHTS, shutdown — as plain calls of a process's
  * main thread and, through {@link UnixSys} (`Unix.on(sys)`), as steps of a thread
  * body. Passed files are held by the queued message (one reference each) and counted in
  * flight; the garbage collector ({@link UnixGc}, policy `unixGc`) frees cycles of
@@ -120,10 +130,17 @@ export const Unix = /* @__PURE__ */ Object.freeze({
   },
   /** sendmsg(2) with SCM_RIGHTS. */
   sendmsg: (p: Process, fd: number, data: string, fds: readonly number[] = [], flags = 0): number => {
-    checkNumbers('sendmsg', 'fd', fd, 'flags', flags);
-    checkString('sendmsg', 'data', data);
-    checkFdList('sendmsg', fds);
+    checkSend('sendmsg', fd, data, fds, flags);
     return cold(p, sendmsgSteps(p.main, fd, data, fds, flags));
+  },
+  /**
+   * sendto(2) — sendmsg(2) with msg_name `addr` — with SCM_RIGHTS: a datagram goes to the
+   * socket bound at `addr` (also from a connected socket), a seqpacket send ignores the
+   * address, a stream send is EISCONN or EOPNOTSUPP.
+   */
+  sendto: (p: Process, fd: number, data: string, addr: string, fds: readonly number[] = [], flags = 0): number => {
+    checkSend('sendto', fd, data, fds, flags, addr);
+    return cold(p, sendmsgSteps(p.main, fd, data, fds, flags, addr));
   },
   /** recvmsg(2): a plain call cannot sleep, so use MSG_DONTWAIT or receive what is queued. */
   recvmsg: (p: Process, fd: number, count = 64, maxFds = SCM_MAX_FD, flags = 0): RecvResult => {
@@ -172,10 +189,12 @@ export const Unix = /* @__PURE__ */ Object.freeze({
         return syscallSteps(t, acceptSteps(t, fd, flags));
       },
       sendmsg: (fd, data, fds, flags = 0) => {
-        checkNumbers('sendmsg', 'fd', fd, 'flags', flags);
-        checkString('sendmsg', 'data', data);
-        checkFdList('sendmsg', fds);
+        checkSend('sendmsg', fd, data, fds, flags);
         return syscallSteps(t, sendmsgSteps(t, fd, data, fds, flags));
+      },
+      sendto: (fd, data, addr, fds = [], flags = 0) => {
+        checkSend('sendto', fd, data, fds, flags, addr);
+        return syscallSteps(t, sendmsgSteps(t, fd, data, fds, flags, addr));
       },
       recvmsg: (fd, count, maxFds = SCM_MAX_FD, flags = 0) => {
         checkNumbers('recvmsg', 'fd', fd, 'count', count, 'maxFds', maxFds, 'flags', flags);
@@ -272,6 +291,8 @@ export const UNIX_SYSCALLS: readonly SyscallSpec[] = /* @__PURE__ */ Object.free
   { name: 'connect', method: 'connect', args: ['fd', 'sunPath'], call: (sys: Sys, a: readonly unknown[]) => Unix.on(sys).connect(n(a[0]), a[1] as string) },
   { name: 'accept4', method: 'accept', args: ['fd'], call: (sys: Sys, a: readonly unknown[]) => Unix.on(sys).accept(n(a[0]), 0o4000) },
   { name: 'sendmsg', method: 'sendmsg', args: ['fd', 'fdList'], call: (sys: Sys, a: readonly unknown[]) => Unix.on(sys).sendmsg(n(a[0]), 'x', a[1] as number[], 0x40) },
+  // Blocking: a full queue at the address sleeps until a receive (or the target's release) wakes it.
+  { name: 'sendto', method: 'sendto', args: ['fd', 'sunPath', 'fdList'], call: (sys: Sys, a: readonly unknown[]) => Unix.on(sys).sendto(n(a[0]), 'x', a[1] as string, a[2] as number[]) },
   { name: 'recvmsg', method: 'recvmsg', args: ['fd', 'msgFlags'], call: (sys: Sys, a: readonly unknown[]) => Unix.on(sys).recvmsg(n(a[0]), 4, 2, n(a[1]) | 0x40) },
   { name: 'shutdown', method: 'shutdown', args: ['fd', 'int'], call: (sys: Sys, a: readonly unknown[]) => Unix.on(sys).shutdown(n(a[0]), n(a[1])) },
   { name: 'unix_gc', method: 'gc', args: [], call: (sys: Sys) => Unix.on(sys).gc() },

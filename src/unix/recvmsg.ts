@@ -8,18 +8,18 @@ import type { Task } from '../task/task.js';
 import { receiveFdSteps } from '../task/syscalls/fd-calls.js';
 import { MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, RCV_SHUTDOWN, SOCK_STREAM } from './constants.js';
 import { inflightAccesses, unixNotInflight } from './inflight.js';
-import { SK_QUEUE, SK_STATE, type Skb, type UnixSock } from './sock.js';
+import { SK_ADDR, SK_QUEUE, SK_STATE, type Skb, type UnixSock } from './sock.js';
 import { sockfdLookup, sockfdPut, unixWorld } from './world.js';
 
 /**
- * What recvmsg(2) returns: the bytes, the fds installed from SCM_RIGHTS, and msg_flags
+ * What recvmsg(2) returns: the bytes, the fds installed from SCM_RIGHTS, msg_flags
  * (MSG_CTRUNC when passed files did not fit or could not be installed, MSG_TRUNC when a
- * datagram was cut).
+ * datagram was cut) and the sender's address (msg_name).
  *
  * @example
  * ```ts
  * import type { RecvResult } from 'fdlab';
- * const r: RecvResult = { data: 'x', fds: [4], flags: 0 };
+ * const r: RecvResult = { data: 'x', fds: [4], flags: 0, addr: '\0client' };
  * ```
  */
 export interface RecvResult {
@@ -29,6 +29,15 @@ export interface RecvResult {
   readonly fds: readonly number[];
   /** msg_flags. */
   readonly flags: number;
+  /**
+   * msg_name: the address of the socket that sent the (first) message, as that socket is
+   * bound when the message is received (unix_copy_addr() reads it then, so a name bound
+   * after the send shows, and a closed sender's stays) — '\0name' for an abstract name, the
+   * path as bound, an accepted socket its listener's. Absent when the sender is unbound
+   * (msg_namelen 0, socketpairs included: Linux does not autobind a sender) and when no
+   * message was read.
+   */
+  readonly addr?: string;
 }
 
 /** The checks recvmsg(2) makes before touching any state. @internal */
@@ -52,7 +61,7 @@ function peekedSkb(s: UnixSock): Skb | undefined {
   return s.queue.find((x) => x.files.length > 0) ?? head;
 }
 
-function headAccesses(s: UnixSock, peek: boolean): number[] {
+function headAccesses(s: UnixSock, peek: boolean, wantAddr: boolean): number[] {
   // The dequeue wakes datagram senders waiting for room (s.peer_wait) and the peer's
   // sk_wq (its send space, unix_write_space(), and its pollers' EPOLLOUT); the same step
   // queues the receiver on s.wq when there is nothing to take.
@@ -62,6 +71,9 @@ function headAccesses(s: UnixSock, peek: boolean): number[] {
   if (f !== null) acc.push(access(f.simId, F_STATE, false));
   const skb = peek ? peekedSkb(s) : undefined;
   if (skb !== undefined) for (const x of skb.files) acc.push(access(x.simId, F_COUNT, true));
+  // unix_copy_addr() reads the sender's address (which bind(2) writes).
+  const from = wantAddr ? s.queue[0]?.sender : undefined;
+  if (from !== undefined && from !== null) acc.push(from.acc(SK_ADDR, false));
   return acc;
 }
 
@@ -84,7 +96,8 @@ function headAccesses(s: UnixSock, peek: boolean): number[] {
  * A stream read glues messages up to `count` bytes and stops after one that carries
  * files (a peek goes on to the first message with files even with a full buffer, as the
  * host does); a datagram or seqpacket read takes one whole message (MSG_TRUNC if longer
- * than `count`).
+ * than `count`). The result carries the first message's sender's address as that socket
+ * is bound now (unix_copy_addr(), with a msg_name buffer).
  * Models unix_stream_read_generic() / unix_dgram_recvmsg() with scm_recv() and
  * scm_detach_fds() (net/core/scm.c). @internal
  */
@@ -92,7 +105,7 @@ export function* recvmsgSteps(t: Task, fd: number, count: number, maxFds: number
   checkRecvmsgArgs(count, maxFds, flags);
   const [s, word] = yield* sockfdLookup(t, fd, 'recvmsg');
   try {
-    return yield* unixRecvSteps(t, s, count, maxFds, flags, 'recvmsg');
+    return yield* unixRecvSteps(t, s, count, maxFds, flags, 'recvmsg', true);
   } finally {
     yield* sockfdPut(t, word);
   }
@@ -119,9 +132,9 @@ function throwSkErr(s: UnixSock, call: string): void {
 /**
  * The receive itself on socket `s` (its file already looked up), for recvmsg(2) and for
  * read(2) (sock_read_iter(): no control buffer, so `maxFds` 0 and the passed files
- * dropped). `call` names the errors. @internal
+ * dropped, and no msg_name: `wantAddr` false). `call` names the errors. @internal
  */
-export function* unixRecvSteps(t: Task, s: UnixSock, count: number, maxFds: number, flags: number, call: string): KernelPath<RecvResult> {
+export function* unixRecvSteps(t: Task, s: UnixSock, count: number, maxFds: number, flags: number, call: string, wantAddr = false): KernelPath<RecvResult> {
   const w = unixWorld(t);
   const reg = w.unix;
   const e = w.engine;
@@ -131,8 +144,9 @@ export function* unixRecvSteps(t: Task, s: UnixSock, count: number, maxFds: numb
   let scm: RefFile[];
   let data = '';
   let mflags = 0;
+  let addr: string | null = null;
   for (;;) {
-    yield dynamicStep(e, peek ? 'unix_peek_fds' : 'skb_dequeue', () => headAccesses(s, peek));
+    yield dynamicStep(e, peek ? 'unix_peek_fds' : 'skb_dequeue', () => headAccesses(s, peek, wantAddr));
     e.write(s.simId, SK_QUEUE);
     e.read(s.simId, SK_STATE);
     // __skb_try_recv_datagram() (datagram, seqpacket) calls sock_error() before it looks
@@ -143,6 +157,12 @@ export function* unixRecvSteps(t: Task, s: UnixSock, count: number, maxFds: numb
     if (head !== undefined) {
       skb = head;
       fdSkb = head;
+      // unix_copy_addr(msg, skb->sk): the first message's sender, as it is bound now.
+      const from = wantAddr ? head.sender : null;
+      if (from !== null) {
+        e.read(from.simId, SK_ADDR);
+        addr = from.addr;
+      }
       if (s.collected) e.report('use-after-free', `recvmsg on ${s.name}, whose queue the collector purged`, s.name);
       if (s.type !== SOCK_STREAM) {
         // A datagram or seqpacket: one message, cut to `count` (MSG_TRUNC).
@@ -243,5 +263,5 @@ export function* unixRecvSteps(t: Task, s: UnixSock, count: number, maxFds: numb
   yield { fn: 'skb_copy_datagram_msg', acc: [s.acc(SK_QUEUE, false)] };
   e.read(s.simId, SK_QUEUE);
   if (peek && (skb.freed || fdSkb.freed)) e.report('use-after-free', `recvmsg(MSG_PEEK) on ${s.name} reads skb#${(skb.freed ? skb : fdSkb).id} after the collector freed it`, s.name);
-  return { data, fds, flags: mflags };
+  return addr === null ? { data, fds, flags: mflags } : { data, fds, flags: mflags, addr };
 }

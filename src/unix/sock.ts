@@ -17,6 +17,8 @@ export const SK_QUEUE = 0;
 export const SK_STATE = 1;
 /** Field of a UnixSock: what the collector owns — u->inflight / the vertex, GC flags (unix_gc_lock). @internal */
 export const SK_GC = 2;
+/** Field of a UnixSock: its address (u->addr, published once by bind(2) and read by receivers of its messages: unix_copy_addr()). @internal */
+export const SK_ADDR = 3;
 /** Field of the registry: the collector's global state (gc_inflight_list / the graph, unix_tot_inflight, gc_in_progress). @internal */
 export const GC_STATE = 0;
 /** Field of the registry: the per-user in-flight counters (user->unix_inflight). @internal */
@@ -56,13 +58,19 @@ export class Skb {
   inflight = false;
   /** The queue the message is on, or null once dequeued. */
   owner: UnixSock | null = null;
+  /**
+   * The sending socket (skb->sk), or null for a message a plugin queued: a receive copies
+   * its address as it is then (unix_copy_addr()), so a name bound after the send shows.
+   */
+  readonly sender: UnixSock | null;
 
   /** @internal */
-  constructor(id: number, data: string, files: RefFile[], uid: number) {
+  constructor(id: number, data: string, files: RefFile[], uid: number, sender: UnixSock | null = null) {
     this.id = id;
     this.data = data;
     this.files = files;
     this.uid = uid;
+    this.sender = sender;
   }
 }
 
@@ -74,7 +82,8 @@ export class Skb {
  *
  * Memory locations: `SK_QUEUE` (the receive queue and, for a listener, the accept
  * queue), `SK_STATE` (peer, shutdown, state), `SK_GC` (in-flight count and collector
- * marks, under unix_gc_lock).
+ * marks, under unix_gc_lock), `SK_ADDR` (the address as receivers of its messages read
+ * it; bind(2) writes it with the state).
  *
  * @example
  * ```ts
@@ -120,7 +129,7 @@ export class UnixSock implements Traceable {
   readonly name: string;
   /** SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET. */
   readonly type: number;
-  /** The bound address (abstract names start with '\0'), if any. */
+  /** The bound address (abstract names start with '\0'), if any; an accepted socket has its listener's. */
   addr: string | null = null;
   /** The socket inode a bind to a path made (it stays in the namespace after the socket goes). */
   pathInode: Inode | null = null;
@@ -273,7 +282,7 @@ export class UnixSock implements Traceable {
 
   /** @internal */
   simName(field: number): string {
-    return `${this.name}.${field === SK_QUEUE ? 'sk_receive_queue' : field === SK_STATE ? 'state' : 'inflight'}`;
+    return `${this.name}.${field === SK_QUEUE ? 'sk_receive_queue' : field === SK_STATE ? 'state' : field === SK_ADDR ? 'addr' : 'inflight'}`;
   }
 
   /** @internal */
