@@ -65,6 +65,41 @@ export function generate(seed: number, length = 24): Program {
     return f >>> 0;
   };
 
+  /**
+   * splice(2): file to pipe, pipe to file and pipe to pipe over the role's own ends most of
+   * the time (so that bytes move), any two fds otherwise (the errno order).
+   */
+  const spliceCall = (role: number): Call => {
+    const tbl = model.roles.get(role)!.main.files;
+    const fds = tbl ? tbl.installedFds() : [];
+    const fileAt = (fd: number) => tbl!.lookupRaw(fd)!;
+    const ends = (mode: number): number[] => fds.filter((fd) => kindOf(role, fd) === 'fifo' && (fileAt(fd).mode & mode) !== 0);
+    const regs = fds.filter((fd) => kindOf(role, fd) === 'reg' && (fileAt(fd).mode & 3) !== 0);
+    const fileOff = (): number => pick([-2, -2, -2, 0, 1, 3, 100, -1]);
+    const pipeOff = (): number => (chance(0.1) ? pick([0, 2]) : -2);
+    const len = pick([1, 3, 5, 20, 4096, 70000, 0, -1]);
+    const flags = pick([0, 0, 0, 0, 2, 1, 4, 8, 0x10]);
+    if (chance(0.15)) return { role, op: 'splice', args: [fdOf(role), fileOff(), fdOf(role), fileOff(), len, flags] };
+    // What a splice that moves bytes needs: two pipes, a regular file, bytes in a pipe.
+    const pipes = new Set(ends(3).map((fd) => fileAt(fd).inode));
+    if (pipes.size < 2 && chance(0.8)) return { role, op: 'pipe2', args: [pick([0, 0, O.NONBLOCK])] };
+    if (regs.length === 0 && chance(0.8)) return { role, op: 'open', args: [pick(['/data/log', '/tmp/new', '/srv/a']), 0o102] };
+    const how = rng.below(3);
+    const readEnds = ends(1);
+    const from = readEnds.length > 0 ? pick(readEnds) : fdOf(role);
+    const ring = readEnds.length > 0 ? fileAt(from).inode.pipe : null;
+    if (how > 0 && ring && ring.bufs.length === 0 && chance(0.7)) {
+      const w = ends(2).find((fd) => fileAt(fd).inode.pipe === ring);
+      if (w !== undefined) return { role, op: 'write', args: [w, pick([1, 5, 20, 100]), rng.below(26)] };
+    }
+    const others = ends(2).filter((fd) => readEnds.length === 0 || fileAt(fd).inode !== fileAt(from).inode || chance(0.05));
+    const to = others.length > 0 ? pick(others) : fdOf(role);
+    const reg = regs.length > 0 ? pick(regs) : fdOf(role);
+    if (how === 0) return { role, op: 'splice', args: [reg, fileOff(), pick(ends(2).length > 0 ? ends(2) : [to]), pipeOff(), len, flags] };
+    if (how === 1) return { role, op: 'splice', args: [from, pipeOff(), reg, fileOff(), len, flags] };
+    return { role, op: 'splice', args: [from, pipeOff(), to, pipeOff(), len, flags] };
+  };
+
   /** AF_UNIX calls (issue 10): socket pairs, SCM_RIGHTS counts, room, cloexec, peek, shutdown. */
   const unixCall = (role: number, w: number): Call => {
     if (w < 3) return { role, op: 'socketpair', args: [pick([1, 2, 5, 1, 2, 5, 1 | O.NONBLOCK, 2 | O.CLOEXEC, 5 | O.CLOEXEC, 3, 4, 99, 1 | 0o100])] };
@@ -235,6 +270,8 @@ export function generate(seed: number, length = 24): Program {
   };
 
   const dgramHeavy = chance(0.25);
+  // A fifth of the others are heavy on splice(2) (with the pipes, files and bytes it needs).
+  const spliceHeavy = !dgramHeavy && chance(0.2);
   for (let attempts = 0; calls.length < length && attempts < length * 6; attempts++) {
     const role = pick(alive);
     // A quarter of the programs are heavy on datagrams sent by address.
@@ -244,7 +281,8 @@ export function generate(seed: number, length = 24): Program {
     if (queued !== undefined) {
       if (!alive.includes(queued.role)) continue;
       c = queued;
-    } else if (w >= 164) c = sendtoCall(role);
+    } else if (spliceHeavy && chance(0.4)) c = spliceCall(role);
+    else if (w >= 164) c = sendtoCall(role);
     else if (w >= 158) {
       const s = socketCall(role);
       if (s === null) continue;
@@ -253,7 +291,8 @@ export function generate(seed: number, length = 24): Program {
     else if (w >= 150) c = readinessCall(role);
     else if (w >= 147) c = kcmpCall(role);
     else if (w >= 144) c = { role, op: 'copy_file_range', args: [fdOf(role), pick([-2, -2, 0, 1, 3, 100, -1]), fdOf(role), pick([-2, -2, 0, 1, 3, 100, -1]), pick([0, 1, 3, 5, 20]), pick([0, 0, 0, 0, 1])] };
-    else if (w >= 141) c = { role, op: 'sendfile', args: [fdOf(role), fdOf(role), pick([-2, -2, -2, 0, 1, 3, 100, -1]), pick([0, 1, 3, 5, 20, 4096])] };
+    else if (w >= 141 && chance(0.5)) c = { role, op: 'sendfile', args: [fdOf(role), fdOf(role), pick([-2, -2, -2, 0, 1, 3, 100, -1]), pick([0, 1, 3, 5, 20, 4096])] };
+    else if (w >= 141) c = spliceCall(role);
     else if (w >= 139) c = { role, op: 'pread', args: [fdOf(role), pick([0, 1, 3, 10, 100]), pick([0, 0, 1, 3, 10, 30, 100, -1])] };
     else if (w >= 137) c = { role, op: 'pwrite', args: [fdOf(role), pick([0, 1, 5, 20]), rng.below(26), pick([0, 0, 1, 3, 10, 30, 100, -1])] };
     else if (w >= 134) c = { role, op: 'umount2', args: [pick(PATHS), pick([0, 0, 1, 2, 4, 4, 6, 8, 16])] };
@@ -318,23 +357,15 @@ export function generate(seed: number, length = 24): Program {
     // pidfs inodes are regular files on their own filesystem (EXDEV on Linux); the model's
     // pidfds are anonymous files (EINVAL): docs/conformance.md.
     if (c.op === 'copy_file_range' && (isPidfd(model, role, Number(c.args[0])) || isPidfd(model, role, Number(c.args[2])))) continue;
-    // sendfile(2) from a socket into a pipe splices (sock_splice_read(), a receive) on
-    // Linux; the model answers EINVAL (docs/conformance.md).
-    if (c.op === 'sendfile' && kindOf(role, Number(c.args[0])) === 'fifo' && isSocket(model, role, Number(c.args[1]))) continue;
     const before = sizeGuard(model, c);
     if (!before) continue;
     const obs = model.call(c);
-    if (obs[0]!.err === 'BLOCK') continue; // changes nothing on the model; dropped
+    if (obs[0]!.err === 'BLOCK' || obs[0]!.err === 'LIMIT') continue; // changes nothing on the model; dropped
     calls.push(c);
     if (c.op === 'fork' && obs[0]!.err === null) alive.push(nextRole++);
     if (c.op === 'exit') alive.splice(alive.indexOf(role), 1);
   }
   return calls;
-}
-
-function isSocket(model: ModelRun, role: number, fd: number): boolean {
-  const f = model.roles.get(role)!.main.files?.lookupRaw(fd);
-  return f !== null && f !== undefined && unixSockOfFile(f) !== null;
 }
 
 /** The addresses datagram sockets are bound to in the model now (abstract and path), as program arguments. */
@@ -393,6 +424,12 @@ function sizeGuard(model: ModelRun, c: Call): boolean {
     if (!out || out.inode.kind !== 'reg') return true;
     const at = Number(c.args[3]) === -2 ? out.pos : Number(c.args[3]);
     return Math.max(at, out.inode.data.length) + Number(c.args[4]) < 3000;
+  }
+  if (c.op === 'splice') {
+    const out = model.roles.get(c.role)!.main.files?.lookupRaw(Number(c.args[2]));
+    if (!out || out.inode.kind !== 'reg') return true;
+    const at = Number(c.args[3]) === -2 ? out.pos : Number(c.args[3]);
+    return Math.max(at, out.inode.data.length) + Math.min(Number(c.args[4]) >>> 0, 70000) < 3000 || Number(c.args[4]) < 0;
   }
   if (c.op !== 'write' && c.op !== 'pwrite' && c.op !== 'sendfile') return true;
   const f = model.roles.get(c.role)!.main.files?.lookupRaw(Number(c.args[0]));

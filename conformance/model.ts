@@ -106,6 +106,7 @@ export class ModelRun {
         }
         case 'pwrite': ret = p.pwrite(n(0), writeData(n(1), n(2)), n(3)); break;
         case 'sendfile': ret = p.sendfile(n(0), n(1), n(2) === -2 ? null : n(2), n(3)); break;
+        case 'splice': ret = p.splice(n(0), n(1) === -2 ? null : n(1), n(2), n(3) === -2 ? null : n(3), n(4), n(5)); break;
         case 'copy_file_range': ret = p.copyFileRange(n(0), n(1) === -2 ? null : n(1), n(2), n(3) === -2 ? null : n(3), n(4), n(5)); break;
         case 'lseek': ret = p.lseek(n(0), n(1), n(2)); break;
         case 'getdents': {
@@ -200,6 +201,8 @@ export class ModelRun {
     } catch (e) {
       if (KernelError.is(e)) return [{ op: c.op, ret: -1, err: e.code, table: this.table(p) }];
       if (ModelError.is(e) && e.code === 'would-block') return [{ op: c.op, ret: -1, err: 'BLOCK', table: this.table(p) }];
+      // Beyond the model (splicing to or from a socket): never sent to the host.
+      if (ModelError.is(e) && e.code === 'model-limit') return [{ op: c.op, ret: -1, err: 'LIMIT', table: this.table(p) }];
       throw e;
     }
     const obs: Obs[] = [{ op: c.op, ret, err: null, ...(x === undefined ? {} : { x }), table: this.table(p) }];

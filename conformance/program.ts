@@ -6,7 +6,7 @@
 export interface Call {
   /** The calling process. */
   readonly role: number;
-  /** The syscall: open, close, dup, dup2, dup3, fcntl, lock, close_range, pipe2, read, write, pread, pwrite, sendfile, copy_file_range, lseek, getdents, prlimit, fork, exit, wait, exec, pidfd_open, pidfd_getfd, kcmp, poll, select, eventfd, efd_write, efd_read, epoll_create1, epoll_ctl, epoll_wait, socketpair, socket, bind, listen, connect, accept4, sendmsg, sendto, recvmsg, shutdown. */
+  /** The syscall: open, close, dup, dup2, dup3, fcntl, lock, close_range, pipe2, read, write, pread, pwrite, sendfile, copy_file_range, splice, lseek, getdents, prlimit, fork, exit, wait, exec, pidfd_open, pidfd_getfd, kcmp, poll, select, eventfd, efd_write, efd_read, epoll_create1, epoll_ctl, epoll_wait, socketpair, socket, bind, listen, connect, accept4, sendmsg, sendto, recvmsg, shutdown. */
   readonly op: string;
   /** Arguments, as the runner reads them. */
   readonly args: readonly (number | string)[];

@@ -314,6 +314,12 @@ static void run_call(char *line, int res_fd) {
     long n = (long)num(&save), fl = (long)num(&save);
     loff_t oi = off_in, oo = off_out;
     r = syscall(SYS_copy_file_range, in_fd, off_in == -2 ? NULL : &oi, out_fd, off_out == -2 ? NULL : &oo, n, fl);
+  } else if (!strcmp(op, "splice")) {
+    /* splice in off_in out off_out n flags; offsets -2: NULL (the file's f_pos) */
+    long in_fd = (long)num(&save), off_in = (long)num(&save), out_fd = (long)num(&save), off_out = (long)num(&save);
+    long n = (long)num(&save), fl = (long)num(&save);
+    loff_t oi = off_in, oo = off_out;
+    r = syscall(SYS_splice, in_fd, off_in == -2 ? NULL : &oi, out_fd, off_out == -2 ? NULL : &oo, n, fl);
   } else if (!strcmp(op, "lseek")) {
     long fd = (long)num(&save), off = (long)num(&save), wh = (long)num(&save);
     r = syscall(SYS_lseek, fd, off, wh);

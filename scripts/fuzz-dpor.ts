@@ -2,18 +2,19 @@
  * The long profile of the DPOR-vs-naive-DFS soundness property (issue 7):
  * `npm run fuzz:dpor [-- programs [seed [naiveCap]] [--sample]]`, default 20,000 programs. Prints
  * how many scenarios were compared (naive search exhaustive within its cap), the runs of
- * each search, and every mismatch; exits 1 on any. Every sixth program races umount with
- * opens and final fputs (test/dpor-syscalls.ts MOUNT_POOL), every sixth another is
- * socket I/O (SOCKET_POOL: read and write on sockets, recvmsg, sendmsg, shutdown, close),
- * every sixth a third is io_uring READ and WRITE of sockets (URING_SOCKET_POOL, one call
- * per thread), and every sixth a fourth connects to a full backlog (LISTEN_POOL). With `--sample`, a program naive search cannot finish is checked by
+ * each search, and every mismatch; exits 1 on any. Of every eight programs, one races
+ * umount with opens and final fputs (test/dpor-syscalls.ts MOUNT_POOL), one is socket I/O
+ * (SOCKET_POOL: read and write on sockets, recvmsg, sendmsg, shutdown, close), one is
+ * io_uring READ and WRITE of sockets (URING_SOCKET_POOL, one call per thread), one
+ * connects to a full backlog (LISTEN_POOL), one sends datagrams by address (SENDTO_POOL),
+ * one splices between a file and two pipes (SPLICE_POOL), and two draw from every call. With `--sample`, a program naive search cannot finish is checked by
  * ten random schedules, each of which must fall in a Mazurkiewicz class DPOR explored.
  */
 import { Random } from '../src/index.js';
 import { scenarioPolicy } from '../src/explore/policy.js';
 import { scenarioSource } from '../src/explore/world.js';
 import { sampledMisses, searchTraces } from '../test/dpor-programs.js';
-import { callScenario, compareOnProgram, MOUNT_DOMAINS, MOUNT_POOL, randomCallProgram, randomListenProgram, SOCKET_DOMAINS, SOCKET_POOL, URING_SOCKET_DOMAINS, URING_SOCKET_POOL, type SyscallProgram } from '../test/dpor-syscalls.js';
+import { callScenario, compareOnProgram, MOUNT_DOMAINS, MOUNT_POOL, randomCallProgram, randomListenProgram, randomSendtoProgram, randomSpliceProgram, SOCKET_DOMAINS, SOCKET_POOL, URING_SOCKET_DOMAINS, URING_SOCKET_POOL, type SyscallProgram } from '../test/dpor-syscalls.js';
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const programs = Number(positional[0] ?? 20_000);
@@ -29,11 +30,13 @@ let naiveRuns = 0;
 let dporRuns = 0;
 const misses: string[] = [];
 function programAt(i: number): SyscallProgram {
-  switch (i % 6) {
+  switch (i % 8) {
     case 0: return randomCallProgram(r, MOUNT_POOL, MOUNT_DOMAINS);
     case 3: return randomCallProgram(r, SOCKET_POOL, SOCKET_DOMAINS);
     case 1: return randomCallProgram(r, URING_SOCKET_POOL, URING_SOCKET_DOMAINS, 1);
     case 5: return randomListenProgram(r);
+    case 6: return randomSendtoProgram(r);
+    case 7: return randomSpliceProgram(r);
     default: return randomCallProgram(r);
   }
 }

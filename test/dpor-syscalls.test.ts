@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { scenarioPolicy } from '../src/explore/policy.js';
 import { scenarioSource } from '../src/explore/world.js';
 import { sampledMisses, searchTraces } from './dpor-programs.js';
-import { callScenario, compareOnProgram, MOUNT_DOMAINS, MOUNT_POOL, randomCallProgram, randomListenProgram, randomSendtoProgram, SOCKET_DOMAINS, SOCKET_POOL, URING_POOL, URING_SOCKET_DOMAINS, URING_SOCKET_POOL, type SyscallProgram } from './dpor-syscalls.js';
+import { callScenario, compareOnProgram, MOUNT_DOMAINS, MOUNT_POOL, randomCallProgram, randomListenProgram, randomSpliceProgram, randomSendtoProgram, SOCKET_DOMAINS, SOCKET_POOL, URING_POOL, URING_SOCKET_DOMAINS, URING_SOCKET_POOL, type SyscallProgram } from './dpor-syscalls.js';
 
 const PROGRAMS = 500;
 
@@ -107,104 +107,86 @@ describe('DPOR = naive DFS on programs that race umount2 with opens and final fp
   }, 600_000);
 });
 
+/**
+ * `n` programs from `gen` (seeded with `seed`) against naive DFS or random schedules (see
+ * againstNaiveOrSampled(); `dporCap` Infinity: none is skipped): how many were compared,
+ * sampled, and — among those `calls(name, args)` picks — had more than one outcome.
+ */
+function poolRun(n: number, seed: number, gen: (r: Random) => SyscallProgram, dporCap: number, picks: (name: string, args: readonly unknown[]) => boolean) {
+  const r = new Random(seed);
+  let compared = 0;
+  let sampled = 0;
+  let raced = 0;
+  const misses: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const prog = gen(r);
+    const c = againstNaiveOrSampled(prog, i, dporCap, misses);
+    if (c.how === 'skipped') continue;
+    if (c.how === 'compared') compared++;
+    else sampled++;
+    if (prog.threads.some((t) => t.calls.some((x) => picks(x.name, x.args))) && c.outcomes.size > 1) raced++;
+  }
+  return { compared, sampled, raced, misses };
+}
+
+const BOTH = 'DPOR = naive DFS where naive search finishes, and random schedules land in DPOR classes where it does not';
+
 describe('DPOR on socket I/O (read and write on sockets racing recvmsg, sendmsg, shutdown, close)', () => {
-  it('300 scenarios: DPOR = naive DFS where naive search finishes, and random schedules land in DPOR classes where it does not', () => {
-    const r = new Random(13);
-    let compared = 0;
-    let sampled = 0;
-    let raced = 0;
-    const misses: string[] = [];
-    for (let i = 0; i < 300; i++) {
-      const prog = randomCallProgram(r, SOCKET_POOL, SOCKET_DOMAINS);
-      // Two socket reads are ~22 steps: mostly beyond naive search.
-      const c = againstNaiveOrSampled(prog, i, Infinity, misses);
-      if (c.how === 'compared') compared++;
-      else sampled++;
-      const outcomes = c.outcomes;
-      const readsSocket = prog.threads.some((t) => t.calls.some((x) => x.name === 'read' && (x.args[0] === 4 || x.args[0] === 5)));
-      if (readsSocket && outcomes.size > 1) raced++;
-    }
-    expect(misses).toEqual([]);
-    expect(compared).toBeGreaterThan(50);
-    expect(sampled).toBeGreaterThan(100);
+  it(`300 scenarios: ${BOTH}`, () => {
+    // Two socket reads are ~22 steps: mostly beyond naive search.
+    const t = poolRun(300, 13, (r) => randomCallProgram(r, SOCKET_POOL, SOCKET_DOMAINS), Infinity, (name, a) => name === 'read' && (a[0] === 4 || a[0] === 5));
+    expect(t.misses).toEqual([]);
+    expect(t.compared).toBeGreaterThan(50);
+    expect(t.sampled).toBeGreaterThan(100);
     // Not vacuous: in many programs what a socket read gets (data, EOF, an errno) depends on the order.
-    expect(raced).toBeGreaterThan(20);
+    expect(t.raced).toBeGreaterThan(20);
   }, 600_000);
 });
 
 describe('DPOR on io_uring READ and WRITE of sockets (inline attempts, io-wq poll waits and retries)', () => {
-  it('100 scenarios: DPOR = naive DFS where naive search finishes, and random schedules land in DPOR classes where it does not', () => {
-    const r = new Random(17);
-    let compared = 0;
-    let sampled = 0;
-    let raced = 0;
-    const misses: string[] = [];
-    for (let i = 0; i < 100; i++) {
-      // One call per thread: each io_uring_enter brings an io-wq worker, and two calls per
-      // thread put most programs past any search a test can afford.
-      const prog = randomCallProgram(r, URING_SOCKET_POOL, URING_SOCKET_DOMAINS, 1);
-      // Programs past 1,500 DPOR runs (about one in ten) are left out.
-      const c = againstNaiveOrSampled(prog, i, 1500, misses);
-      if (c.how === 'skipped') continue;
-      if (c.how === 'compared') compared++;
-      else sampled++;
-      const outcomes = c.outcomes;
-      const usesRing = prog.threads.some((t) => t.calls.some((x) => x.name.startsWith('io_uring_enter')));
-      if (usesRing && outcomes.size > 1) raced++;
-    }
-    expect(misses).toEqual([]);
-    expect(compared).toBeGreaterThan(15);
-    expect(sampled).toBeGreaterThan(50);
+  it(`100 scenarios: ${BOTH}`, () => {
+    // One call per thread: each io_uring_enter brings an io-wq worker, and two calls per
+    // thread put most programs past any search a test can afford. Programs past 1,500
+    // DPOR runs (about one in ten) are left out.
+    const t = poolRun(100, 17, (r) => randomCallProgram(r, URING_SOCKET_POOL, URING_SOCKET_DOMAINS, 1), 1500, (name) => name.startsWith('io_uring_enter'));
+    expect(t.misses).toEqual([]);
+    expect(t.compared).toBeGreaterThan(15);
+    expect(t.sampled).toBeGreaterThan(50);
     // Not vacuous: in some programs what an io_uring READ or WRITE completes with depends on the order.
-    expect(raced).toBeGreaterThan(8);
+    expect(t.raced).toBeGreaterThan(8);
   }, 600_000);
 });
 
 describe('DPOR on connect() to a full backlog (the sleep on peer_wait racing accept, listen, shutdown and close)', () => {
-  it('300 scenarios: DPOR = naive DFS where naive search finishes, and random schedules land in DPOR classes where it does not', () => {
-    const r = new Random(19);
-    let compared = 0;
-    let sampled = 0;
-    let raced = 0;
-    const misses: string[] = [];
-    for (let i = 0; i < 300; i++) {
-      const prog = randomListenProgram(r);
-      const c = againstNaiveOrSampled(prog, i, 1500, misses);
-      if (c.how === 'skipped') continue;
-      if (c.how === 'compared') compared++;
-      else sampled++;
-      const connects = prog.threads.some((t) => t.calls.some((x) => x.name === 'connect' && x.args[0] === 6));
-      if (connects && c.outcomes.size > 1) raced++;
-    }
-    expect(misses).toEqual([]);
-    expect(compared).toBeGreaterThan(50);
-    expect(sampled).toBeGreaterThan(100);
+  it(`300 scenarios: ${BOTH}`, () => {
+    const t = poolRun(300, 19, randomListenProgram, 1500, (name, a) => name === 'connect' && a[0] === 6);
+    expect(t.misses).toEqual([]);
+    expect(t.compared).toBeGreaterThan(50);
+    expect(t.sampled).toBeGreaterThan(100);
     // Not vacuous: in some programs whether a blocking connect succeeds, sleeps on or is refused depends on the order.
-    expect(raced).toBeGreaterThan(10);
+    expect(t.raced).toBeGreaterThan(10);
   }, 600_000);
 });
 
 describe('DPOR on datagrams sent by address (sendto sleeping for room at a full receiver, racing recvmsg, close, connect and bind)', () => {
-  it('200 scenarios: DPOR = naive DFS where naive search finishes, and random schedules land in DPOR classes where it does not', () => {
-    const r = new Random(23);
-    let compared = 0;
-    let sampled = 0;
-    let raced = 0;
-    const misses: string[] = [];
-    for (let i = 0; i < 200; i++) {
-      const prog = randomSendtoProgram(r);
-      const c = againstNaiveOrSampled(prog, i, 1500, misses);
-      if (c.how === 'skipped') continue;
-      if (c.how === 'compared') compared++;
-      else sampled++;
-      const sends = prog.threads.some((t) => t.calls.some((x) => x.name === 'sendto'));
-      if (sends && c.outcomes.size > 1) raced++;
-    }
-    expect(misses).toEqual([]);
+  it(`200 scenarios: ${BOTH}`, () => {
+    const t = poolRun(200, 23, randomSendtoProgram, 1500, (name) => name === 'sendto');
+    expect(t.misses).toEqual([]);
     // Seed 23: 31 compared, 164 sampled, 5 skipped, 34 with more than one outcome.
-    expect(compared).toBeGreaterThan(20);
-    expect(sampled).toBeGreaterThan(100);
+    expect(t.compared).toBeGreaterThan(20);
+    expect(t.sampled).toBeGreaterThan(100);
     // Not vacuous: in some programs whether a sendto is queued, sleeps, is refused or fails depends on the order.
-    expect(raced).toBeGreaterThan(20);
+    expect(t.raced).toBeGreaterThan(20);
+  }, 600_000);
+});
+
+describe('DPOR on splice(2) (file to pipe, pipe to file, pipe to pipe, racing read, write, pwrite and close)', () => {
+  it(`300 scenarios: ${BOTH}`, () => {
+    const t = poolRun(300, 23, randomSpliceProgram, 1500, (name) => name === 'splice');
+    expect(t.misses).toEqual([]);
+    expect(t.compared).toBeGreaterThan(50);
+    expect(t.sampled).toBeGreaterThan(50);
+    // Not vacuous: in some programs what a splice moves, or where, depends on the order.
+    expect(t.raced).toBeGreaterThan(20);
   }, 600_000);
 });

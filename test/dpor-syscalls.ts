@@ -202,6 +202,30 @@ export function randomSendtoProgram(r: Random): SyscallProgram {
   return { ...randomCallProgram(r, SENDTO_POOL, SENDTO_DOMAINS), datagrams: true };
 }
 
+/**
+ * splice(2) between the file (fd 0), the first pipe (2, 3: "ab") and a second pipe (4, 5:
+ * "cd"): file to pipe, pipe to file, pipe to pipe, from f_pos or an offset, blocking or
+ * SPLICE_F_NONBLOCK, racing read, write, pwrite and close — the moved buffers, the linked
+ * pages a pwrite changes under a pipe, and f_pos updated without f_pos_lock.
+ */
+export const SPLICE_POOL: readonly SyscallSpec<PidfdApi>[] = [
+  ...['splice', 'splice', 'splice', 'splice', 'read', 'write', 'pwrite64', 'close'].map((n) => CORE_SYSCALLS.find((s) => s.name === n)!),
+];
+
+/** The argument domains of {@link SPLICE_POOL} programs. */
+export const SPLICE_DOMAINS: Partial<Record<SyscallArgKind, readonly unknown[]>> = {
+  fd: [0, 2, 3, 4, 5, 0, 2, 5],
+  offsetPtr: [null, null, 0, 1],
+  count: [1, 2, 5],
+  spliceFlags: [2, 2, 0],
+  data: ['x'],
+};
+
+/** A random {@link SPLICE_POOL} program (with its second pipe). */
+export function randomSpliceProgram(r: Random): SyscallProgram {
+  return { ...randomCallProgram(r, SPLICE_POOL, SPLICE_DOMAINS), pipes: true };
+}
+
 /** One call of a generated program. */
 export interface Call {
   readonly name: string;
@@ -215,6 +239,8 @@ export interface SyscallProgram {
   readonly listener?: boolean;
   /** Set up {@link SENDTO_POOL}'s datagram sockets at fds 4–6 (instead of the socket pair). */
   readonly datagrams?: boolean;
+  /** Set up {@link SPLICE_POOL}'s second pipe (fds 4 and 5, holding "cd") instead of the socket pair. */
+  readonly pipes?: boolean;
   readonly threads: ReadonlyArray<{ readonly proc: 0 | 1; readonly calls: readonly Call[] }>;
 }
 
@@ -304,6 +330,9 @@ export function callScenario(prog: SyscallProgram): Scenario<unknown> {
         Unix.connect(p, Unix.socket(p, SOCK_STREAM), '\0L'); // 5: the backlog is full
         Unix.socket(p, SOCK_STREAM); // 6
         Unix.socket(p, SOCK_STREAM | SOCK_NONBLOCK); // 7
+      } else if (prog.pipes === true) {
+        const [, w2] = p.pipe(0); // 4, 5
+        p.write(w2, 'cd');
       } else if (prog.datagrams === true) {
         const rcv = Unix.socket(p, SOCK_DGRAM); // 4
         Unix.bind(p, rcv, '\0a');
