@@ -1,15 +1,12 @@
 import { FMODE_READ, FMODE_WRITE, O_APPEND } from '../../file/constants.js';
 import { fileOpAccesses, S_MAXBYTES } from '../../file/file-operations.js';
 import { F_STATE } from '../../file/ref-file.js';
-import { EMPTY_FD } from '../../fdtable/fd-word.js';
-import { isFd } from '../../fdtable/fdtable.js';
-import { fdgetSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import { requireSyscall } from '../syscall-table.js';
 import type { Task } from '../task.js';
 import { asArray, LOFF_LIMIT, MAX_RW_COUNT } from './rw.js';
-import { putBothSteps, spliceCopy, UnlockedPos } from './splice.js';
+import { spliceCopy, withTwoFiles } from './splice.js';
 
 const NO_LOCK = 'takes no f_pos_lock (copy_file_range() looks its files up with fdget(), not fdget_pos())';
 
@@ -41,18 +38,7 @@ const NO_LOCK = 'takes no f_pos_lock (copy_file_range() looks its files up with 
 export function* copyFileRangeSteps(t: Task, inFd: number, offIn: number | null, outFd: number, offOut: number | null, len: number, flags: number): KernelPath<number> {
   requireSyscall(t.world.policy, 'copy_file_range', 'v5.11');
   if (!Number.isInteger(len) || len < 0 || len >= 2 ** 64) throw new KernelError('EINVAL', 'copy_file_range', `bad length ${len}`);
-  const files = t.filesOrThrow('copy_file_range');
-  const wi = isFd(inFd) ? yield* fdgetSteps(t, files, inFd) : EMPTY_FD;
-  if (wi === EMPTY_FD) throw new KernelError('EBADF', 'copy_file_range', `fd_in ${inFd} is not open`);
-  let wo = EMPTY_FD;
-  const unlocked = new UnlockedPos(t, NO_LOCK);
-  let error: unknown;
-  let result = 0;
-  try {
-    wo = isFd(outFd) ? yield* fdgetSteps(t, files, outFd) : EMPTY_FD;
-    if (wo === EMPTY_FD) throw new KernelError('EBADF', 'copy_file_range', `fd_out ${outFd} is not open`);
-    const fin = files.fileOfWord(wi);
-    const fout = files.fileOfWord(wo);
+  return yield* withTwoFiles(t, 'copy_file_range', inFd, outFd, NO_LOCK, function* (fin, fout, unlocked) {
     const posIn = offIn ?? (yield* unlocked.read(fin));
     const posOut = offOut ?? (yield* unlocked.read(fout));
     if (flags !== 0) throw new KernelError('EINVAL', 'copy_file_range', `bad flags ${flags}`);
@@ -80,15 +66,11 @@ export function* copyFileRangeSteps(t: Task, inFd: number, offIn: number | null,
     if (fin.inode === fout.inode && posOut + n > posIn && posOut < posIn + n) throw new KernelError('EINVAL', 'copy_file_range', 'overlapping ranges of one file');
     // rw_verify_area() of both sides.
     if (posIn < 0 || posOut < 0) throw new KernelError('EINVAL', 'copy_file_range', 'negative offset');
-    if (n > 0) result = spliceCopy('copy_file_range', fin, posIn, fout, posOut, Math.min(n, MAX_RW_COUNT));
+    const result = n > 0 ? spliceCopy('copy_file_range', fin, posIn, fout, posOut, Math.min(n, MAX_RW_COUNT)) : 0;
     if (result > 0) {
       if (offIn === null) yield* unlocked.write(fin, posIn, posIn + result);
       if (offOut === null) yield* unlocked.write(fout, posOut, posOut + result);
     }
-  } catch (e) {
-    error = e;
-  }
-  yield* putBothSteps(t, files, wi, wo, unlocked);
-  if (error !== undefined) throw error;
-  return result;
+    return result;
+  });
 }

@@ -3,9 +3,6 @@ import { fileOpAccesses } from '../../file/file-operations.js';
 import { pipeOfFile } from '../../file/pipe.js';
 import { pipeToPipe, pipeToPipeBlocks, spliceFromPipe, spliceFromPipeBlocks } from '../../file/pipe-splice.js';
 import { F_STATE, type RefFile } from '../../file/ref-file.js';
-import { EMPTY_FD } from '../../fdtable/fd-word.js';
-import { isFd } from '../../fdtable/fdtable.js';
-import { fdgetSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { ModelError } from '../../sim/model-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
@@ -13,7 +10,7 @@ import { SPLICE_F_GIFT, SPLICE_F_MORE, SPLICE_F_MOVE, SPLICE_F_NONBLOCK } from '
 import { steppedOps } from '../stepped-file-ops.js';
 import type { Task } from '../task.js';
 import { asArray, LOFF_LIMIT, MAX_RW_COUNT, streamOpSteps, type PosOp } from './rw.js';
-import { fileToPipeOp, putBothSteps, UnlockedPos } from './splice.js';
+import { fileToPipeOp, withTwoFiles } from './splice.js';
 
 const SPLICE_F_ALL = SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT;
 const NO_LOCK = 'takes no f_pos_lock (splice() looks its files up with fdget(), not fdget_pos())';
@@ -99,18 +96,7 @@ export function* spliceSteps(t: Task, inFd: number, offIn: number | null, outFd:
   if (!Number.isInteger(len) || Math.abs(len) >= 2 ** 64) throw new KernelError('EINVAL', 'splice', `bad length ${len}`);
   if (len === 0) return 0;
   if (!Number.isInteger(flags) || flags < 0 || flags >= 2 ** 32 || (flags & ~SPLICE_F_ALL) !== 0) throw new KernelError('EINVAL', 'splice', `bad flags ${flags}`);
-  const files = t.filesOrThrow('splice');
-  const wi = isFd(inFd) ? yield* fdgetSteps(t, files, inFd) : EMPTY_FD;
-  if (wi === EMPTY_FD) throw new KernelError('EBADF', 'splice', `fd_in ${inFd} is not open`);
-  let wo = EMPTY_FD;
-  const unlocked = new UnlockedPos(t, NO_LOCK);
-  let error: unknown;
-  let result = 0;
-  try {
-    wo = isFd(outFd) ? yield* fdgetSteps(t, files, outFd) : EMPTY_FD;
-    if (wo === EMPTY_FD) throw new KernelError('EBADF', 'splice', `fd_out ${outFd} is not open`);
-    const fin = files.fileOfWord(wi);
-    const fout = files.fileOfWord(wo);
+  return yield* withTwoFiles(t, 'splice', inFd, outFd, NO_LOCK, function* (fin, fout, unlocked) {
     const ipipe = pipeOfFile(fin) !== null;
     const opipe = pipeOfFile(fout) !== null;
     if ((ipipe && offIn !== null) || (opipe && offOut !== null)) throw new KernelError('ESPIPE', 'splice', 'an offset on a pipe');
@@ -118,8 +104,9 @@ export function* spliceSteps(t: Task, inFd: number, offIn: number | null, outFd:
     if (ipipe && opipe) {
       if (fin.inode === fout.inode) throw new KernelError('EINVAL', 'splice', 'a pipe into itself');
       // A negative length is a size_t past anything a pipe holds.
-      result = yield* streamOpSteps(t, fin, pipeToPipeOp(fin, fout, len < 0 ? Infinity : len, flags), otherSide(fout, 'write'));
-    } else if (ipipe) {
+      return yield* streamOpSteps(t, fin, pipeToPipeOp(fin, fout, len < 0 ? Infinity : len, flags), otherSide(fout, 'write'));
+    }
+    if (ipipe && !opipe) {
       if (offOut !== null && !(fout.mode & FMODE_PWRITE)) throw new KernelError('EINVAL', 'splice', `${fout.name} cannot be written at an offset`);
       const pos = offOut ?? (yield* unlocked.read(fout));
       yield { fn: 'do_splice', acc: access(fout.simId, F_STATE, false) };
@@ -129,22 +116,19 @@ export function* spliceSteps(t: Task, inFd: number, offIn: number | null, outFd:
       // do_splice_from(): only a regular file's ->splice_write is modelled.
       if (steppedOps(fout).writeSteps !== undefined) throw new ModelError('model-limit', `splice: splicing from a pipe into ${fout.name} (splice_to_socket()) is not modelled`);
       if (fout.inode.kind !== 'reg' || fout.ops.write === undefined || fout.ops.stream) throw new KernelError('EINVAL', 'splice', `${fout.name} cannot be spliced to`);
-      result = yield* streamOpSteps(t, fin, pipeToFileOp(fin, fout, pos, Math.min(len, MAX_RW_COUNT), flags), otherSide(fout, 'write'));
+      const result = yield* streamOpSteps(t, fin, pipeToFileOp(fin, fout, pos, Math.min(len, MAX_RW_COUNT), flags), otherSide(fout, 'write'));
       if (result > 0 && offOut === null) yield* unlocked.write(fout, pos, pos + result);
-    } else if (opipe) {
+      return result;
+    }
+    if (opipe && !ipipe) {
       if (offIn !== null && !(fin.mode & FMODE_PREAD)) throw new KernelError('EINVAL', 'splice', `${fin.name} cannot be read at an offset`);
       const pos = offIn ?? (yield* unlocked.read(fin));
       verifyArea(pos, len);
       const op = fileToPipeOp('splice', fin, pos, Math.min(len, MAX_RW_COUNT), (flags & SPLICE_F_NONBLOCK) !== 0);
-      result = yield* streamOpSteps(t, fout, op, otherSide(fin, 'read'));
+      const result = yield* streamOpSteps(t, fout, op, otherSide(fin, 'read'));
       if (result > 0 && offIn === null) yield* unlocked.write(fin, pos, pos + result);
-    } else {
-      throw new KernelError('EINVAL', 'splice', 'neither file is a pipe');
+      return result;
     }
-  } catch (e) {
-    error = e;
-  }
-  yield* putBothSteps(t, files, wi, wo, unlocked);
-  if (error !== undefined) throw error;
-  return result;
+    throw new KernelError('EINVAL', 'splice', 'neither file is a pipe');
+  });
 }

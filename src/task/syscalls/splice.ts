@@ -5,8 +5,8 @@ import { F_POS, F_STATE, type RefFile } from '../../file/ref-file.js';
 import { ModelError } from '../../sim/model-error.js';
 import { steppedOps } from '../stepped-file-ops.js';
 import { EMPTY_FD } from '../../fdtable/fd-word.js';
-import type { Fdtable } from '../../fdtable/fdtable.js';
-import { fdputSteps } from '../../fdtable/fget.js';
+import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
+import { fdgetSteps, fdputSteps } from '../../fdtable/fget.js';
 import { KernelError } from '../../sim/kernel-error.js';
 import { access, type KernelPath } from '../../sim/step.js';
 import type { Task } from '../task.js';
@@ -72,6 +72,32 @@ export function spliceCopy(name: string, fin: RefFile, pos: number, fout: RefFil
     }
   }
   return moved;
+}
+
+/**
+ * The frame of a call on two files that looks both up with fdget() before anything else
+ * (copy_file_range, splice): fdget(in), fdget(out) — EBADF each, `call` naming it — then
+ * `body` with both files and the unlocked f_pos helper (`why`: how the call skips
+ * f_pos_lock), then {@link putBothSteps} on every way out. @internal
+ */
+export function* withTwoFiles<R>(t: Task, call: string, inFd: number, outFd: number, why: string, body: (fin: RefFile, fout: RefFile, unlocked: UnlockedPos) => KernelPath<R>): KernelPath<R> {
+  const files = t.filesOrThrow(call);
+  const wi = isFd(inFd) ? yield* fdgetSteps(t, files, inFd) : EMPTY_FD;
+  if (wi === EMPTY_FD) throw new KernelError('EBADF', call, `fd_in ${inFd} is not open`);
+  let wo = EMPTY_FD;
+  const unlocked = new UnlockedPos(t, why);
+  let error: unknown;
+  let result: R | undefined;
+  try {
+    wo = isFd(outFd) ? yield* fdgetSteps(t, files, outFd) : EMPTY_FD;
+    if (wo === EMPTY_FD) throw new KernelError('EBADF', call, `fd_out ${outFd} is not open`);
+    result = yield* body(files.fileOfWord(wi), files.fileOfWord(wo), unlocked);
+  } catch (e) {
+    error = e;
+  }
+  yield* putBothSteps(t, files, wi, wo, unlocked);
+  if (error !== undefined) throw error;
+  return result as R;
 }
 
 /**
