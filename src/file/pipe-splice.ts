@@ -1,7 +1,7 @@
 import { KernelError } from '../sim/kernel-error.js';
 import type { WaitQueue } from '../sim/wait-queue.js';
 import { EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM } from './poll.js';
-import { ringOf, type PipeBuf } from './pipe.js';
+import { bufBytes, dropFirstBuf, ringOf, type PipeBuf } from './pipe.js';
 import type { RefFile } from './ref-file.js';
 
 /*
@@ -20,7 +20,7 @@ function peek(file: RefFile, n: number): string {
   for (const b of pipe.bufs) {
     if (at >= n) break;
     const c = Math.min(b.len, n - at);
-    out += b.src === undefined ? d.slice(at, at + c) : b.src.page.bytes(b.src.off + b.off, c);
+    out += bufBytes(b, d, at, c);
     at += c;
   }
   return out;
@@ -38,12 +38,8 @@ function consume(file: RefFile, n: number): boolean {
     b.len -= c;
     left -= c;
     if (b.len === 0) {
-      pipe.bufs.shift();
+      dropFirstBuf(pipe);
       freed = true;
-      if (b.src !== undefined) {
-        b.src.page.release();
-        pipe.splicedBufs--;
-      }
     }
   }
   file.inode.data = file.inode.data.slice(n);

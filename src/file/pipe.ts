@@ -110,6 +110,10 @@ function roundPipeSize(size: number): number {
   return 2 ** Math.ceil(Math.log2(size));
 }
 
+/** sizeof(struct pipe_buffer) on 64-bit, and KMALLOC_MAX_SIZE with 4 KiB pages: the largest ring kcalloc() gives. */
+const PIPE_BUFFER_BYTES = 40;
+const KMALLOC_MAX_SIZE = 4 * 1024 * 1024;
+
 /**
  * F_SETPIPE_SZ on `pipe` (the pipe's ring, a write of its inode's data): the size rounded
  * as round_pipe_size() does, EINVAL if that is 0; growing past {@link PIPE_MAX_SIZE} is
@@ -126,7 +130,7 @@ export function pipeSetSize(file: RefFile, pipe: Pipe, size: number, capSysResou
   const slots = bytes / PIPE_BUF;
   if (slots === 0) throw new KernelError('EINVAL', 'fcntl', `F_SETPIPE_SZ ${size} rounds to nothing`);
   if (slots > pipe.maxUsage && bytes > PIPE_MAX_SIZE && !capSysResource) throw new KernelError('EPERM', 'fcntl', `F_SETPIPE_SZ ${size} is past pipe-max-size without CAP_SYS_RESOURCE`);
-  if (slots * 40 > 4 * 1024 * 1024) throw new KernelError('ENOMEM', 'fcntl', `a ring of ${slots} slots`);
+  if (slots * PIPE_BUFFER_BYTES > KMALLOC_MAX_SIZE) throw new KernelError('ENOMEM', 'fcntl', `a ring of ${slots} slots`);
   if (slots < pipe.bufs.length) throw new KernelError('EBUSY', 'fcntl', `${pipe.bufs.length} buffers in use do not fit in ${slots}`);
   pipe.maxUsage = slots;
   pipe.wrWait.wakeUp(0);
@@ -144,6 +148,20 @@ export function ringOf(file: RefFile): Pipe {
   const p = pipeOf(file);
   file.inode.engine?.read(file.inode.simId, 0);
   return p;
+}
+
+/** The `c` bytes of buffer `b`, which start at `at` in the pipe's data: a spliced buffer's are its page's now, not a copy from the splice. @internal */
+export function bufBytes(b: PipeBuf, data: string, at: number, c: number): string {
+  return b.src === undefined ? data.slice(at, at + c) : b.src.page.bytes(b.src.off + b.off, c);
+}
+
+/** Takes the emptied first buffer off the ring, letting go of its page (pipe_buf_release()). @internal */
+export function dropFirstBuf(pipe: Pipe): void {
+  const b = pipe.bufs.shift()!;
+  if (b.src !== undefined) {
+    b.src.page.release();
+    pipe.splicedBufs--;
+  }
 }
 
 /**
@@ -197,20 +215,13 @@ function pipeRead(file: RefFile, count: number, slept: boolean): string {
   while (want > 0 && pipe.bufs.length > 0) {
     const b = pipe.bufs[0]!;
     const c = Math.min(b.len, want);
-    // A spliced buffer's bytes are the page's now, not a copy from the splice.
-    out += b.src === undefined ? d.slice(at, at + c) : b.src.page.bytes(b.src.off + b.off, c);
+    out += bufBytes(b, d, at, c);
     const drop = b.packet ? b.len : c;
     want = b.packet ? 0 : want - c;
     at += drop;
     b.off += drop;
     b.len -= drop;
-    if (b.len === 0) {
-      pipe.bufs.shift();
-      if (b.src !== undefined) {
-        b.src.page.release();
-        pipe.splicedBufs--;
-      }
-    }
+    if (b.len === 0) dropFirstBuf(pipe);
   }
   file.inode.data = d.slice(at);
   if (wasFull) pipe.wrWait.wakeUp(EPOLLOUT | EPOLLWRNORM);

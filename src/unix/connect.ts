@@ -124,7 +124,8 @@ function connectAccesses(t: Task, s: UnixSock, addr: string, reg: UnixRegistry):
 /**
  * connect(fd, addr) as a kernel path. A stream or seqpacket socket: ECONNREFUSED unless
  * `addr` names a listening socket, EISCONN if connected; while the listener's backlog
- * is full, EAGAIN if non-blocking, else a sleep until there is room; otherwise one step creates the embryo socket (a `struct sock` with no
+ * is full, EAGAIN if non-blocking, else a sleep until there is room; otherwise one step
+ * creates the embryo socket (a `struct sock` with no
  * file), links the two as peers and queues the embryo on the listener, waking it —
  * messages sent before accept() wait in the embryo's queue, where the collector sees
  * them as the listener's. A datagram socket just takes `addr` as its peer. Models

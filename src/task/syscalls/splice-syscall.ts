@@ -10,7 +10,7 @@ import { SPLICE_F_GIFT, SPLICE_F_MORE, SPLICE_F_MOVE, SPLICE_F_NONBLOCK } from '
 import { steppedOps } from '../stepped-file-ops.js';
 import type { Task } from '../task.js';
 import { asArray, LOFF_LIMIT, MAX_RW_COUNT, streamOpSteps, type PosOp } from './rw.js';
-import { fileToPipeOp, withTwoFiles } from './splice.js';
+import { fileToPipeOp, pipeOp, withTwoFiles } from './splice.js';
 
 const SPLICE_F_ALL = SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT;
 const NO_LOCK = 'takes no f_pos_lock (splice() looks its files up with fdget(), not fdget_pos())';
@@ -35,15 +35,8 @@ function otherSide(other: RefFile, op: 'read' | 'write'): number[] {
 /** A stream op on the pipe `fin` writing what it takes to the regular file `fout` at `pos` (iter_file_splice_write()). */
 function pipeToFileOp(fin: RefFile, fout: RefFile, pos: number, n: number, flags: number): PosOp<number> {
   const nonblock = (): boolean => (flags & SPLICE_F_NONBLOCK) !== 0 || (fin.flags & O_NONBLOCK) !== 0;
-  return {
-    name: 'splice',
-    check() {},
-    usesPos: () => false,
-    opFn: 'iter_file_splice_write',
-    fileOp: 'read',
-    blocks: (f) => spliceFromPipeBlocks(f, nonblock()),
-    run: (f) => ({ result: spliceFromPipe(f, n, (data) => (data.length === 0 ? 0 : fout.ops.write!(fout, pos, data))), pos: 0 }),
-  };
+  const write = (data: string): number => (data.length === 0 ? 0 : fout.ops.write!(fout, pos, data));
+  return pipeOp('splice', 'iter_file_splice_write', 'read', (f) => spliceFromPipeBlocks(f, nonblock()), (f) => spliceFromPipe(f, n, write));
 }
 
 /** A stream op on the pipe `fin` moving buffers to the pipe `fout` (splice_pipe_to_pipe()). */
@@ -52,15 +45,7 @@ function pipeToPipeOp(fin: RefFile, fout: RefFile, n: number, flags: number): Po
     fin.inode.engine?.read(fout.simId, F_STATE);
     return (flags & SPLICE_F_NONBLOCK) !== 0 || ((fin.flags | fout.flags) & O_NONBLOCK) !== 0;
   };
-  return {
-    name: 'splice',
-    check() {},
-    usesPos: () => false,
-    opFn: 'splice_pipe_to_pipe',
-    fileOp: 'read',
-    blocks: (f) => pipeToPipeBlocks(f, fout, nonblock()),
-    run: (f) => ({ result: pipeToPipe(f, fout, n), pos: 0 }),
-  };
+  return pipeOp('splice', 'splice_pipe_to_pipe', 'read', (f) => pipeToPipeBlocks(f, fout, nonblock()), (f) => pipeToPipe(f, fout, n));
 }
 
 /**

@@ -3,6 +3,7 @@ import { regularFileOperations } from '../../file/file-operations.js';
 import { spliceBlocks, spliceIntoPipe, spliceSpace } from '../../file/pipe.js';
 import { F_POS, F_STATE, type RefFile } from '../../file/ref-file.js';
 import { ModelError } from '../../sim/model-error.js';
+import type { WaitQueue } from '../../sim/wait-queue.js';
 import { steppedOps } from '../stepped-file-ops.js';
 import { EMPTY_FD } from '../../fdtable/fd-word.js';
 import { isFd, type Fdtable } from '../../fdtable/fdtable.js';
@@ -111,6 +112,15 @@ export function* putBothSteps(t: Task, files: Fdtable, wi: number, wo: number, u
   yield* fdputSteps(t, files, wi);
 }
 
+/**
+ * A splice's step on a pipe as a stream op (streamOpSteps()): no f_pos of its own, no
+ * check before it; `blocks` says where it would sleep now, `run` does it and answers the
+ * bytes moved. @internal
+ */
+export function pipeOp(name: string, opFn: string, fileOp: 'read' | 'write', blocks: (f: RefFile) => WaitQueue | null, run: (f: RefFile) => number): PosOp<number> {
+  return { name, check() {}, usesPos: () => false, opFn, fileOp, blocks, run: (f) => ({ result: run(f), pos: 0 }) };
+}
+
 /** True if `f` can be spliced from: a regular file (filemap_splice_read()); anything else the model has lacks ->splice_read. */
 function splicesFrom(f: RefFile): boolean {
   return f.inode.kind === 'reg' && f.ops.read !== undefined && !f.ops.stream;
@@ -127,21 +137,13 @@ function splicesFrom(f: RefFile): boolean {
  * pipe's mutex: not modelled (`ModelError('model-limit')`). @internal
  */
 export function fileToPipeOp(name: string, fin: RefFile, pos: number, n: number, nonblock: boolean): PosOp<number> {
-  return {
-    name,
-    check() {},
-    usesPos: () => false,
-    opFn: 'splice_file_to_pipe',
-    fileOp: 'write',
-    blocks: (f) => spliceBlocks(f, nonblock || (f.flags & O_NONBLOCK) !== 0),
-    run(f) {
-      spliceSpace(f);
-      if (n === 0) return { result: 0, pos: 0 };
-      if (steppedOps(fin).readSteps !== undefined) throw new ModelError('model-limit', `${name}: splicing from ${fin.name} into a pipe (sock_splice_read()) is not modelled`);
-      if (!splicesFrom(fin)) throw new KernelError('EINVAL', name, `${fin.name} cannot be spliced from`);
-      fin.inode.engine?.read(fin.simId, F_STATE);
-      const link = fin.ops === regularFileOperations && !(fin.flags & O_DIRECT);
-      return { result: spliceIntoPipe(f, fin.ops.read!(fin, pos, n), pos, link ? fin.inode : null), pos: 0 };
-    },
-  };
+  return pipeOp(name, 'splice_file_to_pipe', 'write', (f) => spliceBlocks(f, nonblock || (f.flags & O_NONBLOCK) !== 0), (f) => {
+    spliceSpace(f);
+    if (n === 0) return 0;
+    if (steppedOps(fin).readSteps !== undefined) throw new ModelError('model-limit', `${name}: splicing from ${fin.name} into a pipe (sock_splice_read()) is not modelled`);
+    if (!splicesFrom(fin)) throw new KernelError('EINVAL', name, `${fin.name} cannot be spliced from`);
+    fin.inode.engine?.read(fin.simId, F_STATE);
+    const link = fin.ops === regularFileOperations && !(fin.flags & O_DIRECT);
+    return spliceIntoPipe(f, fin.ops.read!(fin, pos, n), pos, link ? fin.inode : null);
+  });
 }
